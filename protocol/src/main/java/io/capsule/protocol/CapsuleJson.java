@@ -1,0 +1,82 @@
+package io.capsule.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+/** The one JSON codec for wire types: snake_case names from the records, strict on input. */
+public final class CapsuleJson {
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .build();
+
+  private CapsuleJson() {}
+
+  /** The shared mapper. Treat it as read-only. */
+  public static ObjectMapper mapper() {
+    return MAPPER;
+  }
+
+  /** Writes a value as compact JSON. */
+  public static String write(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new InternalException("cannot write JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Writes a value as indented JSON. */
+  public static String writePretty(Object value) {
+    try {
+      return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new InternalException("cannot write JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * Reads JSON text into a wire type.
+   *
+   * @throws InvalidRequestException with the parser's reason when the text does not fit
+   */
+  public static <T> T read(String json, Class<T> type) {
+    try {
+      return MAPPER.readValue(json, type);
+    } catch (JsonProcessingException e) {
+      throw invalid(e);
+    }
+  }
+
+  /** Reads JSON text into a tree. */
+  public static JsonNode readTree(String json) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw invalid(e);
+    }
+  }
+
+  /** Converts a tree into a wire type. */
+  public static <T> T convert(JsonNode node, Class<T> type) {
+    try {
+      return MAPPER.treeToValue(node, type);
+    } catch (JsonProcessingException e) {
+      throw invalid(e);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException(e.getMessage(), e);
+    }
+  }
+
+  private static CapsuleException invalid(JsonProcessingException e) {
+    Throwable cause = e.getCause();
+    if (cause instanceof CapsuleException) {
+      return (CapsuleException) cause;
+    }
+    return new InvalidRequestException("invalid JSON: " + e.getOriginalMessage(), e);
+  }
+}
