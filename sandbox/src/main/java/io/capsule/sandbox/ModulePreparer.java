@@ -1,0 +1,113 @@
+package io.capsule.sandbox;
+
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionImport;
+import io.capsule.protocol.InvalidModuleException;
+import io.capsule.sandbox.internal.DiskCompileCache;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.function.Function;
+
+/** Validates, instruments and compiles modules; the one place a module's bytes are trusted. */
+final class ModulePreparer {
+  static final String CHICORY_VERSION = "1.7.5";
+  private static final Set<String> HOST_MODULES =
+      Set.of("wasi_snapshot_preview1", HostImports.MODULE);
+
+  private final ExecutionMode mode;
+  private final DiskCompileCache diskCache;
+
+  ModulePreparer(SandboxConfig config) {
+    this.mode = config.executionMode();
+    this.diskCache =
+        config.cacheDir() == null ? null : new DiskCompileCache(config.cacheDir(), CHICORY_VERSION);
+  }
+
+  PreparedModule prepare(byte[] wasm) {
+    WasmModule original = parse(wasm, "module");
+    checkIsTaskModule(original);
+    byte[] metered = FuelMetering.instrument(wasm);
+    WasmModule module = parse(metered, "instrumented module");
+    int initialPages =
+        module
+            .memorySection()
+            .filter(s -> s.memoryCount() > 0)
+            .map(s -> s.getMemory(0).limits().initialPages())
+            .orElse(0);
+    return new PreparedModule(sha256(wasm), wasm.length, module, compile(module), initialPages);
+  }
+
+  private Function<Instance, Machine> compile(WasmModule module) {
+    if (mode == ExecutionMode.INTERPRETED) {
+      return null;
+    }
+    var builder = MachineFactoryCompiler.builder(module);
+    if (diskCache != null) {
+      builder.withCache(diskCache);
+    }
+    return builder.compile();
+  }
+
+  private static WasmModule parse(byte[] wasm, String what) {
+    if (wasm.length < 8 || wasm[0] != 0 || wasm[1] != 'a' || wasm[2] != 's' || wasm[3] != 'm') {
+      throw new InvalidModuleException("not a WebAssembly module (bad magic number)");
+    }
+    try {
+      return Parser.parse(wasm);
+    } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
+      throw new InvalidModuleException(what + " is invalid: " + oneLine(e.getMessage()), e);
+    }
+  }
+
+  private static void checkIsTaskModule(WasmModule module) {
+    var exports = module.exportSection();
+    boolean hasStart = false;
+    for (int i = 0; i < exports.exportCount(); i++) {
+      var export = exports.getExport(i);
+      hasStart |= export.name().equals("_start") && export.exportType() == ExternalType.FUNCTION;
+    }
+    if (!hasStart) {
+      throw new InvalidModuleException(
+          "module exports no _start function: a task must be a WASI command");
+    }
+    var imports = module.importSection();
+    for (int i = 0; i < imports.importCount(); i++) {
+      var imp = imports.getImport(i);
+      if (!HOST_MODULES.contains(imp.module())) {
+        throw new InvalidModuleException(
+            "module imports "
+                + imp.module()
+                + "."
+                + imp.name()
+                + ", which the sandbox does not provide");
+      }
+      if (imp.module().equals(HostImports.MODULE) && !(imp instanceof FunctionImport)) {
+        throw new InvalidModuleException("capsule." + imp.name() + " must be a function import");
+      }
+    }
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is always available", e);
+    }
+  }
+
+  static String oneLine(String message) {
+    if (message == null) {
+      return "unknown reason";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+}

@@ -1,0 +1,114 @@
+package io.capsule.sandbox;
+
+import com.dylibso.chicory.wasi.WasiExitException;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.UninstantiableException;
+import com.dylibso.chicory.wasm.UnlinkableException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.capsule.protocol.CapsuleException;
+import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.InternalException;
+import io.capsule.protocol.InvalidModuleException;
+import io.capsule.protocol.MemoryLimitException;
+import io.capsule.protocol.TaskFailedException;
+import io.capsule.protocol.WasmTrapException;
+import io.capsule.sandbox.internal.CappedMemory;
+
+/**
+ * Turns whatever a guest run threw into exactly one typed failure. This is the task boundary: the
+ * only place that catches broadly.
+ */
+final class Outcomes {
+  private static final String STACK_EXHAUSTED = "call stack exhausted";
+
+  private Outcomes() {}
+
+  /**
+   * Classifies a failure of a run.
+   *
+   * @param thrown what the run threw
+   * @param memory the run's memory, or {@code null} if none was created
+   * @param lastLog the last line the guest wrote to stderr, or empty
+   */
+  static CapsuleException classify(Throwable thrown, CappedMemory memory, String lastLog) {
+    boolean capHit = memory != null && memory.capHit();
+    if (thrown instanceof CapsuleException) {
+      return (CapsuleException) thrown;
+    }
+    if (thrown.getCause() instanceof CapsuleException) {
+      return (CapsuleException) thrown.getCause();
+    }
+    if (thrown instanceof WasiExitException) {
+      return exited(((WasiExitException) thrown).exitCode(), capHit, memory, lastLog);
+    }
+    if (thrown instanceof StackOverflowError || isStackExhausted(thrown)) {
+      return new WasmTrapException(STACK_EXHAUSTED + " (recursion too deep)");
+    }
+    if (thrown instanceof UninstantiableException || thrown instanceof UnlinkableException) {
+      return new InvalidModuleException(
+          "module cannot be instantiated: " + message(thrown), thrown);
+    }
+    if (thrown instanceof ChicoryException) {
+      return capHit
+          ? memoryLimit(memory, "then trapped: " + message(thrown))
+          : new WasmTrapException("trap: " + message(thrown), thrown);
+    }
+    if (thrown instanceof OutOfMemoryError) {
+      return new InternalException("the host ran out of memory running the task", thrown);
+    }
+    return new InternalException("task runner failed: " + thrown, thrown);
+  }
+
+  private static CapsuleException exited(
+      int code, boolean capHit, CappedMemory memory, String lastLog) {
+    String detail = lastLog.isEmpty() ? "" : ": " + lastLog;
+    if (capHit) {
+      return memoryLimit(memory, "then exited with code " + code + detail);
+    }
+    return new TaskFailedException("task exited with code " + code + detail);
+  }
+
+  private static MemoryLimitException memoryLimit(CappedMemory memory, String what) {
+    return new MemoryLimitException(
+        "memory.grow refused at the ram cap of "
+            + (long) memory.capPages() * 65_536
+            + " bytes, "
+            + what);
+  }
+
+  private static boolean isStackExhausted(Throwable thrown) {
+    for (Throwable t = thrown; t != null; t = t.getCause()) {
+      if (t instanceof StackOverflowError
+          || (t.getMessage() != null && t.getMessage().contains(STACK_EXHAUSTED))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String message(Throwable t) {
+    return ModulePreparer.oneLine(
+        t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName());
+  }
+
+  /**
+   * The result a guest printed: its JSON, or the text as a JSON string when it is not JSON, or
+   * {@code null} when it printed nothing.
+   */
+  static JsonNode parseResult(String printed) {
+    String text = printed.strip();
+    if (text.isEmpty()) {
+      return NullNode.getInstance();
+    }
+    try {
+      return CapsuleJson.mapper()
+          .reader()
+          .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .readTree(text);
+    } catch (java.io.IOException | RuntimeException e) {
+      return TextNode.valueOf(text);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package io.capsule.sandbox;
+
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.WasmModule;
+import java.util.function.Function;
+
+/**
+ * A validated, fuel-instrumented and (in compiled mode) compiled module, ready for any number of
+ * runs. Obtain one from {@link Sandbox#prepare(byte[])}; it is immutable and thread-safe.
+ */
+public final class PreparedModule {
+  private final String sha256;
+  private final int size;
+  private final WasmModule module;
+  private final Function<Instance, Machine> machineFactory;
+  private final int initialPages;
+
+  PreparedModule(
+      String sha256,
+      int size,
+      WasmModule module,
+      Function<Instance, Machine> machineFactory,
+      int initialPages) {
+    this.sha256 = sha256;
+    this.size = size;
+    this.module = module;
+    this.machineFactory = machineFactory;
+    this.initialPages = initialPages;
+  }
+
+  /** Hex SHA-256 of the module as given (before instrumentation): its content address. */
+  public String sha256() {
+    return sha256;
+  }
+
+  /** Size in bytes of the module as given. */
+  public int size() {
+    return size;
+  }
+
+  /** Whether runs use compiled code. */
+  public boolean compiled() {
+    return machineFactory != null;
+  }
+
+  WasmModule module() {
+    return module;
+  }
+
+  Function<Instance, Machine> machineFactory() {
+    return machineFactory;
+  }
+
+  int initialPages() {
+    return initialPages;
+  }
+}

@@ -1,0 +1,141 @@
+package io.capsule.sandbox;
+
+import io.capsule.protocol.ResultEnvelope;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs tasks: WASI preview1 command modules with fuel, memory, timeout and allowlist limits. One
+ * sandbox serves many tasks concurrently; modules are prepared (validated, instrumented, compiled)
+ * once and reused by content hash.
+ *
+ * <pre>{@code
+ * try (var sandbox = Sandbox.create(SandboxConfig.defaults())) {
+ *   PreparedModule module = sandbox.prepare(Files.readAllBytes(path));
+ *   ResultEnvelope envelope = sandbox.run(module, TaskCall.of(List.of()));
+ * }
+ * }</pre>
+ */
+public final class Sandbox implements AutoCloseable {
+  private static final int PREPARED_CACHE_SIZE = 64;
+  private static final long GUEST_STACK_BYTES = 8L << 20;
+
+  private final SandboxConfig config;
+  private final ModulePreparer preparer;
+  private final RetryBackoff backoff;
+  private final ExecutorService guestThreads;
+  private final Map<String, PreparedModule> prepared =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, PreparedModule> eldest) {
+              return size() > PREPARED_CACHE_SIZE;
+            }
+          });
+
+  private Sandbox(SandboxConfig config) {
+    this.config = config;
+    this.preparer = new ModulePreparer(config);
+    this.backoff = new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff());
+    this.guestThreads = Executors.newCachedThreadPool(guestThreadFactory());
+  }
+
+  /** A sandbox with these settings. Close it to release its threads. */
+  public static Sandbox create(SandboxConfig config) {
+    return new Sandbox(config);
+  }
+
+  /** This sandbox's settings. */
+  public SandboxConfig config() {
+    return config;
+  }
+
+  /**
+   * Validates, instruments and compiles a module, or returns the one prepared earlier from the same
+   * bytes.
+   *
+   * @throws io.capsule.protocol.InvalidModuleException when the bytes are not a valid task module
+   */
+  public PreparedModule prepare(byte[] wasm) {
+    String key = ModulePreparer.sha256(wasm);
+    PreparedModule module = prepared.get(key);
+    if (module == null) {
+      module = preparer.prepare(wasm);
+      prepared.put(key, module);
+    }
+    return module;
+  }
+
+  /**
+   * Runs a task to its final outcome, retrying retryable failures up to {@code max_retries} times
+   * with backoff. Never throws for anything the task does: failures are in the envelope.
+   */
+  public ResultEnvelope run(PreparedModule module, TaskCall call) {
+    long start = System.nanoTime();
+    int maxRetries = call.options().maxRetriesOrDefault();
+    ResultEnvelope envelope = attempt(module, call);
+    int retries = 0;
+    while (!envelope.success()
+        && envelope.error().errorType().retryable()
+        && retries < maxRetries) {
+      retries++;
+      if (!sleep(backoff.delayBefore(retries))) {
+        break;
+      }
+      envelope = attempt(module, call);
+    }
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    return envelope
+        .withExecution(envelope.execution().withRetries(retries, millis))
+        .withTask(envelope.taskId(), retries + 1, envelope.worker());
+  }
+
+  /**
+   * Runs one attempt only, ignoring {@code max_retries}: for callers that schedule retries
+   * themselves.
+   */
+  public ResultEnvelope attempt(PreparedModule module, TaskCall call) {
+    return new TaskAttempt(config, module, call, guestThreads).run();
+  }
+
+  /** {@link #run} on a sandbox thread. */
+  public CompletableFuture<ResultEnvelope> runAsync(PreparedModule module, TaskCall call) {
+    return CompletableFuture.supplyAsync(() -> run(module, call), guestThreads);
+  }
+
+  private static boolean sleep(Duration delay) {
+    try {
+      Thread.sleep(delay.toMillis());
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static ThreadFactory guestThreadFactory() {
+    AtomicInteger count = new AtomicInteger();
+    return task -> {
+      Thread t =
+          new Thread(null, task, "capsule-guest-" + count.incrementAndGet(), GUEST_STACK_BYTES);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Stops the sandbox's threads; running tasks are interrupted. */
+  @Override
+  public void close() {
+    guestThreads.shutdownNow();
+  }
+}

@@ -1,0 +1,194 @@
+package io.capsule.sandbox;
+
+import io.capsule.protocol.ByteSize;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Sandbox-wide settings, immutable. Build with {@link #builder()}; every setter validates at once.
+ *
+ * @param executionMode compiled (default) or interpreted
+ * @param defaultRam the memory cap of a task that names none (default 256MB); never unbounded
+ * @param maxRam the largest cap a task may ask for (default 4GB, WebAssembly's 32-bit limit)
+ * @param filesRoot the directory relative {@code allowed_files} paths resolve against, and that
+ *     they may never leave (default: the working directory)
+ * @param environment the host variables an {@code env_variables} allowlist picks from (default: the
+ *     process environment)
+ * @param cacheDir where compiled modules are kept across processes, or {@code null} for no disk
+ *     cache (default {@code $CAPSULE_CACHE_DIR} or {@code ~/.cache/capsule})
+ * @param maxStdoutBytes stdout kept per attempt (default 1 MiB; the head is kept)
+ * @param maxStderrBytes stderr kept per attempt (default 64 KiB; the tail is kept)
+ * @param fuelChunk fuel handed to the guest between host checks (default 1,000,000): smaller stops
+ *     interpreted loops sooner after a timeout, larger costs fewer host calls
+ * @param retryBackoff delay before the first retry; doubles each time (default 200ms)
+ * @param maxRetryBackoff the largest delay between retries (default 10s)
+ * @param stopGrace how long a timed-out attempt may take to unwind before it is abandoned (default
+ *     2s)
+ */
+public record SandboxConfig(
+    ExecutionMode executionMode,
+    ByteSize defaultRam,
+    ByteSize maxRam,
+    Path filesRoot,
+    Map<String, String> environment,
+    Path cacheDir,
+    int maxStdoutBytes,
+    int maxStderrBytes,
+    long fuelChunk,
+    Duration retryBackoff,
+    Duration maxRetryBackoff,
+    Duration stopGrace) {
+
+  /** Validates combinations and copies the environment. */
+  public SandboxConfig {
+    Objects.requireNonNull(executionMode, "executionMode");
+    Objects.requireNonNull(defaultRam, "defaultRam");
+    Objects.requireNonNull(maxRam, "maxRam");
+    Objects.requireNonNull(filesRoot, "filesRoot");
+    environment = Map.copyOf(environment);
+    if (defaultRam.bytes() > maxRam.bytes()) {
+      throw new IllegalArgumentException("defaultRam exceeds maxRam");
+    }
+    if (maxRetryBackoff.compareTo(retryBackoff) < 0) {
+      throw new IllegalArgumentException("maxRetryBackoff is shorter than retryBackoff");
+    }
+  }
+
+  /** A builder with the documented defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The defaults. */
+  public static SandboxConfig defaults() {
+    return builder().build();
+  }
+
+  /** Builds a {@link SandboxConfig}. */
+  public static final class Builder {
+    private ExecutionMode executionMode = ExecutionMode.COMPILED;
+    private ByteSize defaultRam = ByteSize.parse("256MB");
+    private ByteSize maxRam = ByteSize.parse("4GB");
+    private Path filesRoot = Path.of("").toAbsolutePath();
+    private Map<String, String> environment = System.getenv();
+    private Path cacheDir = defaultCacheDir();
+    private int maxStdoutBytes = 1 << 20;
+    private int maxStderrBytes = 64 << 10;
+    private long fuelChunk = 1_000_000;
+    private Duration retryBackoff = Duration.ofMillis(200);
+    private Duration maxRetryBackoff = Duration.ofSeconds(10);
+    private Duration stopGrace = Duration.ofSeconds(2);
+
+    private Builder() {}
+
+    private static Path defaultCacheDir() {
+      String env = System.getenv("CAPSULE_CACHE_DIR");
+      if (env != null && !env.isBlank()) {
+        return Path.of(env);
+      }
+      return Path.of(System.getProperty("user.home"), ".cache", "capsule");
+    }
+
+    /** Compiled (default) or interpreted. */
+    public Builder withExecutionMode(ExecutionMode mode) {
+      this.executionMode = Objects.requireNonNull(mode);
+      return this;
+    }
+
+    /** The cap of a task that names none. */
+    public Builder withDefaultRam(ByteSize ram) {
+      this.defaultRam = Objects.requireNonNull(ram);
+      return this;
+    }
+
+    /** The largest cap a task may ask for. */
+    public Builder withMaxRam(ByteSize ram) {
+      this.maxRam = Objects.requireNonNull(ram);
+      return this;
+    }
+
+    /** The root of {@code allowed_files}; must be an existing directory. */
+    public Builder withFilesRoot(Path root) {
+      if (!java.nio.file.Files.isDirectory(root)) {
+        throw new IllegalArgumentException("files root " + root + " is not a directory");
+      }
+      this.filesRoot = root.toAbsolutePath().normalize();
+      return this;
+    }
+
+    /** The variables an allowlist picks from. */
+    public Builder withEnvironment(Map<String, String> environment) {
+      this.environment = Map.copyOf(environment);
+      return this;
+    }
+
+    /** The compile cache directory, or {@code null} for none. */
+    public Builder withCacheDir(Path dir) {
+      this.cacheDir = dir;
+      return this;
+    }
+
+    /** Stdout bytes kept per attempt. */
+    public Builder withMaxStdoutBytes(int bytes) {
+      this.maxStdoutBytes = positive(bytes, "maxStdoutBytes");
+      return this;
+    }
+
+    /** Stderr bytes kept per attempt. */
+    public Builder withMaxStderrBytes(int bytes) {
+      this.maxStderrBytes = positive(bytes, "maxStderrBytes");
+      return this;
+    }
+
+    /** Fuel handed out between host checks. */
+    public Builder withFuelChunk(long units) {
+      if (units <= 0) {
+        throw new IllegalArgumentException("fuelChunk must be positive");
+      }
+      this.fuelChunk = units;
+      return this;
+    }
+
+    /** Delay before the first retry and the largest delay. */
+    public Builder withRetryBackoff(Duration first, Duration max) {
+      if (first.isNegative() || max.isNegative()) {
+        throw new IllegalArgumentException("backoff cannot be negative");
+      }
+      this.retryBackoff = first;
+      this.maxRetryBackoff = max;
+      return this;
+    }
+
+    /** How long a timed-out attempt may take to unwind. */
+    public Builder withStopGrace(Duration grace) {
+      this.stopGrace = Objects.requireNonNull(grace);
+      return this;
+    }
+
+    /** Checks combinations and builds. */
+    public SandboxConfig build() {
+      return new SandboxConfig(
+          executionMode,
+          defaultRam,
+          maxRam,
+          filesRoot,
+          environment,
+          cacheDir,
+          maxStdoutBytes,
+          maxStderrBytes,
+          fuelChunk,
+          retryBackoff,
+          maxRetryBackoff,
+          stopGrace);
+    }
+
+    private static int positive(int value, String name) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(name + " must be positive");
+      }
+      return value;
+    }
+  }
+}

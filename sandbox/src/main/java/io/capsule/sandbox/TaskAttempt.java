@@ -1,0 +1,186 @@
+package io.capsule.sandbox;
+
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.wasi.WasiExitException;
+import com.dylibso.chicory.wasi.WasiOptions;
+import com.dylibso.chicory.wasi.WasiPreview1;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capsule.protocol.CapsuleException;
+import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.Execution;
+import io.capsule.protocol.InvalidRequestException;
+import io.capsule.protocol.MemoryLimitException;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TimeoutExceededException;
+import io.capsule.sandbox.internal.CappedMemory;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One attempt of one task: builds the instance, runs {@code _start}, turns the outcome into an
+ * envelope.
+ */
+final class TaskAttempt {
+  private static final long PAGE = 65_536;
+
+  private final SandboxConfig config;
+  private final PreparedModule module;
+  private final TaskCall call;
+  private final ExecutorService threads;
+
+  private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+  private final HostImports host = new HostImports(stderr);
+  private volatile CappedMemory memory;
+  private volatile boolean timedOut;
+
+  TaskAttempt(SandboxConfig config, PreparedModule module, TaskCall call, ExecutorService threads) {
+    this.config = config;
+    this.module = module;
+    this.call = call;
+    this.threads = threads;
+  }
+
+  /** Runs the attempt; never throws for anything the task did. */
+  ResultEnvelope run() {
+    long start = System.nanoTime();
+    CapsuleException failure = null;
+    try {
+      execute();
+    } catch (CapsuleException e) {
+      failure = e;
+    }
+    Execution execution = execution(System.nanoTime() - start);
+    ResultEnvelope envelope =
+        failure == null
+            ? ResultEnvelope.success(result(), execution)
+            : ResultEnvelope.failure(failure.toTaskError(), execution);
+    return envelope.withLogs(stderr.toString(StandardCharsets.UTF_8));
+  }
+
+  private void execute() {
+    int capPages = capPages();
+    if (module.initialPages() > capPages) {
+      throw new MemoryLimitException(
+          "module needs "
+              + module.initialPages() * PAGE
+              + " bytes of initial memory, more than its ram cap of "
+              + capPages * PAGE);
+    }
+    Future<?> running = threads.submit(() -> runStart(capPages));
+    awaitOutcome(running);
+  }
+
+  private void runStart(int capPages) {
+    var wasiOptions =
+        WasiOptions.builder()
+            .withArguments(argv())
+            .withStdin(new ByteArrayInputStream(stdinDocument()))
+            .withStdout(stdout)
+            .withStderr(stderr)
+            .build();
+    try (var wasi = WasiPreview1.builder().withOptions(wasiOptions).build()) {
+      var imports =
+          ImportValues.builder()
+              .addFunction(wasi.toHostFunctions())
+              .addFunction(host.functions())
+              .build();
+      var builder =
+          Instance.builder(module.module())
+              .withImportValues(imports)
+              .withStart(false)
+              .withMemoryFactory(limits -> memory = CappedMemory.create(limits, capPages));
+      if (module.machineFactory() != null) {
+        builder.withMachineFactory(module.machineFactory());
+      }
+      Instance instance = builder.build();
+      instance.export("_start").apply();
+    } catch (WasiExitException e) {
+      if (e.exitCode() != 0) {
+        throw e;
+      }
+    }
+  }
+
+  private void awaitOutcome(Future<?> running) {
+    Duration timeout = call.options().timeout();
+    try {
+      if (timeout == null) {
+        running.get();
+      } else {
+        running.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } catch (java.util.concurrent.TimeoutException e) {
+      stop(running);
+      throw new TimeoutExceededException(timeout);
+    } catch (InterruptedException e) {
+      stop(running);
+      Thread.currentThread().interrupt();
+      throw new io.capsule.protocol.InternalException("interrupted while waiting for the task", e);
+    } catch (ExecutionException e) {
+      throw Outcomes.classify(e.getCause(), memory, lastLine(stderr));
+    }
+  }
+
+  private void stop(Future<?> running) {
+    timedOut = true;
+    running.cancel(true);
+  }
+
+  private static String lastLine(ByteArrayOutputStream out) {
+    String text = out.toString(StandardCharsets.UTF_8).strip();
+    return text.substring(text.lastIndexOf('\n') + 1);
+  }
+
+  private int capPages() {
+    long bytes =
+        call.options().ram() != null ? call.options().ram().bytes() : config.defaultRam().bytes();
+    if (bytes > config.maxRam().bytes()) {
+      throw new InvalidRequestException(
+          "ram "
+              + call.options().ram()
+              + " exceeds this sandbox's largest cap of "
+              + config.maxRam());
+    }
+    return (int) Math.max(1, Math.min(bytes / PAGE, 65_536));
+  }
+
+  private List<String> argv() {
+    List<String> argv = new ArrayList<>();
+    argv.add(call.taskName());
+    for (JsonNode arg : call.args()) {
+      argv.add(arg.isTextual() ? arg.asText() : CapsuleJson.write(arg));
+    }
+    return argv;
+  }
+
+  private byte[] stdinDocument() {
+    ObjectNode doc = JsonNodeFactory.instance.objectNode();
+    doc.put("task", call.taskName());
+    doc.putArray("args").addAll(call.args());
+    return CapsuleJson.write(doc).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private JsonNode result() {
+    byte[] bytes = host.result() != null ? host.result() : stdout.toByteArray();
+    return Outcomes.parseResult(new String(bytes, StandardCharsets.UTF_8));
+  }
+
+  private Execution execution(long nanos) {
+    CappedMemory m = memory;
+    long ram = m == null ? 0 : m.pages() * PAGE;
+    return new Execution(
+        call.taskName(), TimeUnit.NANOSECONDS.toMillis(nanos), 0, 0, ram, List.of());
+  }
+}

@@ -1,0 +1,223 @@
+package io.capsule.sandbox.internal;
+
+import com.dylibso.chicory.runtime.ByteArrayMemory;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.types.DataSegment;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+
+/**
+ * Linear memory whose maximum is clamped to the task's {@code ram} cap (the module's initial size
+ * is kept: Chicory's {@code withMemoryLimits} would replace it). A {@code memory.grow} past the cap
+ * returns -1 as WebAssembly says, and is remembered so a failure that follows can be reported as
+ * {@code memory_limit}.
+ *
+ * <p>This class only delegates; it is long because {@link Memory} is wide, not because it does
+ * much. Atomic operations use {@link Memory}'s default implementations over the delegate.
+ */
+public final class CappedMemory implements Memory {
+  private final Memory delegate;
+  private final int capPages;
+  private volatile boolean capHit;
+
+  private CappedMemory(Memory delegate, int capPages) {
+    this.delegate = delegate;
+    this.capPages = capPages;
+  }
+
+  /**
+   * Creates memory for a module's declared limits under a cap.
+   *
+   * @throws com.dylibso.chicory.wasm.UninstantiableException never; a module whose initial size
+   *     exceeds the cap is refused by the caller before instantiation
+   */
+  public static CappedMemory create(MemoryLimits declared, int capPages) {
+    int max = Math.min(declared.maximumPages(), capPages);
+    int initial = Math.min(declared.initialPages(), max);
+    var limits = new MemoryLimits(initial, max, declared.shared());
+    return new CappedMemory(new ByteArrayMemory(limits), capPages);
+  }
+
+  /** Whether a grow was refused because of the cap. */
+  public boolean capHit() {
+    return capHit;
+  }
+
+  /** The cap in pages. */
+  public int capPages() {
+    return capPages;
+  }
+
+  @Override
+  public int grow(int size) {
+    int result = delegate.grow(size);
+    if (result < 0 && (long) delegate.pages() + size > capPages) {
+      capHit = true;
+    }
+    return result;
+  }
+
+  @Override
+  public int pages() {
+    return delegate.pages();
+  }
+
+  @Override
+  public int initialPages() {
+    return delegate.initialPages();
+  }
+
+  @Override
+  public int maximumPages() {
+    return delegate.maximumPages();
+  }
+
+  @Override
+  public boolean shared() {
+    return delegate.shared();
+  }
+
+  @Override
+  @SuppressWarnings("removal") // a Memory must still implement it
+  public Object lock(int address) {
+    return delegate.lock(address);
+  }
+
+  @Override
+  @SuppressWarnings("removal") // a Memory must still implement it
+  public int waitOn(int address, int expected, long timeout) {
+    return delegate.waitOn(address, expected, timeout);
+  }
+
+  @Override
+  @SuppressWarnings("removal") // a Memory must still implement it
+  public int waitOn(int address, long expected, long timeout) {
+    return delegate.waitOn(address, expected, timeout);
+  }
+
+  @Override
+  @SuppressWarnings("removal") // a Memory must still implement it
+  public int notify(int address, int maxThreads) {
+    return delegate.notify(address, maxThreads);
+  }
+
+  @Override
+  public void initialize(Instance instance, DataSegment[] dataSegments) {
+    delegate.initialize(instance, dataSegments);
+  }
+
+  @Override
+  public void initialize(Instance instance, DataSegment[] dataSegments, int memoryIndex) {
+    delegate.initialize(instance, dataSegments, memoryIndex);
+  }
+
+  @Override
+  public void initPassiveSegment(int segmentId, int dest, int offset, int size) {
+    delegate.initPassiveSegment(segmentId, dest, offset, size);
+  }
+
+  @Override
+  public void write(int addr, byte[] data, int offset, int size) {
+    delegate.write(addr, data, offset, size);
+  }
+
+  @Override
+  public byte read(int addr) {
+    return delegate.read(addr);
+  }
+
+  @Override
+  public byte[] readBytes(int addr, int len) {
+    return delegate.readBytes(addr, len);
+  }
+
+  @Override
+  public void writeI32(int addr, int data) {
+    delegate.writeI32(addr, data);
+  }
+
+  @Override
+  public int readInt(int addr) {
+    return delegate.readInt(addr);
+  }
+
+  @Override
+  public void writeLong(int addr, long data) {
+    delegate.writeLong(addr, data);
+  }
+
+  @Override
+  public long readLong(int addr) {
+    return delegate.readLong(addr);
+  }
+
+  @Override
+  public void writeShort(int addr, short data) {
+    delegate.writeShort(addr, data);
+  }
+
+  @Override
+  public short readShort(int addr) {
+    return delegate.readShort(addr);
+  }
+
+  @Override
+  public long readU16(int addr) {
+    return delegate.readU16(addr);
+  }
+
+  @Override
+  public void writeByte(int addr, byte data) {
+    delegate.writeByte(addr, data);
+  }
+
+  @Override
+  public void writeF32(int addr, float data) {
+    delegate.writeF32(addr, data);
+  }
+
+  @Override
+  public long readF32(int addr) {
+    return delegate.readF32(addr);
+  }
+
+  @Override
+  public float readFloat(int addr) {
+    return delegate.readFloat(addr);
+  }
+
+  @Override
+  public void writeF64(int addr, double data) {
+    delegate.writeF64(addr, data);
+  }
+
+  @Override
+  public double readDouble(int addr) {
+    return delegate.readDouble(addr);
+  }
+
+  @Override
+  public long readF64(int addr) {
+    return delegate.readF64(addr);
+  }
+
+  @Override
+  public void zero() {
+    delegate.zero();
+  }
+
+  @Override
+  public void fill(byte value, int fromIndex, int toIndex) {
+    delegate.fill(value, fromIndex, toIndex);
+  }
+
+  @Override
+  public void copy(int dest, int src, int size) {
+    delegate.copy(dest, src, size);
+  }
+
+  @Override
+  public void drop(int segment) {
+    delegate.drop(segment);
+  }
+}

@@ -1,0 +1,58 @@
+package io.capsule.sandbox.internal;
+
+import com.dylibso.chicory.compiler.Cache;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HexFormat;
+
+/**
+ * Chicory's compile cache on disk: one file per module digest, published atomically (write a temp
+ * file, then move) so concurrent processes never read a half-written entry. The directory is
+ * versioned by the Chicory version, whose generated classes are not portable across releases.
+ */
+public final class DiskCompileCache implements Cache {
+  private final Path dir;
+
+  /** A cache under {@code root}. */
+  public DiskCompileCache(Path root, String runtimeVersion) {
+    this.dir = root.resolve("compiled").resolve("chicory-" + runtimeVersion);
+  }
+
+  @Override
+  public byte[] get(String key) throws IOException {
+    Path file = fileFor(key);
+    return Files.isRegularFile(file) ? Files.readAllBytes(file) : null;
+  }
+
+  @Override
+  public void putIfAbsent(String key, byte[] data) throws IOException {
+    Path file = fileFor(key);
+    if (Files.exists(file)) {
+      return;
+    }
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "entry", ".tmp");
+    try {
+      Files.write(tmp, data);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileAlreadyExistsException e) {
+      // another process published it first: same content
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * The file holding {@code key}'s entry; keys are {@code algo:base64}, so they are hex-encoded.
+   */
+  Path fileFor(String key) {
+    return dir.resolve(
+        HexFormat.of().formatHex(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ".jar");
+  }
+}
