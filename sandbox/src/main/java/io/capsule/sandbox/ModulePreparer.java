@@ -10,9 +10,11 @@ import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import io.capsule.protocol.InvalidModuleException;
 import io.capsule.sandbox.internal.DiskCompileCache;
+import io.capsule.sandbox.internal.LayeredCache;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -32,6 +34,13 @@ final class ModulePreparer {
   }
 
   PreparedModule prepare(byte[] wasm) {
+    return prepare(wasm, Map.of());
+  }
+
+  /**
+   * Prepares a module, taking compiled classes from {@code precompiled} (keyed by digest) if there.
+   */
+  PreparedModule prepare(byte[] wasm, Map<String, byte[]> precompiled) {
     WasmModule original = parse(wasm, "module");
     checkIsTaskModule(original);
     byte[] metered = FuelMetering.instrument(wasm);
@@ -42,18 +51,17 @@ final class ModulePreparer {
             .filter(s -> s.memoryCount() > 0)
             .map(s -> s.getMemory(0).limits().initialPages())
             .orElse(0);
-    return new PreparedModule(sha256(wasm), wasm.length, module, compile(module), initialPages);
+    var cache = new LayeredCache(precompiled, diskCache);
+    var factory = compile(module, cache);
+    byte[] classes = factory == null ? null : cache.entry(module.digest());
+    return new PreparedModule(sha256(wasm), wasm, module, factory, classes, initialPages);
   }
 
-  private Function<Instance, Machine> compile(WasmModule module) {
+  private Function<Instance, Machine> compile(WasmModule module, LayeredCache cache) {
     if (mode == ExecutionMode.INTERPRETED) {
       return null;
     }
-    var builder = MachineFactoryCompiler.builder(module);
-    if (diskCache != null) {
-      builder.withCache(diskCache);
-    }
-    return builder.compile();
+    return MachineFactoryCompiler.builder(module).withCache(cache).compile();
   }
 
   private static WasmModule parse(byte[] wasm, String what) {

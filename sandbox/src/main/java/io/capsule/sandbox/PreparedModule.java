@@ -11,20 +11,23 @@ import java.util.function.Function;
  */
 public final class PreparedModule {
   private final String sha256;
-  private final int size;
+  private final byte[] wasm;
   private final WasmModule module;
+  private final byte[] compiledClasses;
   private final Function<Instance, Machine> machineFactory;
   private final int initialPages;
 
   PreparedModule(
       String sha256,
-      int size,
+      byte[] wasm,
       WasmModule module,
       Function<Instance, Machine> machineFactory,
+      byte[] compiledClasses,
       int initialPages) {
     this.sha256 = sha256;
-    this.size = size;
+    this.wasm = wasm;
     this.module = module;
+    this.compiledClasses = compiledClasses;
     this.machineFactory = machineFactory;
     this.initialPages = initialPages;
   }
@@ -36,7 +39,22 @@ public final class PreparedModule {
 
   /** Size in bytes of the module as given. */
   public int size() {
-    return size;
+    return wasm.length;
+  }
+
+  /** The module as given. */
+  byte[] wasm() {
+    return wasm.clone();
+  }
+
+  /** The compiled classes (a jar, keyed by {@link #digest()}), or {@code null} when interpreted. */
+  byte[] compiledClasses() {
+    return compiledClasses;
+  }
+
+  /** Chicory's digest of the instrumented module: the compile cache key. */
+  String digest() {
+    return module.digest();
   }
 
   /** Whether runs use compiled code. */

@@ -77,27 +77,60 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
+   * Prepares a task file's module: an artifact's compiled classes are used instead of compiling.
+   *
+   * @throws io.capsule.protocol.InvalidModuleException when the module is not a valid task module
+   */
+  public PreparedModule prepare(TaskFile file) {
+    return file.artifact() != null ? prepare(file.artifact()) : prepare(file.wasm());
+  }
+
+  /**
+   * Prepares a built artifact's module, using its compiled classes instead of compiling.
+   *
+   * @throws io.capsule.protocol.InvalidModuleException when the module is not a valid task module
+   */
+  public PreparedModule prepare(TaskArtifact artifact) {
+    Map<String, byte[]> precompiled =
+        artifact.compiledClasses() == null || artifact.digest() == null
+            ? Map.of()
+            : Map.of(artifact.digest(), artifact.compiledClasses());
+    PreparedModule module = preparer.prepare(artifact.wasm(), precompiled);
+    prepared.putIfAbsent(module.sha256(), module);
+    return module;
+  }
+
+  /**
    * Runs a task to its final outcome, retrying retryable failures up to {@code max_retries} times
    * with backoff. Never throws for anything the task does: failures are in the envelope.
    */
   public ResultEnvelope run(PreparedModule module, TaskCall call) {
+    return run(module, call, AttemptListener.NONE);
+  }
+
+  /** {@link #run(PreparedModule, TaskCall)}, telling {@code listener} about each attempt. */
+  public ResultEnvelope run(PreparedModule module, TaskCall call, AttemptListener listener) {
     long start = System.nanoTime();
     int maxRetries = call.options().maxRetriesOrDefault();
-    ResultEnvelope envelope = attempt(module, call);
     int retries = 0;
-    while (!envelope.success()
-        && envelope.error().errorType().retryable()
-        && retries < maxRetries) {
-      retries++;
-      if (!sleep(backoff.delayBefore(retries))) {
+    ResultEnvelope envelope = attempt(module, call);
+    while (shouldRetry(envelope, retries, maxRetries)) {
+      Duration delay = backoff.delayBefore(++retries);
+      listener.attemptFinished(retries, envelope, delay);
+      if (!sleep(delay)) {
         break;
       }
       envelope = attempt(module, call);
     }
+    listener.attemptFinished(retries + 1, envelope, null);
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     return envelope
         .withExecution(envelope.execution().withRetries(retries, millis))
         .withTask(envelope.taskId(), retries + 1, envelope.worker());
+  }
+
+  private static boolean shouldRetry(ResultEnvelope envelope, int retries, int maxRetries) {
+    return !envelope.success() && envelope.error().errorType().retryable() && retries < maxRetries;
   }
 
   /**

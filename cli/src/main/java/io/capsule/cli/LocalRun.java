@@ -1,0 +1,146 @@
+package io.capsule.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.capsule.protocol.CapsuleException;
+import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.Execution;
+import io.capsule.protocol.ProjectConfig;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskOptions;
+import io.capsule.sandbox.ExecutionMode;
+import io.capsule.sandbox.PreparedModule;
+import io.capsule.sandbox.Sandbox;
+import io.capsule.sandbox.SandboxConfig;
+import io.capsule.sandbox.TaskCall;
+import io.capsule.sandbox.TaskFile;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runs one task file locally with no broker: what {@code capsule run} and {@code exec} share. */
+final class LocalRun {
+  private final Path file;
+  private final TaskOptions flags;
+  private final List<String> args;
+  private final Path argsFile;
+  private final boolean json;
+  private final ProgressLines progress;
+  private final PrintWriter out;
+  private final ExecutionMode mode;
+
+  LocalRun(
+      Path file,
+      TaskOptions flags,
+      List<String> args,
+      Path argsFile,
+      OutputFlags output,
+      PrintWriter out,
+      PrintWriter err) {
+    this.file = file;
+    this.flags = flags;
+    this.args = args;
+    this.argsFile = argsFile;
+    this.json = output.json;
+    this.mode = output.interpreter ? ExecutionMode.INTERPRETED : ExecutionMode.COMPILED;
+    this.progress = new ProgressLines(output.verbose, err);
+    this.out = out;
+  }
+
+  /** Runs the task and prints its outcome; returns the exit code. */
+  int call() {
+    Path cwd = Path.of("").toAbsolutePath();
+    TaskFile task = readTaskFile();
+    List<JsonNode> arguments = arguments();
+    TaskOptions options = flags.over(task.bakedOptions()).over(projectDefaults(cwd).defaults());
+    var config =
+        SandboxConfig.builder()
+            .withExecutionMode(mode)
+            .withFilesRoot(cwd)
+            .withEnvironment(DotEnvLoader.environment(cwd))
+            .build();
+    try (Sandbox sandbox = Sandbox.create(config)) {
+      ResultEnvelope envelope = runIn(sandbox, task, new TaskCall(options, arguments));
+      return print(envelope);
+    }
+  }
+
+  private ResultEnvelope runIn(Sandbox sandbox, TaskFile task, TaskCall call) {
+    progress.starting(file, call);
+    PreparedModule module;
+    try {
+      long start = System.nanoTime();
+      module = sandbox.prepare(task);
+      progress.prepared(module, System.nanoTime() - start);
+    } catch (CapsuleException e) {
+      return ResultEnvelope.failure(
+          e.toTaskError(), new Execution(call.taskName(), 0, 0, 0, 0, List.of()));
+    }
+    ResultEnvelope envelope = sandbox.run(module, call, progress::attemptFinished);
+    return envelope;
+  }
+
+  private TaskFile readTaskFile() {
+    try {
+      return TaskFile.read(file);
+    } catch (IOException e) {
+      throw new UsageException("cannot read " + file + ": " + reason(e));
+    }
+  }
+
+  private static String reason(IOException e) {
+    return e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage();
+  }
+
+  private ProjectConfig projectDefaults(Path cwd) {
+    try {
+      ProjectConfig config = ProjectConfig.find(cwd);
+      Path parent = file.toAbsolutePath().getParent();
+      if (config == ProjectConfig.NONE && parent != null && !parent.equals(cwd)) {
+        config = ProjectConfig.find(parent);
+      }
+      return config;
+    } catch (CapsuleException e) {
+      throw new UsageException(e.getMessage());
+    }
+  }
+
+  private List<JsonNode> arguments() {
+    List<JsonNode> result = new ArrayList<>();
+    if (argsFile != null) {
+      result.addAll(readArgsFile());
+    }
+    args.forEach(a -> result.add(TextNode.valueOf(a)));
+    return result;
+  }
+
+  private List<JsonNode> readArgsFile() {
+    try {
+      JsonNode array = CapsuleJson.readTree(Files.readString(argsFile));
+      if (!array.isArray()) {
+        throw new UsageException(argsFile + " must hold a JSON array of arguments");
+      }
+      List<JsonNode> list = new ArrayList<>();
+      array.forEach(list::add);
+      return list;
+    } catch (IOException e) {
+      throw new UsageException("cannot read " + argsFile + ": " + reason(e));
+    } catch (CapsuleException e) {
+      throw new UsageException(argsFile + ": " + e.getMessage());
+    }
+  }
+
+  private int print(ResultEnvelope envelope) {
+    if (json) {
+      out.println(CapsuleJson.write(envelope));
+    } else if (envelope.success()) {
+      out.println(CapsuleJson.writePretty(envelope.result()));
+    }
+    out.flush();
+    progress.finished(envelope, json);
+    return envelope.success() ? 0 : Main.TASK_FAILED;
+  }
+}

@@ -1,0 +1,128 @@
+package io.capsule.cli;
+
+import io.capsule.protocol.ByteSize;
+import io.capsule.protocol.CapsuleException;
+import io.capsule.protocol.Compute;
+import io.capsule.protocol.Durations;
+import io.capsule.protocol.FileGrant;
+import io.capsule.protocol.TaskOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+/** The task options every running command takes; they win over task options and capsule.toml. */
+final class TaskOptionFlags {
+  @Option(names = "--task", paramLabel = "NAME", description = "Task name (default: main).")
+  String name;
+
+  @Option(
+      names = "--compute",
+      paramLabel = "LEVEL|N",
+      converter = ComputeConverter.class,
+      description = "Fuel budget: LOW, MEDIUM, HIGH or a number of units (default: MEDIUM).")
+  Compute compute;
+
+  @Option(
+      names = "--ram",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
+      description = "Cap on linear memory, e.g. 64MB (default: the sandbox cap, 256MB).")
+  ByteSize ram;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "Wall-clock limit, e.g. 500ms, 30s, 5m (default: none).")
+  Duration timeout;
+
+  @Option(
+      names = "--max-retries",
+      paramLabel = "N",
+      description = "Further attempts after a retryable failure (default: 0).")
+  Integer maxRetries;
+
+  @Option(
+      names = "--allow-file",
+      paramLabel = "DIR[:ro|:rw]",
+      description = "Directory the task may use, read-write unless :ro (repeatable).")
+  List<String> allowFiles = new ArrayList<>();
+
+  @Option(
+      names = "--mount",
+      paramLabel = "HOST[::GUEST][:ro|:rw]",
+      description = "Directory seen by the task at another path (repeatable).")
+  List<String> mounts = new ArrayList<>();
+
+  @Option(
+      names = "--allow-host",
+      paramLabel = "HOST",
+      description = "Host the task may call: *, example.com, *.example.com (repeatable).")
+  List<String> allowHosts = new ArrayList<>();
+
+  @Option(
+      names = "--env",
+      paramLabel = "NAME",
+      description = "Host environment variable the task sees (repeatable; .env is loaded).")
+  List<String> env = new ArrayList<>();
+
+  /** The options given on the command line; unset ones stay unset. */
+  TaskOptions toOptions() {
+    try {
+      List<FileGrant> files = new ArrayList<>();
+      allowFiles.forEach(f -> files.add(FileGrant.parse(f)));
+      mounts.forEach(m -> files.add(FileGrant.parseMount(m)));
+      return TaskOptions.builder()
+          .name(name)
+          .compute(compute)
+          .ram(ram)
+          .timeout(timeout)
+          .maxRetries(maxRetries)
+          .allowedFiles(files.isEmpty() ? null : files)
+          .allowedHosts(allowHosts.isEmpty() ? null : allowHosts)
+          .envVariables(env.isEmpty() ? null : env)
+          .build();
+    } catch (CapsuleException e) {
+      throw new UsageException(e.getMessage());
+    }
+  }
+
+  /** Parses {@code --compute}. */
+  static final class ComputeConverter implements ITypeConverter<Compute> {
+    @Override
+    public Compute convert(String value) {
+      try {
+        return Compute.parse(value);
+      } catch (CapsuleException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** Parses {@code --ram}. */
+  static final class SizeConverter implements ITypeConverter<ByteSize> {
+    @Override
+    public ByteSize convert(String value) {
+      try {
+        return ByteSize.parse(value);
+      } catch (CapsuleException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** Parses {@code --timeout}. */
+  static final class DurationConverter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      try {
+        return Durations.parse(value);
+      } catch (CapsuleException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+}
