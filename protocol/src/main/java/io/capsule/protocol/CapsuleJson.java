@@ -9,10 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 /** The one JSON codec for wire types: snake_case names from the records, strict on input. */
 public final class CapsuleJson {
   private static final ObjectMapper MAPPER =
-      JsonMapper.builder()
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .build();
+      JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
   private CapsuleJson() {}
 

@@ -1,0 +1,107 @@
+package io.capsule.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A task request as it travels on a level topic ({@code capsule.task/v1}); record key = {@link
+ * #id()}. See {@code docs/kafka-contract.md} and {@code schemas/task-request.schema.json}.
+ *
+ * @param schema always {@value #SCHEMA}
+ * @param id the task id: unique, the key on every topic
+ * @param task the task name ({@code main} by default)
+ * @param module the module, inline or by hash
+ * @param args JSON arguments
+ * @param limits fuel, memory, time and retry limits
+ * @param permissions files, hosts and variables the task may use
+ * @param replyTo the topic for the result envelope ({@code null}: the default results topic)
+ * @param parentId the task that spawned this one as a sub-task, or {@code null}
+ * @param submittedAt epoch milliseconds when it was first submitted, or 0 if unknown
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TaskRequest(
+    @JsonProperty("schema") String schema,
+    @JsonProperty("id") String id,
+    @JsonProperty("task") String task,
+    @JsonProperty("module") ModuleRef module,
+    @JsonProperty("args") List<JsonNode> args,
+    @JsonProperty("limits") TaskLimits limits,
+    @JsonProperty("permissions") Permissions permissions,
+    @JsonProperty("reply_to") String replyTo,
+    @JsonProperty("parent_id") String parentId,
+    @JsonProperty("submitted_at") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long submittedAt) {
+
+  /** The schema name of this version. */
+  public static final String SCHEMA = "capsule.task/v1";
+
+  /** The largest id accepted, in characters. */
+  public static final int MAX_ID_LENGTH = 200;
+
+  /** Validates the request; absent optional parts get their defaults. */
+  public TaskRequest {
+    if (schema != null && !SCHEMA.equals(schema)) {
+      throw new InvalidRequestException("unknown schema '" + schema + "', expected " + SCHEMA);
+    }
+    schema = SCHEMA;
+    if (id == null || id.isBlank() || id.length() > MAX_ID_LENGTH) {
+      throw new InvalidRequestException(
+          "a task request needs an id of 1-" + MAX_ID_LENGTH + " characters");
+    }
+    if (module == null) {
+      throw new InvalidRequestException("a task request needs a module");
+    }
+    task = task == null || task.isBlank() ? "main" : task;
+    args = args == null ? List.of() : List.copyOf(args);
+    limits = limits == null ? TaskLimits.NONE : limits;
+    permissions = permissions == null ? Permissions.NONE : permissions;
+  }
+
+  /** A new request with a random id and default limits. */
+  public static TaskRequest of(ModuleRef module, List<JsonNode> args, TaskOptions options) {
+    return new TaskRequest(
+        SCHEMA,
+        UUID.randomUUID().toString(),
+        options.nameOrDefault(),
+        module,
+        args,
+        TaskLimits.of(options),
+        options.permissions(),
+        null,
+        null,
+        System.currentTimeMillis());
+  }
+
+  /** The request's limits and permissions as task options. */
+  public TaskOptions options() {
+    return TaskOptions.builder()
+        .name(task)
+        .compute(limits.compute())
+        .ram(limits.ram())
+        .timeout(limits.timeout())
+        .maxRetries(limits.maxRetries())
+        .allowedFiles(permissions.allowedFiles())
+        .allowedHosts(permissions.allowedHosts())
+        .envVariables(permissions.envVariables())
+        .build();
+  }
+
+  /** The compute level whose topic carries this request. */
+  public ComputeLevel level() {
+    return options().computeOrDefault().routingLevel();
+  }
+
+  /** A copy with another module reference (e.g. inline bytes replaced by their hash). */
+  public TaskRequest withModule(ModuleRef module) {
+    return new TaskRequest(
+        schema, id, task, module, args, limits, permissions, replyTo, parentId, submittedAt);
+  }
+
+  /** A copy with a reply topic. */
+  public TaskRequest withReplyTo(String replyTo) {
+    return new TaskRequest(
+        schema, id, task, module, args, limits, permissions, replyTo, parentId, submittedAt);
+  }
+}

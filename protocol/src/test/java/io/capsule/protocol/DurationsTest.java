@@ -1,0 +1,41 @@
+package io.capsule.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class DurationsTest {
+
+  @ParameterizedTest
+  @CsvSource({
+    "500ms, 500",
+    "30s, 30000",
+    "5m, 300000",
+    "1h, 3600000",
+    "1m30s, 90000",
+    "2, 2000",
+    "1.5s, 1500",
+    "30S, 30000"
+  })
+  void parsesCapsuleRunDurations(String text, long millis) {
+    assertThat(Durations.parse(text)).isEqualTo(Duration.ofMillis(millis));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "soon", "5 minutes", "0s", "-1s", "10x", "s"})
+  void rejectsOtherTextClearly(String text) {
+    assertThatThrownBy(() -> Durations.parse(text))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("duration");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"500, 500ms", "30000, 30s", "300000, 5m", "7200000, 2h", "1500, 1500ms"})
+  void formatsTheShortestExactForm(long millis, String text) {
+    assertThat(Durations.format(Duration.ofMillis(millis))).isEqualTo(text);
+  }
+}

@@ -1,0 +1,97 @@
+package io.capsule.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The published JSON Schemas accept what the codec writes and refuse what it refuses. */
+class SchemaTest {
+  private static final SchemaRegistry REGISTRY =
+      SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+
+  private static Schema schema(String name) {
+    InputStream in = SchemaTest.class.getResourceAsStream("/schemas/" + name);
+    return REGISTRY.getSchema(in);
+  }
+
+  private static JsonNode tree(String json) {
+    return CapsuleJson.readTree(json);
+  }
+
+  @Test
+  void requestsWrittenByTheCodecValidate() {
+    TaskOptions options =
+        TaskOptions.builder()
+            .compute(Compute.parse("LOW"))
+            .ram(ByteSize.parse("16MB"))
+            .timeout(Duration.ofSeconds(20))
+            .maxRetries(1)
+            .allowedFiles(List.of(FileGrant.parse("data:ro")))
+            .allowedHosts(List.of("*.example.com"))
+            .envVariables(List.of("API_KEY"))
+            .build();
+    TaskRequest request =
+        TaskRequest.of(
+                ModuleRef.inline(new byte[] {0, 'a', 's', 'm'}),
+                List.of(TextNode.valueOf("x")),
+                options)
+            .withReplyTo("capsule.results");
+    JsonNode json = tree(CapsuleJson.write(request));
+    assertThat(schema("task-request.schema.json").validate(json)).isEmpty();
+    assertThat(CapsuleJson.convert(json, TaskRequest.class)).isEqualTo(request);
+  }
+
+  @Test
+  void theIssuesExampleRequestValidatesAndParses() {
+    String json =
+        "{\"schema\":\"capsule.task/v1\",\"id\":\"t-1\",\"task\":\"main\","
+            + "\"module\":{\"sha256\":\""
+            + "a".repeat(64)
+            + "\"},\"args\":[1,\"two\",{\"three\":3}],"
+            + "\"limits\":{\"compute\":\"LOW\",\"ram\":\"16MB\",\"timeout\":\"20s\",\"max_retries\":1},"
+            + "\"permissions\":{\"allowed_files\":[\"data:ro\"],\"allowed_hosts\":[],\"env_variables\":[]},"
+            + "\"reply_to\":\"capsule.results\"}";
+    assertThat(schema("task-request.schema.json").validate(tree(json))).isEmpty();
+    TaskRequest request = CapsuleJson.read(json, TaskRequest.class);
+    assertThat(request.level()).isEqualTo(ComputeLevel.LOW);
+    assertThat(request.options().timeout()).isEqualTo(Duration.ofSeconds(20));
+  }
+
+  @Test
+  void malformedRequestsFailTheSchema() {
+    Schema schema = schema("task-request.schema.json");
+    assertThat(schema.validate(tree("{\"id\":\"x\"}"))).isNotEmpty();
+    assertThat(schema.validate(tree("{\"id\":\"x\",\"module\":{}}"))).isNotEmpty();
+    assertThat(
+            schema.validate(
+                tree(
+                    "{\"id\":\"x\",\"module\":{\"sha256\":\""
+                        + "a".repeat(64)
+                        + "\"},\"limits\":{\"ram\":\"lots\"}}")))
+        .isNotEmpty();
+  }
+
+  @Test
+  void envelopesValidate() {
+    var ok =
+        ResultEnvelope.success(
+            tree("{\"processed\":5}"), new Execution("main", 12, 0, 45000, 1245184, List.of()));
+    var failed =
+        ResultEnvelope.failure(
+                ErrorType.TIMEOUT, "too slow", new Execution("main", 1, 2, 0, 0, List.of()))
+            .withTask("t-1", 3, "worker-1")
+            .withLogs("last words");
+    Schema schema = schema("result-envelope.schema.json");
+    assertThat(schema.validate(CapsuleJson.mapper().valueToTree(ok))).isEmpty();
+    assertThat(schema.validate(CapsuleJson.mapper().valueToTree(failed))).isEmpty();
+    assertThat(schema.validate(tree("{\"success\":true}"))).isNotEmpty();
+  }
+}
