@@ -29,6 +29,14 @@ public final class Main {
     return commandLine().execute(args);
   }
 
+  /** Runs the command line with the given streams and returns its exit code (for tests). */
+  public static int execute(PrintWriter out, PrintWriter err, String... args) {
+    var cmd = commandLine();
+    cmd.setOut(out);
+    cmd.setErr(err);
+    return cmd.execute(args);
+  }
+
   static CommandLine commandLine() {
     var cmd = new CommandLine(new Main());
     cmd.setExecutionExceptionHandler(Main::oneLineError);

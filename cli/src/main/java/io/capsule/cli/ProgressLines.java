@@ -38,7 +38,7 @@ final class ProgressLines {
         "  module %s… %d bytes, %s, ready in %d ms",
         module.sha256().substring(0, 12),
         module.size(),
-        module.compiled() ? "compiled" : "interpreted",
+        !module.compiled() ? "interpreted" : module.fromCache() ? "compiled (cached)" : "compiled",
         nanos / 1_000_000);
   }
 

@@ -52,9 +52,10 @@ final class ModulePreparer {
             .map(s -> s.getMemory(0).limits().initialPages())
             .orElse(0);
     var cache = new LayeredCache(precompiled, diskCache);
+    boolean cached = mode == ExecutionMode.COMPILED && cache.contains(module.digest());
     var factory = compile(module, cache);
     byte[] classes = factory == null ? null : cache.entry(module.digest());
-    return new PreparedModule(sha256(wasm), wasm, module, factory, classes, initialPages);
+    return new PreparedModule(sha256(wasm), wasm, module, factory, classes, cached, initialPages);
   }
 
   private Function<Instance, Machine> compile(WasmModule module, LayeredCache cache) {

@@ -14,6 +14,7 @@ public final class PreparedModule {
   private final byte[] wasm;
   private final WasmModule module;
   private final byte[] compiledClasses;
+  private final boolean fromCache;
   private final Function<Instance, Machine> machineFactory;
   private final int initialPages;
 
@@ -23,7 +24,9 @@ public final class PreparedModule {
       WasmModule module,
       Function<Instance, Machine> machineFactory,
       byte[] compiledClasses,
+      boolean fromCache,
       int initialPages) {
+    this.fromCache = fromCache;
     this.sha256 = sha256;
     this.wasm = wasm;
     this.module = module;
@@ -40,6 +43,13 @@ public final class PreparedModule {
   /** Size in bytes of the module as given. */
   public int size() {
     return wasm.length;
+  }
+
+  /**
+   * Whether the compiled classes came from a cache or an artifact instead of being compiled now.
+   */
+  public boolean fromCache() {
+    return fromCache;
   }
 
   /** The module as given. */

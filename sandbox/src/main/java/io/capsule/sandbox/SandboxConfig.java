@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param environment the host variables an {@code env_variables} allowlist picks from (default: the
  *     process environment)
  * @param cacheDir where compiled modules are kept across processes, or {@code null} for no disk
- *     cache (default {@code $CAPSULE_CACHE_DIR} or {@code ~/.cache/capsule})
+ *     cache (default: system property {@code capsule.cache.dir}, else {@code $CAPSULE_CACHE_DIR},
+ *     else {@code ~/.cache/capsule})
  * @param maxStdoutBytes stdout kept per attempt (default 1 MiB; the head is kept)
  * @param maxStderrBytes stderr kept per attempt (default 64 KiB; the tail is kept)
  * @param fuelChunk fuel handed to the guest between host checks (default 1,000,000): smaller stops
@@ -84,6 +85,10 @@ public record SandboxConfig(
     private Builder() {}
 
     private static Path defaultCacheDir() {
+      String property = System.getProperty("capsule.cache.dir");
+      if (property != null && !property.isBlank()) {
+        return Path.of(property);
+      }
       String env = System.getenv("CAPSULE_CACHE_DIR");
       if (env != null && !env.isBlank()) {
         return Path.of(env);

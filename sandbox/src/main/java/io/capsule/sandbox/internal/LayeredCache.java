@@ -40,6 +40,15 @@ public final class LayeredCache implements Cache {
     }
   }
 
+  /** Whether an entry for {@code key} exists, given up front or on disk. */
+  public boolean contains(String key) {
+    try {
+      return get(key) != null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** The entry for {@code key}, or {@code null}. */
   public synchronized byte[] entry(String key) {
     return entries.get(key);
