@@ -20,6 +20,9 @@ import java.util.UUID;
  * @param replyTo the topic for the result envelope ({@code null}: the default results topic)
  * @param parentId the task that spawned this one as a sub-task, or {@code null}
  * @param submittedAt epoch milliseconds when it was first submitted, or 0 if unknown
+ * @param attempt the 1-based attempt this record asks for (retries are re-published with the next
+ *     number, so counts stay honest across workers)
+ * @param notBefore epoch milliseconds before which the attempt must not start (retry backoff), or 0
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TaskRequest(
@@ -32,7 +35,9 @@ public record TaskRequest(
     @JsonProperty("permissions") Permissions permissions,
     @JsonProperty("reply_to") String replyTo,
     @JsonProperty("parent_id") String parentId,
-    @JsonProperty("submitted_at") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long submittedAt) {
+    @JsonProperty("submitted_at") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long submittedAt,
+    @JsonProperty("attempt") @JsonInclude(JsonInclude.Include.NON_DEFAULT) int attempt,
+    @JsonProperty("not_before") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long notBefore) {
 
   /** The schema name of this version. */
   public static final String SCHEMA = "capsule.task/v1";
@@ -57,6 +62,7 @@ public record TaskRequest(
     args = args == null ? List.of() : List.copyOf(args);
     limits = limits == null ? TaskLimits.NONE : limits;
     permissions = permissions == null ? Permissions.NONE : permissions;
+    attempt = Math.max(attempt, 1);
   }
 
   /** A new request with a random id and default limits. */
@@ -71,7 +77,9 @@ public record TaskRequest(
         options.permissions(),
         null,
         null,
-        System.currentTimeMillis());
+        System.currentTimeMillis(),
+        1,
+        0);
   }
 
   /** The request's limits and permissions as task options. */
@@ -96,12 +104,57 @@ public record TaskRequest(
   /** A copy with another module reference (e.g. inline bytes replaced by their hash). */
   public TaskRequest withModule(ModuleRef module) {
     return new TaskRequest(
-        schema, id, task, module, args, limits, permissions, replyTo, parentId, submittedAt);
+        schema,
+        id,
+        task,
+        module,
+        args,
+        limits,
+        permissions,
+        replyTo,
+        parentId,
+        submittedAt,
+        attempt,
+        notBefore);
+  }
+
+  /** A copy for the next attempt, not to start before {@code notBefore} (epoch ms). */
+  public TaskRequest nextAttempt(long notBefore) {
+    return new TaskRequest(
+        schema,
+        id,
+        task,
+        module,
+        args,
+        limits,
+        permissions,
+        replyTo,
+        parentId,
+        submittedAt,
+        attempt + 1,
+        notBefore);
+  }
+
+  /** A copy starting again from the first attempt (for replay). */
+  public TaskRequest firstAttempt() {
+    return new TaskRequest(
+        schema, id, task, module, args, limits, permissions, replyTo, parentId, submittedAt, 1, 0);
   }
 
   /** A copy with a reply topic. */
   public TaskRequest withReplyTo(String replyTo) {
     return new TaskRequest(
-        schema, id, task, module, args, limits, permissions, replyTo, parentId, submittedAt);
+        schema,
+        id,
+        task,
+        module,
+        args,
+        limits,
+        permissions,
+        replyTo,
+        parentId,
+        submittedAt,
+        attempt,
+        notBefore);
   }
 }

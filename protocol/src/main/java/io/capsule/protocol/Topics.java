@@ -1,0 +1,50 @@
+package io.capsule.protocol;
+
+import java.util.Objects;
+
+/**
+ * Topic names of the Kafka contract, under a configurable prefix (default {@code capsule}).
+ *
+ * @param prefix the prefix, without the trailing dot
+ */
+public record Topics(String prefix) {
+  /** The default names: {@code capsule.tasks.low} and so on. */
+  public static final Topics DEFAULT = new Topics("capsule");
+
+  /** Validates the prefix. */
+  public Topics {
+    Objects.requireNonNull(prefix, "prefix");
+    if (!prefix.matches("[a-zA-Z0-9._-]+")) {
+      throw new InvalidRequestException(
+          "topic prefix '" + prefix + "' has characters Kafka refuses");
+    }
+  }
+
+  /** The requests topic of a level: {@code PREFIX.tasks.low}. */
+  public String tasks(ComputeLevel level) {
+    if (level == ComputeLevel.CUSTOM) {
+      throw new IllegalArgumentException("CUSTOM fuel routes to a named level first");
+    }
+    return prefix + ".tasks." + level.topicSuffix();
+  }
+
+  /** The default reply topic: {@code PREFIX.results}. */
+  public String results() {
+    return prefix + ".results";
+  }
+
+  /** The compacted lifecycle topic: {@code PREFIX.events}. */
+  public String events() {
+    return prefix + ".events";
+  }
+
+  /** The compacted, content-addressed module topic: {@code PREFIX.modules}. */
+  public String modules() {
+    return prefix + ".modules";
+  }
+
+  /** The dead-letter topic: {@code PREFIX.dlq}. */
+  public String deadLetters() {
+    return prefix + ".dlq";
+  }
+}
