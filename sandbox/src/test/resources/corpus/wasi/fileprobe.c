@@ -7,6 +7,8 @@
  * same numbers), "data" is present only for read, stat, list and env.
  * Ops: read write create append truncate mkdir rmdir unlink rename symlink link stat list touch
  *      fdops (open read-only, then try every fd-level mutation through raw WASI calls)
+ *      stale PATH LINK (open PATH, rename PATH away and LINK onto PATH, then fstat the old fd:
+ *      "data" is its size, as if the fd now reached wherever LINK points)
  *      raw-open / raw-stat / raw-mkdir (call WASI directly on preopen fd 3, bypassing libc's
  *      own path checks), env NAME, spew N STREAM (N bytes, 0 = forever, to out|err).
  */
@@ -108,6 +110,20 @@ static int do_fdops(const char *path) {
   return report("fdops", 0, list, strlen(list));
 }
 
+static int do_stale(const char *path, const char *link) {
+  char moved[256];
+  struct stat st;
+  char size[32];
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return report("stale", errno, NULL, 0);
+  snprintf(moved, sizeof moved, "%s.moved", path);
+  if (rename(path, moved) < 0 || rename(link, path) < 0) return report("stale", errno, NULL, 0);
+  int rc = fstat(fd, &st);
+  int err = rc < 0 ? errno : 0;
+  snprintf(size, sizeof size, "%lld", (long long)st.st_size);
+  return report("stale", err, err ? NULL : size, err ? 0 : strlen(size));
+}
+
 static int do_raw_open(const char *path) {
   __wasi_fd_t fd;
   int err = __wasi_path_open(3, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, path, 0, __WASI_RIGHTS_FD_READ,
@@ -161,6 +177,7 @@ int main(int argc, char **argv) {
   if (!strcmp(op, "stat")) return do_stat(path);
   if (!strcmp(op, "list")) return do_list(path);
   if (!strcmp(op, "fdops")) return do_fdops(path);
+  if (!strcmp(op, "stale")) return do_stale(path, arg);
   if (!strcmp(op, "raw-open")) return do_raw_open(path);
   if (!strcmp(op, "raw-stat")) return do_raw_stat(path);
   if (!strcmp(op, "raw-mkdir")) return report(op, __wasi_path_create_directory(3, path), NULL, 0);

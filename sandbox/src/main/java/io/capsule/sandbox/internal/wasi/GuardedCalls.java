@@ -119,13 +119,14 @@ final class GuardedCalls {
         });
   }
 
+  /** Chicory 1.7.5's own path_rename always fails on JDK 17 (ENOTSUP), so it is done here. */
   private long[] pathRename(Instance instance, long... a) {
     return guarded(
         "path_rename",
         () -> {
           var from = writableTarget(instance, a[0], a[1], a[2], false);
           var to = writableTarget(instance, a[3], a[4], a[5], false);
-          return wasi.pathRename(from.baseFd(), from.chicoryPath(), to.baseFd(), to.chicoryPath());
+          return Renamer.rename(from.realPath(), to.realPath());
         });
   }
 

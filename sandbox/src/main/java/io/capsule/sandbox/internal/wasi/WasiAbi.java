@@ -7,12 +7,17 @@ package io.capsule.sandbox.internal.wasi;
 final class WasiAbi {
   static final int ESUCCESS = 0;
   static final int EBADF = 8;
+  static final int EEXIST = 20;
   static final int EINVAL = 28;
   static final int EIO = 29;
+  static final int EISDIR = 31;
   static final int ELOOP = 32;
+  static final int ENOENT = 44;
   static final int ENOTDIR = 54;
+  static final int ENOTEMPTY = 55;
   static final int EPERM = 63;
   static final int EROFS = 69;
+  static final int EXDEV = 75;
   static final int ENOTCAPABLE = 76;
 
   static final int LOOKUP_SYMLINK_FOLLOW = 1;
