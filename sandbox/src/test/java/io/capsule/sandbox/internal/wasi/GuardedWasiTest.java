@@ -219,6 +219,35 @@ class GuardedWasiTest {
   }
 
   @Test
+  void renameMovesDirectoriesAndReplacesFilesLikePosix() throws IOException {
+    write(data.resolve("other.txt"), "other");
+
+    assertThat(FileProbe.run(rw("data"), "rename", "data/sub", "data/moved").errno()).isZero();
+    assertThat(FileProbe.run(rw("data"), "rename", "data/other.txt", "data/hello.txt").errno())
+        .isZero();
+    assertThat(FileProbe.run(rw("data"), "rename", "data/hello.txt", "data/empty").errno())
+        .isEqualTo(31); // EISDIR
+    assertThat(FileProbe.run(rw("data"), "rename", "data/nope", "data/x").errno())
+        .isEqualTo(44); // ENOENT
+
+    assertThat(data.resolve("moved")).isDirectory();
+    assertThat(data.resolve("hello.txt")).hasContent("other");
+  }
+
+  @Test
+  void renameIntoOrOutOfASymlinkedOutsideDirectoryIsRefused() throws IOException {
+    Files.createSymbolicLink(data.resolve("outdir"), outside);
+
+    Run into = FileProbe.run(rw("data"), "rename", "data/hello.txt", "data/outdir/stolen.txt");
+    Run outOf = FileProbe.run(rw("data"), "rename", "data/outdir/secret.txt", "data/got.txt");
+
+    assertThat(into.errno()).isEqualTo(ENOTCAPABLE);
+    assertThat(outOf.errno()).isEqualTo(ENOTCAPABLE);
+    assertThat(data.resolve("hello.txt")).hasContent("hello");
+    assertThat(outside.resolve("secret.txt")).hasContent("top secret");
+  }
+
+  @Test
   void twoMountsKeepTheirOwnModes() throws IOException {
     Path in = Files.createDirectories(tmp.resolve("in"));
     write(in.resolve("input.txt"), "input");
