@@ -45,11 +45,13 @@ final class GuardedCalls {
     handles.put("path_readlink", this::pathReadlink);
     handles.put("path_symlink", (instance, a) -> refuseLink("path_symlink", instance, a[3], a[4]));
     handles.put("path_link", (instance, a) -> refuseLink("path_link", instance, a[5], a[6]));
-    for (String name : new String[] {"fd_write", "fd_pwrite", "fd_allocate"}) {
+    for (String name :
+        new String[] {"fd_write", "fd_pwrite", "fd_allocate", "fd_filestat_set_size"}) {
       handles.put(name, writeThroughFd(name, originals.get(name), false));
     }
-    handles.put("fd_filestat_set_size", writeThroughFd("fd_filestat_set_size", originals, false));
-    handles.put("fd_filestat_set_times", writeThroughFd("fd_filestat_set_times", originals, true));
+    handles.put(
+        "fd_filestat_set_times",
+        writeThroughFd("fd_filestat_set_times", originals.get("fd_filestat_set_times"), true));
     handles.put("fd_filestat_get", byPathThroughFd("fd_filestat_get", originals));
     handles.put("fd_readdir", byPathThroughFd("fd_readdir", originals));
     handles.put("fd_close", (instance, a) -> fdClose(originals.get("fd_close"), instance, a));
@@ -175,11 +177,6 @@ final class GuardedCalls {
         () -> {
           throw Refusal.denied(Denial.Reason.LINK_CREATION, newPath);
         });
-  }
-
-  private WasmFunctionHandle writeThroughFd(
-      String name, Map<String, WasmFunctionHandle> originals, boolean byPath) {
-    return writeThroughFd(name, originals.get(name), byPath);
   }
 
   /** fd_write and friends: refused on fds opened under a read-only mount. */

@@ -97,7 +97,7 @@ final class PathGuard {
         throw Refusal.denied(OUTSIDE_MOUNTS, entry.guestPath());
       }
     } catch (IOException e) {
-      throw Refusal.error(WasiAbi.EBADF); // removed since it was opened: nothing to reach by path
+      // gone since it was opened: Chicory's own lookup by path fails the same way
     }
   }
 
