@@ -1,0 +1,129 @@
+package io.capsule.sandbox.internal.wasi;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.WasmFunctionHandle;
+import com.dylibso.chicory.wasi.WasiOptions;
+import com.dylibso.chicory.wasi.WasiPreview1;
+import java.io.ByteArrayInputStream;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code wasi_snapshot_preview1} host functions for ONE run, with the file policy enforced.
+ *
+ * <p>Chicory's {@link WasiPreview1} does the work; this class replaces its file-system functions
+ * with guarded ones:
+ *
+ * <ul>
+ *   <li>nothing outside the mounts is reachable: absolute paths, {@code ..} above a mount and
+ *       symlinks (already in the directory) whose real target leaves the mount's real root are
+ *       refused with {@code ENOTCAPABLE} (76), also for the parent of a file to be created;
+ *   <li>on a read-only mount every mutating call is refused with {@code EROFS} (69): path_open with
+ *       create/truncate/exclusive, write, allocate or set-size rights or the append flag;
+ *       path_create_directory, path_remove_directory, path_unlink_file, path_rename (either side),
+ *       path_filestat_set_times; and fd_write, fd_pwrite, fd_allocate, fd_filestat_set_size,
+ *       fd_filestat_set_times on fds opened under it;
+ *   <li>the guest creates no links: path_symlink and path_link are refused with {@code EPERM} (63)
+ *       everywhere;
+ *   <li>fd calls Chicory serves by path (fd_readdir, fd_filestat_get, fd_filestat_set_times) are
+ *       refused with {@code ENOTCAPABLE} when the fd's path has since become a symlink.
+ * </ul>
+ *
+ * Each refusal is recorded as a {@link Denial} (see {@link #denials()}); the guest only sees the
+ * errno. Mounts are preopened from fd 3 in configuration order. Wire it as:
+ *
+ * <pre>{@code
+ * try (var wasi = GuardedWasi.create(config)) {
+ *   var imports = ImportValues.builder().addFunction(wasi.toHostFunctions()).build();
+ *   Instance.builder(module).withImportValues(imports).build(); // runs _start
+ * } catch (WasiExitException e) { ... e.exitCode() ... }
+ * }</pre>
+ */
+public final class GuardedWasi implements AutoCloseable {
+  /** The import module name of the functions. */
+  public static final String MODULE = "wasi_snapshot_preview1";
+
+  private static final int FIRST_PREOPEN_FD = 3;
+
+  private final WasiPreview1 wasi;
+  private final DenialLog denials = new DenialLog();
+  private final HostFunction[] functions;
+
+  private GuardedWasi(WasiConfig config) {
+    List<MountPoint> mountPoints = config.mounts().stream().map(MountPoint::of).toList();
+    this.wasi = WasiPreview1.builder().withOptions(options(config, mountPoints)).build();
+    FdTable fds = new FdTable();
+    for (int i = 0; i < mountPoints.size(); i++) {
+      MountPoint mountPoint = mountPoints.get(i);
+      fds.put(FIRST_PREOPEN_FD + i, new FdTable.Entry(mountPoint, mountPoint.realRoot(), true));
+    }
+    var calls = new GuardedCalls(wasi, fds, new PathGuard(fds, mountPoints), denials);
+    this.functions = guard(wasi.toHostFunctions(), calls);
+  }
+
+  /**
+   * Creates the WASI layer for one run. Close it after the run to release open files.
+   *
+   * @throws java.io.UncheckedIOException when a mounted directory cannot be resolved
+   */
+  public static GuardedWasi create(WasiConfig config) {
+    return new GuardedWasi(config);
+  }
+
+  /** The host functions to import, module {@value #MODULE}. */
+  public HostFunction[] toHostFunctions() {
+    return functions.clone();
+  }
+
+  /** The calls refused so far (at most {@value DenialLog#MAX_KEPT}, oldest first). */
+  public List<Denial> denials() {
+    return denials.kept();
+  }
+
+  /** How many calls were refused so far, including those beyond what {@link #denials()} keeps. */
+  public long denialCount() {
+    return denials.count();
+  }
+
+  /** Closes the files the guest left open. */
+  @Override
+  public void close() {
+    wasi.close();
+  }
+
+  private static WasiOptions options(WasiConfig config, List<MountPoint> mountPoints) {
+    var options =
+        WasiOptions.builder()
+            .withArguments(config.arguments())
+            .withStdin(new ByteArrayInputStream(config.stdin()), false)
+            .withStdout(config.stdout(), false)
+            .withStderr(config.stderr(), false);
+    config.environment().forEach(options::withEnvironment);
+    for (MountPoint mountPoint : mountPoints) {
+      options.withDirectory(mountPoint.mount().guestPath(), mountPoint.realRoot());
+    }
+    return options.build();
+  }
+
+  private static HostFunction[] guard(HostFunction[] originals, GuardedCalls calls) {
+    Map<String, WasmFunctionHandle> byName = new HashMap<>();
+    for (HostFunction function : originals) {
+      byName.put(function.name(), function.handle());
+    }
+    Map<String, WasmFunctionHandle> guarded = calls.handles(byName);
+    HostFunction[] result = new HostFunction[originals.length];
+    for (int i = 0; i < originals.length; i++) {
+      HostFunction original = originals[i];
+      WasmFunctionHandle handle = guarded.remove(original.name());
+      result[i] =
+          handle == null
+              ? original
+              : new HostFunction(MODULE, original.name(), original.functionType(), handle);
+    }
+    if (!guarded.isEmpty()) {
+      throw new IllegalStateException("Chicory no longer exports " + guarded.keySet());
+    }
+    return result;
+  }
+}

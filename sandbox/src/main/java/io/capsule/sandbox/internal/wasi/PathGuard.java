@@ -1,0 +1,198 @@
+package io.capsule.sandbox.internal.wasi;
+
+import static io.capsule.sandbox.internal.wasi.Denial.Reason.OUTSIDE_MOUNTS;
+import static io.capsule.sandbox.internal.wasi.Denial.Reason.READ_ONLY;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Decides where a guest path lands on the host, and whether it may go there.
+ *
+ * <p>A guest path is resolved against the real host path of its directory fd, lexically first
+ * (absolute paths and {@code ..} above the mount are refused), then through the file system: every
+ * symlink on the way is followed (the final one only when the call follows it) and the result must
+ * stay inside the real root of the fd's mount. For paths that do not exist yet, the nearest
+ * existing ancestor is resolved and the rest appended, so the parent of a file to be created is
+ * checked too.
+ *
+ * <p>Chicory is then handed the RESOLVED path (relative to an open directory that contains it), so
+ * it never follows a symlink itself; that closes both escapes through symlinks and Chicory 1.7.5's
+ * resolution of relative symlink targets against the JVM's working directory. Guest calls run one
+ * at a time, so between the check and the use only another host process could swap a path.
+ */
+final class PathGuard {
+  private static final int MAX_SYMLINKS = 40;
+
+  private final FdTable fds;
+  private final List<MountPoint> mountPoints;
+
+  /**
+   * Where a guest path lands.
+   *
+   * @param baseFd an open directory fd containing the target, to pass to Chicory
+   * @param chicoryPath the target relative to {@code baseFd}, free of symlinks and {@code ..}
+   * @param realPath the target's real host path
+   * @param mountPoint the mount the target belongs to
+   * @param guestPath the path as the guest gave it
+   */
+  record Target(
+      int baseFd, String chicoryPath, Path realPath, MountPoint mountPoint, String guestPath) {}
+
+  PathGuard(FdTable fds, List<MountPoint> mountPoints) {
+    this.fds = fds;
+    this.mountPoints = List.copyOf(mountPoints);
+  }
+
+  /**
+   * Resolves {@code rawPath} relative to directory fd {@code dirFd}.
+   *
+   * @param followFinal whether a symlink as the last component is followed
+   * @throws Refusal when the path is invalid or leaves the mount
+   */
+  Target resolve(int dirFd, String rawPath, boolean followFinal) {
+    FdTable.Entry dir = directory(dirFd);
+    Path lexical = lexical(dir, rawPath);
+    Path real = followFinal ? realize(lexical, new int[] {MAX_SYMLINKS}) : realizeParent(lexical);
+    if (!dir.mountPoint().contains(real)) {
+      throw Refusal.denied(OUTSIDE_MOUNTS, rawPath);
+    }
+    int base = baseFor(dirFd, dir, real, rawPath);
+    String relative = relative(fds.get(base).realPath(), real, rawPath);
+    return new Target(base, relative, real, dir.mountPoint(), rawPath);
+  }
+
+  /**
+   * Refuses a change to {@code target}: its mount is read-only, or it lies inside a read-only
+   * mount's directory (host directories of two mounts may nest).
+   */
+  void requireWritable(Target target) {
+    if (readOnlyAt(target.mountPoint(), target.realPath())) {
+      throw Refusal.denied(READ_ONLY, target.guestPath());
+    }
+  }
+
+  /** Refuses a change through fd {@code fd} when it was opened under a read-only mount. */
+  void requireWritableFd(int fd) {
+    FdTable.Entry entry = fds.get(fd);
+    if (entry != null && readOnlyAt(entry.mountPoint(), entry.realPath())) {
+      throw Refusal.denied(READ_ONLY, entry.guestPath());
+    }
+  }
+
+  /**
+   * Refuses a path-based call on fd {@code fd} (Chicory re-opens such fds by path) when its path no
+   * longer resolves to itself: the guest renamed a symlink over it, and the call would follow it.
+   */
+  void requireUnmoved(int fd) {
+    FdTable.Entry entry = fds.get(fd);
+    if (entry == null) {
+      return;
+    }
+    try {
+      if (!entry.realPath().toRealPath().equals(entry.realPath())) {
+        throw Refusal.denied(OUTSIDE_MOUNTS, entry.guestPath());
+      }
+    } catch (IOException e) {
+      // gone since it was opened: Chicory's own lookup by path fails the same way
+    }
+  }
+
+  private boolean readOnlyAt(MountPoint mountPoint, Path realPath) {
+    if (mountPoint.readOnly()) {
+      return true;
+    }
+    return mountPoints.stream().anyMatch(m -> m.readOnly() && m.contains(realPath));
+  }
+
+  private FdTable.Entry directory(int fd) {
+    FdTable.Entry entry = fds.get(fd);
+    if (entry == null) {
+      throw Refusal.error(WasiAbi.EBADF);
+    }
+    if (!entry.directory()) {
+      throw Refusal.error(WasiAbi.ENOTDIR);
+    }
+    return entry;
+  }
+
+  private static Path lexical(FdTable.Entry dir, String rawPath) {
+    if (rawPath.indexOf('\0') >= 0) {
+      throw Refusal.error(WasiAbi.EINVAL);
+    }
+    if (rawPath.startsWith("/")) {
+      throw Refusal.denied(OUTSIDE_MOUNTS, rawPath);
+    }
+    Path path;
+    try {
+      path = dir.realPath().resolve(rawPath).normalize();
+    } catch (InvalidPathException e) {
+      throw Refusal.error(WasiAbi.EINVAL);
+    }
+    if (!dir.mountPoint().contains(path)) {
+      throw Refusal.denied(OUTSIDE_MOUNTS, rawPath);
+    }
+    return path;
+  }
+
+  /** The real path of {@code path} with every symlink followed, existing or not. */
+  private static Path realize(Path path, int[] linksLeft) {
+    try {
+      return path.toRealPath();
+    } catch (IOException e) {
+      // missing, dangling or looping: walk it component by component
+    }
+    Path parent = path.getParent();
+    if (parent == null || path.getFileName() == null) {
+      return path;
+    }
+    Path candidate = realize(parent, linksLeft).resolve(path.getFileName());
+    if (!Files.isSymbolicLink(candidate)) {
+      return candidate;
+    }
+    if (--linksLeft[0] < 0) {
+      throw Refusal.error(WasiAbi.ELOOP);
+    }
+    return realize(candidate.getParent().resolve(readLink(candidate)).normalize(), linksLeft);
+  }
+
+  /** The real path of {@code path}'s parent, with the last component appended unresolved. */
+  private static Path realizeParent(Path path) {
+    Path parent = path.getParent();
+    if (parent == null || path.getFileName() == null) {
+      return path;
+    }
+    return realize(parent, new int[] {MAX_SYMLINKS}).resolve(path.getFileName());
+  }
+
+  private static Path readLink(Path link) {
+    try {
+      return Files.readSymbolicLink(link);
+    } catch (IOException e) {
+      throw Refusal.error(WasiAbi.EIO);
+    }
+  }
+
+  /** The fd to resolve from: the guest's own when it contains the target, else an outer one. */
+  private int baseFor(int dirFd, FdTable.Entry dir, Path real, String rawPath) {
+    if (real.startsWith(dir.realPath())) {
+      return dirFd;
+    }
+    int outer = fds.directoryContaining(dir.mountPoint(), real);
+    if (outer < 0) {
+      throw Refusal.denied(OUTSIDE_MOUNTS, rawPath);
+    }
+    return outer;
+  }
+
+  private static String relative(Path base, Path real, String rawPath) {
+    String relative = base.relativize(real).toString();
+    if (relative.isEmpty()) {
+      relative = ".";
+    }
+    return rawPath.endsWith("/") && !relative.endsWith("/") ? relative + "/" : relative;
+  }
+}
