@@ -57,6 +57,20 @@ public record SandboxConfig(
     }
   }
 
+  /**
+   * The process environment plus the variables of a {@code .env} file in {@code dir} (the process
+   * environment wins where both name a variable), as capsule-run loads them for local runs.
+   *
+   * @throws java.io.UncheckedIOException when {@code .env} exists but cannot be read
+   */
+  public static Map<String, String> hostEnvironmentWithDotEnv(Path dir) {
+    try {
+      return io.capsule.sandbox.internal.wasi.GuestEnvironment.sources(System.getenv(), dir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** A builder with the documented defaults. */
   public static Builder builder() {
     return new Builder();
