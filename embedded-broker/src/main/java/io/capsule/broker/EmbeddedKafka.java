@@ -139,7 +139,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     logDir = configuredLogDir != null ? configuredLogDir : Directories.createTemp(TEMP_PREFIX);
     int port = configuredPort != 0 ? configuredPort : FreePorts.pick();
     Properties props = BrokerProperties.of(logDir, port, FreePorts.pick(), overrides);
-    StorageFormatter.format(props, Uuid.randomUuid().toString());
+    StorageFormatter.formatIfNeeded(logDir, props, Uuid.randomUuid().toString());
     server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
     server.startup();
     bootstrapServers = "127.0.0.1:" + port;

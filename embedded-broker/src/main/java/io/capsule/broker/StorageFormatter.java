@@ -12,15 +12,22 @@ import java.util.Properties;
 import kafka.tools.StorageTool;
 
 /**
- * Formats a log directory as {@code kafka-storage format --standalone --ignore-formatted} does: the
- * node becomes the only voter of a new dynamic KRaft quorum. A directory that is already formatted
- * is left as it is, so a broker can restart on its own data.
+ * Formats a log directory as {@code kafka-storage format --standalone} does: the node becomes the
+ * only voter of a new dynamic KRaft quorum. A directory that is already formatted (it has {@code
+ * meta.properties}) is left as it is, so a broker can restart on its own data; {@code
+ * --ignore-formatted} would not do, as it still rejects the new random cluster id.
  */
 final class StorageFormatter {
   private StorageFormatter() {}
 
-  /** Formats the log directory named by {@code props}; fails with Kafka's output as the reason. */
-  static void format(Properties props, String clusterId) {
+  /** Formats {@code logDir} unless it already is; fails with Kafka's output as the reason. */
+  static void formatIfNeeded(Path logDir, Properties props, String clusterId) {
+    if (!Files.exists(logDir.resolve("meta.properties"))) {
+      format(props, clusterId);
+    }
+  }
+
+  private static void format(Properties props, String clusterId) {
     Path configFile = writeTemp(props);
     ByteArrayOutputStream output = new ByteArrayOutputStream();
     try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8)) {
@@ -37,13 +44,7 @@ final class StorageFormatter {
 
   private static String[] arguments(Path configFile, String clusterId) {
     return new String[] {
-      "format",
-      "--config",
-      configFile.toString(),
-      "--cluster-id",
-      clusterId,
-      "--standalone",
-      "--ignore-formatted"
+      "format", "--config", configFile.toString(), "--cluster-id", clusterId, "--standalone"
     };
   }
 
