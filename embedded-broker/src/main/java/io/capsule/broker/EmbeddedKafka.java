@@ -34,7 +34,8 @@ import org.apache.kafka.common.utils.Time;
  * #close()} deletes; a given directory is kept, and a broker started on it again keeps its topics.
  * Kafka's own logging goes to stderr (see {@code log4j2.xml} in this jar).
  *
- * <p>Thread-safe: {@link #start()} and {@link #close()} may be called from any thread.
+ * <p>Thread-safe: {@link #start()} and {@link #close()} may be called from any thread. A started
+ * broker also closes from a JVM shutdown hook if the process exits without closing it.
  */
 public final class EmbeddedKafka implements AutoCloseable {
   private static final String TEMP_PREFIX = "capsule-kafka-";
@@ -46,6 +47,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   private State state = State.NEW;
   private Server server;
+  private Thread shutdownHook;
   private Path logDir;
   private String bootstrapServers;
   private String clusterId;
@@ -132,6 +134,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       stopServer();
     } finally {
       deleteTempStorage();
+      unregisterShutdownHook();
     }
   }
 
@@ -141,6 +144,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     Properties props = BrokerProperties.of(logDir, port, FreePorts.pick(), overrides);
     StorageFormatter.formatIfNeeded(logDir, props, Uuid.randomUuid().toString());
     server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+    registerShutdownHook();
     server.startup();
     bootstrapServers = "127.0.0.1:" + port;
     clusterId = awaitReady();
@@ -174,6 +178,23 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   private DescribeClusterOptions describeOptions() {
     return new DescribeClusterOptions().timeoutMs((int) startTimeout.toMillis());
+  }
+
+  /** Stops the broker and removes temp storage if the JVM exits (Ctrl-C) before close(). */
+  private void registerShutdownHook() {
+    shutdownHook = new Thread(this::close, "capsule-embedded-kafka-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  private void unregisterShutdownHook() {
+    if (shutdownHook == null || Thread.currentThread() == shutdownHook) {
+      return;
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // The JVM is already shutting down; the hook will find this broker closed.
+    }
   }
 
   private void stopServer() {

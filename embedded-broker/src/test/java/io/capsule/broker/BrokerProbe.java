@@ -8,7 +8,8 @@ import java.nio.file.Path;
 /**
  * Starts and stops one embedded broker in a fresh JVM and prints one line of figures to stdout:
  * first start time, RSS and heap growth, shutdown time. Run by {@link EmbeddedKafkaLifecycleIT},
- * which also checks that Kafka wrote nothing else to stdout.
+ * which also checks that Kafka wrote nothing else to stdout. With the argument {@code
+ * exit-without-close} it prints the broker's log dir and exits without closing the broker.
  */
 public final class BrokerProbe {
   /** The first word of the figures line. */
@@ -16,8 +17,16 @@ public final class BrokerProbe {
 
   private BrokerProbe() {}
 
-  /** Runs the probe; arguments are ignored. */
+  /** Runs the probe, or with {@code exit-without-close} leaves the broker to the shutdown hook. */
   public static void main(String[] args) throws IOException {
+    if (args.length > 0 && args[0].equals("exit-without-close")) {
+      System.out.println(MARKER + " " + EmbeddedKafka.builder().build().start().logDir());
+      System.exit(0);
+    }
+    measure();
+  }
+
+  private static void measure() throws IOException {
     long rssBefore = rssKib();
     long heapBefore = usedHeapKib();
     long started = System.nanoTime();

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -68,14 +69,30 @@ class EmbeddedKafkaLifecycleIT {
     assertThat(Files.readString(err)).contains("INFO", "KafkaRaftServer");
   }
 
-  private static Process probeProcess(Path out, Path err) throws IOException {
+  @Test
+  void shutdownHookClosesBrokerAndDeletesTempStorageWhenJvmExits(@TempDir Path dir)
+      throws Exception {
+    Path out = dir.resolve("stdout");
+    Process probe = probeProcess(out, dir.resolve("stderr"), "exit-without-close");
+    assertThat(probe.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    String line = Files.readString(out, StandardCharsets.UTF_8).strip();
+    assertThat(line).startsWith(BrokerProbe.MARKER + " ");
+    Path logDir = Path.of(line.substring(BrokerProbe.MARKER.length() + 1));
+    assertThat(logDir).doesNotExist();
+  }
+
+  private static Process probeProcess(Path out, Path err, String... args) throws IOException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    return new ProcessBuilder(
+    List<String> command = new ArrayList<>();
+    command.addAll(
+        List.of(
             java.toString(),
             "-Dcapsule.kafka.log.level=INFO",
             "-cp",
             System.getProperty("java.class.path"),
-            BrokerProbe.class.getName())
+            BrokerProbe.class.getName()));
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command)
         .redirectOutput(out.toFile())
         .redirectError(err.toFile())
         .start();
