@@ -1,8 +1,12 @@
 package io.capsule.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +57,18 @@ class EmbeddedKafkaLifecycleIT {
     int port = FreePorts.pick();
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().withPort(port).build().start()) {
       assertThat(kafka.bootstrapServers()).isEqualTo("127.0.0.1:" + port);
+    }
+  }
+
+  @Test
+  void startOnABusyPortFailsAndLeavesNoStorage() throws IOException {
+    try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      EmbeddedKafka kafka = EmbeddedKafka.builder().withPort(busy.getLocalPort()).build();
+      EmbeddedKafkaException failure =
+          catchThrowableOfType(EmbeddedKafkaException.class, kafka::start);
+      assertThat(failure).isNotNull().hasRootCauseInstanceOf(BindException.class);
+      assertThat(kafka.state()).isEqualTo(EmbeddedKafka.State.CLOSED);
+      assertThat(failure.logDir()).doesNotExist();
     }
   }
 
