@@ -90,6 +90,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw new IllegalStateException("broker is " + state + "; start it only once");
     }
     logDir = configuredLogDir != null ? configuredLogDir : Directories.createTemp(TEMP_PREFIX);
+    registerShutdownHook();
     try {
       launchRetryingPortClashes();
       state = State.RUNNING;
@@ -174,7 +175,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     Properties props = BrokerProperties.of(logDir, port, FreePorts.pick(), overrides);
     StorageFormatter.formatIfNeeded(logDir, props, Uuid.randomUuid().toString());
     server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-    registerShutdownHook();
     server.startup();
     bootstrapServers = "127.0.0.1:" + port;
     clusterId = awaitReady();

@@ -10,10 +10,12 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,6 +59,17 @@ class EmbeddedKafkaLifecycleIT {
     int port = FreePorts.pick();
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().withPort(port).build().start()) {
       assertThat(kafka.bootstrapServers()).isEqualTo("127.0.0.1:" + port);
+    }
+  }
+
+  @Test
+  void autoTopicCreationCanBeTurnedOff() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.builder().withAutoCreateTopics(false).build().start();
+        Admin admin = TestClients.admin(kafka.bootstrapServers());
+        KafkaConsumer<String, String> consumer =
+            TestClients.consumer(kafka.bootstrapServers(), "probe")) {
+      assertThat(consumer.partitionsFor("never-created", Duration.ofSeconds(5))).isEmpty();
+      assertThat(admin.listTopics().names().get()).doesNotContain("never-created");
     }
   }
 
