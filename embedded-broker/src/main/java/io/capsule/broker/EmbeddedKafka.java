@@ -251,7 +251,8 @@ public final class EmbeddedKafka implements AutoCloseable {
    * Settings for an {@link EmbeddedKafka}. Defaults: a temp log directory, a free loopback port, a
    * 60 s start timeout, auto topic creation on, and single-node settings for Kafka's internal
    * topics (consumer offsets, transactions, share-group state: one partition, one replica), {@code
-   * group.initial.rebalance.delay.ms=0}, and a 16 MiB log-cleaner buffer.
+   * group.initial.rebalance.delay.ms=0}, 500 ms share/consumer-group heartbeats, and a 16 MiB
+   * log-cleaner buffer.
    */
   public static final class Builder {
     private Path logDir;
