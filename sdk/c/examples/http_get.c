@@ -4,7 +4,7 @@
  * most 1 MiB>}. A network failure (denied host, DNS, refused, timeout …) is reported on stderr and
  * the task exits with code 1, so it ends as task_error carrying the error document.
  *
- *   capsule run sdk/c/examples/http_get.wasm https://example.com --allowed-hosts example.com
+ *   capsule run sdk/c/examples/http_get.wasm https://example.com --allow-host example.com
  *
  * Rebuild (from the repository root; clang 14+ and wasi-libc):
  *   clang --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror -Wl,--strip-all -I sdk/c \

@@ -207,4 +207,18 @@ class SandboxHttpTest {
         .doesNotContain(LocalHttpServer.SECRET)
         .doesNotContain(LocalHttpServer.HELLO);
   }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void answersAreReadOnceByHandleAndUnreadAnswersAreBounded(ExecutionMode mode) {
+    Sandbox sandbox = SANDBOXES.get(mode);
+    ResultEnvelope envelope =
+        sandbox.run(sandbox.prepare(Corpus.wat("http_handles")), TaskCall.of(List.of()));
+
+    assertThat(envelope.success()).as("%s", envelope.error()).isTrue();
+    assertThat(envelope.result().get("ok").asBoolean()).isTrue();
+    assertThat(envelope.execution().hostRequests())
+        .hasSize(5)
+        .allSatisfy(r -> assertThat(r).isEqualTo(new HostRequest("GET", "http://denied.test/", 0)));
+  }
 }
