@@ -15,6 +15,8 @@ import io.capsule.protocol.MemoryLimitException;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TimeoutExceededException;
 import io.capsule.sandbox.internal.CappedMemory;
+import io.capsule.sandbox.internal.net.HttpImports;
+import io.capsule.sandbox.internal.net.HttpTransport;
 import io.capsule.sandbox.internal.wasi.BoundedOutput;
 import io.capsule.sandbox.internal.wasi.GuardedWasi;
 import io.capsule.sandbox.internal.wasi.GuestEnvironment;
@@ -43,11 +45,17 @@ final class TaskAttempt {
   private final BoundedOutput stdout;
   private final BoundedOutput stderr;
   private final HostImports host;
+  private final HttpImports http;
   private volatile GuardedWasi wasi;
   private volatile CappedMemory memory;
   private volatile boolean timedOut;
 
-  TaskAttempt(SandboxConfig config, PreparedModule module, TaskCall call, ExecutorService threads) {
+  TaskAttempt(
+      SandboxConfig config,
+      PreparedModule module,
+      TaskCall call,
+      ExecutorService threads,
+      HttpTransport transport) {
     this.config = config;
     this.module = module;
     this.call = call;
@@ -55,6 +63,7 @@ final class TaskAttempt {
     this.stdout = BoundedOutput.head(config.maxStdoutBytes());
     this.stderr = BoundedOutput.tail(config.maxStderrBytes());
     this.host = new HostImports(stderr);
+    this.http = HttpImports.forAttempt(transport, call.options());
   }
 
   /** Runs the attempt; never throws for anything the task did. */
@@ -112,6 +121,7 @@ final class TaskAttempt {
           ImportValues.builder()
               .addFunction(wasi.toHostFunctions())
               .addFunction(host.functions())
+              .addFunction(http.functions())
               .build();
       var builder =
           Instance.builder(module.module())
@@ -198,6 +208,6 @@ final class TaskAttempt {
     CappedMemory m = memory;
     long ram = m == null ? 0 : m.pages() * PAGE;
     return new Execution(
-        call.taskName(), TimeUnit.NANOSECONDS.toMillis(nanos), 0, 0, ram, List.of());
+        call.taskName(), TimeUnit.NANOSECONDS.toMillis(nanos), 0, 0, ram, http.requests());
   }
 }
