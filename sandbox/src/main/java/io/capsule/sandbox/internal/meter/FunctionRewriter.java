@@ -1,0 +1,164 @@
+package io.capsule.sandbox.internal.meter;
+
+import com.dylibso.chicory.wasm.types.FunctionBody;
+import com.dylibso.chicory.wasm.types.Instruction;
+import com.dylibso.chicory.wasm.types.OpCode;
+import java.util.List;
+
+/**
+ * Rewrites one function body so that it charges its fuel.
+ *
+ * <p>The body is cut into straight-line segments (a segment ends after every block, branch, call
+ * and {@code end}); each segment's cost is charged once, where it starts. A function counts either
+ * in an added i64 local (read from the global at entry, written back before calls, returns and
+ * branches out of the function, reloaded after calls) or directly in the global, as its {@link
+ * MeteringStrategy} decides. The count is checked (and refilled when negative) at the entry of a
+ * function that calls, at every loop header and after a length charge: any endless execution passes
+ * one of those points endlessly.
+ *
+ * <p>Original instructions are copied byte for byte from the module (Chicory gives each one's
+ * absolute address), except function indices, which move up by one past the added import.
+ */
+final class FunctionRewriter {
+  private static final int I64 = 0x7E;
+  private static final int I32 = 0x7F;
+
+  private final byte[] module;
+  private final MeterLayout layout;
+  private final List<? extends Instruction> code;
+  private final int bodyEnd;
+  private final FunctionShape shape;
+  private final boolean inLocal;
+  private final int counter;
+  private final int lengthScratch;
+  private final WasmWriter out = new WasmWriter();
+  private final MeterCode meter;
+
+  private FunctionRewriter(
+      byte[] module, int bodyEnd, FunctionBody body, int paramCount, MeterLayout layout) {
+    this.module = module;
+    this.layout = layout;
+    this.code = body.instructions();
+    this.bodyEnd = bodyEnd;
+    this.shape = FunctionShape.of(code);
+    this.inLocal = layout.strategy().countsInLocal(shape);
+    this.counter = paramCount + body.localTypes().size();
+    this.lengthScratch = counter + 1;
+    this.meter = new MeterCode(out, layout.fuelGlobal(), layout.refillFunction());
+  }
+
+  /**
+   * Rewrites the body that spans {@code [bodyStart, bodyEnd)} of {@code module} (after its size).
+   *
+   * @return the new body, without its size
+   */
+  static byte[] rewrite(
+      byte[] module,
+      int bodyStart,
+      int bodyEnd,
+      FunctionBody body,
+      int paramCount,
+      MeterLayout layout) {
+    var rewriter = new FunctionRewriter(module, bodyEnd, body, paramCount, layout);
+    rewriter.writeLocals(bodyStart);
+    rewriter.writeCode();
+    return rewriter.out.toByteArray();
+  }
+
+  private void writeLocals(int bodyStart) {
+    var reader = new WasmReader(module, bodyStart);
+    int groups = reader.u32();
+    out.u32(groups + (shape.chargesLength() ? 2 : 1));
+    out.bytes(module, reader.position(), code.get(0).address());
+    out.u32(1).u8(I64);
+    if (shape.chargesLength()) {
+      out.u32(1).u8(I32);
+    }
+  }
+
+  private void writeCode() {
+    long[] segmentCosts = segmentCosts();
+    writePrologue(segmentCosts[0]);
+    int depth = 0;
+    for (int i = 0; i < code.size(); i++) {
+      Instruction ins = code.get(i);
+      if (i > 0 && segmentCosts[i] >= 0) {
+        chargeSegment(code.get(i - 1).opcode(), segmentCosts[i]);
+      }
+      beforeInstruction(ins, depth, i == code.size() - 1);
+      copy(ins, i);
+      depth += Opcodes.opensBlock(ins.opcode()) ? 1 : ins.opcode() == OpCode.END ? -1 : 0;
+    }
+  }
+
+  /** The cost of the segment starting at each instruction, or -1 where none starts. */
+  private long[] segmentCosts() {
+    long[] costs = new long[code.size()];
+    int start = 0;
+    for (int i = 0; i < code.size(); i++) {
+      OpCode op = code.get(i).opcode();
+      if (i == start) {
+        costs[i] = 0;
+      } else {
+        costs[i] = -1;
+      }
+      costs[start] += CostModel.cost(op);
+      if (Opcodes.endsSegment(op)) {
+        start = i + 1;
+      }
+    }
+    return costs;
+  }
+
+  private void writePrologue(long firstCost) {
+    if (inLocal) {
+      meter.loadLocal(counter, firstCost, shape.makesCalls());
+    } else if (firstCost > 0 || shape.makesCalls()) {
+      meter.chargeGlobal(firstCost, shape.makesCalls(), counter);
+    }
+  }
+
+  private void chargeSegment(OpCode previous, long cost) {
+    boolean loopHeader = previous == OpCode.LOOP;
+    if (inLocal && Opcodes.isReturningCall(previous)) {
+      meter.loadLocal(counter, cost, false);
+    } else if (inLocal && loopHeader) {
+      meter.chargeLocalAndCheck(counter, cost);
+    } else if (inLocal && cost > 0) {
+      meter.chargeLocal(counter, cost);
+    } else if (!inLocal && (cost > 0 || loopHeader)) {
+      meter.chargeGlobal(cost, loopHeader, counter);
+    }
+  }
+
+  private void beforeInstruction(Instruction ins, int depth, boolean last) {
+    OpCode op = ins.opcode();
+    if (inLocal && needsWriteBack(ins, depth, last)) {
+      meter.storeLocal(counter);
+    }
+    if (CostModel.chargesLength(op)) {
+      meter.chargeLength(lengthScratch, counter, !inLocal);
+    }
+  }
+
+  private static boolean needsWriteBack(Instruction ins, int depth, boolean last) {
+    OpCode op = ins.opcode();
+    return last
+        || Opcodes.isReturningCall(op)
+        || Opcodes.leavesFrame(op)
+        || Opcodes.mayBranchOutOfFunction(ins, depth);
+  }
+
+  private void copy(Instruction ins, int index) {
+    switch (ins.opcode()) {
+      case CALL:
+      case RETURN_CALL:
+      case REF_FUNC:
+        out.u8(module[ins.address()] & 0xff).u32(layout.shiftFunction(ins.operand(0)));
+        return;
+      default:
+        int next = index + 1 < code.size() ? code.get(index + 1).address() : bodyEnd;
+        out.bytes(module, ins.address(), next);
+    }
+  }
+}

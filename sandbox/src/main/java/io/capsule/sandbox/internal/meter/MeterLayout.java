@@ -1,0 +1,18 @@
+package io.capsule.sandbox.internal.meter;
+
+/**
+ * Where the metering lives in the rewritten module, and how functions are metered.
+ *
+ * @param fuelGlobal index of the added {@code capsule_fuel} global
+ * @param refillFunction index of the added {@code capsule_meter.refill} import
+ * @param importedFunctions how many functions the original module imports
+ * @param strategy which functions count fuel in a local
+ */
+record MeterLayout(
+    int fuelGlobal, int refillFunction, int importedFunctions, MeteringStrategy strategy) {
+
+  /** The index in the rewritten module of function {@code index} of the original module. */
+  int shiftFunction(long index) {
+    return index >= importedFunctions ? (int) index + 1 : (int) index;
+  }
+}
