@@ -1,10 +1,12 @@
 // Tight arithmetic loop: one basic block per iteration.
+// Usage: <program> [size]; tests pass a small size, the overhead harness uses the default.
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-int main(void) {
+int main(int argc, char **argv) {
   uint64_t sum = 0;
-  volatile uint32_t limit = 100000000;
+  uint32_t limit = argc > 1 ? (uint32_t)atoi(argv[1]) : 100000000;
   for (uint32_t i = 0; i < limit; i++) {
     sum += (uint64_t)i * i ^ (sum >> 7);
   }
