@@ -8,7 +8,7 @@ __attribute__((noinline)) static unsigned fib(unsigned n) {
 }
 
 int main(int argc, char **argv) {
-  unsigned n = argc > 1 ? (unsigned)atoi(argv[1]) : 30;
+  unsigned n = argc > 1 ? (unsigned)atoi(argv[1]) : 35;
   printf("{\"program\":\"fib\",\"n\":%u,\"result\":%u}\n", n, fib(n));
   return 0;
 }

@@ -79,7 +79,7 @@ static size_t decompress(const uint8_t *in, size_t n, uint8_t *out) {
 }
 
 int main(int argc, char **argv) {
-  size_t INPUT_SIZE = argc > 1 ? (size_t)atoi(argv[1]) : (size_t)1 << 20;
+  size_t INPUT_SIZE = argc > 1 ? (size_t)atoi(argv[1]) : (size_t)1 << 22;
   uint8_t *input = malloc(INPUT_SIZE);
   uint32_t seed = 7;
   static const char *words[] = {"agent ", "task ", "fuel ", "wasm ", "sandbox ", "kafka ",

@@ -5,7 +5,7 @@
 
 
 int main(int argc, char **argv) {
-  int N = argc > 1 ? atoi(argv[1]) : 200;
+  int N = argc > 1 ? atoi(argv[1]) : 300;
   double *a = malloc(N * N * sizeof(double));
   double *b = malloc(N * N * sizeof(double));
   double *c = calloc(N * N, sizeof(double));

@@ -83,7 +83,7 @@ final class FunctionRewriter {
     for (int i = 0; i < code.size(); i++) {
       Instruction ins = code.get(i);
       if (i > 0 && segmentCosts[i] >= 0) {
-        chargeSegment(code.get(i - 1).opcode(), segmentCosts[i]);
+        chargeSegment(i, segmentCosts[i]);
       }
       beforeInstruction(ins, depth, i == code.size() - 1);
       copy(ins, i);
@@ -111,15 +111,36 @@ final class FunctionRewriter {
   }
 
   private void writePrologue(long firstCost) {
+    boolean check = shape.checksOnEntry();
     if (inLocal) {
-      meter.loadLocal(counter, firstCost, shape.makesCalls());
-    } else if (firstCost > 0 || shape.makesCalls()) {
-      meter.chargeGlobal(firstCost, shape.makesCalls(), counter);
+      meter.loadLocal(counter, firstCost, check);
+    } else if (firstCost > 0 || check) {
+      meter.chargeGlobal(firstCost, check, counter);
     }
   }
 
-  private void chargeSegment(OpCode previous, long cost) {
-    boolean loopHeader = previous == OpCode.LOOP;
+  /**
+   * Whether the loop whose first body instruction is {@code start} must check at its header. It
+   * need not when every iteration surely reaches another check first: the code from the header,
+   * entering blocks but taking no branch, reaches a nested loop or a call to a checking function.
+   */
+  private boolean loopHeaderChecks(int start) {
+    for (int i = start; i < code.size(); i++) {
+      Instruction ins = code.get(i);
+      OpCode op = ins.opcode();
+      if (op == OpCode.LOOP || (op == OpCode.CALL && layout.callChecks(ins.operand(0)))) {
+        return false;
+      }
+      if (op != OpCode.BLOCK && Opcodes.endsSegment(op)) {
+        return true;
+      }
+    }
+    return true;
+  }
+
+  private void chargeSegment(int index, long cost) {
+    OpCode previous = code.get(index - 1).opcode();
+    boolean loopHeader = previous == OpCode.LOOP && loopHeaderChecks(index);
     if (inLocal && Opcodes.isReturningCall(previous)) {
       meter.loadLocal(counter, cost, false);
     } else if (inLocal && loopHeader) {

@@ -15,6 +15,11 @@ import java.util.List;
 record FunctionShape(
     boolean hasLoop, boolean makesCalls, boolean catchesExceptions, boolean chargesLength) {
 
+  /** Whether the function checks the fuel at its entry: it may recurse. */
+  boolean checksOnEntry() {
+    return makesCalls;
+  }
+
   static FunctionShape of(List<? extends Instruction> instructions) {
     boolean loop = false;
     boolean calls = false;

@@ -7,12 +7,23 @@ package io.capsule.sandbox.internal.meter;
  * @param refillFunction index of the added {@code capsule_meter.refill} import
  * @param importedFunctions how many functions the original module imports
  * @param strategy which functions count fuel in a local
+ * @param checksOnEntry for each function the module defines (by original index minus imports),
+ *     whether its entry checks the fuel
  */
 record MeterLayout(
-    int fuelGlobal, int refillFunction, int importedFunctions, MeteringStrategy strategy) {
+    int fuelGlobal,
+    int refillFunction,
+    int importedFunctions,
+    MeteringStrategy strategy,
+    boolean[] checksOnEntry) {
 
   /** The index in the rewritten module of function {@code index} of the original module. */
   int shiftFunction(long index) {
     return index >= importedFunctions ? (int) index + 1 : (int) index;
+  }
+
+  /** Whether calling function {@code index} (original numbering) passes a fuel check. */
+  boolean callChecks(long index) {
+    return index >= importedFunctions && checksOnEntry[(int) index - importedFunctions];
   }
 }

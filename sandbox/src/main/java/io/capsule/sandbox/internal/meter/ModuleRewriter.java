@@ -42,7 +42,18 @@ final class ModuleRewriter {
     int importedFunctions = module.importSection().count(ExternalType.FUNCTION);
     int globals =
         module.importSection().count(ExternalType.GLOBAL) + module.globalSection().globalCount();
-    this.layout = new MeterLayout(globals, importedFunctions, importedFunctions, strategy);
+    this.layout =
+        new MeterLayout(
+            globals, importedFunctions, importedFunctions, strategy, checksOnEntry(module));
+  }
+
+  private static boolean[] checksOnEntry(WasmModule module) {
+    var bodies = module.codeSection().functionBodies();
+    boolean[] checks = new boolean[bodies.length];
+    for (int i = 0; i < bodies.length; i++) {
+      checks[i] = FunctionShape.of(bodies[i].instructions()).checksOnEntry();
+    }
+    return checks;
   }
 
   /** Rewrites {@code bytes}, which {@code module} was parsed and validated from. */

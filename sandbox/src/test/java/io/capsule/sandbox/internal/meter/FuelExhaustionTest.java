@@ -26,7 +26,13 @@ class FuelExhaustionTest {
     CALL_INDIRECT_RECURSION(
         "(type $t (func)) (table 1 funcref) (elem (i32.const 0) $r)"
             + " (func $r (export \"run\") (call_indirect (type $t) (i32.const 0)))"),
-    MUTUAL_RECURSION("(func $a (export \"run\") (call $b)) (func $b (call $a))");
+    MUTUAL_RECURSION("(func $a (export \"run\") (call $b)) (func $b (call $a))"),
+    LOOP_CALLING_A_FUNCTION_THAT_CHECKS(
+        "(func $leaf) (func $caller (call $leaf))"
+            + " (func (export \"run\") (loop $l (call $caller) (br $l)))"),
+    LOOP_CALLING_A_FUNCTION_THAT_SKIPS_ITS_LOOP(
+        "(func $f (param i32) (block (br_if 0 (local.get 0)) (loop $l (br $l))))"
+            + " (func (export \"run\") (loop $l (call $f (i32.const 1)) (br $l)))");
 
     final String wat;
 
