@@ -8,13 +8,12 @@ import java.util.List;
 /**
  * Rewrites one function body so that it charges its fuel.
  *
- * <p>The body is cut into straight-line segments (a segment ends after every block, branch, call
- * and {@code end}); each segment's cost is charged once, where it starts. A function counts either
- * in an added i64 local (read from the global at entry, written back before calls, returns and
- * branches out of the function, reloaded after calls) or directly in the global, as its {@link
- * MeteringStrategy} decides. The count is checked (and refilled when negative) at the entry of a
- * function that calls, at every loop header and after a length charge: any endless execution passes
- * one of those points endlessly.
+ * <p>The body is cut into straight-line {@link Segments}; each segment's cost is charged once,
+ * where it starts. A function counts either in an added i64 local (read from the global at entry,
+ * written back before calls, returns and branches out of the function, reloaded after calls) or
+ * directly in the global, as its {@link MeteringStrategy} decides. The count is checked (and
+ * refilled when negative) at the entry of a function that calls, at every loop header and after a
+ * length charge: any endless execution passes one of those points endlessly.
  *
  * <p>Original instructions are copied byte for byte from the module (Chicory gives each one's
  * absolute address), except function indices, which move up by one past the added import.
@@ -28,6 +27,7 @@ final class FunctionRewriter {
   private final List<? extends Instruction> code;
   private final int bodyEnd;
   private final FunctionShape shape;
+  private final Segments segments;
   private final boolean inLocal;
   private final int counter;
   private final int lengthScratch;
@@ -41,6 +41,7 @@ final class FunctionRewriter {
     this.code = body.instructions();
     this.bodyEnd = bodyEnd;
     this.shape = FunctionShape.of(code);
+    this.segments = Segments.of(code);
     this.inLocal = layout.strategy().countsInLocal(shape);
     this.counter = paramCount + body.localTypes().size();
     this.lengthScratch = counter + 1;
@@ -77,37 +78,17 @@ final class FunctionRewriter {
   }
 
   private void writeCode() {
-    long[] segmentCosts = segmentCosts();
-    writePrologue(segmentCosts[0]);
+    writePrologue(segments.costAt(0));
     int depth = 0;
     for (int i = 0; i < code.size(); i++) {
       Instruction ins = code.get(i);
-      if (i > 0 && segmentCosts[i] >= 0) {
-        chargeSegment(i, segmentCosts[i]);
+      if (i > 0 && segments.startsAt(i)) {
+        chargeSegment(i, segments.costAt(i));
       }
       beforeInstruction(ins, depth, i == code.size() - 1);
       copy(ins, i);
       depth += Opcodes.opensBlock(ins.opcode()) ? 1 : ins.opcode() == OpCode.END ? -1 : 0;
     }
-  }
-
-  /** The cost of the segment starting at each instruction, or -1 where none starts. */
-  private long[] segmentCosts() {
-    long[] costs = new long[code.size()];
-    int start = 0;
-    for (int i = 0; i < code.size(); i++) {
-      OpCode op = code.get(i).opcode();
-      if (i == start) {
-        costs[i] = 0;
-      } else {
-        costs[i] = -1;
-      }
-      costs[start] += CostModel.cost(op);
-      if (Opcodes.endsSegment(op)) {
-        start = i + 1;
-      }
-    }
-    return costs;
   }
 
   private void writePrologue(long firstCost) {
@@ -121,8 +102,8 @@ final class FunctionRewriter {
 
   /**
    * Whether the loop whose first body instruction is {@code start} must check at its header. It
-   * need not when every iteration surely reaches another check first: the code from the header,
-   * entering blocks but taking no branch, reaches a nested loop or a call to a checking function.
+   * need not when every iteration surely reaches another check first: the header's segment reaches
+   * a nested loop or a call to a checking function.
    */
   private boolean loopHeaderChecks(int start) {
     for (int i = start; i < code.size(); i++) {
@@ -131,7 +112,7 @@ final class FunctionRewriter {
       if (op == OpCode.LOOP || (op == OpCode.CALL && layout.callChecks(ins.operand(0)))) {
         return false;
       }
-      if (op != OpCode.BLOCK && Opcodes.endsSegment(op)) {
+      if (i + 1 < code.size() && segments.startsAt(i + 1)) {
         return true;
       }
     }

@@ -39,6 +39,8 @@ final class Opcodes {
           OpCode.BR_ON_CAST_FAIL,
           OpCode.UNREACHABLE);
 
+  private static final long[] NO_LABELS = {};
+
   private Opcodes() {}
 
   static boolean isReturningCall(OpCode op) {
@@ -66,24 +68,29 @@ final class Opcodes {
 
   /** Whether the branch {@code ins}, at block nesting {@code depth}, may target the function. */
   static boolean mayBranchOutOfFunction(Instruction ins, int depth) {
+    for (long label : branchLabels(ins)) {
+      if (label == depth) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The labels (relative depths) a branch instruction names; none for other instructions. */
+  static long[] branchLabels(Instruction ins) {
     switch (ins.opcode()) {
       case BR:
       case BR_IF:
       case BR_ON_NULL:
       case BR_ON_NON_NULL:
-        return ins.operand(0) == depth;
+        return new long[] {ins.operand(0)};
       case BR_ON_CAST:
       case BR_ON_CAST_FAIL:
-        return ins.operand(1) == depth;
+        return new long[] {ins.operand(1)};
       case BR_TABLE:
-        for (int i = 0; i < ins.operandCount(); i++) {
-          if (ins.operand(i) == depth) {
-            return true;
-          }
-        }
-        return false;
+        return ins.operands();
       default:
-        return false;
+        return NO_LABELS;
     }
   }
 }
