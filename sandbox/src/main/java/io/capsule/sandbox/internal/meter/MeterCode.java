@@ -15,7 +15,9 @@ final class MeterCode {
   private static final int GLOBAL_GET = 0x23;
   private static final int GLOBAL_SET = 0x24;
   private static final int I64_CONST = 0x42;
-  private static final int I64_LT_S = 0x53;
+  private static final int I32_WRAP_I64 = 0xA7;
+  private static final int I64_SHR_U = 0x88;
+  private static final int SIGN_BIT = 63;
   private static final int I64_SUB = 0x7D;
   private static final int I64_EXTEND_I32_U = 0xAD;
   private static final int EMPTY_BLOCK_TYPE = 0x40;
@@ -84,10 +86,12 @@ final class MeterCode {
 
   /**
    * With the value of {@code local} on the stack: {@code if (local < 0) target = refill(local)},
-   * where the target is the global or the local itself.
+   * where the target is the global or the local itself. The sign test is {@code (int) (x >>> 63)}
+   * rather than {@code i64.lt_s}, because Chicory compiles those operators to plain JVM bytecode
+   * while {@code i64.lt_s} becomes a call, which eats into the JIT's inlining budget.
    */
   private void refillIfNegative(int local, boolean toGlobal) {
-    u8(I64_CONST).u8(0).u8(I64_LT_S).u8(IF).u8(EMPTY_BLOCK_TYPE);
+    u8(I64_CONST).u8(SIGN_BIT).u8(I64_SHR_U).u8(I32_WRAP_I64).u8(IF).u8(EMPTY_BLOCK_TYPE);
     localGet(local).u8(CALL).u32(refillFunction);
     if (toGlobal) {
       globalSet();
