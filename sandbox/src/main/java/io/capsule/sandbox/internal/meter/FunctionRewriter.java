@@ -22,12 +22,22 @@ final class FunctionRewriter {
   private static final int I64 = 0x7E;
   private static final int I32 = 0x7F;
 
+  /**
+   * What the rewriter needs of a function's type.
+   *
+   * @param params how many parameters it has in the original module
+   * @param takesFuel whether it gets its caller's count as an added trailing parameter (which then
+   *     is its counter; its original locals move up one index)
+   */
+  record Signature(int params, boolean takesFuel) {}
+
   private final byte[] module;
   private final MeterLayout layout;
   private final List<? extends Instruction> code;
   private final int bodyEnd;
   private final FunctionShape shape;
   private final Segments segments;
+  private final Signature signature;
   private final boolean inLocal;
   private final int counter;
   private final int lengthScratch;
@@ -35,16 +45,19 @@ final class FunctionRewriter {
   private final MeterCode meter;
 
   private FunctionRewriter(
-      byte[] module, int bodyEnd, FunctionBody body, int paramCount, MeterLayout layout) {
+      byte[] module, int bodyEnd, FunctionBody body, Signature signature, MeterLayout layout) {
     this.module = module;
     this.layout = layout;
     this.code = body.instructions();
     this.bodyEnd = bodyEnd;
     this.shape = FunctionShape.of(code);
     this.segments = Segments.of(code);
-    this.inLocal = layout.strategy().countsInLocal(shape);
-    this.counter = paramCount + body.localTypes().size();
-    this.lengthScratch = counter + 1;
+    this.signature = signature;
+    this.inLocal = signature.takesFuel() || layout.strategy().countsInLocal(shape);
+    int firstAdded =
+        signature.params() + body.localTypes().size() + (signature.takesFuel() ? 1 : 0);
+    this.counter = signature.takesFuel() ? signature.params() : firstAdded;
+    this.lengthScratch = signature.takesFuel() ? firstAdded : firstAdded + 1;
     this.meter = new MeterCode(out, layout.fuelGlobal(), layout.refillFunction());
   }
 
@@ -58,9 +71,9 @@ final class FunctionRewriter {
       int bodyStart,
       int bodyEnd,
       FunctionBody body,
-      int paramCount,
+      Signature signature,
       MeterLayout layout) {
-    var rewriter = new FunctionRewriter(module, bodyEnd, body, paramCount, layout);
+    var rewriter = new FunctionRewriter(module, bodyEnd, body, signature, layout);
     rewriter.writeLocals(bodyStart);
     rewriter.writeCode();
     return rewriter.out.toByteArray();
@@ -69,9 +82,12 @@ final class FunctionRewriter {
   private void writeLocals(int bodyStart) {
     var reader = new WasmReader(module, bodyStart);
     int groups = reader.u32();
-    out.u32(groups + (shape.chargesLength() ? 2 : 1));
+    boolean counterLocal = !signature.takesFuel();
+    out.u32(groups + (counterLocal ? 1 : 0) + (shape.chargesLength() ? 1 : 0));
     out.bytes(module, reader.position(), code.get(0).address());
-    out.u32(1).u8(I64);
+    if (counterLocal) {
+      out.u32(1).u8(I64);
+    }
     if (shape.chargesLength()) {
       out.u32(1).u8(I32);
     }
@@ -93,7 +109,11 @@ final class FunctionRewriter {
 
   private void writePrologue(long firstCost) {
     boolean check = shape.checksOnEntry();
-    if (inLocal) {
+    if (signature.takesFuel() && check) {
+      meter.chargeLocalAndCheck(counter, firstCost);
+    } else if (signature.takesFuel()) {
+      meter.chargeLocal(counter, firstCost);
+    } else if (inLocal) {
       meter.loadLocal(counter, firstCost, check);
     } else if (firstCost > 0 || check) {
       meter.chargeGlobal(firstCost, check, counter);
@@ -135,7 +155,9 @@ final class FunctionRewriter {
 
   private void beforeInstruction(Instruction ins, int depth, boolean last) {
     OpCode op = ins.opcode();
-    if (inLocal && needsWriteBack(ins, depth, last)) {
+    if (callsFuelTaker(ins)) {
+      meter.pushCount(inLocal ? counter : -1);
+    } else if (inLocal && needsWriteBack(ins, depth, last)) {
       meter.storeLocal(counter);
     }
     if (CostModel.chargesLength(op)) {
@@ -151,16 +173,36 @@ final class FunctionRewriter {
         || Opcodes.mayBranchOutOfFunction(ins, depth);
   }
 
+  /** Whether {@code ins} directly calls a function that takes the count as a parameter. */
+  private boolean callsFuelTaker(Instruction ins) {
+    OpCode op = ins.opcode();
+    return (op == OpCode.CALL || op == OpCode.RETURN_CALL)
+        && layout.fuelParameters().takesFuel(ins.operand(0));
+  }
+
   private void copy(Instruction ins, int index) {
     switch (ins.opcode()) {
+      case LOCAL_GET:
+      case LOCAL_SET:
+      case LOCAL_TEE:
+        if (signature.takesFuel() && ins.operand(0) >= signature.params()) {
+          out.u8(module[ins.address()] & 0xff).u32(ins.operand(0) + 1);
+          return;
+        }
+        copyBytes(ins, index);
+        return;
       case CALL:
       case RETURN_CALL:
       case REF_FUNC:
         out.u8(module[ins.address()] & 0xff).u32(layout.shiftFunction(ins.operand(0)));
         return;
       default:
-        int next = index + 1 < code.size() ? code.get(index + 1).address() : bodyEnd;
-        out.bytes(module, ins.address(), next);
+        copyBytes(ins, index);
     }
+  }
+
+  private void copyBytes(Instruction ins, int index) {
+    int next = index + 1 < code.size() ? code.get(index + 1).address() : bodyEnd;
+    out.bytes(module, ins.address(), next);
   }
 }

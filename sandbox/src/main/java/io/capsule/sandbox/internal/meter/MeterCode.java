@@ -52,6 +52,15 @@ final class MeterCode {
     }
   }
 
+  /** Pushes the count: local {@code counter}, or the global when {@code counter} is negative. */
+  void pushCount(int counter) {
+    if (counter >= 0) {
+      localGet(counter);
+    } else {
+      globalGet();
+    }
+  }
+
   /** {@code fuel = counter}. */
   void storeLocal(int counter) {
     localGet(counter).globalSet();

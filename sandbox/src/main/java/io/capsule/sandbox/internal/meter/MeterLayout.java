@@ -9,13 +9,15 @@ package io.capsule.sandbox.internal.meter;
  * @param strategy which functions count fuel in a local
  * @param checksOnEntry for each function the module defines (by original index minus imports),
  *     whether its entry checks the fuel
+ * @param fuelParameters which functions take their caller's count as a parameter
  */
 record MeterLayout(
     int fuelGlobal,
     int refillFunction,
     int importedFunctions,
     MeteringStrategy strategy,
-    boolean[] checksOnEntry) {
+    boolean[] checksOnEntry,
+    FuelParameters fuelParameters) {
 
   /** The index in the rewritten module of function {@code index} of the original module. */
   int shiftFunction(long index) {

@@ -14,6 +14,7 @@ final class ModuleRewriter {
   private static final int CUSTOM = 0;
   private static final int TYPE = 1;
   private static final int IMPORT = 2;
+  private static final int FUNCTION = 3;
   private static final int TABLE = 4;
   private static final int GLOBAL = 6;
   private static final int EXPORT = 7;
@@ -42,18 +43,27 @@ final class ModuleRewriter {
     int importedFunctions = module.importSection().count(ExternalType.FUNCTION);
     int globals =
         module.importSection().count(ExternalType.GLOBAL) + module.globalSection().globalCount();
+    FunctionShape[] shapes = shapes(module);
+    boolean[] checksOnEntry = new boolean[shapes.length];
+    for (int i = 0; i < shapes.length; i++) {
+      checksOnEntry[i] = shapes[i].checksOnEntry();
+    }
+    var fuelParameters =
+        strategy == MeteringStrategy.GLOBAL
+            ? FuelParameters.none(module)
+            : FuelParameters.plan(module, shapes, module.typeSection().subTypeCount() + 1);
     this.layout =
         new MeterLayout(
-            globals, importedFunctions, importedFunctions, strategy, checksOnEntry(module));
+            globals, importedFunctions, importedFunctions, strategy, checksOnEntry, fuelParameters);
   }
 
-  private static boolean[] checksOnEntry(WasmModule module) {
+  private static FunctionShape[] shapes(WasmModule module) {
     var bodies = module.codeSection().functionBodies();
-    boolean[] checks = new boolean[bodies.length];
+    var shapes = new FunctionShape[bodies.length];
     for (int i = 0; i < bodies.length; i++) {
-      checks[i] = FunctionShape.of(bodies[i].instructions()).checksOnEntry();
+      shapes[i] = FunctionShape.of(bodies[i].instructions());
     }
-    return checks;
+    return shapes;
   }
 
   /** Rewrites {@code bytes}, which {@code module} was parsed and validated from. */
@@ -99,6 +109,9 @@ final class ModuleRewriter {
       case IMPORT:
         out.section(id, imports(start, end));
         return;
+      case FUNCTION:
+        out.section(id, functions());
+        return;
       case TABLE:
         out.section(id, tables(start, end));
         return;
@@ -129,16 +142,32 @@ final class ModuleRewriter {
     }
   }
 
-  /** Existing types, then {@code (func (param i64) (result i64))}. */
+  /**
+   * Existing types, then {@code (func (param i64) (result i64))}, then the types of functions that
+   * take a fuel parameter.
+   */
   private byte[] types(int start, int end) {
-    var section = countedPrefix(start, end);
+    var fuelParameters = layout.fuelParameters();
+    var section = countedPrefix(start, end, 1 + fuelParameters.addedTypeCount());
     section.u8(FUNC_TYPE).u32(1).u8(I64).u32(1).u8(I64);
+    fuelParameters.writeAddedTypes(section);
+    return section.toByteArray();
+  }
+
+  /** The type of each defined function: its own, or its type with a fuel parameter. */
+  private byte[] functions() {
+    var functions = module.functionSection();
+    var section = new WasmWriter().u32(functions.functionCount());
+    for (int i = 0; i < functions.functionCount(); i++) {
+      int newType = layout.fuelParameters().newType(i);
+      section.u32(newType >= 0 ? newType : functions.getFunctionType(i));
+    }
     return section.toByteArray();
   }
 
   /** Existing imports, then the refill function (so imported function indices stay). */
   private byte[] imports(int start, int end) {
-    var section = countedPrefix(start, end);
+    var section = countedPrefix(start, end, 1);
     section.name(FuelInstrumenter.METER_MODULE).name(FuelInstrumenter.REFILL_FUNCTION);
     section.u8(ExternalType.FUNCTION.id()).u32(module.typeSection().subTypeCount());
     return section.toByteArray();
@@ -220,7 +249,7 @@ final class ModuleRewriter {
               bodyStart,
               bodyStart + size,
               module.codeSection().getFunctionBody(i),
-              params,
+              new FunctionRewriter.Signature(params, layout.fuelParameters().newType(i) >= 0),
               layout);
       section.u32(body.length).bytes(body);
       in.seek(bodyStart + size);
@@ -228,13 +257,13 @@ final class ModuleRewriter {
     return section.toByteArray();
   }
 
-  /** A new section content holding the old entry count plus one, then the old entries. */
-  private WasmWriter countedPrefix(int start, int end) {
+  /** A new section content holding the old entry count plus {@code added}, then the old entries. */
+  private WasmWriter countedPrefix(int start, int end, int added) {
     if (start == end) {
-      return new WasmWriter().u32(1);
+      return new WasmWriter().u32(added);
     }
     var in = new WasmReader(bytes, start);
     long count = Integer.toUnsignedLong(in.u32());
-    return new WasmWriter().u32(count + 1).bytes(bytes, in.position(), end);
+    return new WasmWriter().u32(count + added).bytes(bytes, in.position(), end);
   }
 }
