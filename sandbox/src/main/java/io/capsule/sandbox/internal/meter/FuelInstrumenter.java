@@ -27,9 +27,11 @@ import java.nio.BufferUnderflowException;
  * </ul>
  *
  * <p>Functions with loops count in an i64 local written back to the global around calls and
- * returns; loop-free functions charge the global (see {@link MeteringStrategy}). Costs are charged
- * per straight-line segment, up front, so after a trap the global may be ahead of the operators
- * that really ran by at most the rest of one segment per active frame.
+ * returns; loop-free functions charge the global (see {@link MeteringStrategy}); functions only
+ * ever called directly receive the caller's count as an extra trailing i64 parameter (see {@link
+ * FuelParameters}), so their type in the rewritten module differs. Costs are charged per
+ * straight-line segment, up front, so after a trap the global may be ahead of the operators that
+ * really ran by at most the rest of one segment per active frame.
  */
 public final class FuelInstrumenter {
   /** The import module of the refill function. */

@@ -9,14 +9,18 @@ import java.util.List;
  * Rewrites one function body so that it charges its fuel.
  *
  * <p>The body is cut into straight-line {@link Segments}; each segment's cost is charged once,
- * where it starts. A function counts either in an added i64 local (read from the global at entry,
- * written back before calls, returns and branches out of the function, reloaded after calls) or
- * directly in the global, as its {@link MeteringStrategy} decides. The count is checked (and
- * refilled when negative) at the entry of a function that calls, at every loop header and after a
- * length charge: any endless execution passes one of those points endlessly.
+ * where it starts. A function counts either in an i64 local or directly in the global, as its
+ * {@link MeteringStrategy} decides. A local counter starts from the global at entry (or from the
+ * caller's count, passed as a trailing parameter to functions only called directly: see {@link
+ * FuelParameters}); it is written back to the global before calls, returns and branches out of the
+ * function, and reloaded after calls. The count is checked (and refilled when negative) at the
+ * entry of a function that calls, at loop headers (unless the iteration surely reaches another
+ * check) and after a length charge: any endless execution passes one of those points endlessly.
  *
  * <p>Original instructions are copied byte for byte from the module (Chicory gives each one's
- * absolute address), except function indices, which move up by one past the added import.
+ * absolute address), except function indices, which move up by one past the added import, and local
+ * indices past the fuel parameter. Branch depths never change: the only block inserted ({@code if …
+ * end} around a refill) wraps inserted code alone.
  */
 final class FunctionRewriter {
   private static final int I64 = 0x7E;

@@ -6,9 +6,10 @@ import java.util.Arrays;
 
 /**
  * Rewrites a validated module section by section: appends the refill import (and its type) and the
- * fuel global with its export, moves every defined function index up by one, and meters every
- * function body. Sections it does not need to change are copied as they are; the {@code name}
- * custom section is dropped because its function indices would be stale.
+ * fuel global with its export, moves every defined function index up by one, gives functions that
+ * take a fuel parameter their new type, and meters every function body. Sections it does not need
+ * to change are copied as they are; the {@code name} custom section is dropped because its function
+ * indices would be stale.
  */
 final class ModuleRewriter {
   private static final int CUSTOM = 0;

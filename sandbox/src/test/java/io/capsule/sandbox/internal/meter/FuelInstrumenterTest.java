@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.capsule.protocol.InvalidModuleException;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -144,6 +147,33 @@ class FuelInstrumenterTest {
         .isInstanceOf(InvalidModuleException.class)
         .hasMessageStartingWith("invalid WebAssembly module")
         .hasMessageNotContaining("\n");
+  }
+
+  @Test
+  void dropsTheNameSectionAndKeepsOtherCustomSections() {
+    byte[] module = WatModules.binary("(module (func (export \"run\")))");
+    byte[] withCustom = concat(module, customSection("name", 1, 4, 1, 0, 1, 'f'));
+    withCustom = concat(withCustom, customSection("notes", 42));
+
+    var metered = FuelInstrumenter.instrument(withCustom).module();
+
+    assertThat(metered.customSections()).extracting(c -> c.name()).containsExactly("notes");
+  }
+
+  private static byte[] customSection(String name, int... content) {
+    var section = new ByteArrayOutputStream();
+    section.write(name.length());
+    section.writeBytes(name.getBytes(StandardCharsets.UTF_8));
+    for (int b : content) {
+      section.write(b);
+    }
+    return concat(new byte[] {0, (byte) section.size()}, section.toByteArray());
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] joined = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, joined, a.length, b.length);
+    return joined;
   }
 
   @Test
