@@ -4,13 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.capsule.protocol.InvalidModuleException;
+import io.capsule.sandbox.WatAssembler;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -83,6 +90,34 @@ class FuelInstrumenterTest {
     assertThat(run.fuel()).isEqualTo(reference.fuel());
     assertThat(run.results()).isEqualTo(reference.results());
     assertThat(run.stdout()).isEqualTo(reference.stdout());
+  }
+
+  /** wabt's wat2wasm (C++, 1.5 MB), as bundled with Chicory's wabt artifact. */
+  private static final InstrumentedModule WAT2WASM = FuelInstrumenter.instrument(wat2wasm());
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void fuelOfALargeRealModuleEqualsItsOperatorCount(ExecutionMode mode, @TempDir Path dir)
+      throws IOException {
+    Files.writeString(dir.resolve("in.wat"), WatModules.CONTROL);
+    List<String> args = List.of("/w/in.wat", "-o", "/w/out.wasm");
+
+    Guest.Run reference = Guest.reference(wat2wasm(), "_start", args, dir);
+    Guest.Run run =
+        Guest.metered(
+            WAT2WASM, mode, new FuelMeter(LARGE_BUDGET, SMALL_CHUNK), "_start", args, dir);
+
+    assertThat(run.fuel()).isEqualTo(reference.fuel()).isGreaterThan(100_000);
+    assertThat(Files.readAllBytes(dir.resolve("out.wasm")))
+        .isEqualTo(WatModules.binary(WatModules.CONTROL));
+  }
+
+  private static byte[] wat2wasm() {
+    try (InputStream in = WatAssembler.class.getResourceAsStream("/wat2wasm")) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @ParameterizedTest

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,9 +37,14 @@ final class Guest {
 
   /** Runs the original module in the interpreter, counting its fuel operator by operator. */
   static Run reference(byte[] wasm, String entry, List<String> args) {
+    return reference(wasm, entry, args, null);
+  }
+
+  /** {@link #reference(byte[], String, List)} with {@code dir} preopened as {@code /w}. */
+  static Run reference(byte[] wasm, String entry, List<String> args, Path dir) {
     var counter = new ReferenceFuel();
     var stdout = new ByteArrayOutputStream();
-    try (var wasi = wasi(stdout, args)) {
+    try (var wasi = wasi(stdout, args, dir)) {
       var builder =
           Instance.builder(Parser.parse(wasm))
               .withUnsafeExecutionListener(counter)
@@ -55,8 +61,19 @@ final class Guest {
       FuelMeter meter,
       String entry,
       List<String> args) {
+    return metered(metered, mode, meter, entry, args, null);
+  }
+
+  /** {@link #metered(InstrumentedModule, ExecutionMode, FuelMeter, String, List)} with a dir. */
+  static Run metered(
+      InstrumentedModule metered,
+      ExecutionMode mode,
+      FuelMeter meter,
+      String entry,
+      List<String> args,
+      Path dir) {
     var stdout = new ByteArrayOutputStream();
-    try (var wasi = wasi(stdout, args)) {
+    try (var wasi = wasi(stdout, args, dir)) {
       var imports =
           ImportValues.builder()
               .addFunction(wasi.toHostFunctions())
@@ -86,11 +103,14 @@ final class Guest {
     }
   }
 
-  private static WasiPreview1 wasi(ByteArrayOutputStream stdout, List<String> args) {
+  private static WasiPreview1 wasi(ByteArrayOutputStream stdout, List<String> args, Path dir) {
     var argv = new ArrayList<String>();
     argv.add("guest");
     argv.addAll(args);
-    var options = WasiOptions.builder().withStdout(stdout).withArguments(argv).build();
-    return WasiPreview1.builder().withOptions(options).build();
+    var options = WasiOptions.builder().withStdout(stdout).withArguments(argv);
+    if (dir != null) {
+      options.withDirectory("/w", dir);
+    }
+    return WasiPreview1.builder().withOptions(options.build()).build();
   }
 }
