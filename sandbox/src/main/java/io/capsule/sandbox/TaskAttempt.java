@@ -82,7 +82,7 @@ final class TaskAttempt {
       failure = e;
     }
     if (failure != null) {
-      failure = Outcomes.blameDenials(failure, wasi);
+      failure = Outcomes.blameDenials(failure, wasi, http.firstDenial());
     }
     Execution execution = execution(System.nanoTime() - start);
     ResultEnvelope envelope =
