@@ -24,6 +24,8 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -58,6 +60,9 @@ public final class CapsuleClient implements AutoCloseable {
   private final ModuleUploads modules;
   private final ReplyListener replies;
   private final EventLog events;
+  // Sends chained on an acknowledgement run here, never on the producer's I/O thread (a send that
+  // waits for metadata there would wait for itself).
+  private final ExecutorService sender;
 
   private CapsuleClient(Builder builder) {
     this.connection = builder.connection();
@@ -68,6 +73,13 @@ public final class CapsuleClient implements AutoCloseable {
     this.replies = new ReplyListener(connection, replyTopic);
     this.producer = new KafkaProducer<>(KafkaSettings.producer(connection, "dispatcher"));
     this.modules = new ModuleUploads(producer, connection.topics().modules());
+    this.sender = Executors.newSingleThreadExecutor(CapsuleClient::senderThread);
+  }
+
+  private static Thread senderThread(Runnable task) {
+    Thread thread = new Thread(task, "capsule-dispatch");
+    thread.setDaemon(true);
+    return thread;
   }
 
   /** Starts a builder; bootstrap servers are required. */
@@ -97,8 +109,8 @@ public final class CapsuleClient implements AutoCloseable {
     CompletableFuture<ResultEnvelope> result = replies.await(ready.id());
     CompletableFuture<Void> accepted =
         moduleReady(ready)
-            .thenCompose(this::publishQueued)
-            .thenCompose(this::publishRequest)
+            .thenComposeAsync(this::publishQueued, sender)
+            .thenComposeAsync(this::publishRequest, sender)
             .thenApply(r -> null);
     accepted.whenComplete((ok, error) -> failOnRejection(ready.id(), result, error));
     return new TaskHandle(ready.id(), ready.level(), accepted, result);
@@ -172,6 +184,7 @@ public final class CapsuleClient implements AutoCloseable {
   @Override
   public void close() {
     try {
+      sender.shutdown();
       producer.close(Duration.ofSeconds(10));
     } finally {
       replies.close();

@@ -22,12 +22,28 @@ public final class TopicScan {
 
   /** The partitions of a topic, or an exception naming the missing topic. */
   public static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
-    List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+    // A topic created a moment ago may not be in the broker's metadata yet: ask a few times.
+    List<PartitionInfo> infos = List.of();
+    for (int i = 0; i < 20 && (infos == null || infos.isEmpty()); i++) {
+      infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+      if (infos == null || infos.isEmpty()) {
+        pause();
+      }
+    }
     if (infos == null || infos.isEmpty()) {
       throw new DispatcherException(
           "topic " + topic + " does not exist (create it: capsule topics --create)");
     }
     return infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(250);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DispatcherException("interrupted while looking up a topic", e);
+    }
   }
 
   /** Feeds every record of the partitions, from the beginning to the current end, to the sink. */
