@@ -1,0 +1,60 @@
+package io.capsule.broker.junit;
+
+import io.capsule.broker.EmbeddedKafka;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * Gives integration tests a real Kafka broker: one {@link EmbeddedKafka} per test JVM, started when
+ * a test first asks for it and closed when the whole test run ends (it lives in the root context's
+ * store, which closes {@link AutoCloseable} values).
+ *
+ * <pre>{@code
+ * @ExtendWith(KafkaBrokerExtension.class)
+ * class ResultPublisherIT {
+ *   @Test
+ *   void publishesEnvelope(@BootstrapServers String servers) { ... }
+ * }
+ * }</pre>
+ *
+ * <p>Injects a {@code String} parameter annotated {@link BootstrapServers}, or an {@link
+ * EmbeddedKafka} parameter. The broker is shared by every test class, so tests use their own topic
+ * and group names. It runs with the {@link EmbeddedKafka#builder()} defaults (topics are
+ * auto-created).
+ */
+public final class KafkaBrokerExtension implements ParameterResolver {
+  private static final ExtensionContext.Namespace NAMESPACE =
+      ExtensionContext.Namespace.create(KafkaBrokerExtension.class);
+
+  /** Creates the extension; JUnit calls this. */
+  public KafkaBrokerExtension() {}
+
+  /** The shared broker, started on first use. */
+  public static EmbeddedKafka broker(ExtensionContext context) {
+    return context
+        .getRoot()
+        .getStore(NAMESPACE)
+        .getOrComputeIfAbsent(
+            EmbeddedKafka.class,
+            type -> EmbeddedKafka.builder().build().start(),
+            EmbeddedKafka.class);
+  }
+
+  /** Supports {@code @BootstrapServers String} and {@code EmbeddedKafka} parameters. */
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    Class<?> type = parameter.getParameter().getType();
+    return type == EmbeddedKafka.class
+        || (type == String.class && parameter.isAnnotated(BootstrapServers.class));
+  }
+
+  /** Resolves the parameter from the shared broker, starting it if needed. */
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    EmbeddedKafka broker = broker(context);
+    return parameter.getParameter().getType() == EmbeddedKafka.class
+        ? broker
+        : broker.bootstrapServers();
+  }
+}
