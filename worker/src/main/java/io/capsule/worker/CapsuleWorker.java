@@ -75,6 +75,7 @@ public final class CapsuleWorker {
   private ExecutorService pool;
   private ScheduledExecutorService timer;
   private HttpEndpoint http;
+  private volatile int handedBack;
 
   private CapsuleWorker(WorkerConfig config) {
     this.config = config;
@@ -207,8 +208,9 @@ public final class CapsuleWorker {
       while (inFlight() > 0 && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
-      if (inFlight() > 0) {
-        LOG.warn("grace period over; handing back {} task(s)", inFlight());
+      handedBack = inFlight();
+      if (handedBack > 0) {
+        LOG.warn("grace period over; handing back {} task(s)", handedBack);
       }
       execution.close();
       consumers.forEach(ClassicLevelConsumer::stop);
@@ -237,6 +239,11 @@ public final class CapsuleWorker {
       http.close();
     }
     LOG.info("worker {} stopped", config.workerId());
+  }
+
+  /** How many in-flight tasks the last shutdown handed back unfinished (0 = a clean drain). */
+  public int handedBack() {
+    return handedBack;
   }
 
   /** Tasks started (or waiting to be retried) and not yet acknowledged. */

@@ -140,9 +140,10 @@ public final class TaskExecution {
         raw.withExecution(
                 raw.execution().withRetries(request.attempt() - 1, raw.execution().durationMs()))
             .withTask(request.id(), request.attempt(), workerId);
-    return running
-        .exceptionally(e -> null)
-        .thenCompose(ignored -> publishWithRetry(item, () -> outputs(item, envelope)));
+    // Sent from this thread, never from a send callback: a send that has to wait for a topic's
+    // metadata would block the producer's own I/O thread.
+    CompletableFuture<Void> outputs = publishWithRetry(item, () -> outputs(item, envelope));
+    return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
   }
 
   private CompletableFuture<Void> outputs(TaskItem item, ResultEnvelope envelope) {
