@@ -13,9 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -69,7 +71,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener {
   private final ArrayDeque<TaskItem> pending = new ArrayDeque<>();
   private final Map<TopicPartition, Set<TaskItem>> started = new HashMap<>();
   private final Queue<TaskItem> due = new ConcurrentLinkedQueue<>();
-  private final Queue<Done> done = new ConcurrentLinkedQueue<>();
+  private final BlockingQueue<Done> done = new LinkedBlockingQueue<>();
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicInteger assignments = new AtomicInteger();
   private final Set<TaskItem> held = new HashSet<>();
@@ -148,8 +150,25 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener {
     adjustPause();
     commit(false);
     reportLag();
-    for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+    boolean full = !pending.isEmpty();
+    for (ConsumerRecord<String, byte[]> record : consumer.poll(full ? Duration.ZERO : POLL)) {
       intake(record);
+    }
+    if (full) {
+      awaitCompletion();
+    }
+  }
+
+  /** While every partition is paused for want of room, sleeps until a task completes. */
+  private void awaitCompletion() {
+    try {
+      Done first = done.poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
+      if (first != null) {
+        handle(first);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopping = true;
     }
   }
 
@@ -292,12 +311,16 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener {
 
   private void drainDone() {
     for (Done d = done.poll(); d != null; d = done.poll()) {
-      if (d.item() != null) {
-        untrack(d.item());
-      }
-      if (d.offset() >= 0 && (d.item() == null || !d.item().abandoned())) {
-        offsets.complete(d.partition(), d.offset());
-      }
+      handle(d);
+    }
+  }
+
+  private void handle(Done d) {
+    if (d.item() != null) {
+      untrack(d.item());
+    }
+    if (d.offset() >= 0 && (d.item() == null || !d.item().abandoned())) {
+      offsets.complete(d.partition(), d.offset());
     }
   }
 
