@@ -1,5 +1,6 @@
 package io.capsule.broker;
 
+import java.net.BindException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -39,6 +40,7 @@ import org.apache.kafka.common.utils.Time;
  */
 public final class EmbeddedKafka implements AutoCloseable {
   private static final String TEMP_PREFIX = "capsule-kafka-";
+  private static final int BIND_ATTEMPTS = 3;
 
   private final Path configuredLogDir;
   private final int configuredPort;
@@ -87,13 +89,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     if (state != State.NEW) {
       throw new IllegalStateException("broker is " + state + "; start it only once");
     }
+    logDir = configuredLogDir != null ? configuredLogDir : Directories.createTemp(TEMP_PREFIX);
+    registerShutdownHook();
     try {
-      launch();
+      launchRetryingPortClashes();
       state = State.RUNNING;
       return this;
     } catch (RuntimeException e) {
       close();
-      throw e instanceof EmbeddedKafkaException ? e : startFailure(e);
+      throw new EmbeddedKafkaException(
+          "embedded Kafka failed to start: " + e.getMessage(), logDir, e);
     }
   }
 
@@ -138,13 +143,38 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
+  /**
+   * Free ports are picked before Kafka binds them, so another process can take one in between; a
+   * bind failure is therefore retried on new ports a few times.
+   */
+  private void launchRetryingPortClashes() {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        launch();
+        return;
+      } catch (RuntimeException e) {
+        if (attempt == BIND_ATTEMPTS || !isBindFailure(e)) {
+          throw e;
+        }
+        stopServer();
+      }
+    }
+  }
+
+  private static boolean isBindFailure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof BindException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private void launch() {
-    logDir = configuredLogDir != null ? configuredLogDir : Directories.createTemp(TEMP_PREFIX);
     int port = configuredPort != 0 ? configuredPort : FreePorts.pick();
     Properties props = BrokerProperties.of(logDir, port, FreePorts.pick(), overrides);
     StorageFormatter.formatIfNeeded(logDir, props, Uuid.randomUuid().toString());
     server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-    registerShutdownHook();
     server.startup();
     bootstrapServers = "127.0.0.1:" + port;
     clusterId = awaitReady();
@@ -155,14 +185,14 @@ public final class EmbeddedKafka implements AutoCloseable {
       DescribeClusterResult cluster = admin.describeCluster(describeOptions());
       long timeoutMs = startTimeout.toMillis();
       if (cluster.nodes().get(timeoutMs, TimeUnit.MILLISECONDS).isEmpty()) {
-        throw new EmbeddedKafkaException("broker started but reports no nodes");
+        throw new IllegalStateException("broker started but reports no nodes");
       }
       return cluster.clusterId().get(timeoutMs, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      throw new EmbeddedKafkaException("broker not ready within " + startTimeout, e);
+      throw new IllegalStateException("broker not ready within " + startTimeout, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new EmbeddedKafkaException("interrupted while waiting for the broker", e);
+      throw new IllegalStateException("interrupted while waiting for the broker", e);
     }
   }
 
@@ -217,15 +247,12 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private EmbeddedKafkaException startFailure(RuntimeException e) {
-    return new EmbeddedKafkaException("embedded Kafka failed to start in " + logDir, e);
-  }
-
   /**
    * Settings for an {@link EmbeddedKafka}. Defaults: a temp log directory, a free loopback port, a
    * 60 s start timeout, auto topic creation on, and single-node settings for Kafka's internal
    * topics (consumer offsets, transactions, share-group state: one partition, one replica), {@code
-   * group.initial.rebalance.delay.ms=0}, and a 16 MiB log-cleaner buffer.
+   * group.initial.rebalance.delay.ms=0}, 500 ms share/consumer-group heartbeats, and a 16 MiB
+   * log-cleaner buffer.
    */
   public static final class Builder {
     private Path logDir;

@@ -1,19 +1,26 @@
 package io.capsule.broker;
 
+import java.nio.file.Path;
+import java.util.Objects;
+
 /**
- * The embedded broker could not be formatted, started or stopped. The message says which, and the
- * cause carries Kafka's own failure.
+ * The embedded broker could not be formatted or started. The cause carries Kafka's own failure;
+ * {@link #logDir()} names the storage the broker was given (already deleted if it was a temp
+ * directory).
  */
 public final class EmbeddedKafkaException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  /** Creates the exception with a one-line reason. */
-  public EmbeddedKafkaException(String message) {
-    super(message);
+  private final transient Path logDir;
+
+  /** Creates the exception for the broker on {@code logDir}, with Kafka's failure as the cause. */
+  public EmbeddedKafkaException(String message, Path logDir, Throwable cause) {
+    super(message, cause);
+    this.logDir = Objects.requireNonNull(logDir, "logDir");
   }
 
-  /** Creates the exception with a one-line reason and Kafka's failure as its cause. */
-  public EmbeddedKafkaException(String message, Throwable cause) {
-    super(message, cause);
+  /** The log directory of the broker that failed. */
+  public Path logDir() {
+    return logDir;
   }
 }

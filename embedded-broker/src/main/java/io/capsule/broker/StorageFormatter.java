@@ -20,7 +20,11 @@ import kafka.tools.StorageTool;
 final class StorageFormatter {
   private StorageFormatter() {}
 
-  /** Formats {@code logDir} unless it already is; fails with Kafka's output as the reason. */
+  /**
+   * Formats {@code logDir} unless it already is.
+   *
+   * @throws IllegalStateException with Kafka's output if the tool reports failure
+   */
   static void formatIfNeeded(Path logDir, Properties props, String clusterId) {
     if (!Files.exists(logDir.resolve("meta.properties"))) {
       format(props, clusterId);
@@ -33,10 +37,8 @@ final class StorageFormatter {
     try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8)) {
       int exitCode = StorageTool.execute(arguments(configFile, clusterId), out);
       if (exitCode != 0) {
-        throw new EmbeddedKafkaException("kafka-storage format failed: " + text(output));
+        throw new IllegalStateException("kafka-storage format failed: " + text(output));
       }
-    } catch (RuntimeException e) {
-      throw e instanceof EmbeddedKafkaException ? e : formatFailure(output, e);
     } finally {
       deleteQuietly(configFile);
     }
@@ -46,11 +48,6 @@ final class StorageFormatter {
     return new String[] {
       "format", "--config", configFile.toString(), "--cluster-id", clusterId, "--standalone"
     };
-  }
-
-  private static EmbeddedKafkaException formatFailure(ByteArrayOutputStream output, Exception e) {
-    return new EmbeddedKafkaException(
-        "kafka-storage format failed: " + e.getMessage() + " " + text(output), e);
   }
 
   private static String text(ByteArrayOutputStream output) {

@@ -1,15 +1,21 @@
 package io.capsule.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,6 +59,29 @@ class EmbeddedKafkaLifecycleIT {
     int port = FreePorts.pick();
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().withPort(port).build().start()) {
       assertThat(kafka.bootstrapServers()).isEqualTo("127.0.0.1:" + port);
+    }
+  }
+
+  @Test
+  void autoTopicCreationCanBeTurnedOff() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.builder().withAutoCreateTopics(false).build().start();
+        Admin admin = TestClients.admin(kafka.bootstrapServers());
+        KafkaConsumer<String, String> consumer =
+            TestClients.consumer(kafka.bootstrapServers(), "probe")) {
+      assertThat(consumer.partitionsFor("never-created", Duration.ofSeconds(5))).isEmpty();
+      assertThat(admin.listTopics().names().get()).doesNotContain("never-created");
+    }
+  }
+
+  @Test
+  void startOnABusyPortFailsAndLeavesNoStorage() throws IOException {
+    try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      EmbeddedKafka kafka = EmbeddedKafka.builder().withPort(busy.getLocalPort()).build();
+      EmbeddedKafkaException failure =
+          catchThrowableOfType(EmbeddedKafkaException.class, kafka::start);
+      assertThat(failure).isNotNull().hasRootCauseInstanceOf(BindException.class);
+      assertThat(kafka.state()).isEqualTo(EmbeddedKafka.State.CLOSED);
+      assertThat(failure.logDir()).doesNotExist();
     }
   }
 

@@ -35,10 +35,17 @@ public final class KafkaBrokerExtension implements ParameterResolver {
     return context
         .getRoot()
         .getStore(NAMESPACE)
-        .getOrComputeIfAbsent(
-            EmbeddedKafka.class,
-            type -> EmbeddedKafka.builder().build().start(),
-            EmbeddedKafka.class);
+        .getOrComputeIfAbsent(EmbeddedKafka.class, type -> start(), EmbeddedKafka.class);
+  }
+
+  /** Starts the shared broker and prints its start-to-ready time to stderr (never asserted). */
+  private static EmbeddedKafka start() {
+    long started = System.nanoTime();
+    EmbeddedKafka broker = EmbeddedKafka.builder().build().start();
+    System.err.printf(
+        "shared embedded Kafka at %s ready in %d ms%n",
+        broker.bootstrapServers(), (System.nanoTime() - started) / 1_000_000);
+    return broker;
   }
 
   /** Supports {@code @BootstrapServers String} and {@code EmbeddedKafka} parameters. */
