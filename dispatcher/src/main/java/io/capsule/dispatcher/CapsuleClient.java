@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -70,7 +71,7 @@ public final class CapsuleClient implements AutoCloseable {
         builder.replyTopic != null ? builder.replyTopic : connection.topics().results();
     this.inlineThreshold = builder.inlineThreshold;
     this.events = new EventLog(connection, builder.readTimeout);
-    this.replies = new ReplyListener(connection, replyTopic);
+    this.replies = new ReplyListener(connection, replyTopic, builder.observer);
     this.producer = new KafkaProducer<>(KafkaSettings.producer(connection, "dispatcher"));
     this.modules = new ModuleUploads(producer, connection.topics().modules());
     this.sender = Executors.newSingleThreadExecutor(CapsuleClient::senderThread);
@@ -273,6 +274,7 @@ public final class CapsuleClient implements AutoCloseable {
     private String replyTopic;
     private int inlineThreshold = DEFAULT_INLINE_THRESHOLD;
     private Duration readTimeout = Duration.ofSeconds(30);
+    private Consumer<LifecycleEvent> observer = event -> {};
 
     private Builder() {}
 
@@ -321,6 +323,15 @@ public final class CapsuleClient implements AutoCloseable {
         throw new IllegalArgumentException("inline threshold cannot be negative");
       }
       this.inlineThreshold = bytes;
+      return this;
+    }
+
+    /**
+     * Observes every lifecycle event published after the client starts (of any task), on the
+     * client's reading thread; keep it quick. For logs and dashboards.
+     */
+    public Builder onEvent(Consumer<LifecycleEvent> observer) {
+      this.observer = Objects.requireNonNull(observer, "observer");
       return this;
     }
 

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -38,11 +39,14 @@ public final class ReplyListener implements AutoCloseable {
   private final Map<String, CompletableFuture<ResultEnvelope>> pending = new ConcurrentHashMap<>();
   private final Map<String, ResultEnvelope> recent = boundedMap();
   private final Thread thread;
+  private final Consumer<LifecycleEvent> observer;
   private volatile boolean running = true;
 
   /** Positions at the current ends of both topics, then starts the reading thread. */
-  public ReplyListener(FleetConnection connection, String replyTopic) {
+  public ReplyListener(
+      FleetConnection connection, String replyTopic, Consumer<LifecycleEvent> observer) {
     this.replyTopic = replyTopic;
+    this.observer = observer;
     this.consumer = new KafkaConsumer<>(KafkaSettings.reader(connection, "replies"));
     try {
       List<TopicPartition> partitions = new ArrayList<>(TopicScan.partitions(consumer, replyTopic));
@@ -122,6 +126,11 @@ public final class ReplyListener implements AutoCloseable {
   }
 
   private void event(LifecycleEvent event) {
+    try {
+      observer.accept(event);
+    } catch (RuntimeException e) {
+      // an observer's fault must not stop reply correlation
+    }
     if (event.state() == TaskState.CANCELLED) {
       cancel(event.taskId());
     } else if (event.state().terminal() && event.envelope() != null) {
