@@ -132,18 +132,26 @@ final class UpCommand implements Callable<Integer> {
   /** Stops the dispatcher, drains the workers, closes the broker (runs from the shutdown hook). */
   private void stop() {
     log("stopping");
-    if (dispatcher != null) {
-      dispatcher.close();
-    }
+    quietly("dispatcher", () -> dispatcher.close(), dispatcher != null);
     workers.forEach(CapsuleWorker::shutdown);
     for (CapsuleWorker worker : workers) {
-      worker.shutdown().join();
+      quietly(worker.config().workerId(), () -> worker.shutdown().join(), true);
     }
-    if (broker != null) {
-      broker.close();
-    }
+    quietly("broker", () -> broker.close(), broker != null);
     log("stopped");
     stopped.countDown();
+  }
+
+  /** One shutdown step; a failure is logged and the next step still runs. */
+  private static void quietly(String what, Runnable step, boolean needed) {
+    if (!needed) {
+      return;
+    }
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      log("stopping " + what + " failed: " + e);
+    }
   }
 
   private static void log(LifecycleEvent event) {
