@@ -1,0 +1,290 @@
+package io.capsule.worker;
+
+import io.capsule.protocol.ComputeLevel;
+import io.capsule.sandbox.Sandbox;
+import io.capsule.sandbox.SandboxConfig;
+import io.capsule.worker.internal.Admission;
+import io.capsule.worker.internal.ClassicLevelConsumer;
+import io.capsule.worker.internal.HttpEndpoint;
+import io.capsule.worker.internal.KafkaClients;
+import io.capsule.worker.internal.ModuleCache;
+import io.capsule.worker.internal.OutputPublisher;
+import io.capsule.worker.internal.RetryBackoff;
+import io.capsule.worker.internal.TaskExecution;
+import io.capsule.worker.internal.TaskLedger;
+import io.capsule.worker.internal.TopicSetup;
+import io.capsule.worker.internal.WorkerMetrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A stateless fleet worker: consumes its levels' task topics, runs each task's attempt in the
+ * sandbox, and publishes envelopes, lifecycle events, retries and dead letters.
+ *
+ * <pre>{@code
+ * CapsuleWorker worker = CapsuleWorker.create(WorkerConfig.builder()
+ *     .withBootstrapServers("localhost:9092").withLevels("low,medium").build());
+ * worker.start();
+ * ...
+ * worker.shutdown().join();   // drains in-flight tasks up to the grace period
+ * }</pre>
+ *
+ * <p>Delivery: at-least-once execution; at most one final envelope per task id downstream, with the
+ * limits documented in {@code worker/README.md}.
+ */
+public final class CapsuleWorker {
+  private static final Logger LOG = LoggerFactory.getLogger(CapsuleWorker.class);
+
+  /** Where a worker is in its lifecycle. */
+  public enum State {
+    /** Built, not started. */
+    CREATED,
+    /** Consuming and running tasks. */
+    RUNNING,
+    /** Shutting down: no new tasks; in-flight ones finish within the grace period. */
+    DRAINING,
+    /** Stopped; everything closed. */
+    TERMINATED
+  }
+
+  private final WorkerConfig config;
+  private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
+  private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+  private final List<ClassicLevelConsumer> consumers = new ArrayList<>();
+  private final Admission admission;
+  private final WorkerMetrics metrics;
+  private Sandbox sandbox;
+  private KafkaProducer<String, byte[]> producer;
+  private TaskLedger ledger;
+  private ModuleCache modules;
+  private TaskExecution execution;
+  private ExecutorService pool;
+  private ScheduledExecutorService timer;
+  private HttpEndpoint http;
+  private volatile int handedBack;
+
+  private CapsuleWorker(WorkerConfig config) {
+    this.config = config;
+    this.admission = new Admission(config.concurrency(), config.memoryBudget().bytes());
+    this.metrics = new WorkerMetrics(admission::running);
+  }
+
+  /** A worker with these settings; call {@link #start()}. */
+  public static CapsuleWorker create(WorkerConfig config) {
+    return new CapsuleWorker(config);
+  }
+
+  /** Its settings. */
+  public WorkerConfig config() {
+    return config;
+  }
+
+  /** Its lifecycle state. */
+  public State state() {
+    return state.get();
+  }
+
+  /**
+   * Creates missing topics (if allowed), starts reading the events topic and one poll thread per
+   * level, and serves metrics and health if a port is set.
+   *
+   * @throws IllegalStateException if already started
+   */
+  public CapsuleWorker start() {
+    if (!state.compareAndSet(State.CREATED, State.RUNNING)) {
+      throw new IllegalStateException("worker already started");
+    }
+    KafkaClients clients = new KafkaClients(config);
+    if (config.createTopics()) {
+      try (Admin admin = clients.admin()) {
+        TopicSetup.createMissing(admin, config.topics(), config.levels());
+      }
+    }
+    sandbox = Sandbox.create(sandboxConfig());
+    producer = clients.producer();
+    ledger = new TaskLedger(clients.reader("ledger"), config.topics().events());
+    ledger.start();
+    modules = new ModuleCache(() -> clients.reader("modules"), config.topics().modules());
+    OutputPublisher publisher = new OutputPublisher(producer, config.topics(), ledger);
+    execution =
+        new TaskExecution(
+            sandbox,
+            modules,
+            publisher,
+            ledger,
+            metrics,
+            new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff()),
+            config.defaultTimeout(),
+            config.workerId());
+    pool = Executors.newFixedThreadPool(config.concurrency(), named("capsule-task-"));
+    timer = Executors.newSingleThreadScheduledExecutor(named("capsule-timer-"));
+    ClassicLevelConsumer.Context context =
+        new ClassicLevelConsumer.Context(
+            admission,
+            execution,
+            publisher,
+            ledger,
+            metrics,
+            pool,
+            timer,
+            config.defaultRam().bytes(),
+            config.topics().events());
+    for (ComputeLevel level : config.levels()) {
+      if (config.mode() == ConsumptionMode.SHARE) {
+        throw new UnsupportedOperationException("share mode is not implemented yet");
+      }
+      ClassicLevelConsumer consumer =
+          new ClassicLevelConsumer(
+              clients.groupConsumer(config.groupId(level), "tasks-" + level.topicSuffix()),
+              config.topics().tasks(level),
+              level.topicSuffix(),
+              context);
+      consumers.add(consumer);
+      consumer.start();
+    }
+    if (config.metricsPort() >= 0) {
+      http =
+          new HttpEndpoint(
+              config.metricsPort(), metrics::scrape, () -> state.get() == State.RUNNING);
+    }
+    LOG.info("worker {} consuming {}", config.workerId(), config.levels());
+    return this;
+  }
+
+  private SandboxConfig sandboxConfig() {
+    return SandboxConfig.builder()
+        .withFilesRoot(config.filesRoot())
+        .withEnvironment(config.environment())
+        .withDefaultRam(config.defaultRam())
+        .build();
+  }
+
+  /**
+   * Stops taking tasks, lets in-flight ones finish for up to the grace period, then gives back the
+   * rest (their offsets stay uncommitted, so other workers run them) and closes everything.
+   *
+   * @return completes when the worker has terminated
+   */
+  public CompletableFuture<Void> shutdown() {
+    if (state.compareAndSet(State.CREATED, State.TERMINATED)) {
+      terminated.complete(null);
+    } else if (state.compareAndSet(State.RUNNING, State.DRAINING)) {
+      Thread stopper = new Thread(this::drainAndClose, "capsule-shutdown");
+      stopper.start();
+    }
+    return terminated;
+  }
+
+  /** Waits for termination; false if {@code timeout} passed first. */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    try {
+      terminated.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      return true;
+    }
+  }
+
+  private void drainAndClose() {
+    try {
+      consumers.forEach(ClassicLevelConsumer::drain);
+      long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+      while (inFlight() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      handedBack = inFlight();
+      if (handedBack > 0) {
+        LOG.warn("grace period over; handing back {} task(s)", handedBack);
+      }
+      execution.close();
+      consumers.forEach(ClassicLevelConsumer::stop);
+      for (ClassicLevelConsumer consumer : consumers) {
+        consumer.join(Duration.ofSeconds(30));
+      }
+      closeRest();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.error("shutdown failed", e);
+    } finally {
+      state.set(State.TERMINATED);
+      terminated.complete(null);
+    }
+  }
+
+  private void closeRest() {
+    pool.shutdownNow();
+    timer.shutdownNow();
+    producer.close(Duration.ofSeconds(10));
+    ledger.close();
+    modules.close();
+    sandbox.close();
+    if (http != null) {
+      http.close();
+    }
+    LOG.info("worker {} stopped", config.workerId());
+  }
+
+  /** How many in-flight tasks the last shutdown handed back unfinished (0 = a clean drain). */
+  public int handedBack() {
+    return handedBack;
+  }
+
+  /** Tasks started (or waiting to be retried) and not yet acknowledged. */
+  public int inFlight() {
+    return consumers.stream().mapToInt(ClassicLevelConsumer::active).sum();
+  }
+
+  /** Tasks running in the sandbox now. */
+  public int running() {
+    return admission.running();
+  }
+
+  /** The most bytes of ram caps reserved at once so far. */
+  public long peakReservedRam() {
+    return admission.peakReserved();
+  }
+
+  /**
+   * How many partition assignments the level consumers received: one per level after joining; more
+   * means the group rebalanced.
+   */
+  public int assignments() {
+    return consumers.stream().mapToInt(ClassicLevelConsumer::assignments).sum();
+  }
+
+  /** The metrics endpoint's port, or -1 when none is served. */
+  public int metricsPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  /** The Prometheus text of this worker's metrics. */
+  public String scrapeMetrics() {
+    return metrics.scrape();
+  }
+
+  private static java.util.concurrent.ThreadFactory named(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return task -> {
+      Thread t = new Thread(task, prefix + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

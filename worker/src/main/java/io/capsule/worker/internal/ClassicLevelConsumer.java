@@ -1,0 +1,446 @@
+package io.capsule.worker.internal;
+
+import io.capsule.protocol.DeadLetter;
+import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.TaskRequest;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes one level's topic in a classic consumer group. Its poll thread never runs a task: it
+ * fetches, hands tasks to the shared pool while {@link Admission} has room, pauses every assigned
+ * partition while it has records it cannot start yet (so polling, and with it group membership,
+ * goes on however long tasks run), and commits per partition only up to the highest contiguous
+ * record whose outputs the broker acknowledged. Records due later ({@code not_before}) wait on a
+ * timer without holding up their partition.
+ *
+ * <p>Poll-thread state is confined to that thread; pool and timer threads talk to it through two
+ * queues.
+ */
+public final class ClassicLevelConsumer implements ConsumerRebalanceListener {
+  private static final Logger LOG = LoggerFactory.getLogger(ClassicLevelConsumer.class);
+  private static final Duration POLL = Duration.ofMillis(50);
+  private static final long COMMIT_INTERVAL_MS = 200;
+  private static final long LAG_INTERVAL_MS = 1_000;
+  private static final int MAX_WAITING = 10_000;
+  private static final Duration LEDGER_CATCH_UP = Duration.ofSeconds(10);
+
+  /** What the consumer needs from its worker. */
+  public record Context(
+      Admission admission,
+      TaskExecution execution,
+      OutputPublisher publisher,
+      TaskLedger ledger,
+      WorkerMetrics metrics,
+      ExecutorService pool,
+      ScheduledExecutorService timer,
+      long defaultRam,
+      String eventsTopic) {}
+
+  private final Consumer<String, byte[]> consumer;
+  private final String topic;
+  private final String level;
+  private final Context context;
+  private final Thread thread;
+  private final OffsetTracker offsets = new OffsetTracker();
+  private final ArrayDeque<TaskItem> pending = new ArrayDeque<>();
+  private final Map<TopicPartition, Set<TaskItem>> started = new HashMap<>();
+  private final Queue<TaskItem> due = new ConcurrentLinkedQueue<>();
+  private final BlockingQueue<Done> done = new LinkedBlockingQueue<>();
+  private final AtomicInteger active = new AtomicInteger();
+  private final AtomicInteger assignments = new AtomicInteger();
+  private final Set<TaskItem> held = new HashSet<>();
+  private long lastCommit;
+  private long lastLag;
+  private volatile boolean draining;
+  private volatile boolean stopping;
+
+  private record Done(TopicPartition partition, long offset, TaskItem item) {}
+
+  /** A consumer of {@code topic} for {@code level}; call {@link #start()}. */
+  public ClassicLevelConsumer(
+      Consumer<String, byte[]> consumer, String topic, String level, Context context) {
+    this.consumer = consumer;
+    this.topic = topic;
+    this.level = level;
+    this.context = context;
+    this.thread = new Thread(this::run, "capsule-poll-" + level);
+  }
+
+  /** Subscribes and starts the poll thread. */
+  public void start() {
+    thread.start();
+  }
+
+  /** Stops taking new records; in-flight ones finish (see {@link #stop()}). */
+  public void drain() {
+    draining = true;
+  }
+
+  /** Tasks started (or waiting on a timer) and not yet acknowledged. */
+  public int active() {
+    return active.get();
+  }
+
+  /** How many times partitions were assigned (1 after the first join; more means rebalances). */
+  public int assignments() {
+    return assignments.get();
+  }
+
+  /** Abandons what is still running, commits what is complete, leaves the group. */
+  public void stop() {
+    stopping = true;
+    consumer.wakeup();
+  }
+
+  /** Waits for the poll thread to end. */
+  public boolean join(Duration timeout) throws InterruptedException {
+    thread.join(Math.max(1, timeout.toMillis()));
+    return !thread.isAlive();
+  }
+
+  private void run() {
+    try {
+      consumer.subscribe(List.of(topic), this);
+      while (!stopping) {
+        step();
+      }
+    } catch (WakeupException e) {
+      LOG.debug("poll thread of {} woken to stop", level);
+    } catch (RuntimeException e) {
+      LOG.error("poll thread of {} failed", level, e);
+    } finally {
+      finish();
+    }
+  }
+
+  private void step() {
+    drainDone();
+    if (draining) {
+      dropNotStarted();
+    } else {
+      moveDue();
+      dispatch();
+    }
+    adjustPause();
+    commit(false);
+    reportLag();
+    boolean full = !pending.isEmpty();
+    for (ConsumerRecord<String, byte[]> record : consumer.poll(full ? Duration.ZERO : POLL)) {
+      intake(record);
+    }
+    if (full) {
+      awaitCompletion();
+    }
+  }
+
+  /** While every partition is paused for want of room, sleeps until a task completes. */
+  private void awaitCompletion() {
+    try {
+      Done first = done.poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
+      if (first != null) {
+        handle(first);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopping = true;
+    }
+  }
+
+  private void intake(ConsumerRecord<String, byte[]> record) {
+    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+    offsets.track(partition, record.offset());
+    if (draining) {
+      return;
+    }
+    RecordIntake.Read read = RecordIntake.read(record);
+    if (read.request() == null) {
+      deadLetterUnreadable(record, partition, read.unreadable());
+      return;
+    }
+    TaskRequest request = read.request();
+    long ram =
+        request.limits().ram() == null ? context.defaultRam() : request.limits().ram().bytes();
+    TaskItem item =
+        new TaskItem(
+            partition,
+            record.offset(),
+            record.timestamp(),
+            level,
+            request,
+            ram,
+            RecordIntake.traceparent(record));
+    if (!context.admission().fitsAtAll(ram)) {
+      track(item);
+      whenDone(
+          item,
+          context
+              .execution()
+              .reject(
+                  item,
+                  ErrorType.INVALID_REQUEST,
+                  "ram " + request.limits().ram() + " exceeds this worker's memory budget"));
+      return;
+    }
+    pending.add(item);
+  }
+
+  private void deadLetterUnreadable(
+      ConsumerRecord<String, byte[]> record, TopicPartition partition, String why) {
+    String source = record.topic() + "/" + record.partition() + "/" + record.offset();
+    LOG.warn("unreadable record at {}: {}", source, why);
+    context.metrics().deadLetter(level, DeadLetter.UNREADABLE);
+    DeadLetter letter = DeadLetter.unreadable(record.key(), record.value(), why, source);
+    context
+        .publisher()
+        .deadLetter(letter, RecordIntake.traceparent(record))
+        .whenComplete(
+            (ok, error) -> {
+              if (error == null) {
+                done.add(new Done(partition, record.offset(), null));
+              } else {
+                LOG.error("could not dead-letter {}; it will be read again", source, error);
+              }
+            });
+  }
+
+  private void dispatch() {
+    long now = System.currentTimeMillis();
+    while (!pending.isEmpty()) {
+      TaskItem item = pending.peek();
+      if (item.request().notBefore() > now && held.size() < MAX_WAITING) {
+        pending.poll();
+        hold(item, item.request().notBefore() - now);
+      } else if (item.request().notBefore() <= now && context.admission().tryAcquire(item.ram())) {
+        pending.poll();
+        submit(item);
+      } else {
+        return;
+      }
+    }
+  }
+
+  private void hold(TaskItem item, long delayMs) {
+    held.add(item);
+    track(item);
+    context.timer().schedule(() -> due.add(item), delayMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void moveDue() {
+    for (TaskItem item = due.poll(); item != null; item = due.poll()) {
+      if (held.remove(item)) {
+        untrack(item);
+        pending.addFirst(item);
+      }
+    }
+  }
+
+  private void submit(TaskItem item) {
+    track(item);
+    CompletableFuture<Void> finished = new CompletableFuture<>();
+    whenDone(item, finished);
+    try {
+      context
+          .pool()
+          .execute(
+              () ->
+                  context
+                      .execution()
+                      .run(item, () -> context.admission().release(item.ram()))
+                      .whenComplete(
+                          (ok, error) -> {
+                            if (error == null) {
+                              finished.complete(null);
+                            } else {
+                              finished.completeExceptionally(error);
+                            }
+                          }));
+    } catch (RuntimeException e) {
+      context.admission().release(item.ram());
+      finished.completeExceptionally(e);
+    }
+  }
+
+  private void track(TaskItem item) {
+    active.incrementAndGet();
+    started.computeIfAbsent(item.partition(), p -> new HashSet<>()).add(item);
+  }
+
+  private void untrack(TaskItem item) {
+    Set<TaskItem> items = started.get(item.partition());
+    if (items != null && items.remove(item)) {
+      active.decrementAndGet();
+    }
+  }
+
+  private void whenDone(TaskItem item, CompletableFuture<Void> finished) {
+    finished.whenComplete(
+        (ok, error) -> {
+          if (error != null && !item.abandoned()) {
+            LOG.error(
+                "task {} outputs not published; it will run again", item.request().id(), error);
+          }
+          done.add(new Done(item.partition(), error == null ? item.offset() : -1, item));
+        });
+  }
+
+  private void drainDone() {
+    for (Done d = done.poll(); d != null; d = done.poll()) {
+      handle(d);
+    }
+  }
+
+  private void handle(Done d) {
+    if (d.item() != null) {
+      untrack(d.item());
+    }
+    if (d.offset() >= 0 && (d.item() == null || !d.item().abandoned())) {
+      offsets.complete(d.partition(), d.offset());
+    }
+  }
+
+  private void dropNotStarted() {
+    pending.clear();
+    due.clear();
+    held.forEach(this::untrack);
+    held.clear();
+  }
+
+  private void adjustPause() {
+    Set<TopicPartition> assigned = consumer.assignment();
+    if (draining || !pending.isEmpty() || held.size() >= MAX_WAITING) {
+      consumer.pause(assigned);
+    } else if (!consumer.paused().isEmpty()) {
+      consumer.resume(consumer.paused());
+    }
+  }
+
+  private void commit(boolean sync) {
+    long now = System.currentTimeMillis();
+    if (!sync && now - lastCommit < COMMIT_INTERVAL_MS) {
+      return;
+    }
+    lastCommit = now;
+    Map<TopicPartition, OffsetAndMetadata> commits = offsets.takeCommits();
+    if (commits.isEmpty()) {
+      return;
+    }
+    if (sync) {
+      consumer.commitSync(commits);
+    } else {
+      consumer.commitAsync(
+          commits,
+          (c, error) -> {
+            if (error != null) {
+              LOG.warn("commit of {} failed: {}", c, error.toString());
+            }
+          });
+    }
+  }
+
+  private void reportLag() {
+    long now = System.currentTimeMillis();
+    if (now - lastLag < LAG_INTERVAL_MS) {
+      return;
+    }
+    lastLag = now;
+    long lag = 0;
+    for (TopicPartition partition : consumer.assignment()) {
+      lag += consumer.currentLag(partition).orElse(0) + offsets.inFlight(partition);
+    }
+    context.metrics().lag(level, lag);
+  }
+
+  private void finish() {
+    try {
+      abandonAll(new ArrayList<>(started.keySet()));
+      drainDone();
+      commit(true);
+    } catch (RuntimeException e) {
+      LOG.warn("final commit of {} failed", level, e);
+    } finally {
+      consumer.close();
+    }
+  }
+
+  /** Commits what is complete on revoked partitions, then gives back what still runs there. */
+  @Override
+  public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+    if (partitions.isEmpty()) {
+      return;
+    }
+    drainDone();
+    try {
+      commit(true);
+    } catch (RuntimeException e) {
+      LOG.warn("commit on revocation failed", e);
+    }
+    abandonAll(partitions);
+  }
+
+  /** Gives back what runs on lost partitions; nothing can be committed for them. */
+  @Override
+  public void onPartitionsLost(Collection<TopicPartition> partitions) {
+    abandonAll(partitions);
+  }
+
+  /** Counts the assignment and lets the ledger catch up before the partitions' records run. */
+  @Override
+  public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+    assignments.incrementAndGet();
+    if (partitions.isEmpty()) {
+      return;
+    }
+    LOG.info("{} assigned {}", level, partitions);
+    try {
+      List<TopicPartition> events =
+          consumer.partitionsFor(context.eventsTopic()).stream()
+              .map(i -> new TopicPartition(i.topic(), i.partition()))
+              .collect(Collectors.toList());
+      if (!context.ledger().awaitCaughtUp(consumer.endOffsets(events), LEDGER_CATCH_UP)) {
+        LOG.warn("events not read to the end within {}; duplicates may run", LEDGER_CATCH_UP);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("could not check the events topic's end", e);
+    }
+  }
+
+  private void abandonAll(Collection<TopicPartition> partitions) {
+    Set<TopicPartition> gone = new HashSet<>(partitions);
+    pending.removeIf(item -> gone.contains(item.partition()));
+    held.removeIf(item -> gone.contains(item.partition()));
+    for (TopicPartition partition : gone) {
+      Set<TaskItem> items = started.remove(partition);
+      if (items != null) {
+        items.forEach(TaskItem::abandon);
+        active.addAndGet(-items.size());
+      }
+      offsets.forget(partition);
+    }
+  }
+}

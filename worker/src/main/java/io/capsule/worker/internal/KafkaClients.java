@@ -1,0 +1,75 @@
+package io.capsule.worker.internal;
+
+import io.capsule.worker.WorkerConfig;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Makes the worker's Kafka clients: the user's properties first (security, timeouts...), then the
+ * settings the worker's guarantees depend on, which always win.
+ */
+public final class KafkaClients {
+  private final WorkerConfig config;
+
+  /** Clients for this worker. */
+  public KafkaClients(WorkerConfig config) {
+    this.config = config;
+  }
+
+  private Map<String, Object> base(String clientSuffix) {
+    Map<String, Object> props = new HashMap<>(config.kafkaProperties());
+    if (config.bootstrapServers() != null) {
+      props.put("bootstrap.servers", config.bootstrapServers());
+    }
+    props.put("client.id", config.workerId() + "-" + clientSuffix);
+    return props;
+  }
+
+  /** The idempotent producer every output goes through. */
+  public KafkaProducer<String, byte[]> producer() {
+    Map<String, Object> props = base("producer");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 2);
+    return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /** A consumer in {@code groupId} that commits only what the worker tells it to. */
+  public KafkaConsumer<String, byte[]> groupConsumer(String groupId, String clientSuffix) {
+    Map<String, Object> props = base(clientSuffix);
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.putIfAbsent(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        CooperativeStickyAssignor.class.getName());
+    return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** A group-less consumer for reading compacted topics by assignment. */
+  public KafkaConsumer<String, byte[]> reader(String clientSuffix) {
+    Map<String, Object> props = base(clientSuffix);
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    props.remove("group.protocol");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** An admin client (topic creation, offsets). */
+  public Admin admin() {
+    Map<String, Object> props = base("admin");
+    props.keySet().removeIf(k -> k.startsWith("group.") || k.startsWith("partition.assignment"));
+    return Admin.create(props);
+  }
+}

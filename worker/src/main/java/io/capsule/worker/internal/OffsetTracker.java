@@ -1,0 +1,60 @@
+package io.capsule.worker.internal;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Per-partition offsets in flight and done, completed in any order; what may be committed is the
+ * offset after the highest contiguous completed one. Used by the poll thread only.
+ */
+public final class OffsetTracker {
+  private final Map<TopicPartition, TreeMap<Long, Boolean>> partitions = new HashMap<>();
+  private final Map<TopicPartition, Long> committable = new HashMap<>();
+  private final Map<TopicPartition, Long> committed = new HashMap<>();
+
+  /** Starts tracking a fetched record. */
+  public void track(TopicPartition partition, long offset) {
+    partitions.computeIfAbsent(partition, p -> new TreeMap<>()).put(offset, Boolean.FALSE);
+  }
+
+  /** Marks a record done; ignored for partitions no longer tracked. */
+  public void complete(TopicPartition partition, long offset) {
+    TreeMap<Long, Boolean> offsets = partitions.get(partition);
+    if (offsets == null || !offsets.containsKey(offset)) {
+      return;
+    }
+    offsets.put(offset, Boolean.TRUE);
+    while (!offsets.isEmpty() && offsets.firstEntry().getValue()) {
+      committable.put(partition, offsets.pollFirstEntry().getKey() + 1);
+    }
+  }
+
+  /** Offsets that may be committed and were not yet; marks them committed. */
+  public Map<TopicPartition, OffsetAndMetadata> takeCommits() {
+    Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+    committable.forEach(
+        (partition, offset) -> {
+          if (!offset.equals(committed.get(partition))) {
+            commits.put(partition, new OffsetAndMetadata(offset));
+            committed.put(partition, offset);
+          }
+        });
+    return commits;
+  }
+
+  /** Records still in flight on a partition. */
+  public int inFlight(TopicPartition partition) {
+    TreeMap<Long, Boolean> offsets = partitions.get(partition);
+    return offsets == null ? 0 : offsets.size();
+  }
+
+  /** Forgets a partition (revoked or lost). */
+  public void forget(TopicPartition partition) {
+    partitions.remove(partition);
+    committable.remove(partition);
+    committed.remove(partition);
+  }
+}

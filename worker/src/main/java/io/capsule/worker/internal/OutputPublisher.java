@@ -1,0 +1,93 @@
+package io.capsule.worker.internal;
+
+import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.DeadLetter;
+import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskRequest;
+import io.capsule.protocol.Topics;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * Publishes the worker's outputs (envelopes, lifecycle events, retries, dead letters) through one
+ * idempotent producer. Every record is keyed by task id and carries the headers of the contract:
+ * {@code capsule-schema}, {@code capsule-task-id} and, when the request had one, {@code
+ * traceparent}.
+ */
+public final class OutputPublisher {
+  /** Header naming the value's schema. */
+  public static final String SCHEMA_HEADER = "capsule-schema";
+
+  /** Header carrying the task id. */
+  public static final String TASK_ID_HEADER = "capsule-task-id";
+
+  /** The W3C trace context header, copied from the request. */
+  public static final String TRACEPARENT_HEADER = "traceparent";
+
+  private final Producer<String, byte[]> producer;
+  private final Topics topics;
+  private final TaskLedger ledger;
+
+  /** A publisher over {@code producer}; events are also noted in {@code ledger}. */
+  public OutputPublisher(Producer<String, byte[]> producer, Topics topics, TaskLedger ledger) {
+    this.producer = producer;
+    this.topics = topics;
+    this.ledger = ledger;
+  }
+
+  /** Sends a lifecycle event to the events topic. */
+  public CompletableFuture<Void> event(LifecycleEvent event, String traceparent) {
+    ledger.note(event, System.currentTimeMillis());
+    return send(topics.events(), event.taskId(), LifecycleEvent.SCHEMA, event, traceparent);
+  }
+
+  /** Sends an envelope to the request's reply topic (the results topic by default). */
+  public CompletableFuture<Void> envelope(
+      TaskRequest request, ResultEnvelope envelope, String traceparent) {
+    String topic = request.replyTo() == null ? topics.results() : request.replyTo();
+    return send(topic, request.id(), "capsule.result/v1", envelope, traceparent);
+  }
+
+  /** Re-publishes a request (a retry) to a level topic. */
+  public CompletableFuture<Void> request(String topic, TaskRequest request, String traceparent) {
+    return send(topic, request.id(), TaskRequest.SCHEMA, request, traceparent);
+  }
+
+  /** Sends a dead letter to the dlq topic. */
+  public CompletableFuture<Void> deadLetter(DeadLetter letter, String traceparent) {
+    return send(topics.deadLetters(), letter.taskId(), DeadLetter.SCHEMA, letter, traceparent);
+  }
+
+  private CompletableFuture<Void> send(
+      String topic, String key, String schema, Object value, String traceparent) {
+    Headers headers = new RecordHeaders();
+    headers.add(SCHEMA_HEADER, schema.getBytes(StandardCharsets.UTF_8));
+    if (key != null) {
+      headers.add(TASK_ID_HEADER, key.getBytes(StandardCharsets.UTF_8));
+    }
+    if (traceparent != null) {
+      headers.add(TRACEPARENT_HEADER, traceparent.getBytes(StandardCharsets.UTF_8));
+    }
+    byte[] bytes = CapsuleJson.write(value).getBytes(StandardCharsets.UTF_8);
+    CompletableFuture<Void> acked = new CompletableFuture<>();
+    try {
+      producer.send(
+          new ProducerRecord<>(topic, null, key, bytes, headers),
+          (metadata, error) -> {
+            if (error == null) {
+              acked.complete(null);
+            } else {
+              acked.completeExceptionally(error);
+            }
+          });
+    } catch (RuntimeException e) {
+      acked.completeExceptionally(e);
+    }
+    return acked;
+  }
+}

@@ -1,0 +1,229 @@
+package io.capsule.worker.internal;
+
+import io.capsule.protocol.DeadLetter;
+import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.Execution;
+import io.capsule.protocol.InvalidModuleException;
+import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskOptions;
+import io.capsule.protocol.TaskRequest;
+import io.capsule.protocol.TaskState;
+import io.capsule.sandbox.PreparedModule;
+import io.capsule.sandbox.Sandbox;
+import io.capsule.sandbox.TaskCall;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one attempt of a task and publishes what follows from it: on success the envelope and a
+ * {@code succeeded} event; on a retryable failure with attempts left the next attempt (delayed by
+ * backoff with jitter) and a {@code retrying} event; otherwise the final envelope, a {@code
+ * dead_lettered} event and a dead letter. The returned future completes once the broker has
+ * acknowledged every one of those records, which is when the record's offset may be committed.
+ */
+public final class TaskExecution {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskExecution.class);
+  private static final String NOT_RETRYABLE = "not_retryable";
+  private static final Duration REPUBLISH_DELAY = Duration.ofSeconds(1);
+
+  private final Sandbox sandbox;
+  private final ModuleCache modules;
+  private final OutputPublisher publisher;
+  private final TaskLedger ledger;
+  private final WorkerMetrics metrics;
+  private final RetryBackoff backoff;
+  private final Duration defaultTimeout;
+  private final String workerId;
+  private volatile boolean closed;
+
+  /** Runs tasks in {@code sandbox}, publishing through {@code publisher}. */
+  public TaskExecution(
+      Sandbox sandbox,
+      ModuleCache modules,
+      OutputPublisher publisher,
+      TaskLedger ledger,
+      WorkerMetrics metrics,
+      RetryBackoff backoff,
+      Duration defaultTimeout,
+      String workerId) {
+    this.sandbox = sandbox;
+    this.modules = modules;
+    this.publisher = publisher;
+    this.ledger = ledger;
+    this.metrics = metrics;
+    this.backoff = backoff;
+    this.defaultTimeout = defaultTimeout;
+    this.workerId = workerId;
+  }
+
+  /**
+   * Runs the item's attempt on this thread, then releases {@code release} and publishes the
+   * outcome. Nothing is published for a recognised duplicate or an abandoned item.
+   */
+  public CompletableFuture<Void> run(TaskItem item, Runnable release) {
+    TaskRequest request = item.request();
+    ResultEnvelope envelope;
+    CompletableFuture<Void> running;
+    try {
+      if (ledger.alreadyHandled(request.id(), request.attempt(), item.timestamp())) {
+        metrics.duplicateSkipped(item.level());
+        LOG.info("task {} attempt {} already handled; skipping", request.id(), request.attempt());
+        return CompletableFuture.completedFuture(null);
+      }
+      running = publisher.event(event(item, TaskState.RUNNING), item.traceparent());
+      envelope = attempt(item);
+    } finally {
+      release.run();
+    }
+    return publishOutcome(item, envelope, running);
+  }
+
+  /** Publishes a final failure for an item that cannot run here (e.g. too big for the budget). */
+  public CompletableFuture<Void> reject(TaskItem item, ErrorType type, String message) {
+    Execution none = new Execution(item.request().task(), 0, 0, 0, 0, List.of());
+    ResultEnvelope envelope = ResultEnvelope.failure(type, message, none);
+    return publishOutcome(item, envelope, CompletableFuture.completedFuture(null));
+  }
+
+  /** After this, publishing failures are no longer retried (the worker is stopping). */
+  public void close() {
+    closed = true;
+  }
+
+  /** The one place that runs guest code; whatever it throws becomes a typed envelope. */
+  private ResultEnvelope attempt(TaskItem item) {
+    TaskRequest request = item.request();
+    try {
+      PreparedModule module = sandbox.prepare(moduleBytes(request));
+      TaskOptions options = request.options();
+      if (options.timeout() == null) {
+        options = options.toBuilder().timeout(defaultTimeout).build();
+      }
+      return sandbox.attempt(module, new TaskCall(options, request.args()));
+    } catch (InvalidModuleException e) {
+      return failure(request, ErrorType.INVALID_MODULE, e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.error("task {} failed inside the worker", request.id(), e);
+      return failure(request, ErrorType.INTERNAL_ERROR, String.valueOf(e));
+    }
+  }
+
+  private byte[] moduleBytes(TaskRequest request) {
+    if (request.module().inline() != null) {
+      return request.module().inline();
+    }
+    String sha = request.module().sha256();
+    return modules
+        .get(sha)
+        .orElseThrow(
+            () -> new InvalidModuleException("module " + sha + " is not on the modules topic"));
+  }
+
+  private static ResultEnvelope failure(TaskRequest request, ErrorType type, String message) {
+    return ResultEnvelope.failure(
+        type, message, new Execution(request.task(), 0, 0, 0, 0, List.of()));
+  }
+
+  private CompletableFuture<Void> publishOutcome(
+      TaskItem item, ResultEnvelope raw, CompletableFuture<Void> running) {
+    if (!item.beginPublishing()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    TaskRequest request = item.request();
+    ResultEnvelope envelope =
+        raw.withExecution(
+                raw.execution().withRetries(request.attempt() - 1, raw.execution().durationMs()))
+            .withTask(request.id(), request.attempt(), workerId);
+    // Sent from this thread, never from a send callback: a send that has to wait for a topic's
+    // metadata would block the producer's own I/O thread.
+    CompletableFuture<Void> outputs = publishWithRetry(item, () -> outputs(item, envelope));
+    return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
+  }
+
+  private CompletableFuture<Void> outputs(TaskItem item, ResultEnvelope envelope) {
+    TaskRequest request = item.request();
+    if (envelope.success()) {
+      metrics.attempt(item.level(), envelope, "succeeded");
+      return CompletableFuture.allOf(
+          publisher.envelope(request, envelope, item.traceparent()),
+          publisher.event(finalEvent(item, TaskState.SUCCEEDED, envelope), item.traceparent()));
+    }
+    ErrorType type = envelope.error().errorType();
+    int maxRetries = request.options().maxRetriesOrDefault();
+    if (type.retryable() && request.attempt() <= maxRetries) {
+      return retry(item, envelope);
+    }
+    metrics.attempt(item.level(), envelope, type.wireName());
+    String reason = type.retryable() ? DeadLetter.RETRIES_EXHAUSTED : NOT_RETRYABLE;
+    metrics.deadLetter(item.level(), reason);
+    return CompletableFuture.allOf(
+        publisher.envelope(request, envelope, item.traceparent()),
+        publisher.event(finalEvent(item, TaskState.DEAD_LETTERED, envelope), item.traceparent()),
+        publisher.deadLetter(deadLetter(item, envelope, reason), item.traceparent()));
+  }
+
+  private CompletableFuture<Void> retry(TaskItem item, ResultEnvelope envelope) {
+    TaskRequest request = item.request();
+    metrics.attempt(item.level(), envelope, "retried");
+    metrics.retry(item.level());
+    long notBefore = System.currentTimeMillis() + backoff.delayAfter(request.attempt()).toMillis();
+    LifecycleEvent retrying =
+        event(item, TaskState.RETRYING)
+            .withError(envelope.error().errorType(), envelope.error().message());
+    return CompletableFuture.allOf(
+        publisher.request(
+            item.partition().topic(), request.nextAttempt(notBefore), item.traceparent()),
+        publisher.event(retrying, item.traceparent()));
+  }
+
+  private CompletableFuture<Void> publishWithRetry(
+      TaskItem item, java.util.function.Supplier<CompletableFuture<Void>> sends) {
+    return sends
+        .get()
+        .handle(
+            (ok, error) -> {
+              if (error == null) {
+                return CompletableFuture.<Void>completedFuture(null);
+              }
+              if (closed) {
+                return CompletableFuture.<Void>failedFuture(error);
+              }
+              LOG.warn("publishing task {} failed; trying again", item.request().id(), error);
+              Executor later =
+                  CompletableFuture.delayedExecutor(
+                      REPUBLISH_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+              return CompletableFuture.supplyAsync(() -> null, later)
+                  .thenCompose(x -> publishWithRetry(item, sends));
+            })
+        .thenCompose(f -> f);
+  }
+
+  private DeadLetter deadLetter(TaskItem item, ResultEnvelope envelope, String reason) {
+    return new DeadLetter(
+        DeadLetter.SCHEMA,
+        item.request().id(),
+        reason,
+        envelope.error().errorType(),
+        envelope.error().message(),
+        item.request(),
+        envelope,
+        null,
+        item.source(),
+        System.currentTimeMillis());
+  }
+
+  private LifecycleEvent event(TaskItem item, TaskState state) {
+    return LifecycleEvent.of(
+        item.request().id(), state, item.level(), item.request().attempt(), workerId);
+  }
+
+  private LifecycleEvent finalEvent(TaskItem item, TaskState state, ResultEnvelope envelope) {
+    return LifecycleEvent.finalOf(item.request().id(), state, item.level(), workerId, envelope);
+  }
+}

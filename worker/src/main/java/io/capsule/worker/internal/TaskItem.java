@@ -1,0 +1,98 @@
+package io.capsule.worker.internal;
+
+import io.capsule.protocol.TaskRequest;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * One fetched task record on its way through the worker. Its phase decides a race between the task
+ * finishing and its partition being revoked: once abandoned it publishes nothing (the new owner of
+ * the partition runs it again); once publishing it can no longer be abandoned.
+ */
+public final class TaskItem {
+  private static final int RUNNING = 0;
+  private static final int PUBLISHING = 1;
+  private static final int ABANDONED = 2;
+
+  private final TopicPartition partition;
+  private final long offset;
+  private final long timestamp;
+  private final String level;
+  private final TaskRequest request;
+  private final long ram;
+  private final String traceparent;
+  private final AtomicInteger phase = new AtomicInteger(RUNNING);
+
+  /** A readable request fetched from {@code partition} at {@code offset}. */
+  public TaskItem(
+      TopicPartition partition,
+      long offset,
+      long timestamp,
+      String level,
+      TaskRequest request,
+      long ram,
+      String traceparent) {
+    this.partition = partition;
+    this.offset = offset;
+    this.timestamp = timestamp;
+    this.level = level;
+    this.request = request;
+    this.ram = ram;
+    this.traceparent = traceparent;
+  }
+
+  /** The partition it came from. */
+  public TopicPartition partition() {
+    return partition;
+  }
+
+  /** Its offset. */
+  public long offset() {
+    return offset;
+  }
+
+  /** The record's timestamp (epoch ms). */
+  public long timestamp() {
+    return timestamp;
+  }
+
+  /** The level name, lower-case. */
+  public String level() {
+    return level;
+  }
+
+  /** The request. */
+  public TaskRequest request() {
+    return request;
+  }
+
+  /** The ram cap reserved for it, in bytes. */
+  public long ram() {
+    return ram;
+  }
+
+  /** The request's W3C trace context, or {@code null}. */
+  public String traceparent() {
+    return traceparent;
+  }
+
+  /** {@code topic/partition/offset}. */
+  public String source() {
+    return partition.topic() + "/" + partition.partition() + "/" + offset;
+  }
+
+  /** Claims the right to publish; false when already abandoned. */
+  public boolean beginPublishing() {
+    return phase.compareAndSet(RUNNING, PUBLISHING);
+  }
+
+  /** Gives the task back; false when it is already publishing. */
+  public boolean abandon() {
+    return phase.compareAndSet(RUNNING, ABANDONED);
+  }
+
+  /** Whether it was given back. */
+  public boolean abandoned() {
+    return phase.get() == ABANDONED;
+  }
+}

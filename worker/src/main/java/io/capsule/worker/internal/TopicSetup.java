@@ -1,0 +1,67 @@
+package io.capsule.worker.internal;
+
+import io.capsule.protocol.ComputeLevel;
+import io.capsule.protocol.Topics;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the contract's topics that are missing (events and modules compacted). Topics that exist
+ * are left alone; a cluster that refuses (no admin rights) is logged, not fatal: pre-created topics
+ * need no admin rights.
+ */
+public final class TopicSetup {
+  private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
+
+  private TopicSetup() {}
+
+  /** Creates what is missing among the topics this worker uses. */
+  public static void createMissing(Admin admin, Topics topics, Collection<ComputeLevel> levels) {
+    List<NewTopic> wanted = new ArrayList<>();
+    for (ComputeLevel level : levels) {
+      wanted.add(topic(topics.tasks(level), false));
+    }
+    wanted.add(topic(topics.results(), false));
+    wanted.add(topic(topics.deadLetters(), false));
+    wanted.add(topic(topics.events(), true));
+    wanted.add(topic(topics.modules(), true));
+    admin
+        .createTopics(wanted)
+        .values()
+        .forEach(
+            (name, future) -> {
+              try {
+                future.get(30, TimeUnit.SECONDS);
+                LOG.info("created topic {}", name);
+              } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                  LOG.warn("could not create topic {}: {}", name, e.getCause().toString());
+                }
+              } catch (TimeoutException e) {
+                LOG.warn("creating topic {} timed out", name);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+  }
+
+  private static NewTopic topic(String name, boolean compacted) {
+    NewTopic topic = new NewTopic(name, Optional.empty(), Optional.empty());
+    return compacted
+        ? topic.configs(
+            Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))
+        : topic;
+  }
+}

@@ -1,0 +1,187 @@
+package io.capsule.worker;
+
+import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.ComputeLevel;
+import io.capsule.protocol.DeadLetter;
+import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.ModuleRef;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskOptions;
+import io.capsule.protocol.TaskRequest;
+import io.capsule.protocol.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * One test's corner of the shared broker: its own topic prefix and groups, a producer for requests,
+ * readers for results, events and dead letters, and the workers it started (shut down on close).
+ */
+final class TestFleet implements AutoCloseable {
+  private final String bootstrap;
+  private final Topics topics;
+  private final KafkaProducer<String, byte[]> producer;
+  private final List<CapsuleWorker> workers = new ArrayList<>();
+
+  TestFleet(String bootstrap) {
+    this(bootstrap, 1);
+  }
+
+  /** A fleet whose topics all exist before any worker starts; level topics get {@code parts}. */
+  TestFleet(String bootstrap, int parts) {
+    this.bootstrap = bootstrap;
+    this.topics = new Topics("t" + UUID.randomUUID().toString().substring(0, 8));
+    this.producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", bootstrap, "linger.ms", 5),
+            new StringSerializer(),
+            new ByteArraySerializer());
+    createTopics(parts);
+  }
+
+  private void createTopics(int parts) {
+    List<NewTopic> all = new ArrayList<>();
+    for (ComputeLevel level : List.of(ComputeLevel.LOW, ComputeLevel.MEDIUM, ComputeLevel.HIGH)) {
+      all.add(new NewTopic(topics.tasks(level), parts, (short) 1));
+    }
+    for (String name :
+        List.of(topics.results(), topics.events(), topics.modules(), topics.deadLetters())) {
+      all.add(new NewTopic(name, 1, (short) 1));
+    }
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      admin.createTopics(all).all().get();
+    } catch (InterruptedException | ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  Topics topics() {
+    return topics;
+  }
+
+  String bootstrap() {
+    return bootstrap;
+  }
+
+  /** The settings of a worker of this fleet, before the test's own changes. */
+  WorkerConfig.Builder config() {
+    return WorkerConfig.builder()
+        .withBootstrapServers(bootstrap)
+        .withTopicPrefix(topics.prefix())
+        .withGroupIdPrefix(topics.prefix())
+        .withRetryBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
+        .withConcurrency(2);
+  }
+
+  CapsuleWorker startWorker(UnaryOperator<WorkerConfig.Builder> settings) {
+    CapsuleWorker worker = CapsuleWorker.create(settings.apply(config()).build()).start();
+    workers.add(worker);
+    return worker;
+  }
+
+  static TaskRequest request(byte[] wasm, TaskOptions options) {
+    return TaskRequest.of(ModuleRef.inline(wasm), List.of(), options);
+  }
+
+  TaskRequest submit(TaskRequest request) {
+    byte[] value = CapsuleJson.write(request).getBytes(StandardCharsets.UTF_8);
+    send(topics.tasks(request.level()), request.id(), value);
+    return request;
+  }
+
+  void send(String topic, String key, byte[] value) {
+    try {
+      producer.send(new ProducerRecord<>(topic, key, value)).get();
+    } catch (InterruptedException | ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  KafkaProducer<String, byte[]> producer() {
+    return producer;
+  }
+
+  List<ResultEnvelope> results() {
+    return read(topics.results(), ResultEnvelope.class);
+  }
+
+  List<ResultEnvelope> results(String taskId) {
+    return results().stream().filter(e -> taskId.equals(e.taskId())).collect(Collectors.toList());
+  }
+
+  List<LifecycleEvent> events(String taskId) {
+    return read(topics.events(), LifecycleEvent.class).stream()
+        .filter(e -> taskId.equals(e.taskId()))
+        .collect(Collectors.toList());
+  }
+
+  List<DeadLetter> deadLetters() {
+    return read(topics.deadLetters(), DeadLetter.class);
+  }
+
+  <T> List<T> read(String topic, Class<T> type) {
+    return readRecords(topic).stream()
+        .map(r -> CapsuleJson.read(new String(r.value(), StandardCharsets.UTF_8), type))
+        .collect(Collectors.toList());
+  }
+
+  /** Every record now on {@code topic}, from its beginning to its current end. */
+  List<ConsumerRecord<String, byte[]>> readRecords(String topic) {
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                "bootstrap.servers",
+                bootstrap,
+                "max.poll.records",
+                5000,
+                "allow.auto.create.topics",
+                false),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+              .map(i -> new TopicPartition(topic, i.partition()))
+              .collect(Collectors.toList());
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+      while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+      }
+      return records;
+    }
+  }
+
+  @Override
+  public void close() {
+    for (CapsuleWorker worker : workers) {
+      worker.shutdown();
+    }
+    for (CapsuleWorker worker : workers) {
+      try {
+        worker.awaitTermination(Duration.ofSeconds(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    producer.close();
+  }
+}

@@ -1,0 +1,196 @@
+package io.capsule.worker;
+
+import static io.capsule.worker.TestFleet.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.capsule.broker.junit.BootstrapServers;
+import io.capsule.broker.junit.KafkaBrokerExtension;
+import io.capsule.protocol.ByteSize;
+import io.capsule.protocol.Compute;
+import io.capsule.protocol.ComputeLevel;
+import io.capsule.protocol.DeadLetter;
+import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskOptions;
+import io.capsule.protocol.TaskRequest;
+import io.capsule.protocol.TaskState;
+import io.capsule.sandbox.testing.Corpus;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+@ExtendWith(KafkaBrokerExtension.class)
+class WorkerIT {
+  private static final Duration BOUND = Duration.ofSeconds(60);
+
+  @ParameterizedTest
+  @EnumSource(
+      value = ComputeLevel.class,
+      names = {"LOW", "MEDIUM", "HIGH"})
+  void taskOnEachLevelSucceedsWithEnvelopeAndEvents(
+      ComputeLevel level, @BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      fleet.startWorker(c -> c.withLevels(java.util.Set.of(level)).withWorkerId("w-" + level));
+      TaskRequest task =
+          fleet.submit(
+              request(
+                  Corpus.wat("hello"), TaskOptions.builder().compute(Compute.of(level)).build()));
+
+      ResultEnvelope envelope = awaitFinal(fleet, task.id());
+      assertThat(envelope.success()).isTrue();
+      assertThat(envelope.result().get("hello").asText()).isEqualTo("world");
+      assertThat(envelope.worker()).isEqualTo("w-" + level);
+      assertThat(envelope.attempt()).isEqualTo(1);
+      assertThat(envelope.execution().retries()).isZero();
+      await()
+          .atMost(BOUND)
+          .until(() -> states(fleet, task.id()), s -> s.contains(TaskState.SUCCEEDED));
+      assertThat(states(fleet, task.id())).containsExactly(TaskState.RUNNING, TaskState.SUCCEEDED);
+    }
+  }
+
+  @Test
+  void retryableFailureIsRetriedThenDeadLettered(@BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      fleet.startWorker(c -> c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM)));
+      TaskRequest task =
+          fleet.submit(request(Corpus.wat("exit_3"), TaskOptions.builder().maxRetries(2).build()));
+
+      ResultEnvelope envelope = awaitFinal(fleet, task.id());
+      assertThat(envelope.success()).isFalse();
+      assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
+      assertThat(envelope.attempt()).isEqualTo(3);
+      assertThat(envelope.execution().retries()).isEqualTo(2);
+      await().atMost(BOUND).until(() -> deadLettersOf(fleet, task.id()), l -> l.size() == 1);
+      DeadLetter letter = deadLettersOf(fleet, task.id()).get(0);
+      assertThat(letter.reason()).isEqualTo(DeadLetter.RETRIES_EXHAUSTED);
+      assertThat(letter.request().attempt()).isEqualTo(3);
+      assertThat(letter.envelope().execution().retries()).isEqualTo(2);
+      assertThat(states(fleet, task.id()))
+          .containsExactly(
+              TaskState.RUNNING,
+              TaskState.RETRYING,
+              TaskState.RUNNING,
+              TaskState.RETRYING,
+              TaskState.RUNNING,
+              TaskState.DEAD_LETTERED);
+      assertThat(fleet.results(task.id())).hasSize(1);
+    }
+  }
+
+  @Test
+  void nonRetryableFailureIsDeadLetteredAtOnce(@BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      fleet.startWorker(c -> c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM)));
+      TaskRequest task =
+          fleet.submit(
+              request(Corpus.wat("unreachable"), TaskOptions.builder().maxRetries(3).build()));
+
+      ResultEnvelope envelope = awaitFinal(fleet, task.id());
+      assertThat(envelope.error().errorType()).isEqualTo(ErrorType.WASM_ERROR);
+      assertThat(envelope.execution().retries()).isZero();
+      await().atMost(BOUND).until(() -> deadLettersOf(fleet, task.id()), l -> l.size() == 1);
+      assertThat(deadLettersOf(fleet, task.id()).get(0).reason()).isEqualTo("not_retryable");
+    }
+  }
+
+  @Test
+  void poisonRecordGoesToDeadLettersAndTheNextTaskRuns(@BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      fleet.startWorker(c -> c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM)));
+      String topic = fleet.topics().tasks(ComputeLevel.MEDIUM);
+      fleet.send(topic, "poison", "{not json at all".getBytes(StandardCharsets.UTF_8));
+      fleet.send(
+          topic,
+          "bad-schema",
+          "{\"schema\":\"capsule.task/v9\",\"id\":\"x\",\"module\":{\"inline\":\"AGFzbQEAAAA=\"}}"
+              .getBytes(StandardCharsets.UTF_8));
+      TaskRequest good = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
+
+      assertThat(awaitFinal(fleet, good.id()).success()).isTrue();
+      await().atMost(BOUND).until(fleet::deadLetters, l -> l.size() == 2);
+      List<DeadLetter> letters = fleet.deadLetters();
+      assertThat(letters).allMatch(l -> l.reason().equals(DeadLetter.UNREADABLE));
+      assertThat(letters.get(0).taskId()).isEqualTo("poison");
+      assertThat(new String(letters.get(0).raw(), StandardCharsets.UTF_8))
+          .isEqualTo("{not json at all");
+      assertThat(letters.get(0).source()).isEqualTo(topic + "/0/0");
+      assertThat(letters.get(1).message()).contains("unknown schema");
+    }
+  }
+
+  @Test
+  void runningTasksNeverReserveMoreRamThanTheBudget(@BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      CapsuleWorker worker =
+          fleet.startWorker(
+              c ->
+                  c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM))
+                      .withConcurrency(8)
+                      .withDefaultRam(ByteSize.parse("16MB"))
+                      .withMemoryBudget(ByteSize.parse("64MB")));
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        TaskOptions options = TaskOptions.builder().ram(ByteSize.parse("32MB")).build();
+        ids.add(fleet.submit(request(Corpus.wat("sleep_3s"), options)).id());
+      }
+      TaskRequest huge =
+          fleet.submit(
+              request(
+                  Corpus.wat("hello"), TaskOptions.builder().ram(ByteSize.parse("1GB")).build()));
+
+      await().atMost(BOUND).untilAsserted(() -> assertThat(worker.running()).isEqualTo(2));
+      ids.forEach(id -> assertThat(awaitFinal(fleet, id).success()).isTrue());
+      assertThat(worker.peakReservedRam()).isEqualTo(ByteSize.parse("64MB").bytes());
+      ResultEnvelope rejected = awaitFinal(fleet, huge.id());
+      assertThat(rejected.error().errorType()).isEqualTo(ErrorType.INVALID_REQUEST);
+    }
+  }
+
+  @Test
+  void longTaskCausesNoRebalance(@BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      CapsuleWorker worker =
+          fleet.startWorker(
+              c ->
+                  c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM))
+                      .withConcurrency(1)
+                      .withKafkaProperty("max.poll.interval.ms", "4000")
+                      .withKafkaProperty("max.poll.records", "1"));
+      TaskRequest longTask = fleet.submit(request(Corpus.wat("sleep_12s"), TaskOptions.NONE));
+      TaskRequest queued = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
+
+      ResultEnvelope envelope = awaitFinal(fleet, longTask.id());
+      assertThat(envelope.success()).isTrue();
+      assertThat(envelope.execution().durationMs()).isGreaterThan(12_000);
+      assertThat(awaitFinal(fleet, queued.id()).success()).isTrue();
+      assertThat(worker.assignments()).isEqualTo(1);
+    }
+  }
+
+  static ResultEnvelope awaitFinal(TestFleet fleet, String taskId) {
+    return await()
+        .atMost(BOUND)
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> fleet.results(taskId), r -> !r.isEmpty())
+        .get(0);
+  }
+
+  static List<TaskState> states(TestFleet fleet, String taskId) {
+    return fleet.events(taskId).stream().map(LifecycleEvent::state).collect(Collectors.toList());
+  }
+
+  static List<DeadLetter> deadLettersOf(TestFleet fleet, String taskId) {
+    return fleet.deadLetters().stream()
+        .filter(l -> taskId.equals(l.taskId()))
+        .collect(Collectors.toList());
+  }
+}

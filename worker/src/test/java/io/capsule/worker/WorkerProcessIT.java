@@ -1,0 +1,128 @@
+package io.capsule.worker;
+
+import static io.capsule.worker.TestFleet.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.capsule.broker.junit.BootstrapServers;
+import io.capsule.broker.junit.KafkaBrokerExtension;
+import io.capsule.protocol.ComputeLevel;
+import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskOptions;
+import io.capsule.protocol.TaskRequest;
+import io.capsule.protocol.TaskState;
+import io.capsule.sandbox.testing.Corpus;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Workers as separate JVM processes: killed with SIGKILL, or stopped with SIGTERM. */
+@ExtendWith(KafkaBrokerExtension.class)
+class WorkerProcessIT {
+  private static final Duration BOUND = Duration.ofSeconds(90);
+  private final List<Process> processes = new ArrayList<>();
+
+  @AfterEach
+  void killLeftovers() {
+    processes.forEach(Process::destroyForcibly);
+  }
+
+  @Test
+  void killedWorkersTaskFinishesElsewhereExactlyOnce(@BootstrapServers String servers)
+      throws Exception {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      Process doomed = launch(fleet, "doomed");
+      TaskRequest task = fleet.submit(request(Corpus.wat("sleep_3s"), TaskOptions.NONE));
+      await().atMost(BOUND).until(() -> fleet.events(task.id()), e -> startedBy(e, "doomed"));
+      CapsuleWorker survivor =
+          fleet.startWorker(
+              c ->
+                  c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM))
+                      .withWorkerId("survivor")
+                      .withKafkaProperty("session.timeout.ms", "6000"));
+      doomed.destroyForcibly();
+      assertThat(doomed.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+      ResultEnvelope envelope = WorkerIT.awaitFinal(fleet, task.id());
+      assertThat(envelope.success()).isTrue();
+      assertThat(envelope.worker()).isEqualTo("survivor");
+      await().atMost(BOUND).until(() -> survivor.inFlight() == 0);
+      TaskRequest next = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
+      WorkerIT.awaitFinal(fleet, next.id());
+      assertThat(fleet.results(task.id())).hasSize(1);
+    }
+  }
+
+  @Test
+  void sigtermDrainsTheRunningTaskAndExitsZero(@BootstrapServers String servers) throws Exception {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      Process worker = launch(fleet, "drained");
+      TaskRequest task = fleet.submit(request(Corpus.wat("sleep_3s"), TaskOptions.NONE));
+      await().atMost(BOUND).until(() -> fleet.events(task.id()), e -> startedBy(e, "drained"));
+      worker.destroy();
+
+      assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(worker.exitValue()).isZero();
+      ResultEnvelope envelope = WorkerIT.awaitFinal(fleet, task.id());
+      assertThat(envelope.success()).isTrue();
+      assertThat(envelope.worker()).isEqualTo("drained");
+    }
+  }
+
+  private static boolean startedBy(List<LifecycleEvent> events, String worker) {
+    return events.stream()
+        .anyMatch(e -> e.state() == TaskState.RUNNING && worker.equals(e.worker()));
+  }
+
+  private Process launch(TestFleet fleet, String workerId) throws IOException {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    List<String> command = new ArrayList<>();
+    command.add(java.toString());
+    command.add("-Xmx256m");
+    String cacheDir = System.getProperty("capsule.cache.dir");
+    if (cacheDir != null) {
+      command.add("-Dcapsule.cache.dir=" + cacheDir);
+    }
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            WorkerMain.class.getName(),
+            "--bootstrap-servers",
+            fleet.bootstrap(),
+            "--levels",
+            "medium",
+            "--concurrency",
+            "1",
+            "--topic-prefix",
+            fleet.topics().prefix(),
+            "--group-id-prefix",
+            fleet.topics().prefix(),
+            "--worker-id",
+            workerId,
+            "--shutdown-grace",
+            "20s",
+            "--kafka-property",
+            "session.timeout.ms=6000"));
+    File log = Path.of("target", "worker-" + workerId + ".log").toFile();
+    Process process =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.to(log)).start();
+    processes.add(process);
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    String line = out.readLine();
+    assertThat(line).as("first line of worker %s (see %s)", workerId, log).startsWith("ready");
+    return process;
+  }
+}
