@@ -1,7 +1,6 @@
 package io.capsule.sandbox.internal.meter;
 
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
-import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
@@ -105,7 +104,7 @@ public final class FuelOverheadHarness {
       try (var wasi = wasi()) {
         var imports = ImportValues.builder().addFunction(wasi.toHostFunctions());
         if (meter != null) {
-          imports.addFunction(new HostFunction[] {meter.refillFunction()});
+          imports.addFunction(meter.refillFunction());
         }
         var instance =
             Instance.builder(module)
