@@ -34,6 +34,9 @@ final class MeterCode {
 
   /** {@code counter -= cost}. */
   void chargeLocal(int counter, long cost) {
+    if (cost == 0) {
+      return;
+    }
     localGet(counter).subtract(cost).localSet(counter);
   }
 

@@ -1,7 +1,6 @@
 package io.capsule.sandbox.internal.meter;
 
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
-import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
@@ -24,7 +23,17 @@ import java.util.function.Function;
  * per module, with their geometric mean as {@code fuel_overhead=}. Not a test: run it by hand.
  *
  * <p>Arguments (all optional): strategy ({@code HYBRID}, {@code LOCAL}, {@code GLOBAL}), timed
- * runs, then module names.
+ * runs, then module names. From the repository root:
+ *
+ * <pre>
+ * ./mvnw -q -B -Dmdep.analyze.skip -pl protocol,sandbox test-compile
+ * ./mvnw -q -pl sandbox dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/cp
+ * java -cp protocol/target/classes:sandbox/target/classes:sandbox/target/test-classes:$(cat /tmp/cp) \
+ *     io.capsule.sandbox.internal.meter.FuelOverheadHarness HYBRID 7
+ * </pre>
+ *
+ * <p>Times are thread CPU time, but on a shared machine they still vary by ±10 %, and HotSpot's
+ * inlining decisions make some modules bimodal between JVM runs: run it more than once.
  */
 public final class FuelOverheadHarness {
   private static final List<String> MODULES = List.of("fib", "loop", "qsort", "matmul", "lz");
@@ -105,7 +114,7 @@ public final class FuelOverheadHarness {
       try (var wasi = wasi()) {
         var imports = ImportValues.builder().addFunction(wasi.toHostFunctions());
         if (meter != null) {
-          imports.addFunction(new HostFunction[] {meter.refillFunction()});
+          imports.addFunction(meter.refillFunction());
         }
         var instance =
             Instance.builder(module)

@@ -125,6 +125,31 @@ final class WatModules {
           (i32.load8_u (i32.const 8200))))
       """;
 
+  /**
+   * Ends the run from deep inside a loop through WASI {@code proc_exit}: the fuel must still be
+   * exact, though no frame returns.
+   */
+  static final String EXIT =
+      """
+      (module
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (func $work (param $n i32) (result i32)
+          (local $i i32)
+          (loop $l
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (if (i32.eq (local.get $i) (i32.const 7))
+              (then (call $exit (i32.const 0)) (local.set $i (i32.const 99))))
+            (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+          (local.get $i))
+        (func (export "run") (result i32)
+          (local $k i32)
+          (loop $l
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (drop (call $work (local.get $k)))
+            (br $l))
+          (unreachable)))
+      """;
+
   private static final Map<String, byte[]> ASSEMBLED = new ConcurrentHashMap<>();
 
   private WatModules() {}
