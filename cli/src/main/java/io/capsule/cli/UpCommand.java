@@ -109,7 +109,7 @@ final class UpCommand implements Callable<Integer> {
 
   private String startBroker() {
     log("starting embedded Kafka");
-    broker = EmbeddedKafka.builder().withPort(port).build().start();
+    broker = EmbeddedKafka.builder().withPort(port).withCloseOnJvmExit(false).build().start();
     return broker.bootstrapServers();
   }
 

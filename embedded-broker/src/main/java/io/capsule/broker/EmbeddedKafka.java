@@ -50,6 +50,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   private State state = State.NEW;
   private Server server;
   private Thread shutdownHook;
+  private final boolean closeOnJvmExit;
   private Path logDir;
   private String bootstrapServers;
   private String clusterId;
@@ -69,6 +70,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     this.configuredPort = builder.port;
     this.overrides = Map.copyOf(builder.config);
     this.startTimeout = builder.startTimeout;
+    this.closeOnJvmExit = builder.closeOnJvmExit;
   }
 
   /** Starts a builder with the dev/test defaults described on {@link Builder}. */
@@ -212,6 +214,9 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Stops the broker and removes temp storage if the JVM exits (Ctrl-C) before close(). */
   private void registerShutdownHook() {
+    if (!closeOnJvmExit) {
+      return;
+    }
     shutdownHook = new Thread(this::close, "capsule-embedded-kafka-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
@@ -259,8 +264,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     private int port;
     private final Map<String, String> config = new LinkedHashMap<>();
     private Duration startTimeout = Duration.ofSeconds(60);
+    private boolean closeOnJvmExit = true;
 
     private Builder() {}
+
+    /**
+     * Whether a JVM shutdown hook closes the broker if its owner did not (default true). An owner
+     * with its own ordered shutdown (stop clients first, then the broker) turns it off, so the two
+     * hooks do not race.
+     */
+    public Builder withCloseOnJvmExit(boolean enabled) {
+      this.closeOnJvmExit = enabled;
+      return this;
+    }
 
     /**
      * Keeps the broker's data in {@code dir} (created if missing, never deleted by {@link
