@@ -17,6 +17,10 @@ import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
 import io.capsule.sandbox.testing.Corpus;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -173,6 +177,41 @@ class WorkerIT {
       assertThat(envelope.execution().durationMs()).isGreaterThan(12_000);
       assertThat(awaitFinal(fleet, queued.id()).success()).isTrue();
       assertThat(worker.assignments()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void metricsAndHealthAreServedOverHttp(@BootstrapServers String servers) throws Exception {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      CapsuleWorker worker =
+          fleet.startWorker(
+              c -> c.withLevels(java.util.Set.of(ComputeLevel.LOW)).withMetricsPort(0));
+      TaskRequest task =
+          fleet.submit(
+              request(
+                  Corpus.wat("hello"),
+                  TaskOptions.builder().compute(Compute.of(ComputeLevel.LOW)).build()));
+      awaitFinal(fleet, task.id());
+
+      HttpClient http = HttpClient.newHttpClient();
+      URI base = URI.create("http://localhost:" + worker.metricsPort());
+      HttpResponse<String> health =
+          http.send(
+              HttpRequest.newBuilder(base.resolve("/health")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(200);
+      await()
+          .atMost(BOUND)
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          http.send(
+                                  HttpRequest.newBuilder(base.resolve("/metrics")).build(),
+                                  HttpResponse.BodyHandlers.ofString())
+                              .body())
+                      .contains("capsule_tasks_total{level=\"low\",outcome=\"succeeded\"} 1.0")
+                      .contains("capsule_tasks_in_flight")
+                      .contains("capsule_consumer_lag{level=\"low\"}"));
     }
   }
 
