@@ -10,6 +10,6 @@ final class DotEnvLoader {
   private DotEnvLoader() {}
 
   static Map<String, String> environment(Path cwd) {
-    return System.getenv();
+    return io.capsule.sandbox.SandboxConfig.hostEnvironmentWithDotEnv(cwd);
   }
 }

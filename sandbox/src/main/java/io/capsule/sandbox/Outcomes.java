@@ -9,12 +9,16 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.InternalException;
 import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.MemoryLimitException;
+import io.capsule.protocol.PermissionDeniedException;
 import io.capsule.protocol.TaskFailedException;
 import io.capsule.protocol.WasmTrapException;
 import io.capsule.sandbox.internal.CappedMemory;
+import io.capsule.sandbox.internal.wasi.Denial;
+import io.capsule.sandbox.internal.wasi.GuardedWasi;
 
 /**
  * Turns whatever a guest run threw into exactly one typed failure. This is the task boundary: the
@@ -59,6 +63,28 @@ final class Outcomes {
       return new InternalException("the host ran out of memory running the task", thrown);
     }
     return new InternalException("task runner failed: " + thrown, thrown);
+  }
+
+  /**
+   * A task that failed after the file policy refused it something failed because of the refusal:
+   * report {@code permission_denied} naming the first refusal. A task that handled a refusal and
+   * went on to succeed keeps its success; timeouts, fuel and memory keep their own type.
+   */
+  static CapsuleException blameDenials(CapsuleException failure, GuardedWasi wasi) {
+    boolean guestFailure =
+        failure.errorType() == ErrorType.TASK_ERROR || failure.errorType() == ErrorType.WASM_ERROR;
+    if (!guestFailure || wasi == null || wasi.denials().isEmpty()) {
+      return failure;
+    }
+    Denial first = wasi.denials().get(0);
+    return new PermissionDeniedException(
+        first.operation()
+            + " on '"
+            + first.path()
+            + "' refused ("
+            + first.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+            + "), then "
+            + failure.getMessage());
   }
 
   private static CapsuleException exited(

@@ -1,6 +1,7 @@
 package io.capsule.sandbox;
 
 import io.capsule.protocol.ResultEnvelope;
+import io.capsule.sandbox.internal.net.HttpTransport;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,6 +33,7 @@ public final class Sandbox implements AutoCloseable {
   private final ModulePreparer preparer;
   private final RetryBackoff backoff;
   private final ExecutorService guestThreads;
+  private final HttpTransport http;
   private final Map<String, PreparedModule> prepared =
       Collections.synchronizedMap(
           new LinkedHashMap<>(16, 0.75f, true) {
@@ -48,6 +50,7 @@ public final class Sandbox implements AutoCloseable {
     this.preparer = new ModulePreparer(config);
     this.backoff = new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff());
     this.guestThreads = Executors.newCachedThreadPool(guestThreadFactory());
+    this.http = HttpTransport.create(config.http());
   }
 
   /** A sandbox with these settings. Close it to release its threads. */
@@ -138,7 +141,7 @@ public final class Sandbox implements AutoCloseable {
    * themselves.
    */
   public ResultEnvelope attempt(PreparedModule module, TaskCall call) {
-    return new TaskAttempt(config, module, call, guestThreads).run();
+    return new TaskAttempt(config, module, call, guestThreads, http).run();
   }
 
   /** {@link #run} on a sandbox thread. */

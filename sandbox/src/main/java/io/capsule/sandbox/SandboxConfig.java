@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param maxRetryBackoff the largest delay between retries (default 10s)
  * @param stopGrace how long a timed-out attempt may take to unwind before it is abandoned (default
  *     2s)
+ * @param http limits of the {@code capsule.http_request} host function (default {@link
+ *     HttpConfig#defaults()})
  */
 public record SandboxConfig(
     ExecutionMode executionMode,
@@ -40,7 +42,8 @@ public record SandboxConfig(
     long fuelChunk,
     Duration retryBackoff,
     Duration maxRetryBackoff,
-    Duration stopGrace) {
+    Duration stopGrace,
+    HttpConfig http) {
 
   /** Validates combinations and copies the environment. */
   public SandboxConfig {
@@ -48,12 +51,27 @@ public record SandboxConfig(
     Objects.requireNonNull(defaultRam, "defaultRam");
     Objects.requireNonNull(maxRam, "maxRam");
     Objects.requireNonNull(filesRoot, "filesRoot");
+    Objects.requireNonNull(http, "http");
     environment = Map.copyOf(environment);
     if (defaultRam.bytes() > maxRam.bytes()) {
       throw new IllegalArgumentException("defaultRam exceeds maxRam");
     }
     if (maxRetryBackoff.compareTo(retryBackoff) < 0) {
       throw new IllegalArgumentException("maxRetryBackoff is shorter than retryBackoff");
+    }
+  }
+
+  /**
+   * The process environment plus the variables of a {@code .env} file in {@code dir} (the process
+   * environment wins where both name a variable), as capsule-run loads them for local runs.
+   *
+   * @throws java.io.UncheckedIOException when {@code .env} exists but cannot be read
+   */
+  public static Map<String, String> hostEnvironmentWithDotEnv(Path dir) {
+    try {
+      return io.capsule.sandbox.internal.wasi.GuestEnvironment.sources(System.getenv(), dir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
@@ -81,6 +99,7 @@ public record SandboxConfig(
     private Duration retryBackoff = Duration.ofMillis(200);
     private Duration maxRetryBackoff = Duration.ofSeconds(10);
     private Duration stopGrace = Duration.ofSeconds(2);
+    private HttpConfig http = HttpConfig.defaults();
 
     private Builder() {}
 
@@ -172,6 +191,12 @@ public record SandboxConfig(
       return this;
     }
 
+    /** Limits of outbound HTTP. */
+    public Builder withHttp(HttpConfig http) {
+      this.http = Objects.requireNonNull(http);
+      return this;
+    }
+
     /** Checks combinations and builds. */
     public SandboxConfig build() {
       return new SandboxConfig(
@@ -186,7 +211,8 @@ public record SandboxConfig(
           fuelChunk,
           retryBackoff,
           maxRetryBackoff,
-          stopGrace);
+          stopGrace,
+          http);
     }
 
     private static int positive(int value, String name) {

@@ -3,21 +3,24 @@ package io.capsule.sandbox;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasi.WasiExitException;
-import com.dylibso.chicory.wasi.WasiOptions;
-import com.dylibso.chicory.wasi.WasiPreview1;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.Execution;
+import io.capsule.protocol.FileGrant;
 import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.MemoryLimitException;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TimeoutExceededException;
 import io.capsule.sandbox.internal.CappedMemory;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import io.capsule.sandbox.internal.net.HttpImports;
+import io.capsule.sandbox.internal.net.HttpTransport;
+import io.capsule.sandbox.internal.wasi.BoundedOutput;
+import io.capsule.sandbox.internal.wasi.GuardedWasi;
+import io.capsule.sandbox.internal.wasi.GuestEnvironment;
+import io.capsule.sandbox.internal.wasi.WasiConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,17 +42,28 @@ final class TaskAttempt {
   private final TaskCall call;
   private final ExecutorService threads;
 
-  private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-  private final HostImports host = new HostImports(stderr);
+  private final BoundedOutput stdout;
+  private final BoundedOutput stderr;
+  private final HostImports host;
+  private final HttpImports http;
+  private volatile GuardedWasi wasi;
   private volatile CappedMemory memory;
   private volatile boolean timedOut;
 
-  TaskAttempt(SandboxConfig config, PreparedModule module, TaskCall call, ExecutorService threads) {
+  TaskAttempt(
+      SandboxConfig config,
+      PreparedModule module,
+      TaskCall call,
+      ExecutorService threads,
+      HttpTransport transport) {
     this.config = config;
     this.module = module;
     this.call = call;
     this.threads = threads;
+    this.stdout = BoundedOutput.head(config.maxStdoutBytes());
+    this.stderr = BoundedOutput.tail(config.maxStderrBytes());
+    this.host = new HostImports(stderr);
+    this.http = HttpImports.forAttempt(transport, call.options());
   }
 
   /** Runs the attempt; never throws for anything the task did. */
@@ -61,12 +75,15 @@ final class TaskAttempt {
     } catch (CapsuleException e) {
       failure = e;
     }
+    if (failure != null) {
+      failure = Outcomes.blameDenials(failure, wasi);
+    }
     Execution execution = execution(System.nanoTime() - start);
     ResultEnvelope envelope =
         failure == null
             ? ResultEnvelope.success(result(), execution)
             : ResultEnvelope.failure(failure.toTaskError(), execution);
-    return envelope.withLogs(stderr.toString(StandardCharsets.UTF_8));
+    return envelope.withLogs(stderr.text());
   }
 
   private void execute() {
@@ -78,23 +95,33 @@ final class TaskAttempt {
               + " bytes of initial memory, more than its ram cap of "
               + capPages * PAGE);
     }
-    Future<?> running = threads.submit(() -> runStart(capPages));
+    WasiConfig wasiConfig = wasiConfig();
+    Future<?> running = threads.submit(() -> runStart(wasiConfig, capPages));
     awaitOutcome(running);
   }
 
-  private void runStart(int capPages) {
-    var wasiOptions =
-        WasiOptions.builder()
-            .withArguments(argv())
-            .withStdin(new ByteArrayInputStream(stdinDocument()))
-            .withStdout(stdout)
-            .withStderr(stderr)
-            .build();
-    try (var wasi = WasiPreview1.builder().withOptions(wasiOptions).build()) {
+  private WasiConfig wasiConfig() {
+    var options = call.options();
+    List<FileGrant> grants = options.allowedFiles() == null ? List.of() : options.allowedFiles();
+    List<String> names = options.envVariables() == null ? List.of() : options.envVariables();
+    return WasiConfig.builder()
+        .withArguments(argv())
+        .withStdin(stdinDocument())
+        .withStdout(stdout)
+        .withStderr(stderr)
+        .withEnvironment(GuestEnvironment.select(names, config.environment()))
+        .withMounts(FileGrants.mounts(grants, config.filesRoot()))
+        .build();
+  }
+
+  private void runStart(WasiConfig wasiConfig, int capPages) {
+    try (var wasi = GuardedWasi.create(wasiConfig)) {
+      this.wasi = wasi;
       var imports =
           ImportValues.builder()
               .addFunction(wasi.toHostFunctions())
               .addFunction(host.functions())
+              .addFunction(http.functions())
               .build();
       var builder =
           Instance.builder(module.module())
@@ -138,8 +165,8 @@ final class TaskAttempt {
     running.cancel(true);
   }
 
-  private static String lastLine(ByteArrayOutputStream out) {
-    String text = out.toString(StandardCharsets.UTF_8).strip();
+  private static String lastLine(BoundedOutput out) {
+    String text = out.text().strip();
     return text.substring(text.lastIndexOf('\n') + 1);
   }
 
@@ -181,6 +208,6 @@ final class TaskAttempt {
     CappedMemory m = memory;
     long ram = m == null ? 0 : m.pages() * PAGE;
     return new Execution(
-        call.taskName(), TimeUnit.NANOSECONDS.toMillis(nanos), 0, 0, ram, List.of());
+        call.taskName(), TimeUnit.NANOSECONDS.toMillis(nanos), 0, 0, ram, http.requests());
   }
 }

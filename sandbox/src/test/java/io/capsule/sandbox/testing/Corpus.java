@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -25,6 +27,19 @@ public final class Corpus {
   /** The text of {@code corpus/wat/NAME.wat}. */
   public static String watText(String name) {
     return new String(resource("wat/" + name + ".wat"), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The built example {@code sdk/c/examples/NAME.wasm} of the C guest SDK (at the repository root,
+   * so the documented example is the one tested).
+   */
+  public static byte[] sdkExample(String name) {
+    Path path = Path.of("..", "sdk", "c", "examples", name + ".wasm");
+    try {
+      return Files.readAllBytes(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The bytes of {@code corpus/PATH}. */

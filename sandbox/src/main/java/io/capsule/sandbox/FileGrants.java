@@ -1,0 +1,48 @@
+package io.capsule.sandbox;
+
+import io.capsule.protocol.FileGrant;
+import io.capsule.protocol.InvalidRequestException;
+import io.capsule.protocol.PermissionDeniedException;
+import io.capsule.sandbox.internal.wasi.Mount;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a task's {@code allowed_files} into mounts under the sandbox's files root. A grant may
+ * never leave the root — not by {@code ..}, an absolute path, or a symlink.
+ */
+final class FileGrants {
+  private FileGrants() {}
+
+  static List<Mount> mounts(List<FileGrant> grants, Path filesRoot) {
+    List<Mount> mounts = new ArrayList<>();
+    for (FileGrant grant : grants) {
+      mounts.add(mount(grant, filesRoot));
+    }
+    return mounts;
+  }
+
+  private static Mount mount(FileGrant grant, Path filesRoot) {
+    Path host = filesRoot.resolve(grant.path()).normalize();
+    if (!Files.isDirectory(host)) {
+      throw new InvalidRequestException(
+          "allowed file '" + grant.path() + "' is not a directory under " + filesRoot);
+    }
+    if (!realPath(host).startsWith(realPath(filesRoot))) {
+      throw new PermissionDeniedException(
+          "allowed file '" + grant.path() + "' lies outside the files root " + filesRoot);
+    }
+    return new Mount(host, grant.guestPath(), grant.readOnly());
+  }
+
+  private static Path realPath(Path path) {
+    try {
+      return path.toRealPath();
+    } catch (IOException e) {
+      throw new InvalidRequestException("cannot resolve '" + path + "': " + e.getMessage(), e);
+    }
+  }
+}

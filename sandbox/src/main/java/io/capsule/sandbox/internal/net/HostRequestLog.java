@@ -1,0 +1,38 @@
+package io.capsule.sandbox.internal.net;
+
+import io.capsule.protocol.HostRequest;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The outbound requests of one attempt, in order, for {@code execution.host_requests}. A request is
+ * entered with status 0 before anything is sent and gets its status when a response arrives, so an
+ * attempt that times out mid-request still shows it. Only method, URL (without userinfo) and status
+ * are kept, never header values or bodies. Thread-safe: the guest thread writes, the attempt's
+ * thread reads.
+ */
+public final class HostRequestLog {
+  private final List<HostRequest> entries = new ArrayList<>();
+
+  /** Enters a request with status 0 and returns its index. */
+  synchronized int begin(String method, String url) {
+    entries.add(new HostRequest(method, redact(url), 0));
+    return entries.size() - 1;
+  }
+
+  /** Sets the status of the request at {@code index}. */
+  synchronized void complete(int index, int status) {
+    HostRequest entry = entries.get(index);
+    entries.set(index, new HostRequest(entry.method(), entry.url(), status));
+  }
+
+  /** The requests so far. */
+  public synchronized List<HostRequest> requests() {
+    return List.copyOf(entries);
+  }
+
+  /** The URL without a {@code user:password@} part. */
+  static String redact(String url) {
+    return url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@", "$1");
+  }
+}

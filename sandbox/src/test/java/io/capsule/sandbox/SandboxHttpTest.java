@@ -1,0 +1,224 @@
+package io.capsule.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.HostRequest;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskOptions;
+import io.capsule.sandbox.testing.Corpus;
+import io.capsule.sandbox.testing.LocalHttpServer;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** {@code capsule.http_request} end to end: the C SDK example against a real local server. */
+class SandboxHttpTest {
+  @TempDir static Path cache;
+  private static final Map<ExecutionMode, Sandbox> SANDBOXES = new EnumMap<>(ExecutionMode.class);
+  private static LocalHttpServer server;
+  private static Sandbox proxied;
+
+  @BeforeAll
+  static void start() {
+    server = LocalHttpServer.start();
+    for (ExecutionMode mode : ExecutionMode.values()) {
+      SANDBOXES.put(mode, Sandbox.create(config(mode).build()));
+    }
+    proxied =
+        Sandbox.create(
+            config(ExecutionMode.COMPILED)
+                .withHttp(HttpConfig.builder().withProxy(server.asProxy()).build())
+                .build());
+  }
+
+  private static SandboxConfig.Builder config(ExecutionMode mode) {
+    return SandboxConfig.builder().withExecutionMode(mode).withCacheDir(cache);
+  }
+
+  @AfterAll
+  static void stop() {
+    SANDBOXES.values().forEach(Sandbox::close);
+    proxied.close();
+    server.close();
+  }
+
+  @BeforeEach
+  void forgetRequests() {
+    server.clear();
+  }
+
+  private static ResultEnvelope get(Sandbox sandbox, String url, TaskOptions options) {
+    PreparedModule module = sandbox.prepare(Corpus.sdkExample("http_get"));
+    return sandbox.run(module, new TaskCall(options, List.of(TextNode.valueOf(url))));
+  }
+
+  private static TaskOptions allowing(String... hosts) {
+    return TaskOptions.builder().allowedHosts(List.of(hosts)).build();
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void allowedHostAnswersAndTheBodyReachesTheResult(ExecutionMode mode) {
+    String url = server.url("/hello");
+    ResultEnvelope envelope = get(SANDBOXES.get(mode), url, allowing("127.0.0.1"));
+
+    assertThat(envelope.success()).as("%s", envelope.error()).isTrue();
+    assertThat(envelope.result().get("status").asInt()).isEqualTo(200);
+    assertThat(envelope.result().get("bytes").asInt()).isEqualTo(LocalHttpServer.HELLO.length());
+    assertThat(envelope.result().get("body").asText()).isEqualTo(LocalHttpServer.HELLO);
+    assertThat(envelope.execution().hostRequests())
+        .containsExactly(new HostRequest("GET", url, 200));
+    assertThat(server.received()).hasSize(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void deniedHostIsANetworkErrorForTheGuestRecordedWithoutAConnection(ExecutionMode mode) {
+    String url = server.url("/hello");
+    ResultEnvelope envelope = get(SANDBOXES.get(mode), url, allowing("example.com"));
+
+    assertThat(envelope.success()).isFalse();
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
+    assertThat(envelope.error().message()).contains("(-2)").contains("host_denied");
+    assertThat(envelope.execution().hostRequests()).containsExactly(new HostRequest("GET", url, 0));
+    assertThat(server.received()).isEmpty();
+  }
+
+  @Test
+  void withoutAllowedHostsEveryHostIsDenied() {
+    ResultEnvelope envelope =
+        get(SANDBOXES.get(ExecutionMode.COMPILED), server.url("/hello"), TaskOptions.NONE);
+
+    assertThat(envelope.error().message()).contains("host_denied");
+    assertThat(server.received()).isEmpty();
+  }
+
+  @Test
+  void starAllowsAnyHost() {
+    ResultEnvelope envelope =
+        get(SANDBOXES.get(ExecutionMode.COMPILED), server.url("/hello"), allowing("*"));
+
+    assertThat(envelope.result().get("status").asInt()).isEqualTo(200);
+  }
+
+  @Test
+  void aDomainRuleAllowsTheDomainAndItsSubdomains() {
+    ResultEnvelope sub = get(proxied, "http://api.example.test/hello", allowing("Example.TEST"));
+    ResultEnvelope apex = get(proxied, "http://example.test/hello", allowing("example.test"));
+
+    assertThat(sub.result().get("status").asInt()).isEqualTo(200);
+    assertThat(apex.result().get("status").asInt()).isEqualTo(200);
+    assertThat(server.received())
+        .extracting(LocalHttpServer.Received::host)
+        .containsExactly("api.example.test", "example.test");
+  }
+
+  @Test
+  void aWildcardRuleAllowsSubdomainsOnly() {
+    ResultEnvelope sub = get(proxied, "http://api.example.test/hello", allowing("*.example.test"));
+    ResultEnvelope apex = get(proxied, "http://example.test/hello", allowing("*.example.test"));
+    ResultEnvelope other = get(proxied, "http://badexample.test/hello", allowing("example.test"));
+
+    assertThat(sub.result().get("status").asInt()).isEqualTo(200);
+    assertThat(apex.error().message()).contains("host_denied");
+    assertThat(other.error().message()).contains("host_denied");
+    assertThat(server.received())
+        .extracting(LocalHttpServer.Received::host)
+        .containsExactly("api.example.test");
+  }
+
+  @Test
+  void redirectToADeniedHostIsRefusedBeforeConnecting() {
+    String url = server.url("/redirect?to=http://denied.test/hello");
+    ResultEnvelope envelope = get(proxied, url, allowing("127.0.0.1"));
+
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
+    assertThat(envelope.error().message()).contains("host_denied").contains("redirect");
+    assertThat(envelope.execution().hostRequests())
+        .containsExactly(
+            new HostRequest("GET", url, 302),
+            new HostRequest("GET", "http://denied.test/hello", 0));
+    assertThat(server.received())
+        .extracting(LocalHttpServer.Received::path)
+        .containsExactly("/redirect");
+  }
+
+  @Test
+  void redirectToAnAllowedHostIsFollowed() {
+    String url = server.url("/redirect?to=/hello");
+    ResultEnvelope envelope =
+        get(SANDBOXES.get(ExecutionMode.COMPILED), url, allowing("127.0.0.1"));
+
+    assertThat(envelope.result().get("body").asText()).isEqualTo(LocalHttpServer.HELLO);
+    assertThat(envelope.execution().hostRequests())
+        .extracting(HostRequest::status)
+        .containsExactly(302, 200);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void aServerThatNeverAnswersEndsTheTaskByItsTimeout(ExecutionMode mode) {
+    String url = server.url("/hang");
+    TaskOptions options = allowing("127.0.0.1").toBuilder().timeout(Duration.ofSeconds(1)).build();
+    long start = System.nanoTime();
+    ResultEnvelope envelope = get(SANDBOXES.get(mode), url, options);
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TIMEOUT);
+    assertThat(envelope.execution().hostRequests()).containsExactly(new HostRequest("GET", url, 0));
+  }
+
+  @Test
+  void aRefusedConnectionIsANetworkErrorForTheGuest() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    String url = "http://127.0.0.1:" + port + "/";
+    ResultEnvelope envelope =
+        get(SANDBOXES.get(ExecutionMode.COMPILED), url, allowing("127.0.0.1"));
+
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
+    assertThat(envelope.error().message()).contains("connection_failed");
+    assertThat(envelope.execution().hostRequests()).containsExactly(new HostRequest("GET", url, 0));
+  }
+
+  @Test
+  void hostRequestsHoldNoHeaderValuesOrBodies() {
+    ResultEnvelope envelope =
+        get(SANDBOXES.get(ExecutionMode.COMPILED), server.url("/hello"), allowing("127.0.0.1"));
+
+    String execution = CapsuleJson.write(envelope.execution());
+    assertThat(execution)
+        .contains("host_requests")
+        .doesNotContain(LocalHttpServer.SECRET)
+        .doesNotContain(LocalHttpServer.HELLO);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void answersAreReadOnceByHandleAndUnreadAnswersAreBounded(ExecutionMode mode) {
+    Sandbox sandbox = SANDBOXES.get(mode);
+    ResultEnvelope envelope =
+        sandbox.run(sandbox.prepare(Corpus.wat("http_handles")), TaskCall.of(List.of()));
+
+    assertThat(envelope.success()).as("%s", envelope.error()).isTrue();
+    assertThat(envelope.result().get("ok").asBoolean()).isTrue();
+    assertThat(envelope.execution().hostRequests())
+        .hasSize(5)
+        .allSatisfy(r -> assertThat(r).isEqualTo(new HostRequest("GET", "http://denied.test/", 0)));
+  }
+}

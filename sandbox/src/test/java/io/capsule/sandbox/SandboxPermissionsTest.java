@@ -1,0 +1,108 @@
+package io.capsule.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.FileGrant;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskOptions;
+import io.capsule.sandbox.testing.Corpus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** allowed_files and env_variables through the public API, on the real file-probe module. */
+class SandboxPermissionsTest {
+  @TempDir Path root;
+  @TempDir Path outside;
+  private Sandbox sandbox;
+  private PreparedModule probe;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    Files.createDirectories(root.resolve("data"));
+    Files.writeString(root.resolve("data/in.txt"), "input");
+    Files.createDirectories(root.resolve("out"));
+    Files.writeString(outside.resolve("secret.txt"), "top secret");
+    Files.createSymbolicLink(root.resolve("data/escape"), outside.resolve("secret.txt"));
+    sandbox =
+        Sandbox.create(
+            SandboxConfig.builder()
+                .withFilesRoot(root)
+                .withEnvironment(Map.of("API_KEY", "k-123", "HOME_SECRET", "nope"))
+                .build());
+    probe = sandbox.prepare(Corpus.resource("wasi/fileprobe.wasm"));
+  }
+
+  private ResultEnvelope probe(TaskOptions options, String... args) {
+    List<JsonNode> json = new ArrayList<>();
+    for (String a : args) {
+      json.add(TextNode.valueOf(a));
+    }
+    return sandbox.run(probe, new TaskCall(options, json));
+  }
+
+  private static TaskOptions files(String... grants) {
+    List<FileGrant> list = new ArrayList<>();
+    for (String g : grants) {
+      list.add(FileGrant.parse(g));
+    }
+    return TaskOptions.builder().allowedFiles(list).build();
+  }
+
+  @Test
+  void aGrantedDirectoryIsSeenAtTheRelativePathItWasGiven() {
+    ResultEnvelope read = probe(files("data:ro"), "read", "data/in.txt");
+    assertThat(read.result().get("data").asText()).isEqualTo("input");
+
+    ResultEnvelope write = probe(files("out"), "write", "out/result.txt", "done");
+    assertThat(write.result().get("ok").asBoolean()).isTrue();
+    assertThat(root.resolve("out/result.txt")).hasContent("done");
+  }
+
+  @Test
+  void readOnlyRefusesWritesAndNothingOutsideIsReachable() {
+    assertThat(probe(files("data:ro"), "write", "data/in.txt", "x").result().get("errno").asInt())
+        .isEqualTo(69);
+    assertThat(probe(files("data:ro"), "read", "data/escape").result().get("ok").asBoolean())
+        .isFalse();
+    assertThat(probe(files("data"), "read", "data/../../secret.txt").result().get("ok").asBoolean())
+        .isFalse();
+    assertThat(probe(TaskOptions.NONE, "read", "data/in.txt").result().get("ok").asBoolean())
+        .isFalse();
+    assertThat(root.resolve("data/in.txt")).hasContent("input");
+  }
+
+  @Test
+  void aGrantOutsideTheFilesRootIsPermissionDenied() {
+    ResultEnvelope envelope = probe(files("../" + outside.getFileName()), "list", ".");
+    assertThat(envelope.error().errorType())
+        .isIn(ErrorType.PERMISSION_DENIED, ErrorType.INVALID_REQUEST);
+    assertThat(probe(files(outside.toString()), "list", ".").error().errorType())
+        .isIn(ErrorType.PERMISSION_DENIED, ErrorType.INVALID_REQUEST);
+  }
+
+  @Test
+  void onlyAllowlistedVariablesAreVisibleWithTheHostsValue() {
+    var options = TaskOptions.builder().envVariables(List.of("API_KEY")).build();
+    assertThat(probe(options, "env", "API_KEY").result().get("data").asText()).isEqualTo("k-123");
+    assertThat(probe(options, "env", "HOME_SECRET").result().get("ok").asBoolean()).isFalse();
+  }
+
+  @Test
+  void endlessOutputIsBoundedAndEndsByTimeout() {
+    var options = TaskOptions.builder().timeout(java.time.Duration.ofMillis(500)).build();
+    ResultEnvelope envelope = probe(options, "spew", "0", "err");
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TIMEOUT);
+    assertThat(envelope.logs().length())
+        .isLessThanOrEqualTo(SandboxConfig.defaults().maxStderrBytes());
+  }
+}

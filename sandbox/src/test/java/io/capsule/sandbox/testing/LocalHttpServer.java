@@ -1,0 +1,135 @@
+package io.capsule.sandbox.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real HTTP server on {@code 127.0.0.1} with fixed routes, recording every request it receives.
+ * It also serves as a forward proxy for plain {@code http} (see {@link #asProxy()}), so tests can
+ * use any host name without DNS.
+ *
+ * <ul>
+ *   <li>{@code /hello}: 200, text {@value #HELLO}, header {@code x-token: }{@value #SECRET}
+ *   <li>{@code /echo}: 200, echoes the request body
+ *   <li>{@code /binary}: 200, four bytes that are not UTF-8
+ *   <li>{@code /big}: 200, {@value #BIG_BYTES} bytes
+ *   <li>{@code /hang}: never answers until the server is closed
+ *   <li>{@code /redirect?to=URL}: 302 to URL
+ * </ul>
+ */
+public final class LocalHttpServer implements AutoCloseable {
+  /** The body of {@code /hello}. */
+  public static final String HELLO = "hello from the local server";
+
+  /** A response header value that must never be recorded. */
+  public static final String SECRET = "s3cr3t-response-token";
+
+  /** The size of {@code /big}. */
+  public static final int BIG_BYTES = 64 << 10;
+
+  /** One request as the server saw it. */
+  public record Received(String method, String path, String host, String authorization) {}
+
+  private final HttpServer server;
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+  private final CountDownLatch closing = new CountDownLatch(1);
+  private final List<Received> received = new CopyOnWriteArrayList<>();
+
+  private LocalHttpServer() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.setExecutor(threads);
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  /** Starts a server on a free loopback port. */
+  public static LocalHttpServer start() {
+    try {
+      return new LocalHttpServer();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** {@code http://127.0.0.1:PORT} + path. */
+  public String url(String path) {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+  }
+
+  /** A proxy selector sending every connection to this server. */
+  public ProxySelector asProxy() {
+    return ProxySelector.of(server.getAddress());
+  }
+
+  /** The requests received so far. */
+  public List<Received> received() {
+    return List.copyOf(received);
+  }
+
+  /** Forgets the requests received so far. */
+  public void clear() {
+    received.clear();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    var headers = exchange.getRequestHeaders();
+    received.add(
+        new Received(
+            exchange.getRequestMethod(),
+            exchange.getRequestURI().getPath(),
+            headers.getFirst("Host"),
+            headers.getFirst("Authorization")));
+    byte[] requestBody = exchange.getRequestBody().readAllBytes();
+    String path = exchange.getRequestURI().getPath();
+    switch (path) {
+      case "/hello" -> {
+        exchange.getResponseHeaders().add("x-token", SECRET);
+        reply(exchange, 200, HELLO.getBytes(StandardCharsets.UTF_8));
+      }
+      case "/echo" -> reply(exchange, 200, requestBody);
+      case "/binary" -> reply(exchange, 200, new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1});
+      case "/big" -> reply(exchange, 200, new byte[BIG_BYTES]);
+      case "/hang" -> hang(exchange);
+      case "/redirect" -> {
+        String to = exchange.getRequestURI().getQuery().substring("to=".length());
+        exchange.getResponseHeaders().add("Location", to);
+        reply(exchange, 302, new byte[0]);
+      }
+      default -> reply(exchange, 404, new byte[0]);
+    }
+  }
+
+  private void hang(HttpExchange exchange) {
+    try {
+      closing.await(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    exchange.close();
+  }
+
+  private static void reply(HttpExchange exchange, int status, byte[] body) throws IOException {
+    exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+    try (var out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  @Override
+  public void close() {
+    closing.countDown();
+    server.stop(0);
+    threads.shutdownNow();
+  }
+}
