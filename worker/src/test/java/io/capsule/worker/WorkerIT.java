@@ -12,6 +12,7 @@ import io.capsule.protocol.ComputeLevel;
 import io.capsule.protocol.DeadLetter;
 import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.ModuleRef;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
@@ -177,6 +178,26 @@ class WorkerIT {
       assertThat(envelope.execution().durationMs()).isGreaterThan(12_000);
       assertThat(awaitFinal(fleet, queued.id()).success()).isTrue();
       assertThat(worker.assignments()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void moduleNamedByHashIsReadFromTheModulesTopic(@BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      byte[] hello = Corpus.wat("hello");
+      String sha = io.capsule.worker.internal.ModuleCache.sha256(hello);
+      fleet.send(fleet.topics().modules(), sha, hello);
+      fleet.startWorker(c -> c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM)));
+      TaskRequest byHash =
+          fleet.submit(TaskRequest.of(ModuleRef.byHash(sha), List.of(), TaskOptions.NONE));
+      TaskRequest missing =
+          fleet.submit(
+              TaskRequest.of(ModuleRef.byHash("ab".repeat(32)), List.of(), TaskOptions.NONE));
+
+      assertThat(awaitFinal(fleet, byHash.id()).success()).isTrue();
+      ResultEnvelope failed = awaitFinal(fleet, missing.id());
+      assertThat(failed.error().errorType()).isEqualTo(ErrorType.INVALID_MODULE);
+      assertThat(failed.error().message()).contains("not on the modules topic");
     }
   }
 
