@@ -60,6 +60,13 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--worker-id", description = "Name in envelopes and events.")
   String workerId;
 
+  @Option(
+      names = "--create-topics",
+      defaultValue = "true",
+      arity = "1",
+      description = "Create missing topics at start (needs admin rights).")
+  boolean createTopics;
+
   @Override
   public Integer call() throws InterruptedException {
     CapsuleWorker worker = CapsuleWorker.create(config(System.getenv())).start();
@@ -87,7 +94,8 @@ final class WorkerCommand implements Callable<Integer> {
             .withMemoryBudget(ByteSize.parse(memoryBudget))
             .withDefaultTimeout(Durations.parse(defaultTimeout))
             .withShutdownGrace(Durations.parse(shutdownGrace))
-            .withMetricsPort(metricsPort);
+            .withMetricsPort(metricsPort)
+            .withCreateTopics(createTopics);
     if (kafkaConfig != null) {
       builder.withKafkaProperties(WorkerConfig.kafkaPropertiesFromFile(kafkaConfig));
     }

@@ -378,9 +378,9 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener {
 
   private void finish() {
     try {
-      abandonAll(new ArrayList<>(started.keySet()));
       drainDone();
       commit(true);
+      abandonAll(new ArrayList<>(started.keySet()));
     } catch (RuntimeException e) {
       LOG.warn("final commit of {} failed", level, e);
     } finally {
