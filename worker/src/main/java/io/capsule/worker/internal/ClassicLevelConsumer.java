@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * <p>Poll-thread state is confined to that thread; pool and timer threads talk to it through two
  * queues.
  */
-public final class ClassicLevelConsumer implements ConsumerRebalanceListener {
+public final class ClassicLevelConsumer implements ConsumerRebalanceListener, LevelConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(ClassicLevelConsumer.class);
   private static final Duration POLL = Duration.ofMillis(50);
   private static final long COMMIT_INTERVAL_MS = 200;
@@ -93,32 +93,38 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener {
   }
 
   /** Subscribes and starts the poll thread. */
+  @Override
   public void start() {
     thread.start();
   }
 
   /** Stops taking new records; in-flight ones finish (see {@link #stop()}). */
+  @Override
   public void drain() {
     draining = true;
   }
 
   /** Tasks started (or waiting on a timer) and not yet acknowledged. */
+  @Override
   public int active() {
     return active.get();
   }
 
   /** How many times partitions were assigned (1 after the first join; more means rebalances). */
+  @Override
   public int assignments() {
     return assignments.get();
   }
 
   /** Abandons what is still running, commits what is complete, leaves the group. */
+  @Override
   public void stop() {
     stopping = true;
     consumer.wakeup();
   }
 
   /** Waits for the poll thread to end. */
+  @Override
   public boolean join(Duration timeout) throws InterruptedException {
     thread.join(Math.max(1, timeout.toMillis()));
     return !thread.isAlive();
