@@ -27,23 +27,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 @ExtendWith(KafkaBrokerExtension.class)
 class WorkerIT {
   private static final Duration BOUND = Duration.ofSeconds(60);
 
   @ParameterizedTest
-  @EnumSource(
-      value = ComputeLevel.class,
-      names = {"LOW", "MEDIUM", "HIGH"})
-  void taskOnEachLevelSucceedsWithEnvelopeAndEvents(
-      ComputeLevel level, @BootstrapServers String servers) {
+  @MethodSource("levelsAndModes")
+  void taskOnEachLevelAndModeSucceedsWithEnvelopeAndEvents(
+      ComputeLevel level, ConsumptionMode mode, @BootstrapServers String servers) {
     try (TestFleet fleet = new TestFleet(servers)) {
-      fleet.startWorker(c -> c.withLevels(java.util.Set.of(level)).withWorkerId("w-" + level));
+      fleet.startWorker(
+          c -> c.withLevels(java.util.Set.of(level)).withMode(mode).withWorkerId("w-" + level));
       TaskRequest task =
           fleet.submit(
               request(
@@ -60,6 +61,11 @@ class WorkerIT {
           .until(() -> states(fleet, task.id()), s -> s.contains(TaskState.SUCCEEDED));
       assertThat(states(fleet, task.id())).containsExactly(TaskState.RUNNING, TaskState.SUCCEEDED);
     }
+  }
+
+  static Stream<Arguments> levelsAndModes() {
+    return Stream.of(ComputeLevel.LOW, ComputeLevel.MEDIUM, ComputeLevel.HIGH)
+        .flatMap(l -> Stream.of(ConsumptionMode.values()).map(m -> Arguments.of(l, m)));
   }
 
   @Test
