@@ -153,9 +153,7 @@ public final class CapsuleWorker {
       }
     }
     if (config.metricsPort() >= 0) {
-      http =
-          new HttpEndpoint(
-              config.metricsPort(), metrics::scrape, () -> state.get() == State.RUNNING);
+      http = new HttpEndpoint(config.metricsPort(), metrics::scrape, this::healthy);
     }
     LOG.info("worker {} consuming {}", config.workerId(), config.levels());
     return this;
@@ -271,6 +269,11 @@ public final class CapsuleWorker {
   /** How many in-flight tasks the last shutdown handed back unfinished (0 = a clean drain). */
   public int handedBack() {
     return handedBack;
+  }
+
+  /** Running, with every level consumer's thread alive. */
+  public boolean healthy() {
+    return state.get() == State.RUNNING && consumers.stream().allMatch(LevelConsumer::alive);
   }
 
   /** Tasks started (or waiting to be retried) and not yet acknowledged. */

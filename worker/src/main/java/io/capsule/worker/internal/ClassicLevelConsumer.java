@@ -123,6 +123,11 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
     consumer.wakeup();
   }
 
+  @Override
+  public boolean alive() {
+    return thread.isAlive();
+  }
+
   /** Waits for the poll thread to end. */
   @Override
   public boolean join(Duration timeout) throws InterruptedException {

@@ -19,6 +19,9 @@ public interface LevelConsumer {
   /** Waits for the thread to end. */
   boolean join(Duration timeout) throws InterruptedException;
 
+  /** Whether its thread is still running. */
+  boolean alive();
+
   /** Partition assignments received (classic mode; 0 for share mode). */
   default int assignments() {
     return 0;

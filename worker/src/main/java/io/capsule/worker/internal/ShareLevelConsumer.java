@@ -78,6 +78,11 @@ public final class ShareLevelConsumer implements LevelConsumer {
     return active.get();
   }
 
+  @Override
+  public boolean alive() {
+    return thread.isAlive();
+  }
+
   /** Waits for the thread to end. */
   @Override
   public boolean join(Duration timeout) throws InterruptedException {
