@@ -11,7 +11,17 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Runs AI-agent tasks as WebAssembly modules in metered sandboxes.",
-    subcommands = {RunCommand.class, BuildCommand.class, ExecCommand.class, WorkerCommand.class})
+    subcommands = {
+      RunCommand.class,
+      BuildCommand.class,
+      ExecCommand.class,
+      SubmitCommand.class,
+      StatusCommand.class,
+      ReplayCommand.class,
+      TopicsCommand.class,
+      UpCommand.class,
+      WorkerCommand.class
+    })
 public final class Main {
   /** Exit code of a task that failed. */
   static final int TASK_FAILED = 1;

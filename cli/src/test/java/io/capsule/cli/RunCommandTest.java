@@ -87,7 +87,13 @@ class RunCommandTest {
   void limitFlagsApply() {
     CliRun run =
         CliRun.of(
-            "run", CORPUS.resolve("spin_br_if.wat").toString(), "--timeout", "200ms", "--json");
+            "run",
+            CORPUS.resolve("spin_br_if.wat").toString(),
+            "--timeout",
+            "200ms",
+            "--compute",
+            "HIGH",
+            "--json");
     assertThat(envelope(run).at("/error/error_type").asText()).isEqualTo("timeout");
 
     run = CliRun.of("run", CORPUS.resolve("memory_bomb.wat").toString(), "--ram", "1MB", "--json");
@@ -102,7 +108,9 @@ class RunCommandTest {
   @Test
   void capsuleTomlBesideTheTaskGivesDefaultsThatFlagsOverride() throws IOException {
     Files.copy(CORPUS.resolve("spin_br_if.wat"), tmp.resolve("spin.wat"));
-    Files.writeString(tmp.resolve("capsule.toml"), "[tasks]\ndefault_timeout = \"300ms\"\n");
+    Files.writeString(
+        tmp.resolve("capsule.toml"),
+        "[tasks]\ndefault_timeout = \"300ms\"\ndefault_compute = \"high\"\n");
     String task = tmp.resolve("spin.wat").toString();
 
     assertThat(envelope(CliRun.of("run", task, "--json")).at("/error/message").asText())
@@ -140,6 +148,8 @@ class RunCommandTest {
             CORPUS.resolve("spin_br_if.wat").toString(),
             "--timeout",
             "250ms",
+            "--compute",
+            "HIGH",
             "-o",
             artifact.toString());
     assertThat(build.exitCode()).isZero();

@@ -11,6 +11,7 @@ import com.dylibso.chicory.wasm.types.FunctionImport;
 import io.capsule.protocol.InvalidModuleException;
 import io.capsule.sandbox.internal.DiskCompileCache;
 import io.capsule.sandbox.internal.LayeredCache;
+import io.capsule.sandbox.internal.meter.FuelInstrumenter;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -43,8 +44,7 @@ final class ModulePreparer {
   PreparedModule prepare(byte[] wasm, Map<String, byte[]> precompiled) {
     WasmModule original = parse(wasm, "module");
     checkIsTaskModule(original);
-    byte[] metered = FuelMetering.instrument(wasm);
-    WasmModule module = parse(metered, "instrumented module");
+    WasmModule module = FuelInstrumenter.instrument(wasm).module();
     int initialPages =
         module
             .memorySection()

@@ -70,10 +70,17 @@ final class Outcomes {
    * report {@code permission_denied} naming the first refusal. A task that handled a refusal and
    * went on to succeed keeps its success; timeouts, fuel and memory keep their own type.
    */
-  static CapsuleException blameDenials(CapsuleException failure, GuardedWasi wasi) {
+  static CapsuleException blameDenials(
+      CapsuleException failure, GuardedWasi wasi, java.util.Optional<String> hostDenial) {
     boolean guestFailure =
         failure.errorType() == ErrorType.TASK_ERROR || failure.errorType() == ErrorType.WASM_ERROR;
-    if (!guestFailure || wasi == null || wasi.denials().isEmpty()) {
+    if (!guestFailure) {
+      return failure;
+    }
+    if (hostDenial.isPresent()) {
+      return new PermissionDeniedException(hostDenial.get() + ", then " + failure.getMessage());
+    }
+    if (wasi == null || wasi.denials().isEmpty()) {
       return failure;
     }
     Denial first = wasi.denials().get(0);

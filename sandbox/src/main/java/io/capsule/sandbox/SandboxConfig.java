@@ -21,7 +21,7 @@ import java.util.Objects;
  *     else {@code ~/.cache/capsule})
  * @param maxStdoutBytes stdout kept per attempt (default 1 MiB; the head is kept)
  * @param maxStderrBytes stderr kept per attempt (default 64 KiB; the tail is kept)
- * @param fuelChunk fuel handed to the guest between host checks (default 1,000,000): smaller stops
+ * @param fuelChunk fuel handed to the guest between host checks (default 100,000): smaller stops
  *     interpreted loops sooner after a timeout, larger costs fewer host calls
  * @param retryBackoff delay before the first retry; doubles each time (default 200ms)
  * @param maxRetryBackoff the largest delay between retries (default 10s)
@@ -95,7 +95,7 @@ public record SandboxConfig(
     private Path cacheDir = defaultCacheDir();
     private int maxStdoutBytes = 1 << 20;
     private int maxStderrBytes = 64 << 10;
-    private long fuelChunk = 1_000_000;
+    private long fuelChunk = io.capsule.sandbox.internal.meter.FuelMeter.DEFAULT_CHUNK;
     private Duration retryBackoff = Duration.ofMillis(200);
     private Duration maxRetryBackoff = Duration.ofSeconds(10);
     private Duration stopGrace = Duration.ofSeconds(2);

@@ -10,11 +10,13 @@ import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.Execution;
 import io.capsule.protocol.FileGrant;
+import io.capsule.protocol.FuelExhaustedException;
 import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.MemoryLimitException;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TimeoutExceededException;
 import io.capsule.sandbox.internal.CappedMemory;
+import io.capsule.sandbox.internal.meter.FuelMeter;
 import io.capsule.sandbox.internal.net.HttpImports;
 import io.capsule.sandbox.internal.net.HttpTransport;
 import io.capsule.sandbox.internal.wasi.BoundedOutput;
@@ -25,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -46,9 +49,11 @@ final class TaskAttempt {
   private final BoundedOutput stderr;
   private final HostImports host;
   private final HttpImports http;
+  private final FuelMeter meter;
+  private final CountDownLatch finished = new CountDownLatch(1);
   private volatile GuardedWasi wasi;
   private volatile CappedMemory memory;
-  private volatile boolean timedOut;
+  private volatile Instance instance;
 
   TaskAttempt(
       SandboxConfig config,
@@ -64,6 +69,7 @@ final class TaskAttempt {
     this.stderr = BoundedOutput.tail(config.maxStderrBytes());
     this.host = new HostImports(stderr);
     this.http = HttpImports.forAttempt(transport, call.options());
+    this.meter = new FuelMeter(call.options().computeOrDefault().fuel(), config.fuelChunk());
   }
 
   /** Runs the attempt; never throws for anything the task did. */
@@ -76,7 +82,7 @@ final class TaskAttempt {
       failure = e;
     }
     if (failure != null) {
-      failure = Outcomes.blameDenials(failure, wasi);
+      failure = Outcomes.blameDenials(failure, wasi, http.firstDenial());
     }
     Execution execution = execution(System.nanoTime() - start);
     ResultEnvelope envelope =
@@ -96,7 +102,7 @@ final class TaskAttempt {
               + capPages * PAGE);
     }
     WasiConfig wasiConfig = wasiConfig();
-    Future<?> running = threads.submit(() -> runStart(wasiConfig, capPages));
+    Future<?> running = threads.submit(() -> runGuest(wasiConfig, capPages));
     awaitOutcome(running);
   }
 
@@ -114,6 +120,14 @@ final class TaskAttempt {
         .build();
   }
 
+  private void runGuest(WasiConfig wasiConfig, int capPages) {
+    try {
+      runStart(wasiConfig, capPages);
+    } finally {
+      finished.countDown();
+    }
+  }
+
   private void runStart(WasiConfig wasiConfig, int capPages) {
     try (var wasi = GuardedWasi.create(wasiConfig)) {
       this.wasi = wasi;
@@ -122,6 +136,7 @@ final class TaskAttempt {
               .addFunction(wasi.toHostFunctions())
               .addFunction(host.functions())
               .addFunction(http.functions())
+              .addFunction(meter.refillFunction())
               .build();
       var builder =
           Instance.builder(module.module())
@@ -131,12 +146,20 @@ final class TaskAttempt {
       if (module.machineFactory() != null) {
         builder.withMachineFactory(module.machineFactory());
       }
-      Instance instance = builder.build();
+      instance = builder.build();
       instance.export("_start").apply();
     } catch (WasiExitException e) {
       if (e.exitCode() != 0) {
         throw e;
       }
+    }
+    checkFuelAtEnd();
+  }
+
+  /** Checks happen at calls and loop headers, so a run can end overdrawn: that is exhaustion. */
+  private void checkFuelAtEnd() {
+    if (meter.exhausted(FuelMeter.fuelGlobal(instance))) {
+      throw new FuelExhaustedException(meter.budget());
     }
   }
 
@@ -160,9 +183,19 @@ final class TaskAttempt {
     }
   }
 
+  /**
+   * Stops a guest that overran: the meter stops it at its next fuel check (this is what stops loops
+   * in functions Chicory interprets), the interrupt stops compiled code and host waits. The caller
+   * waits up to the stop grace for the guest thread to let go.
+   */
   private void stop(Future<?> running) {
-    timedOut = true;
+    meter.stop();
     running.cancel(true);
+    try {
+      finished.await(config.stopGrace().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static String lastLine(BoundedOutput out) {
@@ -207,7 +240,9 @@ final class TaskAttempt {
   private Execution execution(long nanos) {
     CappedMemory m = memory;
     long ram = m == null ? 0 : m.pages() * PAGE;
+    Instance i = instance;
+    long fuel = i == null ? 0 : meter.consumed(FuelMeter.fuelGlobal(i));
     return new Execution(
-        call.taskName(), TimeUnit.NANOSECONDS.toMillis(nanos), 0, 0, ram, http.requests());
+        call.taskName(), TimeUnit.NANOSECONDS.toMillis(nanos), 0, fuel, ram, http.requests());
   }
 }

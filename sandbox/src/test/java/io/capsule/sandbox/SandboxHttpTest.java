@@ -91,7 +91,7 @@ class SandboxHttpTest {
     ResultEnvelope envelope = get(SANDBOXES.get(mode), url, allowing("example.com"));
 
     assertThat(envelope.success()).isFalse();
-    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.PERMISSION_DENIED);
     assertThat(envelope.error().message()).contains("(-2)").contains("host_denied");
     assertThat(envelope.execution().hostRequests()).containsExactly(new HostRequest("GET", url, 0));
     assertThat(server.received()).isEmpty();
@@ -145,7 +145,7 @@ class SandboxHttpTest {
     String url = server.url("/redirect?to=http://denied.test/hello");
     ResultEnvelope envelope = get(proxied, url, allowing("127.0.0.1"));
 
-    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.PERMISSION_DENIED);
     assertThat(envelope.error().message()).contains("host_denied").contains("redirect");
     assertThat(envelope.execution().hostRequests())
         .containsExactly(

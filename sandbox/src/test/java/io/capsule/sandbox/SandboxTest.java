@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.capsule.protocol.ByteSize;
+import io.capsule.protocol.Compute;
 import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.ResultEnvelope;
@@ -14,13 +15,15 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class SandboxTest {
   @TempDir static Path cache;
@@ -115,14 +118,80 @@ class SandboxTest {
         .isGreaterThan(SandboxConfig.defaults().defaultRam().bytes() - (1L << 20));
   }
 
+  static Stream<Arguments> loopShapesInBothModes() {
+    return Stream.of("spin_br", "spin_br_if", "spin_br_table", "spin_recursion", "sleep_forever")
+        .flatMap(w -> Stream.of(ExecutionMode.values()).map(m -> Arguments.of(w, m)));
+  }
+
   @ParameterizedTest
-  @ValueSource(
-      strings = {"spin_br", "spin_br_if", "spin_br_table", "spin_recursion", "sleep_forever"})
-  void timeoutStopsEveryLoopShapeInCompiledMode(String wat) {
-    var options = TaskOptions.builder().timeout(Duration.ofMillis(300)).build();
-    ResultEnvelope envelope = run(ExecutionMode.COMPILED, wat, options);
+  @MethodSource("loopShapesInBothModes")
+  void timeoutStopsEveryLoopShapeInCompiledAndInterpretedMode(String wat, ExecutionMode mode) {
+    var options =
+        TaskOptions.builder()
+            .timeout(Duration.ofMillis(300))
+            .compute(Compute.parse("HIGH"))
+            .build();
+    long start = System.nanoTime();
+    ResultEnvelope envelope = run(mode, wat, options);
     assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TIMEOUT);
     assertThat(envelope.error().message()).contains("300ms");
+    assertThat(SANDBOXES.get(mode).config().stopGrace().toNanos() + 300_000_000L)
+        .as("the attempt returned within timeout + stop grace")
+        .isGreaterThan(System.nanoTime() - start);
+    assertThat(run(mode, "hello", TaskOptions.NONE).success()).isTrue();
+  }
+
+  static Stream<Arguments> spinsInBothModes() {
+    return Stream.of("spin_br", "spin_br_if", "spin_br_table", "spin_recursion")
+        .flatMap(w -> Stream.of(ExecutionMode.values()).map(m -> Arguments.of(w, m)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("spinsInBothModes")
+  void everyLoopShapeRunsOutOfFuelWithConsumedEqualToTheBudget(String wat, ExecutionMode mode) {
+    var options = TaskOptions.builder().compute(Compute.custom(2_000_000)).build();
+    ResultEnvelope envelope = run(mode, wat, options);
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.FUEL_EXHAUSTED);
+    assertThat(envelope.execution().fuelConsumed()).isEqualTo(2_000_000);
+  }
+
+  @Test
+  void lowComputeStopsAnEndlessLoopAsFuelExhausted() {
+    var options = TaskOptions.builder().compute(Compute.parse("LOW")).build();
+    ResultEnvelope envelope = run(ExecutionMode.COMPILED, "spin_br_if", options);
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.FUEL_EXHAUSTED);
+    assertThat(envelope.execution().fuelConsumed()).isEqualTo(100_000_000L);
+    assertThat(envelope.error().message()).contains("100000000");
+  }
+
+  @Test
+  void fuelIsExactAndIdenticalInBothModes() {
+    for (String wat : List.of("hello", "set_result", "exit_3")) {
+      long compiled = run(ExecutionMode.COMPILED, wat, TaskOptions.NONE).execution().fuelConsumed();
+      long interpreted =
+          run(ExecutionMode.INTERPRETED, wat, TaskOptions.NONE).execution().fuelConsumed();
+      assertThat(compiled).as(wat).isPositive().isEqualTo(interpreted);
+    }
+    Sandbox sandbox = SANDBOXES.get(ExecutionMode.COMPILED);
+    PreparedModule lz = sandbox.prepare(Corpus.resource("cpu/lz.wasm"));
+    long first = sandbox.run(lz, TaskCall.of(List.of())).execution().fuelConsumed();
+    long second = sandbox.run(lz, TaskCall.of(List.of())).execution().fuelConsumed();
+    assertThat(first).isGreaterThan(1_000_000).isEqualTo(second);
+  }
+
+  @Test
+  void aBudgetThatExactlyCoversTheRunSucceeds() {
+    long needed = run(ExecutionMode.COMPILED, "hello", TaskOptions.NONE).execution().fuelConsumed();
+    var exact = TaskOptions.builder().compute(Compute.custom(needed)).build();
+    var tooSmall = TaskOptions.builder().compute(Compute.custom(needed - 1)).build();
+    for (ExecutionMode mode : ExecutionMode.values()) {
+      ResultEnvelope ok = run(mode, "hello", exact);
+      assertThat(ok.success()).isTrue();
+      assertThat(ok.execution().fuelConsumed()).isEqualTo(needed);
+      ResultEnvelope over = run(mode, "hello", tooSmall);
+      assertThat(over.error().errorType()).isEqualTo(ErrorType.FUEL_EXHAUSTED);
+      assertThat(over.execution().fuelConsumed()).isEqualTo(needed - 1);
+    }
   }
 
   @ParameterizedTest

@@ -13,6 +13,7 @@ import java.util.List;
  */
 public final class HostRequestLog {
   private final List<HostRequest> entries = new ArrayList<>();
+  private String firstDenial;
 
   /** Enters a request with status 0 and returns its index. */
   synchronized int begin(String method, String url) {
@@ -24,6 +25,18 @@ public final class HostRequestLog {
   synchronized void complete(int index, int status) {
     HostRequest entry = entries.get(index);
     entries.set(index, new HostRequest(entry.method(), entry.url(), status));
+  }
+
+  /** Notes a request the allowlist refused; the first one is kept. */
+  synchronized void deny(String why) {
+    if (firstDenial == null) {
+      firstDenial = why;
+    }
+  }
+
+  /** Why the first refused request was refused, if any was. */
+  public synchronized java.util.Optional<String> firstDenial() {
+    return java.util.Optional.ofNullable(firstDenial);
   }
 
   /** The requests so far. */

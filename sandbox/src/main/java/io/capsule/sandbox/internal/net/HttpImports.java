@@ -62,6 +62,11 @@ public final class HttpImports {
   }
 
   /** The requests made so far, for {@code execution.host_requests}. */
+  public java.util.Optional<String> firstDenial() {
+    return http.log().firstDenial();
+  }
+
+  /** The outbound requests of the attempt so far. */
   public List<HostRequest> requests() {
     return http.log().requests();
   }

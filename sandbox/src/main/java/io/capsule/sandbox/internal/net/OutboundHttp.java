@@ -125,11 +125,12 @@ public final class OutboundHttp {
 
   private void checkAllowed(URI uri, boolean redirected) {
     if (!allowlist.allows(uri.getHost())) {
-      throw new HttpFailure(
-          NetworkError.HOST_DENIED,
+      String why =
           (redirected ? "redirect to host '" : "host '")
               + uri.getHost()
-              + "' refused: not in allowed_hosts");
+              + "' refused: not in allowed_hosts";
+      log.deny(why);
+      throw new HttpFailure(NetworkError.HOST_DENIED, why);
     }
   }
 

@@ -1,0 +1,150 @@
+package io.capsule.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.capsule.dispatcher.AwaitTimeoutException;
+import io.capsule.dispatcher.CapsuleClient;
+import io.capsule.dispatcher.TaskHandle;
+import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.ProjectConfig;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskOptions;
+import io.capsule.sandbox.TaskFile;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code capsule submit FILE [ARGS...] [task options] [--wait]}: one task to the fleet. */
+@Command(
+    name = "submit",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Submit a task file (.wasm, .wat, .capsule) to the fleet over Kafka.",
+      "Prints the task id; with --wait, the result (exit 0) or the error (exit 1)."
+    })
+final class SubmitCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "FILE", description = "The task file.")
+  Path file;
+
+  @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the task.")
+  List<String> args = new ArrayList<>();
+
+  @Option(names = "--wait", description = "Wait for the result envelope.")
+  boolean await;
+
+  @Option(
+      names = "--wait-timeout",
+      paramLabel = "DURATION",
+      converter = TaskOptionFlags.DurationConverter.class,
+      defaultValue = "10m",
+      description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
+  Duration waitTimeout;
+
+  @Option(
+      names = "--json",
+      description = "Print the id, or with --wait the envelope, as JSON on stdout.")
+  boolean json;
+
+  @Mixin TaskOptionFlags taskOptions = new TaskOptionFlags();
+
+  @Mixin KafkaFlags kafka = new KafkaFlags();
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    TaskFile task = readTaskFile();
+    TaskOptions options = taskOptions.toOptions().over(task.bakedOptions()).over(defaults());
+    List<JsonNode> arguments = new ArrayList<>();
+    args.forEach(a -> arguments.add(TextNode.valueOf(a)));
+    try (CapsuleClient client = CapsuleClient.builder().connection(kafka.connection()).build()) {
+      TaskHandle handle = client.submit(task.wasm(), arguments, options);
+      get(handle.accepted(), Duration.ofMinutes(1));
+      return await ? printResult(handle) : printId(handle);
+    }
+  }
+
+  private int printId(TaskHandle handle) {
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(
+        json
+            ? "{\"task_id\":\""
+                + handle.id()
+                + "\",\"level\":\""
+                + handle.level().topicSuffix()
+                + "\"}"
+            : handle.id());
+    out.flush();
+    return 0;
+  }
+
+  private int printResult(TaskHandle handle) throws InterruptedException {
+    ResultEnvelope envelope;
+    try {
+      envelope = get(handle.result(), waitTimeout);
+    } catch (AwaitTimeoutException e) {
+      throw new UsageException(
+          e.getMessage() + " (it may still run: capsule status " + handle.id() + ")");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(CapsuleJson.write(envelope));
+    } else if (envelope.success()) {
+      out.println(CapsuleJson.writePretty(envelope.result()));
+    } else {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "capsule: task "
+                  + handle.id()
+                  + " failed: "
+                  + envelope.error().errorType().wireName()
+                  + ": "
+                  + envelope.error().message());
+    }
+    out.flush();
+    return envelope.success() ? 0 : Main.TASK_FAILED;
+  }
+
+  private static <T> T get(java.util.concurrent.CompletableFuture<T> future, Duration timeout)
+      throws InterruptedException {
+    try {
+      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new AwaitTimeoutException("(submit)", timeout);
+    } catch (ExecutionException | CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new IllegalStateException(e.getCause());
+    }
+  }
+
+  private TaskFile readTaskFile() {
+    try {
+      return TaskFile.read(file);
+    } catch (IOException e) {
+      throw new UsageException("cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static TaskOptions defaults() {
+    try {
+      return ProjectConfig.find(Path.of("").toAbsolutePath()).defaults();
+    } catch (io.capsule.protocol.CapsuleException e) {
+      throw new UsageException(e.getMessage());
+    }
+  }
+}

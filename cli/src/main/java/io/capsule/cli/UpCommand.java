@@ -1,0 +1,175 @@
+package io.capsule.cli;
+
+import io.capsule.broker.EmbeddedKafka;
+import io.capsule.dispatcher.CapsuleClient;
+import io.capsule.dispatcher.FleetConnection;
+import io.capsule.dispatcher.TopicAdmin;
+import io.capsule.protocol.ComputeLevel;
+import io.capsule.protocol.LifecycleEvent;
+import io.capsule.worker.CapsuleWorker;
+import io.capsule.worker.WorkerConfig;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code capsule up}: a whole fleet in one process, for development and demos — an embedded Kafka
+ * broker (unless {@code --bootstrap-servers} names a cluster), the contract's topics, one worker
+ * pool per compute level and a dispatcher that logs every task's state changes on stderr. Prints
+ * {@code ready bootstrap=HOST:PORT …} on stdout once tasks are accepted; stops cleanly on Ctrl-C or
+ * SIGTERM (workers drain for {@code --shutdown-grace}, then the broker closes).
+ */
+@Command(
+    name = "up",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a local fleet: embedded Kafka + one worker pool per level + dispatcher.",
+      "Prints 'ready bootstrap=HOST:PORT' on stdout when it accepts tasks; logs on stderr."
+    })
+final class UpCommand implements Callable<Integer> {
+  private static final List<ComputeLevel> LEVELS =
+      List.of(ComputeLevel.LOW, ComputeLevel.MEDIUM, ComputeLevel.HIGH);
+
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      defaultValue = "0",
+      description = "Port of the embedded broker (default: a free one).")
+  int port;
+
+  @Option(
+      names = "--concurrency",
+      paramLabel = "N",
+      defaultValue = "2",
+      description = "Tasks run at once per level (default: ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Option(
+      names = "--partitions",
+      paramLabel = "N",
+      defaultValue = "3",
+      description = "Partitions of each created topic (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(
+      names = "--files-root",
+      paramLabel = "DIR",
+      defaultValue = ".",
+      description = "Directory allowed_files resolve under (default: the working directory).")
+  Path filesRoot;
+
+  @Option(
+      names = "--shutdown-grace",
+      paramLabel = "DURATION",
+      converter = TaskOptionFlags.DurationConverter.class,
+      defaultValue = "10s",
+      description = "How long in-flight tasks may finish on shutdown (default: ${DEFAULT-VALUE}).")
+  Duration shutdownGrace;
+
+  @Mixin KafkaFlags kafka = new KafkaFlags();
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private EmbeddedKafka broker;
+  private final List<CapsuleWorker> workers = new ArrayList<>();
+  private CapsuleClient dispatcher;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Thread hook = new Thread(this::stop, "capsule-up-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    String servers = kafka.serversGiven() ? kafka.connection().bootstrapServers() : startBroker();
+    FleetConnection connection = kafka.connection(servers);
+    try (TopicAdmin admin = TopicAdmin.connect(connection)) {
+      admin.create(partitions, Optional.empty());
+    }
+    LEVELS.forEach(level -> workers.add(startWorker(connection, level)));
+    dispatcher = CapsuleClient.builder().connection(connection).onEvent(UpCommand::log).build();
+    System.out.println(
+        "ready bootstrap="
+            + servers
+            + " topics="
+            + connection.topics().prefix()
+            + " levels=low,medium,high");
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+
+  private String startBroker() {
+    log("starting embedded Kafka");
+    broker = EmbeddedKafka.builder().withPort(port).build().start();
+    return broker.bootstrapServers();
+  }
+
+  private CapsuleWorker startWorker(FleetConnection connection, ComputeLevel level) {
+    WorkerConfig config =
+        WorkerConfig.builder()
+            .withBootstrapServers(connection.bootstrapServers())
+            .withTopicPrefix(connection.topics().prefix())
+            .withKafkaProperties(connection.properties())
+            .withLevels(Set.of(level))
+            .withConcurrency(concurrency)
+            .withFilesRoot(filesRoot.toAbsolutePath())
+            .withShutdownGrace(shutdownGrace)
+            .withCreateTopics(false)
+            .withWorkerId("up-" + level.topicSuffix())
+            .build();
+    return CapsuleWorker.create(config).start();
+  }
+
+  /** Stops the dispatcher, drains the workers, closes the broker (runs from the shutdown hook). */
+  private void stop() {
+    log("stopping");
+    quietly("dispatcher", () -> dispatcher.close(), dispatcher != null);
+    workers.forEach(CapsuleWorker::shutdown);
+    for (CapsuleWorker worker : workers) {
+      quietly(worker.config().workerId(), () -> worker.shutdown().join(), true);
+    }
+    quietly("broker", () -> broker.close(), broker != null);
+    log("stopped");
+    stopped.countDown();
+  }
+
+  /** One shutdown step; a failure is logged and the next step still runs. */
+  private static void quietly(String what, Runnable step, boolean needed) {
+    if (!needed) {
+      return;
+    }
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      log("stopping " + what + " failed: " + e);
+    }
+  }
+
+  private static void log(LifecycleEvent event) {
+    String error = event.errorType() == null ? "" : " error=" + event.errorType().wireName();
+    log(
+        "task "
+            + event.taskId()
+            + " "
+            + event.state().wireName()
+            + (event.level() == null ? "" : " level=" + event.level())
+            + (event.attempt() > 0 ? " attempt=" + event.attempt() : "")
+            + (event.worker() == null ? "" : " worker=" + event.worker())
+            + error);
+  }
+
+  private static void log(String line) {
+    PrintStream err = System.err;
+    err.println("capsule up: " + line);
+    err.flush();
+  }
+}

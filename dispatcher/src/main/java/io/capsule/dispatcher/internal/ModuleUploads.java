@@ -1,0 +1,68 @@
+package io.capsule.dispatcher.internal;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Publishes each module once to the compacted modules topic (key = hex SHA-256, value = the bytes),
+ * remembering the hashes this client has published. A failed upload is forgotten so that the next
+ * submit tries again.
+ */
+public final class ModuleUploads {
+  /** Schema header value of a module record. */
+  public static final String SCHEMA = "capsule.module/v1";
+
+  private final Producer<String, byte[]> producer;
+  private final String topic;
+  private final Map<String, CompletableFuture<Void>> published = new ConcurrentHashMap<>();
+
+  /** Uploads through the producer to the modules topic. */
+  public ModuleUploads(Producer<String, byte[]> producer, String topic) {
+    this.producer = producer;
+    this.topic = topic;
+  }
+
+  /** The lower-case hex SHA-256 of a module. */
+  public static String sha256(byte[] module) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(module));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  /** Publishes the module unless this client already has; completes when Kafka acknowledges. */
+  public CompletableFuture<Void> ensure(String sha256, byte[] module) {
+    CompletableFuture<Void> upload = published.computeIfAbsent(sha256, h -> send(h, module));
+    upload.whenComplete((ok, error) -> forgetOnFailure(sha256, upload, error));
+    return upload;
+  }
+
+  /** How many distinct modules this client has published (or is publishing). */
+  public int count() {
+    return published.size();
+  }
+
+  private CompletableFuture<Void> send(String sha256, byte[] module) {
+    var record =
+        new ProducerRecord<>(
+            topic,
+            null,
+            sha256,
+            module,
+            WireHeaders.of(SCHEMA, sha256, WireHeaders.newTraceparent()));
+    return Sends.send(producer, record, "module " + sha256).thenApply(metadata -> null);
+  }
+
+  private void forgetOnFailure(String sha256, CompletableFuture<Void> upload, Throwable error) {
+    if (error != null) {
+      published.remove(sha256, upload);
+    }
+  }
+}
