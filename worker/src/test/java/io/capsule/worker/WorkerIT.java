@@ -242,6 +242,43 @@ class WorkerIT {
     }
   }
 
+  @Test
+  void partitionsMovingToANewWorkerLoseNothingAndDuplicateNothing(@BootstrapServers String servers)
+      throws Exception {
+    try (TestFleet fleet = new TestFleet(servers, 2)) {
+      fleet.startWorker(
+          c -> c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM)).withConcurrency(1));
+      List<String> ids = new ArrayList<>();
+      for (int partition = 0; partition < 2; partition++) {
+        TaskRequest task = request(Corpus.wat("sleep_3s"), TaskOptions.NONE);
+        ids.add(task.id());
+        fleet
+            .producer()
+            .send(
+                new org.apache.kafka.clients.producer.ProducerRecord<>(
+                    fleet.topics().tasks(ComputeLevel.MEDIUM),
+                    partition,
+                    task.id(),
+                    io.capsule.protocol.CapsuleJson.write(task).getBytes(StandardCharsets.UTF_8)))
+            .get();
+      }
+      await()
+          .atMost(BOUND)
+          .until(() -> fleet.events(ids.get(0)).size() + fleet.events(ids.get(1)).size() > 0);
+      fleet.startWorker(
+          c -> c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM)).withConcurrency(1));
+
+      for (String id : ids) {
+        assertThat(awaitFinal(fleet, id).success()).isTrue();
+      }
+      TaskRequest after = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
+      awaitFinal(fleet, after.id());
+      for (String id : ids) {
+        assertThat(fleet.results(id)).hasSize(1);
+      }
+    }
+  }
+
   static ResultEnvelope awaitFinal(TestFleet fleet, String taskId) {
     return await()
         .atMost(BOUND)

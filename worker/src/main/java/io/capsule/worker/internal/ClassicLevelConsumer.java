@@ -368,7 +368,8 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
           commits,
           (c, error) -> {
             if (error != null) {
-              LOG.warn("commit of {} failed: {}", c, error.toString());
+              LOG.warn("commit of {} failed, will retry: {}", c, error.toString());
+              offsets.commitFailed(c);
             }
           });
     }

@@ -27,6 +27,15 @@ class OffsetTrackerTest {
   }
 
   @Test
+  void aFailedCommitIsSentAgain() {
+    tracker.track(p, 0);
+    tracker.complete(p, 0);
+    var commits = tracker.takeCommits();
+    tracker.commitFailed(commits);
+    assertThat(tracker.takeCommits()).containsEntry(p, new OffsetAndMetadata(1));
+  }
+
+  @Test
   void forgottenPartitionsIgnoreLateCompletions() {
     tracker.track(p, 0);
     tracker.forget(p);
