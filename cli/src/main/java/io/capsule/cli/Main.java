@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       ReplayCommand.class,
       TopicsCommand.class,
-      UpCommand.class
+      UpCommand.class,
+      WorkerCommand.class
     })
 public final class Main {
   /** Exit code of a task that failed. */

@@ -7,9 +7,11 @@ import io.capsule.worker.internal.Admission;
 import io.capsule.worker.internal.ClassicLevelConsumer;
 import io.capsule.worker.internal.HttpEndpoint;
 import io.capsule.worker.internal.KafkaClients;
+import io.capsule.worker.internal.LevelConsumer;
 import io.capsule.worker.internal.ModuleCache;
 import io.capsule.worker.internal.OutputPublisher;
 import io.capsule.worker.internal.RetryBackoff;
+import io.capsule.worker.internal.ShareLevelConsumer;
 import io.capsule.worker.internal.TaskExecution;
 import io.capsule.worker.internal.TaskLedger;
 import io.capsule.worker.internal.TopicSetup;
@@ -64,7 +66,7 @@ public final class CapsuleWorker {
   private final WorkerConfig config;
   private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
-  private final List<ClassicLevelConsumer> consumers = new ArrayList<>();
+  private final List<LevelConsumer> consumers = new ArrayList<>();
   private final Admission admission;
   private final WorkerMetrics metrics;
   private Sandbox sandbox;
@@ -145,24 +147,47 @@ public final class CapsuleWorker {
             config.topics().events());
     for (ComputeLevel level : config.levels()) {
       if (config.mode() == ConsumptionMode.SHARE) {
-        throw new UnsupportedOperationException("share mode is not implemented yet");
+        startShareSlots(clients, level, context);
+      } else {
+        startClassic(clients, level, context);
       }
-      ClassicLevelConsumer consumer =
-          new ClassicLevelConsumer(
-              clients.groupConsumer(config.groupId(level), "tasks-" + level.topicSuffix()),
-              config.topics().tasks(level),
-              level.topicSuffix(),
-              context);
-      consumers.add(consumer);
-      consumer.start();
     }
     if (config.metricsPort() >= 0) {
-      http =
-          new HttpEndpoint(
-              config.metricsPort(), metrics::scrape, () -> state.get() == State.RUNNING);
+      http = new HttpEndpoint(config.metricsPort(), metrics::scrape, this::healthy);
     }
     LOG.info("worker {} consuming {}", config.workerId(), config.levels());
     return this;
+  }
+
+  private void startClassic(
+      KafkaClients clients, ComputeLevel level, ClassicLevelConsumer.Context context) {
+    LevelConsumer consumer =
+        new ClassicLevelConsumer(
+            clients.groupConsumer(config.groupId(level), "tasks-" + level.topicSuffix()),
+            config.topics().tasks(level),
+            level.topicSuffix(),
+            context);
+    consumers.add(consumer);
+    consumer.start();
+  }
+
+  private void startShareSlots(
+      KafkaClients clients, ComputeLevel level, ClassicLevelConsumer.Context context) {
+    String group = config.shareGroupId(level);
+    try (Admin admin = clients.admin()) {
+      TopicSetup.readShareGroupFromEarliest(admin, group);
+    }
+    for (int slot = 0; slot < config.concurrency(); slot++) {
+      LevelConsumer consumer =
+          new ShareLevelConsumer(
+              clients.shareConsumer(group, "share-" + level.topicSuffix() + "-" + slot),
+              config.topics().tasks(level),
+              level.topicSuffix(),
+              context,
+              slot);
+      consumers.add(consumer);
+      consumer.start();
+    }
   }
 
   private SandboxConfig sandboxConfig() {
@@ -203,7 +228,7 @@ public final class CapsuleWorker {
 
   private void drainAndClose() {
     try {
-      consumers.forEach(ClassicLevelConsumer::drain);
+      consumers.forEach(LevelConsumer::drain);
       long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
       while (inFlight() > 0 && System.nanoTime() < deadline) {
         Thread.sleep(20);
@@ -213,8 +238,8 @@ public final class CapsuleWorker {
         LOG.warn("grace period over; handing back {} task(s)", handedBack);
       }
       execution.close();
-      consumers.forEach(ClassicLevelConsumer::stop);
-      for (ClassicLevelConsumer consumer : consumers) {
+      consumers.forEach(LevelConsumer::stop);
+      for (LevelConsumer consumer : consumers) {
         consumer.join(Duration.ofSeconds(30));
       }
       closeRest();
@@ -246,9 +271,14 @@ public final class CapsuleWorker {
     return handedBack;
   }
 
+  /** Running, with every level consumer's thread alive. */
+  public boolean healthy() {
+    return state.get() == State.RUNNING && consumers.stream().allMatch(LevelConsumer::alive);
+  }
+
   /** Tasks started (or waiting to be retried) and not yet acknowledged. */
   public int inFlight() {
-    return consumers.stream().mapToInt(ClassicLevelConsumer::active).sum();
+    return consumers.stream().mapToInt(LevelConsumer::active).sum();
   }
 
   /** Tasks running in the sandbox now. */
@@ -266,7 +296,7 @@ public final class CapsuleWorker {
    * means the group rebalanced.
    */
   public int assignments() {
-    return consumers.stream().mapToInt(ClassicLevelConsumer::assignments).sum();
+    return consumers.stream().mapToInt(LevelConsumer::assignments).sum();
   }
 
   /** The metrics endpoint's port, or -1 when none is served. */

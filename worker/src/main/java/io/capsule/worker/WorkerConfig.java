@@ -91,6 +91,14 @@ public record WorkerConfig(
     return groupIdPrefix + "-workers-" + level.topicSuffix();
   }
 
+  /**
+   * The share group of a level in share mode: {@code PREFIX-workers-low-share} (group ids are one
+   * namespace across group types, so it differs from the classic group's).
+   */
+  public String shareGroupId(ComputeLevel level) {
+    return groupId(level) + "-share";
+  }
+
   /** A builder with the documented defaults. */
   public static Builder builder() {
     return new Builder();

@@ -14,8 +14,8 @@ import java.util.Map;
  * {@code --concurrency N}, {@code --files-root DIR}, {@code --mode classic|share}, {@code
  * --kafka-config FILE}, {@code --kafka-property KEY=VALUE} (repeatable), {@code --topic-prefix P},
  * {@code --group-id-prefix P}, {@code --memory-budget SIZE}, {@code --default-timeout D}, {@code
- * --shutdown-grace D}, {@code --metrics-port N}, {@code --worker-id ID}. Environment variables
- * {@code CAPSULE_KAFKA_*} are Kafka properties too (flags win).
+ * --shutdown-grace D}, {@code --metrics-port N}, {@code --worker-id ID}, {@code --create-topics
+ * true|false}. Environment variables {@code CAPSULE_KAFKA_*} are Kafka properties too (flags win).
  */
 public final class WorkerMain {
   private WorkerMain() {}
@@ -77,6 +77,7 @@ public final class WorkerMain {
       case "--shutdown-grace" -> builder.withShutdownGrace(Durations.parse(value));
       case "--metrics-port" -> builder.withMetricsPort(Integer.parseInt(value));
       case "--worker-id" -> builder.withWorkerId(value);
+      case "--create-topics" -> builder.withCreateTopics(Boolean.parseBoolean(value));
       default -> throw new IllegalArgumentException("unknown flag " + flag);
     }
   }

@@ -30,11 +30,13 @@ class FleetThroughputIT {
   @Test
   void tenThousandTasksAcrossThreeWorkersArriveExactlyOnce(@BootstrapServers String servers) {
     try (TestFleet fleet = new TestFleet(servers, 6)) {
+      long starting = System.nanoTime();
       for (int i = 0; i < 3; i++) {
         String id = "w" + i;
         fleet.startWorker(
             c -> c.withLevels(Set.of(ComputeLevel.LOW)).withConcurrency(2).withWorkerId(id));
       }
+      System.err.printf("3 workers started in %d ms%n", (System.nanoTime() - starting) / 1_000_000);
       byte[] hello = Corpus.wat("hello");
       TaskOptions low =
           TaskOptions.builder().compute(io.capsule.protocol.Compute.parse("LOW")).build();

@@ -12,33 +12,39 @@ import io.capsule.protocol.ComputeLevel;
 import io.capsule.protocol.DeadLetter;
 import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.ModuleRef;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
 import io.capsule.sandbox.testing.Corpus;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 @ExtendWith(KafkaBrokerExtension.class)
 class WorkerIT {
   private static final Duration BOUND = Duration.ofSeconds(60);
 
   @ParameterizedTest
-  @EnumSource(
-      value = ComputeLevel.class,
-      names = {"LOW", "MEDIUM", "HIGH"})
-  void taskOnEachLevelSucceedsWithEnvelopeAndEvents(
-      ComputeLevel level, @BootstrapServers String servers) {
+  @MethodSource("levelsAndModes")
+  void taskOnEachLevelAndModeSucceedsWithEnvelopeAndEvents(
+      ComputeLevel level, ConsumptionMode mode, @BootstrapServers String servers) {
     try (TestFleet fleet = new TestFleet(servers)) {
-      fleet.startWorker(c -> c.withLevels(java.util.Set.of(level)).withWorkerId("w-" + level));
+      fleet.startWorker(
+          c -> c.withLevels(java.util.Set.of(level)).withMode(mode).withWorkerId("w-" + level));
       TaskRequest task =
           fleet.submit(
               request(
@@ -55,6 +61,11 @@ class WorkerIT {
           .until(() -> states(fleet, task.id()), s -> s.contains(TaskState.SUCCEEDED));
       assertThat(states(fleet, task.id())).containsExactly(TaskState.RUNNING, TaskState.SUCCEEDED);
     }
+  }
+
+  static Stream<Arguments> levelsAndModes() {
+    return Stream.of(ComputeLevel.LOW, ComputeLevel.MEDIUM, ComputeLevel.HIGH)
+        .flatMap(l -> Stream.of(ConsumptionMode.values()).map(m -> Arguments.of(l, m)));
   }
 
   @Test
@@ -173,6 +184,98 @@ class WorkerIT {
       assertThat(envelope.execution().durationMs()).isGreaterThan(12_000);
       assertThat(awaitFinal(fleet, queued.id()).success()).isTrue();
       assertThat(worker.assignments()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void moduleNamedByHashIsReadFromTheModulesTopic(@BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      byte[] hello = Corpus.wat("hello");
+      String sha = io.capsule.worker.internal.ModuleCache.sha256(hello);
+      fleet.send(fleet.topics().modules(), sha, hello);
+      fleet.startWorker(c -> c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM)));
+      TaskRequest byHash =
+          fleet.submit(TaskRequest.of(ModuleRef.byHash(sha), List.of(), TaskOptions.NONE));
+      TaskRequest missing =
+          fleet.submit(
+              TaskRequest.of(ModuleRef.byHash("ab".repeat(32)), List.of(), TaskOptions.NONE));
+
+      assertThat(awaitFinal(fleet, byHash.id()).success()).isTrue();
+      ResultEnvelope failed = awaitFinal(fleet, missing.id());
+      assertThat(failed.error().errorType()).isEqualTo(ErrorType.INVALID_MODULE);
+      assertThat(failed.error().message()).contains("not on the modules topic");
+    }
+  }
+
+  @Test
+  void metricsAndHealthAreServedOverHttp(@BootstrapServers String servers) throws Exception {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      CapsuleWorker worker =
+          fleet.startWorker(
+              c -> c.withLevels(java.util.Set.of(ComputeLevel.LOW)).withMetricsPort(0));
+      TaskRequest task =
+          fleet.submit(
+              request(
+                  Corpus.wat("hello"),
+                  TaskOptions.builder().compute(Compute.of(ComputeLevel.LOW)).build()));
+      awaitFinal(fleet, task.id());
+
+      HttpClient http = HttpClient.newHttpClient();
+      URI base = URI.create("http://localhost:" + worker.metricsPort());
+      HttpResponse<String> health =
+          http.send(
+              HttpRequest.newBuilder(base.resolve("/health")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(200);
+      await()
+          .atMost(BOUND)
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          http.send(
+                                  HttpRequest.newBuilder(base.resolve("/metrics")).build(),
+                                  HttpResponse.BodyHandlers.ofString())
+                              .body())
+                      .contains("capsule_tasks_total{level=\"low\",outcome=\"succeeded\"} 1.0")
+                      .contains("capsule_tasks_in_flight")
+                      .contains("capsule_consumer_lag{level=\"low\"}"));
+    }
+  }
+
+  @Test
+  void partitionsMovingToANewWorkerLoseNothingAndDuplicateNothing(@BootstrapServers String servers)
+      throws Exception {
+    try (TestFleet fleet = new TestFleet(servers, 2)) {
+      fleet.startWorker(
+          c -> c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM)).withConcurrency(1));
+      List<String> ids = new ArrayList<>();
+      for (int partition = 0; partition < 2; partition++) {
+        TaskRequest task = request(Corpus.wat("sleep_3s"), TaskOptions.NONE);
+        ids.add(task.id());
+        fleet
+            .producer()
+            .send(
+                new org.apache.kafka.clients.producer.ProducerRecord<>(
+                    fleet.topics().tasks(ComputeLevel.MEDIUM),
+                    partition,
+                    task.id(),
+                    io.capsule.protocol.CapsuleJson.write(task).getBytes(StandardCharsets.UTF_8)))
+            .get();
+      }
+      await()
+          .atMost(BOUND)
+          .until(() -> fleet.events(ids.get(0)).size() + fleet.events(ids.get(1)).size() > 0);
+      fleet.startWorker(
+          c -> c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM)).withConcurrency(1));
+
+      for (String id : ids) {
+        assertThat(awaitFinal(fleet, id).success()).isTrue();
+      }
+      TaskRequest after = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
+      awaitFinal(fleet, after.id());
+      for (String id : ids) {
+        assertThat(fleet.results(id)).hasSize(1);
+      }
     }
   }
 

@@ -22,7 +22,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -77,6 +81,20 @@ class WorkerProcessIT {
       ResultEnvelope envelope = WorkerIT.awaitFinal(fleet, task.id());
       assertThat(envelope.success()).isTrue();
       assertThat(envelope.worker()).isEqualTo("drained");
+      assertThat(committedOffset(fleet)).isEqualTo(1L);
+    }
+  }
+
+  private static long committedOffset(TestFleet fleet) throws Exception {
+    String group = fleet.topics().prefix() + "-workers-medium";
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", fleet.bootstrap()))) {
+      OffsetAndMetadata offset =
+          admin
+              .listConsumerGroupOffsets(group)
+              .partitionsToOffsetAndMetadata()
+              .get()
+              .get(new TopicPartition(fleet.topics().tasks(ComputeLevel.MEDIUM), 0));
+      return offset == null ? -1 : offset.offset();
     }
   }
 
@@ -116,6 +134,7 @@ class WorkerProcessIT {
             "--kafka-property",
             "session.timeout.ms=6000"));
     File log = Path.of("target", "worker-" + workerId + ".log").toFile();
+    long launched = System.nanoTime();
     Process process =
         new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.to(log)).start();
     processes.add(process);
@@ -123,6 +142,8 @@ class WorkerProcessIT {
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     String line = out.readLine();
     assertThat(line).as("first line of worker %s (see %s)", workerId, log).startsWith("ready");
+    System.err.printf(
+        "worker %s process ready in %d ms%n", workerId, (System.nanoTime() - launched) / 1_000_000);
     return process;
   }
 }

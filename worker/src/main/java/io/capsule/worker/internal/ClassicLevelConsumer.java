@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * <p>Poll-thread state is confined to that thread; pool and timer threads talk to it through two
  * queues.
  */
-public final class ClassicLevelConsumer implements ConsumerRebalanceListener {
+public final class ClassicLevelConsumer implements ConsumerRebalanceListener, LevelConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(ClassicLevelConsumer.class);
   private static final Duration POLL = Duration.ofMillis(50);
   private static final long COMMIT_INTERVAL_MS = 200;
@@ -93,32 +93,43 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener {
   }
 
   /** Subscribes and starts the poll thread. */
+  @Override
   public void start() {
     thread.start();
   }
 
   /** Stops taking new records; in-flight ones finish (see {@link #stop()}). */
+  @Override
   public void drain() {
     draining = true;
   }
 
   /** Tasks started (or waiting on a timer) and not yet acknowledged. */
+  @Override
   public int active() {
     return active.get();
   }
 
   /** How many times partitions were assigned (1 after the first join; more means rebalances). */
+  @Override
   public int assignments() {
     return assignments.get();
   }
 
   /** Abandons what is still running, commits what is complete, leaves the group. */
+  @Override
   public void stop() {
     stopping = true;
     consumer.wakeup();
   }
 
+  @Override
+  public boolean alive() {
+    return thread.isAlive();
+  }
+
   /** Waits for the poll thread to end. */
+  @Override
   public boolean join(Duration timeout) throws InterruptedException {
     thread.join(Math.max(1, timeout.toMillis()));
     return !thread.isAlive();
@@ -357,7 +368,8 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener {
           commits,
           (c, error) -> {
             if (error != null) {
-              LOG.warn("commit of {} failed: {}", c, error.toString());
+              LOG.warn("commit of {} failed, will retry: {}", c, error.toString());
+              offsets.commitFailed(c);
             }
           });
     }
@@ -378,9 +390,9 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener {
 
   private void finish() {
     try {
-      abandonAll(new ArrayList<>(started.keySet()));
       drainDone();
       commit(true);
+      abandonAll(new ArrayList<>(started.keySet()));
     } catch (RuntimeException e) {
       LOG.warn("final commit of {} failed", level, e);
     } finally {

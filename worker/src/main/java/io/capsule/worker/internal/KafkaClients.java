@@ -7,6 +7,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -54,6 +55,24 @@ public final class KafkaClients {
         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
         CooperativeStickyAssignor.class.getName());
     return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * A share-group consumer with explicit acknowledgement that acquires one record at a time, so a
+   * long task never holds up records behind it.
+   */
+  public KafkaShareConsumer<String, byte[]> shareConsumer(String groupId, String clientSuffix) {
+    Map<String, Object> props = base(clientSuffix);
+    props
+        .keySet()
+        .removeIf(k -> k.startsWith("partition.assignment") || k.equals("group.protocol"));
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    props.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
+    props.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+    props.remove(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
+    props.remove(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG);
+    return new KafkaShareConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
   /** A group-less consumer for reading compacted topics by assignment. */

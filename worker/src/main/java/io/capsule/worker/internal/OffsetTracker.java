@@ -45,6 +45,11 @@ public final class OffsetTracker {
     return commits;
   }
 
+  /** Marks failed commits as not committed, so the next {@link #takeCommits()} sends them again. */
+  public void commitFailed(Map<TopicPartition, OffsetAndMetadata> commits) {
+    commits.forEach((partition, offset) -> committed.remove(partition, offset.offset()));
+  }
+
   /** Records still in flight on a partition. */
   public int inFlight(TopicPartition partition) {
     TreeMap<Long, Boolean> offsets = partitions.get(partition);

@@ -11,7 +11,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -55,6 +58,24 @@ public final class TopicSetup {
                 Thread.currentThread().interrupt();
               }
             });
+  }
+
+  /**
+   * Sets {@code share.auto.offset.reset=earliest} on a share group (it defaults to {@code latest},
+   * which would skip tasks produced before the first worker joined). A refusal is logged.
+   */
+  public static void readShareGroupFromEarliest(Admin admin, String groupId) {
+    ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
+    AlterConfigOp op =
+        new AlterConfigOp(
+            new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET);
+    try {
+      admin.incrementalAlterConfigs(Map.of(group, List.of(op))).all().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("could not set share.auto.offset.reset on {}: {}", groupId, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static NewTopic topic(String name, boolean compacted) {

@@ -1,0 +1,42 @@
+package io.capsule.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.capsule.protocol.ComputeLevel;
+import io.capsule.worker.ConsumptionMode;
+import io.capsule.worker.WorkerConfig;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class WorkerCommandTest {
+  @Test
+  void flagsAndEnvironmentBecomeTheWorkerConfig() {
+    WorkerCommand command = new WorkerCommand();
+    new CommandLine(command)
+        .parseArgs(
+            "--bootstrap-servers", "k1:9092",
+            "--levels", "low,HIGH",
+            "--concurrency", "3",
+            "--topic-prefix", "acme",
+            "--memory-budget", "512MB",
+            "--mode", "classic");
+    WorkerConfig config =
+        command.config(Map.of("CAPSULE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "HOME", "/root"));
+
+    assertThat(config.bootstrapServers()).isEqualTo("k1:9092");
+    assertThat(config.levels()).isEqualTo(Set.of(ComputeLevel.LOW, ComputeLevel.HIGH));
+    assertThat(config.concurrency()).isEqualTo(3);
+    assertThat(config.topics().tasks(ComputeLevel.LOW)).isEqualTo("acme.tasks.low");
+    assertThat(config.memoryBudget().bytes()).isEqualTo(512L << 20);
+    assertThat(config.mode()).isEqualTo(ConsumptionMode.CLASSIC);
+    assertThat(config.kafkaProperties()).containsEntry("security.protocol", "SASL_SSL");
+    assertThat(config.kafkaProperties()).doesNotContainKey("home");
+  }
+
+  @Test
+  void workerIsAListedSubcommand() {
+    assertThat(Main.commandLine().getSubcommands()).containsKey("worker");
+  }
+}

@@ -1,0 +1,261 @@
+package io.capsule.worker.internal;
+
+import io.capsule.protocol.DeadLetter;
+import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.TaskRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ShareConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One slot of a level in share mode: a share-group consumer that acquires one record at a time,
+ * runs it on the shared pool, RENEWs the record's acquisition lock while the task runs, and ACCEPTs
+ * it once its outputs are acknowledged (RELEASE if they could not be published, so another worker
+ * runs it). A worker runs {@code concurrency} slots per share-mode level.
+ */
+public final class ShareLevelConsumer implements LevelConsumer {
+  private static final Logger LOG = LoggerFactory.getLogger(ShareLevelConsumer.class);
+  private static final Duration POLL = Duration.ofMillis(200);
+  private static final long DEFAULT_LOCK_MS = 30_000;
+
+  private final ShareConsumer<String, byte[]> consumer;
+  private final String topic;
+  private final String level;
+  private final ClassicLevelConsumer.Context context;
+  private final Thread thread;
+  private final AtomicInteger active = new AtomicInteger();
+  private ConsumerRecord<String, byte[]> current;
+  private volatile boolean draining;
+  private volatile boolean stopping;
+
+  /** A slot consuming {@code topic}; call {@link #start()}. */
+  public ShareLevelConsumer(
+      ShareConsumer<String, byte[]> consumer,
+      String topic,
+      String level,
+      ClassicLevelConsumer.Context context,
+      int slot) {
+    this.consumer = consumer;
+    this.topic = topic;
+    this.level = level;
+    this.context = context;
+    this.thread = new Thread(this::run, "capsule-share-" + level + "-" + slot);
+  }
+
+  /** Starts the slot's thread. */
+  @Override
+  public void start() {
+    thread.start();
+  }
+
+  /** Takes no new records; the running one finishes. */
+  @Override
+  public void drain() {
+    draining = true;
+  }
+
+  /** Abandons the running task (its record's lock lapses or is released on close). */
+  @Override
+  public void stop() {
+    stopping = true;
+    consumer.wakeup();
+  }
+
+  /** 1 while a task runs, else 0. */
+  @Override
+  public int active() {
+    return active.get();
+  }
+
+  @Override
+  public boolean alive() {
+    return thread.isAlive();
+  }
+
+  /** Waits for the thread to end. */
+  @Override
+  public boolean join(Duration timeout) throws InterruptedException {
+    thread.join(Math.max(1, timeout.toMillis()));
+    return !thread.isAlive();
+  }
+
+  private void run() {
+    try {
+      consumer.subscribe(List.of(topic));
+      while (!stopping && !draining) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+          handle(record);
+        }
+      }
+    } catch (WakeupException e) {
+      LOG.debug("share slot of {} woken to stop", level);
+    } catch (RuntimeException e) {
+      LOG.error("share slot of {} failed", level, e);
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void handle(ConsumerRecord<String, byte[]> record) {
+    active.set(1);
+    current = record;
+    try {
+      AcknowledgeType outcome = process(record);
+      consumer.acknowledge(current, outcome);
+      consumer.commitSync();
+    } catch (IllegalStateException e) {
+      LOG.warn("could not acknowledge {}; its lock will lapse and the ledger skips it", key(), e);
+    } finally {
+      active.set(0);
+    }
+  }
+
+  private String key() {
+    return current.topic() + "/" + current.partition() + "/" + current.offset();
+  }
+
+  private AcknowledgeType process(ConsumerRecord<String, byte[]> record) {
+    RecordIntake.Read read = RecordIntake.read(record);
+    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+    if (read.request() == null) {
+      return deadLetter(record, read.unreadable());
+    }
+    TaskRequest request = read.request();
+    long ram =
+        request.limits().ram() == null ? context.defaultRam() : request.limits().ram().bytes();
+    TaskItem item =
+        new TaskItem(
+            partition,
+            record.offset(),
+            record.timestamp(),
+            level,
+            request,
+            ram,
+            RecordIntake.traceparent(record));
+    if (!context.admission().fitsAtAll(ram)) {
+      return await(
+          record,
+          context
+              .execution()
+              .reject(item, ErrorType.INVALID_REQUEST, "ram exceeds this worker's memory budget"));
+    }
+    if (!waitUntil(record, request.notBefore()) || !admit(record, ram)) {
+      return AcknowledgeType.RELEASE;
+    }
+    CompletableFuture<Void> finished = new CompletableFuture<>();
+    context
+        .pool()
+        .execute(
+            () ->
+                context
+                    .execution()
+                    .run(item, () -> context.admission().release(ram))
+                    .whenComplete(
+                        (ok, error) -> {
+                          if (error == null) {
+                            finished.complete(null);
+                          } else {
+                            finished.completeExceptionally(error);
+                          }
+                        }));
+    AcknowledgeType outcome = await(record, finished);
+    if (outcome == AcknowledgeType.RELEASE) {
+      item.abandon();
+    }
+    return outcome;
+  }
+
+  private AcknowledgeType deadLetter(ConsumerRecord<String, byte[]> record, String why) {
+    String source = record.topic() + "/" + record.partition() + "/" + record.offset();
+    context.metrics().deadLetter(level, DeadLetter.UNREADABLE);
+    DeadLetter letter = DeadLetter.unreadable(record.key(), record.value(), why, source);
+    return await(record, context.publisher().deadLetter(letter, RecordIntake.traceparent(record)));
+  }
+
+  /** Waits for {@code work}, renewing the record's lock; ACCEPT when done, RELEASE otherwise. */
+  private AcknowledgeType await(ConsumerRecord<String, byte[]> record, CompletableFuture<?> work) {
+    long renewEvery = renewInterval();
+    while (!stopping) {
+      try {
+        work.get(renewEvery, TimeUnit.MILLISECONDS);
+        return AcknowledgeType.ACCEPT;
+      } catch (TimeoutException e) {
+        renew(record);
+      } catch (ExecutionException e) {
+        LOG.error("outputs of {} not published; releasing it", record.key(), e.getCause());
+        return AcknowledgeType.RELEASE;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return AcknowledgeType.RELEASE;
+      }
+    }
+    return AcknowledgeType.RELEASE;
+  }
+
+  private boolean waitUntil(ConsumerRecord<String, byte[]> record, long notBefore) {
+    long renewEvery = renewInterval();
+    while (!stopping && System.currentTimeMillis() < notBefore) {
+      sleep(Math.min(renewEvery, notBefore - System.currentTimeMillis()));
+      if (System.currentTimeMillis() < notBefore) {
+        renew(record);
+      }
+    }
+    return !stopping;
+  }
+
+  private boolean admit(ConsumerRecord<String, byte[]> record, long ram) {
+    long lastRenew = System.currentTimeMillis();
+    while (!stopping && !context.admission().tryAcquire(ram)) {
+      sleep(20);
+      if (System.currentTimeMillis() - lastRenew > renewInterval()) {
+        renew(record);
+        lastRenew = System.currentTimeMillis();
+      }
+    }
+    return !stopping;
+  }
+
+  /**
+   * Extends the record's acquisition lock: RENEW, then poll until the consumer hands the record
+   * back (it stays acquired by this consumer; only a record of the latest poll can be acknowledged,
+   * so the returned instance is the one acknowledged later). Polling here also keeps the consumer
+   * within {@code max.poll.interval.ms}.
+   */
+  private void renew(ConsumerRecord<String, byte[]> record) {
+    consumer.acknowledge(current, AcknowledgeType.RENEW);
+    long deadline = System.currentTimeMillis() + renewInterval();
+    while (!stopping && System.currentTimeMillis() < deadline) {
+      for (ConsumerRecord<String, byte[]> again : consumer.poll(Duration.ofMillis(100))) {
+        if (again.partition() == current.partition() && again.offset() == current.offset()) {
+          current = again;
+          return;
+        }
+        consumer.acknowledge(again, AcknowledgeType.RELEASE);
+      }
+    }
+    LOG.warn("{} was not handed back after RENEW", key());
+  }
+
+  private long renewInterval() {
+    return consumer.acquisitionLockTimeoutMs().map(ms -> ms / 3L).orElse(DEFAULT_LOCK_MS / 3);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(Math.max(1, ms));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

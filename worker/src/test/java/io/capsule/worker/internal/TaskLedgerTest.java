@@ -1,0 +1,38 @@
+package io.capsule.worker.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.TaskState;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.junit.jupiter.api.Test;
+
+class TaskLedgerTest {
+  private final TaskLedger ledger = new TaskLedger(new MockConsumer<>("earliest"), "events");
+
+  @Test
+  void aRecordWrittenBeforeTheTaskEndedIsAlreadyHandled() {
+    ledger.note(LifecycleEvent.of("a", TaskState.SUCCEEDED, "low", 1, "w"), 2_000);
+    assertThat(ledger.alreadyHandled("a", 1, 1_000)).isTrue();
+  }
+
+  @Test
+  void aReplayWrittenAfterTheTaskEndedRunsAgain() {
+    ledger.note(LifecycleEvent.of("a", TaskState.DEAD_LETTERED, "low", 3, "w"), 2_000);
+    assertThat(ledger.alreadyHandled("a", 1, 3_000)).isFalse();
+  }
+
+  @Test
+  void aRetriedAttemptIsHandledButTheNextAttemptIsNot() {
+    ledger.note(LifecycleEvent.of("a", TaskState.RETRYING, "low", 1, "w"), 2_000);
+    assertThat(ledger.alreadyHandled("a", 1, 1_000)).isTrue();
+    assertThat(ledger.alreadyHandled("a", 2, 1_999)).isFalse();
+  }
+
+  @Test
+  void aTaskWhoseWorkerDiedWhileRunningRunsAgain() {
+    ledger.note(LifecycleEvent.of("a", TaskState.RUNNING, "low", 1, "dead"), 2_000);
+    assertThat(ledger.alreadyHandled("a", 1, 1_000)).isFalse();
+    assertThat(ledger.alreadyHandled("unknown", 1, 1_000)).isFalse();
+  }
+}
