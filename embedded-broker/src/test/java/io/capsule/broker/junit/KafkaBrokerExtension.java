@@ -1,6 +1,8 @@
 package io.capsule.broker.junit;
 
 import io.capsule.broker.EmbeddedKafka;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -22,8 +24,13 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * EmbeddedKafka} parameter. The broker is shared by every test class, so tests use their own topic
  * and group names. It runs with the {@link EmbeddedKafka#builder()} defaults (topics are
  * auto-created).
+ *
+ * <p>With {@code -Dcapsule.it.kafka=container} the same tests run against the official {@code
+ * apache/kafka} image through Testcontainers instead ({@link ContainerKafka}); they are skipped
+ * where no Docker engine exists, and tests that need the {@link EmbeddedKafka} object itself are
+ * skipped in that mode.
  */
-public final class KafkaBrokerExtension implements ParameterResolver {
+public final class KafkaBrokerExtension implements ParameterResolver, ExecutionCondition {
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(KafkaBrokerExtension.class);
 
@@ -48,6 +55,32 @@ public final class KafkaBrokerExtension implements ParameterResolver {
     return broker;
   }
 
+  /**
+   * In container mode, skips (rather than fails) everything when no Docker engine is reachable, and
+   * the tests that need the embedded broker object.
+   */
+  @Override
+  public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+    if (!useContainer()) {
+      return ConditionEvaluationResult.enabled("embedded broker");
+    }
+    if (!ContainerKafka.dockerAvailable()) {
+      return ConditionEvaluationResult.disabled("no Docker engine for the apache/kafka container");
+    }
+    boolean needsEmbedded =
+        context.getTestMethod().stream()
+            .flatMap(m -> java.util.Arrays.stream(m.getParameterTypes()))
+            .anyMatch(t -> t == EmbeddedKafka.class);
+    return needsEmbedded
+        ? ConditionEvaluationResult.disabled("needs the embedded broker object")
+        : ConditionEvaluationResult.enabled("apache/kafka container");
+  }
+
+  /** Whether {@code -Dcapsule.it.kafka=container} asks for the apache/kafka container. */
+  static boolean useContainer() {
+    return "container".equalsIgnoreCase(System.getProperty("capsule.it.kafka", "embedded"));
+  }
+
   /** Supports {@code @BootstrapServers String} and {@code EmbeddedKafka} parameters. */
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
@@ -59,6 +92,14 @@ public final class KafkaBrokerExtension implements ParameterResolver {
   /** Resolves the parameter from the shared broker, starting it if needed. */
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    if (useContainer()) {
+      return context
+          .getRoot()
+          .getStore(NAMESPACE)
+          .getOrComputeIfAbsent(
+              ContainerKafka.class, type -> ContainerKafka.start(), ContainerKafka.class)
+          .bootstrapServers();
+    }
     EmbeddedKafka broker = broker(context);
     return parameter.getParameter().getType() == EmbeddedKafka.class
         ? broker
