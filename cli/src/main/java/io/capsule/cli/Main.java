@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       BuildCommand.class,
       ExecCommand.class,
+      BenchCommand.class,
       SubmitCommand.class,
       StatusCommand.class,
       ReplayCommand.class,
