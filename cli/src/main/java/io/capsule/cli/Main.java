@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       BuildCommand.class,
       ExecCommand.class,
+      GatewayCommand.class,
       SubmitCommand.class,
       StatusCommand.class,
       ReplayCommand.class,
