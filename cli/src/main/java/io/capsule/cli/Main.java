@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       BuildCommand.class,
       ExecCommand.class,
       BenchCommand.class,
+      GatewayCommand.class,
       SubmitCommand.class,
       StatusCommand.class,
       ReplayCommand.class,

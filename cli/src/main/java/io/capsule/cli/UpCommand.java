@@ -1,9 +1,10 @@
 package io.capsule.cli;
 
 import io.capsule.broker.EmbeddedKafka;
-import io.capsule.dispatcher.CapsuleClient;
 import io.capsule.dispatcher.FleetConnection;
 import io.capsule.dispatcher.TopicAdmin;
+import io.capsule.dispatcher.gateway.BearerTokens;
+import io.capsule.dispatcher.gateway.Gateway;
 import io.capsule.protocol.ComputeLevel;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.worker.CapsuleWorker;
@@ -25,16 +26,21 @@ import picocli.CommandLine.Spec;
 /**
  * {@code capsule up}: a whole fleet in one process, for development and demos — an embedded Kafka
  * broker (unless {@code --bootstrap-servers} names a cluster), the contract's topics, one worker
- * pool per compute level and a dispatcher that logs every task's state changes on stderr. Prints
- * {@code ready bootstrap=HOST:PORT …} on stdout once tasks are accepted; stops cleanly on Ctrl-C or
- * SIGTERM (workers drain for {@code --shutdown-grace}, then the broker closes).
+ * pool per compute level and the HTTP gateway, which logs every task's state changes on stderr.
+ * Prints {@code ready bootstrap=HOST:PORT topics=PREFIX levels=low,medium,high
+ * gateway=http://127.0.0.1:PORT token=TOKEN} on stdout once tasks are accepted (no {@code token=}
+ * when the tokens come from {@code --token-file}/the environment or with {@code --no-auth}); stops
+ * cleanly on Ctrl-C or SIGTERM (workers drain for {@code --shutdown-grace}, then the broker
+ * closes).
  */
 @Command(
     name = "up",
     mixinStandardHelpOptions = true,
     description = {
-      "Run a local fleet: embedded Kafka + one worker pool per level + dispatcher.",
-      "Prints 'ready bootstrap=HOST:PORT' on stdout when it accepts tasks; logs on stderr."
+      "Run a local fleet: embedded Kafka + one worker pool per level + HTTP gateway.",
+      "Prints 'ready bootstrap=HOST:PORT … gateway=http://127.0.0.1:PORT token=TOKEN' on stdout",
+      "when it accepts tasks (a fresh development token unless --token-file/--no-auth); logs on"
+          + " stderr."
     })
 final class UpCommand implements Callable<Integer> {
   private static final List<ComputeLevel> LEVELS =
@@ -76,14 +82,23 @@ final class UpCommand implements Callable<Integer> {
       description = "How long in-flight tasks may finish on shutdown (default: ${DEFAULT-VALUE}).")
   Duration shutdownGrace;
 
+  @Option(
+      names = "--gateway-port",
+      paramLabel = "PORT",
+      defaultValue = "0",
+      description = "Port of the HTTP gateway on 127.0.0.1 (default: a free one).")
+  int gatewayPort;
+
   @Mixin KafkaFlags kafka = new KafkaFlags();
+
+  @Mixin GatewayFlags auth = new GatewayFlags();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   private final CountDownLatch stopped = new CountDownLatch(1);
   private EmbeddedKafka broker;
   private final List<CapsuleWorker> workers = new ArrayList<>();
-  private CapsuleClient dispatcher;
+  private Gateway gateway;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -95,16 +110,32 @@ final class UpCommand implements Callable<Integer> {
       admin.create(partitions, Optional.empty());
     }
     LEVELS.forEach(level -> workers.add(startWorker(connection, level)));
-    dispatcher = CapsuleClient.builder().connection(connection).onEvent(UpCommand::log).build();
     System.out.println(
         "ready bootstrap="
             + servers
             + " topics="
             + connection.topics().prefix()
-            + " levels=low,medium,high");
+            + " levels=low,medium,high"
+            + startGateway(connection));
     System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  /** Starts the gateway (which also logs every task's changes); returns its ready-line part. */
+  private String startGateway(FleetConnection connection) {
+    BearerTokens given = auth.tokensGiven();
+    String devToken = given == null ? BearerTokens.randomToken() : null;
+    BearerTokens tokens = given != null ? given : BearerTokens.parse(devToken);
+    gateway =
+        Gateway.builder(connection)
+            .withPort(gatewayPort)
+            .withTokens(tokens)
+            .withEventObserver(UpCommand::log)
+            .build();
+    int port = gateway.start();
+    String url = " gateway=http://127.0.0.1:" + port;
+    return devToken == null ? url : url + " token=" + devToken;
   }
 
   private String startBroker() {
@@ -129,10 +160,10 @@ final class UpCommand implements Callable<Integer> {
     return CapsuleWorker.create(config).start();
   }
 
-  /** Stops the dispatcher, drains the workers, closes the broker (runs from the shutdown hook). */
+  /** Stops the gateway, drains the workers, closes the broker (runs from the shutdown hook). */
   private void stop() {
     log("stopping");
-    quietly("dispatcher", () -> dispatcher.close(), dispatcher != null);
+    quietly("gateway", () -> gateway.close(), gateway != null);
     workers.forEach(CapsuleWorker::shutdown);
     for (CapsuleWorker worker : workers) {
       quietly(worker.config().workerId(), () -> worker.shutdown().join(), true);

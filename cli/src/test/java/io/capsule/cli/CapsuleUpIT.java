@@ -14,6 +14,10 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +48,8 @@ class CapsuleUpIT {
 
   private static Process up;
   private static String servers;
+  private static String gateway;
+  private static String token;
   private static final List<String> stderr = new ArrayList<>();
 
   @BeforeAll
@@ -67,8 +73,22 @@ class CapsuleUpIT {
     String line = ready.get(120, TimeUnit.SECONDS);
     System.err.printf(
         "capsule up ready in %d ms: %s%n", (System.nanoTime() - start) / 1_000_000, line);
-    assertThat(line).matches("ready bootstrap=127\\.0\\.0\\.1:\\d+ .*");
-    servers = line.split(" ")[1].substring("bootstrap=".length());
+    assertThat(line)
+        .matches(
+            "ready bootstrap=127\\.0\\.0\\.1:\\d+ topics=capsule levels=low,medium,high"
+                + " gateway=http://127\\.0\\.0\\.1:\\d+ token=[0-9a-f]{32}");
+    servers = field(line, "bootstrap");
+    gateway = field(line, "gateway");
+    token = field(line, "token");
+  }
+
+  private static String field(String line, String name) {
+    for (String part : line.split(" ")) {
+      if (part.startsWith(name + "=")) {
+        return part.substring(name.length() + 1);
+      }
+    }
+    throw new AssertionError("no " + name + "= in " + line);
   }
 
   @ParameterizedTest
@@ -110,6 +130,40 @@ class CapsuleUpIT {
         CliRun.of("status", envelope.taskId(), "--json", "--bootstrap-servers", servers);
     assertThat(status.exitCode()).as(status.err()).isZero();
     assertThat(status.out()).contains("\"state\":\"succeeded\"").contains("\"name\":\"world\"");
+  }
+
+  @Test
+  @Order(3)
+  void httpGatewayTakesATaskAndAnswersItsEnvelope() throws Exception {
+    String request =
+        "{\"module\":{\"inline\":\""
+            + Base64.getEncoder().encodeToString(Files.readAllBytes(HELLO))
+            + "\"},\"limits\":{\"compute\":\"LOW\"}}";
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> submitted =
+        http.send(
+            HttpRequest.newBuilder(URI.create(gateway + "/v1/tasks"))
+                .header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString(request))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+    String id = CapsuleJson.readTree(submitted.body()).get("id").asText();
+
+    HttpResponse<String> result =
+        http.send(
+            HttpRequest.newBuilder(URI.create(gateway + "/v1/tasks/" + id + "/result?wait=55s"))
+                .header("Authorization", "Bearer " + token)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(result.statusCode()).as(result.body()).isEqualTo(200);
+    assertThat(CapsuleJson.readTree(result.body()).at("/result/name").asText()).isEqualTo("world");
+
+    HttpResponse<String> anonymous =
+        http.send(
+            HttpRequest.newBuilder(URI.create(gateway + "/v1/tasks/" + id)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(anonymous.statusCode()).isEqualTo(401);
   }
 
   @Test
