@@ -99,6 +99,20 @@ public final class FuelMeter {
   }
 
   /**
+   * Starts charging afresh: whatever the guest used so far (an interpreter's start-up) is forgiven.
+   * Call it from a host function the guest calls at the point where the task's own work begins, and
+   * set the fuel global to the returned value; the instrumented code reloads the global after every
+   * call, so the guest continues with the full budget.
+   *
+   * @return the value to store in the fuel global
+   */
+  public long restart() {
+    granted = 0;
+    exhausted = false;
+    return 0;
+  }
+
+  /**
    * Makes the guest stop at its next refill, with {@link MeterStoppedException}. Safe to call from
    * any thread; the guest notices within about one chunk of work.
    */
@@ -129,6 +143,11 @@ public final class FuelMeter {
    */
   public boolean exhausted(long finalFuel) {
     return exhausted || granted - finalFuel > budget;
+  }
+
+  /** {@link #restart()} for {@code instance}: also resets its fuel global. */
+  public void restart(Instance instance) {
+    instance.exports().global(FuelInstrumenter.FUEL_GLOBAL).setValue(restart());
   }
 
   /** The current value of the fuel global of an instrumented instance. */
