@@ -155,6 +155,10 @@ final class TaskAttempt {
       boolean python = script != null && script.language() == GuestScript.Language.PYTHON;
       QuickJsSession js = script != null && !python ? new QuickJsSession(requests) : null;
       HostFunction[] wasiFunctions = wasi.toHostFunctions();
+      if (script != null) {
+        meter.deferCharging();
+      }
+      requests.onTaskStart(this::startCharging);
       if (python) {
         wasiFunctions = new PythonChannel(requests, this::startCharging).wrap(wasiFunctions);
       }

@@ -41,6 +41,7 @@ public final class GuestRequests {
   private final Map<String, String> environment;
   private final List<Mount> mounts;
   private volatile String error;
+  private volatile Runnable onTaskStart = () -> {};
 
   /** Requests of one attempt. */
   public GuestRequests(
@@ -58,6 +59,11 @@ public final class GuestRequests {
     this.mounts = List.copyOf(mounts);
   }
 
+  /** What to do when the guest says its task's own work begins ({@code start}). */
+  public void onTaskStart(Runnable action) {
+    this.onTaskStart = action;
+  }
+
   /** The message the guest reported its task failed with, or {@code null}. */
   public String error() {
     return error;
@@ -69,6 +75,10 @@ public final class GuestRequests {
         switch (op) {
           case "result" -> {
             result.accept(payload.asText().getBytes(StandardCharsets.UTF_8));
+            yield JSON.nullNode();
+          }
+          case "start" -> {
+            onTaskStart.run();
             yield JSON.nullNode();
           }
           case "error" -> {

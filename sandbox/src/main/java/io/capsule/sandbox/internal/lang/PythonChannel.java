@@ -8,13 +8,15 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The Python SDK's way to the host: CPython cannot call the {@code capsule} imports, so it writes a
- * JSON request to file descriptor {@value #FD} and reads the answer (ten ASCII digits of length,
- * then the JSON) from it. This wraps WASI's {@code fd_write} and {@code fd_read}; other descriptors
- * pass through. The first read of stdin is where the task's own work begins ({@code onTaskStart}).
+ * JSON request to stdin (file descriptor {@value #FD}, which wasi-libc knows is open) and reads the
+ * answer (ten ASCII digits of length, then the JSON) from it; stdin reads return the task document
+ * until an answer is pending. This wraps WASI's {@code fd_write} and {@code fd_read}; other
+ * descriptors pass through. The first read of stdin is where the task's own work begins ({@code
+ * onTaskStart}).
  */
 public final class PythonChannel {
-  /** The channel's file descriptor. */
-  public static final int FD = 1000;
+  /** The channel's file descriptor: stdin, which the guest may also write to. */
+  public static final int FD = 0;
 
   private static final int ERRNO_SUCCESS = 0;
 
@@ -58,7 +60,7 @@ public final class PythonChannel {
       started = true;
       onTaskStart.run();
     }
-    if (args[0] != FD) {
+    if (args[0] != FD || answerPos >= answer.length) {
       return original.handle().apply(instance, args);
     }
     Memory memory = instance.memory();

@@ -34,6 +34,7 @@ public final class FuelMeter {
   private final long chunk;
   private long granted;
   private boolean exhausted;
+  private boolean uncharged;
   private volatile boolean stopped;
 
   /**
@@ -88,6 +89,9 @@ public final class FuelMeter {
     if (count >= 0) {
       return count;
     }
+    if (uncharged) {
+      return count + Math.max(chunk, -count);
+    }
     long remaining = budget - granted;
     if (-count > remaining) {
       exhausted = true;
@@ -99,6 +103,14 @@ public final class FuelMeter {
   }
 
   /**
+   * Hands out fuel without charging it until {@link #restart()}: for an interpreter's start-up,
+   * which is Capsule's work, not the task's (a timeout still stops it).
+   */
+  public void deferCharging() {
+    uncharged = true;
+  }
+
+  /**
    * Starts charging afresh: whatever the guest used so far (an interpreter's start-up) is forgiven.
    * Call it from a host function the guest calls at the point where the task's own work begins, and
    * set the fuel global to the returned value; the instrumented code reloads the global after every
@@ -107,6 +119,7 @@ public final class FuelMeter {
    * @return the value to store in the fuel global
    */
   public long restart() {
+    uncharged = false;
     granted = 0;
     exhausted = false;
     return 0;

@@ -9,9 +9,11 @@ import capsule
 
 
 def _run():
-    document = json.loads(sys.stdin.buffer.read())  # the task's work (and its fuel) starts here
+    document = json.loads(sys.stdin.buffer.read())
     namespace = {"__name__": "__capsule_task__", "__file__": document["file"]}
-    exec(compile(document["source"], document["file"], "exec"), namespace)
+    code = compile(document["source"], document["file"], "exec")
+    capsule._host("start", None)  # the task's own work (and its fuel) starts here
+    exec(code, namespace)
     name = document["task"]
     fn = capsule._tasks.get(name)
     if fn is None:

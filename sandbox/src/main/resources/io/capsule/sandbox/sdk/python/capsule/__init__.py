@@ -11,7 +11,7 @@ import sys
 
 __all__ = ["task", "TaskError"]
 
-_CHANNEL_FD = 1000
+_CHANNEL_FD = 0  # stdin: the host answers requests written to it
 _tasks = {}
 
 
