@@ -1,5 +1,6 @@
 """Runs one task of a Python task file: reads {task, args, file, source} from stdin."""
 
+import gc
 import json
 import os
 import sys
@@ -12,6 +13,8 @@ def _run():
     document = json.loads(sys.stdin.buffer.read())
     namespace = {"__name__": "__capsule_task__", "__file__": document["file"]}
     code = compile(document["source"], document["file"], "exec")
+    gc.collect()
+    gc.freeze()  # start-up objects never charge the task's collections
     capsule._host("start", None)  # the task's own work (and its fuel) starts here
     exec(code, namespace)
     name = document["task"]
