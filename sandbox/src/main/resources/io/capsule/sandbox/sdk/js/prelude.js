@@ -67,15 +67,20 @@
     return new Response(answer);
   }
 
+  const file = (request) => {
+    const answer = host("fs", request);
+    if (answer.error) throw new Error(answer.error.message);
+    return answer;
+  };
   const env = host("env", null);
   const sdk = { task, TaskError };
   const fsPromises = {
-    readFile: async (path, options) => host("fs", { op: "read", path: String(path) }).text,
-    writeFile: async (path, data) => { host("fs", { op: "write", path: String(path), text: String(data) }); },
+    readFile: async (path, options) => file({ op: "read", path: String(path) }).text,
+    writeFile: async (path, data) => { file({ op: "write", path: String(path), text: String(data) }); },
   };
   const fs = {
-    readFileSync: (path, options) => host("fs", { op: "read", path: String(path) }).text,
-    writeFileSync: (path, data) => { host("fs", { op: "write", path: String(path), text: String(data) }); },
+    readFileSync: (path, options) => file({ op: "read", path: String(path) }).text,
+    writeFileSync: (path, data) => { file({ op: "write", path: String(path), text: String(data) }); },
     promises: fsPromises,
   };
   const line = (args) => args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ");
