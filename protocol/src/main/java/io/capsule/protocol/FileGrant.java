@@ -71,7 +71,8 @@ public record FileGrant(
 
   /**
    * Reads the JSON forms: {@code "DIR"}, {@code "DIR:ro"}, or {@code {"path": "DIR", "mode": "ro",
-   * "guest_path": "/data"}}.
+   * "guest_path": "/data"}} (capsule-run's {@code "read-only"} and {@code "read-write"} are
+   * accepted as mode words too).
    */
   @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
   public static FileGrant fromJson(JsonNode node) {
@@ -81,12 +82,20 @@ public record FileGrant(
     if (!node.isObject() || !node.path("path").isTextual()) {
       throw new InvalidRequestException("an allowed file is \"DIR[:ro|:rw]\" or {\"path\": …}");
     }
-    String mode = node.path("mode").asText("rw").toLowerCase(Locale.ROOT);
+    String mode = shortMode(node.path("mode").asText("rw").toLowerCase(Locale.ROOT));
     boolean readOnly = node.path("read_only").asBoolean(false) || mode.equals("ro");
     if (!mode.equals("ro") && !mode.equals("rw")) {
       throw new InvalidRequestException("file mode must be ro or rw, not '" + mode + "'");
     }
     String guest = node.hasNonNull("guest_path") ? node.get("guest_path").asText() : null;
     return new FileGrant(node.get("path").asText(), guest, readOnly);
+  }
+
+  private static String shortMode(String mode) {
+    return switch (mode) {
+      case "read-only" -> "ro";
+      case "read-write" -> "rw";
+      default -> mode;
+    };
   }
 }

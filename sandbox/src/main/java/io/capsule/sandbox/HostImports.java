@@ -32,6 +32,11 @@ final class HostImports {
     return result;
   }
 
+  /** Sets the result as {@code set_result} does, for guests that reach the host another way. */
+  void result(byte[] bytes) {
+    result = bytes;
+  }
+
   HostFunction[] functions() {
     return new HostFunction[] {
       new HostFunction(MODULE, "set_result", PTR_LEN, this::setResult),

@@ -44,6 +44,19 @@ final class ModulePreparer {
   PreparedModule prepare(byte[] wasm, Map<String, byte[]> precompiled) {
     WasmModule original = parse(wasm, "module");
     checkIsTaskModule(original);
+    return instrumentAndCompile(wasm, precompiled);
+  }
+
+  /**
+   * Prepares one of Capsule's own pinned interpreters (a WASI command or reactor that may import
+   * {@code env} functions the interpreter's session provides).
+   */
+  PreparedModule prepareInterpreter(byte[] wasm) {
+    parse(wasm, "interpreter");
+    return instrumentAndCompile(wasm, Map.of());
+  }
+
+  private PreparedModule instrumentAndCompile(byte[] wasm, Map<String, byte[]> precompiled) {
     WasmModule module = FuelInstrumenter.instrument(wasm).module();
     int initialPages =
         module

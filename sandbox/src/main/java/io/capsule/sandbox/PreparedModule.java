@@ -17,6 +17,7 @@ public final class PreparedModule {
   private final boolean fromCache;
   private final Function<Instance, Machine> machineFactory;
   private final int initialPages;
+  private final GuestScript script;
 
   PreparedModule(
       String sha256,
@@ -26,6 +27,19 @@ public final class PreparedModule {
       byte[] compiledClasses,
       boolean fromCache,
       int initialPages) {
+    this(sha256, wasm, module, machineFactory, compiledClasses, fromCache, initialPages, null);
+  }
+
+  private PreparedModule(
+      String sha256,
+      byte[] wasm,
+      WasmModule module,
+      Function<Instance, Machine> machineFactory,
+      byte[] compiledClasses,
+      boolean fromCache,
+      int initialPages,
+      GuestScript script) {
+    this.script = script;
     this.fromCache = fromCache;
     this.sha256 = sha256;
     this.wasm = wasm;
@@ -33,6 +47,22 @@ public final class PreparedModule {
     this.compiledClasses = compiledClasses;
     this.machineFactory = machineFactory;
     this.initialPages = initialPages;
+  }
+
+  /**
+   * This interpreter module bound to a script: running it runs the script's tasks. The compiled
+   * interpreter is shared.
+   */
+  public PreparedModule withScript(GuestScript script) {
+    return new PreparedModule(
+        sha256, wasm, module, machineFactory, compiledClasses, fromCache, initialPages, script);
+  }
+
+  /**
+   * The Python or JavaScript task file this interpreter runs, or {@code null} for a task module.
+   */
+  public GuestScript script() {
+    return script;
   }
 
   /** Hex SHA-256 of the module as given (before instrumentation): its content address. */

@@ -1,6 +1,7 @@
 package io.capsule.sandbox;
 
 import io.capsule.protocol.ResultEnvelope;
+import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.net.HttpTransport;
 import java.time.Duration;
 import java.util.Collections;
@@ -85,7 +86,20 @@ public final class Sandbox implements AutoCloseable {
    * @throws io.capsule.protocol.InvalidModuleException when the module is not a valid task module
    */
   public PreparedModule prepare(TaskFile file) {
+    if (file.script() != null) {
+      return prepareInterpreter(file.wasm()).withScript(file.script());
+    }
     return file.artifact() != null ? prepare(file.artifact()) : prepare(file.wasm());
+  }
+
+  private PreparedModule prepareInterpreter(byte[] wasm) {
+    String key = ModulePreparer.sha256(wasm);
+    PreparedModule module = prepared.get(key);
+    if (module == null) {
+      module = preparer.prepareInterpreter(wasm);
+      prepared.put(key, module);
+    }
+    return module;
   }
 
   /**
@@ -141,7 +155,18 @@ public final class Sandbox implements AutoCloseable {
    * themselves.
    */
   public ResultEnvelope attempt(PreparedModule module, TaskCall call) {
-    return new TaskAttempt(config, module, call, guestThreads, http).run();
+    return new TaskAttempt(config, module, call, guestThreads, http, subTasks(module)).run();
+  }
+
+  /** Sub-tasks of a script run here, each in its own sandbox with its own declared options. */
+  private GuestRequests.SubTasks subTasks(PreparedModule module) {
+    GuestScript script = module.script();
+    if (script == null) {
+      return (name, args) -> {
+        throw new io.capsule.protocol.InvalidRequestException("sub-tasks need a script task");
+      };
+    }
+    return (name, args) -> run(module, new TaskCall(script.optionsOf(name), args));
   }
 
   /** {@link #run} on a sandbox thread. */

@@ -1,5 +1,6 @@
 package io.capsule.sandbox;
 
+import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasi.WasiExitException;
@@ -14,14 +15,20 @@ import io.capsule.protocol.FuelExhaustedException;
 import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.MemoryLimitException;
 import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskFailedException;
 import io.capsule.protocol.TimeoutExceededException;
 import io.capsule.sandbox.internal.CappedMemory;
+import io.capsule.sandbox.internal.lang.GuestRequests;
+import io.capsule.sandbox.internal.lang.PythonChannel;
+import io.capsule.sandbox.internal.lang.PythonSdk;
+import io.capsule.sandbox.internal.lang.QuickJsSession;
 import io.capsule.sandbox.internal.meter.FuelMeter;
 import io.capsule.sandbox.internal.net.HttpImports;
 import io.capsule.sandbox.internal.net.HttpTransport;
 import io.capsule.sandbox.internal.wasi.BoundedOutput;
 import io.capsule.sandbox.internal.wasi.GuardedWasi;
 import io.capsule.sandbox.internal.wasi.GuestEnvironment;
+import io.capsule.sandbox.internal.wasi.Mount;
 import io.capsule.sandbox.internal.wasi.WasiConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -50,6 +57,8 @@ final class TaskAttempt {
   private final HostImports host;
   private final HttpImports http;
   private final FuelMeter meter;
+  private final GuestRequests.SubTasks subTasks;
+  private volatile GuestRequests requests;
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile GuardedWasi wasi;
   private volatile CappedMemory memory;
@@ -60,7 +69,9 @@ final class TaskAttempt {
       PreparedModule module,
       TaskCall call,
       ExecutorService threads,
-      HttpTransport transport) {
+      HttpTransport transport,
+      GuestRequests.SubTasks subTasks) {
+    this.subTasks = subTasks;
     this.config = config;
     this.module = module;
     this.call = call;
@@ -110,13 +121,22 @@ final class TaskAttempt {
     var options = call.options();
     List<FileGrant> grants = options.allowedFiles() == null ? List.of() : options.allowedFiles();
     List<String> names = options.envVariables() == null ? List.of() : options.envVariables();
+    var environment = GuestEnvironment.select(names, config.environment());
+    List<Mount> mounts = new ArrayList<>(FileGrants.mounts(grants, config.filesRoot()));
+    this.requests =
+        new GuestRequests(http, subTasks, host::result, stderr, environment, List.copyOf(mounts));
+    GuestScript script = module.script();
+    boolean python = script != null && script.language() == GuestScript.Language.PYTHON;
+    if (python) {
+      mounts.add(Mount.readOnly(PythonSdk.directory(cacheDir()), PythonSdk.GUEST_PATH));
+    }
     return WasiConfig.builder()
-        .withArguments(argv())
-        .withStdin(stdinDocument())
+        .withArguments(python ? PythonSdk.ARGV : argv())
+        .withStdin(python ? scriptDocument(script) : stdinDocument())
         .withStdout(stdout)
         .withStderr(stderr)
-        .withEnvironment(GuestEnvironment.select(names, config.environment()))
-        .withMounts(FileGrants.mounts(grants, config.filesRoot()))
+        .withEnvironment(environment)
+        .withMounts(mounts)
         .build();
   }
 
@@ -131,13 +151,27 @@ final class TaskAttempt {
   private void runStart(WasiConfig wasiConfig, int capPages) {
     try (var wasi = GuardedWasi.create(wasiConfig)) {
       this.wasi = wasi;
-      var imports =
+      GuestScript script = module.script();
+      boolean python = script != null && script.language() == GuestScript.Language.PYTHON;
+      QuickJsSession js = script != null && !python ? new QuickJsSession(requests) : null;
+      HostFunction[] wasiFunctions = wasi.toHostFunctions();
+      if (script != null) {
+        meter.deferCharging();
+      }
+      requests.onTaskStart(this::startCharging);
+      if (python) {
+        wasiFunctions = new PythonChannel(requests, this::startCharging).wrap(wasiFunctions);
+      }
+      var importsBuilder =
           ImportValues.builder()
-              .addFunction(wasi.toHostFunctions())
+              .addFunction(wasiFunctions)
               .addFunction(host.functions())
               .addFunction(http.functions())
-              .addFunction(meter.refillFunction())
-              .build();
+              .addFunction(meter.refillFunction());
+      if (js != null) {
+        js.addImports(importsBuilder, module.module());
+      }
+      var imports = importsBuilder.build();
       var builder =
           Instance.builder(module.module())
               .withImportValues(imports)
@@ -147,13 +181,40 @@ final class TaskAttempt {
         builder.withMachineFactory(module.machineFactory());
       }
       instance = builder.build();
-      instance.export("_start").apply();
+      if (js != null) {
+        js.run(instance, script.source(), call.taskName(), call.args(), this::startCharging);
+      } else {
+        instance.export("_start").apply();
+      }
     } catch (WasiExitException e) {
-      if (e.exitCode() != 0) {
+      if (e.exitCode() != 0 && requests.error() == null) {
         throw e;
       }
     }
     checkFuelAtEnd();
+    if (requests.error() != null) {
+      throw new TaskFailedException(requests.error());
+    }
+  }
+
+  /** An interpreter's start-up is not the task's work: fuel counts from here. */
+  private void startCharging() {
+    meter.restart(instance);
+  }
+
+  private java.nio.file.Path cacheDir() {
+    return config.cacheDir() != null
+        ? config.cacheDir()
+        : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "capsule");
+  }
+
+  private byte[] scriptDocument(GuestScript script) {
+    ObjectNode doc = JsonNodeFactory.instance.objectNode();
+    doc.put("task", call.taskName());
+    doc.putArray("args").addAll(call.args());
+    doc.put("file", script.fileName());
+    doc.put("source", script.source());
+    return CapsuleJson.write(doc).getBytes(StandardCharsets.UTF_8);
   }
 
   /** Checks happen at calls and loop headers, so a run can end overdrawn: that is exhaustion. */

@@ -2,6 +2,7 @@ package io.capsule.sandbox;
 
 import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.TaskOptions;
+import io.capsule.sandbox.internal.lang.InterpreterArtifact;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -16,7 +17,12 @@ import java.util.Locale;
  * @param wasm the module bytes
  * @param artifact the artifact when the file is one, else {@code null}
  */
-public record TaskFile(Path path, byte[] wasm, TaskArtifact artifact) {
+public record TaskFile(Path path, byte[] wasm, TaskArtifact artifact, GuestScript script) {
+
+  /** A module or artifact file. */
+  public TaskFile(Path path, byte[] wasm, TaskArtifact artifact) {
+    this(path, wasm, artifact, null);
+  }
 
   /**
    * Reads a task file, choosing the format by content and extension.
@@ -27,6 +33,14 @@ public record TaskFile(Path path, byte[] wasm, TaskArtifact artifact) {
    *     supported
    */
   public static TaskFile read(Path path) throws IOException {
+    return read(path, SandboxConfig.defaults().cacheDir());
+  }
+
+  /**
+   * {@link #read(Path)}, keeping interpreters (for {@code .py}, {@code .js}, {@code .mjs}, {@code
+   * .ts}) in {@code cacheDir}; the first use fetches them, with progress on stderr.
+   */
+  public static TaskFile read(Path path, Path cacheDir) throws IOException {
     if (!Files.isRegularFile(path)) {
       throw new NoSuchFileException(path.toString(), null, "no such file");
     }
@@ -35,14 +49,31 @@ public record TaskFile(Path path, byte[] wasm, TaskArtifact artifact) {
       return new TaskFile(path, artifact.wasm(), artifact);
     }
     String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".py")
+        || name.endsWith(".js")
+        || name.endsWith(".mjs")
+        || name.endsWith(".ts")
+        || name.endsWith(".mts")) {
+      GuestScript script = GuestScript.of(name, Files.readString(path));
+      var interpreter =
+          script.language() == GuestScript.Language.PYTHON
+              ? InterpreterArtifact.CPYTHON
+              : InterpreterArtifact.QUICKJS;
+      Path cache =
+          cacheDir != null ? cacheDir : Path.of(System.getProperty("java.io.tmpdir"), "capsule");
+      return new TaskFile(path, interpreter.load(cache, System.err), null, script);
+    }
     if (name.endsWith(".wat") || name.endsWith(".wast")) {
       return new TaskFile(path, WatAssembler.assemble(path), null);
     }
     return new TaskFile(path, Files.readAllBytes(path), null);
   }
 
-  /** The options baked into an artifact, or none. */
+  /** The options baked into an artifact, or the {@code main} task's declared options, or none. */
   public TaskOptions bakedOptions() {
+    if (script != null) {
+      return script.tasks().getOrDefault("main", TaskOptions.NONE);
+    }
     return artifact == null ? TaskOptions.NONE : artifact.options();
   }
 }

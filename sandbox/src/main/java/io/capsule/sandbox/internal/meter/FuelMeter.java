@@ -34,6 +34,7 @@ public final class FuelMeter {
   private final long chunk;
   private long granted;
   private boolean exhausted;
+  private boolean uncharged;
   private volatile boolean stopped;
 
   /**
@@ -88,6 +89,9 @@ public final class FuelMeter {
     if (count >= 0) {
       return count;
     }
+    if (uncharged) {
+      return count + Math.max(chunk, -count);
+    }
     long remaining = budget - granted;
     if (-count > remaining) {
       exhausted = true;
@@ -96,6 +100,29 @@ public final class FuelMeter {
     long grant = Math.min(remaining, Math.max(chunk, -count));
     granted += grant;
     return count + grant;
+  }
+
+  /**
+   * Hands out fuel without charging it until {@link #restart()}: for an interpreter's start-up,
+   * which is Capsule's work, not the task's (a timeout still stops it).
+   */
+  public void deferCharging() {
+    uncharged = true;
+  }
+
+  /**
+   * Starts charging afresh: whatever the guest used so far (an interpreter's start-up) is forgiven.
+   * Call it from a host function the guest calls at the point where the task's own work begins, and
+   * set the fuel global to the returned value; the instrumented code reloads the global after every
+   * call, so the guest continues with the full budget.
+   *
+   * @return the value to store in the fuel global
+   */
+  public long restart() {
+    uncharged = false;
+    granted = 0;
+    exhausted = false;
+    return 0;
   }
 
   /**
@@ -129,6 +156,11 @@ public final class FuelMeter {
    */
   public boolean exhausted(long finalFuel) {
     return exhausted || granted - finalFuel > budget;
+  }
+
+  /** {@link #restart()} for {@code instance}: also resets its fuel global. */
+  public void restart(Instance instance) {
+    instance.exports().global(FuelInstrumenter.FUEL_GLOBAL).setValue(restart());
   }
 
   /** The current value of the fuel global of an instrumented instance. */

@@ -61,6 +61,13 @@ public final class HttpImports {
     };
   }
 
+  /**
+   * Performs one request document as {@code http_request} does, for guests that cannot import it.
+   */
+  public HttpReply execute(byte[] requestDocument) {
+    return http.execute(requestDocument);
+  }
+
   /** The requests made so far, for {@code execution.host_requests}. */
   public java.util.Optional<String> firstDenial() {
     return http.log().firstDenial();

@@ -1,0 +1,62 @@
+package io.capsule.sandbox;
+
+import io.capsule.protocol.InvalidModuleException;
+import io.capsule.protocol.TaskOptions;
+import io.capsule.sandbox.internal.lang.TaskDeclarations;
+import io.capsule.sandbox.internal.lang.TypeScriptStripper;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A Python or JavaScript/TypeScript task file to run on an interpreter compiled to WebAssembly.
+ *
+ * @param language which interpreter runs it
+ * @param fileName the file's name, for error messages and stack traces
+ * @param source the source to run (TypeScript already stripped of its types)
+ * @param tasks the options of each task the file declares, by task name, read from the literal
+ *     arguments of its {@code @task(…)} / {@code task({…}, fn)} declarations
+ */
+public record GuestScript(
+    Language language, String fileName, String source, Map<String, TaskOptions> tasks) {
+
+  /** The interpreters. */
+  public enum Language {
+    /** CPython 3.12 (WASI). */
+    PYTHON,
+    /** QuickJS (ES2023); TypeScript is stripped of its types first. */
+    JAVASCRIPT
+  }
+
+  /** Copies the task map. */
+  public GuestScript {
+    Objects.requireNonNull(language, "language");
+    Objects.requireNonNull(source, "source");
+    tasks = Map.copyOf(tasks);
+  }
+
+  /**
+   * Reads a task file's source.
+   *
+   * @param fileName its name; {@code .ts}/{@code .mts} is stripped of types, {@code .py} is Python
+   * @throws InvalidModuleException when a task declaration's options are not literals
+   */
+  public static GuestScript of(String fileName, String text) {
+    boolean python = fileName.endsWith(".py");
+    boolean typescript = fileName.endsWith(".ts") || fileName.endsWith(".mts");
+    String source = typescript ? TypeScriptStripper.strip(text) : text;
+    try {
+      Map<String, TaskOptions> tasks =
+          python ? TaskDeclarations.python(source) : TaskDeclarations.javascript(source);
+      return new GuestScript(
+          python ? Language.PYTHON : Language.JAVASCRIPT, fileName, source, tasks);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidModuleException(fileName + ": task options: " + e.getMessage(), e);
+    }
+  }
+
+  /** The declared options of task {@code name} (with its name set), or just the name. */
+  public TaskOptions optionsOf(String name) {
+    TaskOptions declared = tasks.getOrDefault(name, TaskOptions.NONE);
+    return declared.toBuilder().name(name).build();
+  }
+}

@@ -1,0 +1,184 @@
+package io.capsule.sandbox.internal.lang;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.sandbox.internal.net.HttpImports;
+import io.capsule.sandbox.internal.wasi.Mount;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * What an interpreter's guest SDK asks of the host, one JSON request at a time: {@code result},
+ * {@code error}, {@code call} (a sub-task in its own sandbox), {@code http} (through the attempt's
+ * allowlisted {@link HttpImports}), {@code env}, {@code log} and {@code fs} (JavaScript only:
+ * QuickJS has no WASI file calls). One per attempt.
+ */
+public final class GuestRequests {
+  /** Runs another task of the same file in its own sandbox. */
+  @FunctionalInterface
+  public interface SubTasks {
+    /** The final envelope of task {@code name} called with {@code args}. */
+    ResultEnvelope run(String name, List<JsonNode> args);
+  }
+
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+  private final HttpImports http;
+  private final SubTasks subTasks;
+  private final Consumer<byte[]> result;
+  private final OutputStream logs;
+  private final Map<String, String> environment;
+  private final List<Mount> mounts;
+  private volatile String error;
+  private volatile Runnable onTaskStart = () -> {};
+
+  /** Requests of one attempt. */
+  public GuestRequests(
+      HttpImports http,
+      SubTasks subTasks,
+      Consumer<byte[]> result,
+      OutputStream logs,
+      Map<String, String> environment,
+      List<Mount> mounts) {
+    this.http = http;
+    this.subTasks = subTasks;
+    this.result = result;
+    this.logs = logs;
+    this.environment = Map.copyOf(environment);
+    this.mounts = List.copyOf(mounts);
+  }
+
+  /** What to do when the guest says its task's own work begins ({@code start}). */
+  public void onTaskStart(Runnable action) {
+    this.onTaskStart = action;
+  }
+
+  /** The message the guest reported its task failed with, or {@code null}. */
+  public String error() {
+    return error;
+  }
+
+  /** Handles one request and returns the JSON answer. */
+  public byte[] handle(String op, JsonNode payload) {
+    JsonNode answer =
+        switch (op) {
+          case "result" -> {
+            result.accept(payload.asText().getBytes(StandardCharsets.UTF_8));
+            yield JSON.nullNode();
+          }
+          case "start" -> {
+            onTaskStart.run();
+            yield JSON.nullNode();
+          }
+          case "error" -> {
+            error = payload.asText();
+            yield JSON.nullNode();
+          }
+          case "call" -> subTask(payload);
+          case "http" ->
+              CapsuleJson.readTree(
+                  new String(
+                      http.execute(CapsuleJson.write(payload).getBytes(StandardCharsets.UTF_8))
+                          .document(),
+                      StandardCharsets.UTF_8));
+          case "env" -> CapsuleJson.mapper().valueToTree(environment);
+          case "log" -> log(payload.asText());
+          case "fs" -> new GuestFiles(mounts).handle(payload);
+          default -> failure("unknown request " + op);
+        };
+    return CapsuleJson.write(answer).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** {@link #handle(String, JsonNode)} of a {@code {"op", "payload"}} document. */
+  public byte[] handle(byte[] request) {
+    JsonNode doc = CapsuleJson.readTree(new String(request, StandardCharsets.UTF_8));
+    return handle(doc.path("op").asText(), doc.path("payload"));
+  }
+
+  private JsonNode subTask(JsonNode payload) {
+    List<JsonNode> args = new ArrayList<>();
+    payload.path("args").forEach(args::add);
+    ResultEnvelope envelope = subTasks.run(payload.path("name").asText(), args);
+    return CapsuleJson.mapper().valueToTree(envelope);
+  }
+
+  private JsonNode log(String line) {
+    try {
+      logs.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return JSON.nullNode();
+  }
+
+  static ObjectNode failure(String message) {
+    ObjectNode doc = JSON.objectNode();
+    doc.putObject("error").put("message", message);
+    return doc;
+  }
+
+  /** File reads and writes for JavaScript, confined to the task's mounts. */
+  private record GuestFiles(List<Mount> mounts) {
+    JsonNode handle(JsonNode request) {
+      String guestPath = request.path("path").asText();
+      try {
+        for (Mount mount : mounts) {
+          Path file = resolve(mount, guestPath);
+          if (file != null) {
+            return access(mount, file, request);
+          }
+        }
+        return failure(
+            "ENOENT: no such file or directory, '" + guestPath + "' (not in allowed_files)");
+      } catch (IOException e) {
+        return failure(e.getClass().getSimpleName() + ": " + e.getMessage());
+      }
+    }
+
+    private static JsonNode access(Mount mount, Path file, JsonNode request) throws IOException {
+      ObjectNode answer = JSON.objectNode();
+      if (request.path("op").asText().equals("write")) {
+        if (mount.readOnly()) {
+          return failure(
+              "EACCES: permission denied, '" + request.path("path").asText() + "' is read-only");
+        }
+        Files.writeString(file, request.path("text").asText());
+      } else {
+        answer.put("text", Files.readString(file));
+      }
+      return answer;
+    }
+
+    private static Path resolve(Mount mount, String guestPath) throws IOException {
+      String root = trim(mount.guestPath());
+      String path = trim(guestPath);
+      if (path.contains("..") || !(path.equals(root) || path.startsWith(root + "/"))) {
+        return null;
+      }
+      Path file =
+          mount.hostDir().resolve(path.substring(root.length()).replaceFirst("^/", "")).normalize();
+      Path real =
+          Files.exists(file)
+              ? file.toRealPath()
+              : file.getParent().toRealPath().resolve(file.getFileName());
+      return real.startsWith(mount.hostDir().toRealPath()) ? real : null;
+    }
+
+    private static String trim(String path) {
+      String p = path.startsWith("./") ? path.substring(2) : path;
+      p = p.startsWith("/") ? p.substring(1) : p;
+      return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+    }
+  }
+}

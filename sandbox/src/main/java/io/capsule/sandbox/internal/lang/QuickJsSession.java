@@ -1,0 +1,156 @@
+package io.capsule.sandbox.internal.lang;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.FunctionImport;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.TaskFailedException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs one JavaScript task on the quickjs-wasi reactor by driving its C API: {@code _initialize},
+ * {@code qjs_init}, the host function {@code __capsule_host} (through the {@code env.host_call}
+ * trampoline), the SDK prelude, then the task file and {@code __capsule_run}, then the job queue
+ * until the task's promise settles. Everything the task does runs inside instrumented code, so fuel
+ * and timeouts hold; {@code onTaskStart} marks where the task's own work begins.
+ */
+public final class QuickJsSession {
+  private static final String HOST_FUNCTION = "__capsule_host";
+  private static final String PRELUDE = resource("/io/capsule/sandbox/sdk/js/prelude.js");
+
+  private final GuestRequests requests;
+  private Instance instance;
+
+  /** A session answering the SDK with {@code requests}. */
+  public QuickJsSession(GuestRequests requests) {
+    this.requests = requests;
+  }
+
+  /** The {@code env} imports of the reactor: the host-call trampoline, the rest inert. */
+  public HostFunction[] envFunctions(WasmModule module) {
+    List<HostFunction> functions = new ArrayList<>();
+    var imports = module.importSection();
+    for (int i = 0; i < imports.importCount(); i++) {
+      if (imports.getImport(i) instanceof FunctionImport f && f.module().equals("env")) {
+        FunctionType type = module.typeSection().getType(f.typeIndex());
+        functions.add(
+            new HostFunction(
+                "env",
+                f.name(),
+                type,
+                f.name().equals("host_call")
+                    ? (inst, args) -> new long[] {hostCall(args)}
+                    : (inst, args) ->
+                        type.returns().isEmpty() ? null : new long[type.returns().size()]));
+      }
+    }
+    return functions.toArray(HostFunction[]::new);
+  }
+
+  /** Adds {@link #envFunctions} to {@code builder}. */
+  public void addImports(ImportValues.Builder builder, WasmModule module) {
+    builder.addFunction(envFunctions(module));
+  }
+
+  /**
+   * Runs task {@code name} of {@code script} with {@code args}.
+   *
+   * @throws TaskFailedException when the script cannot be evaluated or its promise never settles
+   */
+  public void run(
+      Instance instance, String script, String name, List<JsonNode> args, Runnable onTaskStart) {
+    this.instance = instance;
+    call("_initialize");
+    if (call("qjs_init") != 0) {
+      throw new TaskFailedException("QuickJS did not initialise");
+    }
+    int function = call("qjs_new_host_function", cString(HOST_FUNCTION), HOST_FUNCTION.length(), 2);
+    call("qjs_set_prop_string", call("qjs_get_global"), cString(HOST_FUNCTION), function);
+    eval(PRELUDE, "capsule-prelude.js");
+    onTaskStart.run();
+    String runner =
+        "\n;__capsule_run(" + CapsuleJson.write(name) + ", " + CapsuleJson.write(args) + ");\n";
+    eval(JsModuleForm.script(script) + runner, "task.js");
+    while (call("qjs_is_job_pending") != 0) {
+      if (call("qjs_execute_pending_job") < 0) {
+        throw new TaskFailedException(exceptionText(call("qjs_get_exception")));
+      }
+    }
+  }
+
+  private void eval(String code, String file) {
+    byte[] bytes = code.getBytes(StandardCharsets.UTF_8);
+    int value = call("qjs_eval", bytes(bytes), bytes.length, cString(file), 0);
+    if (call("qjs_is_exception", value) != 0) {
+      throw new TaskFailedException(exceptionText(call("qjs_get_exception")));
+    }
+    call("qjs_free_value", value);
+  }
+
+  private long hostCall(long[] args) {
+    Memory memory = instance.memory();
+    String name =
+        new String(memory.readBytes((int) args[0], (int) args[1]), StandardCharsets.UTF_8);
+    if (!name.equals(HOST_FUNCTION) || args[3] < 2) {
+      return call("qjs_new_string", cString(""), 0);
+    }
+    int argv = (int) args[4];
+    String op = string(memory.readInt(argv));
+    JsonNode payload = CapsuleJson.readTree(string(memory.readInt(argv + 4)));
+    byte[] answer = requests.handle(op, payload);
+    return call("qjs_new_string", bytes(answer), answer.length);
+  }
+
+  private String exceptionText(int value) {
+    return string(value);
+  }
+
+  private String string(int value) {
+    int lenPtr = call("wasm_malloc", 4);
+    int cstr = call("qjs_get_string_len", value, lenPtr);
+    if (cstr == 0) {
+      return "<not a string>";
+    }
+    int len = instance.memory().readInt(lenPtr);
+    String text = new String(instance.memory().readBytes(cstr, len), StandardCharsets.UTF_8);
+    call("qjs_free_cstring", cstr);
+    call("wasm_free", lenPtr);
+    return text;
+  }
+
+  private int cString(String text) {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    return bytes(bytes);
+  }
+
+  /** Copies {@code bytes} and a terminating NUL into guest memory (never freed: a run is short). */
+  private int bytes(byte[] bytes) {
+    int ptr = call("wasm_malloc", bytes.length + 1);
+    instance.memory().write(ptr, bytes);
+    instance.memory().writeByte(ptr + bytes.length, (byte) 0);
+    return ptr;
+  }
+
+  private int call(String export, long... args) {
+    long[] result = instance.export(export).apply(args);
+    return result == null || result.length == 0 ? 0 : (int) result[0];
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = QuickJsSession.class.getResourceAsStream(name)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+// Capsule guest SDK for JavaScript/TypeScript tasks, evaluated before the task file.
+// `__capsule_host(op, payloadJson)` is the host function; it answers with JSON text.
+(function () {
+  const host = (op, payload) => JSON.parse(__capsule_host(op, JSON.stringify(payload)));
+  const tasks = {};
+
+  class TaskError extends Error {
+    constructor(envelope) {
+      const e = envelope.error || {};
+      super(`${e.error_type}: ${e.message}`);
+      this.name = "TaskError";
+      this.envelope = envelope;
+    }
+  }
+
+  function task(options, fn) {
+    const name = options && options.name;
+    if (typeof name !== "string" || typeof fn !== "function") {
+      throw new TypeError("task(options, fn) needs options.name and a function");
+    }
+    tasks[name] = fn;
+    const call = (...args) => {
+      const envelope = host("call", { name, args });
+      if (!envelope.success) throw new TaskError(envelope);
+      return envelope.result;
+    };
+    call.taskName = name;
+    return call;
+  }
+
+  class Headers {
+    constructor(init) {
+      this.map = {};
+      for (const [k, v] of Object.entries(init || {})) this.map[k.toLowerCase()] = String(v);
+    }
+    get(name) { const v = this.map[name.toLowerCase()]; return v === undefined ? null : v; }
+    has(name) { return name.toLowerCase() in this.map; }
+    forEach(f) { for (const [k, v] of Object.entries(this.map)) f(v, k, this); }
+  }
+
+  class Response {
+    constructor(doc) {
+      this.status = doc.status;
+      this.ok = doc.status >= 200 && doc.status < 300;
+      this.url = doc.url;
+      this.headers = new Headers(doc.headers);
+      this._body = doc.body !== undefined ? doc.body : doc.body_base64;
+    }
+    async text() { return this._body; }
+    async json() { return JSON.parse(this._body); }
+  }
+
+  async function fetch(input, init) {
+    init = init || {};
+    const headers = {};
+    const given = init.headers || {};
+    if (typeof given.forEach === "function" && !Array.isArray(given)) given.forEach((v, k) => (headers[k] = v));
+    else for (const [k, v] of Object.entries(given)) headers[k] = v;
+    const request = { url: String(input.url || input), method: init.method || "GET", headers };
+    if (init.body !== undefined && init.body !== null) request.body = String(init.body);
+    const answer = host("http", request);
+    if (answer.error) {
+      const error = new TypeError(`fetch failed: ${answer.error.message}`);
+      error.cause = answer.error;
+      throw error;
+    }
+    return new Response(answer);
+  }
+
+  const file = (request) => {
+    const answer = host("fs", request);
+    if (answer.error) throw new Error(answer.error.message);
+    return answer;
+  };
+  const env = host("env", null);
+  const sdk = { task, TaskError };
+  const fsPromises = {
+    readFile: async (path, options) => file({ op: "read", path: String(path) }).text,
+    writeFile: async (path, data) => { file({ op: "write", path: String(path), text: String(data) }); },
+  };
+  const fs = {
+    readFileSync: (path, options) => file({ op: "read", path: String(path) }).text,
+    writeFileSync: (path, data) => { file({ op: "write", path: String(path), text: String(data) }); },
+    promises: fsPromises,
+  };
+  const line = (args) => args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ");
+  globalThis.console = {
+    log: (...a) => host("log", line(a)), info: (...a) => host("log", line(a)),
+    warn: (...a) => host("log", line(a)), error: (...a) => host("log", line(a)),
+    debug: (...a) => host("log", line(a)),
+  };
+  globalThis.process = { env, argv: [], platform: "wasi" };
+  globalThis.fetch = fetch;
+  globalThis.Headers = Headers;
+  globalThis.Response = Response;
+  globalThis.__capsule_modules = {
+    "@capsule-run/sdk": sdk, "fs": fs, "node:fs": fs, "fs/promises": fsPromises,
+    "node:fs/promises": fsPromises, "process": globalThis.process, "node:process": globalThis.process,
+  };
+  globalThis.__capsule_import = (name) => {
+    const m = globalThis.__capsule_modules[name];
+    if (m === undefined) throw new Error(`module '${name}' is not available in the capsule sandbox`);
+    return m;
+  };
+  globalThis.__capsule_run = (name, args) => {
+    const report = (value) => host("result", JSON.stringify(value === undefined ? null : value));
+    const fail = (e) => host("error", e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    try {
+      const fn = tasks[name];
+      if (!fn) throw new Error(`the file declares no task named '${name}'`);
+      const value = fn(...args);
+      if (value && typeof value.then === "function") value.then(report, fail);
+      else report(value);
+    } catch (e) {
+      fail(e);
+    }
+  };
+})();
