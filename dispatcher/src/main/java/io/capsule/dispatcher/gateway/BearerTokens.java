@@ -64,7 +64,10 @@ public final class BearerTokens {
   public static BearerTokens fromEnvironment(Map<String, String> env) {
     String value = env.getOrDefault(ENV, "");
     Set<String> tokens = new LinkedHashSet<>();
-    Arrays.stream(value.split(",")).map(String::strip).filter(t -> !t.isEmpty()).forEach(tokens::add);
+    Arrays.stream(value.split(","))
+        .map(String::strip)
+        .filter(t -> !t.isEmpty())
+        .forEach(tokens::add);
     return new BearerTokens(tokens);
   }
 

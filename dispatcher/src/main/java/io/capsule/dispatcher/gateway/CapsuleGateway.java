@@ -48,8 +48,7 @@ public final class CapsuleGateway implements AutoCloseable {
     this.metrics = new GatewayMetrics(board);
     this.waiters = Executors.newCachedThreadPool(CapsuleGateway::waiterThread);
     RequestBodies bodies = new RequestBodies(config.maxRequestBytes());
-    TaskRoutes tasks =
-        new TaskRoutes(client, board, metrics, bodies, config.maxWait(), waiters);
+    TaskRoutes tasks = new TaskRoutes(client, board, metrics, bodies, config.maxWait(), waiters);
     ReplayRoute replay = new ReplayRoute(connection, bodies);
     Access access = new Access(config.tokens(), bodies);
     this.app =
@@ -84,8 +83,8 @@ public final class CapsuleGateway implements AutoCloseable {
   }
 
   /**
-   * Starts a gateway whose client is tuned further (e.g. an event observer for {@code capsule
-   * up}'s live lines).
+   * Starts a gateway whose client is tuned further (e.g. an event observer for {@code capsule up}'s
+   * live lines).
    */
   public static CapsuleGateway start(
       FleetConnection connection, GatewayConfig config, Consumer<CapsuleClient.Builder> tune) {
@@ -169,7 +168,9 @@ public final class CapsuleGateway implements AutoCloseable {
       if (in == null) {
         throw Problem.notFound("no asset " + name);
       }
-      ctx.contentType(mediaType(name)).header("Cache-Control", "no-cache").result(in.readAllBytes());
+      ctx.contentType(mediaType(name))
+          .header("Cache-Control", "no-cache")
+          .result(in.readAllBytes());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

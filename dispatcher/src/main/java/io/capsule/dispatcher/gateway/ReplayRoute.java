@@ -18,9 +18,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code POST /v1/dlq/replay} with an optional body {@code {"error_type": "timeout", "since":
- * "2h" | "2026-11-26T10:00:00Z", "dry_run": true}}: what {@code capsule replay} does. One replay
- * runs at a time.
+ * {@code POST /v1/dlq/replay} with an optional body {@code {"error_type": "timeout", "since": "2h"
+ * | "2026-11-26T10:00:00Z", "dry_run": true}}: what {@code capsule replay} does. One replay runs at
+ * a time.
  */
 final class ReplayRoute {
   private final FleetConnection connection;

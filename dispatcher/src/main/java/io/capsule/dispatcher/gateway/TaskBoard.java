@@ -78,7 +78,8 @@ final class TaskBoard implements AutoCloseable {
   /**
    * The latest updated tasks first.
    *
-   * @param state only tasks in this state, or {@code null}
+   * @param state only tasks in this state, or {@code null}; {@code failed} also matches {@code
+   *     dead_lettered} (workers dead-letter every failure they do not retry further)
    * @param level only tasks of this level, or {@code null}
    * @param limit at most this many
    */
@@ -87,11 +88,17 @@ final class TaskBoard implements AutoCloseable {
     List<TaskSummary> picked = new ArrayList<>();
     for (int i = all.size() - 1; i >= 0 && picked.size() < limit; i--) {
       TaskSummary t = all.get(i);
-      if ((state == null || t.state() == state) && (level == null || level.equals(t.level()))) {
+      if (matches(state, t.state()) && (level == null || level.equals(t.level()))) {
         picked.add(t);
       }
     }
     return picked;
+  }
+
+  private static boolean matches(TaskState wanted, TaskState actual) {
+    return wanted == null
+        || wanted == actual
+        || (wanted == TaskState.FAILED && actual == TaskState.DEAD_LETTERED);
   }
 
   /** Counts by state and by level, and the finish rate over the last minute. */
