@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.capsule.broker.junit.BootstrapServers;
 import io.capsule.broker.junit.KafkaBrokerExtension;
 import io.capsule.protocol.CapsuleJson;
@@ -15,6 +16,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -245,6 +249,33 @@ class CapsuleGatewayIT {
     JsonNode report = json(fleet.post("/v1/dlq/replay", "{\"error_type\":\"task_error\"}"));
     assertThat(report.get("entries").findValuesAsText("task_id")).contains(id);
     assertThat(report.get("replayed").asLong()).isPositive();
+  }
+
+  @Test
+  void openApiDocumentListsExactlyTheServedRoutes() throws Exception {
+    HttpResponse<String> doc = fleet.get("/openapi.yaml");
+    assertThat(doc.statusCode()).isEqualTo(200);
+    JsonNode paths = new YAMLMapper().readTree(doc.body()).get("paths");
+    Set<String> documented = new TreeSet<>();
+    for (var path : paths.properties()) {
+      for (var operation : path.getValue().properties()) {
+        if (!operation.getKey().equals("parameters")) {
+          documented.add(operation.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey());
+        }
+      }
+    }
+    assertThat(documented).isEqualTo(new TreeSet<>(fleet.gateway.routes()));
+    for (String route : documented) {
+      String method = route.substring(0, route.indexOf(' '));
+      String path = route.substring(route.indexOf(' ') + 1).replace("{file}", "dashboard.css");
+      HttpResponse<String> response =
+          fleet.send(
+              fleet
+                  .request(path.replace("{id}", "no-such-task"))
+                  .header("Authorization", "Bearer " + GatewayFleet.TOKEN)
+                  .method(method, HttpRequest.BodyPublishers.ofString("{\"dry_run\":true}")));
+      assertThat(response.body()).as(route).doesNotContain("No such endpoint");
+    }
   }
 
   private static String submit(byte[] module, TaskOptions options) {
