@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       ReplayCommand.class,
       TopicsCommand.class,
       UpCommand.class,
+      GatewayCommand.class,
       WorkerCommand.class
     })
 public final class Main {

@@ -1,11 +1,15 @@
 package io.capsule.cli;
 
 import io.capsule.broker.EmbeddedKafka;
-import io.capsule.dispatcher.CapsuleClient;
 import io.capsule.dispatcher.FleetConnection;
 import io.capsule.dispatcher.TopicAdmin;
+import io.capsule.dispatcher.gateway.BearerTokens;
+import io.capsule.dispatcher.gateway.CapsuleGateway;
+import io.capsule.dispatcher.gateway.GatewayConfig;
 import io.capsule.protocol.ComputeLevel;
 import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskState;
 import io.capsule.worker.CapsuleWorker;
 import io.capsule.worker.WorkerConfig;
 import java.io.PrintStream;
@@ -25,16 +29,19 @@ import picocli.CommandLine.Spec;
 /**
  * {@code capsule up}: a whole fleet in one process, for development and demos — an embedded Kafka
  * broker (unless {@code --bootstrap-servers} names a cluster), the contract's topics, one worker
- * pool per compute level and a dispatcher that logs every task's state changes on stderr. Prints
- * {@code ready bootstrap=HOST:PORT …} on stdout once tasks are accepted; stops cleanly on Ctrl-C or
- * SIGTERM (workers drain for {@code --shutdown-grace}, then the broker closes).
+ * pool per compute level and the HTTP gateway with its dashboard. Failures are logged on stderr;
+ * with {@code --verbose}, every task's state changes. Prints {@code ready bootstrap=HOST:PORT …
+ * gateway=http://HOST:PORT token=TOKEN} on stdout once tasks are accepted (a development token is
+ * generated; {@code --no-auth} serves the gateway open and prints no token); stops cleanly on
+ * Ctrl-C or SIGTERM (workers drain for {@code --shutdown-grace}, then the broker closes).
  */
 @Command(
     name = "up",
     mixinStandardHelpOptions = true,
     description = {
-      "Run a local fleet: embedded Kafka + one worker pool per level + dispatcher.",
-      "Prints 'ready bootstrap=HOST:PORT' on stdout when it accepts tasks; logs on stderr."
+      "Run a local fleet: embedded Kafka + one worker pool per level + HTTP gateway/dashboard.",
+      "Prints 'ready bootstrap=HOST:PORT … gateway=http://HOST:PORT token=TOKEN' on stdout when",
+      "it accepts tasks; logs on stderr."
     })
 final class UpCommand implements Callable<Integer> {
   private static final List<ComputeLevel> LEVELS =
@@ -76,14 +83,28 @@ final class UpCommand implements Callable<Integer> {
       description = "How long in-flight tasks may finish on shutdown (default: ${DEFAULT-VALUE}).")
   Duration shutdownGrace;
 
+  @Option(
+      names = "--gateway-port",
+      paramLabel = "PORT",
+      defaultValue = "0",
+      description = "Port of the HTTP gateway and dashboard (default: a free one).")
+  int gatewayPort;
+
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Log every task's state changes on stderr (default: failures only).")
+  boolean verbose;
+
   @Mixin KafkaFlags kafka = new KafkaFlags();
+
+  @Mixin GatewayFlags gatewayFlags = new GatewayFlags();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   private final CountDownLatch stopped = new CountDownLatch(1);
   private EmbeddedKafka broker;
   private final List<CapsuleWorker> workers = new ArrayList<>();
-  private CapsuleClient dispatcher;
+  private CapsuleGateway gateway;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -95,16 +116,26 @@ final class UpCommand implements Callable<Integer> {
       admin.create(partitions, Optional.empty());
     }
     LEVELS.forEach(level -> workers.add(startWorker(connection, level)));
-    dispatcher = CapsuleClient.builder().connection(connection).onEvent(UpCommand::log).build();
+    BearerTokens token = BearerTokens.generate();
+    GatewayConfig config =
+        gatewayFlags.config(gatewayPort, token.and(gatewayFlags.configuredTokens(System.getenv())));
+    gateway = CapsuleGateway.start(connection, config, client -> client.onEvent(this::log));
+    log("dashboard " + dashboardLink(token));
     System.out.println(
         "ready bootstrap="
             + servers
             + " topics="
             + connection.topics().prefix()
-            + " levels=low,medium,high");
+            + " levels=low,medium,high gateway="
+            + gateway.url()
+            + (config.authRequired() ? " token=" + token.any() : ""));
     System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  private String dashboardLink(BearerTokens token) {
+    return gateway.url() + "/" + (gatewayFlags.noAuth ? "" : "?access_token=" + token.any());
   }
 
   private String startBroker() {
@@ -129,10 +160,10 @@ final class UpCommand implements Callable<Integer> {
     return CapsuleWorker.create(config).start();
   }
 
-  /** Stops the dispatcher, drains the workers, closes the broker (runs from the shutdown hook). */
+  /** Stops the gateway, drains the workers, closes the broker (runs from the shutdown hook). */
   private void stop() {
     log("stopping");
-    quietly("dispatcher", () -> dispatcher.close(), dispatcher != null);
+    quietly("gateway", () -> gateway.close(), gateway != null);
     workers.forEach(CapsuleWorker::shutdown);
     for (CapsuleWorker worker : workers) {
       quietly(worker.config().workerId(), () -> worker.shutdown().join(), true);
@@ -154,17 +185,36 @@ final class UpCommand implements Callable<Integer> {
     }
   }
 
-  private static void log(LifecycleEvent event) {
-    String error = event.errorType() == null ? "" : " error=" + event.errorType().wireName();
-    log(
-        "task "
-            + event.taskId()
-            + " "
-            + event.state().wireName()
-            + (event.level() == null ? "" : " level=" + event.level())
-            + (event.attempt() > 0 ? " attempt=" + event.attempt() : "")
-            + (event.worker() == null ? "" : " worker=" + event.worker())
-            + error);
+  /** A live task line: every change with {@code --verbose}, else failures only. */
+  private void log(LifecycleEvent event) {
+    boolean failure = event.errorType() != null || event.state() == TaskState.DEAD_LETTERED;
+    if (verbose || failure) {
+      log(taskLine(event));
+    }
+  }
+
+  static String taskLine(LifecycleEvent event) {
+    StringBuilder line = new StringBuilder("task ").append(event.taskId());
+    line.append(' ').append(event.state().wireName());
+    append(line, "level", event.level());
+    append(line, "attempt", event.attempt() > 0 ? event.attempt() : null);
+    append(line, "worker", event.worker());
+    ResultEnvelope envelope = event.envelope();
+    if (envelope != null) {
+      append(line, "duration_ms", envelope.execution().durationMs());
+      append(line, "fuel", envelope.execution().fuelConsumed());
+    }
+    append(line, "error", event.errorType() == null ? null : event.errorType().wireName());
+    if (event.errorType() != null && event.message() != null) {
+      line.append(": ").append(event.message());
+    }
+    return line.toString();
+  }
+
+  private static void append(StringBuilder line, String key, Object value) {
+    if (value != null) {
+      line.append(' ').append(key).append('=').append(value);
+    }
   }
 
   private static void log(String line) {
