@@ -14,6 +14,10 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +34,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -44,6 +49,8 @@ class CapsuleUpIT {
 
   private static Process up;
   private static String servers;
+  private static String gateway;
+  private static String token;
   private static final List<String> stderr = new ArrayList<>();
 
   @BeforeAll
@@ -57,7 +64,8 @@ class CapsuleUpIT {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     long start = System.nanoTime();
     up =
-        new ProcessBuilder(java, "-Xmx768m", "-cp", classpath, "io.capsule.cli.Main", "up")
+        new ProcessBuilder(
+                java, "-Xmx768m", "-cp", classpath, "io.capsule.cli.Main", "up", "--verbose")
             .redirectError(ProcessBuilder.Redirect.PIPE)
             .start();
     drain(up);
@@ -68,7 +76,79 @@ class CapsuleUpIT {
     System.err.printf(
         "capsule up ready in %d ms: %s%n", (System.nanoTime() - start) / 1_000_000, line);
     assertThat(line).matches("ready bootstrap=127\\.0\\.0\\.1:\\d+ .*");
-    servers = line.split(" ")[1].substring("bootstrap=".length());
+    assertThat(line).matches(".* gateway=http://127\\.0\\.0\\.1:\\d+ token=\\S{16,}");
+    servers = field(line, "bootstrap");
+    gateway = field(line, "gateway");
+    token = field(line, "token");
+  }
+
+  private static String field(String line, String name) {
+    for (String part : line.split(" ")) {
+      if (part.startsWith(name + "=")) {
+        return part.substring(name.length() + 1);
+      }
+    }
+    throw new AssertionError("no " + name + " in " + line);
+  }
+
+  @Test
+  @Order(3)
+  void httpGatewayOfUpRunsATaskWithTheDevelopmentToken() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String body =
+        "{\"module\":{\"inline\":\""
+            + Base64.getEncoder().encodeToString(Files.readAllBytes(HELLO))
+            + "\"},\"limits\":{\"compute\":\"LOW\"}}";
+    HttpResponse<String> submitted =
+        http.send(
+            HttpRequest.newBuilder(URI.create(gateway + "/v1/tasks"))
+                .header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+    String id = CapsuleJson.readTree(submitted.body()).get("task_id").asText();
+
+    HttpResponse<String> result =
+        http.send(
+            HttpRequest.newBuilder(URI.create(gateway + "/v1/tasks/" + id + "/result?wait=30s"))
+                .header("Authorization", "Bearer " + token)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(result.statusCode()).as(result.body()).isEqualTo(200);
+    assertThat(CapsuleJson.readTree(result.body()).at("/result/name").asText()).isEqualTo("world");
+    HttpResponse<String> anonymous =
+        http.send(
+            HttpRequest.newBuilder(URI.create(gateway + "/v1/tasks/" + id)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    await()
+        .atMost(BOUND)
+        .untilAsserted(
+            () ->
+                assertThat(snapshotAll())
+                    .anyMatch(l -> l.contains("task " + id + " succeeded level=low")));
+  }
+
+  @Test
+  @Order(3)
+  void submitOfAJsonLinesFileWaitsForEveryEnvelopeWithAProgressBar(@TempDir Path tmp)
+      throws Exception {
+    String module = Base64.getEncoder().encodeToString(Files.readAllBytes(HELLO));
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      lines.add("{\"module\":{\"inline\":\"" + module + "\"},\"limits\":{\"compute\":\"LOW\"}}");
+    }
+    Path file = Files.write(tmp.resolve("requests.jsonl"), lines);
+    CliRun run =
+        CliRun.of(
+            "submit", "--requests", file.toString(), "--wait", "--bootstrap-servers", servers);
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out().strip().split("\n"))
+        .hasSize(5)
+        .allMatch(l -> l.contains("\"success\":true"));
+    assertThat(run.err())
+        .contains("submitting [", "waiting [", "5/5 100%", "5 succeeded, 0 failed");
   }
 
   @ParameterizedTest
@@ -178,6 +258,12 @@ class CapsuleUpIT {
   static void stopUp() {
     if (up != null && up.isAlive()) {
       up.destroyForcibly();
+    }
+  }
+
+  private static List<String> snapshotAll() {
+    synchronized (stderr) {
+      return List.copyOf(stderr);
     }
   }
 
