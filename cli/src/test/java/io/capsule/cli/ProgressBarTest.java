@@ -23,8 +23,8 @@ class ProgressBarTest {
     }
     bar.finish();
     String[] lines = text.toString().split(System.lineSeparator());
-    assertThat(lines).hasSize(10);
-    assertThat(lines[9]).endsWith("100/100 100%");
+    assertThat(lines).hasSize(11);
+    assertThat(lines[10]).endsWith("100/100 100%");
     assertThat(text.toString()).doesNotContain("\r");
   }
 
