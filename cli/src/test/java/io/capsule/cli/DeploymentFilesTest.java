@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine;
 
 /**
@@ -376,8 +377,12 @@ class DeploymentFilesTest {
     return docs;
   }
 
+  /** The compose file with its YAML merge keys ({@code <<: *worker}) resolved, as Compose does. */
   private static JsonNode compose() throws IOException {
-    return YAML.readTree(ROOT.resolve("docker-compose.yml").toFile());
+    try (var reader = Files.newBufferedReader(ROOT.resolve("docker-compose.yml"))) {
+      Object tree = new Yaml().load(reader);
+      return YAML.valueToTree(tree);
+    }
   }
 
   private static List<ComputeLevel> levels() {
