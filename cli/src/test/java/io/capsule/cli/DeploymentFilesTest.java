@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.capsule.dispatcher.gateway.BearerTokens;
 import io.capsule.protocol.ByteSize;
@@ -367,10 +366,13 @@ class DeploymentFilesTest {
         if (file.endsWith("kustomization.yaml")) {
           continue;
         }
-        try (var parser = new YAMLFactory().createParser(file.toFile())) {
-          YAML.readValues(parser, JsonNode.class).readAll().stream()
-              .filter(ObjectNode.class::isInstance)
-              .forEach(docs::add);
+        try (var reader = Files.newBufferedReader(file)) {
+          for (Object doc : new Yaml().loadAll(reader)) {
+            JsonNode tree = YAML.valueToTree(doc);
+            if (tree instanceof ObjectNode) {
+              docs.add(tree);
+            }
+          }
         }
       }
     }

@@ -138,8 +138,7 @@ public final class CapsuleGateway implements AutoCloseable {
   }
 
   private void noRoute(Context ctx) {
-    if (ctx.res().getContentType() == null
-        || !ctx.res().getContentType().startsWith(Problem.MEDIA_TYPE)) {
+    if (ctx.attribute(Json.PROBLEM_WRITTEN) == null) {
       Json.problem(
           ctx,
           new Problem(

@@ -6,6 +6,9 @@ import io.javalin.http.Context;
 
 /** Writes JSON answers and problems with the project's one codec. */
 final class Json {
+  /** Request attribute set once a problem was written (so error mappers leave it alone). */
+  static final String PROBLEM_WRITTEN = "capsule.problem";
+
   private Json() {}
 
   static void write(Context ctx, int status, Object body) {
@@ -15,6 +18,7 @@ final class Json {
   /** Writes any failure as a problem; returns {@code null} so it fits {@code exceptionally}. */
   static Void problem(Context ctx, Throwable failure) {
     Problem problem = asProblem(failure);
+    ctx.attribute(PROBLEM_WRITTEN, Boolean.TRUE);
     ctx.status(problem.status())
         .contentType(Problem.MEDIA_TYPE)
         .result(CapsuleJson.write(problem.body(ctx.path())));

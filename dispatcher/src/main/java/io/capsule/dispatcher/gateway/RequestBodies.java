@@ -20,7 +20,7 @@ final class RequestBodies {
 
   /** Rejects a declared length over the limit before anything is read. */
   void checkDeclaredLength(Context ctx) {
-    long declared = ctx.req().getContentLengthLong();
+    long declared = ctx.contentLength();
     if (declared > limit) {
       throw tooLarge();
     }
@@ -40,7 +40,7 @@ final class RequestBodies {
   }
 
   private byte[] read(Context ctx) {
-    try (InputStream in = ctx.req().getInputStream()) {
+    try (InputStream in = ctx.bodyInputStream()) {
       byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
       if (bytes.length > limit) {
         throw tooLarge();
