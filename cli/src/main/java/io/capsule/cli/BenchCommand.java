@@ -2,6 +2,7 @@ package io.capsule.cli;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import io.capsule.bench.FleetBench;
 import io.capsule.bench.SandboxBench;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures (see BENCHMARKS.md).",
-    subcommands = {BenchCommand.SandboxCommand.class})
+    subcommands = {BenchCommand.SandboxCommand.class, BenchCommand.FleetCommand.class})
 final class BenchCommand {
 
   /** The sandbox benchmark. */
@@ -51,6 +52,49 @@ final class BenchCommand {
       if (write != null) {
         String command = "./capsule bench sandbox" + (quick ? " --quick" : "");
         BenchmarksFile.writeSection(write, "sandbox", command, report.toString(UTF_8));
+      }
+      return 0;
+    }
+  }
+
+  /** The fleet benchmark against the raw Kafka ceiling. */
+  @Command(
+      name = "fleet",
+      mixinStandardHelpOptions = true,
+      description =
+          "End-to-end throughput and latency of trivial tasks through real workers, and the raw"
+              + " Kafka ceiling of the same pipeline on the same broker. Prints ratio=X last.")
+  static final class FleetCommand implements Callable<Integer> {
+    @Option(names = "--quick", description = "A few hundred tasks (for CI).")
+    boolean quick;
+
+    @Option(names = "--workers", paramLabel = "N", description = "In-process workers (default 2).")
+    int workers = 2;
+
+    @Option(names = "--tasks", paramLabel = "N", description = "Tasks per pipeline (default 5000).")
+    Integer tasks;
+
+    @Option(
+        names = "--bootstrap-servers",
+        paramLabel = "HOST:PORT",
+        description = "An existing cluster (default: an embedded broker).")
+    String servers;
+
+    @Option(
+        names = "--write",
+        paramLabel = "FILE",
+        description = "Also write the report into FILE.")
+    Path write;
+
+    @Override
+    public Integer call() throws Exception {
+      int count = tasks != null ? tasks : quick ? 300 : 5000;
+      var report = new ByteArrayOutputStream();
+      var out = new PrintStream(new TeeOutputStream(System.out, report), true, UTF_8);
+      new FleetBench(workers, count, servers, out).run();
+      if (write != null) {
+        String command = "./capsule bench fleet --workers " + workers + " --tasks " + count;
+        BenchmarksFile.writeSection(write, "fleet", command, report.toString(UTF_8));
       }
       return 0;
     }

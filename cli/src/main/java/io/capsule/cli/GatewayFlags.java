@@ -49,6 +49,9 @@ final class GatewayFlags {
 
   /** The config on a port, with these tokens (ignored under {@code --no-auth}). */
   GatewayConfig config(int port, BearerTokens tokens) {
+    if (noAuth && tokenFile != null) {
+      throw new UsageException("--no-auth and --token-file exclude each other");
+    }
     try {
       GatewayConfig.Builder builder =
           GatewayConfig.builder()

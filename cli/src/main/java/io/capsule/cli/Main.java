@@ -16,12 +16,12 @@ import picocli.CommandLine.Command;
       BuildCommand.class,
       ExecCommand.class,
       BenchCommand.class,
+      GatewayCommand.class,
       SubmitCommand.class,
       StatusCommand.class,
       ReplayCommand.class,
       TopicsCommand.class,
       UpCommand.class,
-      GatewayCommand.class,
       WorkerCommand.class
     })
 public final class Main {

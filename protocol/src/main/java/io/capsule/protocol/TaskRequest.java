@@ -103,46 +103,25 @@ public record TaskRequest(
 
   /** A copy with another module reference (e.g. inline bytes replaced by their hash). */
   public TaskRequest withModule(ModuleRef module) {
-    return new TaskRequest(
-        schema,
-        id,
-        task,
-        module,
-        args,
-        limits,
-        permissions,
-        replyTo,
-        parentId,
-        submittedAt,
-        attempt,
-        notBefore);
+    return copy(module, replyTo, attempt, notBefore);
   }
 
   /** A copy for the next attempt, not to start before {@code notBefore} (epoch ms). */
   public TaskRequest nextAttempt(long notBefore) {
-    return new TaskRequest(
-        schema,
-        id,
-        task,
-        module,
-        args,
-        limits,
-        permissions,
-        replyTo,
-        parentId,
-        submittedAt,
-        attempt + 1,
-        notBefore);
+    return copy(module, replyTo, attempt + 1, notBefore);
   }
 
   /** A copy starting again from the first attempt (for replay). */
   public TaskRequest firstAttempt() {
-    return new TaskRequest(
-        schema, id, task, module, args, limits, permissions, replyTo, parentId, submittedAt, 1, 0);
+    return copy(module, replyTo, 1, 0);
   }
 
   /** A copy with a reply topic. */
   public TaskRequest withReplyTo(String replyTo) {
+    return copy(module, replyTo, attempt, notBefore);
+  }
+
+  private TaskRequest copy(ModuleRef module, String replyTo, int attempt, long notBefore) {
     return new TaskRequest(
         schema,
         id,

@@ -50,7 +50,15 @@ final class TestFleet implements AutoCloseable {
     this.topics = new Topics("t" + UUID.randomUUID().toString().substring(0, 8));
     this.producer =
         new KafkaProducer<>(
-            Map.of("bootstrap.servers", bootstrap, "linger.ms", 5),
+            Map.of(
+                "bootstrap.servers",
+                bootstrap,
+                "linger.ms",
+                5,
+                // One request in flight: under heavy CPU load, 5 in flight once left this
+                // producer retrying OUT_OF_ORDER_SEQUENCE_NUMBER forever (Kafka 4.4 client).
+                "max.in.flight.requests.per.connection",
+                1),
             new StringSerializer(),
             new ByteArraySerializer());
     createTopics(parts);

@@ -65,6 +65,7 @@ final class TaskRoutes {
     }
     metrics.submitted(handle.level().topicSuffix());
     Map<String, Object> body = new LinkedHashMap<>();
+    body.put("id", handle.id());
     body.put("task_id", handle.id());
     body.put("level", handle.level().topicSuffix());
     body.put("state", TaskState.QUEUED);
