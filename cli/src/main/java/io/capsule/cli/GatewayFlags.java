@@ -37,6 +37,7 @@ final class GatewayFlags {
 
   /** Tokens from the file and the environment (possibly none). */
   BearerTokens configuredTokens(Map<String, String> env) {
+    checkExclusive();
     try {
       BearerTokens tokens = BearerTokens.fromEnvironment(env);
       return tokenFile == null ? tokens : tokens.and(BearerTokens.fromFile(tokenFile));
@@ -47,11 +48,15 @@ final class GatewayFlags {
     }
   }
 
-  /** The config on a port, with these tokens (ignored under {@code --no-auth}). */
-  GatewayConfig config(int port, BearerTokens tokens) {
+  private void checkExclusive() {
     if (noAuth && tokenFile != null) {
       throw new UsageException("--no-auth and --token-file exclude each other");
     }
+  }
+
+  /** The config on a port, with these tokens (ignored under {@code --no-auth}). */
+  GatewayConfig config(int port, BearerTokens tokens) {
+    checkExclusive();
     try {
       GatewayConfig.Builder builder =
           GatewayConfig.builder()
