@@ -1,8 +1,6 @@
 package io.capsule.cli;
 
-import io.capsule.dispatcher.gateway.BearerTokens;
-import io.capsule.dispatcher.gateway.Gateway;
-import java.io.PrintStream;
+import io.capsule.dispatcher.gateway.CapsuleGateway;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -10,76 +8,45 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code capsule gateway}: the HTTP gateway alone, in front of a fleet's Kafka. Prints {@code
- * gateway=http://HOST:PORT} on stdout once it serves; stops on Ctrl-C or SIGTERM.
+ * {@code capsule gateway --bootstrap-servers …}: the HTTP gateway and dashboard for an existing
+ * fleet, until SIGTERM / Ctrl-C. Needs tokens ({@code --token-file} or {@code
+ * $CAPSULE_GATEWAY_TOKENS}) unless {@code --no-auth}.
  */
 @Command(
     name = "gateway",
     mixinStandardHelpOptions = true,
     description = {
-      "Serve the fleet's HTTP API (submit, status, results, task list, DLQ replay, dashboard).",
-      "Needs bearer tokens from --token-file or $" + BearerTokens.ENV + ", or --no-auth."
+      "Serve the HTTP API and dashboard of a fleet (see docs/openapi.yaml).",
+      "Prints 'gateway http://HOST:PORT' on stdout when it serves."
     })
 final class GatewayCommand implements Callable<Integer> {
   @Option(
       names = "--port",
       paramLabel = "PORT",
       defaultValue = "8080",
-      description = "HTTP port (default: ${DEFAULT-VALUE}; 0 for a free one).")
+      description = "HTTP port (0 = a free one; default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(
-      names = "--host",
-      paramLabel = "ADDRESS",
-      defaultValue = "0.0.0.0",
-      description = "Address to bind (default: ${DEFAULT-VALUE}).")
-  String host;
-
-  @Option(
-      names = "--max-request-bytes",
-      paramLabel = "BYTES",
-      defaultValue = "8388608",
-      description = "Largest request body; larger ones get 413 (default: ${DEFAULT-VALUE}).")
-  long maxRequestBytes;
+  @Mixin GatewayFlags gatewayFlags = new GatewayFlags();
 
   @Mixin KafkaFlags kafka = new KafkaFlags();
 
-  @Mixin GatewayFlags auth = new GatewayFlags();
-
-  private final CountDownLatch stopped = new CountDownLatch(1);
-
   @Override
   public Integer call() throws InterruptedException {
-    BearerTokens tokens = auth.tokensGiven();
-    if (tokens == null) {
-      throw new UsageException(
-          "no bearer tokens: give --token-file, set " + BearerTokens.ENV + ", or --no-auth");
-    }
-    Gateway gateway;
-    try {
-      gateway =
-          Gateway.builder(kafka.connection())
-              .withHost(host)
-              .withPort(port)
-              .withTokens(tokens)
-              .withMaxRequestBytes(maxRequestBytes)
-              .build();
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage());
-    }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(gateway), "capsule-gateway-stop"));
-    int bound = gateway.start();
-    System.out.println("gateway=http://" + host + ":" + bound);
+    var config = gatewayFlags.config(port, gatewayFlags.configuredTokens(System.getenv()));
+    CapsuleGateway gateway = CapsuleGateway.start(kafka.connection(), config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  gateway.close();
+                  stopped.countDown();
+                },
+                "capsule-gateway-stop"));
+    System.out.println("gateway " + gateway.url());
     System.out.flush();
     stopped.await();
     return 0;
-  }
-
-  private void stop(Gateway gateway) {
-    PrintStream err = System.err;
-    err.println("capsule gateway: stopping");
-    gateway.close();
-    err.println("capsule gateway: stopped");
-    stopped.countDown();
   }
 }

@@ -1,48 +1,71 @@
 package io.capsule.cli;
 
 import io.capsule.dispatcher.gateway.BearerTokens;
+import io.capsule.dispatcher.gateway.GatewayConfig;
+import io.capsule.protocol.ByteSize;
+import io.capsule.protocol.CapsuleException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** Authentication of the HTTP gateway: the flags {@code capsule up} and {@code gateway} share. */
+/** The HTTP gateway's flags, shared by {@code capsule gateway} and {@code capsule up}. */
 final class GatewayFlags {
+  @Option(
+      names = "--gateway-host",
+      paramLabel = "HOST",
+      defaultValue = "127.0.0.1",
+      description = "Interface the gateway binds (0.0.0.0 for all; default: ${DEFAULT-VALUE}).")
+  String host;
+
   @Option(
       names = "--token-file",
       paramLabel = "FILE",
       description =
-          "File of accepted bearer tokens, one a line (default: $"
-              + BearerTokens.ENV
-              + ", comma-separated).")
+          "Bearer tokens the gateway accepts, one per line (also: $CAPSULE_GATEWAY_TOKENS).")
   Path tokenFile;
 
-  @Option(
-      names = "--no-auth",
-      description = "Run the gateway without authentication (only on a trusted network).")
+  @Option(names = "--no-auth", description = "Serve the gateway without authentication.")
   boolean noAuth;
 
-  /**
-   * The tokens the flags or the environment give, or {@code null} when neither does.
-   *
-   * @throws UsageException when both --no-auth and --token-file are given or the file is unusable
-   */
-  BearerTokens tokensGiven() {
-    if (noAuth && tokenFile != null) {
-      throw new UsageException("--no-auth and --token-file exclude each other");
-    }
+  @Option(
+      names = "--max-request-size",
+      paramLabel = "SIZE",
+      defaultValue = "16MB",
+      description = "Largest request body the gateway accepts (default: ${DEFAULT-VALUE}).")
+  String maxRequestSize;
+
+  /** Tokens from the file and the environment (possibly none). */
+  BearerTokens configuredTokens(Map<String, String> env) {
+    checkExclusive();
     try {
-      if (noAuth) {
-        return BearerTokens.open();
-      }
-      if (tokenFile != null) {
-        return BearerTokens.read(tokenFile);
-      }
-      String env = System.getenv(BearerTokens.ENV);
-      return env == null || env.isBlank() ? null : BearerTokens.parse(env);
+      BearerTokens tokens = BearerTokens.fromEnvironment(env);
+      return tokenFile == null ? tokens : tokens.and(BearerTokens.fromFile(tokenFile));
     } catch (UncheckedIOException e) {
       throw new UsageException(e.getMessage() + ": " + e.getCause().getMessage());
     } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage() + " in " + tokenFile);
+      throw new UsageException(e.getMessage());
+    }
+  }
+
+  private void checkExclusive() {
+    if (noAuth && tokenFile != null) {
+      throw new UsageException("--no-auth and --token-file exclude each other");
+    }
+  }
+
+  /** The config on a port, with these tokens (ignored under {@code --no-auth}). */
+  GatewayConfig config(int port, BearerTokens tokens) {
+    checkExclusive();
+    try {
+      GatewayConfig.Builder builder =
+          GatewayConfig.builder()
+              .withHost(host)
+              .withPort(port)
+              .withMaxRequestBytes(ByteSize.parse(maxRequestSize).bytes());
+      return (noAuth ? builder.withoutAuth() : builder.withTokens(tokens)).build();
+    } catch (CapsuleException | IllegalArgumentException | IllegalStateException e) {
+      throw new UsageException(e.getMessage());
     }
   }
 }

@@ -53,8 +53,21 @@ final class ReplayCommand implements Callable<Integer> {
   public Integer call() {
     Filter filter = new Filter(errorType(), since());
     Report report;
+    ProgressBar bar = ProgressBar.onStderr(spec.commandLine().getErr(), "replaying", 0);
     try (var replayer = DeadLetterReplayer.connect(kafka.connection(), Duration.ofSeconds(60))) {
-      report = replayer.replay(filter, dryRun);
+      report =
+          replayer.replay(
+              filter,
+              dryRun,
+              (done, total) -> {
+                if (!dryRun) {
+                  bar.total(total);
+                  bar.update(done);
+                }
+              });
+    }
+    if (!dryRun) {
+      bar.finish();
     }
     PrintWriter out = spec.commandLine().getOut();
     report.entries().forEach(e -> out.println(line(e)));

@@ -27,17 +27,28 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code capsule submit FILE [ARGS...] [task options] [--wait]}: one task to the fleet. */
+/**
+ * {@code capsule submit FILE [ARGS...] [task options] [--wait]}: one task to the fleet; or {@code
+ * capsule submit --requests FILE.jsonl [--wait]}: many prepared task requests, with a progress bar.
+ */
 @Command(
     name = "submit",
     mixinStandardHelpOptions = true,
     description = {
       "Submit a task file (.wasm, .wat, .capsule) to the fleet over Kafka.",
-      "Prints the task id; with --wait, the result (exit 0) or the error (exit 1)."
+      "Prints the task id; with --wait, the result (exit 0) or the error (exit 1).",
+      "With --requests FILE.jsonl: one task request per line (as on Kafka; id optional),",
+      "one id (or with --wait one envelope) per line on stdout, a progress bar on stderr."
     })
 final class SubmitCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "FILE", description = "The task file.")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The task file.")
   Path file;
+
+  @Option(
+      names = "--requests",
+      paramLabel = "FILE.jsonl",
+      description = "Submit every task request of a JSON-lines file instead of one task file.")
+  Path requests;
 
   @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the task.")
   List<String> args = new ArrayList<>();
@@ -66,6 +77,15 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    if ((file == null) == (requests == null)) {
+      throw new UsageException("give a task FILE or --requests FILE.jsonl (one of them)");
+    }
+    if (requests != null) {
+      try (CapsuleClient client = CapsuleClient.builder().connection(kafka.connection()).build()) {
+        return new BatchSubmit(client, spec.commandLine().getOut(), spec.commandLine().getErr())
+            .run(BatchSubmit.read(requests), await, waitTimeout);
+      }
+    }
     TaskFile task = readTaskFile();
     TaskOptions options = taskOptions.toOptions().over(task.bakedOptions()).over(defaults());
     List<JsonNode> arguments = new ArrayList<>();

@@ -4,9 +4,12 @@ import io.capsule.broker.EmbeddedKafka;
 import io.capsule.dispatcher.FleetConnection;
 import io.capsule.dispatcher.TopicAdmin;
 import io.capsule.dispatcher.gateway.BearerTokens;
-import io.capsule.dispatcher.gateway.Gateway;
+import io.capsule.dispatcher.gateway.CapsuleGateway;
+import io.capsule.dispatcher.gateway.GatewayConfig;
 import io.capsule.protocol.ComputeLevel;
 import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskState;
 import io.capsule.worker.CapsuleWorker;
 import io.capsule.worker.WorkerConfig;
 import java.io.PrintStream;
@@ -26,21 +29,19 @@ import picocli.CommandLine.Spec;
 /**
  * {@code capsule up}: a whole fleet in one process, for development and demos — an embedded Kafka
  * broker (unless {@code --bootstrap-servers} names a cluster), the contract's topics, one worker
- * pool per compute level and the HTTP gateway, which logs every task's state changes on stderr.
- * Prints {@code ready bootstrap=HOST:PORT topics=PREFIX levels=low,medium,high
- * gateway=http://127.0.0.1:PORT token=TOKEN} on stdout once tasks are accepted (no {@code token=}
- * when the tokens come from {@code --token-file}/the environment or with {@code --no-auth}); stops
- * cleanly on Ctrl-C or SIGTERM (workers drain for {@code --shutdown-grace}, then the broker
- * closes).
+ * pool per compute level and the HTTP gateway with its dashboard. Failures are logged on stderr;
+ * with {@code --verbose}, every task's state changes. Prints {@code ready bootstrap=HOST:PORT …
+ * gateway=http://HOST:PORT token=TOKEN} on stdout once tasks are accepted (a development token is
+ * generated; {@code --no-auth} serves the gateway open and prints no token); stops cleanly on
+ * Ctrl-C or SIGTERM (workers drain for {@code --shutdown-grace}, then the broker closes).
  */
 @Command(
     name = "up",
     mixinStandardHelpOptions = true,
     description = {
-      "Run a local fleet: embedded Kafka + one worker pool per level + HTTP gateway.",
-      "Prints 'ready bootstrap=HOST:PORT … gateway=http://127.0.0.1:PORT token=TOKEN' on stdout",
-      "when it accepts tasks (a fresh development token unless --token-file/--no-auth); logs on"
-          + " stderr."
+      "Run a local fleet: embedded Kafka + one worker pool per level + HTTP gateway/dashboard.",
+      "Prints 'ready bootstrap=HOST:PORT … gateway=http://HOST:PORT token=TOKEN' on stdout when",
+      "it accepts tasks; logs on stderr."
     })
 final class UpCommand implements Callable<Integer> {
   private static final List<ComputeLevel> LEVELS =
@@ -86,19 +87,24 @@ final class UpCommand implements Callable<Integer> {
       names = "--gateway-port",
       paramLabel = "PORT",
       defaultValue = "0",
-      description = "Port of the HTTP gateway on 127.0.0.1 (default: a free one).")
+      description = "Port of the HTTP gateway and dashboard (default: a free one).")
   int gatewayPort;
+
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Log every task's state changes on stderr (default: failures only).")
+  boolean verbose;
 
   @Mixin KafkaFlags kafka = new KafkaFlags();
 
-  @Mixin GatewayFlags auth = new GatewayFlags();
+  @Mixin GatewayFlags gatewayFlags = new GatewayFlags();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   private final CountDownLatch stopped = new CountDownLatch(1);
   private EmbeddedKafka broker;
   private final List<CapsuleWorker> workers = new ArrayList<>();
-  private Gateway gateway;
+  private CapsuleGateway gateway;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -110,32 +116,26 @@ final class UpCommand implements Callable<Integer> {
       admin.create(partitions, Optional.empty());
     }
     LEVELS.forEach(level -> workers.add(startWorker(connection, level)));
+    BearerTokens token = BearerTokens.generate();
+    GatewayConfig config =
+        gatewayFlags.config(gatewayPort, token.and(gatewayFlags.configuredTokens(System.getenv())));
+    gateway = CapsuleGateway.start(connection, config, client -> client.onEvent(this::log));
+    log("dashboard " + dashboardLink(token));
     System.out.println(
         "ready bootstrap="
             + servers
             + " topics="
             + connection.topics().prefix()
-            + " levels=low,medium,high"
-            + startGateway(connection));
+            + " levels=low,medium,high gateway="
+            + gateway.url()
+            + (config.authRequired() ? " token=" + token.any() : ""));
     System.out.flush();
     stopped.await();
     return 0;
   }
 
-  /** Starts the gateway (which also logs every task's changes); returns its ready-line part. */
-  private String startGateway(FleetConnection connection) {
-    BearerTokens given = auth.tokensGiven();
-    String devToken = given == null ? BearerTokens.randomToken() : null;
-    BearerTokens tokens = given != null ? given : BearerTokens.parse(devToken);
-    gateway =
-        Gateway.builder(connection)
-            .withPort(gatewayPort)
-            .withTokens(tokens)
-            .withEventObserver(UpCommand::log)
-            .build();
-    int port = gateway.start();
-    String url = " gateway=http://127.0.0.1:" + port;
-    return devToken == null ? url : url + " token=" + devToken;
+  private String dashboardLink(BearerTokens token) {
+    return gateway.url() + "/" + (gatewayFlags.noAuth ? "" : "?access_token=" + token.any());
   }
 
   private String startBroker() {
@@ -185,17 +185,36 @@ final class UpCommand implements Callable<Integer> {
     }
   }
 
-  private static void log(LifecycleEvent event) {
-    String error = event.errorType() == null ? "" : " error=" + event.errorType().wireName();
-    log(
-        "task "
-            + event.taskId()
-            + " "
-            + event.state().wireName()
-            + (event.level() == null ? "" : " level=" + event.level())
-            + (event.attempt() > 0 ? " attempt=" + event.attempt() : "")
-            + (event.worker() == null ? "" : " worker=" + event.worker())
-            + error);
+  /** A live task line: every change with {@code --verbose}, else failures only. */
+  private void log(LifecycleEvent event) {
+    boolean failure = event.errorType() != null || event.state() == TaskState.DEAD_LETTERED;
+    if (verbose || failure) {
+      log(taskLine(event));
+    }
+  }
+
+  static String taskLine(LifecycleEvent event) {
+    StringBuilder line = new StringBuilder("task ").append(event.taskId());
+    line.append(' ').append(event.state().wireName());
+    append(line, "level", event.level());
+    append(line, "attempt", event.attempt() > 0 ? event.attempt() : null);
+    append(line, "worker", event.worker());
+    ResultEnvelope envelope = event.envelope();
+    if (envelope != null) {
+      append(line, "duration_ms", envelope.execution().durationMs());
+      append(line, "fuel", envelope.execution().fuelConsumed());
+    }
+    append(line, "error", event.errorType() == null ? null : event.errorType().wireName());
+    if (event.errorType() != null && event.message() != null) {
+      line.append(": ").append(event.message());
+    }
+    return line.toString();
+  }
+
+  private static void append(StringBuilder line, String key, Object value) {
+    if (value != null) {
+      line.append(' ').append(key).append('=').append(value);
+    }
   }
 
   private static void log(String line) {

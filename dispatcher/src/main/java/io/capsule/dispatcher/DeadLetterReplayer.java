@@ -135,6 +135,24 @@ public final class DeadLetterReplayer implements AutoCloseable {
    * @param dryRun when {@code true}, only lists what would be replayed and publishes nothing
    */
   public Report replay(Filter filter, boolean dryRun) {
+    return replay(filter, dryRun, (done, total) -> {});
+  }
+
+  /** Reports how many republished letters Kafka acknowledged so far, out of how many. */
+  @FunctionalInterface
+  public interface Progress {
+    /** Called on the replaying thread after each acknowledgement (and once with 0 done). */
+    void update(int done, int total);
+  }
+
+  /**
+   * Replays the matching dead letters not replayed before, reporting progress.
+   *
+   * @param filter which letters
+   * @param dryRun when {@code true}, only lists what would be replayed and publishes nothing
+   * @param progress told of each acknowledged republish
+   */
+  public Report replay(Filter filter, boolean dryRun, Progress progress) {
     Set<String> done = replayedSources();
     List<Entry> entries = new ArrayList<>();
     List<CompletableFuture<?>> sends = new ArrayList<>();
@@ -146,7 +164,11 @@ public final class DeadLetterReplayer implements AutoCloseable {
             entries.add(entry);
           }
         });
-    sends.forEach(DeadLetterReplayer::join);
+    progress.update(0, sends.size());
+    for (int i = 0; i < sends.size(); i++) {
+      join(sends.get(i));
+      progress.update(i + 1, sends.size());
+    }
     return new Report(entries);
   }
 

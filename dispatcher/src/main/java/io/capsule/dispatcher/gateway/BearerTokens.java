@@ -8,83 +8,108 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.Objects;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * The bearer tokens a gateway accepts. Tokens are compared in constant time; an empty set means the
- * gateway runs open (only when asked for explicitly, see {@link #open()}).
+ * The bearer tokens the gateway accepts. Tokens come from a file (one per line; blank lines and
+ * lines starting with {@code #} are ignored), from the {@value #ENV} environment variable
+ * (comma-separated), or are generated for development. Comparison is constant-time.
  */
 public final class BearerTokens {
   /** Environment variable holding comma-separated tokens. */
   public static final String ENV = "CAPSULE_GATEWAY_TOKENS";
 
-  private final List<byte[]> tokens;
+  /** Shortest token accepted: 16 characters. */
+  public static final int MIN_LENGTH = 16;
 
-  private BearerTokens(List<String> tokens) {
-    this.tokens = tokens.stream().map(t -> t.getBytes(StandardCharsets.UTF_8)).toList();
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Set<String> tokens;
+
+  private BearerTokens(Set<String> tokens) {
+    for (String token : tokens) {
+      if (token.length() < MIN_LENGTH || token.chars().anyMatch(Character::isWhitespace)) {
+        throw new IllegalArgumentException(
+            "a bearer token needs at least " + MIN_LENGTH + " characters and no spaces");
+      }
+    }
+    this.tokens = Set.copyOf(tokens);
   }
 
-  /**
-   * Tokens separated by commas, spaces or new lines.
-   *
-   * @throws IllegalArgumentException when the text holds none
-   */
-  public static BearerTokens parse(String text) {
-    List<String> tokens =
-        Arrays.stream(Objects.requireNonNull(text, "text").split("[,\\s]+"))
-            .filter(t -> !t.isBlank())
-            .toList();
-    if (tokens.isEmpty()) {
-      throw new IllegalArgumentException("no bearer token given");
-    }
+  /** Exactly these tokens. */
+  public static BearerTokens of(Set<String> tokens) {
     return new BearerTokens(tokens);
   }
 
-  /** Reads tokens from a file (one a line, or comma-separated; {@code #} starts a comment line). */
-  public static BearerTokens read(Path file) {
+  /** The tokens listed in a file, one per line. */
+  public static BearerTokens fromFile(Path file) {
     try {
-      String text =
-          Files.readAllLines(file, StandardCharsets.UTF_8).stream()
-              .filter(line -> !line.strip().startsWith("#"))
-              .reduce("", (a, b) -> a + "\n" + b);
-      return parse(text);
+      Set<String> tokens = new LinkedHashSet<>();
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        String token = line.strip();
+        if (!token.isEmpty() && !token.startsWith("#")) {
+          tokens.add(token);
+        }
+      }
+      return new BearerTokens(tokens);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read token file " + file, e);
     }
   }
 
-  /** No authentication: every request is allowed. */
-  public static BearerTokens open() {
-    return new BearerTokens(List.of());
+  /** The tokens of the {@value #ENV} variable in an environment (none when it is unset). */
+  public static BearerTokens fromEnvironment(Map<String, String> env) {
+    String value = env.getOrDefault(ENV, "");
+    Set<String> tokens = new LinkedHashSet<>();
+    Arrays.stream(value.split(","))
+        .map(String::strip)
+        .filter(t -> !t.isEmpty())
+        .forEach(tokens::add);
+    return new BearerTokens(tokens);
   }
 
-  /** A fresh random token (32 hex characters), e.g. for a development gateway. */
-  public static String randomToken() {
-    byte[] bytes = new byte[16];
-    new SecureRandom().nextBytes(bytes);
-    return HexFormat.of().formatHex(bytes);
+  /** One fresh random token (32 bytes, URL-safe base64), for development fleets. */
+  public static BearerTokens generate() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return new BearerTokens(Set.of(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes)));
   }
 
-  /** Whether no token is required. */
-  public boolean isOpen() {
+  /** Both sets of tokens. */
+  public BearerTokens and(BearerTokens other) {
+    Set<String> all = new LinkedHashSet<>(tokens);
+    all.addAll(other.tokens);
+    return new BearerTokens(all);
+  }
+
+  /** Whether there is no token at all. */
+  public boolean isEmpty() {
     return tokens.isEmpty();
   }
 
-  /** Whether an {@code Authorization} header value carries an accepted bearer token. */
-  public boolean allows(String authorization) {
-    if (isOpen()) {
-      return true;
-    }
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+  /** One of the tokens (to print for a development fleet). */
+  public String any() {
+    return tokens.iterator().next();
+  }
+
+  /** Whether a presented token is one of these, compared in constant time per token. */
+  public boolean accepts(String presented) {
+    if (presented == null) {
       return false;
     }
-    byte[] given = authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8);
+    byte[] given = presented.getBytes(StandardCharsets.UTF_8);
     boolean match = false;
-    for (byte[] token : tokens) {
-      match |= MessageDigest.isEqual(token, given);
+    for (String token : tokens) {
+      match |= MessageDigest.isEqual(given, token.getBytes(StandardCharsets.UTF_8));
     }
     return match;
+  }
+
+  @Override
+  public String toString() {
+    return "BearerTokens[" + tokens.size() + " tokens]"; // never the secrets
   }
 }

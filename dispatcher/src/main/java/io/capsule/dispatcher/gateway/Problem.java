@@ -1,48 +1,49 @@
 package io.capsule.dispatcher.gateway;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import io.capsule.protocol.CapsuleJson;
-import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * An RFC 9457 problem detail, the body of every error answer ({@code application/problem+json}).
- *
- * @param type a URN naming the kind of problem
- * @param title a short summary of the kind
- * @param status the HTTP status
- * @param detail what went wrong with this request
+ * An HTTP error answered as {@code application/problem+json} (RFC 9457). Thrown by handlers; the
+ * gateway's exception mapper writes it.
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
-record Problem(
-    @JsonProperty("type") String type,
-    @JsonProperty("title") String title,
-    @JsonProperty("status") int status,
-    @JsonProperty("detail") String detail) {
-  static final String CONTENT_TYPE = "application/problem+json";
+final class Problem extends RuntimeException {
+  private static final long serialVersionUID = 1L;
 
-  static Problem of(int status, String kind, String title, String detail) {
-    return new Problem("urn:capsule:problem:" + kind, title, status, detail);
+  /** The media type of the answer. */
+  static final String MEDIA_TYPE = "application/problem+json";
+
+  private final int status;
+  private final String slug;
+  private final String title;
+
+  Problem(int status, String slug, String title, String detail) {
+    super(detail);
+    this.status = status;
+    this.slug = slug;
+    this.title = title;
   }
 
-  static Problem invalidRequest(String detail) {
-    return of(400, "invalid-request", "Invalid request", detail);
+  static Problem badRequest(String detail) {
+    return new Problem(400, "invalid-request", "Invalid request", detail);
   }
 
   static Problem notFound(String detail) {
-    return of(404, "not-found", "Not found", detail);
+    return new Problem(404, "not-found", "Not found", detail);
   }
 
-  static Problem unauthorized() {
-    return of(401, "unauthorized", "Unauthorized", "a valid bearer token is required");
+  int status() {
+    return status;
   }
 
-  static Problem tooLarge(long limit) {
-    return of(413, "too-large", "Request too large", "the body exceeds " + limit + " bytes");
-  }
-
-  /** Writes this problem as the answer. */
-  void answer(Context ctx) {
-    ctx.status(status).contentType(CONTENT_TYPE).result(CapsuleJson.write(this));
+  /** The body, with {@code instance} set to the request path. */
+  Map<String, Object> body(String instance) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("type", "urn:capsule:problem:" + slug);
+    body.put("title", title);
+    body.put("status", status);
+    body.put("detail", getMessage());
+    body.put("instance", instance);
+    return body;
   }
 }

@@ -7,7 +7,21 @@ import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskState;
 
-/** One line of the task list: a lifecycle event without its (possibly large) envelope. */
+/**
+ * One line of the recent-tasks view: a task's latest state and, once final, what it cost.
+ *
+ * @param taskId the task
+ * @param state its latest state
+ * @param level its compute level topic suffix, or {@code null}
+ * @param attempt the attempt of the latest event
+ * @param worker the worker of the latest event, or {@code null}
+ * @param firstSeenAt epoch ms of the first event seen for it (normally {@code queued})
+ * @param updatedAt epoch ms of the latest event
+ * @param durationMs the envelope's duration once final, else {@code null}
+ * @param fuelConsumed the envelope's fuel once final, else {@code null}
+ * @param errorType the latest error, or {@code null}
+ * @param message the latest event's note, or {@code null}
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record TaskSummary(
     @JsonProperty("task_id") String taskId,
@@ -15,29 +29,29 @@ record TaskSummary(
     @JsonProperty("level") String level,
     @JsonProperty("attempt") int attempt,
     @JsonProperty("worker") String worker,
-    @JsonProperty("at") long at,
-    @JsonProperty("error_type") ErrorType errorType,
-    @JsonProperty("message") String message,
+    @JsonProperty("first_seen_at") long firstSeenAt,
+    @JsonProperty("updated_at") long updatedAt,
     @JsonProperty("duration_ms") Long durationMs,
-    @JsonProperty("fuel_consumed") Long fuelConsumed) {
+    @JsonProperty("fuel_consumed") Long fuelConsumed,
+    @JsonProperty("error_type") ErrorType errorType,
+    @JsonProperty("message") String message) {
 
-  static TaskSummary of(LifecycleEvent event) {
+  /** The summary after an event, keeping what the previous one knew (or {@code null}). */
+  static TaskSummary after(TaskSummary previous, LifecycleEvent event) {
     ResultEnvelope envelope = event.envelope();
-    boolean measured = envelope != null && envelope.execution() != null;
-    ErrorType error =
-        event.errorType() != null || envelope == null || envelope.error() == null
-            ? event.errorType()
-            : envelope.error().errorType();
+    long firstSeen = previous == null ? event.at() : Math.min(previous.firstSeenAt, event.at());
+    String level = event.level() != null || previous == null ? event.level() : previous.level;
     return new TaskSummary(
         event.taskId(),
         event.state(),
-        event.level(),
+        level,
         event.attempt(),
         event.worker(),
+        firstSeen,
         event.at(),
-        error,
-        event.message(),
-        measured ? envelope.execution().durationMs() : null,
-        measured ? envelope.execution().fuelConsumed() : null);
+        envelope == null ? null : envelope.execution().durationMs(),
+        envelope == null ? null : envelope.execution().fuelConsumed(),
+        event.errorType(),
+        event.message());
   }
 }
