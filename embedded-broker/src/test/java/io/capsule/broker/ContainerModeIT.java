@@ -1,6 +1,7 @@
 package io.capsule.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.capsule.broker.junit.BootstrapServers;
 import io.capsule.broker.junit.KafkaBrokerExtension;
@@ -23,8 +24,11 @@ class ContainerModeIT {
   void theSharedBrokerAcceptsAdminRequestsInEitherMode(@BootstrapServers String servers)
       throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers))) {
-      admin.createTopics(List.of(new NewTopic("container-mode-probe", 1, (short) 1))).all().get();
-      assertThat(admin.listTopics().names().get()).contains("container-mode-probe");
+      String topic = "container-mode-probe-" + java.util.UUID.randomUUID();
+      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+      await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(admin.listTopics().names().get()).contains(topic));
       assertThat(admin.describeCluster().nodes().get(30, java.util.concurrent.TimeUnit.SECONDS))
           .isNotEmpty();
     }
