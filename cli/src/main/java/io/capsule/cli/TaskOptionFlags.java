@@ -9,6 +9,7 @@ import io.capsule.protocol.TaskOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -90,39 +91,42 @@ final class TaskOptionFlags {
     }
   }
 
-  /** Parses {@code --compute}. */
-  static final class ComputeConverter implements ITypeConverter<Compute> {
+  /** A picocli converter over one of the protocol's parsers, keeping its one-line reason. */
+  abstract static class ProtocolConverter<T> implements ITypeConverter<T> {
+    private final Function<String, T> parse;
+
+    ProtocolConverter(Function<String, T> parse) {
+      this.parse = parse;
+    }
+
     @Override
-    public Compute convert(String value) {
+    public T convert(String value) {
       try {
-        return Compute.parse(value);
+        return parse.apply(value);
       } catch (CapsuleException e) {
         throw new TypeConversionException(e.getMessage());
       }
+    }
+  }
+
+  /** Parses {@code --compute}. */
+  static final class ComputeConverter extends ProtocolConverter<Compute> {
+    ComputeConverter() {
+      super(Compute::parse);
     }
   }
 
   /** Parses {@code --ram}. */
-  static final class SizeConverter implements ITypeConverter<ByteSize> {
-    @Override
-    public ByteSize convert(String value) {
-      try {
-        return ByteSize.parse(value);
-      } catch (CapsuleException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
+  static final class SizeConverter extends ProtocolConverter<ByteSize> {
+    SizeConverter() {
+      super(ByteSize::parse);
     }
   }
 
   /** Parses {@code --timeout}. */
-  static final class DurationConverter implements ITypeConverter<Duration> {
-    @Override
-    public Duration convert(String value) {
-      try {
-        return Durations.parse(value);
-      } catch (CapsuleException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
+  static final class DurationConverter extends ProtocolConverter<Duration> {
+    DurationConverter() {
+      super(Durations::parse);
     }
   }
 }
