@@ -71,6 +71,12 @@ final class BenchCommand {
     @Option(names = "--workers", paramLabel = "N", description = "In-process workers (default 2).")
     int workers = 2;
 
+    @Option(
+        names = "--concurrency",
+        paramLabel = "N",
+        description = "Task threads per worker (default 2, the worker's default).")
+    int concurrency = 2;
+
     @Option(names = "--tasks", paramLabel = "N", description = "Tasks per pipeline (default 5000).")
     Integer tasks;
 
@@ -91,9 +97,15 @@ final class BenchCommand {
       int count = tasks != null ? tasks : quick ? 300 : 5000;
       var report = new ByteArrayOutputStream();
       var out = new PrintStream(new TeeOutputStream(System.out, report), true, UTF_8);
-      new FleetBench(workers, count, servers, out).run();
+      new FleetBench(workers, concurrency, count, servers, out).run();
       if (write != null) {
-        String command = "./capsule bench fleet --workers " + workers + " --tasks " + count;
+        String command =
+            "./capsule bench fleet --workers "
+                + workers
+                + " --concurrency "
+                + concurrency
+                + " --tasks "
+                + count;
         BenchmarksFile.writeSection(write, "fleet", command, report.toString(UTF_8));
       }
       return 0;

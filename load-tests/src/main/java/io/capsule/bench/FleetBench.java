@@ -39,6 +39,7 @@ public final class FleetBench {
           + " (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))";
 
   private final int workers;
+  private final int concurrency;
   private final int tasks;
   private final String servers;
   private final PrintStream out;
@@ -46,13 +47,15 @@ public final class FleetBench {
   /**
    * A benchmark run.
    *
-   * @param workers in-process workers (each with 2 task threads)
+   * @param workers in-process workers
+   * @param concurrency task threads per worker
    * @param tasks tasks per pipeline
    * @param servers an existing cluster, or {@code null} for an embedded broker
    * @param out where the report goes
    */
-  public FleetBench(int workers, int tasks, String servers, PrintStream out) {
+  public FleetBench(int workers, int concurrency, int tasks, String servers, PrintStream out) {
     this.workers = workers;
+    this.concurrency = concurrency;
     this.tasks = tasks;
     this.servers = servers;
     this.out = out;
@@ -82,7 +85,7 @@ public final class FleetBench {
     }
     List<CapsuleWorker> pool = new ArrayList<>();
     for (int i = 0; i < workers; i++) {
-      pool.add(CapsuleWorker.create(workerConfig(bootstrap, prefix, i)).start());
+      pool.add(CapsuleWorker.create(workerConfig(bootstrap, prefix, i, concurrency)).start());
     }
     try (CapsuleClient client = CapsuleClient.builder().connection(connection).build()) {
       byte[] module = WatAssembler.assemble(TRIVIAL_WAT);
@@ -97,12 +100,13 @@ public final class FleetBench {
     }
   }
 
-  private static WorkerConfig workerConfig(String bootstrap, String prefix, int index) {
+  private static WorkerConfig workerConfig(
+      String bootstrap, String prefix, int index, int concurrency) {
     return WorkerConfig.builder()
         .withBootstrapServers(bootstrap)
         .withTopicPrefix(prefix)
         .withLevels(Set.of(ComputeLevel.LOW))
-        .withConcurrency(2)
+        .withConcurrency(concurrency)
         .withWorkerId("bench-" + index)
         .withCreateTopics(false)
         .build();
@@ -128,7 +132,8 @@ public final class FleetBench {
     }
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new Latencies("fleet (sandbox, " + workers + " workers)", tasks, seconds, latencies);
+    String name = "fleet (sandbox, " + workers + " workers × " + concurrency + " threads)";
+    return new Latencies(name, tasks, seconds, latencies);
   }
 
   private void report(Latencies ceiling, Latencies fleet) {

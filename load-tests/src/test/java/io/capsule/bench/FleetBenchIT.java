@@ -13,10 +13,10 @@ class FleetBenchIT {
   @Test
   void quickRunPrintsBothPipelinesAndTheRatioLast() throws Exception {
     var bytes = new ByteArrayOutputStream();
-    new FleetBench(1, 100, null, new PrintStream(bytes, true, StandardCharsets.UTF_8)).run();
+    new FleetBench(1, 2, 100, null, new PrintStream(bytes, true, StandardCharsets.UTF_8)).run();
     var lines = bytes.toString(StandardCharsets.UTF_8).strip().lines().toList();
     assertThat(lines).anyMatch(l -> l.startsWith("| raw Kafka ceiling"));
-    assertThat(lines).anyMatch(l -> l.startsWith("| fleet (sandbox, 1 workers)"));
+    assertThat(lines).anyMatch(l -> l.startsWith("| fleet (sandbox, 1 workers × 2 threads)"));
     assertThat(lines.get(lines.size() - 1)).matches("ratio=\\d+\\.\\d{3}");
   }
 }
