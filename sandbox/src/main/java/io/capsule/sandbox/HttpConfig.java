@@ -18,6 +18,10 @@ import java.util.Objects;
  * @param requestTimeout the longest one request may take, connect to last body byte (default 30s);
  *     the task's remaining timeout and the guest's {@code timeout_ms} shorten it
  * @param proxy where connections go, or {@code null} for the JVM's default proxy selector
+ * @param guardInternalAddresses whether wildcard and domain rules are kept away from internal
+ *     addresses (default {@code true}): link-local (cloud metadata) addresses need an exact {@code
+ *     allowed_hosts} entry, and a name matched only by a wildcard or domain rule must not resolve
+ *     to a loopback, private or link-local address
  */
 public record HttpConfig(
     int maxResponseBytes,
@@ -25,7 +29,8 @@ public record HttpConfig(
     int maxRedirects,
     int maxPendingResponses,
     Duration requestTimeout,
-    ProxySelector proxy) {
+    ProxySelector proxy,
+    boolean guardInternalAddresses) {
 
   /** Validates the settings. */
   public HttpConfig {
@@ -56,6 +61,7 @@ public record HttpConfig(
     private int maxPendingResponses = 4;
     private Duration requestTimeout = Duration.ofSeconds(30);
     private ProxySelector proxy;
+    private boolean guardInternalAddresses = true;
 
     private Builder() {}
 
@@ -101,10 +107,25 @@ public record HttpConfig(
       return this;
     }
 
+    /**
+     * Whether wildcard and domain rules are kept away from internal addresses (default {@code
+     * true}); turn it off only where tasks allowed {@code *} may reach the private network.
+     */
+    public Builder withInternalAddressGuard(boolean guard) {
+      this.guardInternalAddresses = guard;
+      return this;
+    }
+
     /** Builds. */
     public HttpConfig build() {
       return new HttpConfig(
-          maxResponseBytes, maxRequests, maxRedirects, maxPendingResponses, requestTimeout, proxy);
+          maxResponseBytes,
+          maxRequests,
+          maxRedirects,
+          maxPendingResponses,
+          requestTimeout,
+          proxy,
+          guardInternalAddresses);
     }
 
     private static int positive(int value, String name) {

@@ -157,6 +157,23 @@ class SandboxHttpTest {
   }
 
   @Test
+  void theMetadataAddressIsNotReachedThroughStarNorThroughARedirect() {
+    Sandbox sandbox = SANDBOXES.get(ExecutionMode.COMPILED);
+    String metadata = "http://169.254.169.254/latest/meta-data/";
+    ResultEnvelope direct = get(sandbox, metadata, allowing("*"));
+    String bounce = server.url("/redirect?to=" + metadata);
+    ResultEnvelope redirected = get(sandbox, bounce, allowing("*"));
+
+    assertThat(direct.error().errorType()).isEqualTo(ErrorType.PERMISSION_DENIED);
+    assertThat(direct.error().message()).contains("host_denied");
+    assertThat(direct.execution().hostRequests())
+        .containsExactly(new HostRequest("GET", metadata, 0));
+    assertThat(redirected.error().errorType()).isEqualTo(ErrorType.PERMISSION_DENIED);
+    assertThat(redirected.execution().hostRequests())
+        .containsExactly(new HostRequest("GET", bounce, 302), new HostRequest("GET", metadata, 0));
+  }
+
+  @Test
   void redirectToAnAllowedHostIsFollowed() {
     String url = server.url("/redirect?to=/hello");
     ResultEnvelope envelope =

@@ -68,6 +68,14 @@ public final class HostAllowlist {
     return false;
   }
 
+  /**
+   * Whether a rule names {@code host} exactly (not through {@code *}, a {@code *.} rule or as a
+   * subdomain of a domain rule): the user trusted this very host.
+   */
+  public boolean namesExactly(String host) {
+    return host != null && rules.contains(normalize(host));
+  }
+
   private static boolean matchesName(String rule, String host) {
     if (rule.startsWith("*.")) {
       return host.endsWith(rule.substring(1));

@@ -3,6 +3,7 @@ package io.capsule.sandbox.internal.net;
 import io.capsule.protocol.TimeoutExceededException;
 import io.capsule.sandbox.HttpConfig;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpRequest;
@@ -32,16 +33,25 @@ public final class OutboundHttp {
   private final HttpTransport transport;
   private final HttpConfig config;
   private final HostAllowlist allowlist;
+  private final AddressGuard guard;
   private final Duration taskTimeout;
   private final long taskDeadline;
   private final HostRequestLog log = new HostRequestLog();
   private int requests;
 
   private OutboundHttp(
-      HttpTransport transport, HostAllowlist allowlist, Duration taskTimeout, long startNanos) {
+      HttpTransport transport,
+      HostAllowlist allowlist,
+      AddressGuard.Resolver resolver,
+      Duration taskTimeout,
+      long startNanos) {
     this.transport = transport;
     this.config = transport.config();
     this.allowlist = allowlist;
+    this.guard =
+        config.guardInternalAddresses()
+            ? new AddressGuard(allowlist, resolver, config.proxy() == null)
+            : null;
     this.taskTimeout = taskTimeout;
     this.taskDeadline = taskTimeout == null ? Long.MAX_VALUE : startNanos + taskTimeout.toNanos();
   }
@@ -54,8 +64,17 @@ public final class OutboundHttp {
    */
   public static OutboundHttp forAttempt(
       HttpTransport transport, List<String> allowedHosts, Duration taskTimeout) {
+    return forAttempt(transport, allowedHosts, taskTimeout, InetAddress::getAllByName);
+  }
+
+  /** {@link #forAttempt(HttpTransport, List, Duration)} with its own name resolver (tests). */
+  static OutboundHttp forAttempt(
+      HttpTransport transport,
+      List<String> allowedHosts,
+      Duration taskTimeout,
+      AddressGuard.Resolver resolver) {
     return new OutboundHttp(
-        transport, HostAllowlist.of(allowedHosts), taskTimeout, System.nanoTime());
+        transport, HostAllowlist.of(allowedHosts), resolver, taskTimeout, System.nanoTime());
   }
 
   /** Every request so far (method, URL, status), for {@code execution.host_requests}. */
@@ -129,6 +148,12 @@ public final class OutboundHttp {
           (redirected ? "redirect to host '" : "host '")
               + uri.getHost()
               + "' refused: not in allowed_hosts";
+      log.deny(why);
+      throw new HttpFailure(NetworkError.HOST_DENIED, why);
+    }
+    String refusal = guard == null ? null : guard.refusal(uri.getHost());
+    if (refusal != null) {
+      String why = redirected ? "redirect: " + refusal : refusal;
       log.deny(why);
       throw new HttpFailure(NetworkError.HOST_DENIED, why);
     }
