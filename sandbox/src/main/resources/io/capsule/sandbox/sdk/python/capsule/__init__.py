@@ -94,6 +94,55 @@ class _SubTask:
         return f"<capsule sub-task {self.name} #{self.handle}>"
 
 
+def _run_async(coroutine):
+    """``asyncio.run`` for WASI: CPython's default loop needs a socketpair, which WASI lacks.
+
+    The loop below has no self-pipe and no I/O selector; sub-task waits block in the host (see
+    ``_SubTask``), and ``asyncio.sleep`` sleeps.
+    """
+    import asyncio
+    import selectors
+    import time
+
+    class _NoIo(selectors.BaseSelector):
+        def __init__(self):
+            self._map = {}
+
+        def register(self, fileobj, events, data=None):
+            raise OSError("no socket or pipe I/O in a capsule task's event loop")
+
+        def unregister(self, fileobj):
+            raise KeyError(fileobj)
+
+        def select(self, timeout=None):
+            if timeout is None:
+                raise RuntimeError("the task's event loop has nothing left to wait for")
+            if timeout > 0:
+                time.sleep(timeout)
+            return []
+
+        def get_map(self):
+            return self._map
+
+        def close(self):
+            pass
+
+    class _Loop(asyncio.SelectorEventLoop):
+        def __init__(self):
+            super().__init__(_NoIo())
+
+        def _make_self_pipe(self):
+            pass
+
+        def _close_self_pipe(self):
+            pass
+
+        def _write_to_self(self):
+            pass
+
+    return asyncio.run(coroutine, loop_factory=_Loop)
+
+
 def task(name=None, compute=None, ram=None, timeout=None, max_retries=None,
          allowed_files=None, allowed_hosts=None, env_variables=None):
     """Declares a task. The host reads the options from the source; here they are kept only."""
