@@ -194,7 +194,6 @@ class ScriptTasksIT {
       worker(fleet, 1);
       String source =
           """
-          import asyncio
           from capsule import task
 
           @task(name="square", compute="LOW")
@@ -203,6 +202,8 @@ class ScriptTasksIT {
 
           @task(name="main", compute="MEDIUM", timeout="5m")
           async def main():
+              import asyncio  # here, not at the top: the LOW children need not pay for it
+
               return await asyncio.gather(square(3), square(4))
           """;
       TaskRequest parent =
