@@ -40,6 +40,8 @@ public final class Sandbox implements AutoCloseable {
   private final RetryBackoff backoff;
   private final ExecutorService guestThreads;
   private final HttpTransport http;
+  private final Map<InterpreterArtifact, PreparedModule> interpreters =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, PreparedModule> prepared =
       Collections.synchronizedMap(
           new LinkedHashMap<>(16, 0.75f, true) {
@@ -206,11 +208,15 @@ public final class Sandbox implements AutoCloseable {
         script.language() == GuestScript.Language.PYTHON
             ? InterpreterArtifact.CPYTHON
             : InterpreterArtifact.QUICKJS;
+    return interpreters.computeIfAbsent(interpreter, this::prepareInterpreter).withScript(script);
+  }
+
+  private PreparedModule prepareInterpreter(InterpreterArtifact interpreter) {
     Path cache =
         config.cacheDir() != null
             ? config.cacheDir()
             : Path.of(System.getProperty("java.io.tmpdir"), "capsule");
-    return prepareInterpreter(interpreter.load(cache, System.err)).withScript(script);
+    return prepareInterpreter(interpreter.load(cache, System.err));
   }
 
   /** {@link #run} on a sandbox thread. */

@@ -57,16 +57,19 @@ public final class ChildTasks {
     LifecycleEvent queued =
         LifecycleEvent.of(child.id(), TaskState.QUEUED, child.level().topicSuffix(), 1, null)
             .withParent(parent.request().id());
-    publisher
-        .event(queued, parent.traceparent())
-        .thenCompose(
-            v -> publisher.request(topics.tasks(child.level()), child, parent.traceparent()))
-        .whenComplete(
-            (ok, error) -> {
-              if (error != null) {
-                result.completeExceptionally(error);
-              }
-            });
+    // Both sent from this (the guest's) thread, never from a send callback: a send that waits for
+    // topic metadata would block the producer's I/O thread. Same key, same producer: the queued
+    // event lands before any event of the worker that runs the child.
+    CompletableFuture<Void> sent =
+        CompletableFuture.allOf(
+            publisher.event(queued, parent.traceparent()),
+            publisher.request(topics.tasks(child.level()), child, parent.traceparent()));
+    sent.whenComplete(
+        (ok, error) -> {
+          if (error != null) {
+            result.completeExceptionally(error);
+          }
+        });
     return result;
   }
 
