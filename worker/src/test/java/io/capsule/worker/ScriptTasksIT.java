@@ -164,6 +164,28 @@ class ScriptTasksIT {
   }
 
   @Test
+  void theParentsTimeoutBoundsItsWaitForAChild(@BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers);
+        LocalHttpServer server = LocalHttpServer.start()) {
+      worker(fleet, 2);
+      String source =
+          """
+          import { task } from "@capsule-run/sdk";
+          const hangs = task({ name: "hangs", compute: "LOW", timeout: "60s",
+                               allowedHosts: ["127.0.0.1"] },
+            async () => (await fetch("%s")).status);
+          export const main = task({ name: "main", timeout: "2s" }, async () => await hangs());
+          """
+              .formatted(server.url("/hang"));
+      TaskRequest parent = fleet.submit(scriptRequest(source, "main"));
+
+      ResultEnvelope envelope = awaitFinal(fleet, parent.id());
+      assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TIMEOUT);
+      assertThat(childRequests(fleet, ComputeLevel.LOW, parent.id())).hasSize(1);
+    }
+  }
+
+  @Test
   void malformedScriptRequestIsDeadLetteredWithTheReason(@BootstrapServers String servers) {
     try (TestFleet fleet = new TestFleet(servers)) {
       worker(fleet, 1);

@@ -105,24 +105,27 @@ public final class TaskExecution {
   private ResultEnvelope attempt(TaskItem item) {
     TaskRequest request = item.request();
     try {
-      TaskOptions options = request.options();
-      if (options.timeout() == null) {
-        options = options.toBuilder().timeout(defaultTimeout).build();
-      }
       if (request.script() != null) {
         GuestScript script = script(request.script());
-        TaskCall call =
-            new TaskCall(options.over(script.optionsOf(request.task())), request.args());
+        TaskOptions declared = request.options().over(script.optionsOf(request.task()));
+        TaskCall call = new TaskCall(withDefaultTimeout(declared), request.args());
         return sandbox.attempt(sandbox.prepare(script), call, children.forParent(item));
       }
       return sandbox.attempt(
-          sandbox.prepare(moduleBytes(request)), new TaskCall(options, request.args()));
+          sandbox.prepare(moduleBytes(request)),
+          new TaskCall(withDefaultTimeout(request.options()), request.args()));
     } catch (InvalidModuleException e) {
       return failure(request, ErrorType.INVALID_MODULE, e.getMessage());
     } catch (RuntimeException e) {
       LOG.error("task {} failed inside the worker", request.id(), e);
       return failure(request, ErrorType.INTERNAL_ERROR, String.valueOf(e));
     }
+  }
+
+  private TaskOptions withDefaultTimeout(TaskOptions options) {
+    return options.timeout() != null
+        ? options
+        : options.toBuilder().timeout(defaultTimeout).build();
   }
 
   /** The script's source, inline or from the modules topic, read for its task declarations. */
