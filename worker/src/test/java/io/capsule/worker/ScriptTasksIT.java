@@ -186,6 +186,36 @@ class ScriptTasksIT {
   }
 
   @Test
+  void scriptNamedByHashRunsAndItsChildrenNameTheSameHash(@BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      byte[] source = FAMILY_TS.getBytes(StandardCharsets.UTF_8);
+      String sha = io.capsule.worker.internal.ModuleCache.sha256(source);
+      fleet.send(fleet.topics().modules(), sha, source);
+      worker(fleet, 1);
+      TaskRequest parent =
+          fleet.submit(
+              TaskRequest.of(
+                  ScriptRef.byHash("family.ts", sha),
+                  List.of(TextNode.valueOf("5")),
+                  TaskOptions.builder().compute(Compute.of(ComputeLevel.MEDIUM)).build()));
+      TaskRequest missing =
+          fleet.submit(
+              TaskRequest.of(
+                  ScriptRef.byHash("family.ts", "ab".repeat(32)), List.of(), TaskOptions.NONE));
+
+      ResultEnvelope envelope = awaitFinal(fleet, parent.id());
+      assertThat(envelope.success()).as(envelope.toString()).isTrue();
+      assertThat(envelope.result().path("child").path("doubled").asInt()).isEqualTo(10);
+      TaskRequest child = childRequests(fleet, ComputeLevel.LOW, parent.id()).get(0);
+      assertThat(child.script().sha256()).isEqualTo(sha);
+      assertThat(child.script().source()).isNull();
+      ResultEnvelope failed = awaitFinal(fleet, missing.id());
+      assertThat(failed.error().errorType()).isEqualTo(ErrorType.INVALID_MODULE);
+      assertThat(failed.error().message()).contains("not on the modules topic");
+    }
+  }
+
+  @Test
   void malformedScriptRequestIsDeadLetteredWithTheReason(@BootstrapServers String servers) {
     try (TestFleet fleet = new TestFleet(servers)) {
       worker(fleet, 1);
