@@ -107,6 +107,9 @@ class ScriptTasksIT {
 
       ResultEnvelope childEnvelope = awaitFinal(fleet, child.id());
       assertThat(childEnvelope.success()).isTrue();
+      System.err.printf(
+          "fleet sub-task (TS, one slot): parent duration_ms=%d, child duration_ms=%d%n",
+          envelope.execution().durationMs(), childEnvelope.execution().durationMs());
       assertThat(childEnvelope.result().path("doubled").asInt()).isEqualTo(42);
       await().atMost(BOUND).until(() -> fleet.events(child.id()), e -> e.size() >= 3);
       List<LifecycleEvent> events = fleet.events(child.id());

@@ -8,8 +8,10 @@ import io.capsule.protocol.TaskState;
 import io.capsule.protocol.Topics;
 import io.capsule.sandbox.SubTaskRunner;
 import io.capsule.sandbox.TaskCall;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Sub-tasks of a script task running on this worker, as child task requests: each goes to the topic
@@ -35,20 +37,40 @@ public final class ChildTasks {
     this.topics = topics;
   }
 
-  /** The sub-task runner for the task of {@code item}, now running here. */
-  public SubTaskRunner forParent(TaskItem item) {
-    return new SubTaskRunner() {
-      @Override
-      public CompletableFuture<ResultEnvelope> start(TaskCall call) {
-        return publish(item, call);
-      }
+  /**
+   * The sub-task runner for the task of {@code item}, now running here. Close it when the attempt
+   * is over: children it still waits for are no longer awaited (they run on regardless).
+   */
+  public ParentRunner forParent(TaskItem item) {
+    return new ParentRunner(item);
+  }
 
-      @Override
-      public Runnable parentWaiting() {
-        admission.suspend(item.ram());
-        return () -> admission.resume(item.ram());
-      }
-    };
+  /** Sub-tasks of one attempt of one parent. */
+  public final class ParentRunner implements SubTaskRunner, AutoCloseable {
+    private final TaskItem item;
+    private final List<CompletableFuture<ResultEnvelope>> children = new CopyOnWriteArrayList<>();
+
+    private ParentRunner(TaskItem item) {
+      this.item = item;
+    }
+
+    @Override
+    public CompletableFuture<ResultEnvelope> start(TaskCall call) {
+      CompletableFuture<ResultEnvelope> child = publish(item, call);
+      children.add(child);
+      return child;
+    }
+
+    @Override
+    public Runnable parentWaiting() {
+      admission.suspend(item.ram());
+      return () -> admission.resume(item.ram());
+    }
+
+    @Override
+    public void close() {
+      children.forEach(child -> child.cancel(false));
+    }
   }
 
   private CompletableFuture<ResultEnvelope> publish(TaskItem parent, TaskCall call) {

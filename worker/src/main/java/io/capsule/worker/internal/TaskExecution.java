@@ -109,7 +109,9 @@ public final class TaskExecution {
         GuestScript script = script(request.script());
         TaskOptions declared = request.options().over(script.optionsOf(request.task()));
         TaskCall call = new TaskCall(withDefaultTimeout(declared), request.args());
-        return sandbox.attempt(sandbox.prepare(script), call, children.forParent(item));
+        try (ChildTasks.ParentRunner subTasks = children.forParent(item)) {
+          return sandbox.attempt(sandbox.prepare(script), call, subTasks);
+        }
       }
       return sandbox.attempt(
           sandbox.prepare(moduleBytes(request)),
