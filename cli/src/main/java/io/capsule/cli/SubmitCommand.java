@@ -8,10 +8,13 @@ import io.capsule.dispatcher.TaskHandle;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.ProjectConfig;
 import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.ScriptRef;
 import io.capsule.protocol.TaskOptions;
+import io.capsule.sandbox.GuestScript;
 import io.capsule.sandbox.TaskFile;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,12 +89,18 @@ final class SubmitCommand implements Callable<Integer> {
             .run(BatchSubmit.read(requests), await, waitTimeout);
       }
     }
-    TaskFile task = readTaskFile();
-    TaskOptions options = taskOptions.toOptions().over(task.bakedOptions()).over(defaults());
     List<JsonNode> arguments = new ArrayList<>();
     args.forEach(a -> arguments.add(TextNode.valueOf(a)));
+    boolean script = ScriptRef.isScriptFile(file.getFileName().toString());
+    GuestScript source = script ? readScript() : null;
+    TaskFile task = script ? null : readTaskFile();
+    TaskOptions baked = script ? source.optionsOf("main") : task.bakedOptions();
+    TaskOptions options = taskOptions.toOptions().over(baked).over(defaults());
     try (CapsuleClient client = CapsuleClient.builder().connection(kafka.connection()).build()) {
-      TaskHandle handle = client.submit(task.wasm(), arguments, options);
+      TaskHandle handle =
+          script
+              ? client.submitScript(file.getFileName().toString(), readText(), arguments, options)
+              : client.submit(task.wasm(), arguments, options);
       get(handle.accepted(), Duration.ofMinutes(1));
       return await ? printResult(handle) : printId(handle);
     }
@@ -149,6 +158,19 @@ final class SubmitCommand implements Callable<Integer> {
       throw e.getCause() instanceof RuntimeException r
           ? r
           : new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** The script's task declarations, read here so the request routes to main's compute level. */
+  private GuestScript readScript() {
+    return GuestScript.of(file.getFileName().toString(), readText());
+  }
+
+  private String readText() {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UsageException("cannot read " + file + ": " + e.getMessage());
     }
   }
 

@@ -193,6 +193,24 @@ class CapsuleUpIT {
   }
 
   @Test
+  @Order(2)
+  void cliSubmitsATypeScriptFileToTheFleet() {
+    CliRun submit =
+        CliRun.of(
+            "submit",
+            "../examples/typescript/hello.ts",
+            "--wait",
+            "--json",
+            "--bootstrap-servers",
+            servers);
+    assertThat(submit.exitCode()).as(submit.err()).isZero();
+    ResultEnvelope envelope = CapsuleJson.read(submit.out().strip(), ResultEnvelope.class);
+    assertThat(envelope.success()).as(submit.out()).isTrue();
+    assertThat(envelope.result().asText()).isEqualTo("Hello from Capsule!");
+    assertThat(envelope.worker()).isEqualTo("up-low");
+  }
+
+  @Test
   @Order(3)
   void kcatProducesARequestAndReadsItsEnvelope() throws Exception {
     assumeThat(onPath("kcat")).as("kcat on PATH").isTrue();

@@ -11,6 +11,7 @@ import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ModuleRef;
 import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.ScriptRef;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
@@ -98,6 +99,23 @@ public final class CapsuleClient implements AutoCloseable {
    */
   public TaskHandle submit(byte[] module, List<JsonNode> args, TaskOptions options) {
     return submit(TaskRequest.of(ModuleRef.inline(module), args, options));
+  }
+
+  /**
+   * Submits a Python or JavaScript/TypeScript task file as a new task; the worker runs it on the
+   * matching interpreter. Sources above the inline threshold are uploaded to the modules topic and
+   * sent by hash.
+   *
+   * @param fileName the file's name ({@code .py}, {@code .js}, {@code .mjs}, {@code .ts}, {@code
+   *     .mts}): it picks the interpreter
+   * @param source the file's text
+   * @param args the task's JSON arguments
+   * @param options its limits and permissions; unset ones take the worker's defaults
+   * @throws io.capsule.protocol.InvalidRequestException when the file name is not a script's
+   */
+  public TaskHandle submitScript(
+      String fileName, String source, List<JsonNode> args, TaskOptions options) {
+    return submit(TaskRequest.of(ScriptRef.inline(fileName, source), args, options));
   }
 
   /**
@@ -193,6 +211,9 @@ public final class CapsuleClient implements AutoCloseable {
   }
 
   private CompletableFuture<TaskRequest> moduleReady(TaskRequest request) {
+    if (request.script() != null) {
+      return scriptReady(request);
+    }
     byte[] inline = request.module().inline();
     if (inline == null || inline.length <= inlineThreshold) {
       return CompletableFuture.completedFuture(request);
@@ -201,6 +222,19 @@ public final class CapsuleClient implements AutoCloseable {
     return modules
         .ensure(sha256, inline)
         .thenApply(v -> request.withModule(ModuleRef.byHash(sha256)));
+  }
+
+  private CompletableFuture<TaskRequest> scriptReady(TaskRequest request) {
+    ScriptRef script = request.script();
+    byte[] source =
+        script.source() == null ? null : script.source().getBytes(StandardCharsets.UTF_8);
+    if (source == null || source.length <= inlineThreshold) {
+      return CompletableFuture.completedFuture(request);
+    }
+    String sha256 = ModuleUploads.sha256(source);
+    return modules
+        .ensure(sha256, source)
+        .thenApply(v -> request.withScript(ScriptRef.byHash(script.fileName(), sha256)));
   }
 
   private CompletableFuture<TaskRequest> publishQueued(TaskRequest request) {

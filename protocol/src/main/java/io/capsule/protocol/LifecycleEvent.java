@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param errorType the failure of the attempt, for retrying and failed states
  * @param message a short human note
  * @param envelope the final envelope, on terminal states
+ * @param parentId the task that spawned this one as a sub-task, or {@code null}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record LifecycleEvent(
@@ -31,7 +32,8 @@ public record LifecycleEvent(
     @JsonProperty("at") long at,
     @JsonProperty("error_type") ErrorType errorType,
     @JsonProperty("message") String message,
-    @JsonProperty("envelope") ResultEnvelope envelope) {
+    @JsonProperty("envelope") ResultEnvelope envelope,
+    @JsonProperty("parent_id") String parentId) {
 
   /** The schema name of this version. */
   public static final String SCHEMA = "capsule.event/v1";
@@ -56,6 +58,7 @@ public record LifecycleEvent(
         System.currentTimeMillis(),
         null,
         null,
+        null,
         null);
   }
 
@@ -74,12 +77,19 @@ public record LifecycleEvent(
         System.currentTimeMillis(),
         type,
         message,
-        envelope);
+        envelope,
+        null);
   }
 
   /** A copy carrying an error. */
   public LifecycleEvent withError(ErrorType type, String message) {
     return new LifecycleEvent(
-        schema, taskId, state, level, attempt, worker, at, type, message, envelope);
+        schema, taskId, state, level, attempt, worker, at, type, message, envelope, parentId);
+  }
+
+  /** A copy naming the task that spawned this one ({@code null}: none). */
+  public LifecycleEvent withParent(String parentId) {
+    return new LifecycleEvent(
+        schema, taskId, state, level, attempt, worker, at, errorType, message, envelope, parentId);
   }
 }

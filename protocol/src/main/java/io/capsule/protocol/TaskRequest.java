@@ -13,7 +13,9 @@ import java.util.UUID;
  * @param schema always {@value #SCHEMA}
  * @param id the task id: unique, the key on every topic
  * @param task the task name ({@code main} by default)
- * @param module the module, inline or by hash
+ * @param module the module, inline or by hash; {@code null} when the request carries a script
+ * @param script a Python or JavaScript/TypeScript task file to run on its interpreter, or {@code
+ *     null} for a module
  * @param args JSON arguments
  * @param limits fuel, memory, time and retry limits
  * @param permissions files, hosts and variables the task may use
@@ -30,6 +32,7 @@ public record TaskRequest(
     @JsonProperty("id") String id,
     @JsonProperty("task") String task,
     @JsonProperty("module") ModuleRef module,
+    @JsonProperty("script") ScriptRef script,
     @JsonProperty("args") List<JsonNode> args,
     @JsonProperty("limits") TaskLimits limits,
     @JsonProperty("permissions") Permissions permissions,
@@ -55,8 +58,11 @@ public record TaskRequest(
       throw new InvalidRequestException(
           "a task request needs an id of 1-" + MAX_ID_LENGTH + " characters");
     }
-    if (module == null) {
-      throw new InvalidRequestException("a task request needs a module");
+    if (module == null && script == null) {
+      throw new InvalidRequestException("a task request needs a module or a script");
+    }
+    if (module != null && script != null) {
+      throw new InvalidRequestException("a task request carries a module or a script, not both");
     }
     task = task == null || task.isBlank() ? "main" : task;
     args = args == null ? List.of() : List.copyOf(args);
@@ -67,11 +73,22 @@ public record TaskRequest(
 
   /** A new request with a random id and default limits. */
   public static TaskRequest of(ModuleRef module, List<JsonNode> args, TaskOptions options) {
+    return create(module, null, args, options);
+  }
+
+  /** A new request for a task of a script file, with a random id. */
+  public static TaskRequest of(ScriptRef script, List<JsonNode> args, TaskOptions options) {
+    return create(null, script, args, options);
+  }
+
+  private static TaskRequest create(
+      ModuleRef module, ScriptRef script, List<JsonNode> args, TaskOptions options) {
     return new TaskRequest(
         SCHEMA,
         UUID.randomUUID().toString(),
         options.nameOrDefault(),
         module,
+        script,
         args,
         TaskLimits.of(options),
         options.permissions(),
@@ -103,7 +120,56 @@ public record TaskRequest(
 
   /** A copy with another module reference (e.g. inline bytes replaced by their hash). */
   public TaskRequest withModule(ModuleRef module) {
-    return copy(module, replyTo, attempt, notBefore);
+    return new TaskRequest(
+        schema,
+        id,
+        task,
+        module,
+        null,
+        args,
+        limits,
+        permissions,
+        replyTo,
+        parentId,
+        submittedAt,
+        attempt,
+        notBefore);
+  }
+
+  /** A copy with another script reference. */
+  public TaskRequest withScript(ScriptRef script) {
+    return new TaskRequest(
+        schema,
+        id,
+        task,
+        null,
+        script,
+        args,
+        limits,
+        permissions,
+        replyTo,
+        parentId,
+        submittedAt,
+        attempt,
+        notBefore);
+  }
+
+  /** A copy that names {@code parentId} as the task that spawned it. */
+  public TaskRequest withParent(String parentId) {
+    return new TaskRequest(
+        schema,
+        id,
+        task,
+        module,
+        script,
+        args,
+        limits,
+        permissions,
+        replyTo,
+        parentId,
+        submittedAt,
+        attempt,
+        notBefore);
   }
 
   /** A copy for the next attempt, not to start before {@code notBefore} (epoch ms). */
@@ -127,6 +193,7 @@ public record TaskRequest(
         id,
         task,
         module,
+        script,
         args,
         limits,
         permissions,

@@ -1,6 +1,7 @@
 package io.capsule.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -77,6 +78,64 @@ class SchemaTest {
                         + "a".repeat(64)
                         + "\"},\"limits\":{\"ram\":\"lots\"}}")))
         .isNotEmpty();
+  }
+
+  @Test
+  void scriptRequestsValidateAndRoundTrip() {
+    TaskRequest request =
+        TaskRequest.of(
+                ScriptRef.inline("hello.ts", "task({name: 'main'}, () => 1);"),
+                List.of(TextNode.valueOf("x")),
+                TaskOptions.builder().compute(Compute.of(ComputeLevel.LOW)).build())
+            .withParent("parent-1");
+    JsonNode json = tree(CapsuleJson.write(request));
+    assertThat(schema("task-request.schema.json").validate(json)).isEmpty();
+    TaskRequest back = CapsuleJson.convert(json, TaskRequest.class);
+    assertThat(back.script().language()).isEqualTo("typescript");
+    assertThat(back.script().source()).isEqualTo(request.script().source());
+    assertThat(back.module()).isNull();
+    assertThat(back.parentId()).isEqualTo("parent-1");
+    assertThat(
+            schema("task-request.schema.json")
+                .validate(
+                    tree(
+                        "{\"id\":\"x\",\"script\":{\"file_name\":\"a.py\",\"sha256\":\""
+                            + "b".repeat(64)
+                            + "\"}}")))
+        .isEmpty();
+  }
+
+  @Test
+  void malformedScriptRequestsFailTheSchemaAndTheRecord() {
+    Schema schema = schema("task-request.schema.json");
+    String both =
+        "{\"id\":\"x\",\"module\":{\"sha256\":\""
+            + "a".repeat(64)
+            + "\"},\"script\":{\"file_name\":\"a.py\",\"source\":\"x=1\"}}";
+    String noSource = "{\"id\":\"x\",\"script\":{\"file_name\":\"a.py\"}}";
+    String badName = "{\"id\":\"x\",\"script\":{\"file_name\":\"a.rb\",\"source\":\"x\"}}";
+    String wrongLanguage =
+        "{\"id\":\"x\",\"script\":{\"language\":\"python\",\"file_name\":\"a.js\","
+            + "\"source\":\"x\"}}";
+    for (String json : List.of(both, noSource, badName)) {
+      assertThat(schema.validate(tree(json))).as(json).isNotEmpty();
+    }
+    for (String json : List.of(both, noSource, badName, wrongLanguage)) {
+      assertThatThrownBy(() -> CapsuleJson.read(json, TaskRequest.class))
+          .as(json)
+          .isInstanceOf(InvalidRequestException.class);
+    }
+    assertThatThrownBy(() -> CapsuleJson.read(badName, TaskRequest.class))
+        .hasMessageContaining("must end with .py, .js, .mjs, .ts or .mts");
+  }
+
+  @Test
+  void lifecycleEventsCarryTheParent() {
+    LifecycleEvent event =
+        LifecycleEvent.of("child", TaskState.RUNNING, "low", 1, "w").withParent("parent");
+    JsonNode json = tree(CapsuleJson.write(event));
+    assertThat(schema("lifecycle-event.schema.json").validate(json)).isEmpty();
+    assertThat(json.path("parent_id").asText()).isEqualTo("parent");
   }
 
   @Test

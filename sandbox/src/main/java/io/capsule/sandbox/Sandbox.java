@@ -1,11 +1,16 @@
 package io.capsule.sandbox;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.sandbox.internal.lang.GuestRequests;
+import io.capsule.sandbox.internal.lang.InterpreterArtifact;
 import io.capsule.sandbox.internal.net.HttpTransport;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -35,6 +40,8 @@ public final class Sandbox implements AutoCloseable {
   private final RetryBackoff backoff;
   private final ExecutorService guestThreads;
   private final HttpTransport http;
+  private final Map<InterpreterArtifact, PreparedModule> interpreters =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, PreparedModule> prepared =
       Collections.synchronizedMap(
           new LinkedHashMap<>(16, 0.75f, true) {
@@ -155,18 +162,61 @@ public final class Sandbox implements AutoCloseable {
    * themselves.
    */
   public ResultEnvelope attempt(PreparedModule module, TaskCall call) {
-    return new TaskAttempt(config, module, call, guestThreads, http, subTasks(module)).run();
+    return attempt(module, call, localSubTasks(module));
   }
 
-  /** Sub-tasks of a script run here, each in its own sandbox with its own declared options. */
-  private GuestRequests.SubTasks subTasks(PreparedModule module) {
+  /**
+   * {@link #attempt(PreparedModule, TaskCall)} with the script's sub-tasks started by {@code
+   * subTasks} (e.g. as fleet child requests) instead of in fresh sandboxes here.
+   */
+  public ResultEnvelope attempt(PreparedModule module, TaskCall call, SubTaskRunner subTasks) {
+    return new TaskAttempt(config, module, call, guestThreads, http, adapt(module, subTasks)).run();
+  }
+
+  /** Sub-tasks run here, each in its own sandbox on this sandbox's threads, concurrently. */
+  private SubTaskRunner localSubTasks(PreparedModule module) {
+    return call -> CompletableFuture.supplyAsync(() -> run(module, call), guestThreads);
+  }
+
+  /** The guest names a task; the child runs with that task's own declared options. */
+  private static GuestRequests.SubTasks adapt(PreparedModule module, SubTaskRunner runner) {
     GuestScript script = module.script();
-    if (script == null) {
-      return (name, args) -> {
-        throw new io.capsule.protocol.InvalidRequestException("sub-tasks need a script task");
-      };
-    }
-    return (name, args) -> run(module, new TaskCall(script.optionsOf(name), args));
+    return new GuestRequests.SubTasks() {
+      @Override
+      public CompletableFuture<ResultEnvelope> start(String name, List<JsonNode> args) {
+        if (script == null) {
+          throw new InvalidRequestException("sub-tasks need a script task");
+        }
+        return runner.start(new TaskCall(script.optionsOf(name), args));
+      }
+
+      @Override
+      public Runnable parentWaiting() {
+        return runner.parentWaiting();
+      }
+    };
+  }
+
+  /**
+   * Prepares the interpreter of a script (fetched into the cache directory on first use, progress
+   * on stderr) bound to the script.
+   *
+   * @throws io.capsule.protocol.InternalException when the interpreter cannot be fetched
+   */
+  public PreparedModule prepare(GuestScript script) {
+    var interpreter =
+        script.language() == GuestScript.Language.PYTHON
+            ? InterpreterArtifact.CPYTHON
+            : InterpreterArtifact.QUICKJS;
+    return interpreters.computeIfAbsent(interpreter, this::prepareInterpreter).withScript(script);
+  }
+
+  private PreparedModule prepareInterpreter(InterpreterArtifact interpreter) {
+    Path cache =
+        config.cacheDir() != null
+            ? config.cacheDir()
+            : Path.of(System.getProperty("java.io.tmpdir"), "capsule");
+    return prepareInterpreter(interpreter.load(cache, System.err));
   }
 
   /** {@link #run} on a sandbox thread. */

@@ -92,14 +92,59 @@ class ScriptTaskTest {
               return { processed: dataset.length, status: "complete" };
             });
 
-            export const main = task({ name: "main", compute: "HIGH" }, (who: string) => {
-              return { who, first: analyzeData([1, 2, 3]) };
+            export const main = task({ name: "main", compute: "HIGH" }, async (who: string) => {
+              return { who, first: await analyzeData([1, 2, 3]) };
             });
             """,
             "me");
     assertThat(envelope.success()).as(envelope.toString()).isTrue();
     assertThat(envelope.result().toString())
         .isEqualTo("{\"who\":\"me\",\"first\":{\"processed\":3,\"status\":\"complete\"}}");
+  }
+
+  @Test
+  void promiseAllRunsSubTasksAtTheSameTime() throws IOException {
+    var envelope =
+        run(
+            "parallel.ts",
+            """
+            import { task } from "@capsule-run/sdk";
+
+            const meet = task({ name: "meet", allowedHosts: ["127.0.0.1"] }, async (who: string) => {
+              const response = await fetch("%s");
+              return who + " " + (await response.text());
+            });
+
+            export const main = task({ name: "main" }, async () => {
+              return await Promise.all([meet("a"), meet("b")]);
+            });
+            """
+                .formatted(server.url("/meet?key=js-parallel")));
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result().toString()).isEqualTo("[\"a together\",\"b together\"]");
+  }
+
+  @Test
+  void failedSubTaskRejectsWithItsEnvelope() throws IOException {
+    var envelope =
+        run(
+            "subfail.js",
+            """
+            import { task, TaskError } from "@capsule-run/sdk";
+            const fail = task({ name: "fail", compute: "LOW" }, () => { throw new Error("child broke"); });
+            const ok = task({ name: "ok" }, (n) => n * 2);
+            export const main = task({ name: "main" }, async () => {
+              try { await fail(); return "no error"; } catch (e) {
+                return { isTaskError: e instanceof TaskError, type: e.envelope.error.error_type,
+                         message: e.envelope.error.message, then: await ok(21) };
+              }
+            });
+            """);
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result().path("isTaskError").asBoolean()).isTrue();
+    assertThat(envelope.result().path("type").asText()).isEqualTo("task_error");
+    assertThat(envelope.result().path("message").asText()).contains("child broke");
+    assertThat(envelope.result().path("then").asInt()).isEqualTo(42);
   }
 
   @Test
@@ -220,5 +265,75 @@ class ScriptTaskTest {
             """);
     assertThat(raised.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
     assertThat(raised.error().message()).contains("ValueError: bad input 7");
+  }
+
+  @Test
+  @Tag("slow")
+  void pythonSubTasksSynchronousAndGathered() throws IOException {
+    String source =
+        """
+        from capsule import task, TaskError
+
+        @task(name="double", compute="LOW")
+        def double(n):
+            return n * 2
+
+        @task(name="fail")
+        def fail():
+            raise ValueError("child broke")
+
+        @task(name="sync_main")
+        def sync_main():
+            return double(21)
+
+        @task(name="main")
+        async def main():
+            import asyncio  # here, not at the top: LOW children need not pay for the import
+
+            both = await asyncio.gather(double(1), double(2))
+            try:
+                await fail()
+                failed = None
+            except TaskError as e:
+                failed = e.envelope["error"]["error_type"]
+            return {"both": both, "failed": failed}
+        """;
+    var envelope = run("subtasks.py", source);
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result().toString())
+        .isEqualTo("{\"both\":[2,4],\"failed\":\"task_error\"}");
+    Path file = files.resolve("subtasks.py");
+    PreparedModule module = sandbox.prepare(TaskFile.read(file, CACHE));
+    var sync =
+        sandbox.run(
+            module, new TaskCall(TaskOptions.builder().name("sync_main").build(), List.of()));
+    assertThat(sync.result().asInt()).as(sync.toString()).isEqualTo(42);
+  }
+
+  @Test
+  @Tag("slow")
+  void pythonGatherStartsEverySubTaskBeforeWaiting() throws IOException {
+    Path file = files.resolve("gather.py");
+    Files.writeString(
+        file,
+        """
+        import asyncio
+        from capsule import task
+
+        @task(name="child")
+        def child(who):
+            return who
+
+        @task(name="main")
+        async def main():
+            return await asyncio.gather(child("a"), child("b"))
+        """);
+    PreparedModule module = sandbox.prepare(TaskFile.read(file, CACHE));
+    var runner = new RendezvousRunner(2);
+    var envelope =
+        sandbox.attempt(
+            module, new TaskCall(TaskOptions.builder().name("main").build(), List.of()), runner);
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result().toString()).isEqualTo("[\"a together\",\"b together\"]");
   }
 }

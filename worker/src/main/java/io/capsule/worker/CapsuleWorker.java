@@ -4,6 +4,7 @@ import io.capsule.protocol.ComputeLevel;
 import io.capsule.sandbox.Sandbox;
 import io.capsule.sandbox.SandboxConfig;
 import io.capsule.worker.internal.Admission;
+import io.capsule.worker.internal.ChildTasks;
 import io.capsule.worker.internal.ClassicLevelConsumer;
 import io.capsule.worker.internal.HttpEndpoint;
 import io.capsule.worker.internal.KafkaClients;
@@ -131,8 +132,11 @@ public final class CapsuleWorker {
             metrics,
             new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff()),
             config.defaultTimeout(),
-            config.workerId());
-    pool = Executors.newFixedThreadPool(config.concurrency(), named("capsule-task-"));
+            config.workerId(),
+            new ChildTasks(publisher, ledger, admission, config.topics()));
+    // Admission bounds the running tasks; the pool may hold more threads than slots because a
+    // parent waiting for its sub-tasks gives its slot back (see ChildTasks).
+    pool = Executors.newCachedThreadPool(named("capsule-task-"));
     timer = Executors.newSingleThreadScheduledExecutor(named("capsule-timer-"));
     ClassicLevelConsumer.Context context =
         new ClassicLevelConsumer.Context(
@@ -191,7 +195,11 @@ public final class CapsuleWorker {
   }
 
   private SandboxConfig sandboxConfig() {
-    return SandboxConfig.builder()
+    SandboxConfig.Builder builder = SandboxConfig.builder();
+    if (config.cacheDir() != null) {
+      builder.withCacheDir(config.cacheDir());
+    }
+    return builder
         .withFilesRoot(config.filesRoot())
         .withEnvironment(config.environment())
         .withDefaultRam(config.defaultRam())

@@ -46,6 +46,9 @@ import java.util.UUID;
  *     cluster's ACLs are logged and ignored)
  * @param environment host variables that {@code env_variables} pick from (default the process
  *     environment)
+ * @param cacheDir where interpreters for script tasks and compiled modules are kept ({@code null},
+ *     the default: the sandbox's default, {@code capsule.cache.dir}, {@code $CAPSULE_CACHE_DIR} or
+ *     {@code ~/.cache/capsule})
  */
 public record WorkerConfig(
     String bootstrapServers,
@@ -65,7 +68,8 @@ public record WorkerConfig(
     String workerId,
     int metricsPort,
     boolean createTopics,
-    Map<String, String> environment) {
+    Map<String, String> environment,
+    Path cacheDir) {
 
   /** The prefix of environment variables read as Kafka properties. */
   public static final String KAFKA_ENV_PREFIX = "CAPSULE_KAFKA_";
@@ -141,6 +145,7 @@ public record WorkerConfig(
     private ConsumptionMode mode = ConsumptionMode.CLASSIC;
     private int concurrency = Runtime.getRuntime().availableProcessors();
     private Path filesRoot = Path.of("").toAbsolutePath();
+    private Path cacheDir;
     private Topics topics = Topics.DEFAULT;
     private String groupIdPrefix = "capsule";
     private ByteSize memoryBudget = ByteSize.parse("1GB");
@@ -195,6 +200,12 @@ public record WorkerConfig(
         throw new IllegalArgumentException("concurrency must be at least 1");
       }
       this.concurrency = concurrency;
+      return this;
+    }
+
+    /** Sets the cache directory (interpreters, compiled modules). */
+    public Builder withCacheDir(Path dir) {
+      this.cacheDir = dir;
       return this;
     }
 
@@ -313,7 +324,8 @@ public record WorkerConfig(
           workerId,
           metricsPort,
           createTopics,
-          environment);
+          environment,
+          cacheDir);
     }
 
     private static String requireText(String value, String what) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.capsule.broker.junit.BootstrapServers;
 import io.capsule.broker.junit.KafkaBrokerExtension;
@@ -133,6 +135,25 @@ class CapsuleGatewayIT {
     assertProblem(fleet.delete("/v1/tasks/" + id), 409);
   }
 
+  @Test
+  void scriptTaskSubmittedOverHttpRunsOnItsInterpreter() {
+    String source =
+        "import { task } from \"@capsule-run/sdk\";\n"
+            + "export const main = task({ name: \"main\", compute: \"LOW\" },"
+            + " (who) => `Hello, ${who}`);\n";
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.putObject("script").put("file_name", "hello.js").put("source", source);
+    body.putArray("args").add("Ada");
+    body.putObject("limits").put("compute", "LOW");
+    HttpResponse<String> submitted = fleet.post("/v1/tasks", body.toString());
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+    String id = json(submitted).get("task_id").asText();
+
+    HttpResponse<String> result = fleet.get("/v1/tasks/" + id + "/result?wait=60s");
+    assertThat(result.statusCode()).as(result.body()).isEqualTo(200);
+    assertThat(json(result).get("result").asText()).isEqualTo("Hello, Ada");
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
@@ -140,7 +161,9 @@ class CapsuleGatewayIT {
         "[1,2]",
         "{\"id\":\"x\"}",
         "{\"schema\":\"capsule.task/v9\",\"module\":{\"sha256\":\"00\"}}",
-        "{\"module\":{\"inline\":\"AGFzbQEAAAA=\"},\"limits\":{\"compute\":\"EXTREME\"}}"
+        "{\"module\":{\"inline\":\"AGFzbQEAAAA=\"},\"limits\":{\"compute\":\"EXTREME\"}}",
+        "{\"script\":{\"file_name\":\"task.rb\",\"source\":\"1\"}}",
+        "{\"script\":{\"file_name\":\"task.py\"}}"
       })
   void invalidTaskRequestIs400ProblemJson(String body) {
     assertProblem(fleet.post("/v1/tasks", body), 400);

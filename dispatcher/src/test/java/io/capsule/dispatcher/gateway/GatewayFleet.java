@@ -52,6 +52,9 @@ final class GatewayFleet implements AutoCloseable {
                     .withConcurrency(2)
                     .withCreateTopics(false)
                     .withWorkerId("gw-worker")
+                    // script tasks: the interpreters cached by the sandbox's tests
+                    .withCacheDir(
+                        java.nio.file.Path.of(System.getProperty("user.home"), ".cache", "capsule"))
                     .build())
             .start();
     gateway =

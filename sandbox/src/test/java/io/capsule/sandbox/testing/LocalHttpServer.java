@@ -45,6 +45,8 @@ public final class LocalHttpServer implements AutoCloseable {
   private final ExecutorService threads = Executors.newCachedThreadPool();
   private final CountDownLatch closing = new CountDownLatch(1);
   private final List<Received> received = new CopyOnWriteArrayList<>();
+  private final java.util.Map<String, CountDownLatch> meetings =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private LocalHttpServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -101,6 +103,7 @@ public final class LocalHttpServer implements AutoCloseable {
       case "/binary" -> reply(exchange, 200, new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1});
       case "/big" -> reply(exchange, 200, new byte[BIG_BYTES]);
       case "/hang" -> hang(exchange);
+      case "/meet" -> meet(exchange);
       case "/redirect" -> {
         String to = exchange.getRequestURI().getQuery().substring("to=".length());
         exchange.getResponseHeaders().add("Location", to);
@@ -108,6 +111,25 @@ public final class LocalHttpServer implements AutoCloseable {
       }
       default -> reply(exchange, 404, new byte[0]);
     }
+  }
+
+  /**
+   * {@code /meet?key=K}: a rendezvous of two requests with the same key. Each waits (up to 30 s)
+   * for the other and answers {@code together} if it came, {@code alone} if not: two callers that
+   * run at the same time both get {@code together}, two that run one after the other do not.
+   */
+  private void meet(HttpExchange exchange) throws IOException {
+    String key = String.valueOf(exchange.getRequestURI().getQuery());
+    CountDownLatch latch = meetings.computeIfAbsent(key, k -> new CountDownLatch(2));
+    latch.countDown();
+    boolean together;
+    try {
+      together = latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      together = false;
+    }
+    reply(exchange, 200, (together ? "together" : "alone").getBytes(StandardCharsets.UTF_8));
   }
 
   private void hang(HttpExchange exchange) {

@@ -39,6 +39,25 @@ public final class Admission {
     reserved -= ram;
   }
 
+  /**
+   * A running task stops counting while it waits for its sub-tasks: its slot and ram cap are free
+   * for others (its children among them), so parents waiting on children never starve them.
+   */
+  public synchronized void suspend(long ram) {
+    running--;
+    reserved -= ram;
+  }
+
+  /**
+   * The waiting task counts again, even if that takes the worker over its limits for a while (a
+   * parent that had to wait for room could deadlock with the tasks holding it).
+   */
+  public synchronized void resume(long ram) {
+    running++;
+    reserved += ram;
+    peakReserved = Math.max(peakReserved, reserved);
+  }
+
   /** Tasks running now. */
   public synchronized int running() {
     return running;

@@ -6,12 +6,14 @@ import io.capsule.protocol.Execution;
 import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.ScriptRef;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
-import io.capsule.sandbox.PreparedModule;
+import io.capsule.sandbox.GuestScript;
 import io.capsule.sandbox.Sandbox;
 import io.capsule.sandbox.TaskCall;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -40,6 +42,7 @@ public final class TaskExecution {
   private final RetryBackoff backoff;
   private final Duration defaultTimeout;
   private final String workerId;
+  private final ChildTasks children;
   private volatile boolean closed;
 
   /** Runs tasks in {@code sandbox}, publishing through {@code publisher}. */
@@ -51,7 +54,8 @@ public final class TaskExecution {
       WorkerMetrics metrics,
       RetryBackoff backoff,
       Duration defaultTimeout,
-      String workerId) {
+      String workerId,
+      ChildTasks children) {
     this.sandbox = sandbox;
     this.modules = modules;
     this.publisher = publisher;
@@ -60,6 +64,7 @@ public final class TaskExecution {
     this.backoff = backoff;
     this.defaultTimeout = defaultTimeout;
     this.workerId = workerId;
+    this.children = children;
   }
 
   /**
@@ -100,18 +105,45 @@ public final class TaskExecution {
   private ResultEnvelope attempt(TaskItem item) {
     TaskRequest request = item.request();
     try {
-      PreparedModule module = sandbox.prepare(moduleBytes(request));
-      TaskOptions options = request.options();
-      if (options.timeout() == null) {
-        options = options.toBuilder().timeout(defaultTimeout).build();
+      if (request.script() != null) {
+        GuestScript script = script(request.script());
+        TaskOptions declared = request.options().over(script.optionsOf(request.task()));
+        TaskCall call = new TaskCall(withDefaultTimeout(declared), request.args());
+        try (ChildTasks.ParentRunner subTasks = children.forParent(item)) {
+          return sandbox.attempt(sandbox.prepare(script), call, subTasks);
+        }
       }
-      return sandbox.attempt(module, new TaskCall(options, request.args()));
+      return sandbox.attempt(
+          sandbox.prepare(moduleBytes(request)),
+          new TaskCall(withDefaultTimeout(request.options()), request.args()));
     } catch (InvalidModuleException e) {
       return failure(request, ErrorType.INVALID_MODULE, e.getMessage());
     } catch (RuntimeException e) {
       LOG.error("task {} failed inside the worker", request.id(), e);
       return failure(request, ErrorType.INTERNAL_ERROR, String.valueOf(e));
     }
+  }
+
+  private TaskOptions withDefaultTimeout(TaskOptions options) {
+    return options.timeout() != null
+        ? options
+        : options.toBuilder().timeout(defaultTimeout).build();
+  }
+
+  /** The script's source, inline or from the modules topic, read for its task declarations. */
+  private GuestScript script(ScriptRef ref) {
+    String source = ref.source();
+    if (source == null) {
+      byte[] bytes =
+          modules
+              .get(ref.sha256())
+              .orElseThrow(
+                  () ->
+                      new InvalidModuleException(
+                          "script " + ref.sha256() + " is not on the modules topic"));
+      source = new String(bytes, StandardCharsets.UTF_8);
+    }
+    return GuestScript.of(ref.fileName(), source);
   }
 
   private byte[] moduleBytes(TaskRequest request) {
@@ -220,10 +252,12 @@ public final class TaskExecution {
 
   private LifecycleEvent event(TaskItem item, TaskState state) {
     return LifecycleEvent.of(
-        item.request().id(), state, item.level(), item.request().attempt(), workerId);
+            item.request().id(), state, item.level(), item.request().attempt(), workerId)
+        .withParent(item.request().parentId());
   }
 
   private LifecycleEvent finalEvent(TaskItem item, TaskState state, ResultEnvelope envelope) {
-    return LifecycleEvent.finalOf(item.request().id(), state, item.level(), workerId, envelope);
+    return LifecycleEvent.finalOf(item.request().id(), state, item.level(), workerId, envelope)
+        .withParent(item.request().parentId());
   }
 }

@@ -2,6 +2,7 @@ package io.capsule.worker.internal;
 
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -44,6 +46,7 @@ public final class TaskLedger implements AutoCloseable {
             }
           });
   private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<ResultEnvelope>> awaited = new ConcurrentHashMap<>();
   private final Consumer<String, byte[]> consumer;
   private final String topic;
   private final Thread thread;
@@ -64,10 +67,27 @@ public final class TaskLedger implements AutoCloseable {
 
   /** Notes an event (this worker's own, or one read from the topic). */
   public void note(LifecycleEvent event, long at) {
+    if (event.state().terminal() && event.envelope() != null) {
+      CompletableFuture<ResultEnvelope> waiting = awaited.remove(event.taskId());
+      if (waiting != null) {
+        waiting.complete(event.envelope());
+      }
+    }
     latest.merge(
         event.taskId(),
         new Seen(event.state(), event.attempt(), at),
         (old, fresh) -> fresh.at() >= old.at() ? fresh : old);
+  }
+
+  /**
+   * The final envelope of {@code taskId}, from the first terminal event noted from now on (call
+   * before publishing the request). Cancel the future to stop waiting.
+   */
+  public CompletableFuture<ResultEnvelope> awaitFinal(String taskId) {
+    CompletableFuture<ResultEnvelope> future = new CompletableFuture<>();
+    awaited.put(taskId, future);
+    future.whenComplete((envelope, error) -> awaited.remove(taskId, future));
+    return future;
   }
 
   /**

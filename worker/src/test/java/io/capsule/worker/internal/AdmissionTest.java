@@ -18,4 +18,22 @@ class AdmissionTest {
     assertThat(admission.peakReserved()).isEqualTo(100);
     assertThat(admission.fitsAtAll(101)).isFalse();
   }
+
+  @Test
+  void aSuspendedTaskLeavesRoomAndResumesEvenOverTheLimits() {
+    Admission admission = new Admission(1, 100);
+    assertThat(admission.tryAcquire(80)).isTrue();
+    assertThat(admission.tryAcquire(80)).isFalse();
+    admission.suspend(80);
+    assertThat(admission.running()).isZero();
+    assertThat(admission.tryAcquire(80)).isTrue();
+    admission.resume(80);
+    assertThat(admission.running()).isEqualTo(2);
+    assertThat(admission.reserved()).isEqualTo(160);
+    assertThat(admission.tryAcquire(0)).isFalse();
+    admission.release(80);
+    admission.release(80);
+    assertThat(admission.running()).isZero();
+    assertThat(admission.reserved()).isZero();
+  }
 }

@@ -2,8 +2,12 @@ package io.capsule.worker.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.Execution;
 import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskState;
+import java.util.List;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.junit.jupiter.api.Test;
 
@@ -34,5 +38,19 @@ class TaskLedgerTest {
     ledger.note(LifecycleEvent.of("a", TaskState.RUNNING, "low", 1, "dead"), 2_000);
     assertThat(ledger.alreadyHandled("a", 1, 1_000)).isFalse();
     assertThat(ledger.alreadyHandled("unknown", 1, 1_000)).isFalse();
+  }
+
+  @Test
+  void awaitFinalCompletesWithTheEnvelopeOfTheFirstTerminalEvent() {
+    var future = ledger.awaitFinal("child-1");
+    ledger.note(LifecycleEvent.of("child-1", TaskState.RUNNING, "low", 1, "w"), 10);
+    assertThat(future).isNotDone();
+    ResultEnvelope envelope =
+        ResultEnvelope.failure(
+                ErrorType.TASK_ERROR, "broke", new Execution("child", 1, 0, 0, 0, List.of()))
+            .withTask("child-1", 1, "w");
+    ledger.note(
+        LifecycleEvent.finalOf("child-1", TaskState.DEAD_LETTERED, "low", "w", envelope), 20);
+    assertThat(future).isCompletedWithValue(envelope);
   }
 }

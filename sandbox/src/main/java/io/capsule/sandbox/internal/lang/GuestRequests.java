@@ -1,9 +1,14 @@
 package io.capsule.sandbox.internal.lang;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.Execution;
+import io.capsule.protocol.InternalException;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.sandbox.internal.net.HttpImports;
 import io.capsule.sandbox.internal.wasi.Mount;
@@ -14,22 +19,39 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
  * What an interpreter's guest SDK asks of the host, one JSON request at a time: {@code result},
- * {@code error}, {@code call} (a sub-task in its own sandbox), {@code http} (through the attempt's
+ * {@code error}, {@code call} (a sub-task in its own sandbox, waited for), {@code spawn} (a
+ * sub-task started without waiting: answers a handle) and {@code wait} (blocks until at least one
+ * of the given handles is done and answers every finished one), {@code http} (through the attempt's
  * allowlisted {@link HttpImports}), {@code env}, {@code log} and {@code fs} (JavaScript only:
  * QuickJS has no WASI file calls). One per attempt.
  */
 public final class GuestRequests {
-  /** Runs another task of the same file in its own sandbox. */
-  @FunctionalInterface
+  /** Starts other tasks of the same file, each in its own sandbox (or as a fleet child task). */
   public interface SubTasks {
-    /** The final envelope of task {@code name} called with {@code args}. */
-    ResultEnvelope run(String name, List<JsonNode> args);
+    /** Starts task {@code name} with {@code args}; completes with its final envelope. */
+    CompletableFuture<ResultEnvelope> start(String name, List<JsonNode> args);
+
+    /**
+     * Called when the guest starts blocking on sub-tasks; the returned action runs when it stops
+     * (the fleet gives its task slot back meanwhile).
+     */
+    default Runnable parentWaiting() {
+      return () -> {};
+    }
   }
 
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -40,6 +62,8 @@ public final class GuestRequests {
   private final OutputStream logs;
   private final Map<String, String> environment;
   private final List<Mount> mounts;
+  private final Map<Integer, CompletableFuture<ResultEnvelope>> spawned = new ConcurrentHashMap<>();
+  private final AtomicInteger handles = new AtomicInteger();
   private volatile String error;
   private volatile Runnable onTaskStart = () -> {};
 
@@ -85,7 +109,9 @@ public final class GuestRequests {
             error = payload.asText();
             yield JSON.nullNode();
           }
-          case "call" -> subTask(payload);
+          case "call" -> call(payload);
+          case "spawn" -> JSON.objectNode().put("handle", spawn(payload));
+          case "wait" -> waitFor(payload.path("handles"));
           case "http" ->
               CapsuleJson.readTree(
                   new String(
@@ -106,11 +132,83 @@ public final class GuestRequests {
     return handle(doc.path("op").asText(), doc.path("payload"));
   }
 
-  private JsonNode subTask(JsonNode payload) {
+  /** Whether sub-tasks started with {@code spawn} are not yet handed to the guest. */
+  public boolean hasSpawned() {
+    return !spawned.isEmpty();
+  }
+
+  /**
+   * Blocks until at least one spawned sub-task is done and answers every finished one, {@code
+   * {"HANDLE": envelope, …}} (the form {@code wait} answers).
+   */
+  public byte[] awaitSpawned() {
+    ArrayNode all = JSON.arrayNode();
+    spawned.keySet().forEach(all::add);
+    return CapsuleJson.write(waitFor(all)).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private JsonNode call(JsonNode payload) {
+    int handle = spawn(payload);
+    return waitFor(JSON.arrayNode().add(handle)).path(Integer.toString(handle));
+  }
+
+  private int spawn(JsonNode payload) {
     List<JsonNode> args = new ArrayList<>();
     payload.path("args").forEach(args::add);
-    ResultEnvelope envelope = subTasks.run(payload.path("name").asText(), args);
-    return CapsuleJson.mapper().valueToTree(envelope);
+    int handle = handles.incrementAndGet();
+    spawned.put(handle, subTasks.start(payload.path("name").asText(), args));
+    return handle;
+  }
+
+  private JsonNode waitFor(JsonNode handleList) {
+    Map<Integer, CompletableFuture<ResultEnvelope>> waiting = new LinkedHashMap<>();
+    for (JsonNode h : handleList) {
+      CompletableFuture<ResultEnvelope> future = spawned.get(h.asInt());
+      if (future == null) {
+        return failure("no running sub-task has handle " + h.asText());
+      }
+      waiting.put(h.asInt(), future);
+    }
+    if (!waiting.isEmpty() && waiting.values().stream().noneMatch(CompletableFuture::isDone)) {
+      block(waiting.values());
+    }
+    ObjectNode done = JSON.objectNode();
+    waiting.forEach(
+        (handle, future) -> {
+          if (future.isDone()) {
+            spawned.remove(handle);
+            done.set(Integer.toString(handle), CapsuleJson.mapper().valueToTree(envelope(future)));
+          }
+        });
+    return done;
+  }
+
+  private void block(Collection<CompletableFuture<ResultEnvelope>> futures) {
+    Runnable resume = subTasks.parentWaiting();
+    try {
+      CompletableFuture.anyOf(futures.toArray(CompletableFuture[]::new)).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InternalException("interrupted while waiting for sub-tasks", e);
+    } catch (ExecutionException e) {
+      // a sub-task that could not even start: reported as its envelope below
+    } finally {
+      resume.run();
+    }
+  }
+
+  private static ResultEnvelope envelope(CompletableFuture<ResultEnvelope> future) {
+    try {
+      return future.join();
+    } catch (CompletionException | CancellationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      ErrorType type =
+          cause instanceof CapsuleException c ? c.errorType() : ErrorType.INTERNAL_ERROR;
+      return ResultEnvelope.failure(
+          type,
+          "sub-task did not run: " + cause.getMessage(),
+          new Execution("sub-task", 0, 0, 0, 0, List.of()));
+    }
   }
 
   private JsonNode log(String line) {

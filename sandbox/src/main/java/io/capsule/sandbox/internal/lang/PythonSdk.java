@@ -21,7 +21,11 @@ public final class PythonSdk {
       List.of(
           "python",
           "-c",
-          "import sys; sys.path.insert(0, '" + GUEST_PATH + "'); import _capsule_boot");
+          // No bytecode cache: the SDK is mounted read-only, and a refused __pycache__ write
+          // would be blamed for any later task error (permission_denied instead of task_error).
+          "import sys; sys.dont_write_bytecode = True; sys.path.insert(0, '"
+              + GUEST_PATH
+              + "'); import _capsule_boot");
 
   private static final String BASE = "/io/capsule/sandbox/sdk/python/";
   private static final List<String> FILES = List.of("capsule/__init__.py", "_capsule_boot.py");

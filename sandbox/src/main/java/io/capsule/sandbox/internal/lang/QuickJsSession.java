@@ -21,8 +21,10 @@ import java.util.List;
  * Runs one JavaScript task on the quickjs-wasi reactor by driving its C API: {@code _initialize},
  * {@code qjs_init}, the host function {@code __capsule_host} (through the {@code env.host_call}
  * trampoline), the SDK prelude, then the task file and {@code __capsule_run}, then the job queue
- * until the task's promise settles. Everything the task does runs inside instrumented code, so fuel
- * and timeouts hold; {@code onTaskStart} marks where the task's own work begins.
+ * until the task's promise settles; when the queue is dry while sub-tasks run, the host waits for
+ * the next to finish and settles its promise ({@code __capsule_settle}). Everything the task does
+ * runs inside instrumented code, so fuel and timeouts hold; {@code onTaskStart} marks where the
+ * task's own work begins.
  */
 public final class QuickJsSession {
   private static final String HOST_FUNCTION = "__capsule_host";
@@ -81,6 +83,16 @@ public final class QuickJsSession {
     String runner =
         "\n;__capsule_run(" + CapsuleJson.write(name) + ", " + CapsuleJson.write(args) + ");\n";
     eval(JsModuleForm.script(script) + runner, "task.js");
+    drainJobs();
+    while (requests.hasSpawned()) {
+      String done = new String(requests.awaitSpawned(), StandardCharsets.UTF_8);
+      eval("__capsule_settle(" + done + ");", "capsule-settle.js");
+      drainJobs();
+    }
+  }
+
+  /** Runs the job queue dry; then only sub-tasks still running can settle the task's promise. */
+  private void drainJobs() {
     while (call("qjs_is_job_pending") != 0) {
       if (call("qjs_execute_pending_job") < 0) {
         throw new TaskFailedException(exceptionText(call("qjs_get_exception")));

@@ -3,6 +3,7 @@
 (function () {
   const host = (op, payload) => JSON.parse(__capsule_host(op, JSON.stringify(payload)));
   const tasks = {};
+  const pending = {};
 
   class TaskError extends Error {
     constructor(envelope) {
@@ -19,10 +20,11 @@
       throw new TypeError("task(options, fn) needs options.name and a function");
     }
     tasks[name] = fn;
+    // Starts the sub-task at once and returns a Promise of its result: `await sub(x)`, or
+    // `Promise.all([a(x), b(y)])` to run several at the same time.
     const call = (...args) => {
-      const envelope = host("call", { name, args });
-      if (!envelope.success) throw new TaskError(envelope);
-      return envelope.result;
+      const { handle } = host("spawn", { name, args });
+      return new Promise((resolve, reject) => { pending[handle] = { resolve, reject }; });
     };
     call.taskName = name;
     return call;
@@ -101,6 +103,15 @@
     const m = globalThis.__capsule_modules[name];
     if (m === undefined) throw new Error(`module '${name}' is not available in the capsule sandbox`);
     return m;
+  };
+  globalThis.__capsule_settle = (done) => {
+    for (const [handle, envelope] of Object.entries(done)) {
+      const p = pending[handle];
+      delete pending[handle];
+      if (!p) continue;
+      if (envelope.success) p.resolve(envelope.result);
+      else p.reject(new TaskError(envelope));
+    }
   };
   globalThis.__capsule_run = (name, args) => {
     const report = (value) => host("result", JSON.stringify(value === undefined ? null : value));

@@ -23,8 +23,7 @@ def _run():
         raise LookupError(f"{document['file']} declares no task named {name!r}")
     result = fn(*document["args"])
     if hasattr(result, "__await__"):
-        import asyncio
-        result = asyncio.run(result)
+        result = capsule._run_async(result)
     capsule._host("result", json.dumps(result, default=str))
 
 

@@ -53,10 +53,94 @@ def _in_event_loop():
 
 
 def _call_task(name, args):
-    envelope = _host("call", {"name": name, "args": list(args)})
+    return _outcome(_host("call", {"name": name, "args": list(args)}))
+
+
+def _outcome(envelope):
     if not envelope.get("success"):
         raise TaskError(envelope)
     return envelope.get("result")
+
+
+_running = set()  # handles of sub-tasks started and not yet reported by the host
+_finished = {}  # handle -> envelope, reported but not yet awaited
+
+
+class _SubTask:
+    """A sub-task started at call time; awaiting it yields its result (or raises TaskError).
+
+    Several can be awaited together (``asyncio.gather``): each wait asks the host for whichever
+    running sub-task finishes first, then lets the event loop hand that result to its awaiter.
+    """
+
+    def __init__(self, name, args):
+        self.name = name
+        self.handle = _host("spawn", {"name": name, "args": list(args)})["handle"]
+        _running.add(self.handle)
+
+    def __await__(self):
+        while self.handle not in _finished:
+            done = _host("wait", {"handles": sorted(_running)})
+            if "error" in done and isinstance(done["error"], dict):
+                raise OSError(done["error"].get("message"))
+            for handle, envelope in done.items():
+                _running.discard(int(handle))
+                _finished[int(handle)] = envelope
+            if self.handle not in _finished:
+                yield  # let the event loop run the awaiter of what finished
+        return _outcome(_finished.pop(self.handle))
+
+    def __repr__(self):
+        return f"<capsule sub-task {self.name} #{self.handle}>"
+
+
+def _run_async(coroutine):
+    """``asyncio.run`` for WASI: CPython's default loop needs a socketpair, which WASI lacks.
+
+    The loop below has no self-pipe and no I/O selector; sub-task waits block in the host (see
+    ``_SubTask``), and ``asyncio.sleep`` sleeps.
+    """
+    import asyncio
+    import selectors
+    import time
+
+    class _NoIo(selectors.BaseSelector):
+        def __init__(self):
+            self._map = {}
+
+        def register(self, fileobj, events, data=None):
+            raise OSError("no socket or pipe I/O in a capsule task's event loop")
+
+        def unregister(self, fileobj):
+            raise KeyError(fileobj)
+
+        def select(self, timeout=None):
+            if timeout is None:
+                raise RuntimeError("the task's event loop has nothing left to wait for")
+            if timeout > 0:
+                time.sleep(timeout)
+            return []
+
+        def get_map(self):
+            return self._map
+
+        def close(self):
+            pass
+
+    class _Loop(asyncio.SelectorEventLoop):
+        def __init__(self):
+            super().__init__(_NoIo())
+
+        def _make_self_pipe(self):
+            pass
+
+        def _close_self_pipe(self):
+            pass
+
+        def _write_to_self(self):
+            pass
+
+    return asyncio.run(coroutine, loop_factory=_Loop)
 
 
 def task(name=None, compute=None, ram=None, timeout=None, max_retries=None,
@@ -73,9 +157,7 @@ def task(name=None, compute=None, ram=None, timeout=None, max_retries=None,
         def run_in_own_sandbox(*args, **kwargs):
             values = list(args) + list(kwargs.values())
             if _in_event_loop():
-                async def awaited():
-                    return _call_task(task_name, values)
-                return awaited()
+                return _SubTask(task_name, values)  # started now; await it (or gather several)
             return _call_task(task_name, values)
 
         run_in_own_sandbox.__capsule_task__ = task_name
