@@ -29,7 +29,11 @@ public final class QuickJsSession {
   private static final String PRELUDE = resource("/io/capsule/sandbox/sdk/js/prelude.js");
 
   private final GuestRequests requests;
+  private static final String TICK = "__capsule_tick()";
+
   private Instance instance;
+  private int tickCode;
+  private int tickFile;
 
   /** A session answering the SDK with {@code requests}. */
   public QuickJsSession(GuestRequests requests) {
@@ -63,12 +67,14 @@ public final class QuickJsSession {
   }
 
   /**
-   * Runs task {@code name} of {@code script} with {@code args}.
+   * Starts the interpreter in a fresh {@code instance}: {@code _initialize}, a runtime and context,
+   * the host function and the SDK prelude. Afterwards the reactor is idle (its stack is empty), the
+   * point where {@link ReactorSnapshot#capture} may copy it; nothing in that state belongs to any
+   * task (the prelude asks the host for nothing until {@link #runTask} begins).
    *
-   * @throws TaskFailedException when the script cannot be evaluated or its promise never settles
+   * @throws TaskFailedException when the interpreter does not start
    */
-  public void run(
-      Instance instance, String script, String name, List<JsonNode> args, Runnable onTaskStart) {
+  public void initialise(Instance instance) {
     this.instance = instance;
     call("_initialize");
     if (call("qjs_init") != 0) {
@@ -77,15 +83,82 @@ public final class QuickJsSession {
     int function = call("qjs_new_host_function", cString(HOST_FUNCTION), HOST_FUNCTION.length(), 2);
     call("qjs_set_prop_string", call("qjs_get_global"), cString(HOST_FUNCTION), function);
     eval(PRELUDE, "capsule-prelude.js");
+  }
+
+  /**
+   * Runs task {@code name} of {@code script} with {@code args} in an {@code instance} that was
+   * {@linkplain #initialise initialised}, by this session or restored from a snapshot of one.
+   *
+   * @param onTaskStart called where the task's own work begins (fuel counts from there)
+   * @throws TaskFailedException when the script cannot be evaluated or its promise never settles
+   */
+  public void runTask(
+      Instance instance, String script, String name, List<JsonNode> args, Runnable onTaskStart) {
+    this.instance = instance;
+    eval("__capsule_begin(" + seeds() + ");", "capsule-begin.js");
     onTaskStart.run();
     String runner =
         "\n;__capsule_run(" + CapsuleJson.write(name) + ", " + CapsuleJson.write(args) + ");\n";
     eval(JsModuleForm.script(script) + runner, "task.js");
-    while (call("qjs_is_job_pending") != 0) {
-      if (call("qjs_execute_pending_job") < 0) {
-        throw new TaskFailedException(exceptionText(call("qjs_get_exception")));
+    runEventLoop();
+  }
+
+  /** Runs promise jobs, then timers as they fall due, until neither is left. */
+  private void runEventLoop() {
+    for (double wait = 0; wait >= 0; wait = nextTimer()) {
+      if (wait > 0) {
+        sleep((long) Math.ceil(wait));
+      }
+      while (call("qjs_is_job_pending") != 0) {
+        if (call("qjs_execute_pending_job") < 0) {
+          throw new TaskFailedException(exceptionText(call("qjs_get_exception")));
+        }
       }
     }
+  }
+
+  /** Fires the next due timer (0), or says how long until one is due (ms), or that none is (-1). */
+  private double nextTimer() {
+    if (tickCode == 0) {
+      tickCode = cString(TICK);
+      tickFile = cString("capsule-tick.js");
+    }
+    int value = call("qjs_eval", tickCode, TICK.length(), tickFile, 0);
+    if (call("qjs_is_exception", value) != 0) {
+      throw new TaskFailedException(exceptionText(call("qjs_get_exception")));
+    }
+    double wait = Double.longBitsToDouble(instance.export("qjs_get_float64").apply(value)[0]);
+    call("qjs_free_value", value);
+    return wait;
+  }
+
+  /** Waits for a timer; a timeout interrupts the wait (the attempt has already failed then). */
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TaskFailedException("interrupted while waiting for a timer");
+    }
+  }
+
+  /** {@link #initialise} then {@link #runTask}: a run without a snapshot. */
+  public void run(
+      Instance instance, String script, String name, List<JsonNode> args, Runnable onTaskStart) {
+    initialise(instance);
+    runTask(instance, script, name, args, onTaskStart);
+  }
+
+  /** Fresh seeds for the task's {@code Math.random}: a snapshot would otherwise repeat one. */
+  private static String seeds() {
+    var random = java.util.concurrent.ThreadLocalRandom.current();
+    return random.nextInt()
+        + ", "
+        + random.nextInt()
+        + ", "
+        + random.nextInt()
+        + ", "
+        + random.nextInt();
   }
 
   private void eval(String code, String file) {
@@ -144,6 +217,11 @@ public final class QuickJsSession {
   private int call(String export, long... args) {
     long[] result = instance.export(export).apply(args);
     return result == null || result.length == 0 ? 0 : (int) result[0];
+  }
+
+  /** The SDK prelude's text: part of a snapshot's identity. */
+  public static String prelude() {
+    return PRELUDE;
   }
 
   private static String resource(String name) {
