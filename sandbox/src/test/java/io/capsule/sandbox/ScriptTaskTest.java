@@ -301,20 +301,28 @@ class ScriptTaskTest {
         export const main = task({ name: "main" }, async () => {
           const order = [];
           const start = Date.now();
-          setTimeout(() => order.push("b"), 60);
-          const cancelled = setTimeout(() => order.push("never"), 10);
-          clearTimeout(cancelled);
-          setTimeout(() => order.push("a"), 20);
+          const done = new Promise((resolve) => {
+            setTimeout(() => order.push("a"), 20);
+            const cancelled = setTimeout(() => order.push("never"), 10);
+            clearTimeout(cancelled);
+            setTimeout(() => {
+              order.push("b");
+              setTimeout(() => { order.push("c"); resolve(); }, 0);
+            }, 20);
+          });
           let ticks = 0;
-          const id = setInterval(() => { if (++ticks === 3) clearInterval(id); }, 5);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          return { order, ticks, waited: Date.now() - start >= 100 };
+          const ticked = new Promise((resolve) => {
+            const id = setInterval(() => { if (++ticks === 3) { clearInterval(id); resolve(); } }, 5);
+          });
+          await Promise.all([done, ticked]);
+          setInterval(() => {}, 1); // left running: the task ends with its result anyway
+          return { order, ticks, waited: Date.now() - start >= 20 };
         });
         """;
     var envelope = runForm(ext, "timers", source, source);
     assertThat(envelope.success()).as(envelope.toString()).isTrue();
     assertThat(envelope.result().toString())
-        .isEqualTo("{\"order\":[\"a\",\"b\"],\"ticks\":3,\"waited\":true}");
+        .isEqualTo("{\"order\":[\"a\",\"b\",\"c\"],\"ticks\":3,\"waited\":true}");
   }
 
   @ParameterizedTest
@@ -376,6 +384,40 @@ class ScriptTaskTest {
     assertThat(envelope.result().asText()).isEqualTo("from the host");
     assertThat(Files.readString(files.resolve("output/readme-" + ext + ".txt")))
         .isEqualTo("result");
+  }
+
+  /**
+   * capsule-run's examples/javascript/file-access, with {@code allowedFiles} on main: there main
+   * sees the whole project by default, here a task sees only what it is granted.
+   */
+  @Test
+  void sdkFilesHelpersReadAndWriteInAllowedDirectories() throws IOException {
+    var envelope =
+        run(
+            "file-access.ts",
+            """
+            import { task, files } from "@capsule-run/sdk";
+
+            export const restrictedWriter = task({
+                name: "restricted_writer",
+                allowedFiles: ["./output"]
+            }, async (content: string) => {
+                await files.writeText("./output/output.txt", content);
+                return { written: true };
+            });
+
+            export const main = task({ name: "main", allowedFiles: ["./data"] }, async () => {
+                const content = await files.readText("./data/input.txt");
+                const lines = content.trim().split("\\n");
+                const result = restrictedWriter(`Processed ${lines.length} lines`);
+                return { inputLines: lines.length, firstLine: lines[0], writeResult: result };
+            });
+            """);
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result().toString())
+        .isEqualTo(
+            "{\"inputLines\":1,\"firstLine\":\"from the host\",\"writeResult\":{\"written\":true}}");
+    assertThat(Files.readString(files.resolve("output/output.txt"))).isEqualTo("Processed 1 lines");
   }
 
   @ParameterizedTest

@@ -115,8 +115,9 @@
   globalThis.setInterval = (fn, ms, ...args) => addTimer(fn, ms, args, true);
   globalThis.clearTimeout = clearTimer;
   globalThis.clearInterval = clearTimer;
+  let settled = false; // once the task has its result, timers still pending are dropped
   globalThis.__capsule_tick = () => {
-    if (timers.length === 0) return -1;
+    if (settled || timers.length === 0) return -1;
     timers.sort((a, b) => a.at - b.at || a.id - b.id);
     const due = timers[0];
     const wait = due.at - Date.now();
@@ -153,8 +154,14 @@
     [s0, s1, s2, s3] = [a | 0, b | 0, c | 0, d | 1];
   };
   globalThis.__capsule_run = (name, args) => {
-    const report = (value) => host("result", JSON.stringify(value === undefined ? null : value));
-    const fail = (e) => host("error", e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    const report = (value) => {
+      settled = true;
+      host("result", JSON.stringify(value === undefined ? null : value));
+    };
+    const fail = (e) => {
+      settled = true;
+      host("error", e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    };
     try {
       globalThis.process.argv = args;
       const fn = tasks[name];
