@@ -234,6 +234,19 @@ class ScriptTaskTest {
     assertThat(envelope.error().message()).contains("Error: boom 42");
   }
 
+  @Test
+  void aPromiseThatCanNeverSettleIsATaskError() throws IOException {
+    var envelope =
+        run(
+            "stuck.js",
+            """
+            import { task } from "@capsule-run/sdk";
+            export const main = task({ name: "main" }, () => new Promise(() => {}));
+            """);
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
+    assertThat(envelope.error().message()).contains("never settled");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"ts", "js", "mjs"})
   void infiniteLoopUnderLowRunsOutOfFuel(String ext) throws IOException {

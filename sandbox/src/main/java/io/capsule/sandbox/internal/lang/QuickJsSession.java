@@ -101,6 +101,7 @@ public final class QuickJsSession {
         "\n;__capsule_run(" + CapsuleJson.write(name) + ", " + CapsuleJson.write(args) + ");\n";
     eval(JsModuleForm.script(script) + runner, "task.js");
     runEventLoop();
+    eval("__capsule_end();", "capsule-end.js");
   }
 
   /** Runs promise jobs, then timers as they fall due, until neither is left. */

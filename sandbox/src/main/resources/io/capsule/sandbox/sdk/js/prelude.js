@@ -153,6 +153,10 @@
     globalThis.process.env = host("env", null);
     [s0, s1, s2, s3] = [a | 0, b | 0, c | 0, d | 1];
   };
+  // Called when no promise job and no timer is left: a task that never settled cannot anymore.
+  globalThis.__capsule_end = () => {
+    if (!settled) host("error", "the task's promise never settled (no pending job or timer is left)");
+  };
   globalThis.__capsule_run = (name, args) => {
     const report = (value) => {
       settled = true;
