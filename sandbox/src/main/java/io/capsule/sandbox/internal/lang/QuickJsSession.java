@@ -29,11 +29,8 @@ public final class QuickJsSession {
   private static final String PRELUDE = resource("/io/capsule/sandbox/sdk/js/prelude.js");
 
   private final GuestRequests requests;
-  private static final String TICK = "__capsule_tick()";
-
   private Instance instance;
-  private int tickCode;
-  private int tickFile;
+  private int tick;
 
   /** A session answering the SDK with {@code requests}. */
   public QuickJsSession(GuestRequests requests) {
@@ -101,7 +98,6 @@ public final class QuickJsSession {
         "\n;__capsule_run(" + CapsuleJson.write(name) + ", " + CapsuleJson.write(args) + ");\n";
     eval(JsModuleForm.script(script) + runner, "task.js");
     runEventLoop();
-    eval("__capsule_end();", "capsule-end.js");
   }
 
   /** Runs promise jobs, then timers as they fall due, until neither is left. */
@@ -120,11 +116,10 @@ public final class QuickJsSession {
 
   /** Fires the next due timer (0), or says how long until one is due (ms), or that none is (-1). */
   private double nextTimer() {
-    if (tickCode == 0) {
-      tickCode = cString(TICK);
-      tickFile = cString("capsule-tick.js");
+    if (tick == 0) {
+      tick = call("qjs_get_prop_string", call("qjs_get_global"), cString("__capsule_tick"));
     }
-    int value = call("qjs_eval", tickCode, TICK.length(), tickFile, 0);
+    int value = call("qjs_call", tick, call("qjs_get_undefined"), 0, 0);
     if (call("qjs_is_exception", value) != 0) {
       throw new TaskFailedException(exceptionText(call("qjs_get_exception")));
     }

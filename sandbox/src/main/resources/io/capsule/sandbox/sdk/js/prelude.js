@@ -116,8 +116,14 @@
   globalThis.clearTimeout = clearTimer;
   globalThis.clearInterval = clearTimer;
   let settled = false; // once the task has its result, timers still pending are dropped
+  // Called whenever no promise job is pending. With no timer left either, a task that has not
+  // settled never can: that is its failure.
   globalThis.__capsule_tick = () => {
-    if (settled || timers.length === 0) return -1;
+    if (settled) return -1;
+    if (timers.length === 0) {
+      host("error", "the task's promise never settled (no pending job or timer is left)");
+      return -1;
+    }
     timers.sort((a, b) => a.at - b.at || a.id - b.id);
     const due = timers[0];
     const wait = due.at - Date.now();
@@ -152,10 +158,6 @@
   globalThis.__capsule_begin = (a, b, c, d) => {
     globalThis.process.env = host("env", null);
     [s0, s1, s2, s3] = [a | 0, b | 0, c | 0, d | 1];
-  };
-  // Called when no promise job and no timer is left: a task that never settled cannot anymore.
-  globalThis.__capsule_end = () => {
-    if (!settled) host("error", "the task's promise never settled (no pending job or timer is left)");
   };
   globalThis.__capsule_run = (name, args) => {
     const report = (value) => {
