@@ -18,11 +18,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs one JavaScript task on the quickjs-wasi reactor by driving its C API: {@code _initialize},
- * {@code qjs_init}, the host function {@code __capsule_host} (through the {@code env.host_call}
- * trampoline), the SDK prelude, then the task file and {@code __capsule_run}, then the job queue
- * until the task's promise settles. Everything the task does runs inside instrumented code, so fuel
- * and timeouts hold; {@code onTaskStart} marks where the task's own work begins.
+ * Runs one JavaScript task on the quickjs-wasi reactor by driving its C API: {@link #initialise}
+ * ({@code _initialize}, {@code qjs_init}, the host function {@code __capsule_host} through the
+ * {@code env.host_call} trampoline, the SDK prelude; done once per module and snapshotted), then
+ * {@link #runTask} (the task file and {@code __capsule_run}, then the job queue and timers until
+ * the task's promise settles). Everything the task does runs inside instrumented code, so fuel and
+ * timeouts hold; {@code onTaskStart} marks where the task's own work begins.
  */
 public final class QuickJsSession {
   private static final String HOST_FUNCTION = "__capsule_host";
@@ -136,13 +137,6 @@ public final class QuickJsSession {
       Thread.currentThread().interrupt();
       throw new TaskFailedException("interrupted while waiting for a timer");
     }
-  }
-
-  /** {@link #initialise} then {@link #runTask}: a run without a snapshot. */
-  public void run(
-      Instance instance, String script, String name, List<JsonNode> args, Runnable onTaskStart) {
-    initialise(instance);
-    runTask(instance, script, name, args, onTaskStart);
   }
 
   /** Fresh seeds for the task's {@code Math.random}: a snapshot would otherwise repeat one. */
