@@ -141,6 +141,35 @@ class ScriptTaskTest {
     assertThat(envelope.result().asText()).isEqualTo("7-14-21");
   }
 
+  /** capsule-run's examples/javascript/mastra-agent/capsule.ts: the code arrives in argv. */
+  @Test
+  void processArgvCarriesTheArgumentsForNewFunction() throws IOException {
+    String source =
+        """
+        import { task } from "@capsule-run/sdk";
+
+        export const main = task({
+          name: "main",
+          compute: "LOW",
+          ram: "64MB",
+          timeout: "10s"
+        }, () => {
+          const code = process.argv[0];
+
+          if (!code) {
+            throw new Error("No code provided. Usage: capsule run capsule.ts \\"<code>\\"");
+          }
+
+          const fn = new Function(code);
+          return fn();
+        });
+        """;
+    assertThat(run("mastra.ts", source, "return 6 * 7").result().asInt()).isEqualTo(42);
+    var missing = run("mastra.ts", source);
+    assertThat(missing.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
+    assertThat(missing.error().message()).contains("No code provided");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"ts", "js", "mjs"})
   void aTaskCallingAnotherTaskGetsItsResult(String ext) throws IOException {
