@@ -18,7 +18,11 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures (see BENCHMARKS.md).",
-    subcommands = {BenchCommand.SandboxCommand.class, BenchCommand.FleetCommand.class})
+    subcommands = {
+      BenchCommand.SandboxCommand.class,
+      BenchCommand.FleetCommand.class,
+      BenchLangCommand.class
+    })
 final class BenchCommand {
 
   /** The sandbox benchmark. */

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class RunCommandTest {
   private static final Path EXAMPLES = Path.of("..", "examples");
@@ -30,6 +32,16 @@ class RunCommandTest {
     assertThat(envelope.get("success").asBoolean()).isTrue();
     assertThat(envelope.at("/result/hello").asText()).isEqualTo("world");
     assertThat(run.err()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"typescript/hello.ts", "javascript/hello.js"})
+  void readmeScriptExamplesRun(String example) {
+    CliRun run = CliRun.of("run", EXAMPLES.resolve(example).toString(), "--json");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode envelope = envelope(run);
+    assertThat(envelope.get("result").asText()).isEqualTo("Hello from Capsule!");
+    assertThat(envelope.at("/execution/fuel_consumed").asLong()).isPositive();
   }
 
   @Test

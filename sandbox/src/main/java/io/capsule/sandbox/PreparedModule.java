@@ -18,6 +18,7 @@ public final class PreparedModule {
   private final Function<Instance, Machine> machineFactory;
   private final int initialPages;
   private final GuestScript script;
+  private final QuickJsSnapshots quickJsSnapshots;
 
   PreparedModule(
       String sha256,
@@ -27,7 +28,16 @@ public final class PreparedModule {
       byte[] compiledClasses,
       boolean fromCache,
       int initialPages) {
-    this(sha256, wasm, module, machineFactory, compiledClasses, fromCache, initialPages, null);
+    this(
+        sha256,
+        wasm,
+        module,
+        machineFactory,
+        compiledClasses,
+        fromCache,
+        initialPages,
+        null,
+        new QuickJsSnapshots());
   }
 
   private PreparedModule(
@@ -38,8 +48,10 @@ public final class PreparedModule {
       byte[] compiledClasses,
       boolean fromCache,
       int initialPages,
-      GuestScript script) {
+      GuestScript script,
+      QuickJsSnapshots quickJsSnapshots) {
     this.script = script;
+    this.quickJsSnapshots = quickJsSnapshots;
     this.fromCache = fromCache;
     this.sha256 = sha256;
     this.wasm = wasm;
@@ -55,7 +67,15 @@ public final class PreparedModule {
    */
   public PreparedModule withScript(GuestScript script) {
     return new PreparedModule(
-        sha256, wasm, module, machineFactory, compiledClasses, fromCache, initialPages, script);
+        sha256,
+        wasm,
+        module,
+        machineFactory,
+        compiledClasses,
+        fromCache,
+        initialPages,
+        script,
+        quickJsSnapshots);
   }
 
   /**
@@ -108,6 +128,11 @@ public final class PreparedModule {
 
   Function<Instance, Machine> machineFactory() {
     return machineFactory;
+  }
+
+  /** The initialised-interpreter snapshot of this module, shared by the scripts bound to it. */
+  QuickJsSnapshots quickJsSnapshots() {
+    return quickJsSnapshots;
   }
 
   int initialPages() {

@@ -182,7 +182,8 @@ final class TaskAttempt {
       }
       instance = builder.build();
       if (js != null) {
-        js.run(instance, script.source(), call.taskName(), call.args(), this::startCharging);
+        module.quickJsSnapshots().of(module, cacheDir()).restore(instance);
+        js.runTask(instance, script.source(), call.taskName(), call.args(), this::startCharging);
       } else {
         instance.export("_start").apply();
       }

@@ -18,13 +18,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs one JavaScript task on the quickjs-wasi reactor by driving its C API: {@code _initialize},
- * {@code qjs_init}, the host function {@code __capsule_host} (through the {@code env.host_call}
- * trampoline), the SDK prelude, then the task file and {@code __capsule_run}, then the job queue
- * until the task's promise settles; when the queue is dry while sub-tasks run, the host waits for
- * the next to finish and settles its promise ({@code __capsule_settle}). Everything the task does
- * runs inside instrumented code, so fuel and timeouts hold; {@code onTaskStart} marks where the
- * task's own work begins.
+ * Runs one JavaScript task on the quickjs-wasi reactor by driving its C API: {@link #initialise}
+ * ({@code _initialize}, {@code qjs_init}, the host function {@code __capsule_host} through the
+ * {@code env.host_call} trampoline, the SDK prelude; done once per module and snapshotted), then
+ * {@link #runTask} (the task file and {@code __capsule_run}, then the job queue and timers until
+ * the task's promise settles; when only sub-tasks are left, the host waits for the next to finish
+ * and settles its promise with {@code __capsule_settle}). Everything the task does runs inside
+ * instrumented code, so fuel and timeouts hold; {@code onTaskStart} marks where the task's own work
+ * begins.
  */
 public final class QuickJsSession {
   private static final String HOST_FUNCTION = "__capsule_host";
@@ -32,6 +33,7 @@ public final class QuickJsSession {
 
   private final GuestRequests requests;
   private Instance instance;
+  private int tick;
 
   /** A session answering the SDK with {@code requests}. */
   public QuickJsSession(GuestRequests requests) {
@@ -65,12 +67,14 @@ public final class QuickJsSession {
   }
 
   /**
-   * Runs task {@code name} of {@code script} with {@code args}.
+   * Starts the interpreter in a fresh {@code instance}: {@code _initialize}, a runtime and context,
+   * the host function and the SDK prelude. Afterwards the reactor is idle (its stack is empty), the
+   * point where {@link ReactorSnapshot#capture} may copy it; nothing in that state belongs to any
+   * task (the prelude asks the host for nothing until {@link #runTask} begins).
    *
-   * @throws TaskFailedException when the script cannot be evaluated or its promise never settles
+   * @throws TaskFailedException when the interpreter does not start
    */
-  public void run(
-      Instance instance, String script, String name, List<JsonNode> args, Runnable onTaskStart) {
+  public void initialise(Instance instance) {
     this.instance = instance;
     call("_initialize");
     if (call("qjs_init") != 0) {
@@ -79,25 +83,93 @@ public final class QuickJsSession {
     int function = call("qjs_new_host_function", cString(HOST_FUNCTION), HOST_FUNCTION.length(), 2);
     call("qjs_set_prop_string", call("qjs_get_global"), cString(HOST_FUNCTION), function);
     eval(PRELUDE, "capsule-prelude.js");
+  }
+
+  /**
+   * Runs task {@code name} of {@code script} with {@code args} in an {@code instance} that was
+   * {@linkplain #initialise initialised}, by this session or restored from a snapshot of one.
+   *
+   * @param onTaskStart called where the task's own work begins (fuel counts from there)
+   * @throws TaskFailedException when the script cannot be evaluated or its promise never settles
+   */
+  public void runTask(
+      Instance instance, String script, String name, List<JsonNode> args, Runnable onTaskStart) {
+    this.instance = instance;
+    eval("__capsule_begin(" + seeds() + ");", "capsule-begin.js");
     onTaskStart.run();
     String runner =
         "\n;__capsule_run(" + CapsuleJson.write(name) + ", " + CapsuleJson.write(args) + ");\n";
     eval(JsModuleForm.script(script) + runner, "task.js");
-    drainJobs();
-    while (requests.hasSpawned()) {
-      String done = new String(requests.awaitSpawned(), StandardCharsets.UTF_8);
-      eval("__capsule_settle(" + done + ");", "capsule-settle.js");
+    runEventLoop();
+  }
+
+  /**
+   * Runs promise jobs, then timers as they fall due and sub-tasks as they finish, until none is
+   * left. While sub-tasks run, the host waits for the next of them: a timer due meanwhile fires
+   * when that sub-task is done.
+   */
+  private void runEventLoop() {
+    while (true) {
       drainJobs();
+      double wait = nextTimer();
+      if (wait == 0) {
+        continue;
+      }
+      if (requests.hasSpawned()) {
+        String done = new String(requests.awaitSpawned(), StandardCharsets.UTF_8);
+        eval("__capsule_settle(" + done + ");", "capsule-settle.js");
+        continue;
+      }
+      if (wait < 0) {
+        return;
+      }
+      sleep((long) Math.ceil(wait));
     }
   }
 
-  /** Runs the job queue dry; then only sub-tasks still running can settle the task's promise. */
+  /** Runs the job queue dry. */
   private void drainJobs() {
     while (call("qjs_is_job_pending") != 0) {
       if (call("qjs_execute_pending_job") < 0) {
         throw new TaskFailedException(exceptionText(call("qjs_get_exception")));
       }
     }
+  }
+
+  /** Fires the next due timer (0), or says how long until one is due (ms), or that none is (-1). */
+  private double nextTimer() {
+    if (tick == 0) {
+      tick = call("qjs_get_prop_string", call("qjs_get_global"), cString("__capsule_tick"));
+    }
+    int value = call("qjs_call", tick, call("qjs_get_undefined"), 0, 0);
+    if (call("qjs_is_exception", value) != 0) {
+      throw new TaskFailedException(exceptionText(call("qjs_get_exception")));
+    }
+    double wait = Double.longBitsToDouble(instance.export("qjs_get_float64").apply(value)[0]);
+    call("qjs_free_value", value);
+    return wait;
+  }
+
+  /** Waits for a timer; a timeout interrupts the wait (the attempt has already failed then). */
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TaskFailedException("interrupted while waiting for a timer");
+    }
+  }
+
+  /** Fresh seeds for the task's {@code Math.random}: a snapshot would otherwise repeat one. */
+  private static String seeds() {
+    var random = java.util.concurrent.ThreadLocalRandom.current();
+    return random.nextInt()
+        + ", "
+        + random.nextInt()
+        + ", "
+        + random.nextInt()
+        + ", "
+        + random.nextInt();
   }
 
   private void eval(String code, String file) {
@@ -156,6 +228,11 @@ public final class QuickJsSession {
   private int call(String export, long... args) {
     long[] result = instance.export(export).apply(args);
     return result == null || result.length == 0 ? 0 : (int) result[0];
+  }
+
+  /** The SDK prelude's text: part of a snapshot's identity. */
+  public static String prelude() {
+    return PRELUDE;
   }
 
   private static String resource(String name) {

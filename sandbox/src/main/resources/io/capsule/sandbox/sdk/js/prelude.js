@@ -74,8 +74,7 @@
     if (answer.error) throw new Error(answer.error.message);
     return answer;
   };
-  const env = host("env", null);
-  const sdk = { task, TaskError };
+  const sdk = { task, TaskError, files: null };
   const fsPromises = {
     readFile: async (path, options) => file({ op: "read", path: String(path) }).text,
     writeFile: async (path, data) => { file({ op: "write", path: String(path), text: String(data) }); },
@@ -85,13 +84,65 @@
     writeFileSync: (path, data) => { file({ op: "write", path: String(path), text: String(data) }); },
     promises: fsPromises,
   };
+  sdk.files = {
+    readText: async (path) => fs.readFileSync(path),
+    writeText: async (path, text) => fs.writeFileSync(path, text),
+  };
+
+  // Math.random: xoshiro128**, seeded per task by the host (a snapshot would repeat QuickJS's own).
+  let s0 = 1, s1 = 2, s2 = 3, s3 = 4;
+  const rotl = (x, k) => (x << k) | (x >>> (32 - k));
+  const next = () => {
+    const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
+    const t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11);
+    return r >>> 0;
+  };
+  Object.defineProperty(Math, "random", {
+    value: function random() { return ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992; },
+    writable: true, configurable: true, enumerable: false,
+  });
+
+  // Timers run from the host's event loop (`__capsule_tick`), which sleeps until the next is due.
+  let timers = [];
+  let timerIds = 0;
+  const addTimer = (fn, ms, args, every) => {
+    const id = ++timerIds;
+    const delay = Math.max(0, Number(ms) || 0);
+    timers.push({ id, at: Date.now() + delay, fn, args, every: every ? delay : undefined });
+    return id;
+  };
+  const clearTimer = (id) => { timers = timers.filter((t) => t.id !== id); };
+  globalThis.setTimeout = (fn, ms, ...args) => addTimer(fn, ms, args, false);
+  globalThis.setInterval = (fn, ms, ...args) => addTimer(fn, ms, args, true);
+  globalThis.clearTimeout = clearTimer;
+  globalThis.clearInterval = clearTimer;
+  let settled = false; // once the task has its result, timers still pending are dropped
+  // Called whenever no promise job is pending. With no timer left either, a task that has not
+  // settled never can: that is its failure.
+  globalThis.__capsule_tick = () => {
+    if (settled) return -1;
+    if (timers.length === 0) {
+      host("error", "the task's promise never settled (no pending job or timer is left)");
+      return -1;
+    }
+    timers.sort((a, b) => a.at - b.at || a.id - b.id);
+    const due = timers[0];
+    const wait = due.at - Date.now();
+    if (wait > 0) return wait;
+    timers.shift();
+    if (due.every !== undefined) { due.at = Date.now() + due.every; timers.push(due); }
+    if (typeof due.fn === "function") due.fn(...due.args);
+    return 0;
+  };
+
   const line = (args) => args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ");
   globalThis.console = {
     log: (...a) => host("log", line(a)), info: (...a) => host("log", line(a)),
     warn: (...a) => host("log", line(a)), error: (...a) => host("log", line(a)),
     debug: (...a) => host("log", line(a)),
   };
-  globalThis.process = { env, argv: [], platform: "wasi" };
+  globalThis.process = { env: {}, argv: [], platform: "wasi" };
   globalThis.fetch = fetch;
   globalThis.Headers = Headers;
   globalThis.Response = Response;
@@ -113,10 +164,23 @@
       else p.reject(new TaskError(envelope));
     }
   };
+  // Called first in every task: the prelude itself may be part of a snapshot shared by all tasks,
+  // so nothing task-specific is read before this point.
+  globalThis.__capsule_begin = (a, b, c, d) => {
+    globalThis.process.env = host("env", null);
+    [s0, s1, s2, s3] = [a | 0, b | 0, c | 0, d | 1];
+  };
   globalThis.__capsule_run = (name, args) => {
-    const report = (value) => host("result", JSON.stringify(value === undefined ? null : value));
-    const fail = (e) => host("error", e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    const report = (value) => {
+      settled = true;
+      host("result", JSON.stringify(value === undefined ? null : value));
+    };
+    const fail = (e) => {
+      settled = true;
+      host("error", e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    };
     try {
+      globalThis.process.argv = args;
       const fn = tasks[name];
       if (!fn) throw new Error(`the file declares no task named '${name}'`);
       const value = fn(...args);

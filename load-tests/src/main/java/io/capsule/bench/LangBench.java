@@ -1,0 +1,223 @@
+package io.capsule.bench;
+
+import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.sandbox.PreparedModule;
+import io.capsule.sandbox.Sandbox;
+import io.capsule.sandbox.SandboxConfig;
+import io.capsule.sandbox.TaskCall;
+import io.capsule.sandbox.TaskFile;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * The language benchmark behind {@code capsule bench lang}: capsule-run's hello task as {@code
+ * hello.js} (QuickJS) and {@code hello.py} (CPython) through the real {@link Sandbox}. For each:
+ * the cold first task of a new sandbox in a fresh cache directory (interpreter compile and, for
+ * JavaScript, the start-up snapshot included), then the warm median and p99 per task in that
+ * sandbox, and for JavaScript two {@code capsule run} processes on that cache (wall time and the
+ * envelope's {@code duration_ms}). Prints a Markdown table, then {@code lang_js_ms=X} and, last,
+ * {@code lang_py_ms=Y} (the warm medians). Figures only: nothing here asserts a threshold.
+ *
+ * <p>The interpreters themselves are copied from the user's cache when it has them (so the
+ * benchmark does not measure {@code npm}). Python costs seconds per task until it has snapshots, so
+ * the quick form runs it once, from the shared compile cache, and says so.
+ */
+public final class LangBench {
+  static final String HELLO_JS =
+      """
+      import { task } from "@capsule-run/sdk";
+
+      export const main = task({
+        name: "main",
+        compute: "LOW",
+        ram: "64MB"
+      }, () => {
+        return "Hello from Capsule!";
+      });
+      """;
+
+  static final String HELLO_PY =
+      """
+      from capsule import task
+
+      @task(name="main", compute="LOW", ram="64MB")
+      def main() -> str:
+          return "Hello from Capsule!"
+      """;
+
+  private final boolean quick;
+  private final PrintStream out;
+  private final String mainClass;
+  private final Path userCache;
+
+  /**
+   * A benchmark run.
+   *
+   * @param quick few repetitions, Python once (for CI: the figures are not meaningful)
+   * @param out where the report goes
+   * @param mainClass the CLI's main class for the new-process runs, or {@code null} to skip them
+   */
+  public LangBench(boolean quick, PrintStream out, String mainClass) {
+    this.quick = quick;
+    this.out = out;
+    this.mainClass = mainClass;
+    this.userCache = SandboxConfig.defaults().cacheDir();
+  }
+
+  /** Runs every part and prints the report. */
+  public void run() throws IOException, InterruptedException {
+    Path work = Files.createTempDirectory("capsule-bench-lang");
+    try {
+      out.println("| measurement | value |");
+      out.println("|---|---|");
+      double js = javascript(work);
+      double py = python(work);
+      out.printf(Locale.ROOT, "lang_js_ms=%.1f%n", js);
+      out.printf(Locale.ROOT, "lang_py_ms=%.1f%n", py);
+    } finally {
+      deleteTree(work);
+    }
+  }
+
+  private double javascript(Path work) throws IOException, InterruptedException {
+    Path file = write(work, "hello.js", HELLO_JS);
+    if (mainClass != null) {
+      Path cache = freshCache(work.resolve("cache-js-cli"));
+      for (String which : List.of("first", "second")) {
+        ProcessRun run = runProcess(file, cache);
+        out.printf(
+            Locale.ROOT,
+            "| hello.js, %s `capsule run` in a new process (%s) | wall %d ms, task %d ms |%n",
+            which,
+            which.equals("first")
+                ? "fresh cache directory: compiles QuickJS, makes the snapshot"
+                : "disk caches filled by the first",
+            run.wallMillis(),
+            run.taskMillis());
+      }
+    }
+    return inSandbox(
+        "hello.js", file, freshCache(work.resolve("cache-js")), true, quick ? 20 : 200);
+  }
+
+  private double python(Path work) throws IOException {
+    Path file = write(work, "hello.py", HELLO_PY);
+    if (quick) {
+      return inSandbox("hello.py", file, userCache, false, 0);
+    }
+    return inSandbox("hello.py", file, freshCache(work.resolve("cache-py")), true, 5);
+  }
+
+  /**
+   * The first task of a new sandbox (preparation included), then {@code warmRuns} more; prints both
+   * and returns the warm median, or the first task's time when there are no warm runs.
+   */
+  private double inSandbox(String name, Path file, Path cache, boolean fresh, int warmRuns)
+      throws IOException {
+    var config = SandboxConfig.builder().withCacheDir(cache).withFilesRoot(file.getParent());
+    try (Sandbox sandbox = Sandbox.create(config.build())) {
+      long start = System.nanoTime();
+      TaskFile task = TaskFile.read(file, cache);
+      PreparedModule module = sandbox.prepare(task);
+      TaskCall call = new TaskCall(task.bakedOptions().toBuilder().name("main").build(), List.of());
+      ResultEnvelope first = check(sandbox.run(module, call));
+      double cold = (System.nanoTime() - start) / 1e6;
+      out.printf(
+          Locale.ROOT,
+          "| %s, first task of a new sandbox (%s; preparation included) | %.0f ms (task %d ms,"
+              + " fuel %,d) |%n",
+          name,
+          fresh ? "fresh cache directory" : "compile cache already filled",
+          cold,
+          first.execution().durationMs(),
+          first.execution().fuelConsumed());
+      if (warmRuns == 0) {
+        out.printf(Locale.ROOT, "| %s, warm | not run in the quick form |%n", name);
+        return cold;
+      }
+      double[] millis = new double[warmRuns];
+      for (int i = 0; i < warmRuns; i++) {
+        long t = System.nanoTime();
+        check(sandbox.run(module, call));
+        millis[i] = (System.nanoTime() - t) / 1e6;
+      }
+      Arrays.sort(millis);
+      double median = millis[warmRuns / 2];
+      double p99 = millis[Math.min(warmRuns - 1, (int) Math.ceil(warmRuns * 0.99) - 1)];
+      out.printf(
+          Locale.ROOT,
+          "| %s, warm per task in one sandbox (%d runs) | median %.1f ms, p99 %.1f ms |%n",
+          name,
+          warmRuns,
+          median,
+          p99);
+      return median;
+    }
+  }
+
+  private static ResultEnvelope check(ResultEnvelope envelope) {
+    if (!envelope.success()) {
+      throw new IllegalStateException("the benchmark task failed: " + envelope);
+    }
+    return envelope;
+  }
+
+  private record ProcessRun(long wallMillis, long taskMillis) {}
+
+  /** {@code capsule run FILE --json} in a new JVM with the launcher's flags. */
+  private ProcessRun runProcess(Path file, Path cache) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:-DontCompileHugeMethods", "-Xss8m"));
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
+    cmd.add("-Dcapsule.cache.dir=" + cache);
+    cmd.add(mainClass);
+    cmd.addAll(List.of("run", file.toString(), "--json"));
+    long start = System.nanoTime();
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    byte[] stdout = p.getInputStream().readAllBytes();
+    if (p.waitFor() != 0) {
+      throw new IOException("capsule run failed with exit code " + p.exitValue());
+    }
+    long wall = (System.nanoTime() - start) / 1_000_000;
+    var envelope =
+        CapsuleJson.read(new String(stdout, StandardCharsets.UTF_8), ResultEnvelope.class);
+    return new ProcessRun(wall, check(envelope).execution().durationMs());
+  }
+
+  /** A new cache directory holding only the interpreters already downloaded, if any. */
+  private Path freshCache(Path dir) throws IOException {
+    Path from = userCache == null ? null : userCache.resolve("interpreters");
+    Files.createDirectories(dir.resolve("interpreters"));
+    if (from != null && Files.isDirectory(from)) {
+      try (Stream<Path> files = Files.list(from)) {
+        for (Path f : files.filter(Files::isRegularFile).toList()) {
+          Files.copy(f, dir.resolve("interpreters").resolve(f.getFileName()));
+        }
+      }
+    }
+    return dir;
+  }
+
+  private static Path write(Path dir, String name, String text) throws IOException {
+    return Files.writeString(dir.resolve(name), text);
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

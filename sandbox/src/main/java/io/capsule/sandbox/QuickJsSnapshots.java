@@ -1,0 +1,144 @@
+package io.capsule.sandbox;
+
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import io.capsule.protocol.InvalidRequestException;
+import io.capsule.sandbox.internal.lang.GuestRequests;
+import io.capsule.sandbox.internal.lang.QuickJsSession;
+import io.capsule.sandbox.internal.lang.ReactorSnapshot;
+import io.capsule.sandbox.internal.meter.FuelInstrumenter;
+import io.capsule.sandbox.internal.meter.FuelMeter;
+import io.capsule.sandbox.internal.wasi.GuardedWasi;
+import io.capsule.sandbox.internal.wasi.WasiConfig;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The initialised QuickJS of one prepared interpreter module: {@code _initialize}, runtime and
+ * context creation and the SDK prelude, done once and {@linkplain ReactorSnapshot captured}; every
+ * JavaScript task then starts from a copy. Held by the {@link PreparedModule} (shared by all the
+ * scripts bound to it), and on disk under {@code <cache>/snapshots/}, keyed by the instrumented
+ * module's digest (which covers the interpreter and the fuel instrumenter), the prelude's text, the
+ * Chicory version and the snapshot format; files are published atomically.
+ *
+ * <p>The state holds nothing of any task: the prelude reads the environment, the seed of {@code
+ * Math.random} and everything else task-specific only when a task begins.
+ */
+final class QuickJsSnapshots {
+  private static final String FORMAT = "1";
+
+  private volatile ReactorSnapshot snapshot;
+
+  /**
+   * The snapshot of {@code module}, from memory, disk, or made now (on the calling thread, which
+   * must have a guest-sized stack).
+   */
+  ReactorSnapshot of(PreparedModule module, Path cacheDir) {
+    ReactorSnapshot current = snapshot;
+    if (current == null) {
+      synchronized (this) {
+        current = snapshot;
+        if (current == null) {
+          current = load(module, cacheDir);
+          snapshot = current;
+        }
+      }
+    }
+    return current;
+  }
+
+  private static ReactorSnapshot load(PreparedModule module, Path cacheDir) {
+    Path file = cacheDir == null ? null : file(module, cacheDir);
+    if (file != null && Files.isRegularFile(file)) {
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+        return ReactorSnapshot.readFrom(in);
+      } catch (IOException e) {
+        // unreadable or cut short: make it again and overwrite
+      }
+    }
+    ReactorSnapshot made = make(module);
+    if (file != null) {
+      store(made, file);
+    }
+    return made;
+  }
+
+  private static ReactorSnapshot make(PreparedModule module) {
+    var requests =
+        new GuestRequests(
+            null,
+            (name, args) -> {
+              throw new InvalidRequestException("no task runs while the interpreter starts");
+            },
+            result -> {},
+            OutputStream.nullOutputStream(),
+            Map.of(),
+            List.of());
+    var session = new QuickJsSession(requests);
+    var meter = new FuelMeter(Long.MAX_VALUE);
+    meter.deferCharging();
+    try (var wasi = GuardedWasi.create(WasiConfig.builder().build())) {
+      var imports =
+          ImportValues.builder()
+              .addFunction(wasi.toHostFunctions())
+              .addFunction(meter.refillFunction());
+      session.addImports(imports, module.module());
+      var builder =
+          Instance.builder(module.module()).withImportValues(imports.build()).withStart(false);
+      if (module.machineFactory() != null) {
+        builder.withMachineFactory(module.machineFactory());
+      }
+      Instance instance = builder.build();
+      session.initialise(instance);
+      return ReactorSnapshot.capture(instance, Set.of(FuelInstrumenter.FUEL_GLOBAL));
+    }
+  }
+
+  private static void store(ReactorSnapshot made, Path file) {
+    try {
+      Files.createDirectories(file.getParent());
+      Path tmp = Files.createTempFile(file.getParent(), "snapshot", ".tmp");
+      try {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+          made.writeTo(out);
+        }
+        move(tmp, file);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      // the disk copy only saves start-up time; the snapshot in memory serves this process
+    }
+  }
+
+  private static void move(Path tmp, Path file) throws IOException {
+    try {
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private static Path file(PreparedModule module, Path cacheDir) {
+    String identity =
+        String.join(
+            "\0",
+            module.digest(),
+            QuickJsSession.prelude(),
+            ModulePreparer.CHICORY_VERSION,
+            FORMAT);
+    String key = ModulePreparer.sha256(identity.getBytes(StandardCharsets.UTF_8));
+    return cacheDir.resolve("snapshots").resolve("quickjs-" + key + ".snap");
+  }
+}
