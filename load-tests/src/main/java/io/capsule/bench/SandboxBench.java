@@ -138,10 +138,10 @@ public final class SandboxBench {
           "metering " + name + " (compiled, metered/unmetered CPU time, median)",
           String.format(
               Locale.ROOT,
-              "%.3f× (%.1f ms vs %.1f ms, fuel %,d)",
+              "%.3f× (%s vs %s, fuel %,d)",
               ratio,
-              mm / 1e6,
-              pm / 1e6,
+              ms(mm),
+              ms(pm),
               metered.lastFuel()));
     }
     double geomean = Math.exp(logSum / BenchModules.CPU.size());
@@ -172,8 +172,7 @@ public final class SandboxBench {
       logSum += Math.log((double) i / c);
       row(
           "interpreter vs compiled: " + name + " " + args.get(0) + " (metered, CPU time)",
-          String.format(
-              Locale.ROOT, "%.0f× slower (%.2f ms vs %.3f ms)", (double) i / c, i / 1e6, c / 1e6));
+          String.format(Locale.ROOT, "%.0f× slower (%s vs %s)", (double) i / c, ms(i), ms(c)));
     }
     row(
         "interpreter vs compiled, geometric mean",
@@ -198,9 +197,9 @@ public final class SandboxBench {
             engine + " (V8), " + name + ": _start wall time, median",
             String.format(
                 Locale.ROOT,
-                "%.1f ms (Chicory compiled unmetered %.1f ms = %.2f× V8)",
-                t.startNanos() / 1e6,
-                chicory / 1e6,
+                "%s (Chicory compiled unmetered %s = %.2f× V8)",
+                ms(t.startNanos()),
+                ms(chicory),
                 (double) chicory / t.startNanos()));
       }
       var trivial =
@@ -213,6 +212,11 @@ public final class SandboxBench {
     }
   }
 
+  /**
+   * New JVMs: the CLI's own start-up ({@code --version}), then {@code capsule run} twice per fresh
+   * cache directory (the first compiles and fills it, the second loads from it); medians over the
+   * repetitions.
+   */
   private void coldStart() throws IOException, InterruptedException {
     if (coldStart == null) {
       row("new process runs", "skipped");
@@ -222,17 +226,52 @@ public final class SandboxBench {
     try {
       Path task = dir.resolve("lz.wasm");
       Files.write(task, BenchModules.cpu("lz"));
-      Path cache = dir.resolve("cache");
       List<String> run = List.of("run", task.toString(), "--json", "--", "4096");
-      long jvm = coldStart.runMillis(List.of("--version"), cache);
-      long first = coldStart.runMillis(run, cache);
-      long second = coldStart.runMillis(run, cache);
-      row("new process: `capsule --version` (JVM start, no task)", jvm + " ms");
-      row("new process: `capsule run lz.wasm`, empty cache (compiles, fills it)", first + " ms");
-      row("new process: `capsule run lz.wasm` again (disk cache hit)", second + " ms");
+      int reps = quick ? 1 : 3;
+      long[] jvm = new long[reps];
+      long[] first = new long[reps];
+      long[] second = new long[reps];
+      long cacheBytes = 0;
+      for (int i = 0; i < reps; i++) {
+        Path cache = dir.resolve("cache-" + i);
+        jvm[i] = coldStart.runMillis(List.of("--version"), cache);
+        first[i] = coldStart.runMillis(run, cache);
+        cacheBytes = treeSize(cache);
+        second[i] = coldStart.runMillis(run, cache);
+      }
+      String of = reps == 1 ? "" : String.format(Locale.ROOT, " (median of %d)", reps);
+      row("new process: `capsule --version` (JVM start, no task)" + of, median(jvm) + " ms");
+      row(
+          "new process: `capsule run lz.wasm` (26 KB), empty cache: compiles, fills it" + of,
+          String.format(
+              Locale.ROOT, "%d ms (cache then holds %,d bytes)", median(first), cacheBytes));
+      row("new process: `capsule run lz.wasm` again: disk cache hit" + of, median(second) + " ms");
     } finally {
       deleteTree(dir);
     }
+  }
+
+  private static long median(long[] values) {
+    return Latencies.percentile(values, 0.5);
+  }
+
+  private static long treeSize(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return 0;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      long total = 0;
+      for (Path p : paths.filter(Files::isRegularFile).toList()) {
+        total += Files.size(p);
+      }
+      return total;
+    }
+  }
+
+  /** Milliseconds with enough digits for sub-millisecond quick runs. */
+  private static String ms(long nanos) {
+    double ms = nanos / 1e6;
+    return String.format(Locale.ROOT, ms < 10 ? "%.3f ms" : "%.1f ms", ms);
   }
 
   /** Arguments of a full-size run: the programs' defaults, or small sizes in quick mode. */
