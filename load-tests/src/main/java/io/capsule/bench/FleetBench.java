@@ -45,8 +45,9 @@ public final class FleetBench {
           new FleetPipeline(
               servers, prefix, partitions, options.workers(), options.concurrency())) {
         Result result = measure(fleet);
-        long[] mixed = options.mixed() ? mixed(fleet) : null;
-        report(ceiling, result, mixed);
+        double rate = options.mixedRate(result.flood().throughput());
+        long[] mixed = options.mixed() ? mixed(fleet, rate) : null;
+        report(ceiling, result, mixed, rate);
       }
     } finally {
       if (broker != null) {
@@ -64,7 +65,7 @@ public final class FleetBench {
     return new Result(flood, latency);
   }
 
-  private void report(Result ceiling, Result fleet, long[] mixed) {
+  private void report(Result ceiling, Result fleet, long[] mixed, double mixedRate) {
     out.printf(
         Locale.ROOT,
         "| pipeline | flood: tasks | tasks/s | latency: tasks (%d in flight) | p50 ms | p99 ms"
@@ -74,7 +75,7 @@ public final class FleetBench {
     row(ceiling);
     row(fleet);
     if (mixed != null) {
-      reportMixed(mixed);
+      reportMixed(mixed, mixedRate);
     }
     double gap = fleet.latency().percentileMs(0.5) - ceiling.latency().percentileMs(0.5);
     out.printf(Locale.ROOT, "p50_gap_ms=%.2f%n", gap);
@@ -98,16 +99,16 @@ public final class FleetBench {
 
   /**
    * Every 20th task sleeps for the long duration (holding a task slot, not a core); the rest are
-   * trivial. Tasks arrive at a fixed rate chosen so that long tasks occupy about half the fleet's
-   * task slots: short tasks always have a free slot, so any wait near the long duration is
-   * head-of-line blocking, not lack of capacity.
+   * trivial. Tasks arrive at a fixed rate ({@link FleetBenchOptions#mixedRate}) at which short
+   * tasks always find a free slot and spare throughput, so a short task that waits near the long
+   * duration waits behind a long one: head-of-line blocking, not lack of capacity.
    */
-  private long[] mixed(FleetPipeline fleet) throws Exception {
+  private long[] mixed(FleetPipeline fleet, double rate) throws Exception {
     byte[] sleeper = BenchModules.sleeper(options.longTask());
     Duration timeout = options.longTask().multipliedBy(4).plusSeconds(30);
     return LoadDriver.openLoop(
         options.mixedTasks(),
-        options.mixedRate(),
+        rate,
         i -> isLong(i) ? fleet.submit(sleeper, timeout) : fleet.submit());
   }
 
@@ -115,7 +116,7 @@ public final class FleetBench {
     return index % 20 == 10;
   }
 
-  private void reportMixed(long[] all) {
+  private void reportMixed(long[] all, double rate) {
     long[] shorts =
         IntStream.range(0, all.length).filter(i -> !isLong(i)).mapToLong(i -> all[i]).toArray();
     long[] longs =
@@ -125,7 +126,7 @@ public final class FleetBench {
         "%n| mixed workload: %d tasks at %.0f/s, every 20th sleeps %d ms | tasks | p50 ms | p99 ms"
             + " | max ms |%n",
         all.length,
-        options.mixedRate(),
+        rate,
         options.longTask().toMillis());
     out.println("|---|---|---|---|---|");
     mixedRow("short (trivial) tasks", shorts);

@@ -86,11 +86,12 @@ public record FleetBenchOptions(
 
   /**
    * Arrivals per second of the mixed workload: long tasks (1 in 20) then occupy about half the
-   * fleet's task slots on average.
+   * fleet's task slots on average, and the arrivals stay under a quarter of the fleet's measured
+   * throughput {@code fleetPerSecond}, so a short task always finds a slot and capacity to spare.
    */
-  double mixedRate() {
+  double mixedRate(double fleetPerSecond) {
     double slots = workers * concurrency;
-    return 0.5 * slots / (0.05 * longTask.toMillis() / 1000.0);
+    return Math.min(0.5 * slots / (0.05 * longTask.toMillis() / 1000.0), fleetPerSecond / 4);
   }
 
   private static void positive(int value, String what) {
