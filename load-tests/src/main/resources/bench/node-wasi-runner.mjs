@@ -1,8 +1,9 @@
 // Runs a WASI preview1 command module under Node's WebAssembly engine (V8) through node:wasi, as
 // the outside reference of `capsule bench sandbox`.
-// Usage: node --no-warnings node-wasi-runner.mjs MODULE.wasm RUNS WARM_UP_MS [ARG...]
+// Usage: node --no-warnings --expose-gc node-wasi-runner.mjs MODULE.wasm RUNS WARM_UP_MS [ARG...]
 // Compiles once, then per run: a fresh WASI + instance, then _start. Warms up for WARM_UP_MS
-// first. Prints one JSON line: medians (ns) of the whole run and of _start alone.
+// first. Prints one JSON line: medians (ns) of the whole run and of _start alone. Collects garbage
+// between runs (untimed): without it, dead instances' memory reservations pile up until V8 aborts.
 import { readFileSync, openSync, closeSync } from 'node:fs';
 import { WASI } from 'node:wasi';
 import { argv, hrtime } from 'node:process';
@@ -22,6 +23,7 @@ function once() {
   if (code !== 0 && code !== undefined) {
     throw new Error(`exit code ${code}`);
   }
+  globalThis.gc?.();
   return [Number(t2 - t0), Number(t2 - t1)];
 }
 

@@ -59,7 +59,9 @@ final class NodeReference {
     Path file = dir.resolve(name + ".wasm");
     Files.write(file, wasm);
     List<String> cmd = new ArrayList<>();
-    cmd.addAll(List.of(node.toString(), "--no-warnings", runner.toString(), file.toString()));
+    cmd.addAll(
+        List.of(
+            node.toString(), "--no-warnings", "--expose-gc", runner.toString(), file.toString()));
     cmd.addAll(List.of(Integer.toString(runs), Long.toString(warmUpMs)));
     cmd.addAll(args);
     JsonNode result = JSON.readTree(exec(cmd));

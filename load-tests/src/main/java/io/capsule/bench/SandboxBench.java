@@ -187,29 +187,49 @@ public final class SandboxBench {
         row("node:wasi reference", "skipped: no `node` on the PATH");
         return;
       }
-      String engine = "node " + node.get().version();
-      int runs = quick ? 3 : 7;
-      long warm = quick ? 100 : 2000;
+      String engine = "node " + node.get().version() + " (V8)";
       for (String name : BenchModules.CPU) {
-        var t = node.get().time(name, BenchModules.cpu(name), runs, warm, fullArgs(name));
-        long chicory = unmeteredNanos.get(name);
-        row(
-            engine + " (V8), " + name + ": _start wall time, median",
-            String.format(
-                Locale.ROOT,
-                "%s (Chicory compiled unmetered %s = %.2f× V8)",
-                ms(t.startNanos()),
-                ms(chicory),
-                (double) chicory / t.startNanos()));
+        nodeRow(node.get(), engine, name);
       }
-      var trivial =
-          node.get().time("trivial", BenchModules.trivial(), quick ? 200 : 20_000, warm, List.of());
-      row(
-          engine + " (V8), trivial task: WASI + instance + _start, median",
-          String.format(Locale.ROOT, "%.1f µs", trivial.totalNanos() / 1e3));
+      nodeTrivialRow(node.get(), engine);
     } finally {
       deleteTree(dir);
     }
+  }
+
+  private void nodeRow(NodeReference node, String engine, String name) throws InterruptedException {
+    String what = engine + ", " + name + ": _start wall time, median";
+    try {
+      var t =
+          node.time(name, BenchModules.cpu(name), quick ? 3 : 7, nodeWarmUpMs(), fullArgs(name));
+      long chicory = unmeteredNanos.get(name);
+      row(
+          what,
+          String.format(
+              Locale.ROOT,
+              "%s (Chicory compiled unmetered %s = %.2f× V8)",
+              ms(t.startNanos()),
+              ms(chicory),
+              (double) chicory / t.startNanos()));
+    } catch (IOException e) {
+      row(what, "failed: " + e.getMessage());
+    }
+  }
+
+  private void nodeTrivialRow(NodeReference node, String engine) throws InterruptedException {
+    String what = engine + ", trivial task: WASI + instance + _start, median";
+    try {
+      var t =
+          node.time(
+              "trivial", BenchModules.trivial(), quick ? 50 : 2000, nodeWarmUpMs(), List.of());
+      row(what, String.format(Locale.ROOT, "%.1f µs", t.totalNanos() / 1e3));
+    } catch (IOException e) {
+      row(what, "failed: " + e.getMessage());
+    }
+  }
+
+  private long nodeWarmUpMs() {
+    return quick ? 100 : 2000;
   }
 
   /**
