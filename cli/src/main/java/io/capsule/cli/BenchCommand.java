@@ -109,6 +109,11 @@ final class BenchCommand {
     boolean mixed;
 
     @Option(
+        names = "--share-groups",
+        description = "Workers consume through share groups (KIP-932) instead of a classic group.")
+    boolean shareGroups;
+
+    @Option(
         names = "--bootstrap-servers",
         paramLabel = "HOST:PORT",
         description = "An existing cluster (default: an embedded broker).")
@@ -125,7 +130,8 @@ final class BenchCommand {
       var report = new StringWriter();
       new FleetBench(options(), tee(spec, report)).run();
       if (write != null) {
-        BenchmarksFile.writeSection(write, "fleet", commandLine(), report.toString());
+        String section = shareGroups ? "fleet-share-groups" : "fleet";
+        BenchmarksFile.writeSection(write, section, commandLine(), report.toString());
       }
       return 0;
     }
@@ -139,17 +145,21 @@ final class BenchCommand {
                 ? options.withMixed(60, Duration.ofMillis(500))
                 : options.withMixed(600, Duration.ofSeconds(2));
       }
+      if (shareGroups) {
+        options = options.withShareGroups();
+      }
       return servers == null ? options : options.withServers(servers);
     }
 
     private String commandLine() {
       return String.format(
-          "./capsule bench fleet --workers %d --concurrency %d --tasks %d --in-flight %d%s%s",
+          "./capsule bench fleet --workers %d --concurrency %d --tasks %d --in-flight %d%s%s%s",
           workers,
           concurrency,
           tasks != null ? tasks : quick ? 300 : 5000,
           inFlight,
           mixed ? " --mixed" : "",
+          shareGroups ? " --share-groups" : "",
           quick ? " --quick" : "");
     }
   }

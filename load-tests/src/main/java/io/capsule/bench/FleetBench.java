@@ -41,9 +41,7 @@ public final class FleetBench {
           new KafkaCeiling(servers, prefix, partitions, options.workers())) {
         ceiling = measure(pipeline);
       }
-      try (FleetPipeline fleet =
-          new FleetPipeline(
-              servers, prefix, partitions, options.workers(), options.concurrency())) {
+      try (FleetPipeline fleet = new FleetPipeline(servers, prefix, partitions, options)) {
         Result result = measure(fleet);
         double rate = options.mixedRate(result.flood().throughput());
         long[] mixed = options.mixed() ? mixed(fleet, rate) : null;

@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param mixedTasks tasks in the mixed workload
  * @param longTask how long a long task of the mixed workload sleeps
  * @param servers an existing cluster, or {@code null} for an embedded broker
+ * @param shareGroups whether workers consume through share groups (KIP-932) instead of a classic
+ *     group
  */
 public record FleetBenchOptions(
     int workers,
@@ -24,7 +26,8 @@ public record FleetBenchOptions(
     boolean mixed,
     int mixedTasks,
     Duration longTask,
-    String servers) {
+    String servers,
+    boolean shareGroups) {
 
   /** Checks that every count is positive. */
   public FleetBenchOptions {
@@ -53,7 +56,8 @@ public record FleetBenchOptions(
         false,
         600,
         Duration.ofSeconds(2),
-        null);
+        null,
+        false);
   }
 
   /**
@@ -61,13 +65,22 @@ public record FleetBenchOptions(
    */
   public FleetBenchOptions withMixed(int count, Duration d) {
     return new FleetBenchOptions(
-        workers, concurrency, tasks, latencyTasks, inFlight, true, count, d, servers);
+        workers, concurrency, tasks, latencyTasks, inFlight, true, count, d, servers, shareGroups);
   }
 
   /** The same run with {@code n} tasks in flight in the latency loop. */
   public FleetBenchOptions withInFlight(int n) {
     return new FleetBenchOptions(
-        workers, concurrency, tasks, latencyTasks, n, mixed, mixedTasks, longTask, servers);
+        workers,
+        concurrency,
+        tasks,
+        latencyTasks,
+        n,
+        mixed,
+        mixedTasks,
+        longTask,
+        servers,
+        shareGroups);
   }
 
   /** The same run against an existing cluster. */
@@ -81,7 +94,23 @@ public record FleetBenchOptions(
         mixed,
         mixedTasks,
         longTask,
-        bootstrapServers);
+        bootstrapServers,
+        shareGroups);
+  }
+
+  /** The same run with workers consuming through share groups. */
+  public FleetBenchOptions withShareGroups() {
+    return new FleetBenchOptions(
+        workers,
+        concurrency,
+        tasks,
+        latencyTasks,
+        inFlight,
+        mixed,
+        mixedTasks,
+        longTask,
+        servers,
+        true);
   }
 
   /**

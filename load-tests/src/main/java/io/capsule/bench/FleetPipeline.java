@@ -8,6 +8,7 @@ import io.capsule.protocol.Compute;
 import io.capsule.protocol.ComputeLevel;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.worker.CapsuleWorker;
+import io.capsule.worker.ConsumptionMode;
 import io.capsule.worker.WorkerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,24 +34,30 @@ final class FleetPipeline implements Pipeline {
    * Creates the topics, starts {@code workers} workers of {@code concurrency} task threads each,
    * and connects a client.
    */
-  FleetPipeline(String servers, String prefix, int partitions, int workerCount, int concurrency) {
-    this.name = "fleet (" + workerCount + " workers × " + concurrency + " threads)";
+  FleetPipeline(String servers, String prefix, int partitions, FleetBenchOptions options) {
+    int workerCount = options.workers();
+    this.name =
+        String.format(
+            "fleet (%d workers × %d threads%s)",
+            workerCount, options.concurrency(), options.shareGroups() ? ", share groups" : "");
     FleetConnection connection = FleetConnection.of(servers).withTopicPrefix(prefix);
     try (TopicAdmin admin = TopicAdmin.connect(connection)) {
       admin.create(partitions, Optional.empty());
     }
     for (int i = 0; i < workerCount; i++) {
-      workers.add(CapsuleWorker.create(config(servers, prefix, i, concurrency)).start());
+      workers.add(CapsuleWorker.create(config(servers, prefix, i, options)).start());
     }
     this.client = CapsuleClient.builder().connection(connection).build();
   }
 
-  private static WorkerConfig config(String servers, String prefix, int index, int concurrency) {
+  private static WorkerConfig config(
+      String servers, String prefix, int index, FleetBenchOptions options) {
     return WorkerConfig.builder()
         .withBootstrapServers(servers)
         .withTopicPrefix(prefix)
         .withLevels(Set.of(ComputeLevel.LOW))
-        .withConcurrency(concurrency)
+        .withConcurrency(options.concurrency())
+        .withMode(options.shareGroups() ? ConsumptionMode.SHARE : ConsumptionMode.CLASSIC)
         .withWorkerId("bench-" + index)
         .withCreateTopics(false)
         .build();

@@ -167,11 +167,18 @@ public final class SandboxBench {
       CpuSubject interpreted = CpuSubject.metered(wasm, false, args);
       warmUp(compiled);
       interpreted.run();
-      long c = compiled.run();
-      long i = interpreted.run();
+      int runs = quick ? 1 : 3;
+      long[] cs = new long[runs];
+      long[] is = new long[runs];
+      for (int r = 0; r < runs; r++) {
+        cs[r] = compiled.run();
+        is[r] = interpreted.run();
+      }
+      long c = median(cs);
+      long i = median(is);
       logSum += Math.log((double) i / c);
       row(
-          "interpreter vs compiled: " + name + " " + args.get(0) + " (metered, CPU time)",
+          "interpreter vs compiled: " + name + " " + args.get(0) + " (metered, CPU time, median)",
           String.format(Locale.ROOT, "%.0f× slower (%s vs %s)", (double) i / c, ms(i), ms(c)));
     }
     row(
