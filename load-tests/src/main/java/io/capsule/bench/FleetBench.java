@@ -75,6 +75,7 @@ public final class FleetBench {
     if (mixed != null) {
       reportMixed(mixed, mixedRate);
     }
+    out.println();
     double gap = fleet.latency().percentileMs(0.5) - ceiling.latency().percentileMs(0.5);
     out.printf(Locale.ROOT, "p50_gap_ms=%.2f%n", gap);
     out.printf(

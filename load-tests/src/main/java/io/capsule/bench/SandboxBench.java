@@ -66,6 +66,7 @@ public final class SandboxBench {
     interpreterVsCompiled();
     nodeReference();
     coldStart();
+    out.println();
     out.printf(Locale.ROOT, "fuel_overhead=%.3f%n", overhead);
     out.printf(Locale.ROOT, "instantiate_us=%.0f%n", instantiateUs);
     out.flush();
