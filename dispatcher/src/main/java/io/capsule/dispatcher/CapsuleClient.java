@@ -274,7 +274,7 @@ public final class CapsuleClient implements AutoCloseable {
     private String replyTopic;
     private int inlineThreshold = DEFAULT_INLINE_THRESHOLD;
     private Duration readTimeout = Duration.ofSeconds(30);
-    private Consumer<LifecycleEvent> observer = event -> {};
+    private Consumer<LifecycleEvent> observer; // none: only awaited tasks' events are parsed
 
     private Builder() {}
 

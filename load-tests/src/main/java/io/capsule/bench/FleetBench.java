@@ -12,9 +12,12 @@ import java.util.stream.IntStream;
  * against the raw Kafka ceiling ({@link KafkaCeiling}) of the same pipeline, on the same broker in
  * the same run, each measured the same way by {@link LoadDriver}: throughput from a flood of every
  * task at once, latency (submit → reply received) from a closed loop with a few tasks in flight.
- * Optionally a mixed workload (5% long tasks) shows whether short tasks wait behind long ones.
- * Prints Markdown tables, then {@code p50_gap_ms=X} and, last, {@code ratio=X} (fleet throughput /
- * ceiling throughput). Figures only: nothing here asserts a threshold.
+ * Optionally a mixed workload (5% long tasks) shows whether short tasks wait behind long ones. The
+ * flood also records the CPU time the whole process (broker included) spent per task: on a shared
+ * machine that figure moves less than throughput, and {@code cpu_ratio} (ceiling CPU per task /
+ * fleet CPU per task) is what the throughput ratio would be if CPU were the only limit. Prints
+ * Markdown tables, then {@code cpu_ratio=X}, {@code p50_gap_ms=X} and, last, {@code ratio=X} (fleet
+ * throughput / ceiling throughput). Figures only: nothing here asserts a threshold.
  */
 public final class FleetBench {
   private static final int WARM_UP_TASKS = 200;
@@ -66,10 +69,10 @@ public final class FleetBench {
   private void report(Result ceiling, Result fleet, long[] mixed, double mixedRate) {
     out.printf(
         Locale.ROOT,
-        "| pipeline | flood: tasks | tasks/s | latency: tasks (%d in flight) | p50 ms | p99 ms"
-            + " | p99.9 ms |%n",
+        "| pipeline | flood: tasks | tasks/s | CPU µs/task | latency: tasks (%d in flight) | p50 ms"
+            + " | p99 ms | p99.9 ms |%n",
         options.inFlight());
-    out.println("|---|---|---|---|---|---|---|");
+    out.println("|---|---|---|---|---|---|---|---|");
     row(ceiling);
     row(fleet);
     if (mixed != null) {
@@ -77,6 +80,10 @@ public final class FleetBench {
     }
     out.println();
     double gap = fleet.latency().percentileMs(0.5) - ceiling.latency().percentileMs(0.5);
+    out.printf(
+        Locale.ROOT,
+        "cpu_ratio=%.3f%n",
+        ceiling.flood().cpuMicrosPerTask() / fleet.flood().cpuMicrosPerTask());
     out.printf(Locale.ROOT, "p50_gap_ms=%.2f%n", gap);
     out.printf(
         Locale.ROOT, "ratio=%.3f%n", fleet.flood().throughput() / ceiling.flood().throughput());
@@ -86,10 +93,11 @@ public final class FleetBench {
   private void row(Result r) {
     out.printf(
         Locale.ROOT,
-        "| %s | %d | %.0f | %d | %.2f | %.2f | %.2f |%n",
+        "| %s | %d | %.0f | %.0f | %d | %.2f | %.2f | %.2f |%n",
         r.flood().name(),
         r.flood().count(),
         r.flood().throughput(),
+        r.flood().cpuMicrosPerTask(),
         r.latency().count(),
         r.latency().percentileMs(0.5),
         r.latency().percentileMs(0.99),

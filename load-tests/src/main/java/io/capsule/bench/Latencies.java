@@ -1,9 +1,24 @@
 package io.capsule.bench;
 
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 
-/** Throughput and latency percentiles of one pipeline run. */
-record Latencies(String name, int count, double seconds, long[] nanos) {
+/**
+ * Throughput, latency percentiles and CPU cost of one pipeline run. {@code cpuNanos} is the CPU
+ * time this whole process (embedded broker, clients, workers) spent during the run.
+ */
+record Latencies(String name, int count, double seconds, long[] nanos, long cpuNanos) {
+
+  /** CPU time of this process so far (all threads), in nanoseconds. */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** Process CPU time per task, in microseconds. */
+  double cpuMicrosPerTask() {
+    return cpuNanos / 1e3 / count;
+  }
 
   /** Tasks per second over the whole run. */
   double throughput() {

@@ -21,12 +21,15 @@ final class LoadDriver {
   static Latencies flood(Pipeline pipeline, int count) throws Exception {
     long[] latencies = new long[count];
     List<CompletableFuture<?>> all = new ArrayList<>(count);
+    long cpu = Latencies.processCpuNanos();
     long start = System.nanoTime();
     for (int i = 0; i < count; i++) {
       all.add(timed(pipeline.submit(), latencies, i, System.nanoTime()));
     }
     awaitAll(all);
-    return new Latencies(pipeline.name(), count, seconds(start), latencies);
+    double seconds = seconds(start);
+    return new Latencies(
+        pipeline.name(), count, seconds, latencies, Latencies.processCpuNanos() - cpu);
   }
 
   /** Submits {@code count} tasks keeping {@code inFlight} outstanding. */
@@ -34,6 +37,7 @@ final class LoadDriver {
     long[] latencies = new long[count];
     Semaphore slots = new Semaphore(inFlight);
     List<CompletableFuture<?>> all = new ArrayList<>(count);
+    long cpu = Latencies.processCpuNanos();
     long start = System.nanoTime();
     for (int i = 0; i < count; i++) {
       if (!slots.tryAcquire(WAIT_MINUTES, TimeUnit.MINUTES)) {
@@ -43,7 +47,9 @@ final class LoadDriver {
       all.add(reply.whenComplete((ok, error) -> slots.release()));
     }
     awaitAll(all);
-    return new Latencies(pipeline.name(), count, seconds(start), latencies);
+    double seconds = seconds(start);
+    return new Latencies(
+        pipeline.name(), count, seconds, latencies, Latencies.processCpuNanos() - cpu);
   }
 
   /**

@@ -132,7 +132,7 @@ public final class CapsuleWorker {
             new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff()),
             config.defaultTimeout(),
             config.workerId());
-    pool = Executors.newFixedThreadPool(config.concurrency(), named("capsule-task-"));
+    pool = Executors.newFixedThreadPool(admission.maxTasks(), named("capsule-task-"));
     timer = Executors.newSingleThreadScheduledExecutor(named("capsule-timer-"));
     ClassicLevelConsumer.Context context =
         new ClassicLevelConsumer.Context(

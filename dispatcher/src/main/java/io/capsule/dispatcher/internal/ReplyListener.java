@@ -42,7 +42,10 @@ public final class ReplyListener implements AutoCloseable {
   private final Consumer<LifecycleEvent> observer;
   private volatile boolean running = true;
 
-  /** Positions at the current ends of both topics, then starts the reading thread. */
+  /**
+   * Positions at the current ends of both topics; {@link #start()} starts the reading thread.
+   * {@code observer} (may be null) sees every event.
+   */
   public ReplyListener(
       FleetConnection connection, String replyTopic, Consumer<LifecycleEvent> observer) {
     this.replyTopic = replyTopic;
@@ -120,16 +123,20 @@ public final class ReplyListener implements AutoCloseable {
     }
     if (record.topic().equals(replyTopic)) {
       parseEnvelope(record.value()).ifPresent(e -> finished(record.key(), e));
-    } else {
+    } else if (observer != null || pending.containsKey(record.key())) {
+      // Without an observer only the events of awaited tasks matter (a cancel, or a final
+      // envelope sent to another reply topic): skip parsing the rest, most of the topic.
       EventLog.parse(record.value()).ifPresent(this::event);
     }
   }
 
   private void event(LifecycleEvent event) {
-    try {
-      observer.accept(event);
-    } catch (RuntimeException e) {
-      // an observer's fault must not stop reply correlation
+    if (observer != null) {
+      try {
+        observer.accept(event);
+      } catch (RuntimeException e) {
+        // an observer's fault must not stop reply correlation
+      }
     }
     if (event.state() == TaskState.CANCELLED) {
       cancel(event.taskId());

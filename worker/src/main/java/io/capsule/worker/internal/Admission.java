@@ -1,13 +1,28 @@
 package io.capsule.worker.internal;
 
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * Admits tasks while a slot is free and their ram caps fit the memory budget: the sum of the
  * running tasks' caps never exceeds it. Shared by all level consumers of a worker.
+ *
+ * <p>A task that has run for {@link #LONG_TASK} can give back its slot (never its ram) through
+ * {@link Slot#turnLong()}, so that short tasks do not queue behind long ones; long tasks may then
+ * add up to {@code slots × (}{@value #MAX_TASKS_PER_SLOT}{@code - 1)} tasks beyond the slots. The
+ * cost: with many long CPU-bound tasks the cores are shared by more tasks than there are slots.
  */
 public final class Admission {
+  /** How long a task runs before it may give back its slot. */
+  public static final Duration LONG_TASK = Duration.ofMillis(50);
+
+  /** Tasks (long ones included) that may run at once, per slot. */
+  public static final int MAX_TASKS_PER_SLOT = 4;
+
   private final int slots;
   private final long budget;
   private int running;
+  private int longRunning;
   private long reserved;
   private long peakReserved;
 
@@ -17,6 +32,11 @@ public final class Admission {
     this.budget = budget;
   }
 
+  /** The most tasks that can run at once, long ones included (size task pools to this). */
+  public int maxTasks() {
+    return slots * MAX_TASKS_PER_SLOT;
+  }
+
   /** Whether a task with this cap could ever run here. */
   public boolean fitsAtAll(long ram) {
     return ram <= budget;
@@ -24,7 +44,7 @@ public final class Admission {
 
   /** Reserves a slot and {@code ram} bytes if both are free. */
   public synchronized boolean tryAcquire(long ram) {
-    if (running >= slots || reserved + ram > budget) {
+    if (running >= slots || running + longRunning >= maxTasks() || reserved + ram > budget) {
       return false;
     }
     running++;
@@ -33,15 +53,30 @@ public final class Admission {
     return true;
   }
 
+  /** Like {@link #tryAcquire} but returns the reservation as a {@link Slot}, or null. */
+  public Slot tryTake(long ram) {
+    return tryAcquire(ram) ? new Slot(ram) : null;
+  }
+
   /** Gives back what {@link #tryAcquire} reserved. */
   public synchronized void release(long ram) {
     running--;
     reserved -= ram;
   }
 
-  /** Tasks running now. */
+  private synchronized void turnLong() {
+    running--;
+    longRunning++;
+  }
+
+  private synchronized void releaseLong(long ram) {
+    longRunning--;
+    reserved -= ram;
+  }
+
+  /** Tasks running now (long ones included). */
   public synchronized int running() {
-    return running;
+    return running + longRunning;
   }
 
   /** Bytes of ram caps reserved now. */
@@ -52,5 +87,49 @@ public final class Admission {
   /** The most bytes ever reserved at once. */
   public synchronized long peakReserved() {
     return peakReserved;
+  }
+
+  /** One task's reservation; thread-safe, released once. */
+  public final class Slot {
+    private static final int HOLDING = 0;
+    private static final int LONG = 1;
+    private static final int RELEASED = 2;
+
+    private final long ram;
+    private final long takenAt = System.nanoTime();
+    private final AtomicInteger state = new AtomicInteger(HOLDING);
+
+    private Slot(long ram) {
+      this.ram = ram;
+    }
+
+    /** Whether the task has held its slot for {@link #LONG_TASK} by {@code nanoTime}. */
+    public boolean isLongAt(long nanoTime) {
+      return nanoTime - takenAt >= LONG_TASK.toNanos();
+    }
+
+    /** Whether the reservation was already given back. */
+    public boolean released() {
+      return state.get() == RELEASED;
+    }
+
+    /** Frees the slot of a task still running (its ram stays reserved); false if it ended. */
+    public boolean turnLong() {
+      if (state.compareAndSet(HOLDING, LONG)) {
+        Admission.this.turnLong();
+        return true;
+      }
+      return false;
+    }
+
+    /** Gives back the slot (unless turned long) and the ram; later calls do nothing. */
+    public void release() {
+      int was = state.getAndSet(RELEASED);
+      if (was == HOLDING) {
+        Admission.this.release(ram);
+      } else if (was == LONG) {
+        releaseLong(ram);
+      }
+    }
   }
 }

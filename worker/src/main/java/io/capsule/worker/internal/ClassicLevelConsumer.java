@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * partition while it has records it cannot start yet (so polling, and with it group membership,
  * goes on however long tasks run), and commits per partition only up to the highest contiguous
  * record whose outputs the broker acknowledged. Records due later ({@code not_before}) wait on a
- * timer without holding up their partition.
+ * timer without holding up their partition. A task that runs past {@link Admission#LONG_TASK} gives
+ * back its slot, so the records behind it (of its partition or any other) start meanwhile; its
+ * offset is committed once it and everything before it are done.
  *
  * <p>Poll-thread state is confined to that thread; pool and timer threads talk to it through two
  * queues.
@@ -75,6 +77,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicInteger assignments = new AtomicInteger();
   private final Set<TaskItem> held = new HashSet<>();
+  private final ArrayDeque<Admission.Slot> holding = new ArrayDeque<>();
   private long lastCommit;
   private long lastLag;
   private volatile boolean draining;
@@ -156,6 +159,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
 
   private void step() {
     drainDone();
+    freeLongSlots();
     if (draining) {
       dropNotStarted();
     } else {
@@ -251,9 +255,13 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
       if (item.request().notBefore() > now && held.size() < MAX_WAITING) {
         pending.poll();
         hold(item, item.request().notBefore() - now);
-      } else if (item.request().notBefore() <= now && context.admission().tryAcquire(item.ram())) {
+      } else if (item.request().notBefore() <= now) {
+        Admission.Slot slot = context.admission().tryTake(item.ram());
+        if (slot == null) {
+          return;
+        }
         pending.poll();
-        submit(item);
+        submit(item, slot);
       } else {
         return;
       }
@@ -275,7 +283,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
     }
   }
 
-  private void submit(TaskItem item) {
+  private void submit(TaskItem item, Admission.Slot slot) {
     track(item);
     CompletableFuture<Void> finished = new CompletableFuture<>();
     whenDone(item, finished);
@@ -286,7 +294,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
               () ->
                   context
                       .execution()
-                      .run(item, () -> releaseSlot(item))
+                      .run(item, () -> releaseSlot(slot))
                       .whenComplete(
                           (ok, error) -> {
                             if (error == null) {
@@ -295,15 +303,35 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
                               finished.completeExceptionally(error);
                             }
                           }));
+      holding.add(slot);
     } catch (RuntimeException e) {
-      context.admission().release(item.ram());
+      slot.release();
       finished.completeExceptionally(e);
     }
   }
 
-  private void releaseSlot(TaskItem item) {
-    context.admission().release(item.ram());
+  private void releaseSlot(Admission.Slot slot) {
+    slot.release();
     done.add(SLOT_FREED);
+  }
+
+  /**
+   * Lets tasks that have run for {@link Admission#LONG_TASK} give back their slots, so that the
+   * records behind them start instead of waiting for a long task to end (head-of-line blocking).
+   * {@code holding} is in start order, so only its head can be due.
+   */
+  private void freeLongSlots() {
+    long now = System.nanoTime();
+    for (Admission.Slot head = holding.peek(); head != null; head = holding.peek()) {
+      if (head.released()) {
+        holding.poll();
+      } else if (head.isLongAt(now)) {
+        holding.poll();
+        head.turnLong();
+      } else {
+        return;
+      }
+    }
   }
 
   private void track(TaskItem item) {

@@ -1,9 +1,11 @@
 package io.capsule.worker.internal;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.TaskState;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,6 +34,17 @@ public final class TaskLedger implements AutoCloseable {
 
   /** What is known of one task: its latest state and when it was recorded (epoch ms). */
   record Seen(TaskState state, int attempt, long at) {}
+
+  /**
+   * The fields of a lifecycle event the ledger needs. Reading only these skips the final envelope
+   * that terminal events carry, most of the bytes of the topic, which every worker reads whole.
+   */
+  record EventState(
+      @JsonProperty("task_id") String taskId,
+      @JsonProperty("state") TaskState state,
+      @JsonProperty("attempt") int attempt) {}
+
+  private static final ObjectReader EVENT_STATE = CapsuleJson.mapper().readerFor(EventState.class);
 
   private final Map<String, Seen> latest =
       Collections.synchronizedMap(
@@ -64,10 +77,11 @@ public final class TaskLedger implements AutoCloseable {
 
   /** Notes an event (this worker's own, or one read from the topic). */
   public void note(LifecycleEvent event, long at) {
-    latest.merge(
-        event.taskId(),
-        new Seen(event.state(), event.attempt(), at),
-        (old, fresh) -> fresh.at() >= old.at() ? fresh : old);
+    note(event.taskId(), new Seen(event.state(), event.attempt(), at));
+  }
+
+  private void note(String taskId, Seen seen) {
+    latest.merge(taskId, seen, (old, fresh) -> fresh.at() >= old.at() ? fresh : old);
   }
 
   /**
@@ -152,11 +166,11 @@ public final class TaskLedger implements AutoCloseable {
       return;
     }
     try {
-      LifecycleEvent event =
-          CapsuleJson.read(
-              new String(record.value(), StandardCharsets.UTF_8), LifecycleEvent.class);
-      note(event, record.timestamp());
-    } catch (RuntimeException e) {
+      EventState event = EVENT_STATE.readValue(record.value());
+      if (event.taskId() != null && event.state() != null) {
+        note(event.taskId(), new Seen(event.state(), event.attempt(), record.timestamp()));
+      }
+    } catch (IOException | RuntimeException e) {
       LOG.debug("skipping unreadable event at {}", record.offset(), e);
     }
   }
