@@ -20,7 +20,8 @@ import java.util.stream.IntStream;
  * throughput / ceiling throughput). Figures only: nothing here asserts a threshold.
  */
 public final class FleetBench {
-  private static final int WARM_UP_TASKS = 200;
+  // Enough for the JIT to compile both paths: a short warm-up charged compilation to the flood.
+  private static final int WARM_UP_TASKS = 1000;
 
   private final FleetBenchOptions options;
   private final PrintWriter out;

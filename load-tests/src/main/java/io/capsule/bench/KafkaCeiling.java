@@ -26,7 +26,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * no-op in place of the sandbox. Requests go to a topic with the fleet's partition count; echo
  * consumers (one per fleet worker, in one group) produce each value back to a reply topic, which
  * one reader consumes and correlates by key. Producers use the product's settings (idempotent,
- * {@code acks=all}, the same {@code linger.ms}); the request is about the size of the fleet's.
+ * {@code acks=all}, one request in flight, the same {@code linger.ms}); the request is about the
+ * size of the fleet's.
  */
 final class KafkaCeiling implements Pipeline {
   private static final int REQUEST_BYTES = 512;
@@ -169,7 +170,9 @@ final class KafkaCeiling implements Pipeline {
             "enable.idempotence",
             "true",
             "linger.ms",
-            Integer.toString(lingerMs));
+            Integer.toString(lingerMs),
+            "max.in.flight.requests.per.connection",
+            "1");
     return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 }

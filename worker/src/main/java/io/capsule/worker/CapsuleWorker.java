@@ -118,7 +118,9 @@ public final class CapsuleWorker {
     }
     sandbox = Sandbox.create(sandboxConfig());
     producer = clients.producer();
-    ledger = new TaskLedger(clients.reader("ledger"), config.topics().events());
+    ledger =
+        new TaskLedger(
+            clients.batchedReader("ledger", TaskLedger.FETCH_WAIT), config.topics().events());
     ledger.start();
     modules = new ModuleCache(() -> clients.reader("modules"), config.topics().modules());
     OutputPublisher publisher = new OutputPublisher(producer, config.topics(), ledger);

@@ -32,6 +32,12 @@ public final class TaskLedger implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TaskLedger.class);
   private static final int MAX_TASKS = 1_000_000;
 
+  /**
+   * How late the ledger may read the events topic. Its own worker's events are noted as they are
+   * sent; others' matter only for redeliveries, and {@link #awaitCaughtUp} waits for them anyway.
+   */
+  public static final Duration FETCH_WAIT = Duration.ofMillis(100);
+
   /** What is known of one task: its latest state and when it was recorded (epoch ms). */
   record Seen(TaskState state, int attempt, long at) {}
 
