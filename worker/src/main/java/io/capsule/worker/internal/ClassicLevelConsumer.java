@@ -27,7 +27,6 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * <p>Poll-thread state is confined to that thread; pool and timer threads talk to it through two
  * queues.
  */
-public final class ClassicLevelConsumer implements ConsumerRebalanceListener, LevelConsumer {
+public final class ClassicLevelConsumer extends PollingConsumer
+    implements ConsumerRebalanceListener {
   private static final Logger LOG = LoggerFactory.getLogger(ClassicLevelConsumer.class);
   private static final Duration POLL = Duration.ofMillis(50);
   private static final long COMMIT_INTERVAL_MS = 200;
@@ -66,9 +66,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
 
   private final Consumer<String, byte[]> consumer;
   private final String topic;
-  private final String level;
   private final Context context;
-  private final Thread thread;
   private final OffsetTracker offsets = new OffsetTracker();
   private final ArrayDeque<TaskItem> pending = new ArrayDeque<>();
   private final Map<TopicPartition, Set<TaskItem>> started = new HashMap<>();
@@ -80,8 +78,6 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
   private final ArrayDeque<Admission.Slot> holding = new ArrayDeque<>();
   private long lastCommit;
   private long lastLag;
-  private volatile boolean draining;
-  private volatile boolean stopping;
 
   private record Done(TopicPartition partition, long offset, TaskItem item) {}
 
@@ -92,23 +88,10 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
   /** A consumer of {@code topic} for {@code level}; call {@link #start()}. */
   public ClassicLevelConsumer(
       Consumer<String, byte[]> consumer, String topic, String level, Context context) {
+    super(level, "capsule-poll-" + level);
     this.consumer = consumer;
     this.topic = topic;
-    this.level = level;
     this.context = context;
-    this.thread = new Thread(this::run, "capsule-poll-" + level);
-  }
-
-  /** Subscribes and starts the poll thread. */
-  @Override
-  public void start() {
-    thread.start();
-  }
-
-  /** Stops taking new records; in-flight ones finish (see {@link #stop()}). */
-  @Override
-  public void drain() {
-    draining = true;
   }
 
   /** Tasks started (or waiting on a timer) and not yet acknowledged. */
@@ -123,44 +106,23 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
     return assignments.get();
   }
 
-  /** Abandons what is still running, commits what is complete, leaves the group. */
   @Override
-  public void stop() {
-    stopping = true;
-    consumer.wakeup();
-  }
-
-  @Override
-  public boolean alive() {
-    return thread.isAlive();
-  }
-
-  /** Waits for the poll thread to end. */
-  @Override
-  public boolean join(Duration timeout) throws InterruptedException {
-    thread.join(Math.max(1, timeout.toMillis()));
-    return !thread.isAlive();
-  }
-
-  private void run() {
-    try {
-      consumer.subscribe(List.of(topic), this);
-      while (!stopping) {
-        step();
-      }
-    } catch (WakeupException e) {
-      LOG.debug("poll thread of {} woken to stop", level);
-    } catch (RuntimeException e) {
-      LOG.error("poll thread of {} failed", level, e);
-    } finally {
-      finish();
+  void consume() {
+    consumer.subscribe(List.of(topic), this);
+    while (!stopping()) {
+      step();
     }
+  }
+
+  @Override
+  void wakeup() {
+    consumer.wakeup();
   }
 
   private void step() {
     drainDone();
     freeLongSlots();
-    if (draining) {
+    if (draining()) {
       dropNotStarted();
     } else {
       moveDue();
@@ -187,14 +149,14 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      stopping = true;
+      stopFromPollThread();
     }
   }
 
   private void intake(ConsumerRecord<String, byte[]> record) {
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
     offsets.track(partition, record.offset());
-    if (draining) {
+    if (draining()) {
       return;
     }
     RecordIntake.Read read = RecordIntake.read(record);
@@ -210,7 +172,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
             partition,
             record.offset(),
             record.timestamp(),
-            level,
+            level(),
             request,
             ram,
             RecordIntake.traceparent(record));
@@ -233,7 +195,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
       ConsumerRecord<String, byte[]> record, TopicPartition partition, String why) {
     String source = record.topic() + "/" + record.partition() + "/" + record.offset();
     LOG.warn("unreadable record at {}: {}", source, why);
-    context.metrics().deadLetter(level, DeadLetter.UNREADABLE);
+    context.metrics().deadLetter(level(), DeadLetter.UNREADABLE);
     DeadLetter letter = DeadLetter.unreadable(record.key(), record.value(), why, source);
     context
         .publisher()
@@ -381,7 +343,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
 
   private void adjustPause() {
     Set<TopicPartition> assigned = consumer.assignment();
-    if (draining || !pending.isEmpty() || held.size() >= MAX_WAITING) {
+    if (draining() || !pending.isEmpty() || held.size() >= MAX_WAITING) {
       consumer.pause(assigned);
     } else if (!consumer.paused().isEmpty()) {
       consumer.resume(consumer.paused());
@@ -422,16 +384,18 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
     for (TopicPartition partition : consumer.assignment()) {
       lag += consumer.currentLag(partition).orElse(0) + offsets.inFlight(partition);
     }
-    context.metrics().lag(level, lag);
+    context.metrics().lag(level(), lag);
   }
 
-  private void finish() {
+  /** Commits what is complete, abandons what still runs, leaves the group. */
+  @Override
+  void finish() {
     try {
       drainDone();
       commit(true);
       abandonAll(new ArrayList<>(started.keySet()));
     } catch (RuntimeException e) {
-      LOG.warn("final commit of {} failed", level, e);
+      LOG.warn("final commit of {} failed", level(), e);
     } finally {
       consumer.close();
     }
@@ -465,7 +429,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
     if (partitions.isEmpty()) {
       return;
     }
-    LOG.info("{} assigned {}", level, partitions);
+    LOG.info("{} assigned {}", level(), partitions);
     try {
       List<TopicPartition> events =
           consumer.partitionsFor(context.eventsTopic()).stream()
