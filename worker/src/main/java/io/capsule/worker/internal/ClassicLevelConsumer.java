@@ -47,6 +47,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
     implements ConsumerRebalanceListener {
   private static final Logger LOG = LoggerFactory.getLogger(ClassicLevelConsumer.class);
   private static final Duration POLL = Duration.ofMillis(50);
+  private static final Duration PAUSED_POLL = Duration.ofMillis(20);
   private static final long COMMIT_INTERVAL_MS = 200;
   private static final long LAG_INTERVAL_MS = 1_000;
   private static final int MAX_WAITING = 10_000;
@@ -78,6 +79,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private final ArrayDeque<Admission.Slot> holding = new ArrayDeque<>();
   private long lastCommit;
   private long lastLag;
+  private long nextKafkaPoll;
 
   private record Done(TopicPartition partition, long offset, TaskItem item) {}
 
@@ -128,13 +130,20 @@ public final class ClassicLevelConsumer extends PollingConsumer
       moveDue();
       dispatch();
     }
+    boolean full = !pending.isEmpty();
+    if (full && System.nanoTime() < nextKafkaPoll) {
+      // Room comes only from completions: start the next task at once, and leave the paused
+      // consumer (membership, commits) to a poll every PAUSED_POLL rather than one per task.
+      awaitCompletion();
+      return;
+    }
     adjustPause();
     commit(false);
     reportLag();
-    boolean full = !pending.isEmpty();
     for (ConsumerRecord<String, byte[]> record : consumer.poll(full ? Duration.ZERO : POLL)) {
       intake(record);
     }
+    nextKafkaPoll = System.nanoTime() + PAUSED_POLL.toNanos();
     if (full) {
       awaitCompletion();
     }
