@@ -1,8 +1,5 @@
 package io.capsule.worker.internal;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.ObjectReader;
-import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.TaskState;
 import java.io.IOException;
@@ -40,17 +37,6 @@ public final class TaskLedger implements AutoCloseable {
 
   /** What is known of one task: its latest state and when it was recorded (epoch ms). */
   record Seen(TaskState state, int attempt, long at) {}
-
-  /**
-   * The fields of a lifecycle event the ledger needs. Reading only these skips the final envelope
-   * that terminal events carry, most of the bytes of the topic, which every worker reads whole.
-   */
-  record EventState(
-      @JsonProperty("task_id") String taskId,
-      @JsonProperty("state") TaskState state,
-      @JsonProperty("attempt") int attempt) {}
-
-  private static final ObjectReader EVENT_STATE = CapsuleJson.mapper().readerFor(EventState.class);
 
   private final Map<String, Seen> latest =
       Collections.synchronizedMap(
@@ -172,8 +158,8 @@ public final class TaskLedger implements AutoCloseable {
       return;
     }
     try {
-      EventState event = EVENT_STATE.readValue(record.value());
-      if (event.taskId() != null && event.state() != null) {
+      EventStateReader.EventState event = EventStateReader.read(record.value());
+      if (event != null) {
         note(event.taskId(), new Seen(event.state(), event.attempt(), record.timestamp()));
       }
     } catch (IOException | RuntimeException e) {
