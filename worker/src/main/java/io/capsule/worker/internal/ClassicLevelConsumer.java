@@ -289,14 +289,15 @@ public final class ClassicLevelConsumer extends PollingConsumer
   /**
    * Lets tasks that have run for {@link Admission#LONG_TASK} give back their slots, so that the
    * records behind them start instead of waiting for a long task to end (head-of-line blocking).
-   * {@code holding} is in start order, so only its head can be due.
+   * Only while records wait: otherwise a long task keeps its slot and the cores are not shared by
+   * more tasks than needed. {@code holding} is in start order, so only its head can be due.
    */
   private void freeLongSlots() {
     long now = System.nanoTime();
     for (Admission.Slot head = holding.peek(); head != null; head = holding.peek()) {
       if (head.released()) {
         holding.poll();
-      } else if (head.isLongAt(now)) {
+      } else if (head.isLongAt(now) && !pending.isEmpty()) {
         holding.poll();
         head.turnLong();
       } else {
