@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -191,34 +190,5 @@ class ScriptTaskTest {
     assertThat(envelope.result().path("text").asText()).isEqualTo(LocalHttpServer.HELLO);
     assertThat(envelope.result().path("denied").asText()).contains("fetch failed");
     assertThat(envelope.execution().hostRequests()).hasSize(2);
-  }
-
-  @Test
-  @Tag("slow")
-  void pythonHelloAndRaisedExceptionAndFuel() throws IOException {
-    var hello =
-        run(
-            "hello.py",
-            """
-            from capsule import task
-
-            @task(name="main", compute="LOW", ram="64MB")
-            def main() -> str:
-                return "Hello from Capsule!"
-            """);
-    assertThat(hello.success()).as(hello.toString()).isTrue();
-    assertThat(hello.result().asText()).isEqualTo("Hello from Capsule!");
-    var raised =
-        run(
-            "raise.py",
-            """
-            from capsule import task
-
-            @task(name="main")
-            def main():
-                raise ValueError("bad input 7")
-            """);
-    assertThat(raised.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
-    assertThat(raised.error().message()).contains("ValueError: bad input 7");
   }
 }
