@@ -135,7 +135,8 @@ class PythonTaskTest {
   }
 
   @Test
-  void writingToAReadOnlyDirectoryOrOutsideTheGrantsFailsAsForWasmTasks() throws IOException {
+  void writingToAReadOnlyDirectoryOrOutsideTheGrantsFailsAsForWasmTasksAndPrintsAreLogs()
+      throws IOException {
     var envelope =
         run(
             "refused.py",
@@ -154,12 +155,14 @@ class PythonTaskTest {
                         seen[key] = "allowed"
                     except OSError as e:
                         seen[key] = errno.errorcode.get(e.errno, str(e.errno))
+                print("checked", len(seen))
                 return seen
             """);
     assertThat(envelope.success()).as(envelope.toString()).isTrue();
     assertThat(envelope.result().path("read_only").asText()).isEqualTo("EROFS");
     assertThat(envelope.result().path("outside").asText()).isNotEqualTo("allowed");
     assertThat(envelope.result().path("escape").asText()).isNotEqualTo("allowed");
+    assertThat(envelope.logs()).contains("checked 3");
     assertThat(files.resolve("data/new.txt")).doesNotExist();
     assertThat(files.resolve("output/x.txt")).doesNotExist();
   }
@@ -388,5 +391,25 @@ class PythonTaskTest {
             """);
     assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TIMEOUT);
     assertThat(envelope.execution().durationMs()).isLessThan(4_000);
+  }
+
+  /** With a timeout longer than the cold start-up, the task's own loop runs and is stopped. */
+  @Test
+  void aTimeoutStopsTheTasksOwnRunningLoop() throws IOException {
+    var envelope =
+        run(
+            "slow_loop.py",
+            """
+            from capsule import task
+
+            @task(name="main", compute="HIGH", timeout="30s")
+            def main():
+                print("looping", flush=True)
+                while True:
+                    pass
+            """);
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TIMEOUT);
+    assertThat(envelope.logs()).contains("looping");
+    assertThat(envelope.execution().fuelConsumed()).isPositive();
   }
 }

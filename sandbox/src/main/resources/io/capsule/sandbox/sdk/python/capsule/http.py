@@ -7,9 +7,28 @@ in ``host_requests``); a request the host cannot make raises ``capsule.http.Netw
 
 import json as _json
 
-from ._http import NetworkError, exchange
+from ._http import (
+    ConnectionFailedError,
+    HostDeniedError,
+    NetworkError,
+    RequestTimeoutError,
+    exchange,
+)
 
-__all__ = ["Response", "NetworkError", "request", "get", "post", "put", "delete", "patch", "head"]
+__all__ = [
+    "Response",
+    "NetworkError",
+    "HostDeniedError",
+    "ConnectionFailedError",
+    "RequestTimeoutError",
+    "request",
+    "get",
+    "post",
+    "put",
+    "delete",
+    "patch",
+    "head",
+]
 
 
 class _Text(str):
