@@ -668,35 +668,6 @@ class ScriptTaskTest {
 
   @Test
   @Tag("slow")
-  void pythonHelloAndRaisedExceptionAndFuel() throws IOException {
-    var hello =
-        run(
-            "hello.py",
-            """
-            from capsule import task
-
-            @task(name="main", compute="LOW", ram="64MB")
-            def main() -> str:
-                return "Hello from Capsule!"
-            """);
-    assertThat(hello.success()).as(hello.toString()).isTrue();
-    assertThat(hello.result().asText()).isEqualTo("Hello from Capsule!");
-    var raised =
-        run(
-            "raise.py",
-            """
-            from capsule import task
-
-            @task(name="main")
-            def main():
-                raise ValueError("bad input 7")
-            """);
-    assertThat(raised.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
-    assertThat(raised.error().message()).contains("ValueError: bad input 7");
-  }
-
-  @Test
-  @Tag("slow")
   void pythonSubTasksSynchronousAndGathered() throws IOException {
     String source =
         """

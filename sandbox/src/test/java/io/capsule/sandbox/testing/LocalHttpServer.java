@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code /big}: 200, {@value #BIG_BYTES} bytes
  *   <li>{@code /hang}: never answers until the server is closed
  *   <li>{@code /redirect?to=URL}: 302 to URL
+ *   <li>{@code /models}: 200, the JSON {@value #MODELS}
+ *   <li>{@code /status?code=N}: status N, text {@code status N}, header {@code x-status: N}
  * </ul>
  */
 public final class LocalHttpServer implements AutoCloseable {
@@ -34,6 +36,9 @@ public final class LocalHttpServer implements AutoCloseable {
 
   /** A response header value that must never be recorded. */
   public static final String SECRET = "s3cr3t-response-token";
+
+  /** The body of {@code /models}. */
+  public static final String MODELS = "{\"object\":\"list\",\"data\":[{\"id\":\"local-model\"}]}";
 
   /** The size of {@code /big}. */
   public static final int BIG_BYTES = 64 << 10;
@@ -108,6 +113,16 @@ public final class LocalHttpServer implements AutoCloseable {
         String to = exchange.getRequestURI().getQuery().substring("to=".length());
         exchange.getResponseHeaders().add("Location", to);
         reply(exchange, 302, new byte[0]);
+      }
+      case "/models" -> {
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        reply(exchange, 200, MODELS.getBytes(StandardCharsets.UTF_8));
+      }
+      case "/status" -> {
+        String code = exchange.getRequestURI().getQuery().substring("code=".length());
+        exchange.getResponseHeaders().add("x-status", code);
+        reply(
+            exchange, Integer.parseInt(code), ("status " + code).getBytes(StandardCharsets.UTF_8));
       }
       default -> reply(exchange, 404, new byte[0]);
     }

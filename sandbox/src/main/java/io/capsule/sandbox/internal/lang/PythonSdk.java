@@ -16,10 +16,15 @@ public final class PythonSdk {
   /** Where the guest sees the SDK. */
   public static final String GUEST_PATH = "/capsule-sdk";
 
-  /** CPython's arguments: put the SDK on the path and run the boot script. */
+  /**
+   * CPython's arguments: put the SDK on the path and run the boot script. {@code -B}: write no
+   * {@code __pycache__}, as a {@code .wasm} task writes nothing it was not asked to (the SDK mount
+   * is read-only, and a refused write would be blamed for any later failure of the task).
+   */
   public static final List<String> ARGV =
       List.of(
           "python",
+          "-B",
           "-c",
           // No bytecode cache: the SDK is mounted read-only, and a refused __pycache__ write
           // would be blamed for any later task error (permission_denied instead of task_error).
@@ -28,7 +33,8 @@ public final class PythonSdk {
               + "'); import _capsule_boot");
 
   private static final String BASE = "/io/capsule/sandbox/sdk/python/";
-  private static final List<String> FILES = List.of("capsule/__init__.py", "_capsule_boot.py");
+  private static final List<String> FILES =
+      List.of("capsule/__init__.py", "capsule/_http.py", "capsule/http.py", "_capsule_boot.py");
 
   private PythonSdk() {}
 

@@ -135,11 +135,15 @@ public final class FuelMeter {
 
   /**
    * The fuel the run used, given the final value of the fuel global. Exact when the run ended
-   * normally (returned or exited); at most the budget.
+   * normally (returned or exited); at most the budget; zero while charging is {@linkplain
+   * #deferCharging() deferred} (the run was stopped before the task's own work began).
    *
    * @param finalFuel the value of {@value FuelInstrumenter#FUEL_GLOBAL} after the run
    */
   public long consumed(long finalFuel) {
+    if (uncharged) {
+      return 0;
+    }
     return exhausted(finalFuel) ? budget : granted - finalFuel;
   }
 

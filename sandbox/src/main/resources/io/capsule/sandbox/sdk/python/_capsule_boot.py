@@ -16,6 +16,7 @@ def _run():
     gc.collect()
     gc.freeze()  # start-up objects never charge the task's collections
     capsule._host("start", None)  # the task's own work (and its fuel) starts here
+    sys.stdout = sys.stderr  # print() lands in the logs, as console.log does; results go to the host
     exec(code, namespace)
     name = document["task"]
     fn = capsule._tasks.get(name)

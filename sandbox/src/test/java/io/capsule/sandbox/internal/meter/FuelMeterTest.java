@@ -54,4 +54,18 @@ class FuelMeterTest {
 
     assertThatThrownBy(() -> meter.refill(-1)).isInstanceOf(MeterStoppedException.class);
   }
+
+  @Test
+  void nothingIsConsumedWhileChargingIsDeferredAndTheRestartCountsAfresh() {
+    var meter = new FuelMeter(1_000, 100);
+    meter.deferCharging();
+
+    assertThat(meter.refill(-50_000)).isEqualTo(0);
+    assertThat(meter.consumed(40)).isZero();
+    assertThat(meter.exhausted(40)).isFalse();
+
+    meter.restart();
+    assertThat(meter.refill(-1)).isEqualTo(99);
+    assertThat(meter.consumed(9)).isEqualTo(91);
+  }
 }

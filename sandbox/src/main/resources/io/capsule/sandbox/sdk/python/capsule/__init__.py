@@ -9,7 +9,7 @@ import json
 import os
 import sys
 
-__all__ = ["task", "TaskError"]
+__all__ = ["task", "TaskError", "http"]
 
 _CHANNEL_FD = 0  # stdin: the host answers requests written to it
 _tasks = {}
@@ -164,3 +164,8 @@ def task(name=None, compute=None, ram=None, timeout=None, max_retries=None,
         return run_in_own_sandbox
 
     return declare
+
+
+from . import _http, http  # noqa: E402  (they use _host above)
+
+_http.install()

@@ -1,0 +1,71 @@
+package io.capsule.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.capsule.protocol.CapsuleJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code capsule run FILE.py ARGS --json} on the real CPython interpreter (cold: seconds each). */
+@Tag("slow")
+class PythonRunCommandTest {
+  private static final Path EXAMPLES = Path.of("..", "examples");
+
+  @TempDir Path tmp;
+
+  private static JsonNode envelope(CliRun run) {
+    assertThat(run.out().lines()).as(run.err()).hasSize(1);
+    return CapsuleJson.readTree(run.out());
+  }
+
+  @Test
+  void theReadmeHelloPrintsItsEnvelope() {
+    CliRun run = CliRun.of("run", EXAMPLES.resolve("python/hello.py").toString(), "--json");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode envelope = envelope(run);
+    assertThat(envelope.at("/result").asText()).isEqualTo("Hello from Capsule!");
+    assertThat(envelope.at("/execution/task_name").asText()).isEqualTo("main");
+  }
+
+  @Test
+  void argumentsAfterTheSeparatorReachMain() throws IOException {
+    Path file =
+        Files.writeString(
+            tmp.resolve("greet.py"),
+            """
+            from capsule import task
+
+            @task(name="main", compute="LOW")
+            def main(name: str, count: str) -> dict:
+                return {"greeting": f"Hello, {name}!", "count": int(count)}
+            """);
+    CliRun run = CliRun.of("run", file.toString(), "--json", "--", "Ada", "3");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(envelope(run).at("/result").toString())
+        .isEqualTo("{\"greeting\":\"Hello, Ada!\",\"count\":3}");
+  }
+
+  @Test
+  void aRaisedExceptionExitsOneWithAOneLineReason() throws IOException {
+    Path file =
+        Files.writeString(
+            tmp.resolve("fail.py"),
+            """
+            from capsule import task
+
+            @task(name="main")
+            def main():
+                raise RuntimeError("no data today")
+            """);
+    CliRun run = CliRun.of("run", file.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err().strip().lines()).hasSize(1);
+    assertThat(run.err()).contains("task_error").contains("RuntimeError: no data today");
+  }
+}
