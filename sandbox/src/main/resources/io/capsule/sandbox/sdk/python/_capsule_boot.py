@@ -57,6 +57,9 @@ def _run():
 
 try:
     _run()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # no interpreter finalisation: it would tear down every preloaded module
 except SystemExit:
     raise
 except BaseException as error:
