@@ -1,19 +1,25 @@
 package io.capsule.cli;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import io.capsule.bench.FleetBench;
+import io.capsule.bench.FleetBenchOptions;
 import io.capsule.bench.SandboxBench;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code capsule bench sandbox [--quick]}: benchmarks that print figures, never assert them. */
+/**
+ * {@code capsule bench sandbox|fleet}: benchmarks that print figures, never assert them. With
+ * {@code --write FILE} the report also replaces its marked section of FILE (BENCHMARKS.md), headed
+ * by the command, the machine and the date.
+ */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
@@ -30,15 +36,18 @@ final class BenchCommand {
       name = "sandbox",
       mixinStandardHelpOptions = true,
       description =
-          "Per-task cost, fuel-metering overhead, interpreter vs compiled, cold start in a new"
-              + " process. Prints a Markdown table, then fuel_overhead=X and instantiate_us=N.")
+          "Per-task cost, fuel-metering overhead, interpreter vs compiled, Node's engine as a"
+              + " reference, first run in a new process. Prints a Markdown table, then"
+              + " fuel_overhead=X and instantiate_us=N.")
   static final class SandboxCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
     @Option(
         names = "--quick",
         description = "Small sizes, few runs (for CI; figures not meaningful).")
     boolean quick;
 
-    @Option(names = "--no-cold-start", description = "Skip the new-process cold-start runs.")
+    @Option(names = "--no-cold-start", description = "Skip the new-process runs.")
     boolean noColdStart;
 
     @Option(
@@ -50,12 +59,14 @@ final class BenchCommand {
     @Override
     public Integer call() throws Exception {
       var coldStart = noColdStart ? null : SandboxBench.processStart(Main.class.getName());
-      var report = new ByteArrayOutputStream();
-      var out = new PrintStream(new TeeOutputStream(System.out, report), true, UTF_8);
-      new SandboxBench(quick, out, coldStart).run();
+      var report = new StringWriter();
+      new SandboxBench(quick, tee(spec, report), coldStart).run();
       if (write != null) {
-        String command = "./capsule bench sandbox" + (quick ? " --quick" : "");
-        BenchmarksFile.writeSection(write, "sandbox", command, report.toString(UTF_8));
+        String command =
+            "./capsule bench sandbox"
+                + (quick ? " --quick" : "")
+                + (noColdStart ? " --no-cold-start" : "");
+        BenchmarksFile.writeSection(write, "sandbox", command, report.toString());
       }
       return 0;
     }
@@ -66,9 +77,11 @@ final class BenchCommand {
       name = "fleet",
       mixinStandardHelpOptions = true,
       description =
-          "End-to-end throughput and latency of trivial tasks through real workers, and the raw"
-              + " Kafka ceiling of the same pipeline on the same broker. Prints ratio=X last.")
+          "Throughput and latency of trivial tasks through real workers, and the raw Kafka"
+              + " ceiling of the same pipeline on the same broker. Prints ratio=X last.")
   static final class FleetCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
     @Option(names = "--quick", description = "A few hundred tasks (for CI).")
     boolean quick;
 
@@ -81,8 +94,28 @@ final class BenchCommand {
         description = "Task threads per worker (default 2, the worker's default).")
     int concurrency = 2;
 
-    @Option(names = "--tasks", paramLabel = "N", description = "Tasks per pipeline (default 5000).")
+    @Option(
+        names = "--tasks",
+        paramLabel = "N",
+        description = "Tasks in the throughput flood (default 5000; 300 with --quick).")
     Integer tasks;
+
+    @Option(
+        names = "--in-flight",
+        paramLabel = "N",
+        description = "Tasks outstanding in the latency loop (default 1).")
+    int inFlight = 1;
+
+    @Option(
+        names = "--mixed",
+        description =
+            "Also run a mixed workload: every 20th task sleeps (2 s; 0.5 s with --quick).")
+    boolean mixed;
+
+    @Option(
+        names = "--share-groups",
+        description = "Workers consume through share groups (KIP-932) instead of a classic group.")
+    boolean shareGroups;
 
     @Option(
         names = "--bootstrap-servers",
@@ -93,55 +126,70 @@ final class BenchCommand {
     @Option(
         names = "--write",
         paramLabel = "FILE",
-        description = "Also write the report into FILE.")
+        description = "Also write the report into FILE's fleet section (e.g. BENCHMARKS.md).")
     Path write;
 
     @Override
     public Integer call() throws Exception {
-      int count = tasks != null ? tasks : quick ? 300 : 5000;
-      var report = new ByteArrayOutputStream();
-      var out = new PrintStream(new TeeOutputStream(System.out, report), true, UTF_8);
-      new FleetBench(workers, concurrency, count, servers, out).run();
+      var report = new StringWriter();
+      new FleetBench(options(), tee(spec, report)).run();
       if (write != null) {
-        String command =
-            "./capsule bench fleet --workers "
-                + workers
-                + " --concurrency "
-                + concurrency
-                + " --tasks "
-                + count;
-        BenchmarksFile.writeSection(write, "fleet", command, report.toString(UTF_8));
+        String section = shareGroups ? "fleet-share-groups" : "fleet";
+        BenchmarksFile.writeSection(write, section, commandLine(), report.toString());
       }
       return 0;
     }
+
+    private FleetBenchOptions options() {
+      int count = tasks != null ? tasks : quick ? 300 : 5000;
+      var options = FleetBenchOptions.of(workers, concurrency, count).withInFlight(inFlight);
+      if (mixed) {
+        options =
+            quick
+                ? options.withMixed(60, Duration.ofMillis(500))
+                : options.withMixed(600, Duration.ofSeconds(2));
+      }
+      if (shareGroups) {
+        options = options.withShareGroups();
+      }
+      return servers == null ? options : options.withServers(servers);
+    }
+
+    private String commandLine() {
+      return String.format(
+          "./capsule bench fleet --workers %d --concurrency %d --tasks %d --in-flight %d%s%s%s",
+          workers,
+          concurrency,
+          tasks != null ? tasks : quick ? 300 : 5000,
+          inFlight,
+          mixed ? " --mixed" : "",
+          shareGroups ? " --share-groups" : "",
+          quick ? " --quick" : "");
+    }
   }
 
-  /** Copies everything written to two streams. */
-  private static final class TeeOutputStream extends OutputStream {
-    private final OutputStream a;
-    private final OutputStream b;
+  /** The command's output writer, also copied into {@code copy}. */
+  private static PrintWriter tee(CommandSpec spec, Writer copy) {
+    Writer out = spec.commandLine().getOut();
+    return new PrintWriter(
+        new Writer() {
+          @Override
+          public void write(char[] chars, int off, int len) throws IOException {
+            out.write(chars, off, len);
+            copy.write(chars, off, len);
+          }
 
-    TeeOutputStream(OutputStream a, OutputStream b) {
-      this.a = a;
-      this.b = b;
-    }
+          @Override
+          public void flush() throws IOException {
+            out.flush();
+            copy.flush();
+          }
 
-    @Override
-    public void write(int value) throws IOException {
-      a.write(value);
-      b.write(value);
-    }
-
-    @Override
-    public void write(byte[] bytes, int off, int len) throws IOException {
-      a.write(bytes, off, len);
-      b.write(bytes, off, len);
-    }
-
-    @Override
-    public void flush() throws IOException {
-      a.flush();
-      b.flush();
-    }
+          @Override
+          public void close() throws IOException {
+            flush();
+          }
+        },
+        true);
   }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Locale;
 
 /**
  * Writes a benchmark's report into its marked section of {@code BENCHMARKS.md}, with the command,
@@ -35,12 +36,15 @@ final class BenchmarksFile {
     var os = ManagementFactory.getOperatingSystemMXBean();
     long memoryGiB = ((com.sun.management.OperatingSystemMXBean) os).getTotalMemorySize() >> 30;
     return String.format(
-        "Command: `%s` — %s, %d cores, %d GiB, Java %s (%s), %s.%n",
+        Locale.ROOT,
+        "Command: `%s` — %s; %d cores (nproc), %d GiB memory, 1-minute load average %.2f at the"
+            + " end of the run; Java %s (%s); %s.%n",
         command,
         LocalDate.now(ZoneOffset.UTC),
         os.getAvailableProcessors(),
         memoryGiB,
-        System.getProperty("java.version"),
+        os.getSystemLoadAverage(),
+        System.getProperty("java.runtime.version"),
         System.getProperty("java.vm.name"),
         System.getProperty("os.name") + " " + System.getProperty("os.arch"));
   }

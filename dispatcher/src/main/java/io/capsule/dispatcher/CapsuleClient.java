@@ -51,8 +51,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * lifecycle event and waits for its acknowledgement, so a worker's {@code running} event always
  * lands after it on the compacted events topic.
  *
- * <p>Thread-safe. One producer and one reply-reading thread per client; {@link #status(String)}
- * opens a short-lived consumer per call.
+ * <p>Thread-safe. One producer and two reading threads per client (replies, and lifecycle events
+ * read in batches up to 100 ms late: they matter for cancels, envelopes sent to another reply topic
+ * and {@link Builder#onEvent}); {@link #status(String)} opens a short-lived consumer per call.
  */
 public final class CapsuleClient implements AutoCloseable {
   private final FleetConnection connection;
@@ -308,7 +309,7 @@ public final class CapsuleClient implements AutoCloseable {
     private String replyTopic;
     private int inlineThreshold = DEFAULT_INLINE_THRESHOLD;
     private Duration readTimeout = Duration.ofSeconds(30);
-    private Consumer<LifecycleEvent> observer = event -> {};
+    private Consumer<LifecycleEvent> observer; // none: only awaited tasks' events are parsed
 
     private Builder() {}
 
@@ -362,7 +363,8 @@ public final class CapsuleClient implements AutoCloseable {
 
     /**
      * Observes every lifecycle event published after the client starts (of any task), on the
-     * client's reading thread; keep it quick. For logs and dashboards.
+     * client's events thread, up to 100 ms after it was written; keep it quick. For logs and
+     * dashboards. Without an observer the client parses only the events of tasks it awaits.
      */
     public Builder onEvent(Consumer<LifecycleEvent> observer) {
       this.observer = Objects.requireNonNull(observer, "observer");

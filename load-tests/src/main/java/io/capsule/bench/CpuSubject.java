@@ -14,6 +14,7 @@ import io.capsule.sandbox.internal.meter.FuelMeter;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -49,7 +50,7 @@ final class CpuSubject {
   }
 
   private static List<String> argv(List<String> args) {
-    var all = new java.util.ArrayList<String>();
+    var all = new ArrayList<String>();
     all.add("bench");
     all.addAll(args);
     return all;
@@ -63,18 +64,8 @@ final class CpuSubject {
   /** Runs {@code _start} once; returns the thread CPU time it took, in nanoseconds. */
   long run() {
     var meter = metered ? new FuelMeter(Long.MAX_VALUE) : null;
-    var options =
-        WasiOptions.builder().withStdout(new ByteArrayOutputStream()).withArguments(argv).build();
-    try (var wasi = WasiPreview1.builder().withOptions(options).build()) {
-      var imports = ImportValues.builder().addFunction(wasi.toHostFunctions());
-      if (meter != null) {
-        imports.addFunction(meter.refillFunction());
-      }
-      var builder = Instance.builder(module).withImportValues(imports.build()).withStart(false);
-      if (machine != null) {
-        builder.withMachineFactory(machine);
-      }
-      Instance instance = builder.build();
+    try (var wasi = wasi()) {
+      Instance instance = instantiate(wasi, meter);
       long start = THREADS.getCurrentThreadCpuTime();
       runStart(instance);
       long elapsed = THREADS.getCurrentThreadCpuTime() - start;
@@ -83,6 +74,37 @@ final class CpuSubject {
       }
       return elapsed;
     }
+  }
+
+  /**
+   * Builds a fresh WASI context and instance, then runs {@code _start}; returns the wall time of
+   * all of it, in nanoseconds: the per-task cost of bare Chicory.
+   */
+  long instantiateAndRun() {
+    long start = System.nanoTime();
+    var meter = metered ? new FuelMeter(Long.MAX_VALUE) : null;
+    try (var wasi = wasi()) {
+      runStart(instantiate(wasi, meter));
+    }
+    return System.nanoTime() - start;
+  }
+
+  private WasiPreview1 wasi() {
+    var options =
+        WasiOptions.builder().withStdout(new ByteArrayOutputStream()).withArguments(argv).build();
+    return WasiPreview1.builder().withOptions(options).build();
+  }
+
+  private Instance instantiate(WasiPreview1 wasi, FuelMeter meter) {
+    var imports = ImportValues.builder().addFunction(wasi.toHostFunctions());
+    if (meter != null) {
+      imports.addFunction(meter.refillFunction());
+    }
+    var builder = Instance.builder(module).withImportValues(imports.build()).withStart(false);
+    if (machine != null) {
+      builder.withMachineFactory(machine);
+    }
+    return builder.build();
   }
 
   private static void runStart(Instance instance) {

@@ -1,76 +1,56 @@
 package io.capsule.bench;
 
 import io.capsule.broker.EmbeddedKafka;
-import io.capsule.dispatcher.CapsuleClient;
-import io.capsule.dispatcher.FleetConnection;
-import io.capsule.dispatcher.TaskHandle;
-import io.capsule.dispatcher.TopicAdmin;
-import io.capsule.protocol.Compute;
-import io.capsule.protocol.ComputeLevel;
-import io.capsule.protocol.TaskOptions;
-import io.capsule.sandbox.WatAssembler;
-import io.capsule.worker.CapsuleWorker;
-import io.capsule.worker.WorkerConfig;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 /**
- * The fleet benchmark behind {@code capsule bench fleet}: end-to-end throughput and latency of
- * trivial tasks (submit → envelope received) through real workers, and — on the same broker, in the
- * same run — the raw Kafka ceiling of the same request → consume → produce reply → consume pipeline
- * with a no-op in place of the sandbox ({@link KafkaCeiling}). Prints both, then {@code ratio=X}
- * (fleet throughput / ceiling throughput) last. Figures only.
+ * The fleet benchmark behind {@code capsule bench fleet}: trivial tasks through real workers
+ * against the raw Kafka ceiling ({@link KafkaCeiling}) of the same pipeline, on the same broker in
+ * the same run, each measured the same way by {@link LoadDriver}: throughput from a flood of every
+ * task at once, latency (submit → reply received) from a closed loop with a few tasks in flight.
+ * Optionally a mixed workload (5% long tasks) shows whether short tasks wait behind long ones. The
+ * flood also records the CPU time the whole process (broker included) spent per task: on a shared
+ * machine that figure moves less than throughput, and {@code cpu_ratio} (ceiling CPU per task /
+ * fleet CPU per task) is what the throughput ratio would be if CPU were the only limit. Prints
+ * Markdown tables, then {@code cpu_ratio=X}, {@code p50_gap_ms=X} and, last, {@code ratio=X} (fleet
+ * throughput / ceiling throughput). Figures only: nothing here asserts a threshold.
  */
 public final class FleetBench {
-  private static final String TRIVIAL_WAT =
-      "(module (import \"wasi_snapshot_preview1\" \"fd_write\""
-          + " (func $w (param i32 i32 i32 i32) (result i32)))"
-          + " (memory (export \"memory\") 1) (data (i32.const 16) \"{}\")"
-          + " (func (export \"_start\") (i32.store (i32.const 0) (i32.const 16))"
-          + " (i32.store (i32.const 4) (i32.const 2))"
-          + " (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))";
+  // Enough for the JIT to compile both paths: a short warm-up charged compilation to the flood.
+  private static final int WARM_UP_TASKS = 1000;
 
-  private final int workers;
-  private final int concurrency;
-  private final int tasks;
-  private final String servers;
-  private final PrintStream out;
+  private final FleetBenchOptions options;
+  private final PrintWriter out;
 
-  /**
-   * A benchmark run.
-   *
-   * @param workers in-process workers
-   * @param concurrency task threads per worker
-   * @param tasks tasks per pipeline
-   * @param servers an existing cluster, or {@code null} for an embedded broker
-   * @param out where the report goes
-   */
-  public FleetBench(int workers, int concurrency, int tasks, String servers, PrintStream out) {
-    this.workers = workers;
-    this.concurrency = concurrency;
-    this.tasks = tasks;
-    this.servers = servers;
+  /** A benchmark run with {@code options}, reporting to {@code out}. */
+  public FleetBench(FleetBenchOptions options, PrintWriter out) {
+    this.options = options;
     this.out = out;
   }
 
-  /** Runs the ceiling, then the fleet, and prints the report. */
+  /** Runs the ceiling, then the fleet (and the mixed workload), and prints the report. */
   public void run() throws Exception {
-    EmbeddedKafka broker = servers == null ? EmbeddedKafka.builder().build().start() : null;
+    EmbeddedKafka broker =
+        options.servers() == null ? EmbeddedKafka.builder().build().start() : null;
     try {
-      String bootstrap = broker != null ? broker.bootstrapServers() : servers;
+      String servers = broker != null ? broker.bootstrapServers() : options.servers();
       String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8);
-      int partitions = Math.max(2, workers * 2);
-      Latencies ceiling = new KafkaCeiling(bootstrap, prefix, partitions, workers).run(tasks);
-      Latencies fleet = fleet(bootstrap, prefix, partitions);
-      report(ceiling, fleet);
+      int partitions = Math.max(2, options.workers() * 2);
+      Result ceiling;
+      try (KafkaCeiling pipeline =
+          new KafkaCeiling(servers, prefix, partitions, options.workers())) {
+        ceiling = measure(pipeline);
+      }
+      try (FleetPipeline fleet = new FleetPipeline(servers, prefix, partitions, options)) {
+        Result result = measure(fleet);
+        double rate = options.mixedRate(result.flood().throughput());
+        long[] mixed = options.mixed() ? mixed(fleet, rate) : null;
+        report(ceiling, result, mixed, rate);
+      }
     } finally {
       if (broker != null) {
         broker.close();
@@ -78,72 +58,102 @@ public final class FleetBench {
     }
   }
 
-  private Latencies fleet(String bootstrap, String prefix, int partitions) throws Exception {
-    FleetConnection connection = FleetConnection.of(bootstrap).withTopicPrefix(prefix);
-    try (TopicAdmin admin = TopicAdmin.connect(connection)) {
-      admin.create(partitions, Optional.empty());
-    }
-    List<CapsuleWorker> pool = new ArrayList<>();
-    for (int i = 0; i < workers; i++) {
-      pool.add(CapsuleWorker.create(workerConfig(bootstrap, prefix, i, concurrency)).start());
-    }
-    try (CapsuleClient client = CapsuleClient.builder().connection(connection).build()) {
-      byte[] module = WatAssembler.assemble(TRIVIAL_WAT);
-      TaskOptions low = TaskOptions.builder().compute(Compute.of(ComputeLevel.LOW)).build();
-      warmUp(client, module, low);
-      return measure(client, module, low);
-    } finally {
-      pool.forEach(CapsuleWorker::shutdown);
-      for (CapsuleWorker w : pool) {
-        w.awaitTermination(Duration.ofSeconds(30));
-      }
-    }
+  private record Result(Latencies flood, Latencies latency) {}
+
+  private Result measure(Pipeline pipeline) throws Exception {
+    LoadDriver.flood(pipeline, Math.min(WARM_UP_TASKS, options.tasks()));
+    Latencies flood = LoadDriver.flood(pipeline, options.tasks());
+    Latencies latency = LoadDriver.closedLoop(pipeline, options.latencyTasks(), options.inFlight());
+    return new Result(flood, latency);
   }
 
-  private static WorkerConfig workerConfig(
-      String bootstrap, String prefix, int index, int concurrency) {
-    return WorkerConfig.builder()
-        .withBootstrapServers(bootstrap)
-        .withTopicPrefix(prefix)
-        .withLevels(Set.of(ComputeLevel.LOW))
-        .withConcurrency(concurrency)
-        .withWorkerId("bench-" + index)
-        .withCreateTopics(false)
-        .build();
-  }
-
-  private void warmUp(CapsuleClient client, byte[] module, TaskOptions low) throws Exception {
-    List<CompletableFuture<?>> all = new ArrayList<>();
-    for (int i = 0; i < Math.min(200, tasks); i++) {
-      all.add(client.submit(module, List.of(), low).result());
-    }
-    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(3, TimeUnit.MINUTES);
-  }
-
-  private Latencies measure(CapsuleClient client, byte[] module, TaskOptions low) throws Exception {
-    long[] latencies = new long[tasks];
-    List<CompletableFuture<?>> all = new ArrayList<>(tasks);
-    long start = System.nanoTime();
-    for (int i = 0; i < tasks; i++) {
-      int index = i;
-      long sent = System.nanoTime();
-      TaskHandle handle = client.submit(module, List.of(), low);
-      all.add(handle.result().thenRun(() -> latencies[index] = System.nanoTime() - sent));
-    }
-    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
-    double seconds = (System.nanoTime() - start) / 1e9;
-    String name = "fleet (sandbox, " + workers + " workers × " + concurrency + " threads)";
-    return new Latencies(name, tasks, seconds, latencies);
-  }
-
-  private void report(Latencies ceiling, Latencies fleet) {
-    out.println("| pipeline | tasks | tasks/s | p50 ms | p99 ms | p99.9 ms |");
-    out.println("|---|---|---|---|---|---|");
-    out.println(ceiling.row());
-    out.println(fleet.row());
+  private void report(Result ceiling, Result fleet, long[] mixed, double mixedRate) {
     out.printf(
-        Locale.ROOT, "p50_gap_ms=%.2f%n", fleet.percentileMs(0.5) - ceiling.percentileMs(0.5));
-    out.printf(Locale.ROOT, "ratio=%.3f%n", fleet.throughput() / ceiling.throughput());
+        Locale.ROOT,
+        "| pipeline | flood: tasks | tasks/s | CPU µs/task | latency: tasks (%d in flight) | p50 ms"
+            + " | p99 ms | p99.9 ms |%n",
+        options.inFlight());
+    out.println("|---|---|---|---|---|---|---|---|");
+    row(ceiling);
+    row(fleet);
+    if (mixed != null) {
+      reportMixed(mixed, mixedRate);
+    }
+    out.println();
+    double gap = fleet.latency().percentileMs(0.5) - ceiling.latency().percentileMs(0.5);
+    out.printf(
+        Locale.ROOT,
+        "cpu_ratio=%.3f%n",
+        ceiling.flood().cpuMicrosPerTask() / fleet.flood().cpuMicrosPerTask());
+    out.printf(Locale.ROOT, "p50_gap_ms=%.2f%n", gap);
+    out.printf(
+        Locale.ROOT, "ratio=%.3f%n", fleet.flood().throughput() / ceiling.flood().throughput());
     out.flush();
+  }
+
+  private void row(Result r) {
+    out.printf(
+        Locale.ROOT,
+        "| %s | %d | %.0f | %.0f | %d | %.2f | %.2f | %.2f |%n",
+        r.flood().name(),
+        r.flood().count(),
+        r.flood().throughput(),
+        r.flood().cpuMicrosPerTask(),
+        r.latency().count(),
+        r.latency().percentileMs(0.5),
+        r.latency().percentileMs(0.99),
+        r.latency().percentileMs(0.999));
+  }
+
+  /**
+   * Every 20th task sleeps for the long duration (holding a task slot, not a core); the rest are
+   * trivial. Tasks arrive at a fixed rate ({@link FleetBenchOptions#mixedRate}) at which short
+   * tasks always find a free slot and spare throughput, so a short task that waits near the long
+   * duration waits behind a long one: head-of-line blocking, not lack of capacity.
+   */
+  private long[] mixed(FleetPipeline fleet, double rate) throws Exception {
+    byte[] sleeper = BenchModules.sleeper(options.longTask());
+    Duration timeout = options.longTask().multipliedBy(4).plusSeconds(30);
+    return LoadDriver.openLoop(
+        options.mixedTasks(),
+        rate,
+        i -> isLong(i) ? fleet.submit(sleeper, timeout) : fleet.submit());
+  }
+
+  private static boolean isLong(int index) {
+    return index % 20 == 10;
+  }
+
+  private void reportMixed(long[] all, double rate) {
+    long[] shorts =
+        IntStream.range(0, all.length).filter(i -> !isLong(i)).mapToLong(i -> all[i]).toArray();
+    long[] longs =
+        IntStream.range(0, all.length).filter(FleetBench::isLong).mapToLong(i -> all[i]).toArray();
+    out.printf(
+        Locale.ROOT,
+        "%n| mixed workload: %d tasks at %.0f/s, every 20th sleeps %d ms | tasks | p50 ms | p99 ms"
+            + " | max ms |%n",
+        all.length,
+        rate,
+        options.longTask().toMillis());
+    out.println("|---|---|---|---|---|");
+    mixedRow("short (trivial) tasks", shorts);
+    mixedRow("long (sleeping) tasks", longs);
+    out.printf(
+        Locale.ROOT,
+        "%nmixed_short_p99_ms=%.2f%nmixed_long_ms=%d%n",
+        Latencies.percentile(shorts, 0.99) / 1e6,
+        options.longTask().toMillis());
+  }
+
+  private void mixedRow(String what, long[] nanos) {
+    out.printf(
+        Locale.ROOT,
+        "| %s | %d | %.2f | %.2f | %.2f |%n",
+        what,
+        nanos.length,
+        Latencies.percentile(nanos, 0.5) / 1e6,
+        Latencies.percentile(nanos, 0.99) / 1e6,
+        Latencies.percentile(nanos, 1.0) / 1e6);
   }
 }

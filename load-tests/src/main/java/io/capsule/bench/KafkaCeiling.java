@@ -1,67 +1,105 @@
 package io.capsule.bench;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The raw Kafka ceiling: requests produced to a topic, consumed by echo consumers (as many as the
- * fleet has workers, in one group) that produce each value back to a reply topic, which the client
- * consumes. The same shape as the fleet, with a no-op in place of the sandbox.
+ * The raw Kafka ceiling: the fleet's request → consume → produce reply → consume pipeline with a
+ * no-op in place of the sandbox. Requests go to a topic with the fleet's partition count; echo
+ * consumers (one per fleet worker, in one group) produce each value back to a reply topic, which
+ * one reader consumes and correlates by key. Producers use the product's settings (idempotent,
+ * {@code acks=all}, one request in flight, the same {@code linger.ms}); the request is about the
+ * size of the fleet's.
  */
-final class KafkaCeiling {
+final class KafkaCeiling implements Pipeline {
+  private static final int REQUEST_BYTES = 512;
+  private static final Duration POLL = Duration.ofMillis(50);
+
   private final String servers;
   private final String requests;
   private final String replies;
-  private final int partitions;
-  private final int echoes;
+  private final Map<String, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
+  private final AtomicLong ids = new AtomicLong();
+  private final List<Thread> threads = new ArrayList<>();
+  private final KafkaProducer<String, byte[]> producer;
+  private volatile boolean running = true;
 
-  KafkaCeiling(String servers, String prefix, int partitions, int echoes) {
+  /** Creates the two topics, starts {@code echoes} echo consumers and the reply reader. */
+  KafkaCeiling(String servers, String prefix, int partitions, int echoes) throws Exception {
     this.servers = servers;
     this.requests = prefix + ".ceiling.requests";
     this.replies = prefix + ".ceiling.replies";
-    this.partitions = partitions;
-    this.echoes = echoes;
+    createTopics(partitions);
+    this.producer = producer(1);
+    KafkaConsumer<String, byte[]> reader = positionedReader(partitions);
+    start("ceiling-reader", () -> readReplies(reader));
+    for (int i = 0; i < echoes; i++) {
+      start("ceiling-echo-" + i, this::echo);
+    }
   }
 
-  Latencies run(int count) throws Exception {
-    createTopics();
-    AtomicBoolean running = new AtomicBoolean(true);
-    List<Thread> echoThreads = new ArrayList<>();
-    for (int i = 0; i < echoes; i++) {
-      Thread t = new Thread(() -> echo(running), "ceiling-echo-" + i);
-      t.start();
-      echoThreads.add(t);
-    }
+  @Override
+  public String name() {
+    return "raw Kafka ceiling (no-op)";
+  }
+
+  @Override
+  public CompletableFuture<?> submit() {
+    String id = Long.toString(ids.incrementAndGet());
+    CompletableFuture<Void> reply = new CompletableFuture<>();
+    waiting.put(id, reply);
+    producer.send(
+        new ProducerRecord<>(requests, id, new byte[REQUEST_BYTES]),
+        (metadata, error) -> {
+          if (error != null) {
+            waiting.remove(id);
+            reply.completeExceptionally(error);
+          }
+        });
+    return reply;
+  }
+
+  @Override
+  public void close() {
+    running = false;
     try {
-      measure(Math.min(200, count));
-      long start = System.nanoTime();
-      long[] latencies = measure(count);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      return new Latencies("raw Kafka ceiling (no-op)", count, seconds, latencies);
-    } finally {
-      running.set(false);
-      for (Thread t : echoThreads) {
+      for (Thread t : threads) {
         t.join(10_000);
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      producer.close(Duration.ofSeconds(10));
     }
   }
 
-  private void createTopics() throws Exception {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
+  private void start(String name, Runnable body) {
+    Thread thread = new Thread(body, name);
+    thread.setDaemon(true);
+    thread.start();
+    threads.add(thread);
+  }
+
+  private void createTopics(int partitions) throws Exception {
+    try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", servers))) {
       admin
           .createTopics(
               List.of(
@@ -72,74 +110,69 @@ final class KafkaCeiling {
     }
   }
 
-  private long[] measure(int count) throws Exception {
-    long[] sentAt = new long[count];
-    long[] latencies = new long[count];
-    CountDownLatch done = new CountDownLatch(count);
-    String run = Long.toString(System.nanoTime());
-    Thread reader = new Thread(() -> readReplies(run, sentAt, latencies, done), "ceiling-reader");
-    reader.start();
-    Thread.sleep(500);
-    try (var producer =
-        new KafkaProducer<>(
-            producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (int i = 0; i < count; i++) {
-        sentAt[i] = System.nanoTime();
-        byte[] key = (run + ":" + i).getBytes(StandardCharsets.UTF_8);
-        producer.send(new ProducerRecord<>(requests, key, new byte[256]));
-      }
-      producer.flush();
+  /** A reader assigned every reply partition at its end, positioned before any request is sent. */
+  private KafkaConsumer<String, byte[]> positionedReader(int partitions) {
+    KafkaConsumer<String, byte[]> reader = consumer(null);
+    List<TopicPartition> all = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      all.add(new TopicPartition(replies, p));
     }
-    if (!done.await(5, TimeUnit.MINUTES)) {
-      throw new IllegalStateException("the ceiling pipeline lost replies");
-    }
-    reader.join();
-    return latencies;
+    reader.assign(all);
+    reader.seekToEnd(all);
+    all.forEach(reader::position);
+    return reader;
   }
 
-  private void readReplies(String run, long[] sentAt, long[] latencies, CountDownLatch done) {
-    try (var consumer = consumer("ceiling-reader-" + run, "latest")) {
-      consumer.subscribe(List.of(replies));
-      while (done.getCount() > 0) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          String[] key = new String(r.key(), StandardCharsets.UTF_8).split(":");
-          if (key[0].equals(run)) {
-            int i = Integer.parseInt(key[1]);
-            latencies[i] = System.nanoTime() - sentAt[i];
-            done.countDown();
+  private void readReplies(KafkaConsumer<String, byte[]> reader) {
+    try (reader) {
+      while (running) {
+        for (ConsumerRecord<String, byte[]> r : reader.poll(POLL)) {
+          CompletableFuture<Void> reply = waiting.remove(r.key());
+          if (reply != null) {
+            reply.complete(null);
           }
         }
       }
     }
   }
 
-  private void echo(AtomicBoolean running) {
-    try (var consumer = consumer("ceiling-echo", "earliest");
-        var producer =
-            new KafkaProducer<>(
-                producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
+  private void echo() {
+    try (KafkaConsumer<String, byte[]> consumer = consumer("ceiling-echo");
+        KafkaProducer<String, byte[]> echoProducer = producer(2)) {
       consumer.subscribe(List.of(requests));
-      while (running.get()) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          producer.send(new ProducerRecord<>(replies, r.key(), r.value()));
+      while (running) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+          echoProducer.send(new ProducerRecord<>(replies, r.key(), r.value()));
         }
         consumer.commitAsync();
       }
     }
   }
 
-  private KafkaConsumer<byte[], byte[]> consumer(String group, String reset) {
-    Map<String, Object> props =
-        Map.of(
-            "bootstrap.servers", servers,
-            "group.id", group,
-            "auto.offset.reset", reset,
-            "enable.auto.commit", "false",
-            "fetch.max.wait.ms", "10");
-    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  private KafkaConsumer<String, byte[]> consumer(String group) {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", servers);
+    props.put("enable.auto.commit", "false");
+    props.put("auto.offset.reset", "earliest");
+    if (group != null) {
+      props.put("group.id", group);
+    }
+    return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
-  private Map<String, Object> producerProps() {
-    return Map.of("bootstrap.servers", servers, "linger.ms", "0", "acks", "all");
+  private KafkaProducer<String, byte[]> producer(int lingerMs) {
+    Map<String, Object> props =
+        Map.of(
+            "bootstrap.servers",
+            servers,
+            "acks",
+            "all",
+            "enable.idempotence",
+            "true",
+            "linger.ms",
+            Integer.toString(lingerMs),
+            "max.in.flight.requests.per.connection",
+            "1");
+    return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 }

@@ -10,6 +10,7 @@ import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import io.capsule.protocol.InvalidModuleException;
 import io.capsule.sandbox.internal.DiskCompileCache;
+import io.capsule.sandbox.internal.InstrumentedCache;
 import io.capsule.sandbox.internal.LayeredCache;
 import io.capsule.sandbox.internal.meter.FuelInstrumenter;
 import java.security.MessageDigest;
@@ -27,11 +28,16 @@ final class ModulePreparer {
 
   private final ExecutionMode mode;
   private final DiskCompileCache diskCache;
+  private final InstrumentedCache instrumentedCache;
 
   ModulePreparer(SandboxConfig config) {
     this.mode = config.executionMode();
     this.diskCache =
         config.cacheDir() == null ? null : new DiskCompileCache(config.cacheDir(), CHICORY_VERSION);
+    this.instrumentedCache =
+        config.cacheDir() == null
+            ? null
+            : InstrumentedCache.under(config.cacheDir(), FuelInstrumenter.class);
   }
 
   PreparedModule prepare(byte[] wasm) {
@@ -52,12 +58,11 @@ final class ModulePreparer {
    * {@code env} functions the interpreter's session provides).
    */
   PreparedModule prepareInterpreter(byte[] wasm) {
-    parse(wasm, "interpreter");
     return instrumentAndCompile(wasm, Map.of());
   }
 
   private PreparedModule instrumentAndCompile(byte[] wasm, Map<String, byte[]> precompiled) {
-    WasmModule module = FuelInstrumenter.instrument(wasm).module();
+    WasmModule module = instrument(wasm);
     int initialPages =
         module
             .memorySection()
@@ -69,6 +74,24 @@ final class ModulePreparer {
     var factory = compile(module, cache);
     byte[] classes = factory == null ? null : cache.entry(module.digest());
     return new PreparedModule(sha256(wasm), wasm, module, factory, classes, cached, initialPages);
+  }
+
+  /** The fuel-instrumented module, from the disk cache or rewritten now (and cached). */
+  private WasmModule instrument(byte[] wasm) {
+    String sha = sha256(wasm);
+    byte[] cached = instrumentedCache == null ? null : instrumentedCache.get(sha);
+    if (cached != null) {
+      try {
+        return Parser.parse(cached);
+      } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
+        // a damaged entry: rewrite it below
+      }
+    }
+    var instrumented = FuelInstrumenter.instrument(wasm);
+    if (instrumentedCache != null) {
+      instrumentedCache.put(sha, instrumented.bytes());
+    }
+    return instrumented.module();
   }
 
   private Function<Instance, Machine> compile(WasmModule module, LayeredCache cache) {

@@ -276,7 +276,7 @@ class ScriptTaskTest {
             });
 
             export const main = task({ name: "main" }, async () => {
-              return await Promise.all([meet("a"), meet("b")]);
+              return await Promise.all([meet.spawn("a"), meet.spawn("b")]);
             });
             """
                 .formatted(server.url("/meet?key=js-parallel")));

@@ -119,7 +119,9 @@ public final class CapsuleWorker {
     }
     sandbox = Sandbox.create(sandboxConfig());
     producer = clients.producer();
-    ledger = new TaskLedger(clients.reader("ledger"), config.topics().events());
+    ledger =
+        new TaskLedger(
+            clients.batchedReader("ledger", TaskLedger.FETCH_WAIT), config.topics().events());
     ledger.start();
     modules = new ModuleCache(() -> clients.reader("modules"), config.topics().modules());
     OutputPublisher publisher = new OutputPublisher(producer, config.topics(), ledger);
@@ -134,8 +136,8 @@ public final class CapsuleWorker {
             config.defaultTimeout(),
             config.workerId(),
             new ChildTasks(publisher, ledger, admission, config.topics()));
-    // Admission bounds the running tasks; the pool may hold more threads than slots because a
-    // parent waiting for its sub-tasks gives its slot back (see ChildTasks).
+    // Admission bounds the running tasks (up to maxTasks() with long ones); the pool may hold
+    // more threads than that because a parent waiting for its sub-tasks gives its slot back.
     pool = Executors.newCachedThreadPool(named("capsule-task-"));
     timer = Executors.newSingleThreadScheduledExecutor(named("capsule-timer-"));
     ClassicLevelConsumer.Context context =

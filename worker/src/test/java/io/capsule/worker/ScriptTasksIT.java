@@ -154,7 +154,7 @@ class ScriptTasksIT {
           const meet = task({ name: "meet", compute: "LOW", allowedHosts: ["127.0.0.1"] },
             async (who: string) => who + " " + (await (await fetch("%s")).text()));
           export const main = task({ name: "main" }, async () =>
-            await Promise.all([meet("a"), meet("b")]));
+            await Promise.all([meet.spawn("a"), meet.spawn("b")]));
           """
               .formatted(server.url("/meet?key=fleet-pair"));
       TaskRequest parent = fleet.submit(scriptRequest(source, "main"));

@@ -167,6 +167,22 @@ class WorkerIT {
   }
 
   @Test
+  void shortTaskOvertakesALongOneOnTheSamePartitionAndSingleSlot(@BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers, 1)) {
+      fleet.startWorker(
+          c -> c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM)).withConcurrency(1));
+      TaskRequest longTask = fleet.submit(request(Corpus.wat("sleep_3s"), TaskOptions.NONE));
+      TaskRequest shortTask = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
+
+      assertThat(awaitFinal(fleet, shortTask.id()).success()).isTrue();
+      assertThat(fleet.results(longTask.id())).isEmpty();
+      ResultEnvelope longOne = awaitFinal(fleet, longTask.id());
+      assertThat(longOne.success()).isTrue();
+      assertThat(longOne.execution().durationMs()).isGreaterThanOrEqualTo(3_000);
+    }
+  }
+
+  @Test
   void longTaskCausesNoRebalance(@BootstrapServers String servers) {
     try (TestFleet fleet = new TestFleet(servers)) {
       CapsuleWorker worker =

@@ -27,6 +27,8 @@ public final class KafkaSettings {
     p.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
     p.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "1");
+    // KAFKA-14359: see the worker's producer; one request in flight avoids the stuck retry loop.
+    p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
     p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000");
     p.putIfAbsent(
         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(MAX_MODULE_BYTES + 65536));

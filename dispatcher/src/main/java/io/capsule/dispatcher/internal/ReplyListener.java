@@ -13,58 +13,73 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 
 /**
- * Correlates replies: one thread reads the reply topic and the events topic from their ends as of
- * construction, and completes the future of each awaited task id with the first final envelope it
- * sees (an envelope on the reply topic, or a terminal event carrying one). It keeps the latest
- * final envelopes seen (bounded) so that a caller who starts waiting just after a reply passed
- * still gets it.
+ * Correlates replies: one thread reads the reply topic and another the events topic, both from
+ * their ends as of construction, and completes the future of each awaited task id with the first
+ * final envelope it sees (an envelope on the reply topic, or a terminal event carrying one). It
+ * keeps the latest final envelopes seen (bounded) so that a caller who starts waiting just after a
+ * reply passed still gets it.
+ *
+ * <p>The events reader fetches in batches (up to {@link #EVENTS_FETCH_WAIT} late): an event matters
+ * here only for a cancel, an envelope sent to another reply topic, or an observer, while fetching
+ * as soon as any event arrives would cost the broker several fetches per task.
  */
 public final class ReplyListener implements AutoCloseable {
+  /** How late the events reader may see an event. */
+  public static final Duration EVENTS_FETCH_WAIT = Duration.ofMillis(100);
+
   private static final Duration POLL = Duration.ofMillis(500);
   private static final int RECENT_LIMIT = 10_000;
+  private static final int EVENTS_FETCH_BYTES = 256 * 1024;
 
-  private final KafkaConsumer<String, byte[]> consumer;
-  private final String replyTopic;
   private final Map<String, CompletableFuture<ResultEnvelope>> pending = new ConcurrentHashMap<>();
   private final Map<String, ResultEnvelope> recent = boundedMap();
-  private final Thread thread;
   private final Consumer<LifecycleEvent> observer;
-  private volatile boolean running = true;
+  private final Reader replies;
+  private final Reader events;
 
-  /** Positions at the current ends of both topics, then starts the reading thread. */
+  /**
+   * Positions at the current ends of both topics; {@link #start()} starts the reading threads.
+   * {@code observer} (may be null) sees every event.
+   */
   public ReplyListener(
       FleetConnection connection, String replyTopic, Consumer<LifecycleEvent> observer) {
-    this.replyTopic = replyTopic;
     this.observer = observer;
-    this.consumer = new KafkaConsumer<>(KafkaSettings.reader(connection, "replies"));
+    this.replies =
+        new Reader(
+            "capsule-replies",
+            KafkaSettings.reader(connection, "replies"),
+            replyTopic,
+            r -> parseEnvelope(r.value()).ifPresent(e -> finished(r.key(), e)));
+    Properties batched = KafkaSettings.reader(connection, "events");
+    batched.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, Integer.toString(EVENTS_FETCH_BYTES));
+    batched.put(
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Long.toString(EVENTS_FETCH_WAIT.toMillis()));
     try {
-      List<TopicPartition> partitions = new ArrayList<>(TopicScan.partitions(consumer, replyTopic));
-      partitions.addAll(TopicScan.partitions(consumer, connection.topics().events()));
-      consumer.assign(partitions);
-      consumer.seekToEnd(partitions);
-      partitions.forEach(consumer::position); // fix the positions now, not at the first poll
+      this.events =
+          new Reader("capsule-events", batched, connection.topics().events(), this::handleEvent);
     } catch (RuntimeException e) {
-      consumer.close();
+      replies.close();
       throw e;
     }
-    this.thread = new Thread(this::run, "capsule-replies");
-    thread.setDaemon(true);
   }
 
   /** Starts reading. */
   public synchronized void start() {
-    thread.start();
+    replies.start();
+    events.start();
   }
 
   /** The future of a task's final envelope; completes at once if it was already seen. */
@@ -102,34 +117,21 @@ public final class ReplyListener implements AutoCloseable {
     }
   }
 
-  private void run() {
-    try {
-      while (running) {
-        consumer.poll(POLL).forEach(this::handle);
-      }
-    } catch (WakeupException e) {
-      // close() woke us up
-    } finally {
-      consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
-    }
-  }
-
-  private void handle(ConsumerRecord<String, byte[]> record) {
-    if (record.key() == null || record.value() == null) {
-      return;
-    }
-    if (record.topic().equals(replyTopic)) {
-      parseEnvelope(record.value()).ifPresent(e -> finished(record.key(), e));
-    } else {
+  private void handleEvent(ConsumerRecord<String, byte[]> record) {
+    if (observer != null || pending.containsKey(record.key())) {
+      // Without an observer only the events of awaited tasks matter (a cancel, or a final
+      // envelope sent to another reply topic): skip parsing the rest, most of the topic.
       EventLog.parse(record.value()).ifPresent(this::event);
     }
   }
 
   private void event(LifecycleEvent event) {
-    try {
-      observer.accept(event);
-    } catch (RuntimeException e) {
-      // an observer's fault must not stop reply correlation
+    if (observer != null) {
+      try {
+        observer.accept(event);
+      } catch (RuntimeException e) {
+        // an observer's fault must not stop reply correlation
+      }
     }
     if (event.state() == TaskState.CANCELLED) {
       cancel(event.taskId());
@@ -165,19 +167,75 @@ public final class ReplyListener implements AutoCloseable {
     };
   }
 
-  /** Stops the thread and closes the consumer; pending futures stay incomplete. */
+  /** Stops the threads and closes the consumers; pending futures stay incomplete. */
   @Override
   public synchronized void close() {
-    running = false;
-    if (!thread.isAlive()) {
-      consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
-      return;
-    }
-    consumer.wakeup();
     try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      replies.close();
+    } finally {
+      events.close();
+    }
+  }
+
+  /** One topic read from its end by one thread, each keyed record handed to {@code handler}. */
+  private static final class Reader {
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final java.util.function.Consumer<ConsumerRecord<String, byte[]>> handler;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    Reader(
+        String name,
+        Properties props,
+        String topic,
+        java.util.function.Consumer<ConsumerRecord<String, byte[]>> handler) {
+      this.handler = handler;
+      this.consumer = new KafkaConsumer<>(props);
+      try {
+        List<TopicPartition> partitions = new ArrayList<>(TopicScan.partitions(consumer, topic));
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position); // fix the positions now, not at the first poll
+      } catch (RuntimeException e) {
+        consumer.close();
+        throw e;
+      }
+      this.thread = new Thread(this::run, name);
+      thread.setDaemon(true);
+    }
+
+    void start() {
+      thread.start();
+    }
+
+    private void run() {
+      try {
+        while (running) {
+          for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+            if (r.key() != null && r.value() != null) {
+              handler.accept(r);
+            }
+          }
+        }
+      } catch (WakeupException e) {
+        // close() woke us up
+      } finally {
+        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+      }
+    }
+
+    void close() {
+      running = false;
+      if (!thread.isAlive()) {
+        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+        return;
+      }
+      consumer.wakeup();
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

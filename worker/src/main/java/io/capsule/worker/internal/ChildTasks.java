@@ -63,6 +63,10 @@ public final class ChildTasks {
 
     @Override
     public Runnable parentWaiting() {
+      Admission.Slot slot = item.slot();
+      if (slot != null) {
+        return slot.suspend();
+      }
       admission.suspend(item.ram());
       return () -> admission.resume(item.ram());
     }

@@ -27,7 +27,6 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,14 +36,18 @@ import org.slf4j.LoggerFactory;
  * partition while it has records it cannot start yet (so polling, and with it group membership,
  * goes on however long tasks run), and commits per partition only up to the highest contiguous
  * record whose outputs the broker acknowledged. Records due later ({@code not_before}) wait on a
- * timer without holding up their partition.
+ * timer without holding up their partition. A task that runs past {@link Admission#LONG_TASK} gives
+ * back its slot, so the records behind it (of its partition or any other) start meanwhile; its
+ * offset is committed once it and everything before it are done.
  *
  * <p>Poll-thread state is confined to that thread; pool and timer threads talk to it through two
  * queues.
  */
-public final class ClassicLevelConsumer implements ConsumerRebalanceListener, LevelConsumer {
+public final class ClassicLevelConsumer extends PollingConsumer
+    implements ConsumerRebalanceListener {
   private static final Logger LOG = LoggerFactory.getLogger(ClassicLevelConsumer.class);
   private static final Duration POLL = Duration.ofMillis(50);
+  private static final Duration PAUSED_POLL = Duration.ofMillis(20);
   private static final long COMMIT_INTERVAL_MS = 200;
   private static final long LAG_INTERVAL_MS = 1_000;
   private static final int MAX_WAITING = 10_000;
@@ -64,9 +67,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
 
   private final Consumer<String, byte[]> consumer;
   private final String topic;
-  private final String level;
   private final Context context;
-  private final Thread thread;
   private final OffsetTracker offsets = new OffsetTracker();
   private final ArrayDeque<TaskItem> pending = new ArrayDeque<>();
   private final Map<TopicPartition, Set<TaskItem>> started = new HashMap<>();
@@ -75,33 +76,24 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicInteger assignments = new AtomicInteger();
   private final Set<TaskItem> held = new HashSet<>();
+  private final ArrayDeque<Admission.Slot> holding = new ArrayDeque<>();
   private long lastCommit;
   private long lastLag;
-  private volatile boolean draining;
-  private volatile boolean stopping;
+  private long nextKafkaPoll;
 
   private record Done(TopicPartition partition, long offset, TaskItem item) {}
+
+  // Queued when a task gives back its slot, before its outputs are acknowledged: wakes the poll
+  // thread so that the next task starts at once instead of a broker round trip later.
+  private static final Done SLOT_FREED = new Done(null, -1, null);
 
   /** A consumer of {@code topic} for {@code level}; call {@link #start()}. */
   public ClassicLevelConsumer(
       Consumer<String, byte[]> consumer, String topic, String level, Context context) {
+    super(level, "capsule-poll-" + level);
     this.consumer = consumer;
     this.topic = topic;
-    this.level = level;
     this.context = context;
-    this.thread = new Thread(this::run, "capsule-poll-" + level);
-  }
-
-  /** Subscribes and starts the poll thread. */
-  @Override
-  public void start() {
-    thread.start();
-  }
-
-  /** Stops taking new records; in-flight ones finish (see {@link #stop()}). */
-  @Override
-  public void drain() {
-    draining = true;
   }
 
   /** Tasks started (or waiting on a timer) and not yet acknowledged. */
@@ -116,55 +108,42 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
     return assignments.get();
   }
 
-  /** Abandons what is still running, commits what is complete, leaves the group. */
   @Override
-  public void stop() {
-    stopping = true;
-    consumer.wakeup();
-  }
-
-  @Override
-  public boolean alive() {
-    return thread.isAlive();
-  }
-
-  /** Waits for the poll thread to end. */
-  @Override
-  public boolean join(Duration timeout) throws InterruptedException {
-    thread.join(Math.max(1, timeout.toMillis()));
-    return !thread.isAlive();
-  }
-
-  private void run() {
-    try {
-      consumer.subscribe(List.of(topic), this);
-      while (!stopping) {
-        step();
-      }
-    } catch (WakeupException e) {
-      LOG.debug("poll thread of {} woken to stop", level);
-    } catch (RuntimeException e) {
-      LOG.error("poll thread of {} failed", level, e);
-    } finally {
-      finish();
+  void consume() {
+    consumer.subscribe(List.of(topic), this);
+    while (!stopping()) {
+      step();
     }
+  }
+
+  @Override
+  void wakeup() {
+    consumer.wakeup();
   }
 
   private void step() {
     drainDone();
-    if (draining) {
+    freeLongSlots();
+    if (draining()) {
       dropNotStarted();
     } else {
       moveDue();
       dispatch();
     }
+    boolean full = !pending.isEmpty();
+    if (full && System.nanoTime() < nextKafkaPoll) {
+      // Room comes only from completions: start the next task at once, and leave the paused
+      // consumer (membership, commits) to a poll every PAUSED_POLL rather than one per task.
+      awaitCompletion();
+      return;
+    }
     adjustPause();
     commit(false);
     reportLag();
-    boolean full = !pending.isEmpty();
     for (ConsumerRecord<String, byte[]> record : consumer.poll(full ? Duration.ZERO : POLL)) {
       intake(record);
     }
+    nextKafkaPoll = System.nanoTime() + PAUSED_POLL.toNanos();
     if (full) {
       awaitCompletion();
     }
@@ -179,14 +158,14 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      stopping = true;
+      stopFromPollThread();
     }
   }
 
   private void intake(ConsumerRecord<String, byte[]> record) {
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
     offsets.track(partition, record.offset());
-    if (draining) {
+    if (draining()) {
       return;
     }
     RecordIntake.Read read = RecordIntake.read(record);
@@ -202,7 +181,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
             partition,
             record.offset(),
             record.timestamp(),
-            level,
+            level(),
             request,
             ram,
             RecordIntake.traceparent(record));
@@ -225,7 +204,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
       ConsumerRecord<String, byte[]> record, TopicPartition partition, String why) {
     String source = record.topic() + "/" + record.partition() + "/" + record.offset();
     LOG.warn("unreadable record at {}: {}", source, why);
-    context.metrics().deadLetter(level, DeadLetter.UNREADABLE);
+    context.metrics().deadLetter(level(), DeadLetter.UNREADABLE);
     DeadLetter letter = DeadLetter.unreadable(record.key(), record.value(), why, source);
     context
         .publisher()
@@ -247,9 +226,13 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
       if (item.request().notBefore() > now && held.size() < MAX_WAITING) {
         pending.poll();
         hold(item, item.request().notBefore() - now);
-      } else if (item.request().notBefore() <= now && context.admission().tryAcquire(item.ram())) {
+      } else if (item.request().notBefore() <= now) {
+        Admission.Slot slot = context.admission().tryTake(item.ram());
+        if (slot == null) {
+          return;
+        }
         pending.poll();
-        submit(item);
+        submit(item, slot);
       } else {
         return;
       }
@@ -271,7 +254,8 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
     }
   }
 
-  private void submit(TaskItem item) {
+  private void submit(TaskItem item, Admission.Slot slot) {
+    item.holds(slot);
     track(item);
     CompletableFuture<Void> finished = new CompletableFuture<>();
     whenDone(item, finished);
@@ -282,7 +266,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
               () ->
                   context
                       .execution()
-                      .run(item, () -> context.admission().release(item.ram()))
+                      .run(item, () -> releaseSlot(slot))
                       .whenComplete(
                           (ok, error) -> {
                             if (error == null) {
@@ -291,9 +275,35 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
                               finished.completeExceptionally(error);
                             }
                           }));
+      holding.add(slot);
     } catch (RuntimeException e) {
-      context.admission().release(item.ram());
+      slot.release();
       finished.completeExceptionally(e);
+    }
+  }
+
+  private void releaseSlot(Admission.Slot slot) {
+    slot.release();
+    done.add(SLOT_FREED);
+  }
+
+  /**
+   * Lets tasks that have run for {@link Admission#LONG_TASK} give back their slots, so that the
+   * records behind them start instead of waiting for a long task to end (head-of-line blocking).
+   * Only while records wait: otherwise a long task keeps its slot and the cores are not shared by
+   * more tasks than needed. {@code holding} is in start order, so only its head can be due.
+   */
+  private void freeLongSlots() {
+    long now = System.nanoTime();
+    for (Admission.Slot head = holding.peek(); head != null; head = holding.peek()) {
+      if (head.released()) {
+        holding.poll();
+      } else if (head.isLongAt(now) && !pending.isEmpty()) {
+        holding.poll();
+        head.turnLong();
+      } else {
+        return;
+      }
     }
   }
 
@@ -344,7 +354,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
 
   private void adjustPause() {
     Set<TopicPartition> assigned = consumer.assignment();
-    if (draining || !pending.isEmpty() || held.size() >= MAX_WAITING) {
+    if (draining() || !pending.isEmpty() || held.size() >= MAX_WAITING) {
       consumer.pause(assigned);
     } else if (!consumer.paused().isEmpty()) {
       consumer.resume(consumer.paused());
@@ -385,16 +395,18 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
     for (TopicPartition partition : consumer.assignment()) {
       lag += consumer.currentLag(partition).orElse(0) + offsets.inFlight(partition);
     }
-    context.metrics().lag(level, lag);
+    context.metrics().lag(level(), lag);
   }
 
-  private void finish() {
+  /** Commits what is complete, abandons what still runs, leaves the group. */
+  @Override
+  void finish() {
     try {
       drainDone();
       commit(true);
       abandonAll(new ArrayList<>(started.keySet()));
     } catch (RuntimeException e) {
-      LOG.warn("final commit of {} failed", level, e);
+      LOG.warn("final commit of {} failed", level(), e);
     } finally {
       consumer.close();
     }
@@ -428,7 +440,7 @@ public final class ClassicLevelConsumer implements ConsumerRebalanceListener, Le
     if (partitions.isEmpty()) {
       return;
     }
-    LOG.info("{} assigned {}", level, partitions);
+    LOG.info("{} assigned {}", level(), partitions);
     try {
       List<TopicPartition> events =
           consumer.partitionsFor(context.eventsTopic()).stream()

@@ -1,6 +1,7 @@
 package io.capsule.worker.internal;
 
 import io.capsule.worker.WorkerConfig;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -20,6 +21,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * settings the worker's guarantees depend on, which always win.
  */
 public final class KafkaClients {
+  private static final int BATCH_FETCH_BYTES = 256 * 1024;
   private final WorkerConfig config;
 
   /** Clients for this worker. */
@@ -42,6 +44,10 @@ public final class KafkaClients {
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 2);
+    // KAFKA-14359: with several requests in flight, an idempotent producer whose first request
+    // timed out (seen under heavy CPU load) can retry OUT_OF_ORDER_SEQUENCE_NUMBER until the
+    // delivery timeout. One in flight avoids it; batches grow while it waits instead.
+    props.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 
@@ -82,6 +88,22 @@ public final class KafkaClients {
     props.remove("group.protocol");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * A group-less reader that fetches in batches (up to {@code maxWait} late) instead of as soon as
+   * one record arrives: for topics read whole where a little delay costs nothing (the ledger), it
+   * cuts the fetch requests that the broker and this worker handle.
+   */
+  public KafkaConsumer<String, byte[]> batchedReader(String clientSuffix, Duration maxWait) {
+    Map<String, Object> props = base(clientSuffix);
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    props.remove("group.protocol");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, BATCH_FETCH_BYTES);
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) maxWait.toMillis());
     return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
   }
 

@@ -14,7 +14,6 @@ import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ShareConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,20 +23,16 @@ import org.slf4j.LoggerFactory;
  * it once its outputs are acknowledged (RELEASE if they could not be published, so another worker
  * runs it). A worker runs {@code concurrency} slots per share-mode level.
  */
-public final class ShareLevelConsumer implements LevelConsumer {
+public final class ShareLevelConsumer extends PollingConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(ShareLevelConsumer.class);
   private static final Duration POLL = Duration.ofMillis(200);
   private static final long DEFAULT_LOCK_MS = 30_000;
 
   private final ShareConsumer<String, byte[]> consumer;
   private final String topic;
-  private final String level;
   private final ClassicLevelConsumer.Context context;
-  private final Thread thread;
   private final AtomicInteger active = new AtomicInteger();
   private ConsumerRecord<String, byte[]> current;
-  private volatile boolean draining;
-  private volatile boolean stopping;
 
   /** A slot consuming {@code topic}; call {@link #start()}. */
   public ShareLevelConsumer(
@@ -46,30 +41,10 @@ public final class ShareLevelConsumer implements LevelConsumer {
       String level,
       ClassicLevelConsumer.Context context,
       int slot) {
+    super(level, "capsule-share-" + level + "-" + slot);
     this.consumer = consumer;
     this.topic = topic;
-    this.level = level;
     this.context = context;
-    this.thread = new Thread(this::run, "capsule-share-" + level + "-" + slot);
-  }
-
-  /** Starts the slot's thread. */
-  @Override
-  public void start() {
-    thread.start();
-  }
-
-  /** Takes no new records; the running one finishes. */
-  @Override
-  public void drain() {
-    draining = true;
-  }
-
-  /** Abandons the running task (its record's lock lapses or is released on close). */
-  @Override
-  public void stop() {
-    stopping = true;
-    consumer.wakeup();
   }
 
   /** 1 while a task runs, else 0. */
@@ -79,32 +54,24 @@ public final class ShareLevelConsumer implements LevelConsumer {
   }
 
   @Override
-  public boolean alive() {
-    return thread.isAlive();
-  }
-
-  /** Waits for the thread to end. */
-  @Override
-  public boolean join(Duration timeout) throws InterruptedException {
-    thread.join(Math.max(1, timeout.toMillis()));
-    return !thread.isAlive();
-  }
-
-  private void run() {
-    try {
-      consumer.subscribe(List.of(topic));
-      while (!stopping && !draining) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-          handle(record);
-        }
+  void consume() {
+    consumer.subscribe(List.of(topic));
+    while (!stopping() && !draining()) {
+      for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+        handle(record);
       }
-    } catch (WakeupException e) {
-      LOG.debug("share slot of {} woken to stop", level);
-    } catch (RuntimeException e) {
-      LOG.error("share slot of {} failed", level, e);
-    } finally {
-      consumer.close(Duration.ofSeconds(5));
     }
+  }
+
+  @Override
+  void wakeup() {
+    consumer.wakeup();
+  }
+
+  /** Closes the consumer: a record still acquired goes back to the group. */
+  @Override
+  void finish() {
+    consumer.close(Duration.ofSeconds(5));
   }
 
   private void handle(ConsumerRecord<String, byte[]> record) {
@@ -139,7 +106,7 @@ public final class ShareLevelConsumer implements LevelConsumer {
             partition,
             record.offset(),
             record.timestamp(),
-            level,
+            level(),
             request,
             ram,
             RecordIntake.traceparent(record));
@@ -178,7 +145,7 @@ public final class ShareLevelConsumer implements LevelConsumer {
 
   private AcknowledgeType deadLetter(ConsumerRecord<String, byte[]> record, String why) {
     String source = record.topic() + "/" + record.partition() + "/" + record.offset();
-    context.metrics().deadLetter(level, DeadLetter.UNREADABLE);
+    context.metrics().deadLetter(level(), DeadLetter.UNREADABLE);
     DeadLetter letter = DeadLetter.unreadable(record.key(), record.value(), why, source);
     return await(record, context.publisher().deadLetter(letter, RecordIntake.traceparent(record)));
   }
@@ -186,7 +153,7 @@ public final class ShareLevelConsumer implements LevelConsumer {
   /** Waits for {@code work}, renewing the record's lock; ACCEPT when done, RELEASE otherwise. */
   private AcknowledgeType await(ConsumerRecord<String, byte[]> record, CompletableFuture<?> work) {
     long renewEvery = renewInterval();
-    while (!stopping) {
+    while (!stopping()) {
       try {
         work.get(renewEvery, TimeUnit.MILLISECONDS);
         return AcknowledgeType.ACCEPT;
@@ -205,25 +172,25 @@ public final class ShareLevelConsumer implements LevelConsumer {
 
   private boolean waitUntil(ConsumerRecord<String, byte[]> record, long notBefore) {
     long renewEvery = renewInterval();
-    while (!stopping && System.currentTimeMillis() < notBefore) {
+    while (!stopping() && System.currentTimeMillis() < notBefore) {
       sleep(Math.min(renewEvery, notBefore - System.currentTimeMillis()));
       if (System.currentTimeMillis() < notBefore) {
         renew(record);
       }
     }
-    return !stopping;
+    return !stopping();
   }
 
   private boolean admit(ConsumerRecord<String, byte[]> record, long ram) {
     long lastRenew = System.currentTimeMillis();
-    while (!stopping && !context.admission().tryAcquire(ram)) {
+    while (!stopping() && !context.admission().tryAcquire(ram)) {
       sleep(20);
       if (System.currentTimeMillis() - lastRenew > renewInterval()) {
         renew(record);
         lastRenew = System.currentTimeMillis();
       }
     }
-    return !stopping;
+    return !stopping();
   }
 
   /**
@@ -235,7 +202,7 @@ public final class ShareLevelConsumer implements LevelConsumer {
   private void renew(ConsumerRecord<String, byte[]> record) {
     consumer.acknowledge(current, AcknowledgeType.RENEW);
     long deadline = System.currentTimeMillis() + renewInterval();
-    while (!stopping && System.currentTimeMillis() < deadline) {
+    while (!stopping() && System.currentTimeMillis() < deadline) {
       for (ConsumerRecord<String, byte[]> again : consumer.poll(Duration.ofMillis(100))) {
         if (again.partition() == current.partition() && again.offset() == current.offset()) {
           current = again;

@@ -22,6 +22,7 @@ public final class TaskItem {
   private final long ram;
   private final String traceparent;
   private final AtomicInteger phase = new AtomicInteger(RUNNING);
+  private volatile Admission.Slot slot;
 
   /** A readable request fetched from {@code partition} at {@code offset}. */
   public TaskItem(
@@ -64,6 +65,16 @@ public final class TaskItem {
   /** The request. */
   public TaskRequest request() {
     return request;
+  }
+
+  /** Records the admission slot the task runs in. */
+  public void holds(Admission.Slot slot) {
+    this.slot = slot;
+  }
+
+  /** The admission slot the task runs in (classic mode), or {@code null}. */
+  public Admission.Slot slot() {
+    return slot;
   }
 
   /** The ram cap reserved for it, in bytes. */

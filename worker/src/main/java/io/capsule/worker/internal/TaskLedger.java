@@ -4,6 +4,7 @@ import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskState;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
@@ -31,6 +32,12 @@ import org.slf4j.LoggerFactory;
 public final class TaskLedger implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TaskLedger.class);
   private static final int MAX_TASKS = 1_000_000;
+
+  /**
+   * How late the ledger may read the events topic. Its own worker's events are noted as they are
+   * sent; others' matter only for redeliveries, and {@link #awaitCaughtUp} waits for them anyway.
+   */
+  public static final Duration FETCH_WAIT = Duration.ofMillis(100);
 
   /** What is known of one task: its latest state and when it was recorded (epoch ms). */
   record Seen(TaskState state, int attempt, long at) {}
@@ -68,15 +75,20 @@ public final class TaskLedger implements AutoCloseable {
   /** Notes an event (this worker's own, or one read from the topic). */
   public void note(LifecycleEvent event, long at) {
     if (event.state().terminal() && event.envelope() != null) {
-      CompletableFuture<ResultEnvelope> waiting = awaited.remove(event.taskId());
-      if (waiting != null) {
-        waiting.complete(event.envelope());
-      }
+      complete(event.taskId(), event.envelope());
     }
-    latest.merge(
-        event.taskId(),
-        new Seen(event.state(), event.attempt(), at),
-        (old, fresh) -> fresh.at() >= old.at() ? fresh : old);
+    note(event.taskId(), new Seen(event.state(), event.attempt(), at));
+  }
+
+  private void complete(String taskId, ResultEnvelope envelope) {
+    CompletableFuture<ResultEnvelope> waiting = awaited.remove(taskId);
+    if (waiting != null) {
+      waiting.complete(envelope);
+    }
+  }
+
+  private void note(String taskId, Seen seen) {
+    latest.merge(taskId, seen, (old, fresh) -> fresh.at() >= old.at() ? fresh : old);
   }
 
   /**
@@ -172,11 +184,20 @@ public final class TaskLedger implements AutoCloseable {
       return;
     }
     try {
-      LifecycleEvent event =
-          CapsuleJson.read(
-              new String(record.value(), StandardCharsets.UTF_8), LifecycleEvent.class);
-      note(event, record.timestamp());
-    } catch (RuntimeException e) {
+      EventStateReader.EventState event = EventStateReader.read(record.value());
+      if (event != null) {
+        if (event.state().terminal() && awaited.containsKey(event.taskId())) {
+          // a sub-task's parent waits here: only then is the whole event (its envelope) parsed
+          LifecycleEvent full =
+              CapsuleJson.read(
+                  new String(record.value(), StandardCharsets.UTF_8), LifecycleEvent.class);
+          if (full.envelope() != null) {
+            complete(full.taskId(), full.envelope());
+          }
+        }
+        note(event.taskId(), new Seen(event.state(), event.attempt(), record.timestamp()));
+      }
+    } catch (IOException | RuntimeException e) {
       LOG.debug("skipping unreadable event at {}", record.offset(), e);
     }
   }

@@ -1,5 +1,7 @@
 package io.capsule.sandbox.internal.wasi;
 
+import com.dylibso.chicory.log.Logger;
+import com.dylibso.chicory.log.SystemLogger;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.WasmFunctionHandle;
 import com.dylibso.chicory.wasi.WasiOptions;
@@ -46,13 +48,19 @@ public final class GuardedWasi implements AutoCloseable {
 
   private static final int FIRST_PREOPEN_FD = 3;
 
+  // Given explicitly: without a logger, WasiPreview1's builder probes for Android with
+  // Class.forName on every build, and the failed lookup scans every jar of the class path (a
+  // quarter of a trivial task's guest-thread time in the fleet bench).
+  private static final Logger LOGGER = new SystemLogger();
+
   private final WasiPreview1 wasi;
   private final DenialLog denials = new DenialLog();
   private final HostFunction[] functions;
 
   private GuardedWasi(WasiConfig config) {
     List<MountPoint> mountPoints = config.mounts().stream().map(MountPoint::of).toList();
-    this.wasi = WasiPreview1.builder().withOptions(options(config, mountPoints)).build();
+    this.wasi =
+        WasiPreview1.builder().withLogger(LOGGER).withOptions(options(config, mountPoints)).build();
     FdTable fds = new FdTable();
     for (int i = 0; i < mountPoints.size(); i++) {
       MountPoint mountPoint = mountPoints.get(i);

@@ -20,9 +20,15 @@
       throw new TypeError("task(options, fn) needs options.name and a function");
     }
     tasks[name] = fn;
-    // Starts the sub-task at once and returns a Promise of its result: `await sub(x)`, or
-    // `Promise.all([a(x), b(y)])` to run several at the same time.
+    // A call runs the sub-task to its end and returns its result (throws TaskError), as in
+    // capsule-run: `const r = sub(x)` and `await sub(x)` both work. `sub.spawn(x)` starts it at
+    // once and returns a Promise: `Promise.all([a.spawn(x), b.spawn(y)])` runs several at a time.
     const call = (...args) => {
+      const envelope = host("call", { name, args });
+      if (!envelope.success) throw new TaskError(envelope);
+      return envelope.result;
+    };
+    call.spawn = (...args) => {
       const { handle } = host("spawn", { name, args });
       return new Promise((resolve, reject) => { pending[handle] = { resolve, reject }; });
     };
@@ -123,6 +129,7 @@
   globalThis.__capsule_tick = () => {
     if (settled) return -1;
     if (timers.length === 0) {
+      if (Object.keys(pending).length > 0) return -1; // the host settles spawned sub-tasks
       host("error", "the task's promise never settled (no pending job or timer is left)");
       return -1;
     }
