@@ -155,6 +155,40 @@ class PythonSnapshotTest {
   }
 
   @Test
+  void ramCapBelowTheSnapshotIsAMemoryLimitFailure() throws IOException {
+    var envelope =
+        run(
+            "small.py",
+            """
+            from capsule import task
+
+            @task(name="main", ram="4MB")
+            def main():
+                return "unreachable"
+            """);
+    assertThat(envelope.error().errorType())
+        .as(envelope.toString())
+        .isEqualTo(ErrorType.MEMORY_LIMIT);
+  }
+
+  @Test
+  void growingPastTheRamCapIsAMemoryLimitFailure() throws IOException {
+    var envelope =
+        run(
+            "grow.py",
+            """
+            from capsule import task
+
+            @task(name="main", ram="32MB")
+            def main():
+                return len(bytearray(64 * 1024 * 1024))
+            """);
+    assertThat(envelope.success()).as(envelope.toString()).isFalse();
+    assertThat(envelope.error().errorType()).isIn(ErrorType.MEMORY_LIMIT, ErrorType.TASK_ERROR);
+    assertThat(envelope.toString()).containsAnyOf("MemoryError", "memory");
+  }
+
+  @Test
   void environmentIsTheTasksOwnAndNothingOfTheHosts() throws IOException {
     var envelope =
         run(
