@@ -131,6 +131,7 @@ final class PythonSnapshots {
       Set<Integer> stack = onGuestThread(() -> probeStack(plain));
       progress.println("capsule: asyncify for " + stack.size() + " functions on the stack…");
       rewrite(interpreter, stack, rewritten);
+      progress.println("capsule: instrumenting and compiling the resumable interpreter…");
     }
     PreparedModule module;
     try {
@@ -142,8 +143,14 @@ final class PythonSnapshots {
     ReactorSnapshot snapshot = read(file);
     boolean fresh = snapshot == null;
     if (fresh) {
+      progress.println("capsule: starting CPython to its snapshot point…");
       snapshot = onGuestThread(() -> capture(module));
       write(snapshot, file);
+      progress.println(
+          "capsule: Python snapshot saved ("
+              + snapshot.memoryBytes() / (1 << 20)
+              + " MiB of memory) in "
+              + file);
     }
     return new Resume(module, snapshot, dataAddress(snapshot), fresh);
   }
