@@ -19,6 +19,7 @@ public final class PreparedModule {
   private final int initialPages;
   private final GuestScript script;
   private final QuickJsSnapshots quickJsSnapshots;
+  private final PythonSnapshots.Resume pythonResume;
 
   PreparedModule(
       String sha256,
@@ -37,7 +38,8 @@ public final class PreparedModule {
         fromCache,
         initialPages,
         null,
-        new QuickJsSnapshots());
+        new QuickJsSnapshots(),
+        null);
   }
 
   private PreparedModule(
@@ -49,8 +51,10 @@ public final class PreparedModule {
       boolean fromCache,
       int initialPages,
       GuestScript script,
-      QuickJsSnapshots quickJsSnapshots) {
+      QuickJsSnapshots quickJsSnapshots,
+      PythonSnapshots.Resume pythonResume) {
     this.script = script;
+    this.pythonResume = pythonResume;
     this.quickJsSnapshots = quickJsSnapshots;
     this.fromCache = fromCache;
     this.sha256 = sha256;
@@ -66,6 +70,11 @@ public final class PreparedModule {
    * interpreter is shared.
    */
   public PreparedModule withScript(GuestScript script) {
+    return withScript(script, null);
+  }
+
+  /** {@link #withScript(GuestScript)}, Python tasks resuming from {@code resume} when they can. */
+  PreparedModule withScript(GuestScript script, PythonSnapshots.Resume resume) {
     return new PreparedModule(
         sha256,
         wasm,
@@ -75,7 +84,21 @@ public final class PreparedModule {
         fromCache,
         initialPages,
         script,
-        quickJsSnapshots);
+        quickJsSnapshots,
+        resume);
+  }
+
+  /**
+   * Whether Python tasks of this module resume from a pre-initialised interpreter snapshot (tasks
+   * with {@code allowed_files} still start the interpreter cold).
+   */
+  public boolean resumable() {
+    return pythonResume != null;
+  }
+
+  /** The resumable interpreter Python tasks start from, or {@code null} (they start cold). */
+  PythonSnapshots.Resume pythonResume() {
+    return pythonResume;
   }
 
   /**

@@ -42,6 +42,10 @@ public final class Sandbox implements AutoCloseable {
   private final HttpTransport http;
   private final Map<InterpreterArtifact, PreparedModule> interpreters =
       new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<InterpreterArtifact, byte[]> interpreterBytes =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final PythonSnapshots pythonSnapshots;
+  private volatile boolean smokeTested;
   private final Map<String, PreparedModule> prepared =
       Collections.synchronizedMap(
           new LinkedHashMap<>(16, 0.75f, true) {
@@ -59,6 +63,10 @@ public final class Sandbox implements AutoCloseable {
     this.backoff = new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff());
     this.guestThreads = Executors.newCachedThreadPool(guestThreadFactory());
     this.http = HttpTransport.create(config.http());
+    this.pythonSnapshots =
+        config.executionMode() == ExecutionMode.COMPILED && config.cacheDir() != null
+            ? new PythonSnapshots(preparer, guestThreads, config.cacheDir(), System.err)
+            : null;
   }
 
   /** A sandbox with these settings. Close it to release its threads. */
@@ -94,9 +102,67 @@ public final class Sandbox implements AutoCloseable {
    */
   public PreparedModule prepare(TaskFile file) {
     if (file.script() != null) {
-      return prepareInterpreter(file.wasm()).withScript(file.script());
+      return bind(file.wasm(), file.script());
     }
     return file.artifact() != null ? prepare(file.artifact()) : prepare(file.wasm());
+  }
+
+  /**
+   * The interpreter {@code wasm} bound to {@code script}: a Python script resumes from the
+   * interpreter's snapshot when there is one (made on first use), else starts cold.
+   */
+  private PreparedModule bind(byte[] wasm, GuestScript script) {
+    if (script.language() == GuestScript.Language.PYTHON) {
+      PythonSnapshots.Resume resume = pythonResume(wasm);
+      if (resume != null) {
+        return resume.module().withScript(script, resume);
+      }
+    }
+    return prepareInterpreter(wasm).withScript(script);
+  }
+
+  /**
+   * The snapshot Python tasks resume from: compiled sandboxes with a cache directory only; made and
+   * checked on first use (see {@link PythonSnapshots}), or {@code null} when that failed.
+   */
+  private PythonSnapshots.Resume pythonResume(byte[] wasm) {
+    if (pythonSnapshots == null) {
+      return null;
+    }
+    PythonSnapshots.Resume resume = pythonSnapshots.resume(() -> prepareInterpreter(wasm), wasm);
+    if (resume != null && resume.fresh() && !smokeTested) {
+      synchronized (this) {
+        if (!smokeTested) {
+          String why = smokeTest(resume);
+          smokeTested = true;
+          if (why != null) {
+            pythonSnapshots.reject(resume, why);
+            return null;
+          }
+        }
+      }
+    }
+    return pythonSnapshots.resume(() -> prepareInterpreter(wasm), wasm);
+  }
+
+  /** Runs one task resumed from a snapshot made in this process; why it failed, or null. */
+  private String smokeTest(PythonSnapshots.Resume resume) {
+    String source =
+        "from capsule import task\n\n@task(name=\"main\")\ndef main(a, b):\n"
+            + "    return {\"sum\": a + b}\n";
+    GuestScript script = GuestScript.of("capsule_smoke.py", source);
+    ResultEnvelope envelope =
+        attempt(
+            resume.module().withScript(script, resume),
+            new TaskCall(
+                script.optionsOf("main"),
+                List.of(
+                    com.fasterxml.jackson.databind.node.IntNode.valueOf(40),
+                    com.fasterxml.jackson.databind.node.IntNode.valueOf(2))));
+    if (envelope.success() && envelope.result().path("sum").asInt() == 42) {
+      return null;
+    }
+    return envelope.success() ? "wrong result " + envelope.result() : envelope.error().message();
   }
 
   private PreparedModule prepareInterpreter(byte[] wasm) {
@@ -208,15 +274,22 @@ public final class Sandbox implements AutoCloseable {
         script.language() == GuestScript.Language.PYTHON
             ? InterpreterArtifact.CPYTHON
             : InterpreterArtifact.QUICKJS;
+    if (interpreter == InterpreterArtifact.CPYTHON && pythonSnapshots != null) {
+      return bind(interpreterBytes.computeIfAbsent(interpreter, this::load), script);
+    }
     return interpreters.computeIfAbsent(interpreter, this::prepareInterpreter).withScript(script);
   }
 
   private PreparedModule prepareInterpreter(InterpreterArtifact interpreter) {
+    return prepareInterpreter(load(interpreter));
+  }
+
+  private byte[] load(InterpreterArtifact interpreter) {
     Path cache =
         config.cacheDir() != null
             ? config.cacheDir()
             : Path.of(System.getProperty("java.io.tmpdir"), "capsule");
-    return prepareInterpreter(interpreter.load(cache, System.err));
+    return interpreter.load(cache, System.err);
   }
 
   /** {@link #run} on a sandbox thread. */

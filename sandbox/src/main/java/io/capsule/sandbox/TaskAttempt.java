@@ -34,6 +34,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -63,6 +64,8 @@ final class TaskAttempt {
   private volatile GuardedWasi wasi;
   private volatile CappedMemory memory;
   private volatile Instance instance;
+  private Map<String, String> environment = Map.of();
+  private PythonSnapshots.Resume resume;
 
   TaskAttempt(
       SandboxConfig config,
@@ -122,13 +125,17 @@ final class TaskAttempt {
     List<FileGrant> grants = options.allowedFiles() == null ? List.of() : options.allowedFiles();
     List<String> names = options.envVariables() == null ? List.of() : options.envVariables();
     var environment = GuestEnvironment.select(names, config.environment());
+    this.environment = environment;
     List<Mount> mounts = new ArrayList<>(FileGrants.mounts(grants, config.filesRoot()));
     this.requests =
         new GuestRequests(http, subTasks, host::result, stderr, environment, List.copyOf(mounts));
     GuestScript script = module.script();
     boolean python = script != null && script.language() == GuestScript.Language.PYTHON;
     if (python) {
-      mounts.add(Mount.readOnly(PythonSdk.directory(cacheDir()), PythonSdk.GUEST_PATH));
+      // A snapshot's preopened directories are fixed (the SDK alone), so a task with files of
+      // its own starts the interpreter cold.
+      resume = mounts.isEmpty() ? module.pythonResume() : null;
+      mounts.add(PythonSnapshots.sdkMount(cacheDir()));
     }
     return WasiConfig.builder()
         .withArguments(python ? PythonSdk.ARGV : argv())
@@ -160,7 +167,8 @@ final class TaskAttempt {
       }
       requests.onTaskStart(this::startCharging);
       if (python) {
-        wasiFunctions = new PythonChannel(requests, this::startCharging).wrap(wasiFunctions);
+        Runnable begin = resume == null ? this::startCharging : this::resumed;
+        wasiFunctions = new PythonChannel(requests, begin).wrap(wasiFunctions);
       }
       var importsBuilder =
           ImportValues.builder()
@@ -181,6 +189,10 @@ final class TaskAttempt {
         builder.withMachineFactory(module.machineFactory());
       }
       instance = builder.build();
+      if (resume != null) {
+        resume.snapshot().restore(instance);
+        instance.export("asyncify_start_rewind").apply(resume.dataAddress());
+      }
       if (js != null) {
         module.quickJsSnapshots().of(module, cacheDir()).restore(instance);
         js.runTask(instance, script.source(), call.taskName(), call.args(), this::startCharging);
@@ -196,6 +208,15 @@ final class TaskAttempt {
     if (requests.error() != null) {
       throw new TaskFailedException(requests.error());
     }
+  }
+
+  /**
+   * A resumed interpreter has rebuilt its stack down to the read of stdin it was snapshotted in:
+   * the rewind ends, and the task's own work (and fuel) begins.
+   */
+  private void resumed() {
+    instance.export("asyncify_stop_rewind").apply();
+    startCharging();
   }
 
   /** An interpreter's start-up is not the task's work: fuel counts from here. */
@@ -215,6 +236,8 @@ final class TaskAttempt {
     doc.putArray("args").addAll(call.args());
     doc.put("file", script.fileName());
     doc.put("source", script.source());
+    var env = doc.putObject("env");
+    environment.forEach(env::put);
     return CapsuleJson.write(doc).getBytes(StandardCharsets.UTF_8);
   }
 

@@ -25,10 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * capsule-run's README examples for Python, as written (only URLs point at a local server), on the
- * real CPython 3.12 WASI interpreter against a real local HTTP server. Each task starts a cold
- * interpreter (seconds), hence {@code slow}; all share one sandbox.
+ * real CPython 3.12 WASI interpreter against a real local HTTP server; all share one sandbox. Tasks
+ * resume from the interpreter snapshot (prepared on first use: minutes), except tasks with files,
+ * which start CPython cold (seconds).
  */
-@Tag("slow")
 class PythonTaskTest {
   private static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "capsule");
   @TempDir static Path files;
@@ -135,6 +135,7 @@ class PythonTaskTest {
   }
 
   @Test
+  @Tag("slow") // a task with files starts CPython cold (seconds)
   void writingToAReadOnlyDirectoryOrOutsideTheGrantsFailsAsForWasmTasksAndPrintsAreLogs()
       throws IOException {
     var envelope =
@@ -395,6 +396,7 @@ class PythonTaskTest {
 
   /** With a timeout longer than the cold start-up, the task's own loop runs and is stopped. */
   @Test
+  @Tag("slow") // runs into a 30 s timeout
   void aTimeoutStopsTheTasksOwnRunningLoop() throws IOException {
     var envelope =
         run(

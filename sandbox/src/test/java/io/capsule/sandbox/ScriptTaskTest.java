@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -667,7 +666,6 @@ class ScriptTaskTest {
   }
 
   @Test
-  @Tag("slow")
   void pythonSubTasksSynchronousAndGathered() throws IOException {
     String source =
         """
@@ -710,7 +708,6 @@ class ScriptTaskTest {
   }
 
   @Test
-  @Tag("slow")
   void pythonGatherStartsEverySubTaskBeforeWaiting() throws IOException {
     Path file = files.resolve("gather.py");
     Files.writeString(

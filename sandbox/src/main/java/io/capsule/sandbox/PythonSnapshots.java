@@ -1,0 +1,378 @@
+package io.capsule.sandbox;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.runtime.WasmFunctionHandle;
+import com.dylibso.chicory.wasi.WasiExitException;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import io.capsule.protocol.InternalException;
+import io.capsule.sandbox.internal.lang.Binaryen;
+import io.capsule.sandbox.internal.lang.PythonSdk;
+import io.capsule.sandbox.internal.lang.ReactorSnapshot;
+import io.capsule.sandbox.internal.meter.FuelInstrumenter;
+import io.capsule.sandbox.internal.meter.FuelMeter;
+import io.capsule.sandbox.internal.wasi.BoundedOutput;
+import io.capsule.sandbox.internal.wasi.GuardedWasi;
+import io.capsule.sandbox.internal.wasi.Mount;
+import io.capsule.sandbox.internal.wasi.WasiConfig;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Makes CPython start each task from a snapshot taken where the boot script first reads stdin
+ * (after start-up and the preloaded imports, before anything task-specific).
+ *
+ * <p>CPython is a WASI command: at that point its stack is deep (from {@code _start} through the
+ * eval loop to {@code fd_read}), so memory alone cannot resume it. The one-time preparation:
+ *
+ * <ol>
+ *   <li><b>probe</b>: run the plain interpreter (compiled) to the first stdin read and take the
+ *       WebAssembly functions on the stack from the JVM stack (the compiler names each function's
+ *       method {@code func_<index>}, interpreted ones included);
+ *   <li><b>rewrite</b>: Binaryen's Asyncify limited to exactly those functions and to the {@code
+ *       fd_read} import (+~1% code), then fuel instrumentation and compilation as for any module;
+ *   <li><b>snapshot</b>: run the rewritten interpreter to the same read, unwind the stack into a
+ *       buffer at the end of linear memory, and keep memory and mutable globals (not the fuel
+ *       global);
+ *   <li><b>smoke test</b>: the sandbox resumes one task from it before trusting it.
+ * </ol>
+ *
+ * <p>Per task: a fresh instance of the rewritten module, restore memory and globals, start the
+ * rewind and call {@code _start}; the stack rebuilds itself down to the pending {@code fd_read},
+ * which the host then answers with the task document (see {@link TaskAttempt}). Each step is cached
+ * on disk under the cache directory, keyed by everything it depends on.
+ *
+ * <p>What a snapshot fixes for all its tasks: the interpreter's argv, its preopened directories (so
+ * tasks with {@code allowed_files} start cold, see {@link TaskAttempt}) and the string hash seed.
+ * The environment and the {@code random} state are reset per task by the boot script.
+ */
+final class PythonSnapshots {
+  /** Bumped whenever the preparation changes in a way the cache key does not capture. */
+  private static final String FORMAT = "1";
+
+  private static final int DATA_PAGES = 8;
+  private static final long PAGE = 65_536;
+  private static final Pattern COMPILED_FUNCTION = Pattern.compile("func_(\\d+)");
+
+  /**
+   * A resumable interpreter: the rewritten module (which also runs cold, from {@code _start}, when
+   * no unwind is asked for), its snapshot, the unwind buffer, and whether the snapshot was made in
+   * this process (then it is smoke-tested before use).
+   */
+  record Resume(PreparedModule module, ReactorSnapshot snapshot, int dataAddress, boolean fresh) {}
+
+  private final ModulePreparer preparer;
+  private final ExecutorService guestThreads;
+  private final Path cacheDir;
+  private final PrintStream progress;
+  private Resume resume;
+  private boolean failed;
+
+  PythonSnapshots(
+      ModulePreparer preparer, ExecutorService guestThreads, Path cacheDir, PrintStream progress) {
+    this.preparer = preparer;
+    this.guestThreads = guestThreads;
+    this.cacheDir = cacheDir;
+    this.progress = progress;
+  }
+
+  /**
+   * The resumable form of the interpreter whose plain form is {@code cold}, or {@code null} when it
+   * cannot be made here (the reason is printed once; tasks then start cold).
+   */
+  synchronized Resume resume(Supplier<PreparedModule> cold, byte[] interpreter) {
+    if (resume != null || failed) {
+      return resume;
+    }
+    try {
+      resume = make(cold, interpreter);
+    } catch (RuntimeException e) {
+      failed = true;
+      progress.println(
+          "capsule: warning: no Python snapshot (" + e.getMessage() + "); tasks start cold");
+    }
+    return resume;
+  }
+
+  /** Forgets a snapshot that failed its smoke test, on disk too. */
+  synchronized void reject(Resume bad, String why) {
+    failed = true;
+    resume = null;
+    try {
+      Files.deleteIfExists(snapshotFile(bad.module()));
+    } catch (IOException e) {
+      // left for the next key change
+    }
+    progress.println("capsule: warning: the Python snapshot failed its check (" + why + ")");
+  }
+
+  private Resume make(Supplier<PreparedModule> cold, byte[] interpreter) {
+    Path rewritten = rewrittenFile(interpreter);
+    if (!Files.isRegularFile(rewritten)) {
+      progress.println("capsule: preparing the Python snapshot (one time; takes minutes)…");
+      PreparedModule plain = cold.get();
+      Set<Integer> stack = onGuestThread(() -> probeStack(plain));
+      progress.println("capsule: asyncify for " + stack.size() + " functions on the stack…");
+      rewrite(interpreter, stack, rewritten);
+      progress.println("capsule: instrumenting and compiling the resumable interpreter…");
+    }
+    PreparedModule module;
+    try {
+      module = preparer.prepareInterpreter(Files.readAllBytes(rewritten));
+    } catch (IOException e) {
+      throw new InternalException("cannot read " + rewritten + ": " + e, e);
+    }
+    Path file = snapshotFile(module);
+    ReactorSnapshot snapshot = read(file);
+    boolean fresh = snapshot == null;
+    if (fresh) {
+      progress.println("capsule: starting CPython to its snapshot point…");
+      snapshot = onGuestThread(() -> capture(module));
+      write(snapshot, file);
+      progress.println(
+          "capsule: Python snapshot saved ("
+              + snapshot.memoryBytes() / (1 << 20)
+              + " MiB of memory) in "
+              + file);
+    }
+    return new Resume(module, snapshot, dataAddress(snapshot), fresh);
+  }
+
+  /** The unwind buffer lies in the pages the snapshot run added at the end of memory. */
+  private static int dataAddress(ReactorSnapshot snapshot) {
+    return (int) (snapshot.memoryBytes() - DATA_PAGES * PAGE);
+  }
+
+  private Set<Integer> probeStack(PreparedModule cold) {
+    int imports = cold.module().importSection().count(ExternalType.FUNCTION);
+    Set<Integer> stack = new TreeSet<>();
+    try {
+      runToFirstRead(
+          cold,
+          (instance, args) -> {
+            for (StackTraceElement frame : Thread.currentThread().getStackTrace()) {
+              Matcher m = COMPILED_FUNCTION.matcher(frame.getMethodName());
+              if (frame.getClassName().startsWith("com.dylibso.chicory.$gen") && m.matches()) {
+                int index = Integer.parseInt(m.group(1));
+                if (index >= imports) {
+                  stack.add(index - imports); // the refill import sits after the module's own
+                }
+              }
+            }
+            throw new ProbeDone();
+          });
+    } catch (RuntimeException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof ProbeDone) {
+          return stack;
+        }
+      }
+      throw e;
+    }
+    throw new InternalException("the interpreter never read stdin");
+  }
+
+  private ReactorSnapshot capture(PreparedModule module) {
+    Instance[] held = new Instance[1];
+    int[] data = new int[1];
+    runToFirstRead(
+        module,
+        (instance, args) -> {
+          held[0] = instance;
+          Memory memory = instance.memory();
+          int start = memory.grow(DATA_PAGES);
+          if (start < 0) {
+            throw new InternalException("cannot grow memory for the unwind buffer");
+          }
+          data[0] = (int) (start * PAGE);
+          memory.writeI32(data[0], data[0] + 8);
+          memory.writeI32(data[0] + 4, (int) ((start + DATA_PAGES) * PAGE));
+          instance.export("asyncify_start_unwind").apply(data[0]);
+          return new long[] {0};
+        });
+    Instance instance = held[0];
+    if (instance == null) {
+      throw new InternalException("the interpreter never read stdin");
+    }
+    instance.export("asyncify_stop_unwind").apply();
+    return ReactorSnapshot.capture(instance, Set.of(FuelInstrumenter.FUEL_GLOBAL));
+  }
+
+  /**
+   * Runs the interpreter with the boot script until {@code _start} returns (unwound) or the hook
+   * throws; the hook answers the first read of stdin.
+   */
+  private void runToFirstRead(PreparedModule module, WasmFunctionHandle firstRead) {
+    var stderr = BoundedOutput.tail(64 << 10);
+    WasiConfig wasiConfig =
+        WasiConfig.builder()
+            .withArguments(PythonSdk.ARGV)
+            // the boot script preloads modules only in the snapshot (and probe) run
+            .withEnvironment(java.util.Map.of("CAPSULE_SNAPSHOT", "1"))
+            .withStdout(OutputStream.nullOutputStream())
+            .withStderr(stderr)
+            .withMounts(List.of(sdkMount(cacheDir)))
+            .build();
+    try (var wasi = GuardedWasi.create(wasiConfig)) {
+      HostFunction[] functions = wasi.toHostFunctions();
+      for (int i = 0; i < functions.length; i++) {
+        HostFunction f = functions[i];
+        if (f.name().equals("fd_read")) {
+          functions[i] =
+              new HostFunction(
+                  f.module(),
+                  f.name(),
+                  f.functionType(),
+                  (instance, args) ->
+                      args[0] == 0
+                          ? firstRead.apply(instance, args)
+                          : f.handle().apply(instance, args));
+        }
+      }
+      var meter = new FuelMeter(Long.MAX_VALUE);
+      meter.deferCharging();
+      var imports =
+          ImportValues.builder().addFunction(functions).addFunction(meter.refillFunction()).build();
+      var builder = Instance.builder(module.module()).withImportValues(imports).withStart(false);
+      if (module.machineFactory() != null) {
+        builder.withMachineFactory(module.machineFactory());
+      }
+      builder.build().export("_start").apply();
+    } catch (WasiExitException e) {
+      throw new InternalException(
+          "the interpreter exited ("
+              + e.exitCode()
+              + ") before its snapshot point: "
+              + stderr.text().strip());
+    }
+  }
+
+  /** The mount every Python run has, first and alone in a resumed one. */
+  static Mount sdkMount(Path cacheDir) {
+    return Mount.readOnly(PythonSdk.directory(cacheDir), PythonSdk.GUEST_PATH);
+  }
+
+  private void rewrite(byte[] interpreter, Set<Integer> stack, Path out) {
+    Binaryen binaryen = Binaryen.load(cacheDir, progress);
+    try {
+      Files.createDirectories(out.getParent());
+      Path in = Files.createTempFile(out.getParent(), "cpython-plain", ".wasm");
+      Path tmp = Files.createTempFile(out.getParent(), "cpython-resume", ".part");
+      try {
+        Files.write(in, interpreter);
+        binaryen.asyncify(in, tmp, GuardedWasi.MODULE, "fd_read", stack);
+        Files.move(
+            tmp,
+            out,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(in);
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      throw new InternalException("cannot write the rewritten interpreter: " + e, e);
+    }
+  }
+
+  private Path rewrittenFile(byte[] interpreter) {
+    String identity =
+        String.join(
+            "\0",
+            ModulePreparer.sha256(interpreter),
+            PythonSdk.directory(cacheDir).getFileName().toString(),
+            String.join(" ", PythonSdk.ARGV),
+            "CAPSULE_SNAPSHOT=1",
+            Binaryen.NPM_SPEC,
+            ModulePreparer.CHICORY_VERSION,
+            FORMAT);
+    String key = ModulePreparer.sha256(identity.getBytes(StandardCharsets.UTF_8));
+    return cacheDir
+        .resolve("interpreters")
+        .resolve("cpython-resumable-" + key.substring(0, 24) + ".wasm");
+  }
+
+  private Path snapshotFile(PreparedModule module) {
+    String identity =
+        String.join(
+            "\0",
+            module.digest(),
+            PythonSdk.directory(cacheDir).getFileName().toString(),
+            ModulePreparer.CHICORY_VERSION,
+            FORMAT);
+    String key = ModulePreparer.sha256(identity.getBytes(StandardCharsets.UTF_8));
+    return cacheDir.resolve("snapshots").resolve("cpython-" + key.substring(0, 24) + ".snap");
+  }
+
+  private static ReactorSnapshot read(Path file) {
+    if (!Files.isRegularFile(file)) {
+      return null;
+    }
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      return ReactorSnapshot.readFrom(in);
+    } catch (IOException e) {
+      return null; // unreadable or cut short: made again
+    }
+  }
+
+  private static void write(ReactorSnapshot snapshot, Path file) {
+    try {
+      Files.createDirectories(file.getParent());
+      Path tmp = Files.createTempFile(file.getParent(), "snapshot", ".tmp");
+      try {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+          snapshot.writeTo(out);
+        }
+        Files.move(
+            tmp,
+            file,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      // the disk copy only saves the next process the snapshot run
+    }
+  }
+
+  private <T> T onGuestThread(java.util.concurrent.Callable<T> work) {
+    try {
+      return guestThreads.submit(work).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InternalException("interrupted while preparing the Python snapshot", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw cause instanceof RuntimeException r
+          ? r
+          : new InternalException("Python snapshot preparation failed: " + cause, cause);
+    }
+  }
+
+  /** Ends the probe run at its first read of stdin. */
+  private static final class ProbeDone extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ProbeDone() {
+      super(null, null, false, false);
+    }
+  }
+}

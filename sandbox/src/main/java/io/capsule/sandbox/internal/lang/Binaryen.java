@@ -1,0 +1,119 @@
+package io.capsule.sandbox.internal.lang;
+
+import io.capsule.protocol.InternalException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Binaryen's {@code wasm-opt} (the npm package {@code binaryen}, which runs on Node.js), fetched on
+ * first use, pinned by version and verified against the tarball's SHA-256, kept in the cache
+ * directory under {@code tools/}. Capsule uses it for one rewrite: Asyncify limited to the
+ * functions on an interpreter's stack at its snapshot point.
+ */
+public final class Binaryen {
+  /** The pinned package. */
+  public static final String NPM_SPEC = "binaryen@132.0.0";
+
+  private static final String TARBALL_SHA256 =
+      "6543555fb29bb92548f325c7dc18e9ab7dbb1215edda25993d1e3f71d85b8618";
+  private static final String ENTRY = "package/bin/wasm-opt";
+  private static final long TIMEOUT_MINUTES = 15;
+
+  private final Path wasmOpt;
+
+  private Binaryen(Path wasmOpt) {
+    this.wasmOpt = wasmOpt;
+  }
+
+  /**
+   * The tool, from the cache or fetched now with progress on {@code progress}.
+   *
+   * @throws InternalException when it cannot be fetched or does not match its checksum
+   */
+  public static synchronized Binaryen load(Path cacheDir, PrintStream progress) {
+    Path file = cacheDir.resolve("tools").resolve("binaryen-132.0.0-wasm-opt.cjs");
+    try {
+      if (!Files.isRegularFile(file)) {
+        Files.createDirectories(file.getParent());
+        progress.println("capsule: fetching " + NPM_SPEC + " (first use; cached in " + file + ")…");
+        byte[] tarball = NpmPack.fetch(NPM_SPEC, file.getParent(), progress);
+        String actual = Sha256.hex(tarball);
+        if (!actual.equals(TARBALL_SHA256)) {
+          throw new InternalException(
+              NPM_SPEC + " tarball has SHA-256 " + actual + ", expected " + TARBALL_SHA256);
+        }
+        Path tmp = Files.createTempFile(file.getParent(), "wasm-opt", ".part");
+        try {
+          Files.write(tmp, TarGz.entry(tarball, ENTRY));
+          move(tmp, file);
+        } finally {
+          Files.deleteIfExists(tmp);
+        }
+      }
+      return new Binaryen(file);
+    } catch (IOException e) {
+      throw new InternalException("cannot set up " + NPM_SPEC + ": " + e, e);
+    }
+  }
+
+  /**
+   * Rewrites {@code in} into {@code out} with Asyncify: only the functions in {@code onlyList}
+   * (indexes among the module's defined functions) can unwind and rewind, and only around calls to
+   * the import {@code module.name}; then optimises lightly ({@code -O1}).
+   *
+   * @throws InternalException when wasm-opt fails
+   */
+  public void asyncify(
+      Path in, Path out, String importModule, String importName, Collection<Integer> onlyList) {
+    String only = onlyList.stream().sorted().map(String::valueOf).collect(Collectors.joining(","));
+    List<String> command = new ArrayList<>();
+    command.add(nodeCommand());
+    command.add(wasmOpt.toString());
+    command.add(in.toString());
+    command.add("--asyncify");
+    command.add("--pass-arg=asyncify-imports@" + importModule + "." + importName);
+    command.add("--pass-arg=asyncify-onlylist@" + only);
+    command.add("-O1");
+    command.add("-o");
+    command.add(out.toString());
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String output =
+          new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      if (!process.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES) || process.exitValue() != 0) {
+        process.destroyForcibly();
+        throw new InternalException("wasm-opt --asyncify failed: " + output);
+      }
+      if (output.contains("non-existing function")) {
+        throw new InternalException("wasm-opt --asyncify: " + output);
+      }
+    } catch (IOException e) {
+      throw new InternalException("cannot run node for wasm-opt (install Node.js): " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InternalException("interrupted while running wasm-opt", e);
+    }
+  }
+
+  private static String nodeCommand() {
+    return System.getProperty("os.name", "").startsWith("Windows") ? "node.exe" : "node";
+  }
+
+  static void move(Path tmp, Path file) throws IOException {
+    try {
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+}

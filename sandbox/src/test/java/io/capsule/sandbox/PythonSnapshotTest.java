@@ -1,0 +1,288 @@
+package io.capsule.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Python tasks resumed from the CPython snapshot (made on first use into the user cache, minutes;
+ * then each task takes milliseconds): the task's own options still hold per task.
+ */
+class PythonSnapshotTest {
+  private static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "capsule");
+  @TempDir static Path files;
+  private static Sandbox sandbox;
+
+  @BeforeAll
+  static void start() throws IOException {
+    Files.createDirectories(files.resolve("data"));
+    Files.createDirectories(files.resolve("output"));
+    Files.createDirectories(files.resolve("secret"));
+    Files.writeString(files.resolve("data/input.txt"), "from the host");
+    Files.writeString(files.resolve("secret/key.txt"), "do not read");
+    sandbox =
+        Sandbox.create(
+            SandboxConfig.builder()
+                .withCacheDir(CACHE)
+                .withFilesRoot(files)
+                .withEnvironment(Map.of("API_KEY", "k-123", "OTHER", "hidden"))
+                .build());
+  }
+
+  @AfterAll
+  static void stop() {
+    sandbox.close();
+  }
+
+  private ResultEnvelope run(String name, String source, JsonNode... args) throws IOException {
+    return runTask(name, source, "main", args);
+  }
+
+  private ResultEnvelope runTask(String name, String source, String task, JsonNode... args)
+      throws IOException {
+    Path file = files.resolve(name);
+    Files.writeString(file, source);
+    TaskFile taskFile = TaskFile.read(file, CACHE);
+    PreparedModule module = sandbox.prepare(taskFile);
+    TaskOptions options = taskFile.script().optionsOf(task);
+    return sandbox.run(module, new TaskCall(options, List.of(args)));
+  }
+
+  @Test
+  void helloResumesFromTheSnapshotUnderLowCompute() throws IOException {
+    var envelope =
+        run(
+            "hello.py",
+            """
+            from capsule import task
+
+            @task(name="main", compute="LOW", ram="64MB")
+            def main() -> str:
+                return "Hello from Capsule!"
+            """);
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result().asText()).isEqualTo("Hello from Capsule!");
+    assertThat(sandbox.prepare(TaskFile.read(files.resolve("hello.py"), CACHE)).resumable())
+        .isTrue();
+  }
+
+  @Test
+  void argumentsReachTheTaskAndPrintGoesToStdout() throws IOException {
+    var envelope =
+        run(
+            "args.py",
+            """
+            from capsule import task
+
+            @task(name="main")
+            def main(who, n):
+                print("log line")
+                return {"who": who, "twice": n * 2}
+            """,
+            TextNode.valueOf("me"),
+            IntNode.valueOf(21));
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result().toString()).isEqualTo("{\"who\":\"me\",\"twice\":42}");
+  }
+
+  @Test
+  void raisedExceptionIsATaskErrorWithItsText() throws IOException {
+    var envelope =
+        run(
+            "raise.py",
+            """
+            from capsule import task
+
+            @task(name="main")
+            def main():
+                raise ValueError("bad input 7")
+            """);
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
+    assertThat(envelope.error().message()).contains("ValueError: bad input 7");
+    assertThat(envelope.logs()).contains("Traceback");
+  }
+
+  @Test
+  void endlessLoopUnderLowRunsOutOfFuel() throws IOException {
+    var envelope =
+        run(
+            "spin.py",
+            """
+            from capsule import task
+
+            @task(name="main", compute="LOW")
+            def main():
+                while True:
+                    pass
+            """);
+    assertThat(envelope.error().errorType())
+        .as(envelope.toString())
+        .isEqualTo(ErrorType.FUEL_EXHAUSTED);
+  }
+
+  @Test
+  void endlessLoopWithTimeoutStopsInTime() throws IOException {
+    long start = System.nanoTime();
+    var envelope =
+        run(
+            "slow.py",
+            """
+            from capsule import task
+
+            @task(name="main", compute="HIGH", timeout="2s")
+            def main():
+                while True:
+                    pass
+            """);
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertThat(envelope.error().errorType()).as(envelope.toString()).isEqualTo(ErrorType.TIMEOUT);
+    assertThat(millis).isLessThan(4_000);
+  }
+
+  @Test
+  void ramCapBelowTheSnapshotIsAMemoryLimitFailure() throws IOException {
+    var envelope =
+        run(
+            "small.py",
+            """
+            from capsule import task
+
+            @task(name="main", ram="4MB")
+            def main():
+                return "unreachable"
+            """);
+    assertThat(envelope.error().errorType())
+        .as(envelope.toString())
+        .isEqualTo(ErrorType.MEMORY_LIMIT);
+  }
+
+  @Test
+  void growingPastTheRamCapIsAMemoryLimitFailure() throws IOException {
+    var envelope =
+        run(
+            "grow.py",
+            """
+            from capsule import task
+
+            @task(name="main", ram="32MB")
+            def main():
+                return len(bytearray(64 * 1024 * 1024))
+            """);
+    assertThat(envelope.success()).as(envelope.toString()).isFalse();
+    assertThat(envelope.error().errorType()).isIn(ErrorType.MEMORY_LIMIT, ErrorType.TASK_ERROR);
+    assertThat(envelope.toString()).containsAnyOf("MemoryError", "memory");
+  }
+
+  @Test
+  void environmentIsTheTasksOwnAndNothingOfTheHosts() throws IOException {
+    var envelope =
+        run(
+            "env.py",
+            """
+            import os
+            from capsule import task
+
+            @task(name="main", env_variables=["API_KEY"])
+            def main():
+                return {"key": os.environ.get("API_KEY"), "names": sorted(os.environ)}
+            """);
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result().toString())
+        .isEqualTo("{\"key\":\"k-123\",\"names\":[\"API_KEY\"]}");
+  }
+
+  @Test
+  void subTaskRunsInItsOwnResumedSandbox() throws IOException {
+    var envelope =
+        run(
+            "sub.py",
+            """
+            from capsule import task
+
+            @task(name="double", compute="LOW")
+            def double(n):
+                return n * 2
+
+            @task(name="main")
+            def main():
+                return double(21)
+            """);
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result().asInt()).isEqualTo(42);
+  }
+
+  @Test
+  void tasksInARowShareNoGlobalsNoRandomStateAndNoUngrantedFiles() throws IOException {
+    String source =
+        """
+        import json, os, random
+        from capsule import task
+
+        @task(name="main")
+        def main():
+            seen = getattr(json, "leaked", None)
+            json.leaked = "from an earlier task"
+            try:
+                open("/secret/key.txt").read()
+                secret = "read"
+            except OSError as e:
+                secret = type(e).__name__
+            return {"seen": seen, "random": random.random(), "secret": secret}
+        """;
+    var first = run("isolation.py", source);
+    var second = run("isolation.py", source);
+    assertThat(first.success()).as(first.toString()).isTrue();
+    assertThat(second.success()).as(second.toString()).isTrue();
+    assertThat(second.result().path("seen").isNull()).as(second.toString()).isTrue();
+    assertThat(second.result().path("random").asDouble())
+        .isNotEqualTo(first.result().path("random").asDouble());
+    assertThat(first.result().path("secret").asText()).isNotEqualTo("read");
+  }
+
+  /** Tasks with files of their own start the interpreter cold (fixed preopens): minutes. */
+  @Test
+  @Tag("slow")
+  void filesFollowTheGrantsAndAnUngrantedDirectoryIsRefused() throws IOException {
+    var envelope =
+        run(
+            "files.py",
+            """
+            from capsule import task
+
+            @task(name="main", allowed_files=[
+                {"path": "./data", "mode": "read-only"},
+                {"path": "./output", "mode": "read-write"}])
+            def main():
+                content = open("data/input.txt").read()
+                with open("output/result.txt", "w") as f:
+                    f.write(content)
+                outcomes = []
+                for path, mode in (("data/x.txt", "w"), ("secret/key.txt", "r")):
+                    try:
+                        open(path, mode).close()
+                        outcomes.append("allowed")
+                    except OSError as e:
+                        outcomes.append(type(e).__name__)
+                return {"content": content, "outcomes": outcomes}
+            """);
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result().path("content").asText()).isEqualTo("from the host");
+    assertThat(envelope.result().path("outcomes").toString()).doesNotContain("allowed");
+    assertThat(Files.readString(files.resolve("output/result.txt"))).isEqualTo("from the host");
+  }
+}
