@@ -120,74 +120,41 @@ public record TaskRequest(
 
   /** A copy with another module reference (e.g. inline bytes replaced by their hash). */
   public TaskRequest withModule(ModuleRef module) {
-    return new TaskRequest(
-        schema,
-        id,
-        task,
-        module,
-        null,
-        args,
-        limits,
-        permissions,
-        replyTo,
-        parentId,
-        submittedAt,
-        attempt,
-        notBefore);
+    return copy(module, null, replyTo, parentId, attempt, notBefore);
   }
 
   /** A copy with another script reference. */
   public TaskRequest withScript(ScriptRef script) {
-    return new TaskRequest(
-        schema,
-        id,
-        task,
-        null,
-        script,
-        args,
-        limits,
-        permissions,
-        replyTo,
-        parentId,
-        submittedAt,
-        attempt,
-        notBefore);
+    return copy(null, script, replyTo, parentId, attempt, notBefore);
   }
 
   /** A copy that names {@code parentId} as the task that spawned it. */
   public TaskRequest withParent(String parentId) {
-    return new TaskRequest(
-        schema,
-        id,
-        task,
-        module,
-        script,
-        args,
-        limits,
-        permissions,
-        replyTo,
-        parentId,
-        submittedAt,
-        attempt,
-        notBefore);
+    return copy(module, script, replyTo, parentId, attempt, notBefore);
   }
 
   /** A copy for the next attempt, not to start before {@code notBefore} (epoch ms). */
   public TaskRequest nextAttempt(long notBefore) {
-    return copy(module, replyTo, attempt + 1, notBefore);
+    return copy(module, script, replyTo, parentId, attempt + 1, notBefore);
   }
 
   /** A copy starting again from the first attempt (for replay). */
   public TaskRequest firstAttempt() {
-    return copy(module, replyTo, 1, 0);
+    return copy(module, script, replyTo, parentId, 1, 0);
   }
 
   /** A copy with a reply topic. */
   public TaskRequest withReplyTo(String replyTo) {
-    return copy(module, replyTo, attempt, notBefore);
+    return copy(module, script, replyTo, parentId, attempt, notBefore);
   }
 
-  private TaskRequest copy(ModuleRef module, String replyTo, int attempt, long notBefore) {
+  private TaskRequest copy(
+      ModuleRef module,
+      ScriptRef script,
+      String replyTo,
+      String parentId,
+      int attempt,
+      long notBefore) {
     return new TaskRequest(
         schema,
         id,

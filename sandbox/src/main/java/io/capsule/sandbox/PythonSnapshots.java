@@ -8,6 +8,7 @@ import com.dylibso.chicory.runtime.WasmFunctionHandle;
 import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import io.capsule.protocol.InternalException;
+import io.capsule.sandbox.internal.AtomicFiles;
 import io.capsule.sandbox.internal.lang.Binaryen;
 import io.capsule.sandbox.internal.lang.PythonSdk;
 import io.capsule.sandbox.internal.lang.ReactorSnapshot;
@@ -18,7 +19,6 @@ import io.capsule.sandbox.internal.wasi.GuardedWasi;
 import io.capsule.sandbox.internal.wasi.Mount;
 import io.capsule.sandbox.internal.wasi.WasiConfig;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -278,11 +278,7 @@ final class PythonSnapshots {
       try {
         Files.write(in, interpreter);
         binaryen.asyncify(in, tmp, GuardedWasi.MODULE, "fd_read", stack);
-        Files.move(
-            tmp,
-            out,
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.move(tmp, out);
       } finally {
         Files.deleteIfExists(in);
         Files.deleteIfExists(tmp);
@@ -334,20 +330,7 @@ final class PythonSnapshots {
 
   private static void write(ReactorSnapshot snapshot, Path file) {
     try {
-      Files.createDirectories(file.getParent());
-      Path tmp = Files.createTempFile(file.getParent(), "snapshot", ".tmp");
-      try {
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-          snapshot.writeTo(out);
-        }
-        Files.move(
-            tmp,
-            file,
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      AtomicFiles.publish(file, snapshot::writeTo);
     } catch (IOException e) {
       // the disk copy only saves the next process the snapshot run
     }

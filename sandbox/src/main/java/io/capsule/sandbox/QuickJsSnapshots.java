@@ -3,6 +3,7 @@ package io.capsule.sandbox;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import io.capsule.protocol.InvalidRequestException;
+import io.capsule.sandbox.internal.AtomicFiles;
 import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.lang.QuickJsSession;
 import io.capsule.sandbox.internal.lang.ReactorSnapshot;
@@ -11,15 +12,12 @@ import io.capsule.sandbox.internal.meter.FuelMeter;
 import io.capsule.sandbox.internal.wasi.GuardedWasi;
 import io.capsule.sandbox.internal.wasi.WasiConfig;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -107,26 +105,9 @@ final class QuickJsSnapshots {
 
   private static void store(ReactorSnapshot made, Path file) {
     try {
-      Files.createDirectories(file.getParent());
-      Path tmp = Files.createTempFile(file.getParent(), "snapshot", ".tmp");
-      try {
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-          made.writeTo(out);
-        }
-        move(tmp, file);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      AtomicFiles.publish(file, made::writeTo);
     } catch (IOException e) {
       // the disk copy only saves start-up time; the snapshot in memory serves this process
-    }
-  }
-
-  private static void move(Path tmp, Path file) throws IOException {
-    try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 

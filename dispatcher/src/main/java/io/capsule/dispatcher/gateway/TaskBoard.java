@@ -3,7 +3,7 @@ package io.capsule.dispatcher.gateway;
 import io.capsule.dispatcher.FleetConnection;
 import io.capsule.dispatcher.internal.EventLog;
 import io.capsule.dispatcher.internal.KafkaSettings;
-import io.capsule.dispatcher.internal.TopicScan;
+import io.capsule.dispatcher.internal.TopicReader;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.TaskState;
 import java.time.Duration;
@@ -14,12 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 
 /**
  * The recent-tasks view behind {@code GET /v1/tasks} and the dashboard: one thread reads the
@@ -28,39 +23,36 @@ import org.apache.kafka.common.errors.WakeupException;
  * holds about one record per task, a restarted gateway rebuilds the same view.
  */
 final class TaskBoard implements AutoCloseable {
-  private static final Duration POLL = Duration.ofMillis(250);
   private static final long WINDOW_MS = 60_000;
 
   private final FleetConnection connection;
   private final int capacity;
   private final LinkedHashMap<String, TaskSummary> tasks = new LinkedHashMap<>();
   private final Deque<Long> finishTimes = new ArrayDeque<>();
-  private final AtomicLong lastPoll = new AtomicLong();
-  private final KafkaConsumer<String, byte[]> consumer;
-  private final Thread thread;
-  private volatile boolean running = true;
+  private volatile TopicReader reader;
 
   TaskBoard(FleetConnection connection, int capacity) {
     this.connection = connection;
     this.capacity = capacity;
-    this.consumer = new KafkaConsumer<>(KafkaSettings.reader(connection, "board"));
-    this.thread = new Thread(this::run, "capsule-gateway-board");
-    thread.setDaemon(true);
   }
 
   /** Assigns every events partition from the beginning and starts reading. */
   TaskBoard start() {
-    List<TopicPartition> partitions = TopicScan.partitions(consumer, connection.topics().events());
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
-    lastPoll.set(System.currentTimeMillis());
-    thread.start();
+    reader =
+        new TopicReader(
+            "capsule-gateway-board",
+            KafkaSettings.reader(connection, "board"),
+            connection.topics().events(),
+            TopicReader.From.BEGINNING,
+            this::handle);
+    reader.start();
     return this;
   }
 
   /** Whether the reading thread runs and polled within the last 30 seconds. */
   boolean healthy() {
-    return thread.isAlive() && System.currentTimeMillis() - lastPoll.get() < 30_000;
+    TopicReader r = reader;
+    return r != null && r.healthy(Duration.ofSeconds(30));
   }
 
   /** Takes one event into the view. */
@@ -128,20 +120,6 @@ final class TaskBoard implements AutoCloseable {
     return tasks.values().stream().filter(t -> t.state() == state).count();
   }
 
-  private void run() {
-    try {
-      while (running) {
-        var records = consumer.poll(POLL);
-        lastPoll.set(System.currentTimeMillis());
-        records.forEach(this::handle);
-      }
-    } catch (WakeupException e) {
-      // close() woke us up
-    } finally {
-      consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
-    }
-  }
-
   private void handle(ConsumerRecord<String, byte[]> record) {
     if (record.key() == null) {
       return;
@@ -158,16 +136,9 @@ final class TaskBoard implements AutoCloseable {
   /** Stops the reading thread. */
   @Override
   public void close() {
-    running = false;
-    if (!thread.isAlive()) {
-      consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
-      return;
-    }
-    consumer.wakeup();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    TopicReader r = reader;
+    if (r != null) {
+      r.close();
     }
   }
 }

@@ -8,9 +8,7 @@ import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -18,12 +16,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 
 /**
  * Correlates replies: one thread reads the reply topic and another the events topic, both from
@@ -40,15 +34,14 @@ public final class ReplyListener implements AutoCloseable {
   /** How late the events reader may see an event. */
   public static final Duration EVENTS_FETCH_WAIT = Duration.ofMillis(100);
 
-  private static final Duration POLL = Duration.ofMillis(500);
   private static final int RECENT_LIMIT = 10_000;
   private static final int EVENTS_FETCH_BYTES = 256 * 1024;
 
   private final Map<String, CompletableFuture<ResultEnvelope>> pending = new ConcurrentHashMap<>();
   private final Map<String, ResultEnvelope> recent = boundedMap();
   private final Consumer<LifecycleEvent> observer;
-  private final Reader replies;
-  private final Reader events;
+  private final TopicReader replies;
+  private final TopicReader events;
 
   /**
    * Positions at the current ends of both topics; {@link #start()} starts the reading threads.
@@ -58,18 +51,24 @@ public final class ReplyListener implements AutoCloseable {
       FleetConnection connection, String replyTopic, Consumer<LifecycleEvent> observer) {
     this.observer = observer;
     this.replies =
-        new Reader(
+        new TopicReader(
             "capsule-replies",
             KafkaSettings.reader(connection, "replies"),
             replyTopic,
-            r -> parseEnvelope(r.value()).ifPresent(e -> finished(r.key(), e)));
+            TopicReader.From.END,
+            keyed(r -> parseEnvelope(r.value()).ifPresent(e -> finished(r.key(), e))));
     Properties batched = KafkaSettings.reader(connection, "events");
     batched.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, Integer.toString(EVENTS_FETCH_BYTES));
     batched.put(
         ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Long.toString(EVENTS_FETCH_WAIT.toMillis()));
     try {
       this.events =
-          new Reader("capsule-events", batched, connection.topics().events(), this::handleEvent);
+          new TopicReader(
+              "capsule-events",
+              batched,
+              connection.topics().events(),
+              TopicReader.From.END,
+              keyed(this::handleEvent));
     } catch (RuntimeException e) {
       replies.close();
       throw e;
@@ -177,65 +176,13 @@ public final class ReplyListener implements AutoCloseable {
     }
   }
 
-  /** One topic read from its end by one thread, each keyed record handed to {@code handler}. */
-  private static final class Reader {
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final java.util.function.Consumer<ConsumerRecord<String, byte[]>> handler;
-    private final Thread thread;
-    private volatile boolean running = true;
-
-    Reader(
-        String name,
-        Properties props,
-        String topic,
-        java.util.function.Consumer<ConsumerRecord<String, byte[]>> handler) {
-      this.handler = handler;
-      this.consumer = new KafkaConsumer<>(props);
-      try {
-        List<TopicPartition> partitions = new ArrayList<>(TopicScan.partitions(consumer, topic));
-        consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
-        partitions.forEach(consumer::position); // fix the positions now, not at the first poll
-      } catch (RuntimeException e) {
-        consumer.close();
-        throw e;
+  /** Keyed records with a value only (no tombstones). */
+  private static java.util.function.Consumer<ConsumerRecord<String, byte[]>> keyed(
+      java.util.function.Consumer<ConsumerRecord<String, byte[]>> handler) {
+    return r -> {
+      if (r.key() != null && r.value() != null) {
+        handler.accept(r);
       }
-      this.thread = new Thread(this::run, name);
-      thread.setDaemon(true);
-    }
-
-    void start() {
-      thread.start();
-    }
-
-    private void run() {
-      try {
-        while (running) {
-          for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
-            if (r.key() != null && r.value() != null) {
-              handler.accept(r);
-            }
-          }
-        }
-      } catch (WakeupException e) {
-        // close() woke us up
-      } finally {
-        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
-      }
-    }
-
-    void close() {
-      running = false;
-      if (!thread.isAlive()) {
-        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
-        return;
-      }
-      consumer.wakeup();
-      try {
-        thread.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    };
   }
 }

@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.CodeSource;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -49,22 +47,7 @@ public final class InstrumentedCache {
   /** Stores the instrumented bytes; failures only cost the next process a rewrite. */
   public void put(String sha256, byte[] instrumented) {
     try {
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, "module", ".tmp");
-      try {
-        Files.write(tmp, instrumented);
-        try {
-          Files.move(
-              tmp,
-              dir.resolve(sha256 + ".wasm"),
-              StandardCopyOption.ATOMIC_MOVE,
-              StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, dir.resolve(sha256 + ".wasm"), StandardCopyOption.REPLACE_EXISTING);
-        }
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      AtomicFiles.publish(dir.resolve(sha256 + ".wasm"), instrumented);
     } catch (IOException e) {
       // the cache only saves time
     }

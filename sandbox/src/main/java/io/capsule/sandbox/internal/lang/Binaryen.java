@@ -1,13 +1,12 @@
 package io.capsule.sandbox.internal.lang;
 
 import io.capsule.protocol.InternalException;
+import io.capsule.sandbox.internal.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -45,20 +44,9 @@ public final class Binaryen {
     try {
       if (!Files.isRegularFile(file)) {
         Files.createDirectories(file.getParent());
-        progress.println("capsule: fetching " + NPM_SPEC + " (first use; cached in " + file + ")…");
-        byte[] tarball = NpmPack.fetch(NPM_SPEC, file.getParent(), progress);
-        String actual = Sha256.hex(tarball);
-        if (!actual.equals(TARBALL_SHA256)) {
-          throw new InternalException(
-              NPM_SPEC + " tarball has SHA-256 " + actual + ", expected " + TARBALL_SHA256);
-        }
-        Path tmp = Files.createTempFile(file.getParent(), "wasm-opt", ".part");
-        try {
-          Files.write(tmp, TarGz.entry(tarball, ENTRY));
-          move(tmp, file);
-        } finally {
-          Files.deleteIfExists(tmp);
-        }
+        byte[] tarball =
+            NpmPack.fetchVerified(NPM_SPEC, TARBALL_SHA256, file.getParent(), progress);
+        AtomicFiles.publish(file, TarGz.entry(tarball, ENTRY));
       }
       return new Binaryen(file);
     } catch (IOException e) {
@@ -107,13 +95,5 @@ public final class Binaryen {
 
   private static String nodeCommand() {
     return System.getProperty("os.name", "").startsWith("Windows") ? "node.exe" : "node";
-  }
-
-  static void move(Path tmp, Path file) throws IOException {
-    try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-    }
   }
 }

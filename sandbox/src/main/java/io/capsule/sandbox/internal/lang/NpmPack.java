@@ -14,6 +14,23 @@ final class NpmPack {
 
   private NpmPack() {}
 
+  /**
+   * {@link #fetch}, then checks the tarball against its pinned SHA-256.
+   *
+   * @throws InternalException when it does not match
+   */
+  static byte[] fetchVerified(String spec, String sha256, Path work, PrintStream progress)
+      throws IOException {
+    progress.println("capsule: fetching " + spec + " (first use; cached in " + work + ")…");
+    byte[] tarball = fetch(spec, work, progress);
+    String actual = Sha256.hex(tarball);
+    if (!actual.equals(sha256)) {
+      throw new InternalException(spec + " tarball has SHA-256 " + actual + ", expected " + sha256);
+    }
+    progress.println("capsule: " + spec + " verified (sha256 " + actual.substring(0, 12) + "…)");
+    return tarball;
+  }
+
   /** The tarball bytes of {@code spec}, downloaded into a temporary folder under {@code work}. */
   static byte[] fetch(String spec, Path work, PrintStream progress) throws IOException {
     Path dir = Files.createTempDirectory(work, "npm-pack");
