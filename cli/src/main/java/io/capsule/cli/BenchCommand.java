@@ -169,7 +169,7 @@ final class BenchCommand {
   }
 
   /** The command's output writer, also copied into {@code copy}. */
-  private static PrintWriter tee(CommandSpec spec, Writer copy) {
+  static PrintWriter tee(CommandSpec spec, Writer copy) {
     Writer out = spec.commandLine().getOut();
     return new PrintWriter(
         new Writer() {

@@ -1,16 +1,13 @@
 package io.capsule.cli;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import io.capsule.bench.LangBench;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code capsule bench lang [--quick] [--write FILE]}: JavaScript and Python per-task cost. */
 @Command(
@@ -35,44 +32,17 @@ final class BenchLangCommand implements Callable<Integer> {
       description = "Also write the report into FILE's lang section (e.g. BENCHMARKS.md).")
   Path write;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
-    var report = new ByteArrayOutputStream();
-    var out = new PrintStream(new Tee(System.out, report), true, UTF_8);
-    new LangBench(quick, out, noProcess ? null : Main.class.getName()).run();
+    var report = new StringWriter();
+    new LangBench(quick, BenchCommand.tee(spec, report), noProcess ? null : Main.class.getName())
+        .run();
     if (write != null) {
       String command = "./capsule bench lang" + (quick ? " --quick" : "");
-      BenchmarksFile.writeSection(write, "lang", command, report.toString(UTF_8));
+      BenchmarksFile.writeSection(write, "lang", command, report.toString());
     }
     return 0;
-  }
-
-  /** Copies everything written to two streams. */
-  private static final class Tee extends OutputStream {
-    private final OutputStream a;
-    private final OutputStream b;
-
-    Tee(OutputStream a, OutputStream b) {
-      this.a = a;
-      this.b = b;
-    }
-
-    @Override
-    public void write(int value) throws IOException {
-      a.write(value);
-      b.write(value);
-    }
-
-    @Override
-    public void write(byte[] bytes, int off, int len) throws IOException {
-      a.write(bytes, off, len);
-      b.write(bytes, off, len);
-    }
-
-    @Override
-    public void flush() throws IOException {
-      a.flush();
-      b.flush();
-    }
   }
 }

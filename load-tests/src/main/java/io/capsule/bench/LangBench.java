@@ -8,7 +8,7 @@ import io.capsule.sandbox.SandboxConfig;
 import io.capsule.sandbox.TaskCall;
 import io.capsule.sandbox.TaskFile;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +56,7 @@ public final class LangBench {
       """;
 
   private final boolean quick;
-  private final PrintStream out;
+  private final PrintWriter out;
   private final String mainClass;
   private final Path userCache;
 
@@ -67,7 +67,7 @@ public final class LangBench {
    * @param out where the report goes
    * @param mainClass the CLI's main class for the new-process runs, or {@code null} to skip them
    */
-  public LangBench(boolean quick, PrintStream out, String mainClass) {
+  public LangBench(boolean quick, PrintWriter out, String mainClass) {
     this.quick = quick;
     this.out = out;
     this.mainClass = mainClass;

@@ -2,9 +2,8 @@ package io.capsule.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 /** The language benchmark in its quick form, so it cannot rot. No figure is asserted. */
@@ -12,10 +11,9 @@ class LangBenchIT {
 
   @Test
   void quickRunPrintsEveryFigureAndTheSummaryLinesLast() throws Exception {
-    var bytes = new ByteArrayOutputStream();
-    var out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-    new LangBench(true, out, null).run();
-    var lines = bytes.toString(StandardCharsets.UTF_8).strip().lines().toList();
+    var text = new StringWriter();
+    new LangBench(true, new PrintWriter(text, true), null).run();
+    var lines = text.toString().strip().lines().toList();
     assertThat(lines).anyMatch(l -> l.startsWith("| hello.js, first task of a new sandbox"));
     assertThat(lines).anyMatch(l -> l.matches("\\| hello\\.js, warm .*median [\\d.]+ ms.*"));
     assertThat(lines).anyMatch(l -> l.startsWith("| hello.py, first task of a new sandbox"));
