@@ -62,7 +62,8 @@ final class ModulePreparer {
   }
 
   private PreparedModule instrumentAndCompile(byte[] wasm, Map<String, byte[]> precompiled) {
-    WasmModule module = instrument(wasm);
+    String sha256 = sha256(wasm);
+    WasmModule module = instrument(wasm, sha256);
     int initialPages =
         module
             .memorySection()
@@ -73,12 +74,11 @@ final class ModulePreparer {
     boolean cached = mode == ExecutionMode.COMPILED && cache.contains(module.digest());
     var factory = compile(module, cache);
     byte[] classes = factory == null ? null : cache.entry(module.digest());
-    return new PreparedModule(sha256(wasm), wasm, module, factory, classes, cached, initialPages);
+    return new PreparedModule(sha256, wasm, module, factory, classes, cached, initialPages);
   }
 
   /** The fuel-instrumented module, from the disk cache or rewritten now (and cached). */
-  private WasmModule instrument(byte[] wasm) {
-    String sha = sha256(wasm);
+  private WasmModule instrument(byte[] wasm, String sha) {
     byte[] cached = instrumentedCache == null ? null : instrumentedCache.get(sha);
     if (cached != null) {
       try {
