@@ -9,9 +9,11 @@ import io.capsule.protocol.ProjectConfig;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.ExecutionMode;
+import io.capsule.sandbox.GuestScript;
 import io.capsule.sandbox.PreparedModule;
 import io.capsule.sandbox.Sandbox;
 import io.capsule.sandbox.SandboxConfig;
+import io.capsule.sandbox.TaskArtifact;
 import io.capsule.sandbox.TaskCall;
 import io.capsule.sandbox.TaskFile;
 import java.io.IOException;
@@ -31,8 +33,10 @@ final class LocalRun {
   private final ProgressLines progress;
   private final PrintWriter out;
   private final ExecutionMode mode;
+  private final LocalContext context;
 
   LocalRun(
+      LocalContext context,
       Path file,
       TaskOptions flags,
       List<String> args,
@@ -40,6 +44,7 @@ final class LocalRun {
       OutputFlags output,
       PrintWriter out,
       PrintWriter err) {
+    this.context = context;
     this.file = file;
     this.flags = flags;
     this.args = args;
@@ -52,20 +57,27 @@ final class LocalRun {
 
   /** Runs the task and prints its outcome; returns the exit code. */
   int call() {
-    Path cwd = Path.of("").toAbsolutePath();
-    TaskFile task = readTaskFile();
-    List<JsonNode> arguments = arguments();
+    Path cwd = context.cwd();
+    TaskFile task = readTaskFile(cwd);
+    List<JsonNode> arguments = arguments(cwd);
     TaskOptions options = flags.over(task.bakedOptions()).over(projectDefaults(cwd).defaults());
-    var config =
-        SandboxConfig.builder()
-            .withExecutionMode(mode)
-            .withFilesRoot(cwd)
-            .withEnvironment(DotEnvLoader.environment(cwd))
-            .build();
-    try (Sandbox sandbox = Sandbox.create(config)) {
+    try (Sandbox sandbox = sandbox(cwd)) {
       ResultEnvelope envelope = runIn(sandbox, task, new TaskCall(options, arguments));
       return print(envelope);
     }
+  }
+
+  /** The daemon's shared sandbox seen from this caller, or a new one for this run alone. */
+  private Sandbox sandbox(Path cwd) {
+    if (context.sandboxes() != null) {
+      return context.sandboxes().forCaller(mode, cwd, context.environment());
+    }
+    return Sandbox.create(
+        SandboxConfig.builder()
+            .withExecutionMode(mode)
+            .withFilesRoot(cwd)
+            .withEnvironment(context.environment())
+            .build());
   }
 
   private ResultEnvelope runIn(Sandbox sandbox, TaskFile task, TaskCall call) {
@@ -73,7 +85,7 @@ final class LocalRun {
     PreparedModule module;
     try {
       long start = System.nanoTime();
-      module = sandbox.prepare(task);
+      module = task.script() != null ? sandbox.prepare(task.script()) : sandbox.prepare(task);
       progress.prepared(module, System.nanoTime() - start);
     } catch (CapsuleException e) {
       return ResultEnvelope.failure(
@@ -83,9 +95,15 @@ final class LocalRun {
     return envelope;
   }
 
-  private TaskFile readTaskFile() {
+  /**
+   * The task file; a script is read without its interpreter (the sandbox binds it to the one it
+   * holds, so the daemon does not re-read a 26 MB CPython per task).
+   */
+  private TaskFile readTaskFile(Path cwd) {
+    Path path = cwd.resolve(file);
     try {
-      return TaskFile.read(file);
+      GuestScript script = TaskArtifact.isArtifact(path) ? null : TaskFile.readScript(path);
+      return script != null ? new TaskFile(path, null, null, script) : TaskFile.read(path);
     } catch (IOException e) {
       throw new UsageException("cannot read " + file + ": " + reason(e));
     }
@@ -98,7 +116,7 @@ final class LocalRun {
   private ProjectConfig projectDefaults(Path cwd) {
     try {
       ProjectConfig config = ProjectConfig.find(cwd);
-      Path parent = file.toAbsolutePath().getParent();
+      Path parent = cwd.resolve(file).getParent();
       if (config == ProjectConfig.NONE && parent != null && !parent.equals(cwd)) {
         config = ProjectConfig.find(parent);
       }
@@ -108,18 +126,18 @@ final class LocalRun {
     }
   }
 
-  private List<JsonNode> arguments() {
+  private List<JsonNode> arguments(Path cwd) {
     List<JsonNode> result = new ArrayList<>();
     if (argsFile != null) {
-      result.addAll(readArgsFile());
+      result.addAll(readArgsFile(cwd.resolve(argsFile)));
     }
     args.forEach(a -> result.add(TextNode.valueOf(a)));
     return result;
   }
 
-  private List<JsonNode> readArgsFile() {
+  private List<JsonNode> readArgsFile(Path path) {
     try {
-      JsonNode array = CapsuleJson.readTree(Files.readString(argsFile));
+      JsonNode array = CapsuleJson.readTree(Files.readString(path));
       if (!array.isArray()) {
         throw new UsageException(argsFile + " must hold a JSON array of arguments");
       }

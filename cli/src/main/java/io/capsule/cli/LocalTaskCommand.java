@@ -9,7 +9,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** What {@code capsule run} and {@code capsule exec} share: a task file, its arguments, options. */
+/**
+ * What {@code capsule run} and {@code capsule exec} share: a task file, its arguments, options. The
+ * {@code capsule} process hands the task to the local daemon (started on first use) unless told not
+ * to, and runs it itself when the daemon cannot be reached.
+ */
 abstract class LocalTaskCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE", description = "The task file.")
   Path file;
@@ -23,17 +27,48 @@ abstract class LocalTaskCommand implements Callable<Integer> {
       description = "A JSON array of arguments, placed before ARGS (for large inputs).")
   Path argsFile;
 
+  @Option(
+      names = "--no-daemon",
+      description =
+          "Run in this process instead of the warm local daemon (also: CAPSULE_NO_DAEMON=1).")
+  boolean noDaemon;
+
   @Mixin TaskOptionFlags taskOptions = new TaskOptionFlags();
 
   @Mixin OutputFlags output = new OutputFlags();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** Set by {@link Main}'s factory (or the daemon, per request) before the command runs. */
+  LocalContext context = LocalContext.inProcess(false);
+
   @Override
   public Integer call() {
     var cmd = spec.commandLine();
+    if (context.daemonAllowed() && !noDaemon && !DaemonClient.disabledByEnvironment()) {
+      var code =
+          DaemonClient.forThisBuild(cmd.getErr())
+              .runTask(spec.name(), commandArgs(), context.cwd(), context.environment(), cmd);
+      if (code.isPresent()) {
+        return code.getAsInt();
+      }
+    }
     return new LocalRun(
-            file, taskOptions.toOptions(), args, argsFile, output, cmd.getOut(), cmd.getErr())
+            context,
+            file,
+            taskOptions.toOptions(),
+            args,
+            argsFile,
+            output,
+            cmd.getOut(),
+            cmd.getErr())
         .call();
+  }
+
+  /** This command's own arguments, as given (after {@code @file} expansion). */
+  private List<String> commandArgs() {
+    List<String> all = spec.commandLine().getParseResult().expandedArgs();
+    int at = all.indexOf(spec.name());
+    return List.copyOf(all.subList(at + 1, all.size()));
   }
 }

@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
       ReplayCommand.class,
       TopicsCommand.class,
       UpCommand.class,
-      WorkerCommand.class
+      WorkerCommand.class,
+      DaemonCommand.class
     })
 public final class Main {
   /** Exit code of a task that failed. */
@@ -31,29 +32,52 @@ public final class Main {
   /** Exit code of a usage error or an unreadable file. */
   static final int USAGE = 2;
 
-  /** Runs the command line and exits with its code. */
+  /**
+   * Runs the command line and exits with its code. {@code run} and {@code exec} go through the
+   * local daemon here (see {@link DaemonClient}).
+   */
   public static void main(String[] args) {
-    System.exit(execute(args));
+    System.exit(commandLine(LocalContext.inProcess(true)).execute(args));
   }
 
-  /** Runs the command line and returns its exit code (for tests). */
+  /** Runs the command line in this process and returns its exit code (for tests). */
   public static int execute(String... args) {
-    return commandLine().execute(args);
+    return commandLine(LocalContext.inProcess(false)).execute(args);
   }
 
   /** Runs the command line with the given streams and returns its exit code (for tests). */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
-    var cmd = commandLine();
+    var cmd = commandLine(LocalContext.inProcess(false));
     cmd.setOut(out);
     cmd.setErr(err);
     return cmd.execute(args);
   }
 
   static CommandLine commandLine() {
-    var cmd = new CommandLine(new Main());
+    return commandLine(LocalContext.inProcess(false));
+  }
+
+  static CommandLine commandLine(LocalContext context) {
+    return withErrorHandlers(new CommandLine(new Main(), new Factory(context)));
+  }
+
+  /** One-line errors and exit codes as {@code capsule} gives them, for any command line. */
+  static CommandLine withErrorHandlers(CommandLine cmd) {
     cmd.setExecutionExceptionHandler(Main::oneLineError);
     cmd.setParameterExceptionHandler(Main::usageError);
     return cmd;
+  }
+
+  /** Makes commands as picocli does, handing local-task commands the context they run in. */
+  private record Factory(LocalContext context) implements CommandLine.IFactory {
+    @Override
+    public <K> K create(Class<K> type) throws Exception {
+      K made = CommandLine.defaultFactory().create(type);
+      if (made instanceof LocalTaskCommand local) {
+        local.context = context;
+      }
+      return made;
+    }
   }
 
   private static int oneLineError(

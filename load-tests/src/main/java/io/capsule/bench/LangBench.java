@@ -24,9 +24,11 @@ import java.util.stream.Stream;
  * hello.js} (QuickJS) and {@code hello.py} (CPython) through the real {@link Sandbox}. For each:
  * the cold first task of a new sandbox in a fresh cache directory (interpreter compile and, for
  * JavaScript, the start-up snapshot included), then the warm median and p99 per task in that
- * sandbox, and two {@code capsule run} processes on that cache (wall time and the envelope's {@code
- * duration_ms}). Prints a Markdown table, then {@code lang_js_ms=X} and, last, {@code lang_py_ms=Y}
- * (the warm medians). Figures only: nothing here asserts a threshold.
+ * sandbox, two {@code capsule run --no-daemon} processes on that cache (wall time and the
+ * envelope's {@code duration_ms}), and {@code capsule run} processes through the local daemon (the
+ * first starts it, the medians of the next ones; then {@code capsule daemon stop}). Prints a
+ * Markdown table, then {@code lang_js_ms=X} and, last, {@code lang_py_ms=Y} (the warm medians).
+ * Figures only: nothing here asserts a threshold.
  *
  * <p>The interpreters themselves are copied from the user's cache when it has them (so the
  * benchmark does not measure {@code npm}). Python's first task in a fresh cache makes its snapshot
@@ -92,7 +94,9 @@ public final class LangBench {
   private double javascript(Path work) throws IOException, InterruptedException {
     Path file = write(work, "hello.js", HELLO_JS);
     if (mainClass != null) {
-      processRuns("hello.js", file, freshCache(work.resolve("cache-js-cli")), "QuickJS");
+      Path cache = freshCache(work.resolve("cache-js-cli"));
+      processRuns("hello.js", file, cache, "QuickJS");
+      daemonRuns("hello.js", file, cache);
     }
     return inSandbox(
         "hello.js", file, freshCache(work.resolve("cache-js")), true, quick ? 20 : 200);
@@ -112,6 +116,7 @@ public final class LangBench {
     double warm = inSandbox("hello.py", file, cache, true, 50);
     if (mainClass != null) {
       processRuns("hello.py", file, cache, "CPython");
+      daemonRuns("hello.py", file, cache);
     }
     return warm;
   }
@@ -120,10 +125,10 @@ public final class LangBench {
       throws IOException, InterruptedException {
     for (String which : List.of("first", "second")) {
       boolean filled = which.equals("second") || name.endsWith(".py");
-      ProcessRun run = runProcess(file, cache);
+      ProcessRun run = runProcess(file, cache, "--no-daemon");
       out.printf(
           Locale.ROOT,
-          "| %s, %s `capsule run` in a new process (%s) | wall %d ms, task %d ms |%n",
+          "| %s, %s `capsule run --no-daemon` in a new process (%s) | wall %d ms, task %d ms |%n",
           name,
           which,
           filled
@@ -131,6 +136,41 @@ public final class LangBench {
               : "fresh cache directory: compiles " + interpreter + ", makes the snapshot",
           run.wallMillis(),
           run.taskMillis());
+    }
+  }
+
+  /**
+   * {@code capsule run} processes through the local daemon on {@code cache}: the first starts it,
+   * then {@code runs} more right after (while the daemon may still be warming up in the
+   * background); prints the medians of those, then stops the daemon.
+   */
+  private void daemonRuns(String name, Path file, Path cache)
+      throws IOException, InterruptedException {
+    int runs = quick ? 3 : 10;
+    try {
+      ProcessRun first = runProcess(file, cache);
+      long[] task = new long[runs];
+      long[] wall = new long[runs];
+      for (int i = 0; i < runs; i++) {
+        ProcessRun run = runProcess(file, cache);
+        task[i] = run.taskMillis();
+        wall[i] = run.wallMillis();
+      }
+      Arrays.sort(task);
+      Arrays.sort(wall);
+      out.printf(
+          Locale.ROOT,
+          "| %s, `capsule run` through the local daemon: the first starts it (wall %d ms, task %d"
+              + " ms), then %d more | task median %d ms (max %d), wall median %d ms |%n",
+          name,
+          first.wallMillis(),
+          first.taskMillis(),
+          runs,
+          task[runs / 2],
+          task[runs - 1],
+          wall[runs / 2]);
+    } finally {
+      command(cache, List.of("daemon", "stop")).start().waitFor();
     }
   }
 
@@ -190,17 +230,13 @@ public final class LangBench {
 
   private record ProcessRun(long wallMillis, long taskMillis) {}
 
-  /** {@code capsule run FILE --json} in a new JVM with the launcher's flags. */
-  private ProcessRun runProcess(Path file, Path cache) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:-DontCompileHugeMethods", "-Xss8m"));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
-    cmd.add("-Dcapsule.cache.dir=" + cache);
-    cmd.add(mainClass);
-    cmd.addAll(List.of("run", file.toString(), "--json"));
+  /** {@code capsule run FILE --json [FLAGS]} in a new JVM with the launcher's flags. */
+  private ProcessRun runProcess(Path file, Path cache, String... flags)
+      throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("run", file.toString(), "--json"));
+    args.addAll(List.of(flags));
     long start = System.nanoTime();
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    Process p = command(cache, args).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     byte[] stdout = p.getInputStream().readAllBytes();
     if (p.waitFor() != 0) {
       throw new IOException("capsule run failed with exit code " + p.exitValue());
@@ -209,6 +245,25 @@ public final class LangBench {
     var envelope =
         CapsuleJson.read(new String(stdout, StandardCharsets.UTF_8), ResultEnvelope.class);
     return new ProcessRun(wall, check(envelope).execution().durationMs());
+  }
+
+  /** {@code capsule ARGS} in a new JVM with the launcher's flags, daemon allowed. */
+  private ProcessBuilder command(Path cache, List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(
+        List.of(
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=4",
+            "-XX:-DontCompileHugeMethods",
+            "-Xss8m"));
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
+    cmd.add("-Dcapsule.cache.dir=" + cache);
+    cmd.add(mainClass);
+    cmd.addAll(args);
+    var builder = new ProcessBuilder(cmd);
+    builder.environment().remove("CAPSULE_NO_DAEMON");
+    return builder;
   }
 
   /** A new cache directory holding only the interpreters already downloaded, if any. */

@@ -254,7 +254,7 @@ public final class SandboxBench {
     try {
       Path task = dir.resolve("lz.wasm");
       Files.write(task, BenchModules.cpu("lz"));
-      List<String> run = List.of("run", task.toString(), "--json", "--", "4096");
+      List<String> run = List.of("run", task.toString(), "--json", "--no-daemon", "--", "4096");
       int reps = quick ? 1 : 3;
       long[] jvm = new long[reps];
       long[] first = new long[reps];
@@ -273,7 +273,9 @@ public final class SandboxBench {
           "new process: `capsule run lz.wasm` (26 KB), empty cache: compiles, fills it" + of,
           String.format(
               Locale.ROOT, "%d ms (cache then holds %,d bytes)", median(first), cacheBytes));
-      row("new process: `capsule run lz.wasm` again: disk cache hit" + of, median(second) + " ms");
+      row(
+          "new process: `capsule run --no-daemon lz.wasm` again: disk cache hit" + of,
+          median(second) + " ms");
     } finally {
       deleteTree(dir);
     }

@@ -111,6 +111,11 @@ final class PythonSnapshots {
     return resume;
   }
 
+  /** Whether the resumable interpreter was already made (on disk) from {@code interpreter}. */
+  boolean isMade(byte[] interpreter) {
+    return resume != null || Files.isRegularFile(rewrittenFile(interpreter));
+  }
+
   /** Forgets a snapshot that failed its smoke test, on disk too. */
   synchronized void reject(Resume bad, String why) {
     failed = true;

@@ -40,22 +40,12 @@ public final class Sandbox implements AutoCloseable {
   private final RetryBackoff backoff;
   private final ExecutorService guestThreads;
   private final HttpTransport http;
-  private final Map<InterpreterArtifact, PreparedModule> interpreters =
-      new java.util.concurrent.ConcurrentHashMap<>();
-  private final Map<InterpreterArtifact, byte[]> interpreterBytes =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<InterpreterArtifact, PreparedModule> interpreters;
+  private final Map<InterpreterArtifact, byte[]> interpreterBytes;
   private final PythonSnapshots pythonSnapshots;
-  private volatile boolean smokeTested;
-  private final Map<String, PreparedModule> prepared =
-      Collections.synchronizedMap(
-          new LinkedHashMap<>(16, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, PreparedModule> eldest) {
-              return size() > PREPARED_CACHE_SIZE;
-            }
-          });
+  private final java.util.concurrent.atomic.AtomicBoolean smokeTested;
+  private final boolean ownsThreads;
+  private final Map<String, PreparedModule> prepared;
 
   private Sandbox(SandboxConfig config) {
     this.config = config;
@@ -67,11 +57,56 @@ public final class Sandbox implements AutoCloseable {
         config.executionMode() == ExecutionMode.COMPILED && config.cacheDir() != null
             ? new PythonSnapshots(preparer, guestThreads, config.cacheDir(), System.err)
             : null;
+    this.interpreters = new java.util.concurrent.ConcurrentHashMap<>();
+    this.interpreterBytes = new java.util.concurrent.ConcurrentHashMap<>();
+    this.smokeTested = new java.util.concurrent.atomic.AtomicBoolean();
+    this.ownsThreads = true;
+    this.prepared = preparedCache();
+  }
+
+  /** A view of {@code shared} with another configuration (see {@link #forCaller}). */
+  private Sandbox(SandboxConfig config, Sandbox shared) {
+    this.config = config;
+    this.preparer = shared.preparer;
+    this.backoff = shared.backoff;
+    this.guestThreads = shared.guestThreads;
+    this.http = shared.http;
+    this.pythonSnapshots = shared.pythonSnapshots;
+    this.interpreters = shared.interpreters;
+    this.interpreterBytes = shared.interpreterBytes;
+    this.smokeTested = shared.smokeTested;
+    this.ownsThreads = false;
+    this.prepared = shared.prepared;
+  }
+
+  private static Map<String, PreparedModule> preparedCache() {
+    return Collections.synchronizedMap(
+        new LinkedHashMap<>(16, 0.75f, true) {
+          private static final long serialVersionUID = 1L;
+
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, PreparedModule> eldest) {
+            return size() > PREPARED_CACHE_SIZE;
+          }
+        });
   }
 
   /** A sandbox with these settings. Close it to release its threads. */
   public static Sandbox create(SandboxConfig config) {
     return new Sandbox(config);
+  }
+
+  /**
+   * A sandbox sharing this one's prepared modules, interpreter snapshots, threads and HTTP client,
+   * whose tasks resolve {@code allowed_files} under {@code filesRoot} and pick {@code
+   * env_variables} from {@code environment}: for a long-lived process that serves callers with
+   * working directories and environments of their own (the local daemon). Closing the view does
+   * nothing; close this sandbox.
+   *
+   * @throws IllegalArgumentException when {@code filesRoot} is not a directory
+   */
+  public Sandbox forCaller(Path filesRoot, Map<String, String> environment) {
+    return new Sandbox(config.forCaller(filesRoot, environment), this);
   }
 
   /** This sandbox's settings. */
@@ -130,11 +165,11 @@ public final class Sandbox implements AutoCloseable {
       return null;
     }
     PythonSnapshots.Resume resume = pythonSnapshots.resume(() -> prepareInterpreter(wasm), wasm);
-    if (resume != null && resume.fresh() && !smokeTested) {
-      synchronized (this) {
-        if (!smokeTested) {
+    if (resume != null && resume.fresh() && !smokeTested.get()) {
+      synchronized (smokeTested) {
+        if (!smokeTested.get()) {
           String why = smokeTest(resume);
-          smokeTested = true;
+          smokeTested.set(true);
           if (why != null) {
             pythonSnapshots.reject(resume, why);
             return null;
@@ -285,11 +320,29 @@ public final class Sandbox implements AutoCloseable {
   }
 
   private byte[] load(InterpreterArtifact interpreter) {
-    Path cache =
-        config.cacheDir() != null
-            ? config.cacheDir()
-            : Path.of(System.getProperty("java.io.tmpdir"), "capsule");
-    return interpreter.load(cache, System.err);
+    return interpreter.load(cacheDir(), System.err);
+  }
+
+  private Path cacheDir() {
+    return config.cacheDir() != null
+        ? config.cacheDir()
+        : Path.of(System.getProperty("java.io.tmpdir"), "capsule");
+  }
+
+  /**
+   * Whether a task in {@code language} would start here without fetching an interpreter or making
+   * the Python snapshot (both already in the cache directory): for callers that warm the sandbox up
+   * in the background and must not start minutes of preparation nobody asked for.
+   */
+  public boolean isReadyFor(GuestScript.Language language) {
+    Path cache = cacheDir();
+    if (language == GuestScript.Language.JAVASCRIPT) {
+      return InterpreterArtifact.QUICKJS.isCached(cache);
+    }
+    return InterpreterArtifact.CPYTHON.isCached(cache)
+        && (pythonSnapshots == null
+            || pythonSnapshots.isMade(
+                interpreterBytes.computeIfAbsent(InterpreterArtifact.CPYTHON, this::load)));
   }
 
   /** {@link #run} on a sandbox thread. */
@@ -317,9 +370,11 @@ public final class Sandbox implements AutoCloseable {
     };
   }
 
-  /** Stops the sandbox's threads; running tasks are interrupted. */
+  /** Stops the sandbox's threads; running tasks are interrupted. A caller's view does nothing. */
   @Override
   public void close() {
-    guestThreads.shutdownNow();
+    if (ownsThreads) {
+      guestThreads.shutdownNow();
+    }
   }
 }

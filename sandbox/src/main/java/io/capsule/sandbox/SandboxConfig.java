@@ -75,6 +75,48 @@ public record SandboxConfig(
     }
   }
 
+  /**
+   * The cache directory a sandbox uses unless told otherwise: system property {@code
+   * capsule.cache.dir}, else {@code $CAPSULE_CACHE_DIR}, else {@code ~/.cache/capsule}.
+   */
+  public static Path defaultCacheDir() {
+    String property = System.getProperty("capsule.cache.dir");
+    if (property != null && !property.isBlank()) {
+      return Path.of(property);
+    }
+    String env = System.getenv("CAPSULE_CACHE_DIR");
+    if (env != null && !env.isBlank()) {
+      return Path.of(env);
+    }
+    return Path.of(System.getProperty("user.home"), ".cache", "capsule");
+  }
+
+  /**
+   * These settings with another files root and environment (what a caller of a shared sandbox
+   * brings, see {@link Sandbox#forCaller}).
+   *
+   * @throws IllegalArgumentException when {@code filesRoot} is not a directory
+   */
+  public SandboxConfig forCaller(Path filesRoot, Map<String, String> environment) {
+    if (!java.nio.file.Files.isDirectory(filesRoot)) {
+      throw new IllegalArgumentException("files root " + filesRoot + " is not a directory");
+    }
+    return new SandboxConfig(
+        executionMode,
+        defaultRam,
+        maxRam,
+        filesRoot.toAbsolutePath().normalize(),
+        environment,
+        cacheDir,
+        maxStdoutBytes,
+        maxStderrBytes,
+        fuelChunk,
+        retryBackoff,
+        maxRetryBackoff,
+        stopGrace,
+        http);
+  }
+
   /** A builder with the documented defaults. */
   public static Builder builder() {
     return new Builder();
@@ -102,18 +144,6 @@ public record SandboxConfig(
     private HttpConfig http = HttpConfig.defaults();
 
     private Builder() {}
-
-    private static Path defaultCacheDir() {
-      String property = System.getProperty("capsule.cache.dir");
-      if (property != null && !property.isBlank()) {
-        return Path.of(property);
-      }
-      String env = System.getenv("CAPSULE_CACHE_DIR");
-      if (env != null && !env.isBlank()) {
-        return Path.of(env);
-      }
-      return Path.of(System.getProperty("user.home"), ".cache", "capsule");
-    }
 
     /** Compiled (default) or interpreted. */
     public Builder withExecutionMode(ExecutionMode mode) {

@@ -48,13 +48,8 @@ public record TaskFile(Path path, byte[] wasm, TaskArtifact artifact, GuestScrip
       TaskArtifact artifact = TaskArtifact.read(path);
       return new TaskFile(path, artifact.wasm(), artifact);
     }
-    String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
-    if (name.endsWith(".py")
-        || name.endsWith(".js")
-        || name.endsWith(".mjs")
-        || name.endsWith(".ts")
-        || name.endsWith(".mts")) {
-      GuestScript script = GuestScript.of(name, Files.readString(path));
+    GuestScript script = readScript(path);
+    if (script != null) {
       var interpreter =
           script.language() == GuestScript.Language.PYTHON
               ? InterpreterArtifact.CPYTHON
@@ -63,10 +58,35 @@ public record TaskFile(Path path, byte[] wasm, TaskArtifact artifact, GuestScrip
           cacheDir != null ? cacheDir : Path.of(System.getProperty("java.io.tmpdir"), "capsule");
       return new TaskFile(path, interpreter.load(cache, System.err), null, script);
     }
+    String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
     if (name.endsWith(".wat") || name.endsWith(".wast")) {
       return new TaskFile(path, WatAssembler.assemble(path), null);
     }
     return new TaskFile(path, Files.readAllBytes(path), null);
+  }
+
+  /**
+   * The script in a Python or JavaScript/TypeScript task file ({@code .py}, {@code .js}, {@code
+   * .mjs}, {@code .ts}, {@code .mts}), without loading its interpreter; {@code null} for any other
+   * file. {@link Sandbox#prepare(GuestScript)} binds it to the sandbox's interpreter, which a
+   * long-lived sandbox loads once.
+   *
+   * @throws IOException when the file cannot be read
+   * @throws InvalidModuleException when a task declaration's options are not literals
+   */
+  public static GuestScript readScript(Path path) throws IOException {
+    String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".py")
+        || name.endsWith(".js")
+        || name.endsWith(".mjs")
+        || name.endsWith(".ts")
+        || name.endsWith(".mts")) {
+      if (!Files.isRegularFile(path)) {
+        throw new NoSuchFileException(path.toString(), null, "no such file");
+      }
+      return GuestScript.of(name, Files.readString(path));
+    }
+    return null;
   }
 
   /** The options baked into an artifact, or the {@code main} task's declared options, or none. */

@@ -43,6 +43,11 @@ public enum InterpreterArtifact {
     return npmSpec;
   }
 
+  /** Whether the module is already in {@code cacheDir} (so {@link #load} would not fetch it). */
+  public boolean isCached(Path cacheDir) {
+    return Files.isRegularFile(cacheDir.resolve("interpreters").resolve(fileName));
+  }
+
   /**
    * The module bytes (custom sections removed), from the cache or fetched now, with progress on
    * {@code progress}.

@@ -1,0 +1,122 @@
+package io.capsule.cli;
+
+import io.capsule.sandbox.SandboxConfig;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Where the local daemon of this build lives: {@code CACHE/daemon/FINGERPRINT/} (owner-only, 0700),
+ * holding the socket {@code sock}, the start lock, the daemon's own lock, its pid and its log. The
+ * fingerprint hashes the Java home and every class-path entry (name, size, modification time; for a
+ * directory, its newest file), so a rebuilt CLI never talks to a daemon of an older build.
+ */
+record DaemonPaths(Path dir) {
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rwx------");
+
+  /** The daemon of the running build, under the cache directory. */
+  static DaemonPaths forThisBuild() {
+    return new DaemonPaths(
+        SandboxConfig.defaultCacheDir()
+            .toAbsolutePath()
+            .resolve("daemon")
+            .resolve(fingerprint(System.getProperty("java.class.path"))));
+  }
+
+  Path socket() {
+    return dir.resolve("sock");
+  }
+
+  /** Held by a client while it starts a daemon, so two first runs start one. */
+  Path startLock() {
+    return dir.resolve("start.lock");
+  }
+
+  /** Held by the running daemon for its whole life. */
+  Path daemonLock() {
+    return dir.resolve("daemon.lock");
+  }
+
+  Path pidFile() {
+    return dir.resolve("daemon.pid");
+  }
+
+  Path log() {
+    return dir.resolve("daemon.log");
+  }
+
+  /**
+   * Creates the directory (and {@code daemon/} above it) owner-only, and tightens them if they
+   * exist with wider permissions.
+   *
+   * @throws IOException when it cannot, or the directory belongs to another user
+   */
+  DaemonPaths ensureDirectory() throws IOException {
+    for (Path d : new Path[] {dir.getParent(), dir}) {
+      if (!Files.isDirectory(d)) {
+        Files.createDirectories(d);
+      }
+      if (!Files.getOwner(d).getName().equals(System.getProperty("user.name"))) {
+        throw new IOException(d + " belongs to " + Files.getOwner(d).getName());
+      }
+      if (!Files.getPosixFilePermissions(d).equals(OWNER_ONLY)) {
+        Files.setPosixFilePermissions(d, OWNER_ONLY);
+      }
+    }
+    return this;
+  }
+
+  /** A short hash of the Java home and the class path's entries. */
+  static String fingerprint(String classPath) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      update(digest, System.getProperty("java.home"));
+      for (String entry : classPath.split(File.pathSeparator)) {
+        update(digest, entry);
+        update(digest, stamp(Path.of(entry)));
+      }
+      return HexFormat.of().formatHex(digest.digest(), 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String stamp(Path entry) {
+    try {
+      if (Files.isDirectory(entry)) {
+        try (Stream<Path> files = Files.walk(entry)) {
+          var stamps = files.filter(Files::isRegularFile).map(DaemonPaths::sizeAndTime).toList();
+          return stamps.size() + " " + stamps.stream().max(String::compareTo).orElse("");
+        }
+      }
+      return sizeAndTime(entry);
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "unreadable";
+    }
+  }
+
+  private static String sizeAndTime(Path file) {
+    try {
+      var attrs = Files.readAttributes(file, BasicFileAttributes.class);
+      return String.format("%020d %d", attrs.lastModifiedTime().toMillis(), attrs.size());
+    } catch (IOException e) {
+      return "missing";
+    }
+  }
+
+  private static void update(MessageDigest digest, String s) {
+    digest.update(s.getBytes(StandardCharsets.UTF_8));
+    digest.update((byte) 0);
+  }
+}

@@ -1,0 +1,307 @@
+package io.capsule.cli;
+
+import io.capsule.protocol.Durations;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine;
+
+/**
+ * The local daemon: serves {@code capsule run}/{@code exec} requests on a Unix domain socket in an
+ * owner-only directory, each on its own thread against the shared {@link DaemonSandboxes}, with the
+ * caller's working directory and environment. Refuses peers of another user (checked with {@code
+ * SO_PEERCRED}). Exits after an idle timeout, on a stop request, or when its socket is deleted.
+ */
+final class DaemonServer {
+  private final DaemonPaths paths;
+  private final Duration idleTimeout;
+  private final int warmupRuns;
+  private final PrintStream log;
+  private final long startedAt = System.nanoTime();
+  private final AtomicLong served = new AtomicLong();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong lastActivity = new AtomicLong(System.nanoTime());
+  private final ExecutorService connections =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "capsule-daemon-connection");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile ServerSocketChannel server;
+  private DaemonSandboxes sandboxes;
+
+  DaemonServer(DaemonPaths paths, Duration idleTimeout, int warmupRuns, PrintStream log) {
+    this.paths = paths;
+    this.idleTimeout = idleTimeout;
+    this.warmupRuns = warmupRuns;
+    this.log = log;
+  }
+
+  /**
+   * Serves until stopped. Returns 0, also when another daemon of this build already runs (then it
+   * leaves at once).
+   */
+  int serve() throws IOException {
+    paths.ensureDirectory();
+    try (FileChannel lockFile =
+            FileChannel.open(
+                paths.daemonLock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = lockFile.tryLock()) {
+      if (lock == null) {
+        log.println("capsule daemon: another daemon of this build is running; leaving");
+        return 0;
+      }
+      Thread cleanup = new Thread(this::deleteSocket, "capsule-daemon-cleanup");
+      Runtime.getRuntime().addShutdownHook(cleanup); // SIGTERM skips the finally below
+      try (DaemonSandboxes shared = new DaemonSandboxes(paths.dir())) {
+        this.sandboxes = shared;
+        listen();
+        acceptUntilStopped();
+      } finally {
+        deleteSocket();
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+      }
+    }
+    log.printf("capsule daemon: stopped after serving %d tasks%n", served.get());
+    return 0;
+  }
+
+  private void deleteSocket() {
+    try {
+      Files.deleteIfExists(paths.socket());
+      Files.deleteIfExists(paths.pidFile());
+    } catch (IOException e) {
+      log.println("capsule daemon: " + e);
+    }
+  }
+
+  private void listen() throws IOException {
+    Files.deleteIfExists(paths.socket()); // stale: no daemon holds the lock
+    server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    server.bind(UnixDomainSocketAddress.of(paths.socket()));
+    Files.writeString(paths.pidFile(), ProcessHandle.current().pid() + "\n");
+    log.printf(
+        "capsule daemon: pid %d listening on %s (idle timeout %s)%n",
+        ProcessHandle.current().pid(), paths.socket(), Durations.format(idleTimeout));
+    Thread warm =
+        new Thread(
+            new DaemonWarmup(sandboxes, paths.dir(), warmupRuns, log, () -> inFlight.get() > 0),
+            "warmup");
+    warm.setDaemon(true);
+    warm.start();
+    ScheduledExecutorService watchdog =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "capsule-daemon-idle");
+              t.setDaemon(true);
+              return t;
+            });
+    watchdog.scheduleWithFixedDelay(this::stopIfIdleOrOrphaned, 1, 1, TimeUnit.SECONDS);
+  }
+
+  private void acceptUntilStopped() throws IOException {
+    while (true) {
+      SocketChannel channel;
+      try {
+        channel = server.accept();
+      } catch (ClosedChannelException e) {
+        return;
+      }
+      lastActivity.set(System.nanoTime());
+      inFlight.incrementAndGet();
+      connections.execute(() -> serveConnection(channel));
+    }
+  }
+
+  private void stopIfIdleOrOrphaned() {
+    boolean idle =
+        inFlight.get() == 0 && System.nanoTime() - lastActivity.get() > idleTimeout.toNanos();
+    if (idle || !Files.exists(paths.socket())) {
+      log.println(
+          "capsule daemon: "
+              + (idle ? "idle for " + Durations.format(idleTimeout) : "socket gone"));
+      stop();
+    }
+  }
+
+  private void stop() {
+    try {
+      server.close();
+    } catch (IOException e) {
+      log.println("capsule daemon: closing the socket: " + e);
+    }
+  }
+
+  private void serveConnection(SocketChannel channel) {
+    try (channel) {
+      if (!DaemonPeer.isSameUser(channel, paths.dir())) {
+        log.println("capsule daemon: refused a connection from another user");
+        return;
+      }
+      InputStream in = new BufferedInputStream(DaemonWire.in(channel));
+      DaemonWire.Request request = DaemonWire.readRequest(in);
+      switch (request.kind()) {
+        case TASK -> serveTask(channel, in, request);
+        case STATUS -> reply(channel, status(), 0);
+        case STOP -> {
+          reply(channel, "stopping pid " + ProcessHandle.current().pid() + "\n", 0);
+          stop();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      log.println("capsule daemon: dropped a request: " + e);
+    } finally {
+      lastActivity.set(System.nanoTime());
+      inFlight.decrementAndGet();
+    }
+  }
+
+  private void reply(SocketChannel channel, String text, int code) throws IOException {
+    OutputStream out = new BufferedOutputStream(DaemonWire.out(channel));
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    DaemonWire.writeFrame(out, DaemonWire.STDOUT, bytes, bytes.length);
+    DaemonWire.writeExit(out, code);
+  }
+
+  String status() {
+    long uptime = (System.nanoTime() - startedAt) / 1_000_000_000L;
+    return String.format(
+        "pid %d%nuptime %s%ntasks served %d%nrunning %d%nsocket %s%nlog %s%nidle timeout %s%n",
+        ProcessHandle.current().pid(),
+        Durations.format(Duration.ofSeconds(uptime)),
+        served.get(),
+        inFlight.get() - 1,
+        paths.socket(),
+        paths.log(),
+        Durations.format(idleTimeout));
+  }
+
+  /**
+   * Runs {@code capsule run|exec ARGS} as the caller's process would, its stdout and stderr sent as
+   * frames. A watcher reads the connection: if the caller goes away first, the task is interrupted
+   * (the sandbox turns that into an outcome) and its output dropped.
+   */
+  private void serveTask(SocketChannel channel, InputStream in, DaemonWire.Request request)
+      throws IOException {
+    FrameSink sink = new FrameSink(channel);
+    sink.accepted();
+    Thread worker = Thread.currentThread();
+    Object lock = new Object();
+    boolean[] done = {false};
+    connections.execute(
+        () -> {
+          try {
+            while (in.read() >= 0) {
+              // a caller sends nothing more; reading only notices when it goes away
+            }
+          } catch (IOException e) {
+            // gone as well
+          }
+          synchronized (lock) {
+            if (!done[0]) {
+              log.println("capsule daemon: the caller went away; stopping its task");
+              worker.interrupt();
+            }
+          }
+        });
+    int code;
+    try {
+      code = runCommand(request, sink);
+    } finally {
+      synchronized (lock) {
+        done[0] = true;
+      }
+      Thread.interrupted(); // a caller that left just before the end must not reach the next
+    }
+    sink.exit(code);
+    served.incrementAndGet();
+  }
+
+  private int runCommand(DaemonWire.Request request, FrameSink sink) {
+    var context = LocalContext.forCaller(Path.of(request.cwd()), request.environment(), sandboxes);
+    LocalTaskCommand command =
+        request.command().equals("exec") ? new ExecCommand() : new RunCommand();
+    command.context = context;
+    PrintWriter out = sink.writer(DaemonWire.STDOUT);
+    PrintWriter err = sink.writer(DaemonWire.STDERR);
+    CommandLine cmd = Main.withErrorHandlers(new CommandLine(command));
+    cmd.setOut(out);
+    cmd.setErr(err);
+    int code = cmd.execute(request.args().toArray(String[]::new));
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  /** Frames to one caller; a write that fails marks the caller gone and drops the rest. */
+  private static final class FrameSink {
+    private final OutputStream out;
+    private boolean broken;
+
+    FrameSink(SocketChannel channel) {
+      this.out = new BufferedOutputStream(DaemonWire.out(channel));
+    }
+
+    synchronized void accepted() throws IOException {
+      DaemonWire.writeFrame(out, DaemonWire.ACCEPTED, new byte[0], 0);
+    }
+
+    synchronized void write(byte type, byte[] data, int length) {
+      if (broken) {
+        return;
+      }
+      try {
+        DaemonWire.writeFrame(out, type, data, length);
+      } catch (IOException e) {
+        broken = true;
+      }
+    }
+
+    synchronized void exit(int code) throws IOException {
+      if (!broken) {
+        DaemonWire.writeExit(out, code);
+      }
+    }
+
+    PrintWriter writer(byte type) {
+      OutputStream frames =
+          new OutputStream() {
+            @Override
+            public void write(int b) {
+              write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+              byte[] copy = java.util.Arrays.copyOfRange(b, off, off + len);
+              FrameSink.this.write(type, copy, len);
+            }
+          };
+      return new PrintWriter(new OutputStreamWriter(frames, StandardCharsets.UTF_8), false);
+    }
+  }
+}
