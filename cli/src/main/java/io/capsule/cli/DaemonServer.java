@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
@@ -21,6 +22,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,6 +55,7 @@ final class DaemonServer {
             return t;
           });
   private volatile ServerSocketChannel server;
+  private int checks;
   private DaemonSandboxes sandboxes;
 
   DaemonServer(DaemonPaths paths, Duration idleTimeout, int warmupRuns, PrintStream log) {
@@ -109,7 +113,8 @@ final class DaemonServer {
         ProcessHandle.current().pid(), paths.socket(), Durations.format(idleTimeout));
     Thread warm =
         new Thread(
-            new DaemonWarmup(sandboxes, paths.dir(), warmupRuns, log, () -> inFlight.get() > 0),
+            new DaemonWarmup(
+                sandboxes, paths.dir(), warmupRuns, log, () -> inFlight.get() > 0, this::warmupRun),
             "warmup");
     warm.setDaemon(true);
     warm.start();
@@ -137,15 +142,28 @@ final class DaemonServer {
     }
   }
 
+  /**
+   * Stops after the idle timeout, when the socket was deleted, or (between tasks) when the build
+   * was replaced: a rebuilt CLI starts a daemon of its own, so this one would only hold memory.
+   */
   private void stopIfIdleOrOrphaned() {
-    boolean idle =
-        inFlight.get() == 0 && System.nanoTime() - lastActivity.get() > idleTimeout.toNanos();
-    if (idle || !Files.exists(paths.socket())) {
-      log.println(
-          "capsule daemon: "
-              + (idle ? "idle for " + Durations.format(idleTimeout) : "socket gone"));
+    boolean quiet = inFlight.get() == 0;
+    boolean idle = quiet && System.nanoTime() - lastActivity.get() > idleTimeout.toNanos();
+    String why =
+        idle
+            ? "idle for " + Durations.format(idleTimeout)
+            : !Files.exists(paths.socket())
+                ? "socket gone"
+                : quiet && ++checks % 10 == 0 && isStale() ? "the build was replaced" : null;
+    if (why != null) {
+      log.println("capsule daemon: stopping: " + why);
       stop();
     }
+  }
+
+  private boolean isStale() {
+    String now = DaemonPaths.fingerprint(System.getProperty("java.class.path"));
+    return !paths.dir().getFileName().toString().equals(now);
   }
 
   private void stop() {
@@ -172,6 +190,8 @@ final class DaemonServer {
           stop();
         }
       }
+    } catch (java.io.EOFException e) {
+      // connected and left without asking (capsule daemon start does that)
     } catch (IOException | RuntimeException e) {
       log.println("capsule daemon: dropped a request: " + e);
     } finally {
@@ -242,19 +262,40 @@ final class DaemonServer {
   }
 
   private int runCommand(DaemonWire.Request request, FrameSink sink) {
-    var context = LocalContext.forCaller(Path.of(request.cwd()), request.environment(), sandboxes);
-    LocalTaskCommand command =
-        request.command().equals("exec") ? new ExecCommand() : new RunCommand();
-    command.context = context;
     PrintWriter out = sink.writer(DaemonWire.STDOUT);
     PrintWriter err = sink.writer(DaemonWire.STDERR);
-    CommandLine cmd = Main.withErrorHandlers(new CommandLine(command));
-    cmd.setOut(out);
-    cmd.setErr(err);
-    int code = cmd.execute(request.args().toArray(String[]::new));
+    int code =
+        execute(
+            request.command(),
+            request.args(),
+            Path.of(request.cwd()),
+            request.environment(),
+            out,
+            err);
     out.flush();
     err.flush();
     return code;
+  }
+
+  private int warmupRun(List<String> args, Path cwd) {
+    var discard = new PrintWriter(Writer.nullWriter());
+    return execute("run", args, cwd, Map.of(), discard, discard);
+  }
+
+  /** {@code capsule NAME ARGS} as a caller in {@code cwd} with {@code environment} would run it. */
+  private int execute(
+      String name,
+      List<String> args,
+      Path cwd,
+      Map<String, String> environment,
+      PrintWriter out,
+      PrintWriter err) {
+    LocalTaskCommand command = name.equals("exec") ? new ExecCommand() : new RunCommand();
+    command.context = LocalContext.forCaller(cwd, environment, sandboxes);
+    CommandLine cmd = Main.withErrorHandlers(new CommandLine(command));
+    cmd.setOut(out);
+    cmd.setErr(err);
+    return cmd.execute(args.toArray(String[]::new));
   }
 
   /** Frames to one caller; a write that fails marks the caller gone and drops the rest. */
