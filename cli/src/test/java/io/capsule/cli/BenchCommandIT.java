@@ -21,7 +21,8 @@ class BenchCommandIT {
   void sandboxQuickRunsEveryPartIncludingNewProcessesAndWritesItsSection() throws Exception {
     Path file = tmp.resolve("BENCHMARKS.md");
     List<String> lines = run("bench", "sandbox", "--quick", "--write", file.toString());
-    assertThat(lines).anyMatch(l -> l.startsWith("| new process: `capsule run lz.wasm` again"));
+    assertThat(lines)
+        .anyMatch(l -> l.startsWith("| new process: `capsule run --no-daemon lz.wasm` again"));
     assertThat(lines.get(lines.size() - 2)).startsWith("fuel_overhead=");
     assertThat(lines.get(lines.size() - 1)).startsWith("instantiate_us=");
     assertThat(Files.readString(file))

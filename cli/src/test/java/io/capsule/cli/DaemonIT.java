@@ -104,9 +104,16 @@ class DaemonIT {
     assertThat(missing.out()).isEmpty();
     assertThat(missing.err()).isEqualTo("capsule: cannot read nope.wasm: no such file\n");
 
+    Path artifact = work.resolve("hello.capsule");
+    assertThat(capsule(Map.of(), "build", wat.toString(), "-o", artifact.toString()).exit())
+        .isZero();
+    Result exec = capsule(Map.of(), "exec", "hello.capsule", "--json");
+    assertSameOutcome(exec, capsule(Map.of(), "exec", "hello.capsule", "--json", "--no-daemon"));
+    assertThat(exec.envelope().at("/result/hello").asText()).isEqualTo("world");
+
     Result status = capsule(Map.of(), "daemon", "status");
     assertThat(status.exit()).isZero();
-    assertThat(status.out()).contains("tasks served 6").contains("socket ").contains("uptime ");
+    assertThat(status.out()).contains("tasks served 7").contains("socket ").contains("uptime ");
     Result stop = capsule(Map.of(), "daemon", "stop");
     assertThat(stop.err()).contains("local daemon stopped");
     assertThat(capsule(Map.of(), "daemon", "status").exit()).isEqualTo(Main.TASK_FAILED);
