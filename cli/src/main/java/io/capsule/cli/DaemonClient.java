@@ -214,12 +214,24 @@ final class DaemonClient {
     if (idle != null && !idle.isBlank()) {
       command.addAll(List.of("--idle-timeout", idle.trim()));
     }
+    rotateLog();
     return new ProcessBuilder(command)
         .directory(paths.dir().toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.log().toFile()))
         .redirectErrorStream(true)
         .start();
+  }
+
+  /** Keeps the log of earlier daemons of this build to one older file of at most 1 MiB. */
+  private void rotateLog() throws IOException {
+    Path log = paths.log();
+    if (Files.isRegularFile(log) && Files.size(log) > (1 << 20)) {
+      Files.move(
+          log,
+          log.resolveSibling(log.getFileName() + ".1"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
   }
 
   private SocketChannel awaitReady(Process daemon) throws IOException {

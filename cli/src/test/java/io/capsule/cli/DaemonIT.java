@@ -168,6 +168,25 @@ class DaemonIT {
   }
 
   @Test
+  void aCallerThatGoesAwayStopsItsHungTaskAndTheDaemonServesOn() throws Exception {
+    Path spin = Files.writeString(work.resolve("spin.wat"), SPIN_WAT);
+    capsule(Map.of(), "daemon", "start");
+    Process caller = start(work, Map.of(), "spin", "run", spin.toString(), "--json");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> capsule(Map.of(), "daemon", "status").out().contains("running 1"));
+    caller.destroy();
+    assertThat(caller.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> capsule(Map.of(), "daemon", "status").out().contains("running 0"));
+    Result next = capsule(Map.of(), "run", EXAMPLES.resolve("hello.wat").toString(), "--json");
+    assertThat(next.exit()).as(next.err()).isZero();
+    assertThat(next.startedADaemon()).isFalse();
+  }
+
+  @Test
   void twoFirstRunsAtOnceStartOneDaemon() throws Exception {
     String wat = EXAMPLES.resolve("hello.wat").toString();
     Process a = start(work, Map.of(), "a", "run", wat, "--json");
@@ -271,6 +290,13 @@ class DaemonIT {
         Files.readString(work.resolve(name + ".stdout"), StandardCharsets.UTF_8),
         Files.readString(work.resolve(name + ".stderr"), StandardCharsets.UTF_8));
   }
+
+  private static final String SPIN_WAT =
+      """
+      (module
+        (memory (export "memory") 1)
+        (func (export "_start") (loop (br 0))))
+      """;
 
   private static final String TRAP_WAT =
       """
