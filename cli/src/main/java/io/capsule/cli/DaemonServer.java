@@ -55,6 +55,7 @@ final class DaemonServer {
             return t;
           });
   private volatile ServerSocketChannel server;
+  private Thread warmup;
   private int checks;
   private DaemonSandboxes sandboxes;
 
@@ -85,6 +86,7 @@ final class DaemonServer {
         this.sandboxes = shared;
         listen();
         acceptUntilStopped();
+        warmup.interrupt(); // before the sandboxes close under it
       } finally {
         deleteSocket();
         Runtime.getRuntime().removeShutdownHook(cleanup);
@@ -111,13 +113,13 @@ final class DaemonServer {
     log.printf(
         "capsule daemon: pid %d listening on %s (idle timeout %s)%n",
         ProcessHandle.current().pid(), paths.socket(), Durations.format(idleTimeout));
-    Thread warm =
+    warmup =
         new Thread(
             new DaemonWarmup(
                 sandboxes, paths.dir(), warmupRuns, log, () -> inFlight.get() > 0, this::warmupRun),
             "warmup");
-    warm.setDaemon(true);
-    warm.start();
+    warmup.setDaemon(true);
+    warmup.start();
     ScheduledExecutorService watchdog =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
