@@ -75,7 +75,7 @@ final class DaemonClient {
         throw new IOException("the daemon did not take the task");
       }
     } catch (IOException | RuntimeException e) {
-      err.println("capsule: running in this process: no local daemon (" + e.getMessage() + ")");
+      err.println("capsule: running in this process: no local daemon (" + reason(e) + ")");
       err.flush();
       return OptionalInt.empty();
     }
@@ -89,6 +89,13 @@ final class DaemonClient {
               + paths.log());
       return OptionalInt.of(Main.TASK_FAILED);
     }
+  }
+
+  /** My own failures say what happened; the JDK's file errors name only the path. */
+  private static String reason(Exception e) {
+    return e.getClass() == IOException.class
+        ? e.getMessage()
+        : e.getClass().getSimpleName() + ": " + e.getMessage();
   }
 
   private static int relay(InputStream in, PrintWriter out, PrintWriter err) throws IOException {
