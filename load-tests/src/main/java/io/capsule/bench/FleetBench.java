@@ -3,7 +3,10 @@ package io.capsule.bench;
 import io.capsule.broker.EmbeddedKafka;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.IntStream;
 
@@ -64,13 +67,15 @@ public final class FleetBench {
     }
   }
 
-  private record Result(Latencies flood, Latencies latency) {}
+  private record Result(Latencies flood, Latencies latency, Map<String, Double> cpuByThread) {}
 
   private Result measure(Pipeline pipeline) throws Exception {
     warmUp(pipeline);
+    ThreadCpu before = ThreadCpu.now();
     Latencies flood = LoadDriver.flood(pipeline, options.tasks());
+    Map<String, Double> cpu = ThreadCpu.now().microsPerTaskSince(before, options.tasks());
     Latencies latency = LoadDriver.closedLoop(pipeline, options.latencyTasks(), options.inFlight());
-    return new Result(flood, latency);
+    return new Result(flood, latency, cpu);
   }
 
   /**
@@ -113,6 +118,7 @@ public final class FleetBench {
     if (mixed != null) {
       reportMixed(mixed, mixedRate);
     }
+    reportCpu(ceiling, fleet);
     out.println();
     warmUps.forEach(out::println);
     out.println();
@@ -125,6 +131,30 @@ public final class FleetBench {
     out.printf(
         Locale.ROOT, "ratio=%.3f%n", fleet.flood().throughput() / ceiling.flood().throughput());
     out.flush();
+  }
+
+  /** Where each flood's CPU went, per thread group (see {@link ThreadCpu}). */
+  private void reportCpu(Result ceiling, Result fleet) {
+    out.printf(
+        Locale.ROOT,
+        "%n| flood CPU by thread group, µs/task | %s | %s |%n",
+        ceiling.flood().name(),
+        fleet.flood().name());
+    out.println("|---|---|---|");
+    Set<String> groups = new LinkedHashSet<>(fleet.cpuByThread().keySet());
+    groups.addAll(ceiling.cpuByThread().keySet());
+    for (String group : groups) {
+      out.printf(
+          Locale.ROOT,
+          "| %s | %s | %s |%n",
+          group,
+          micros(ceiling.cpuByThread().get(group)),
+          micros(fleet.cpuByThread().get(group)));
+    }
+  }
+
+  private static String micros(Double value) {
+    return value == null ? "" : String.format(Locale.ROOT, "%.1f", value);
   }
 
   private void row(Result r) {

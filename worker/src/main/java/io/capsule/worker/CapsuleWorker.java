@@ -12,6 +12,7 @@ import io.capsule.worker.internal.LevelConsumer;
 import io.capsule.worker.internal.ModuleCache;
 import io.capsule.worker.internal.OutputPublisher;
 import io.capsule.worker.internal.RetryBackoff;
+import io.capsule.worker.internal.RunningEvents;
 import io.capsule.worker.internal.ShareLevelConsumer;
 import io.capsule.worker.internal.TaskExecution;
 import io.capsule.worker.internal.TaskLedger;
@@ -25,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -125,6 +127,10 @@ public final class CapsuleWorker {
     ledger.start();
     modules = new ModuleCache(() -> clients.reader("modules"), config.topics().modules());
     OutputPublisher publisher = new OutputPublisher(producer, config.topics(), ledger);
+    // running-event timers are cancelled by most tasks: drop them from the queue at once
+    var timers = new ScheduledThreadPoolExecutor(1, named("capsule-timer-"));
+    timers.setRemoveOnCancelPolicy(true);
+    timer = timers;
     execution =
         new TaskExecution(
             sandbox,
@@ -134,12 +140,12 @@ public final class CapsuleWorker {
             metrics,
             new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff()),
             config.defaultTimeout(),
+            new RunningEvents(publisher, timer, config.runningEventAfter()),
             config.workerId(),
             new ChildTasks(publisher, ledger, admission, config.topics()));
     // Admission bounds the running tasks (up to maxTasks() with long ones); the pool may hold
     // more threads than that because a parent waiting for its sub-tasks gives its slot back.
     pool = Executors.newCachedThreadPool(named("capsule-task-"));
-    timer = Executors.newSingleThreadScheduledExecutor(named("capsule-timer-"));
     ClassicLevelConsumer.Context context =
         new ClassicLevelConsumer.Context(
             admission,

@@ -111,12 +111,20 @@ class ScriptTasksIT {
           "fleet sub-task (TS, one slot): parent duration_ms=%d, child duration_ms=%d%n",
           envelope.execution().durationMs(), childEnvelope.execution().durationMs());
       assertThat(childEnvelope.result().path("doubled").asInt()).isEqualTo(42);
-      await().atMost(BOUND).until(() -> fleet.events(child.id()), e -> e.size() >= 3);
+      await()
+          .atMost(BOUND)
+          .until(
+              () -> fleet.events(child.id()),
+              e -> e.stream().anyMatch(x -> x.state() == TaskState.SUCCEEDED));
       List<LifecycleEvent> events = fleet.events(child.id());
+      // queued (by the parent's worker), running (only if it ran past the running-event delay),
+      // succeeded
+      assertThat(events.get(0).state()).isEqualTo(TaskState.QUEUED);
+      assertThat(events.get(events.size() - 1).state()).isEqualTo(TaskState.SUCCEEDED);
       assertThat(events.stream().map(LifecycleEvent::state))
-          .containsExactly(TaskState.QUEUED, TaskState.RUNNING, TaskState.SUCCEEDED);
+          .isSubsetOf(TaskState.QUEUED, TaskState.RUNNING, TaskState.SUCCEEDED);
       assertThat(events).allMatch(e -> parent.id().equals(e.parentId()));
-      assertThat(events.get(1).level()).isEqualTo("low");
+      assertThat(events).allMatch(e -> "low".equals(e.level()));
     }
   }
 

@@ -41,6 +41,7 @@ public final class TaskExecution {
   private final WorkerMetrics metrics;
   private final RetryBackoff backoff;
   private final Duration defaultTimeout;
+  private final RunningEvents runningEvents;
   private final String workerId;
   private final ChildTasks children;
   private volatile boolean closed;
@@ -54,6 +55,7 @@ public final class TaskExecution {
       WorkerMetrics metrics,
       RetryBackoff backoff,
       Duration defaultTimeout,
+      RunningEvents runningEvents,
       String workerId,
       ChildTasks children) {
     this.sandbox = sandbox;
@@ -63,6 +65,7 @@ public final class TaskExecution {
     this.metrics = metrics;
     this.backoff = backoff;
     this.defaultTimeout = defaultTimeout;
+    this.runningEvents = runningEvents;
     this.workerId = workerId;
     this.children = children;
   }
@@ -81,8 +84,13 @@ public final class TaskExecution {
         LOG.info("task {} attempt {} already handled; skipping", request.id(), request.attempt());
         return CompletableFuture.completedFuture(null);
       }
-      running = publisher.event(event(item, TaskState.RUNNING), item.traceparent());
-      envelope = attempt(item);
+      RunningEvents.Notice notice =
+          runningEvents.start(event(item, TaskState.RUNNING), item.traceparent());
+      try {
+        envelope = attempt(item);
+      } finally {
+        running = notice.finish();
+      }
     } finally {
       release.run();
     }
