@@ -155,8 +155,7 @@ public final class CapsuleWorker {
             metrics,
             pool,
             timer,
-            config.defaultRam().bytes(),
-            config.topics().events());
+            config.defaultRam().bytes());
     for (ComputeLevel level : config.levels()) {
       if (config.mode() == ConsumptionMode.SHARE) {
         startShareSlots(clients, level, context);

@@ -21,7 +21,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -62,8 +61,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
       WorkerMetrics metrics,
       ExecutorService pool,
       ScheduledExecutorService timer,
-      long defaultRam,
-      String eventsTopic) {}
+      long defaultRam) {}
 
   private final Consumer<String, byte[]> consumer;
   private final String topic;
@@ -76,6 +74,8 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicInteger assignments = new AtomicInteger();
   private final Set<TaskItem> held = new HashSet<>();
+  // per assigned partition, its end offset when it was assigned (poll thread only)
+  private final Map<TopicPartition, Long> assignedEnds = new HashMap<>();
   private final ArrayDeque<Admission.Slot> holding = new ArrayDeque<>();
   private long lastCommit;
   private long lastLag;
@@ -184,7 +184,10 @@ public final class ClassicLevelConsumer extends PollingConsumer
             level(),
             request,
             ram,
-            RecordIntake.traceparent(record));
+            RecordIntake.traceparent(record),
+            record.offset() < assignedEnds.getOrDefault(partition, Long.MAX_VALUE)
+                ? TaskItem.Delivery.REASSIGNED
+                : TaskItem.Delivery.FIRST);
     if (!context.admission().fitsAtAll(ram)) {
       track(item);
       whenDone(
@@ -442,15 +445,16 @@ public final class ClassicLevelConsumer extends PollingConsumer
     }
     LOG.info("{} assigned {}", level(), partitions);
     try {
-      List<TopicPartition> events =
-          consumer.partitionsFor(context.eventsTopic()).stream()
-              .map(i -> new TopicPartition(i.topic(), i.partition()))
-              .collect(Collectors.toList());
-      if (!context.ledger().awaitCaughtUp(consumer.endOffsets(events), LEDGER_CATCH_UP)) {
-        LOG.warn("events not read to the end within {}; duplicates may run", LEDGER_CATCH_UP);
-      }
+      // records below these ends may have been handled by a previous owner: they are checked
+      // against the ledger, which reads what that owner published first; later records cannot
+      // have been (the previous owner's revocation ended before this assignment)
+      assignedEnds.putAll(consumer.endOffsets(partitions));
     } catch (RuntimeException e) {
-      LOG.warn("could not check the events topic's end", e);
+      LOG.warn("could not read the assigned partitions' ends; checking every record", e);
+      partitions.forEach(p -> assignedEnds.put(p, Long.MAX_VALUE));
+    }
+    if (!context.ledger().catchUp(LEDGER_CATCH_UP)) {
+      LOG.warn("events not read to the end within {}; duplicates may run", LEDGER_CATCH_UP);
     }
   }
 
@@ -465,6 +469,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
         active.addAndGet(-items.size());
       }
       offsets.forget(partition);
+      assignedEnds.remove(partition);
     }
   }
 }

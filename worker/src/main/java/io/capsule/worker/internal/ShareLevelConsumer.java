@@ -109,7 +109,10 @@ public final class ShareLevelConsumer extends PollingConsumer {
             level(),
             request,
             ram,
-            RecordIntake.traceparent(record));
+            RecordIntake.traceparent(record),
+            record.deliveryCount().map(n -> n <= 1).orElse(false)
+                ? TaskItem.Delivery.FIRST
+                : TaskItem.Delivery.REDELIVERED);
     if (!context.admission().fitsAtAll(ram)) {
       return await(
           record,

@@ -33,6 +33,7 @@ public final class TaskExecution {
   private static final Logger LOG = LoggerFactory.getLogger(TaskExecution.class);
   private static final String NOT_RETRYABLE = "not_retryable";
   private static final Duration REPUBLISH_DELAY = Duration.ofSeconds(1);
+  private static final Duration LEDGER_CATCH_UP = Duration.ofSeconds(10);
 
   private final Sandbox sandbox;
   private final ModuleCache modules;
@@ -79,7 +80,7 @@ public final class TaskExecution {
     ResultEnvelope envelope;
     CompletableFuture<Void> running;
     try {
-      if (ledger.alreadyHandled(request.id(), request.attempt(), item.timestamp())) {
+      if (handledBefore(item)) {
         metrics.duplicateSkipped(item.level());
         LOG.info("task {} attempt {} already handled; skipping", request.id(), request.attempt());
         return CompletableFuture.completedFuture(null);
@@ -95,6 +96,28 @@ public final class TaskExecution {
       release.run();
     }
     return publishOutcome(item, envelope, running);
+  }
+
+  /**
+   * Whether the item's record was already handled (a redelivery): asked of the ledger only for
+   * records that may have been, after it caught up for those delivered again.
+   */
+  private boolean handledBefore(TaskItem item) {
+    TaskRequest request = item.request();
+    switch (item.delivery()) {
+      case FIRST:
+        return false;
+      case REDELIVERED:
+        if (!ledger.catchUp(LEDGER_CATCH_UP)) {
+          LOG.warn(
+              "events not read to the end within {}; task {} may run twice",
+              LEDGER_CATCH_UP,
+              request.id());
+        }
+        return ledger.alreadyHandled(request.id(), request.attempt(), item.timestamp());
+      default:
+        return ledger.alreadyHandled(request.id(), request.attempt(), item.timestamp());
+    }
   }
 
   /** Publishes a final failure for an item that cannot run here (e.g. too big for the budget). */

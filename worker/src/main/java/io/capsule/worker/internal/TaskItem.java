@@ -10,6 +10,19 @@ import org.apache.kafka.common.TopicPartition;
  * the partition runs it again); once publishing it can no longer be abandoned.
  */
 public final class TaskItem {
+  /** Whether the record may have been handled before, as far as its consumer can tell. */
+  public enum Delivery {
+    /** Certainly its first delivery: no ledger check. */
+    FIRST,
+    /**
+     * Fetched below the end its partition had when this worker was assigned it: a previous owner
+     * may have handled it; the ledger caught up at the assignment.
+     */
+    REASSIGNED,
+    /** Delivered again (share groups): the ledger must catch up before it is checked. */
+    REDELIVERED
+  }
+
   private static final int RUNNING = 0;
   private static final int PUBLISHING = 1;
   private static final int ABANDONED = 2;
@@ -21,6 +34,7 @@ public final class TaskItem {
   private final TaskRequest request;
   private final long ram;
   private final String traceparent;
+  private final Delivery delivery;
   private final AtomicInteger phase = new AtomicInteger(RUNNING);
   private volatile Admission.Slot slot;
 
@@ -32,7 +46,8 @@ public final class TaskItem {
       String level,
       TaskRequest request,
       long ram,
-      String traceparent) {
+      String traceparent,
+      Delivery delivery) {
     this.partition = partition;
     this.offset = offset;
     this.timestamp = timestamp;
@@ -40,6 +55,12 @@ public final class TaskItem {
     this.request = request;
     this.ram = ram;
     this.traceparent = traceparent;
+    this.delivery = delivery;
+  }
+
+  /** Whether the record may have been handled before. */
+  public Delivery delivery() {
+    return delivery;
   }
 
   /** The partition it came from. */
