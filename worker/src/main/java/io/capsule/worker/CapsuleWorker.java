@@ -4,6 +4,7 @@ import io.capsule.protocol.ComputeLevel;
 import io.capsule.sandbox.Sandbox;
 import io.capsule.sandbox.SandboxConfig;
 import io.capsule.worker.internal.Admission;
+import io.capsule.worker.internal.CancelWatch;
 import io.capsule.worker.internal.ChildTasks;
 import io.capsule.worker.internal.ClassicLevelConsumer;
 import io.capsule.worker.internal.HttpEndpoint;
@@ -75,6 +76,7 @@ public final class CapsuleWorker {
   private Sandbox sandbox;
   private KafkaProducer<String, byte[]> producer;
   private TaskLedger ledger;
+  private CancelWatch cancels;
   private ModuleCache modules;
   private TaskExecution execution;
   private ExecutorService pool;
@@ -125,6 +127,7 @@ public final class CapsuleWorker {
         new TaskLedger(
             clients.batchedReader("ledger", TaskLedger.FETCH_WAIT), config.topics().events());
     ledger.start();
+    cancels = new CancelWatch(clients.reader("cancels"), config.topics().cancels());
     modules = new ModuleCache(() -> clients.reader("modules"), config.topics().modules());
     OutputPublisher publisher = new OutputPublisher(producer, config.topics(), ledger);
     // running-event timers are cancelled by most tasks: drop them from the queue at once
@@ -141,10 +144,13 @@ public final class CapsuleWorker {
             new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff()),
             config.defaultTimeout(),
             new RunningEvents(publisher, timer, config.runningEventAfter()),
+            cancels,
             config.workerId(),
             new ChildTasks(publisher, ledger, admission, config.topics()));
     // Admission bounds the running tasks (up to maxTasks() with long ones); the pool may hold
     // more threads than that because a parent waiting for its sub-tasks gives its slot back.
+    cancels.onCancel(execution::cancelRunning);
+    cancels.start();
     pool = Executors.newCachedThreadPool(named("capsule-task-"));
     ClassicLevelConsumer.Context context =
         new ClassicLevelConsumer.Context(
@@ -155,7 +161,8 @@ public final class CapsuleWorker {
             metrics,
             pool,
             timer,
-            config.defaultRam().bytes());
+            config.defaultRam().bytes(),
+            cancels);
     for (ComputeLevel level : config.levels()) {
       if (config.mode() == ConsumptionMode.SHARE) {
         startShareSlots(clients, level, context);
@@ -273,6 +280,7 @@ public final class CapsuleWorker {
     timer.shutdownNow();
     producer.close(Duration.ofSeconds(10));
     ledger.close();
+    cancels.close();
     modules.close();
     sandbox.close();
     if (http != null) {

@@ -61,7 +61,8 @@ public final class ClassicLevelConsumer extends PollingConsumer
       WorkerMetrics metrics,
       ExecutorService pool,
       ScheduledExecutorService timer,
-      long defaultRam) {}
+      long defaultRam,
+      CancelWatch cancels) {}
 
   private final Consumer<String, byte[]> consumer;
   private final String topic;
@@ -76,6 +77,9 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private final Set<TaskItem> held = new HashSet<>();
   // per assigned partition, its end offset when it was assigned (poll thread only)
   private final Map<TopicPartition, Long> assignedEnds = new HashMap<>();
+  // task ids the cancel watch reported, applied on the poll thread
+  private final java.util.Queue<String> cancelsToApply =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final ArrayDeque<Admission.Slot> holding = new ArrayDeque<>();
   private long lastCommit;
   private long lastLag;
@@ -94,6 +98,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
     this.consumer = consumer;
     this.topic = topic;
     this.context = context;
+    context.cancels().onCancel(cancelsToApply::add);
   }
 
   /** Tasks started (or waiting on a timer) and not yet acknowledged. */
@@ -123,6 +128,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
 
   private void step() {
     drainDone();
+    applyCancels();
     freeLongSlots();
     if (draining()) {
       dropNotStarted();
@@ -174,6 +180,11 @@ public final class ClassicLevelConsumer extends PollingConsumer
       return;
     }
     TaskRequest request = read.request();
+    if (context.cancels().cancelledAfter(request.id(), record.timestamp())) {
+      LOG.info("task {} was cancelled; not running it", request.id());
+      done.add(new Done(partition, record.offset(), null));
+      return;
+    }
     long ram =
         request.limits().ram() == null ? context.defaultRam() : request.limits().ram().bytes();
     TaskItem item =
@@ -201,6 +212,27 @@ public final class ClassicLevelConsumer extends PollingConsumer
       return;
     }
     pending.add(item);
+  }
+
+  /** Cancelled tasks that still wait here leave their queue (their offsets count as done). */
+  private void applyCancels() {
+    for (String taskId = cancelsToApply.poll(); taskId != null; taskId = cancelsToApply.poll()) {
+      List<java.util.Collection<TaskItem>> queues = List.of(pending, held);
+      for (java.util.Collection<TaskItem> waiting : queues) {
+        for (var it = waiting.iterator(); it.hasNext(); ) {
+          TaskItem item = it.next();
+          if (item.request().id().equals(taskId)) {
+            it.remove();
+            item.cancel();
+            if (waiting == held) {
+              untrack(item);
+            }
+            LOG.info("task {} cancelled while waiting", taskId);
+            done.add(new Done(item.partition(), item.offset(), null));
+          }
+        }
+      }
+    }
   }
 
   private void deadLetterUnreadable(

@@ -99,6 +99,10 @@ public final class ShareLevelConsumer extends PollingConsumer {
       return deadLetter(record, read.unreadable());
     }
     TaskRequest request = read.request();
+    if (context.cancels().cancelledAfter(request.id(), record.timestamp())) {
+      LOG.info("task {} was cancelled; not running it", request.id());
+      return AcknowledgeType.ACCEPT;
+    }
     long ram =
         request.limits().ram() == null ? context.defaultRam() : request.limits().ram().bytes();
     TaskItem item =

@@ -37,6 +37,8 @@ public final class TaskItem {
   private final Delivery delivery;
   private final AtomicInteger phase = new AtomicInteger(RUNNING);
   private volatile Admission.Slot slot;
+  private Thread runner; // guarded by this
+  private volatile boolean cancelled;
 
   /** A readable request fetched from {@code partition} at {@code offset}. */
   public TaskItem(
@@ -121,6 +123,39 @@ public final class TaskItem {
   /** Gives the task back; false when it is already publishing. */
   public boolean abandon() {
     return phase.compareAndSet(RUNNING, ABANDONED);
+  }
+
+  /**
+   * Cancels the task: if it runs, the thread running it is interrupted (the sandbox stops the
+   * attempt as on a timeout); if it has not started, it never will.
+   */
+  public synchronized void cancel() {
+    cancelled = true;
+    if (runner != null) {
+      runner.interrupt();
+    }
+  }
+
+  /** Whether it was cancelled. */
+  public boolean cancelled() {
+    return cancelled;
+  }
+
+  /** The calling thread runs the task from now on (it is interrupted if the task is cancelled). */
+  public synchronized void runningOn(Thread thread) {
+    runner = thread;
+    if (cancelled) {
+      thread.interrupt();
+    }
+  }
+
+  /**
+   * Called by the running thread when the attempt is over: a cancel no longer interrupts it, and an
+   * interrupt a cancel left behind is cleared.
+   */
+  public synchronized void stoppedRunning() {
+    runner = null;
+    Thread.interrupted();
   }
 
   /** Whether it was given back. */
