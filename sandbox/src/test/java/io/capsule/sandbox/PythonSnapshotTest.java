@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -254,35 +253,117 @@ class PythonSnapshotTest {
     assertThat(first.result().path("secret").asText()).isNotEqualTo("read");
   }
 
-  /** Tasks with files of their own start the interpreter cold (fixed preopens): minutes. */
+  /**
+   * capsule-run's README file example (a read-only and a read-write directory) resumes from the
+   * snapshot too: its directories are served under the snapshot's virtual root, with the paths and
+   * errors a cold start with them preopened gives (ENOENT outside the grants, EROFS for a write
+   * into a read-only one, ENOTCAPABLE for a {@code ..} escape).
+   */
   @Test
-  @Tag("slow")
-  void filesFollowTheGrantsAndAnUngrantedDirectoryIsRefused() throws IOException {
+  void filesFollowTheGrantsInATaskResumedFromTheSnapshot() throws IOException {
     var envelope =
         run(
             "files.py",
             """
+            import errno, os, sys
             from capsule import task
 
             @task(name="main", allowed_files=[
                 {"path": "./data", "mode": "read-only"},
                 {"path": "./output", "mode": "read-write"}])
             def main():
-                content = open("data/input.txt").read()
+                # decimal is preloaded only in the snapshot run: a cold start has not imported it
+                resumed = "decimal" in sys.modules
+                content = open("./data/input.txt").read()
                 with open("output/result.txt", "w") as f:
                     f.write(content)
-                outcomes = []
-                for path, mode in (("data/x.txt", "w"), ("secret/key.txt", "r")):
+                outcomes = {}
+                for key, path, mode in (("read_only", "data/x.txt", "w"),
+                                        ("ungranted", "secret/key.txt", "r"),
+                                        ("ungranted_absolute", "/secret/key.txt", "r"),
+                                        ("escape", "./data/../secret/key.txt", "r"),
+                                        ("top_level", "new.txt", "w")):
                     try:
                         open(path, mode).close()
-                        outcomes.append("allowed")
+                        outcomes[key] = "allowed"
                     except OSError as e:
-                        outcomes.append(type(e).__name__)
-                return {"content": content, "outcomes": outcomes}
+                        outcomes[key] = errno.errorcode[e.errno]
+                return {"resumed": resumed, "content": content,
+                        "listing": sorted(os.listdir("data")),
+                        "absolute": open("/data/input.txt").read(),
+                        "written": sorted(os.listdir("/output")), "outcomes": outcomes}
             """);
     assertThat(envelope.success()).as(envelope.toString()).isTrue();
-    assertThat(envelope.result().path("content").asText()).isEqualTo("from the host");
-    assertThat(envelope.result().path("outcomes").toString()).doesNotContain("allowed");
+    JsonNode result = envelope.result();
+    assertThat(result.path("resumed").asBoolean()).as(result.toString()).isTrue();
+    assertThat(result.path("content").asText()).isEqualTo("from the host");
+    assertThat(result.path("absolute").asText()).isEqualTo("from the host");
+    assertThat(result.path("listing").toString()).isEqualTo("[\"input.txt\"]");
+    assertThat(result.path("written").toString()).contains("result.txt");
+    assertThat(result.path("outcomes").toString())
+        .isEqualTo(
+            "{\"read_only\":\"EROFS\",\"ungranted\":\"ENOENT\",\"ungranted_absolute\":\"ENOENT\","
+                + "\"escape\":\"ENOTCAPABLE\",\"top_level\":\"ENOENT\"}");
     assertThat(Files.readString(files.resolve("output/result.txt"))).isEqualTo("from the host");
+    assertThat(files.resolve("data/x.txt")).doesNotExist();
+    assertThat(files.resolve("new.txt")).doesNotExist();
+  }
+
+  /** An unhandled write into a read-only grant fails as it does cold: permission_denied. */
+  @Test
+  void anUnhandledWriteIntoAReadOnlyGrantIsPermissionDenied() throws IOException {
+    var envelope =
+        run(
+            "ro_write.py",
+            """
+            from capsule import task
+
+            @task(name="main", allowed_files=[{"path": "./data", "mode": "ro"}])
+            def main():
+                open("./data/new.txt", "w").close()
+            """);
+    assertThat(envelope.error().errorType())
+        .as(envelope.toString())
+        .isEqualTo(ErrorType.PERMISSION_DENIED);
+    assertThat(envelope.error().message())
+        .startsWith("path_open on 'new.txt' refused (read only), then OSError: [Errno 69]");
+    assertThat(files.resolve("data/new.txt")).doesNotExist();
+  }
+
+  /** Each resumed task reaches its own grants only, whatever the previous task had. */
+  @Test
+  void consecutiveTasksWithDifferentGrantsSeeOnlyTheirOwnDirectories() throws IOException {
+    String template =
+        """
+        import os
+        from capsule import task
+
+        @task(name="main", allowed_files=[%s])
+        def main():
+            seen = {}
+            for name in ("data", "output", "secret"):
+                try:
+                    seen[name] = sorted(os.listdir(name))
+                except OSError as e:
+                    seen[name] = type(e).__name__
+            return seen
+        """;
+    var first = run("grants_a.py", template.formatted("\"./data:ro\""));
+    var second =
+        run("grants_b.py", template.formatted("{\"path\": \"./secret\", \"mode\": \"ro\"}"));
+    var third = run("grants_c.py", template.formatted(""));
+    assertThat(first.success()).as(first.toString()).isTrue();
+    assertThat(second.success()).as(second.toString()).isTrue();
+    assertThat(third.success()).as(third.toString()).isTrue();
+    assertThat(first.result().toString())
+        .isEqualTo(
+            "{\"data\":[\"input.txt\"],\"output\":\"FileNotFoundError\","
+                + "\"secret\":\"FileNotFoundError\"}");
+    assertThat(second.result().toString())
+        .isEqualTo(
+            "{\"data\":\"FileNotFoundError\",\"output\":\"FileNotFoundError\","
+                + "\"secret\":[\"key.txt\"]}");
+    assertThat(third.result().path("data").asText()).isEqualTo("FileNotFoundError");
+    assertThat(third.result().path("secret").asText()).isEqualTo("FileNotFoundError");
   }
 }
