@@ -131,6 +131,9 @@ class PythonTaskTest {
     assertThat(envelope.success()).as(envelope.toString()).isTrue();
     assertThat(envelope.result().asText()).isEqualTo("from the host");
     assertThat(Files.readString(files.resolve("output/result.txt"))).isEqualTo("from the host");
+    // tasks with files resume from the snapshot too (PythonSnapshotTest checks it per task)
+    assertThat(sandbox.prepare(TaskFile.read(files.resolve("files.py"), CACHE)).resumable())
+        .isTrue();
   }
 
   @Test

@@ -46,9 +46,12 @@ final class VirtualRoot {
     }
   }
 
-  /** The empty directory the root's preopen shows on the host: one per JVM, never written. */
+  /**
+   * The empty directory the root's preopen shows on the host: one per JVM, never written; made
+   * again if a temp-directory cleaner removed it while the JVM ran.
+   */
   static synchronized Path hostDirectory() {
-    if (hostDirectory == null) {
+    if (hostDirectory == null || !Files.isDirectory(hostDirectory)) {
       try {
         hostDirectory = Files.createTempDirectory("capsule-root");
         hostDirectory.toFile().deleteOnExit();

@@ -203,6 +203,16 @@ class VirtualRootTest {
   }
 
   @Test
+  void theRootsHostDirectoryIsMadeAgainWhenATempCleanerRemovedIt() throws IOException {
+    Files.delete(VirtualRoot.hostDirectory());
+
+    Run run = probe(WasiConfig.builder().withVirtualRoot(List.of()), "read", "x.txt", null);
+
+    assertThat(run.errno()).isEqualTo(ENOENT);
+    assertThat(VirtualRoot.hostDirectory()).isEmptyDirectory();
+  }
+
+  @Test
   void aMountServedUnderTheRootCannotShareAGuestPathWithAPreopenedOne() throws IOException {
     Tree virtual = tree("virtual");
     var clash =
