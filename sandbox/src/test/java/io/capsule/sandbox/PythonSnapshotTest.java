@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
@@ -32,6 +33,8 @@ class PythonSnapshotTest {
     Files.createDirectories(files.resolve("data"));
     Files.createDirectories(files.resolve("output"));
     Files.createDirectories(files.resolve("secret"));
+    Files.createDirectories(files.resolve("scratch"));
+    Files.createDirectories(files.resolve("deep/inner"));
     Files.writeString(files.resolve("data/input.txt"), "from the host");
     Files.writeString(files.resolve("secret/key.txt"), "do not read");
     sandbox =
@@ -307,6 +310,95 @@ class PythonSnapshotTest {
     assertThat(Files.readString(files.resolve("output/result.txt"))).isEqualTo("from the host");
     assertThat(files.resolve("data/x.txt")).doesNotExist();
     assertThat(files.resolve("new.txt")).doesNotExist();
+  }
+
+  /**
+   * The same file operations as on a cold start with the grants preopened: every expected outcome
+   * here was measured on the cold path (before tasks with files resumed), the same script there.
+   */
+  @Test
+  void fileOperationsGiveWhatAColdStartWithTheGrantsPreopenedGave() throws IOException {
+    var envelope =
+        run(
+            "probe.py",
+            """
+            import errno, os
+            from capsule import task
+
+            def attempt(f):
+                try:
+                    return ["ok", repr(f())]
+                except OSError as e:
+                    return [type(e).__name__, errno.errorcode[e.errno]]
+
+            @task(name="main", allowed_files=[{"path": "./data", "mode": "ro"},
+                                              {"path": "./scratch", "mode": "rw"},
+                                              {"path": "./deep/inner", "mode": "ro"}])
+            def main():
+                out = {"cwd": os.getcwd()}
+                for key, f in [
+                        ("relative_ungranted", lambda: open("secret/key.txt").read()),
+                        ("absolute_ungranted", lambda: open("/secret/key.txt").read()),
+                        ("list_dot", lambda: os.listdir(".")),
+                        ("list_root", lambda: os.listdir("/")),
+                        ("list_parent_of_grant", lambda: os.listdir("deep")),
+                        ("list_nested_grant", lambda: os.listdir("deep/inner")),
+                        ("stat_missing", lambda: os.stat("nope")),
+                        ("stat_root", lambda: os.stat("/").st_mode),
+                        ("stat_grant", lambda: os.stat("data").st_mode),
+                        ("create_top_level", lambda: open("newtop.txt", "w").close()),
+                        ("mkdir_top_level", lambda: os.mkdir("newdir")),
+                        ("escape_into_other_grant", lambda: open("./data/../scratch/x", "w").close()),
+                        ("escape_out", lambda: open("data/../../x.txt", "w").close()),
+                        ("write_read_only", lambda: open("./data/new.txt", "w").close()),
+                        ("list_grant", lambda: os.listdir("data")),
+                        ("list_grant_absolute", lambda: os.listdir("/data")),
+                        ("list_grant_dot_slash", lambda: os.listdir("./data/")),
+                        ("write_sdk", lambda: open("/capsule-sdk/x", "w").close()),
+                        ("write_read_write", lambda: open("scratch/w.txt", "w").write("hi")),
+                        ("rename_out_of_grants", lambda: os.rename("scratch/w.txt", "w2.txt")),
+                        ("scandir_root", lambda: [e.name for e in os.scandir("/")]),
+                        ("chdir_grant", lambda: os.chdir("data")),
+                        ("read_after_chdir", lambda: open("input.txt").read())]:
+                    out[key] = attempt(f)
+                out["cwd_after"] = os.getcwd()
+                out["usr_exists"] = os.path.exists("/usr")
+                return out
+            """);
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result())
+        .isEqualTo(
+            CapsuleJson.readTree(
+                """
+                {"cwd": "/",
+                 "relative_ungranted": ["FileNotFoundError", "ENOENT"],
+                 "absolute_ungranted": ["FileNotFoundError", "ENOENT"],
+                 "list_dot": ["FileNotFoundError", "ENOENT"],
+                 "list_root": ["FileNotFoundError", "ENOENT"],
+                 "list_parent_of_grant": ["FileNotFoundError", "ENOENT"],
+                 "list_nested_grant": ["ok", "[]"],
+                 "stat_missing": ["FileNotFoundError", "ENOENT"],
+                 "stat_root": ["FileNotFoundError", "ENOENT"],
+                 "stat_grant": ["ok", "16384"],
+                 "create_top_level": ["FileNotFoundError", "ENOENT"],
+                 "mkdir_top_level": ["FileNotFoundError", "ENOENT"],
+                 "escape_into_other_grant": ["PermissionError", "ENOTCAPABLE"],
+                 "escape_out": ["PermissionError", "ENOTCAPABLE"],
+                 "write_read_only": ["OSError", "EROFS"],
+                 "list_grant": ["ok", "['input.txt']"],
+                 "list_grant_absolute": ["ok", "['input.txt']"],
+                 "list_grant_dot_slash": ["ok", "['input.txt']"],
+                 "write_sdk": ["OSError", "EROFS"],
+                 "write_read_write": ["ok", "2"],
+                 "rename_out_of_grants": ["FileNotFoundError", "ENOENT"],
+                 "scandir_root": ["FileNotFoundError", "ENOENT"],
+                 "chdir_grant": ["ok", "None"],
+                 "read_after_chdir": ["ok", "'from the host'"],
+                 "cwd_after": "/data",
+                 "usr_exists": true}
+                """));
+    assertThat(files.resolve("scratch/w.txt")).hasContent("hi");
+    assertThat(files.resolve("newtop.txt")).doesNotExist();
   }
 
   /** An unhandled write into a read-only grant fails as it does cold: permission_denied. */
