@@ -287,6 +287,46 @@ class ScriptTasksIT {
     }
   }
 
+  @Test
+  void aParentThatFailsCancelsTheChildItLeftRunning(@BootstrapServers String servers) {
+    String source =
+        """
+        import { task } from "@capsule-run/sdk";
+
+        const slow = task({ name: "slow", compute: "LOW", timeout: "80s" }, async () => {
+          await new Promise((resolve) => setTimeout(resolve, 70000));
+          return "woke up";
+        });
+
+        export const main = task({ name: "main", compute: "MEDIUM", maxRetries: 0 }, async () => {
+          slow.spawn();
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          throw new Error("parent gives up");
+        });
+        """;
+    try (TestFleet fleet = new TestFleet(servers)) {
+      worker(fleet, 2);
+      TaskRequest parent = fleet.submit(scriptRequest(source, "main"));
+
+      ResultEnvelope envelope = awaitFinal(fleet, parent.id());
+      assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
+      List<TaskRequest> children = childRequests(fleet, ComputeLevel.LOW, parent.id());
+      assertThat(children).hasSize(1);
+      String child = children.get(0).id();
+      // long before its 70 s sleep ends, it is cancelled and its worker stops it
+      await()
+          .atMost(Duration.ofSeconds(40))
+          .until(
+              () -> fleet.events(child),
+              e ->
+                  e.stream().anyMatch(x -> x.state() == TaskState.CANCELLED && x.worker() != null));
+      List<LifecycleEvent> events = fleet.events(child);
+      assertThat(events.get(events.size() - 1).state()).isEqualTo(TaskState.CANCELLED);
+      assertThat(events).allMatch(e -> parent.id().equals(e.parentId()));
+      assertThat(fleet.results(child)).isEmpty();
+    }
+  }
+
   private static List<TaskRequest> childRequests(
       TestFleet fleet, ComputeLevel level, String parentId) {
     return fleet.read(fleet.topics().tasks(level), TaskRequest.class).stream()
