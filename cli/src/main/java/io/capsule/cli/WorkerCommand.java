@@ -54,6 +54,12 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--shutdown-grace", defaultValue = "30s", description = "Drain time on stop.")
   String shutdownGrace;
 
+  @Option(
+      names = "--running-event-after",
+      defaultValue = "50ms",
+      description = "Publish an attempt's running event once it has run this long (0 = at start).")
+  String runningEventAfter;
+
   @Option(names = "--metrics-port", defaultValue = "-1", description = "/metrics, /health port.")
   int metricsPort;
 
@@ -94,6 +100,10 @@ final class WorkerCommand implements Callable<Integer> {
             .withMemoryBudget(ByteSize.parse(memoryBudget))
             .withDefaultTimeout(Durations.parse(defaultTimeout))
             .withShutdownGrace(Durations.parse(shutdownGrace))
+            .withRunningEventAfter(
+                runningEventAfter.strip().equals("0")
+                    ? Duration.ZERO
+                    : Durations.parse(runningEventAfter))
             .withMetricsPort(metricsPort)
             .withCreateTopics(createTopics);
     if (kafkaConfig != null) {

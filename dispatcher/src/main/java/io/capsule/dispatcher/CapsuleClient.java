@@ -12,6 +12,7 @@ import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ModuleRef;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.ScriptRef;
+import io.capsule.protocol.TaskCancel;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
@@ -170,9 +171,11 @@ public final class CapsuleClient implements AutoCloseable {
   }
 
   /**
-   * Cancels a task: publishes a terminal {@code cancelled} event for it (workers skip a task whose
-   * latest event is {@code cancelled} when they pick it up) and cancels this client's future.
-   * Whether a task that is already running stops depends on the worker; see docs/kafka-contract.md.
+   * Cancels a task: publishes a terminal {@code cancelled} event for it, then a {@link TaskCancel}
+   * on its level topic (on every level topic when its level is not known yet), and cancels this
+   * client's future. The worker that owns the task's request drops it if it has not started, or
+   * stops its running attempt (classic consumer groups; with share groups a running task stops only
+   * when the cancel reaches the worker running it).
    *
    * @return {@code false} when the task had already finished (nothing was published)
    */
@@ -186,6 +189,15 @@ public final class CapsuleClient implements AutoCloseable {
         LifecycleEvent.of(taskId, TaskState.CANCELLED, level, 0, null)
             .withError(null, "cancelled by " + connection.clientId());
     join(publishEvent(cancelled));
+    TaskCancel cancel = TaskCancel.of(taskId, connection.clientId());
+    var record =
+        new ProducerRecord<>(
+            connection.topics().cancels(),
+            null,
+            taskId,
+            json(cancel),
+            WireHeaders.of(TaskCancel.SCHEMA, taskId));
+    join(Sends.send(producer, record, "cancel of " + taskId));
     replies.cancel(taskId);
     return true;
   }

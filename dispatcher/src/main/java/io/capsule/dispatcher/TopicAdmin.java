@@ -108,6 +108,7 @@ public final class TopicAdmin implements AutoCloseable {
         Integer.toString(KafkaSettings.MAX_MODULE_BYTES + 65536));
     specs.add(new TopicSpec(topics.modules(), modules));
     specs.add(new TopicSpec(topics.deadLetters(), retained(DEAD_LETTER_RETENTION)));
+    specs.add(new TopicSpec(topics.cancels(), retained(TASK_RETENTION)));
     specs.add(new TopicSpec(DeadLetterReplayer.markerTopic(topics), compacted()));
     return List.copyOf(specs);
   }

@@ -17,7 +17,7 @@ class TopicAdminIT {
     try (TopicAdmin admin = TopicAdmin.connect(fleet)) {
       assertThat(admin.describe()).noneMatch(TopicAdmin.TopicStatus::exists);
       var created = admin.create(2, Optional.empty());
-      assertThat(created).hasSize(8).allMatch(TopicAdmin.TopicStatus::created);
+      assertThat(created).hasSize(9).allMatch(TopicAdmin.TopicStatus::created);
       assertThat(created).allMatch(s -> s.partitions() == 2 && s.replicationFactor() == 1);
       var again = admin.create(4, Optional.empty());
       assertThat(again).noneMatch(TopicAdmin.TopicStatus::created);

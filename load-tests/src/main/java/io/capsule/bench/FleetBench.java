@@ -3,7 +3,10 @@ package io.capsule.bench;
 import io.capsule.broker.EmbeddedKafka;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.IntStream;
 
@@ -20,11 +23,17 @@ import java.util.stream.IntStream;
  * throughput / ceiling throughput). Figures only: nothing here asserts a threshold.
  */
 public final class FleetBench {
-  // Enough for the JIT to compile both paths: a short warm-up charged compilation to the flood.
-  private static final int WARM_UP_TASKS = 1000;
+  // Warm-up floods run until the JIT settles: compilation during a flood below this share of its
+  // wall time, or the time bound. A fixed 1,000-task warm-up left the JIT compiling the fleet's
+  // much larger code path (Kafka clients, Jackson, Chicory) through the measured flood: in one
+  // profile 4 s of compilation inside a 6 s flood, charged to the fleet.
+  private static final int WARM_UP_TASKS = 2000;
+  private static final double JIT_SETTLED = 0.05;
+  private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(40);
 
   private final FleetBenchOptions options;
   private final PrintWriter out;
+  private final java.util.List<String> warmUps = new java.util.ArrayList<>();
 
   /** A benchmark run with {@code options}, reporting to {@code out}. */
   public FleetBench(FleetBenchOptions options, PrintWriter out) {
@@ -58,13 +67,43 @@ public final class FleetBench {
     }
   }
 
-  private record Result(Latencies flood, Latencies latency) {}
+  private record Result(Latencies flood, Latencies latency, Map<String, Double> cpuByThread) {}
 
   private Result measure(Pipeline pipeline) throws Exception {
-    LoadDriver.flood(pipeline, Math.min(WARM_UP_TASKS, options.tasks()));
+    warmUp(pipeline);
+    ThreadCpu before = ThreadCpu.now();
     Latencies flood = LoadDriver.flood(pipeline, options.tasks());
+    Map<String, Double> cpu = ThreadCpu.now().microsPerTaskSince(before, options.tasks());
     Latencies latency = LoadDriver.closedLoop(pipeline, options.latencyTasks(), options.inFlight());
-    return new Result(flood, latency);
+    return new Result(flood, latency, cpu);
+  }
+
+  /**
+   * Floods of {@value #WARM_UP_TASKS} tasks (fewer in the quick form) until the JIT compiler spends
+   * under 5% of a flood's wall time compiling, or {@link #WARM_UP_LIMIT} has passed; prints what it
+   * took, so a report whose JIT did not settle says so.
+   */
+  private void warmUp(Pipeline pipeline) throws Exception {
+    int size = Math.min(WARM_UP_TASKS, options.tasks());
+    long start = System.nanoTime();
+    int tasks = 0;
+    double jitShare;
+    do {
+      long jit = Latencies.jitMillis();
+      Latencies flood = LoadDriver.flood(pipeline, size);
+      tasks += size;
+      jitShare = (Latencies.jitMillis() - jit) / 1000.0 / flood.seconds();
+    } while (size == WARM_UP_TASKS // the quick form (a few hundred tasks) warms up once
+        && jitShare > JIT_SETTLED
+        && System.nanoTime() - start < WARM_UP_LIMIT.toNanos());
+    warmUps.add(
+        String.format(
+            Locale.ROOT,
+            "%s: warm-up %d tasks in %.1f s, JIT compiling %.0f%% of the last warm-up flood",
+            pipeline.name(),
+            tasks,
+            (System.nanoTime() - start) / 1e9,
+            jitShare * 100));
   }
 
   private void report(Result ceiling, Result fleet, long[] mixed, double mixedRate) {
@@ -79,6 +118,9 @@ public final class FleetBench {
     if (mixed != null) {
       reportMixed(mixed, mixedRate);
     }
+    reportCpu(ceiling, fleet);
+    out.println();
+    warmUps.forEach(out::println);
     out.println();
     double gap = fleet.latency().percentileMs(0.5) - ceiling.latency().percentileMs(0.5);
     out.printf(
@@ -89,6 +131,30 @@ public final class FleetBench {
     out.printf(
         Locale.ROOT, "ratio=%.3f%n", fleet.flood().throughput() / ceiling.flood().throughput());
     out.flush();
+  }
+
+  /** Where each flood's CPU went, per thread group (see {@link ThreadCpu}). */
+  private void reportCpu(Result ceiling, Result fleet) {
+    out.printf(
+        Locale.ROOT,
+        "%n| flood CPU by thread group, µs/task | %s | %s |%n",
+        ceiling.flood().name(),
+        fleet.flood().name());
+    out.println("|---|---|---|");
+    Set<String> groups = new LinkedHashSet<>(fleet.cpuByThread().keySet());
+    groups.addAll(ceiling.cpuByThread().keySet());
+    for (String group : groups) {
+      out.printf(
+          Locale.ROOT,
+          "| %s | %s | %s |%n",
+          group,
+          micros(ceiling.cpuByThread().get(group)),
+          micros(fleet.cpuByThread().get(group)));
+    }
+  }
+
+  private static String micros(Double value) {
+    return value == null ? "" : String.format(Locale.ROOT, "%.1f", value);
   }
 
   private void row(Result r) {

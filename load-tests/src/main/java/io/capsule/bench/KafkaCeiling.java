@@ -1,5 +1,7 @@
 package io.capsule.bench;
 
+import io.capsule.dispatcher.internal.KafkaSettings;
+import io.capsule.worker.internal.KafkaClients;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,7 +50,7 @@ final class KafkaCeiling implements Pipeline {
     this.requests = prefix + ".ceiling.requests";
     this.replies = prefix + ".ceiling.replies";
     createTopics(partitions);
-    this.producer = producer(1);
+    this.producer = producer(KafkaSettings.LINGER_MS);
     KafkaConsumer<String, byte[]> reader = positionedReader(partitions);
     start("ceiling-reader", () -> readReplies(reader));
     for (int i = 0; i < echoes; i++) {
@@ -138,7 +140,7 @@ final class KafkaCeiling implements Pipeline {
 
   private void echo() {
     try (KafkaConsumer<String, byte[]> consumer = consumer("ceiling-echo");
-        KafkaProducer<String, byte[]> echoProducer = producer(2)) {
+        KafkaProducer<String, byte[]> echoProducer = producer(KafkaClients.LINGER_MS)) {
       consumer.subscribe(List.of(requests));
       while (running) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {

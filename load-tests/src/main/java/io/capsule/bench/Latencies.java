@@ -15,6 +15,14 @@ record Latencies(String name, int count, double seconds, long[] nanos, long cpuN
         .getProcessCpuTime();
   }
 
+  /** Time the JIT compilers have spent so far, in milliseconds (0 when the JVM does not say). */
+  static long jitMillis() {
+    var jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported()
+        ? jit.getTotalCompilationTime()
+        : 0;
+  }
+
   /** Process CPU time per task, in microseconds. */
   double cpuMicrosPerTask() {
     return cpuNanos / 1e3 / count;

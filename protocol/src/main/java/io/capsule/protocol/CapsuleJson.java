@@ -5,11 +5,19 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
 
-/** The one JSON codec for wire types: snake_case names from the records, strict on input. */
+/**
+ * The one JSON codec for wire types: snake_case names from the records, strict on input. Record
+ * accessors and constructors are called through generated lambdas (Jackson's Blackbird module)
+ * rather than reflection: the fleet writes and reads several records per task.
+ */
 public final class CapsuleJson {
   private static final ObjectMapper MAPPER =
-      JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+      JsonMapper.builder()
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .addModule(new BlackbirdModule())
+          .build();
 
   private CapsuleJson() {}
 

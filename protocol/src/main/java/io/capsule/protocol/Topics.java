@@ -43,6 +43,15 @@ public record Topics(String prefix) {
     return prefix + ".modules";
   }
 
+  /**
+   * Cancels ({@link TaskCancel}), keyed by task id; every worker follows it.
+   *
+   * @return {@code PREFIX.cancels}
+   */
+  public String cancels() {
+    return prefix + ".cancels";
+  }
+
   /** The dead-letter topic: {@code PREFIX.dlq}. */
   public String deadLetters() {
     return prefix + ".dlq";

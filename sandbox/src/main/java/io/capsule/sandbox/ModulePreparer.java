@@ -1,5 +1,6 @@
 package io.capsule.sandbox;
 
+import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
@@ -98,7 +99,13 @@ final class ModulePreparer {
     if (mode == ExecutionMode.INTERPRETED) {
       return null;
     }
-    return MachineFactoryCompiler.builder(module).withCache(cache).compile();
+    // Functions too large for one JVM method stay interpreted (CPython's eval loop among them;
+    // fuel and timeouts stop them too). Chicory would print a warning line per function on stderr
+    // on every compile and cache load, which `capsule run --json` users see as noise.
+    return MachineFactoryCompiler.builder(module)
+        .withCache(cache)
+        .withInterpreterFallback(InterpreterFallback.SILENT)
+        .compile();
   }
 
   private static WasmModule parse(byte[] wasm, String what) {

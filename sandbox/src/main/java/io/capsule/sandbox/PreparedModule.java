@@ -90,7 +90,8 @@ public final class PreparedModule {
 
   /**
    * Whether Python tasks of this module resume from a pre-initialised interpreter snapshot (tasks
-   * with {@code allowed_files} still start the interpreter cold).
+   * with {@code allowed_files} too: their directories are served under the snapshot's virtual
+   * root).
    */
   public boolean resumable() {
     return pythonResume != null;

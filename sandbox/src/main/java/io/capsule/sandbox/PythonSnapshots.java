@@ -59,13 +59,20 @@ import java.util.regex.Pattern;
  * which the host then answers with the task document (see {@link TaskAttempt}). Each step is cached
  * on disk under the cache directory, keyed by everything it depends on.
  *
- * <p>What a snapshot fixes for all its tasks: the interpreter's argv, its preopened directories (so
- * tasks with {@code allowed_files} start cold, see {@link TaskAttempt}) and the string hash seed.
- * The environment and the {@code random} state are reset per task by the boot script.
+ * <p>What a snapshot fixes for all its tasks: the interpreter's argv, its preopen table (a virtual
+ * root and the SDK: a task's {@code allowed_files} are served under the root, see {@link
+ * #preopens}) and the string hash seed. The environment and the {@code random} state are reset per
+ * task by the boot script.
  */
 final class PythonSnapshots {
   /** Bumped whenever the preparation changes in a way the cache key does not capture. */
-  private static final String FORMAT = "1";
+  private static final String FORMAT = "2";
+
+  /**
+   * The preopen table every snapshot run and resumed task has (wasi-libc reads it once, at
+   * start-up): the virtual root at fd 3, the SDK at fd 4. Part of the cache keys.
+   */
+  private static final String PREOPENS = "/ (virtual root), " + PythonSdk.GUEST_PATH;
 
   private static final int DATA_PAGES = 8;
   private static final long PAGE = 65_536;
@@ -226,16 +233,15 @@ final class PythonSnapshots {
    */
   private void runToFirstRead(PreparedModule module, WasmFunctionHandle firstRead) {
     var stderr = BoundedOutput.tail(64 << 10);
-    WasiConfig wasiConfig =
+    WasiConfig.Builder wasiConfig =
         WasiConfig.builder()
             .withArguments(PythonSdk.ARGV)
             // the boot script preloads modules only in the snapshot (and probe) run
             .withEnvironment(java.util.Map.of("CAPSULE_SNAPSHOT", "1"))
             .withStdout(OutputStream.nullOutputStream())
-            .withStderr(stderr)
-            .withMounts(List.of(sdkMount(cacheDir)))
-            .build();
-    try (var wasi = GuardedWasi.create(wasiConfig)) {
+            .withStderr(stderr);
+    WasiConfig config = preopens(wasiConfig, cacheDir, List.of()).build();
+    try (var wasi = GuardedWasi.create(config)) {
       HostFunction[] functions = wasi.toHostFunctions();
       for (int i = 0; i < functions.length; i++) {
         HostFunction f = functions[i];
@@ -269,9 +275,19 @@ final class PythonSnapshots {
     }
   }
 
-  /** The mount every Python run has, first and alone in a resumed one. */
+  /** The mount every Python run has: the SDK, read-only. */
   static Mount sdkMount(Path cacheDir) {
     return Mount.readOnly(PythonSdk.directory(cacheDir), PythonSdk.GUEST_PATH);
+  }
+
+  /**
+   * The preopens of a snapshot run and of every task resumed from it ({@value #PREOPENS}): the same
+   * table in both, as wasi-libc keeps the one it read at start-up. The task's own {@code mounts}
+   * are served under the virtual root, so the guest reaches them at their usual paths.
+   */
+  static WasiConfig.Builder preopens(
+      WasiConfig.Builder builder, Path cacheDir, List<Mount> mounts) {
+    return builder.withVirtualRoot(mounts).withMount(sdkMount(cacheDir));
   }
 
   private void rewrite(byte[] interpreter, Set<Integer> stack, Path out) {
@@ -301,6 +317,7 @@ final class PythonSnapshots {
             PythonSdk.directory(cacheDir).getFileName().toString(),
             String.join(" ", PythonSdk.ARGV),
             "CAPSULE_SNAPSHOT=1",
+            PREOPENS,
             Binaryen.NPM_SPEC,
             ModulePreparer.CHICORY_VERSION,
             FORMAT);
@@ -316,6 +333,7 @@ final class PythonSnapshots {
             "\0",
             module.digest(),
             PythonSdk.directory(cacheDir).getFileName().toString(),
+            PREOPENS,
             ModulePreparer.CHICORY_VERSION,
             FORMAT);
     String key = ModulePreparer.sha256(identity.getBytes(StandardCharsets.UTF_8));

@@ -126,25 +126,27 @@ final class TaskAttempt {
     List<String> names = options.envVariables() == null ? List.of() : options.envVariables();
     var environment = GuestEnvironment.select(names, config.environment());
     this.environment = environment;
-    List<Mount> mounts = new ArrayList<>(FileGrants.mounts(grants, config.filesRoot()));
+    List<Mount> mounts = FileGrants.mounts(grants, config.filesRoot());
     this.requests =
         new GuestRequests(http, subTasks, host::result, stderr, environment, List.copyOf(mounts));
     GuestScript script = module.script();
     boolean python = script != null && script.language() == GuestScript.Language.PYTHON;
-    if (python) {
-      // A snapshot's preopened directories are fixed (the SDK alone), so a task with files of
-      // its own starts the interpreter cold.
-      resume = mounts.isEmpty() ? module.pythonResume() : null;
-      mounts.add(PythonSnapshots.sdkMount(cacheDir()));
+    var builder =
+        WasiConfig.builder()
+            .withArguments(python ? PythonSdk.ARGV : argv())
+            .withStdin(python ? scriptDocument(script) : stdinDocument())
+            .withStdout(stdout)
+            .withStderr(stderr)
+            .withEnvironment(environment);
+    if (!python) {
+      return builder.withMounts(mounts).build();
     }
-    return WasiConfig.builder()
-        .withArguments(python ? PythonSdk.ARGV : argv())
-        .withStdin(python ? scriptDocument(script) : stdinDocument())
-        .withStdout(stdout)
-        .withStderr(stderr)
-        .withEnvironment(environment)
-        .withMounts(mounts)
-        .build();
+    resume = module.pythonResume();
+    if (resume != null) {
+      // the snapshot's preopens are fixed: the task's directories are served under its root
+      return PythonSnapshots.preopens(builder, cacheDir(), mounts).build();
+    }
+    return builder.withMounts(mounts).withMount(PythonSnapshots.sdkMount(cacheDir())).build();
   }
 
   private void runGuest(WasiConfig wasiConfig, int capPages) {

@@ -26,8 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * capsule-run's README examples for Python, as written (only URLs point at a local server), on the
  * real CPython 3.12 WASI interpreter against a real local HTTP server; all share one sandbox. Tasks
- * resume from the interpreter snapshot (prepared on first use: minutes), except tasks with files,
- * which start CPython cold (seconds).
+ * (those with files too) resume from the interpreter snapshot (prepared on first use: minutes).
  */
 class PythonTaskTest {
   private static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "capsule");
@@ -132,10 +131,12 @@ class PythonTaskTest {
     assertThat(envelope.success()).as(envelope.toString()).isTrue();
     assertThat(envelope.result().asText()).isEqualTo("from the host");
     assertThat(Files.readString(files.resolve("output/result.txt"))).isEqualTo("from the host");
+    // tasks with files resume from the snapshot too (PythonSnapshotTest checks it per task)
+    assertThat(sandbox.prepare(TaskFile.read(files.resolve("files.py"), CACHE)).resumable())
+        .isTrue();
   }
 
   @Test
-  @Tag("slow") // a task with files starts CPython cold (seconds)
   void writingToAReadOnlyDirectoryOrOutsideTheGrantsFailsAsForWasmTasksAndPrintsAreLogs()
       throws IOException {
     var envelope =

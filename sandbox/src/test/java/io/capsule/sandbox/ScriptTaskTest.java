@@ -285,6 +285,28 @@ class ScriptTaskTest {
   }
 
   @Test
+  void aTimerFiresWhileASpawnedSubTaskStillRuns() throws IOException {
+    // the event loop waits for the next sub-task or the next timer, whichever comes first: the
+    // timer wins the race although the host was waiting on the sub-task
+    var envelope =
+        run(
+            "race.ts",
+            """
+            import { task } from "@capsule-run/sdk";
+            const slow = task({ name: "slow", timeout: "30s" }, async () => {
+              await new Promise((resolve) => setTimeout(resolve, 4000));
+              return "sub-task first";
+            });
+            export const main = task({ name: "main" }, async () => {
+              const timer = new Promise((resolve) => setTimeout(() => resolve("timer first"), 200));
+              return await Promise.race([slow.spawn(), timer]);
+            });
+            """);
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result().asText()).isEqualTo("timer first");
+  }
+
+  @Test
   void failedSubTaskRejectsWithItsEnvelope() throws IOException {
     var envelope =
         run(

@@ -4,6 +4,7 @@ import io.capsule.protocol.ComputeLevel;
 import io.capsule.sandbox.Sandbox;
 import io.capsule.sandbox.SandboxConfig;
 import io.capsule.worker.internal.Admission;
+import io.capsule.worker.internal.CancelWatch;
 import io.capsule.worker.internal.ChildTasks;
 import io.capsule.worker.internal.ClassicLevelConsumer;
 import io.capsule.worker.internal.HttpEndpoint;
@@ -12,6 +13,7 @@ import io.capsule.worker.internal.LevelConsumer;
 import io.capsule.worker.internal.ModuleCache;
 import io.capsule.worker.internal.OutputPublisher;
 import io.capsule.worker.internal.RetryBackoff;
+import io.capsule.worker.internal.RunningEvents;
 import io.capsule.worker.internal.ShareLevelConsumer;
 import io.capsule.worker.internal.TaskExecution;
 import io.capsule.worker.internal.TaskLedger;
@@ -25,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,6 +76,7 @@ public final class CapsuleWorker {
   private Sandbox sandbox;
   private KafkaProducer<String, byte[]> producer;
   private TaskLedger ledger;
+  private CancelWatch cancels;
   private ModuleCache modules;
   private TaskExecution execution;
   private ExecutorService pool;
@@ -123,8 +127,13 @@ public final class CapsuleWorker {
         new TaskLedger(
             clients.batchedReader("ledger", TaskLedger.FETCH_WAIT), config.topics().events());
     ledger.start();
+    cancels = new CancelWatch(clients.reader("cancels"), config.topics().cancels());
     modules = new ModuleCache(() -> clients.reader("modules"), config.topics().modules());
     OutputPublisher publisher = new OutputPublisher(producer, config.topics(), ledger);
+    // running-event timers are cancelled by most tasks: drop them from the queue at once
+    var timers = new ScheduledThreadPoolExecutor(1, named("capsule-timer-"));
+    timers.setRemoveOnCancelPolicy(true);
+    timer = timers;
     execution =
         new TaskExecution(
             sandbox,
@@ -134,12 +143,15 @@ public final class CapsuleWorker {
             metrics,
             new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff()),
             config.defaultTimeout(),
+            new RunningEvents(publisher, timer, config.runningEventAfter()),
+            cancels,
             config.workerId(),
             new ChildTasks(publisher, ledger, admission, config.topics()));
     // Admission bounds the running tasks (up to maxTasks() with long ones); the pool may hold
     // more threads than that because a parent waiting for its sub-tasks gives its slot back.
+    cancels.onCancel(execution::cancelRunning);
+    cancels.start();
     pool = Executors.newCachedThreadPool(named("capsule-task-"));
-    timer = Executors.newSingleThreadScheduledExecutor(named("capsule-timer-"));
     ClassicLevelConsumer.Context context =
         new ClassicLevelConsumer.Context(
             admission,
@@ -150,7 +162,7 @@ public final class CapsuleWorker {
             pool,
             timer,
             config.defaultRam().bytes(),
-            config.topics().events());
+            cancels);
     for (ComputeLevel level : config.levels()) {
       if (config.mode() == ConsumptionMode.SHARE) {
         startShareSlots(clients, level, context);
@@ -268,6 +280,7 @@ public final class CapsuleWorker {
     timer.shutdownNow();
     producer.close(Duration.ofSeconds(10));
     ledger.close();
+    cancels.close();
     modules.close();
     sandbox.close();
     if (http != null) {

@@ -35,6 +35,9 @@ import java.util.UUID;
  * @param defaultRam the ram cap of a task that names none (default 256MB)
  * @param defaultTimeout the wall-clock limit of a task that names none (default 5m)
  * @param shutdownGrace how long {@code shutdown()} lets in-flight tasks finish (default 30s)
+ * @param runningEventAfter how long an attempt runs before its {@code running} event is published
+ *     (default 50ms): attempts that end sooner go from {@code queued} straight to their outcome,
+ *     which saves a record per short task; zero publishes it as each attempt starts
  * @param retryBackoff delay before the first retry, doubled per attempt, with jitter (default 1s)
  * @param maxRetryBackoff the largest retry delay (default 60s)
  * @param kafkaProperties any Kafka client properties (security, timeouts...), applied to every
@@ -62,6 +65,7 @@ public record WorkerConfig(
     ByteSize defaultRam,
     Duration defaultTimeout,
     Duration shutdownGrace,
+    Duration runningEventAfter,
     Duration retryBackoff,
     Duration maxRetryBackoff,
     Map<String, String> kafkaProperties,
@@ -152,6 +156,7 @@ public record WorkerConfig(
     private ByteSize defaultRam = ByteSize.parse("256MB");
     private Duration defaultTimeout = Duration.ofMinutes(5);
     private Duration shutdownGrace = Duration.ofSeconds(30);
+    private Duration runningEventAfter = Duration.ofMillis(50);
     private Duration retryBackoff = Duration.ofSeconds(1);
     private Duration maxRetryBackoff = Duration.ofSeconds(60);
     private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
@@ -254,6 +259,18 @@ public record WorkerConfig(
       return this;
     }
 
+    /**
+     * Sets how long an attempt runs before its {@code running} event is published; zero publishes
+     * it at once.
+     */
+    public Builder withRunningEventAfter(Duration after) {
+      if (after.isNegative()) {
+        throw new IllegalArgumentException("running event delay cannot be negative");
+      }
+      this.runningEventAfter = after;
+      return this;
+    }
+
     /** Sets the first and the largest retry delay. */
     public Builder withRetryBackoff(Duration first, Duration max) {
       requirePositive(first, "retry backoff");
@@ -318,6 +335,7 @@ public record WorkerConfig(
           defaultRam,
           defaultTimeout,
           shutdownGrace,
+          runningEventAfter,
           retryBackoff,
           maxRetryBackoff,
           kafkaProperties,

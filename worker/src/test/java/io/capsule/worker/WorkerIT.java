@@ -44,7 +44,11 @@ class WorkerIT {
       ComputeLevel level, ConsumptionMode mode, @BootstrapServers String servers) {
     try (TestFleet fleet = new TestFleet(servers)) {
       fleet.startWorker(
-          c -> c.withLevels(java.util.Set.of(level)).withMode(mode).withWorkerId("w-" + level));
+          c ->
+              c.withLevels(java.util.Set.of(level))
+                  .withMode(mode)
+                  .withWorkerId("w-" + level)
+                  .withRunningEventAfter(Duration.ZERO));
       TaskRequest task =
           fleet.submit(
               request(
@@ -71,7 +75,10 @@ class WorkerIT {
   @Test
   void retryableFailureIsRetriedThenDeadLettered(@BootstrapServers String servers) {
     try (TestFleet fleet = new TestFleet(servers)) {
-      fleet.startWorker(c -> c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM)));
+      fleet.startWorker(
+          c ->
+              c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM))
+                  .withRunningEventAfter(Duration.ZERO));
       TaskRequest task =
           fleet.submit(request(Corpus.wat("exit_3"), TaskOptions.builder().maxRetries(2).build()));
 
@@ -94,6 +101,37 @@ class WorkerIT {
               TaskState.RUNNING,
               TaskState.DEAD_LETTERED);
       assertThat(fleet.results(task.id())).hasSize(1);
+    }
+  }
+
+  @Test
+  void runningEventOnlyForAttemptsThatOutliveTheDelay(@BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      fleet.startWorker(
+          c ->
+              c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM))
+                  .withRunningEventAfter(Duration.ofSeconds(1)));
+      // the first task also prepares (compiles) the module; the second one is only its run
+      awaitFinal(fleet, fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE)).id());
+      TaskRequest quick = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
+      TaskRequest slow = fleet.submit(request(Corpus.wat("sleep_3s"), TaskOptions.NONE));
+
+      assertThat(awaitFinal(fleet, quick.id()).success()).isTrue();
+      await()
+          .atMost(BOUND)
+          .until(() -> states(fleet, quick.id()), s -> s.contains(TaskState.SUCCEEDED));
+      assertThat(states(fleet, quick.id())).containsExactly(TaskState.SUCCEEDED);
+
+      // while the sleeper still runs, its state can be seen as running
+      await()
+          .atMost(BOUND)
+          .until(() -> states(fleet, slow.id()), s -> s.contains(TaskState.RUNNING));
+      assertThat(fleet.results(slow.id())).isEmpty();
+      assertThat(awaitFinal(fleet, slow.id()).success()).isTrue();
+      await()
+          .atMost(BOUND)
+          .until(() -> states(fleet, slow.id()), s -> s.contains(TaskState.SUCCEEDED));
+      assertThat(states(fleet, slow.id())).containsExactly(TaskState.RUNNING, TaskState.SUCCEEDED);
     }
   }
 

@@ -2,6 +2,7 @@ package io.capsule.worker.internal;
 
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskCancel;
 import io.capsule.protocol.TaskLimits;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
@@ -39,7 +40,7 @@ public final class ChildTasks {
 
   /**
    * The sub-task runner for the task of {@code item}, now running here. Close it when the attempt
-   * is over: children it still waits for are no longer awaited (they run on regardless).
+   * is over: children it still waits for are cancelled.
    */
   public ParentRunner forParent(TaskItem item) {
     return new ParentRunner(item);
@@ -48,7 +49,7 @@ public final class ChildTasks {
   /** Sub-tasks of one attempt of one parent. */
   public final class ParentRunner implements SubTaskRunner, AutoCloseable {
     private final TaskItem item;
-    private final List<CompletableFuture<ResultEnvelope>> children = new CopyOnWriteArrayList<>();
+    private final List<Child> children = new CopyOnWriteArrayList<>();
 
     private ParentRunner(TaskItem item) {
       this.item = item;
@@ -56,9 +57,9 @@ public final class ChildTasks {
 
     @Override
     public CompletableFuture<ResultEnvelope> start(TaskCall call) {
-      CompletableFuture<ResultEnvelope> child = publish(item, call);
+      Child child = publish(item, call);
       children.add(child);
-      return child;
+      return child.result();
     }
 
     @Override
@@ -71,13 +72,36 @@ public final class ChildTasks {
       return () -> admission.resume(item.ram());
     }
 
+    /**
+     * The attempt is over: children that have not finished are cancelled (a {@code cancelled} event
+     * and a cancel behind their request), so a failed, timed-out or cancelled parent leaves no work
+     * running for nobody.
+     */
     @Override
     public void close() {
-      children.forEach(child -> child.cancel(false));
+      for (Child child : children) {
+        if (child.result().cancel(false)) {
+          cancel(child, item);
+        }
+      }
     }
   }
 
-  private CompletableFuture<ResultEnvelope> publish(TaskItem parent, TaskCall call) {
+  /** A published child request and its final envelope to come. */
+  private record Child(TaskRequest request, CompletableFuture<ResultEnvelope> result) {}
+
+  private void cancel(Child child, TaskItem parent) {
+    String by = "parent " + parent.request().id();
+    String level = child.request().level().topicSuffix();
+    LifecycleEvent cancelled =
+        LifecycleEvent.of(child.request().id(), TaskState.CANCELLED, level, 0, null)
+            .withParent(parent.request().id())
+            .withError(null, "cancelled: its " + by + " ended without it");
+    publisher.event(cancelled, parent.traceparent());
+    publisher.cancel(TaskCancel.of(child.request().id(), by), parent.traceparent());
+  }
+
+  private Child publish(TaskItem parent, TaskCall call) {
     TaskRequest child = childRequest(parent.request(), call);
     CompletableFuture<ResultEnvelope> result = ledger.awaitFinal(child.id());
     LifecycleEvent queued =
@@ -96,7 +120,7 @@ public final class ChildTasks {
             result.completeExceptionally(error);
           }
         });
-    return result;
+    return new Child(child, result);
   }
 
   private static TaskRequest childRequest(TaskRequest parent, TaskCall call) {

@@ -21,7 +21,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -63,7 +62,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
       ExecutorService pool,
       ScheduledExecutorService timer,
       long defaultRam,
-      String eventsTopic) {}
+      CancelWatch cancels) {}
 
   private final Consumer<String, byte[]> consumer;
   private final String topic;
@@ -76,6 +75,11 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicInteger assignments = new AtomicInteger();
   private final Set<TaskItem> held = new HashSet<>();
+  // per assigned partition, its end offset when it was assigned (poll thread only)
+  private final Map<TopicPartition, Long> assignedEnds = new HashMap<>();
+  // task ids the cancel watch reported, applied on the poll thread
+  private final java.util.Queue<String> cancelsToApply =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final ArrayDeque<Admission.Slot> holding = new ArrayDeque<>();
   private long lastCommit;
   private long lastLag;
@@ -94,6 +98,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
     this.consumer = consumer;
     this.topic = topic;
     this.context = context;
+    context.cancels().onCancel(cancelsToApply::add);
   }
 
   /** Tasks started (or waiting on a timer) and not yet acknowledged. */
@@ -123,6 +128,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
 
   private void step() {
     drainDone();
+    applyCancels();
     freeLongSlots();
     if (draining()) {
       dropNotStarted();
@@ -174,6 +180,11 @@ public final class ClassicLevelConsumer extends PollingConsumer
       return;
     }
     TaskRequest request = read.request();
+    if (context.cancels().cancelledAfter(request.id(), record.timestamp())) {
+      LOG.info("task {} was cancelled; not running it", request.id());
+      done.add(new Done(partition, record.offset(), null));
+      return;
+    }
     long ram =
         request.limits().ram() == null ? context.defaultRam() : request.limits().ram().bytes();
     TaskItem item =
@@ -184,7 +195,10 @@ public final class ClassicLevelConsumer extends PollingConsumer
             level(),
             request,
             ram,
-            RecordIntake.traceparent(record));
+            RecordIntake.traceparent(record),
+            record.offset() < assignedEnds.getOrDefault(partition, Long.MAX_VALUE)
+                ? TaskItem.Delivery.REASSIGNED
+                : TaskItem.Delivery.FIRST);
     if (!context.admission().fitsAtAll(ram)) {
       track(item);
       whenDone(
@@ -198,6 +212,27 @@ public final class ClassicLevelConsumer extends PollingConsumer
       return;
     }
     pending.add(item);
+  }
+
+  /** Cancelled tasks that still wait here leave their queue (their offsets count as done). */
+  private void applyCancels() {
+    for (String taskId = cancelsToApply.poll(); taskId != null; taskId = cancelsToApply.poll()) {
+      List<java.util.Collection<TaskItem>> queues = List.of(pending, held);
+      for (java.util.Collection<TaskItem> waiting : queues) {
+        for (var it = waiting.iterator(); it.hasNext(); ) {
+          TaskItem item = it.next();
+          if (item.request().id().equals(taskId)) {
+            it.remove();
+            item.cancel();
+            if (waiting == held) {
+              untrack(item);
+            }
+            LOG.info("task {} cancelled while waiting", taskId);
+            done.add(new Done(item.partition(), item.offset(), null));
+          }
+        }
+      }
+    }
   }
 
   private void deadLetterUnreadable(
@@ -442,15 +477,16 @@ public final class ClassicLevelConsumer extends PollingConsumer
     }
     LOG.info("{} assigned {}", level(), partitions);
     try {
-      List<TopicPartition> events =
-          consumer.partitionsFor(context.eventsTopic()).stream()
-              .map(i -> new TopicPartition(i.topic(), i.partition()))
-              .collect(Collectors.toList());
-      if (!context.ledger().awaitCaughtUp(consumer.endOffsets(events), LEDGER_CATCH_UP)) {
-        LOG.warn("events not read to the end within {}; duplicates may run", LEDGER_CATCH_UP);
-      }
+      // records below these ends may have been handled by a previous owner: they are checked
+      // against the ledger, which reads what that owner published first; later records cannot
+      // have been (the previous owner's revocation ended before this assignment)
+      assignedEnds.putAll(consumer.endOffsets(partitions));
     } catch (RuntimeException e) {
-      LOG.warn("could not check the events topic's end", e);
+      LOG.warn("could not read the assigned partitions' ends; checking every record", e);
+      partitions.forEach(p -> assignedEnds.put(p, Long.MAX_VALUE));
+    }
+    if (!context.ledger().catchUp(LEDGER_CATCH_UP)) {
+      LOG.warn("events not read to the end within {}; duplicates may run", LEDGER_CATCH_UP);
     }
   }
 
@@ -465,6 +501,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
         active.addAndGet(-items.size());
       }
       offsets.forget(partition);
+      assignedEnds.remove(partition);
     }
   }
 }

@@ -22,6 +22,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class KafkaClients {
   private static final int BATCH_FETCH_BYTES = 256 * 1024;
+
+  /** The output producer's {@code linger.ms}. */
+  public static final int LINGER_MS = 2;
+
   private final WorkerConfig config;
 
   /** Clients for this worker. */
@@ -43,7 +47,7 @@ public final class KafkaClients {
     Map<String, Object> props = base("producer");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 2);
+    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
     // KAFKA-14359: with several requests in flight, an idempotent producer whose first request
     // timed out (seen under heavy CPU load) can retry OUT_OF_ORDER_SEQUENCE_NUMBER until the
     // delivery timeout. One in flight avoids it; batches grow while it waits instead.

@@ -4,6 +4,7 @@ import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.DeadLetter;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskCancel;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.Topics;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +57,11 @@ public final class OutputPublisher {
   /** Re-publishes a request (a retry) to a level topic. */
   public CompletableFuture<Void> request(String topic, TaskRequest request, String traceparent) {
     return send(topic, request.id(), TaskRequest.SCHEMA, request, traceparent);
+  }
+
+  /** Sends a cancel to the cancels topic. */
+  public CompletableFuture<Void> cancel(TaskCancel cancel, String traceparent) {
+    return send(topics.cancels(), cancel.taskId(), TaskCancel.SCHEMA, cancel, traceparent);
   }
 
   /** Sends a dead letter to the dlq topic. */

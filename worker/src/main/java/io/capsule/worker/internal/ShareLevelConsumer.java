@@ -99,6 +99,10 @@ public final class ShareLevelConsumer extends PollingConsumer {
       return deadLetter(record, read.unreadable());
     }
     TaskRequest request = read.request();
+    if (context.cancels().cancelledAfter(request.id(), record.timestamp())) {
+      LOG.info("task {} was cancelled; not running it", request.id());
+      return AcknowledgeType.ACCEPT;
+    }
     long ram =
         request.limits().ram() == null ? context.defaultRam() : request.limits().ram().bytes();
     TaskItem item =
@@ -109,7 +113,10 @@ public final class ShareLevelConsumer extends PollingConsumer {
             level(),
             request,
             ram,
-            RecordIntake.traceparent(record));
+            RecordIntake.traceparent(record),
+            record.deliveryCount().map(n -> n <= 1).orElse(false)
+                ? TaskItem.Delivery.FIRST
+                : TaskItem.Delivery.REDELIVERED);
     if (!context.admission().fitsAtAll(ram)) {
       return await(
           record,

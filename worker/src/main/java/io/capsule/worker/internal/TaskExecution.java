@@ -16,7 +16,9 @@ import io.capsule.sandbox.TaskCall;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -33,6 +35,7 @@ public final class TaskExecution {
   private static final Logger LOG = LoggerFactory.getLogger(TaskExecution.class);
   private static final String NOT_RETRYABLE = "not_retryable";
   private static final Duration REPUBLISH_DELAY = Duration.ofSeconds(1);
+  private static final Duration LEDGER_CATCH_UP = Duration.ofSeconds(10);
 
   private final Sandbox sandbox;
   private final ModuleCache modules;
@@ -41,8 +44,11 @@ public final class TaskExecution {
   private final WorkerMetrics metrics;
   private final RetryBackoff backoff;
   private final Duration defaultTimeout;
+  private final RunningEvents runningEvents;
+  private final CancelWatch cancels;
   private final String workerId;
   private final ChildTasks children;
+  private final Map<String, TaskItem> runningItems = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   /** Runs tasks in {@code sandbox}, publishing through {@code publisher}. */
@@ -54,6 +60,8 @@ public final class TaskExecution {
       WorkerMetrics metrics,
       RetryBackoff backoff,
       Duration defaultTimeout,
+      RunningEvents runningEvents,
+      CancelWatch cancels,
       String workerId,
       ChildTasks children) {
     this.sandbox = sandbox;
@@ -63,6 +71,8 @@ public final class TaskExecution {
     this.metrics = metrics;
     this.backoff = backoff;
     this.defaultTimeout = defaultTimeout;
+    this.runningEvents = runningEvents;
+    this.cancels = cancels;
     this.workerId = workerId;
     this.children = children;
   }
@@ -76,17 +86,92 @@ public final class TaskExecution {
     ResultEnvelope envelope;
     CompletableFuture<Void> running;
     try {
-      if (ledger.alreadyHandled(request.id(), request.attempt(), item.timestamp())) {
+      if (item.cancelled()) {
+        LOG.info("task {} cancelled before it started", request.id());
+        return CompletableFuture.completedFuture(null);
+      }
+      if (handledBefore(item)) {
         metrics.duplicateSkipped(item.level());
         LOG.info("task {} attempt {} already handled; skipping", request.id(), request.attempt());
         return CompletableFuture.completedFuture(null);
       }
-      running = publisher.event(event(item, TaskState.RUNNING), item.traceparent());
-      envelope = attempt(item);
+      runningItems.put(request.id(), item);
+      item.runningOn(Thread.currentThread());
+      if (cancels.cancelledAfter(request.id(), item.timestamp())) {
+        item.cancel(); // cancelled after it left the queue, before it was registered here
+      }
+      RunningEvents.Notice notice =
+          runningEvents.start(event(item, TaskState.RUNNING), item.traceparent());
+      try {
+        envelope = attempt(item);
+      } finally {
+        running = notice.finish();
+        item.stoppedRunning();
+        runningItems.remove(request.id(), item);
+      }
     } finally {
       release.run();
     }
+    if (item.cancelled()) {
+      return publishCancelled(item, envelope, running);
+    }
     return publishOutcome(item, envelope, running);
+  }
+
+  /**
+   * Cancels the task if it runs (or is about to) on this worker: its attempt is stopped and nothing
+   * but a {@code cancelled} event is published for it.
+   *
+   * @return whether it was running here
+   */
+  public boolean cancelRunning(String taskId) {
+    TaskItem item = runningItems.get(taskId);
+    if (item == null) {
+      return false;
+    }
+    LOG.info("task {} cancelled while running; stopping it", taskId);
+    item.cancel();
+    return true;
+  }
+
+  /**
+   * A cancelled attempt publishes no envelope, retry or dead letter (the canceller already
+   * published the task's {@code cancelled} event and told its waiting client); it repeats the
+   * {@code cancelled} event so that it comes after this worker's own {@code running} event.
+   */
+  private CompletableFuture<Void> publishCancelled(
+      TaskItem item, ResultEnvelope stopped, CompletableFuture<Void> running) {
+    if (!item.beginPublishing()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    metrics.attempt(item.level(), stopped, "cancelled");
+    LifecycleEvent cancelled =
+        event(item, TaskState.CANCELLED).withError(null, "stopped by a cancel on " + workerId);
+    CompletableFuture<Void> outputs =
+        publishWithRetry(item, () -> publisher.event(cancelled, item.traceparent()));
+    return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
+  }
+
+  /**
+   * Whether the item's record was already handled (a redelivery): asked of the ledger only for
+   * records that may have been, after it caught up for those delivered again.
+   */
+  private boolean handledBefore(TaskItem item) {
+    TaskRequest request = item.request();
+    switch (item.delivery()) {
+      case FIRST:
+        return false;
+      case REDELIVERED:
+        if (!ledger.catchUp(LEDGER_CATCH_UP)) {
+          LOG.warn(
+              "events not read to the end within {}; task {} may run twice",
+              LEDGER_CATCH_UP,
+              request.id());
+        }
+        return ledger.alreadyHandled(request.id(), request.attempt(), item.timestamp());
+      default:
+        return ledger.alreadyHandled(request.id(), request.attempt(), item.timestamp());
+    }
   }
 
   /** Publishes a final failure for an item that cannot run here (e.g. too big for the budget). */
@@ -119,6 +204,10 @@ public final class TaskExecution {
     } catch (InvalidModuleException e) {
       return failure(request, ErrorType.INVALID_MODULE, e.getMessage());
     } catch (RuntimeException e) {
+      if (item.cancelled()) {
+        LOG.info("task {} stopped by its cancel", request.id());
+        return failure(request, ErrorType.INTERNAL_ERROR, "cancelled");
+      }
       LOG.error("task {} failed inside the worker", request.id(), e);
       return failure(request, ErrorType.INTERNAL_ERROR, String.valueOf(e));
     }

@@ -10,6 +10,19 @@ import org.apache.kafka.common.TopicPartition;
  * the partition runs it again); once publishing it can no longer be abandoned.
  */
 public final class TaskItem {
+  /** Whether the record may have been handled before, as far as its consumer can tell. */
+  public enum Delivery {
+    /** Certainly its first delivery: no ledger check. */
+    FIRST,
+    /**
+     * Fetched below the end its partition had when this worker was assigned it: a previous owner
+     * may have handled it; the ledger caught up at the assignment.
+     */
+    REASSIGNED,
+    /** Delivered again (share groups): the ledger must catch up before it is checked. */
+    REDELIVERED
+  }
+
   private static final int RUNNING = 0;
   private static final int PUBLISHING = 1;
   private static final int ABANDONED = 2;
@@ -21,8 +34,11 @@ public final class TaskItem {
   private final TaskRequest request;
   private final long ram;
   private final String traceparent;
+  private final Delivery delivery;
   private final AtomicInteger phase = new AtomicInteger(RUNNING);
   private volatile Admission.Slot slot;
+  private Thread runner; // guarded by this
+  private volatile boolean cancelled;
 
   /** A readable request fetched from {@code partition} at {@code offset}. */
   public TaskItem(
@@ -32,7 +48,8 @@ public final class TaskItem {
       String level,
       TaskRequest request,
       long ram,
-      String traceparent) {
+      String traceparent,
+      Delivery delivery) {
     this.partition = partition;
     this.offset = offset;
     this.timestamp = timestamp;
@@ -40,6 +57,12 @@ public final class TaskItem {
     this.request = request;
     this.ram = ram;
     this.traceparent = traceparent;
+    this.delivery = delivery;
+  }
+
+  /** Whether the record may have been handled before. */
+  public Delivery delivery() {
+    return delivery;
   }
 
   /** The partition it came from. */
@@ -100,6 +123,39 @@ public final class TaskItem {
   /** Gives the task back; false when it is already publishing. */
   public boolean abandon() {
     return phase.compareAndSet(RUNNING, ABANDONED);
+  }
+
+  /**
+   * Cancels the task: if it runs, the thread running it is interrupted (the sandbox stops the
+   * attempt as on a timeout); if it has not started, it never will.
+   */
+  public synchronized void cancel() {
+    cancelled = true;
+    if (runner != null) {
+      runner.interrupt();
+    }
+  }
+
+  /** Whether it was cancelled. */
+  public boolean cancelled() {
+    return cancelled;
+  }
+
+  /** The calling thread runs the task from now on (it is interrupted if the task is cancelled). */
+  public synchronized void runningOn(Thread thread) {
+    runner = thread;
+    if (cancelled) {
+      thread.interrupt();
+    }
+  }
+
+  /**
+   * Called by the running thread when the attempt is over: a cancel no longer interrupts it, and an
+   * interrupt a cancel left behind is cleared.
+   */
+  public synchronized void stoppedRunning() {
+    runner = null;
+    Thread.interrupted();
   }
 
   /** Whether it was given back. */

@@ -7,40 +7,63 @@ import io.capsule.protocol.TaskState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The latest known lifecycle state of each task id, read from the compacted events topic by a
- * background thread (and from this worker's own events as it sends them). It recognises
- * redeliveries: a request record whose task already reached a final state, or whose attempt was
- * already retried, after the record was written.
+ * The latest known lifecycle state of each task id, read from the compacted events topic (and from
+ * this worker's own events as it sends them). It recognises redeliveries: a request record whose
+ * task already reached a final state, or whose attempt was already retried, after the record was
+ * written.
+ *
+ * <p>It reads on demand, not all the time: every worker reading every event would make each
+ * worker's cost grow with the size of the fleet, for knowledge that matters only for records that
+ * may have been handled before — after a rebalance ({@link #catchUp}) — and for sub-tasks a parent
+ * waits for ({@link #awaitFinal}). Idle, it reads nothing. A catch-up reads up to the topic's end
+ * as it was when the catch-up began; while sub-tasks are awaited it follows the topic, starting
+ * from {@link #AWAIT_LOOKBACK} before the earliest wait if it had fallen further behind (such a
+ * skip makes the next catch-up read from the beginning again).
  *
  * <p>Holds at most {@value #MAX_TASKS} task ids (least recently seen forgotten first).
  */
 public final class TaskLedger implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TaskLedger.class);
   private static final int MAX_TASKS = 1_000_000;
+  private static final Duration POLL = Duration.ofMillis(200);
+
+  /** How late the ledger may read the events topic while following it (fetch batching). */
+  public static final Duration FETCH_WAIT = Duration.ofMillis(100);
 
   /**
-   * How late the ledger may read the events topic. Its own worker's events are noted as they are
-   * sent; others' matter only for redeliveries, and {@link #awaitCaughtUp} waits for them anyway.
+   * How far back before a sub-task's wait began a resumed ledger reads: covers the producers' clock
+   * skew (the child's events carry their producer's timestamps).
    */
-  public static final Duration FETCH_WAIT = Duration.ofMillis(100);
+  static final Duration AWAIT_LOOKBACK = Duration.ofSeconds(10);
 
   /** What is known of one task: its latest state and when it was recorded (epoch ms). */
   record Seen(TaskState state, int attempt, long at) {}
+
+  /** A parent's wait for a sub-task's final envelope, and when it began (epoch ms). */
+  private record Awaited(CompletableFuture<ResultEnvelope> future, long since) {}
 
   private final Map<String, Seen> latest =
       Collections.synchronizedMap(
@@ -52,12 +75,14 @@ public final class TaskLedger implements AutoCloseable {
               return size() > MAX_TASKS;
             }
           });
-  private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
-  private final Map<String, CompletableFuture<ResultEnvelope>> awaited = new ConcurrentHashMap<>();
+  private final Map<String, Awaited> awaited = new ConcurrentHashMap<>();
+  private final Object demand = new Object();
+  private final List<CompletableFuture<Void>> catchUps = new ArrayList<>(); // guarded by demand
   private final Consumer<String, byte[]> consumer;
   private final String topic;
   private final Thread thread;
   private volatile boolean running = true;
+  private final AtomicLong eventsRead = new AtomicLong();
 
   /** A ledger reading {@code topic} with {@code consumer} (group-less). */
   public TaskLedger(Consumer<String, byte[]> consumer, String topic) {
@@ -67,7 +92,7 @@ public final class TaskLedger implements AutoCloseable {
     this.thread.setDaemon(true);
   }
 
-  /** Starts reading the events topic from its beginning. */
+  /** Starts the reader thread (it reads nothing until asked to). */
   public void start() {
     thread.start();
   }
@@ -81,9 +106,9 @@ public final class TaskLedger implements AutoCloseable {
   }
 
   private void complete(String taskId, ResultEnvelope envelope) {
-    CompletableFuture<ResultEnvelope> waiting = awaited.remove(taskId);
+    Awaited waiting = awaited.remove(taskId);
     if (waiting != null) {
-      waiting.complete(envelope);
+      waiting.future().complete(envelope);
     }
   }
 
@@ -93,12 +118,17 @@ public final class TaskLedger implements AutoCloseable {
 
   /**
    * The final envelope of {@code taskId}, from the first terminal event noted from now on (call
-   * before publishing the request). Cancel the future to stop waiting.
+   * before publishing the request). The ledger follows the events topic while any wait is open.
+   * Cancel the future to stop waiting.
    */
   public CompletableFuture<ResultEnvelope> awaitFinal(String taskId) {
     CompletableFuture<ResultEnvelope> future = new CompletableFuture<>();
-    awaited.put(taskId, future);
-    future.whenComplete((envelope, error) -> awaited.remove(taskId, future));
+    Awaited wait = new Awaited(future, System.currentTimeMillis());
+    awaited.put(taskId, wait);
+    future.whenComplete((envelope, error) -> awaited.remove(taskId, wait));
+    synchronized (demand) {
+      demand.notifyAll();
+    }
     return future;
   }
 
@@ -119,28 +149,31 @@ public final class TaskLedger implements AutoCloseable {
   }
 
   /**
-   * Waits until the ledger has read up to {@code endOffsets} (the events topic's ends at some
-   * moment), so every event acknowledged before that moment is known.
+   * Reads the events topic up to its end as it is now (or a moment later), so every event
+   * acknowledged before this call is known.
    *
    * @return whether it caught up within {@code timeout}
    */
-  public boolean awaitCaughtUp(Map<TopicPartition, Long> endOffsets, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      boolean caughtUp =
-          endOffsets.entrySet().stream()
-              .allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue());
-      if (caughtUp) {
-        return true;
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
+  public boolean catchUp(Duration timeout) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    synchronized (demand) {
+      catchUps.add(done);
+      demand.notifyAll();
     }
-    return false;
+    try {
+      done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    }
+  }
+
+  /** Events read from the topic so far (not counting this worker's own, noted as sent). */
+  public long eventsRead() {
+    return eventsRead.get();
   }
 
   private void readLoop() {
@@ -148,22 +181,112 @@ public final class TaskLedger implements AutoCloseable {
       List<TopicPartition> partitions = partitions();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
+      boolean following = false;
+      boolean skipped = false;
       while (running) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          read(record);
-        }
-        for (TopicPartition p : partitions) {
-          positions.put(p, consumer.position(p));
+        List<CompletableFuture<Void>> requests = takeCatchUps();
+        if (!requests.isEmpty()) {
+          if (skipped) {
+            consumer.seekToBeginning(partitions);
+            skipped = false;
+          }
+          readUpTo(consumer.endOffsets(partitions));
+          requests.forEach(r -> r.complete(null));
+        } else if (awaited.isEmpty()) {
+          following = false;
+          awaitDemand();
+        } else {
+          if (!following) {
+            skipped |= skipToAwaited(partitions);
+            following = true;
+          }
+          readBatch();
         }
       }
     } catch (WakeupException e) {
       if (running) {
         LOG.error("ledger woken unexpectedly", e);
       }
+    } catch (InterruptException e) {
+      Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       LOG.error("ledger stopped reading {}", topic, e);
     } finally {
       consumer.close();
+      failCatchUps();
+    }
+  }
+
+  private List<CompletableFuture<Void>> takeCatchUps() {
+    synchronized (demand) {
+      List<CompletableFuture<Void>> taken = new ArrayList<>(catchUps);
+      catchUps.clear();
+      return taken;
+    }
+  }
+
+  private void failCatchUps() {
+    takeCatchUps()
+        .forEach(r -> r.completeExceptionally(new IllegalStateException("ledger stopped")));
+  }
+
+  private void awaitDemand() {
+    synchronized (demand) {
+      while (running && catchUps.isEmpty() && awaited.isEmpty()) {
+        try {
+          demand.wait(POLL.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          running = false;
+        }
+      }
+    }
+  }
+
+  /**
+   * Before following the topic for sub-tasks after a pause: moves past events written well before
+   * the earliest wait began (they cannot be those sub-tasks'). Returns whether it skipped any.
+   */
+  private boolean skipToAwaited(List<TopicPartition> partitions) {
+    long since =
+        awaited.values().stream().mapToLong(Awaited::since).min().orElse(Long.MAX_VALUE)
+            - AWAIT_LOOKBACK.toMillis();
+    Map<TopicPartition, Long> times = new HashMap<>();
+    partitions.forEach(p -> times.put(p, Math.max(0, since)));
+    Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(times);
+    Map<TopicPartition, Long> ends = null;
+    boolean skipped = false;
+    for (TopicPartition p : partitions) {
+      OffsetAndTimestamp at = found.get(p);
+      long target;
+      if (at != null) {
+        target = at.offset();
+      } else {
+        ends = ends != null ? ends : consumer.endOffsets(partitions);
+        target = ends.get(p);
+      }
+      if (target > consumer.position(p)) {
+        consumer.seek(p, target);
+        skipped = true;
+      }
+    }
+    return skipped;
+  }
+
+  private void readUpTo(Map<TopicPartition, Long> ends) {
+    while (running) {
+      boolean reached =
+          ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+      if (reached) {
+        return;
+      }
+      readBatch();
+    }
+  }
+
+  private void readBatch() {
+    for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+      read(record);
     }
   }
 
@@ -183,6 +306,7 @@ public final class TaskLedger implements AutoCloseable {
     if (record.value() == null) {
       return;
     }
+    eventsRead.incrementAndGet();
     try {
       EventStateReader.EventState event = EventStateReader.read(record.value());
       if (event != null) {
@@ -206,6 +330,9 @@ public final class TaskLedger implements AutoCloseable {
   @Override
   public void close() {
     running = false;
+    synchronized (demand) {
+      demand.notifyAll();
+    }
     consumer.wakeup();
     try {
       thread.join(5_000);

@@ -40,6 +40,7 @@ public final class TopicSetup {
     wanted.add(topic(topics.deadLetters(), false));
     wanted.add(topic(topics.events(), true));
     wanted.add(topic(topics.modules(), true));
+    wanted.add(topic(topics.cancels(), false));
     admin
         .createTopics(wanted)
         .values()

@@ -111,7 +111,7 @@ public final class GuestRequests {
           }
           case "call" -> call(payload);
           case "spawn" -> JSON.objectNode().put("handle", spawn(payload));
-          case "wait" -> waitFor(payload.path("handles"));
+          case "wait" -> waitFor(payload.path("handles"), -1);
           case "http" ->
               CapsuleJson.readTree(
                   new String(
@@ -138,18 +138,19 @@ public final class GuestRequests {
   }
 
   /**
-   * Blocks until at least one spawned sub-task is done and answers every finished one, {@code
-   * {"HANDLE": envelope, …}} (the form {@code wait} answers).
+   * Blocks until at least one spawned sub-task is done, or {@code maxWaitMillis} passed (negative:
+   * no limit), and answers every finished one, {@code {"HANDLE": envelope, …}} (the form {@code
+   * wait} answers; empty when none finished in time).
    */
-  public byte[] awaitSpawned() {
+  public byte[] awaitSpawned(long maxWaitMillis) {
     ArrayNode all = JSON.arrayNode();
     spawned.keySet().forEach(all::add);
-    return CapsuleJson.write(waitFor(all)).getBytes(StandardCharsets.UTF_8);
+    return CapsuleJson.write(waitFor(all, maxWaitMillis)).getBytes(StandardCharsets.UTF_8);
   }
 
   private JsonNode call(JsonNode payload) {
     int handle = spawn(payload);
-    return waitFor(JSON.arrayNode().add(handle)).path(Integer.toString(handle));
+    return waitFor(JSON.arrayNode().add(handle), -1).path(Integer.toString(handle));
   }
 
   private int spawn(JsonNode payload) {
@@ -160,7 +161,7 @@ public final class GuestRequests {
     return handle;
   }
 
-  private JsonNode waitFor(JsonNode handleList) {
+  private JsonNode waitFor(JsonNode handleList, long maxWaitMillis) {
     Map<Integer, CompletableFuture<ResultEnvelope>> waiting = new LinkedHashMap<>();
     for (JsonNode h : handleList) {
       CompletableFuture<ResultEnvelope> future = spawned.get(h.asInt());
@@ -170,7 +171,7 @@ public final class GuestRequests {
       waiting.put(h.asInt(), future);
     }
     if (!waiting.isEmpty() && waiting.values().stream().noneMatch(CompletableFuture::isDone)) {
-      block(waiting.values());
+      block(waiting.values(), maxWaitMillis);
     }
     ObjectNode done = JSON.objectNode();
     waiting.forEach(
@@ -183,10 +184,17 @@ public final class GuestRequests {
     return done;
   }
 
-  private void block(Collection<CompletableFuture<ResultEnvelope>> futures) {
+  private void block(Collection<CompletableFuture<ResultEnvelope>> futures, long maxWaitMillis) {
     Runnable resume = subTasks.parentWaiting();
     try {
-      CompletableFuture.anyOf(futures.toArray(CompletableFuture[]::new)).get();
+      var any = CompletableFuture.anyOf(futures.toArray(CompletableFuture[]::new));
+      if (maxWaitMillis < 0) {
+        any.get();
+      } else {
+        any.get(maxWaitMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+    } catch (java.util.concurrent.TimeoutException e) {
+      // a timer of the caller's is due first
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InternalException("interrupted while waiting for sub-tasks", e);

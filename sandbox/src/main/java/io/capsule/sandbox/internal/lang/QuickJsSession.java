@@ -33,6 +33,7 @@ public final class QuickJsSession {
 
   private final GuestRequests requests;
   private Instance instance;
+  private static final double SETTLED = -2;
   private int tick;
 
   /** A session answering the SDK with {@code requests}. */
@@ -105,8 +106,9 @@ public final class QuickJsSession {
 
   /**
    * Runs promise jobs, then timers as they fall due and sub-tasks as they finish, until none is
-   * left. While sub-tasks run, the host waits for the next of them: a timer due meanwhile fires
-   * when that sub-task is done.
+   * left or the task has its result. While sub-tasks run, the host waits for the next of them: a
+   * timer due meanwhile fires when that sub-task is done. Sub-tasks still running when the task has
+   * its result are not waited for (the caller's sub-task runner cancels them).
    */
   private void runEventLoop() {
     while (true) {
@@ -115,8 +117,12 @@ public final class QuickJsSession {
       if (wait == 0) {
         continue;
       }
+      if (wait == SETTLED) {
+        return;
+      }
       if (requests.hasSpawned()) {
-        String done = new String(requests.awaitSpawned(), StandardCharsets.UTF_8);
+        long timer = wait < 0 ? -1 : (long) Math.ceil(wait);
+        String done = new String(requests.awaitSpawned(timer), StandardCharsets.UTF_8);
         eval("__capsule_settle(" + done + ");", "capsule-settle.js");
         continue;
       }
@@ -136,7 +142,10 @@ public final class QuickJsSession {
     }
   }
 
-  /** Fires the next due timer (0), or says how long until one is due (ms), or that none is (-1). */
+  /**
+   * Fires the next due timer (0), or says how long until one is due (ms), that none is (-1), or
+   * that the task has its result ({@link #SETTLED}).
+   */
   private double nextTimer() {
     if (tick == 0) {
       tick = call("qjs_get_prop_string", call("qjs_get_global"), cString("__capsule_tick"));

@@ -43,8 +43,18 @@ final class GuardedCalls {
     handles.put("path_filestat_get", this::pathFilestatGet);
     handles.put("path_filestat_set_times", this::pathFilestatSetTimes);
     handles.put("path_readlink", this::pathReadlink);
-    handles.put("path_symlink", (instance, a) -> refuseLink("path_symlink", instance, a[3], a[4]));
-    handles.put("path_link", (instance, a) -> refuseLink("path_link", instance, a[5], a[6]));
+    handles.put(
+        "path_symlink", (instance, a) -> refuseLink("path_symlink", instance, a[2], a[3], a[4]));
+    handles.put(
+        "path_link",
+        (instance, a) -> {
+          // wasi-libc finds both paths' preopens before it calls the host: an unmatched old path
+          // fails first
+          long[] old = guarded("path_link", () -> routeOnly(instance, a[0], a[2], a[3]));
+          return old[0] != WasiAbi.ESUCCESS
+              ? old
+              : refuseLink("path_link", instance, a[4], a[5], a[6]);
+        });
     for (String name :
         new String[] {"fd_write", "fd_pwrite", "fd_allocate", "fd_filestat_set_size"}) {
       handles.put(name, writeThroughFd(name, originals.get(name), false));
@@ -126,8 +136,10 @@ final class GuardedCalls {
     return guarded(
         "path_rename",
         () -> {
-          var from = writableTarget(instance, a[0], a[1], a[2], false);
-          var to = writableTarget(instance, a[3], a[4], a[5], false);
+          var fromRoute = guard.route((int) a[0], path(instance, a[1], a[2]));
+          var toRoute = guard.route((int) a[3], path(instance, a[4], a[5]));
+          var from = writableTarget(fromRoute, false);
+          var to = writableTarget(toRoute, false);
           return Renamer.rename(from.realPath(), to.realPath());
         });
   }
@@ -170,13 +182,20 @@ final class GuardedCalls {
   }
 
   /** Links could point anywhere (or pin a file outside by inode), so the guest creates none. */
-  private long[] refuseLink(String operation, Instance instance, long pathPtr, long pathLen) {
-    String newPath = path(instance, pathPtr, pathLen);
+  private long[] refuseLink(
+      String operation, Instance instance, long fd, long pathPtr, long pathLen) {
     return guarded(
         operation,
         () -> {
+          String newPath = guard.route((int) fd, path(instance, pathPtr, pathLen)).path();
           throw Refusal.denied(Denial.Reason.LINK_CREATION, newPath);
         });
+  }
+
+  /** Routes a path (see {@link PathGuard#route}) and nothing else: ESUCCESS when it routes. */
+  private int routeOnly(Instance instance, long fd, long pathPtr, long pathLen) {
+    guard.route((int) fd, path(instance, pathPtr, pathLen));
+    return WasiAbi.ESUCCESS;
   }
 
   /** fd_write and friends: refused on fds opened under a read-only mount. */
@@ -225,7 +244,11 @@ final class GuardedCalls {
 
   private PathGuard.Target writableTarget(
       Instance instance, long fd, long pathPtr, long pathLen, boolean followFinal) {
-    var target = guard.resolve((int) fd, path(instance, pathPtr, pathLen), followFinal);
+    return writableTarget(guard.route((int) fd, path(instance, pathPtr, pathLen)), followFinal);
+  }
+
+  private PathGuard.Target writableTarget(VirtualRoot.Route routed, boolean followFinal) {
+    var target = guard.resolveRouted(routed, followFinal);
     guard.requireWritable(target);
     return target;
   }

@@ -7,6 +7,7 @@ import com.dylibso.chicory.runtime.WasmFunctionHandle;
 import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,9 @@ import java.util.Map;
  * </ul>
  *
  * Each refusal is recorded as a {@link Denial} (see {@link #denials()}); the guest only sees the
- * errno. Mounts are preopened from fd 3 in configuration order. Wire it as:
+ * errno. Mounts are preopened from fd 3 in configuration order; with a virtual root (see {@link
+ * WasiConfig.Builder#withVirtualRoot}) the root is fd 3, the plain mounts follow, and the mounts
+ * served under the root are preopened after them, out of the guest's sight. Wire it as:
  *
  * <pre>{@code
  * try (var wasi = GuardedWasi.create(config)) {
@@ -58,15 +61,29 @@ public final class GuardedWasi implements AutoCloseable {
   private final HostFunction[] functions;
 
   private GuardedWasi(WasiConfig config) {
-    List<MountPoint> mountPoints = config.mounts().stream().map(MountPoint::of).toList();
+    List<MountPoint> preopens = new ArrayList<>();
+    if (config.virtualRoot()) {
+      preopens.add(
+          MountPoint.of(Mount.readOnly(VirtualRoot.hostDirectory(), VirtualRoot.GUEST_PATH)));
+    }
+    config.mounts().stream().map(MountPoint::of).forEach(preopens::add);
+    int firstHidden = FIRST_PREOPEN_FD + preopens.size();
+    config.rootMounts().stream().map(MountPoint::of).forEach(preopens::add);
     this.wasi =
-        WasiPreview1.builder().withLogger(LOGGER).withOptions(options(config, mountPoints)).build();
+        WasiPreview1.builder()
+            .withLogger(LOGGER)
+            .withOptions(options(config, preopens, firstHidden - FIRST_PREOPEN_FD))
+            .build();
     FdTable fds = new FdTable();
-    for (int i = 0; i < mountPoints.size(); i++) {
-      MountPoint mountPoint = mountPoints.get(i);
+    for (int i = 0; i < preopens.size(); i++) {
+      MountPoint mountPoint = preopens.get(i);
       fds.put(FIRST_PREOPEN_FD + i, new FdTable.Entry(mountPoint, mountPoint.realRoot(), true));
     }
-    var calls = new GuardedCalls(wasi, fds, new PathGuard(fds, mountPoints), denials);
+    VirtualRoot root =
+        config.virtualRoot()
+            ? new VirtualRoot(FIRST_PREOPEN_FD, config.rootMounts(), firstHidden)
+            : null;
+    var calls = new GuardedCalls(wasi, fds, new PathGuard(fds, preopens, root), denials);
     this.functions = guard(wasi.toHostFunctions(), calls);
   }
 
@@ -100,7 +117,11 @@ public final class GuardedWasi implements AutoCloseable {
     wasi.close();
   }
 
-  private static WasiOptions options(WasiConfig config, List<MountPoint> mountPoints) {
+  /**
+   * Chicory's options: preopens in fd order; those from {@code hiddenFrom} on are the mounts served
+   * under the virtual root, named apart from it (the guest never asks for their names).
+   */
+  private static WasiOptions options(WasiConfig config, List<MountPoint> preopens, int hiddenFrom) {
     var options =
         WasiOptions.builder()
             .withArguments(config.arguments())
@@ -108,8 +129,10 @@ public final class GuardedWasi implements AutoCloseable {
             .withStdout(config.stdout(), false)
             .withStderr(config.stderr(), false);
     config.environment().forEach(options::withEnvironment);
-    for (MountPoint mountPoint : mountPoints) {
-      options.withDirectory(mountPoint.mount().guestPath(), mountPoint.realRoot());
+    for (int i = 0; i < preopens.size(); i++) {
+      Mount mount = preopens.get(i).mount();
+      String name = i < hiddenFrom ? mount.guestPath() : VirtualRoot.hiddenName(mount);
+      options.withDirectory(name, preopens.get(i).realRoot());
     }
     return options.build();
   }

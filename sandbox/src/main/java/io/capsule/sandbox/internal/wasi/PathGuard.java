@@ -29,6 +29,7 @@ final class PathGuard {
 
   private final FdTable fds;
   private final List<MountPoint> mountPoints;
+  private final VirtualRoot root;
 
   /**
    * Where a guest path lands.
@@ -42,18 +43,52 @@ final class PathGuard {
   record Target(
       int baseFd, String chicoryPath, Path realPath, MountPoint mountPoint, String guestPath) {}
 
-  PathGuard(FdTable fds, List<MountPoint> mountPoints) {
+  /**
+   * @param mountPoints every preopened mount (the virtual root's included)
+   * @param root the virtual root, or {@code null} when there is none
+   */
+  PathGuard(FdTable fds, List<MountPoint> mountPoints, VirtualRoot root) {
     this.fds = fds;
     this.mountPoints = List.copyOf(mountPoints);
+    this.root = root;
   }
 
   /**
-   * Resolves {@code rawPath} relative to directory fd {@code dirFd}.
+   * Re-addresses a path given relative to the virtual root to the hidden preopen of the mount it
+   * names (unchanged for any other fd). Calls taking two paths route both before checking either,
+   * as wasi-libc finds the preopens of both before it calls the host.
+   *
+   * @throws Refusal {@code ENOENT} when no mount under the root matches; {@code ENOTCAPABLE} for an
+   *     absolute path
+   */
+  VirtualRoot.Route route(int dirFd, String rawPath) {
+    if (root == null || !root.isRoot(dirFd)) {
+      return new VirtualRoot.Route(dirFd, rawPath);
+    }
+    if (rawPath.indexOf('\0') >= 0) {
+      throw Refusal.error(WasiAbi.EINVAL);
+    }
+    if (rawPath.startsWith("/")) {
+      throw Refusal.denied(OUTSIDE_MOUNTS, rawPath);
+    }
+    return root.route(rawPath);
+  }
+
+  /**
+   * Resolves {@code rawPath} relative to directory fd {@code dirFd} (routed first, see {@link
+   * #route}).
    *
    * @param followFinal whether a symlink as the last component is followed
    * @throws Refusal when the path is invalid or leaves the mount
    */
   Target resolve(int dirFd, String rawPath, boolean followFinal) {
+    return resolveRouted(route(dirFd, rawPath), followFinal);
+  }
+
+  /** Resolves a path already {@link #route routed}. */
+  Target resolveRouted(VirtualRoot.Route routed, boolean followFinal) {
+    int dirFd = routed.fd();
+    String rawPath = routed.path();
     FdTable.Entry dir = directory(dirFd);
     Path lexical = lexical(dir, rawPath);
     Path real = followFinal ? realize(lexical, new int[] {MAX_SYMLINKS}) : realizeParent(lexical);

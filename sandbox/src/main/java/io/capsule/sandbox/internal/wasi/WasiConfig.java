@@ -22,6 +22,7 @@ public final class WasiConfig {
   private final OutputStream stdout;
   private final OutputStream stderr;
   private final List<Mount> mounts;
+  private final List<Mount> rootMounts;
 
   private WasiConfig(Builder builder) {
     this.arguments = List.copyOf(builder.arguments);
@@ -30,6 +31,7 @@ public final class WasiConfig {
     this.stdout = builder.stdout;
     this.stderr = builder.stderr;
     this.mounts = List.copyOf(builder.mounts);
+    this.rootMounts = builder.rootMounts == null ? null : List.copyOf(builder.rootMounts);
   }
 
   /** Starts a configuration with the defaults above. */
@@ -67,6 +69,16 @@ public final class WasiConfig {
     return mounts;
   }
 
+  /** Whether a virtual root directory is preopened first (see {@link Builder#withVirtualRoot}). */
+  public boolean virtualRoot() {
+    return rootMounts != null;
+  }
+
+  /** The mounts served under the virtual root (empty without one). */
+  public List<Mount> rootMounts() {
+    return rootMounts == null ? List.of() : rootMounts;
+  }
+
   /** Builds a {@link WasiConfig}; each setter validates at once. */
   public static final class Builder {
     private List<String> arguments = List.of();
@@ -75,6 +87,7 @@ public final class WasiConfig {
     private OutputStream stdout = OutputStream.nullOutputStream();
     private OutputStream stderr = OutputStream.nullOutputStream();
     private final List<Mount> mounts = new ArrayList<>();
+    private List<Mount> rootMounts;
 
     private Builder() {}
 
@@ -127,13 +140,39 @@ public final class WasiConfig {
     }
 
     /**
+     * Preopens a virtual root directory, guest path {@code /}, at fd 3 (before the plain mounts)
+     * and serves {@code rootMounts} under it instead of preopening them: a path under the root
+     * reaches the mount whose guest path is its longest prefix, as wasi-libc would pick among
+     * preopens, and the rest resolves in that mount under the same rules as a preopened one; a path
+     * no mount matches fails with {@code ENOENT}, as wasi-libc fails it. The root itself is an
+     * empty, read-only directory.
+     *
+     * <p>This lets a guest whose preopen table is fixed (a resumed snapshot: wasi-libc reads the
+     * table at start-up) reach different directories per run, with the same paths and errors as if
+     * they had been preopened.
+     */
+    public Builder withVirtualRoot(List<Mount> rootMounts) {
+      rootMounts.forEach(m -> Objects.requireNonNull(m, "mount"));
+      this.rootMounts = List.copyOf(rootMounts);
+      return this;
+    }
+
+    /**
      * Builds the configuration.
      *
-     * @throws InvalidRequestException when two mounts share a guest path
+     * @throws InvalidRequestException when two mounts (served under the virtual root or not) share
+     *     a guest path, or a plain mount is at {@code /} beside a virtual root
      */
     public WasiConfig build() {
       Set<String> seen = new HashSet<>();
-      for (Mount mount : mounts) {
+      List<Mount> all = new ArrayList<>(mounts);
+      if (rootMounts != null) {
+        all.addAll(rootMounts);
+        if (mounts.stream().anyMatch(m -> m.guestPath().equals(VirtualRoot.GUEST_PATH))) {
+          throw new InvalidRequestException("a mount at / beside the virtual root");
+        }
+      }
+      for (Mount mount : all) {
         if (!seen.add(canonicalGuestPath(mount.guestPath()))) {
           throw new InvalidRequestException("two mounts at guest path " + mount.guestPath());
         }

@@ -126,8 +126,9 @@
   let settled = false; // once the task has its result, timers still pending are dropped
   // Called whenever no promise job is pending. With no timer left either, a task that has not
   // settled never can: that is its failure.
+  // -2: the task has its result (sub-tasks it spawned and never awaited are not waited for).
   globalThis.__capsule_tick = () => {
-    if (settled) return -1;
+    if (settled) return -2;
     if (timers.length === 0) {
       if (Object.keys(pending).length > 0) return -1; // the host settles spawned sub-tasks
       host("error", "the task's promise never settled (no pending job or timer is left)");

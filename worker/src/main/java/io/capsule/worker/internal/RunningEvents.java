@@ -1,0 +1,88 @@
+package io.capsule.worker.internal;
+
+import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.TaskState;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Publishes an attempt's {@code running} event once it has run for a while ({@code after}), not as
+ * it starts: most tasks of a busy fleet end sooner, and for them the event was a record written,
+ * replicated and read by every ledger and client for a state nobody could observe. An attempt that
+ * outlives the delay gets its event then, always before its outcome (see {@link Notice#finish}).
+ */
+public final class RunningEvents {
+  private final OutputPublisher publisher;
+  private final ScheduledExecutorService timer;
+  private final long afterMillis;
+
+  /** Events sent through {@code publisher}, {@code after} an attempt starts, on {@code timer}. */
+  public RunningEvents(OutputPublisher publisher, ScheduledExecutorService timer, Duration after) {
+    this.publisher = publisher;
+    this.timer = timer;
+    this.afterMillis = after.toMillis();
+  }
+
+  /** Starts the clock of one attempt whose running event is {@code event}. */
+  public Notice start(LifecycleEvent event, String traceparent) {
+    if (event.state() != TaskState.RUNNING) {
+      throw new IllegalArgumentException("not a running event: " + event.state());
+    }
+    Notice notice = new Notice(event, traceparent);
+    notice.schedule();
+    return notice;
+  }
+
+  /** One attempt's pending running event. */
+  public final class Notice implements Runnable {
+    private final LifecycleEvent event;
+    private final String traceparent;
+    private boolean finished; // guarded by this
+    private CompletableFuture<Void> sent = CompletableFuture.completedFuture(null); // by this
+    private ScheduledFuture<?> pending; // guarded by this
+
+    private Notice(LifecycleEvent event, String traceparent) {
+      this.event = event;
+      this.traceparent = traceparent;
+    }
+
+    private synchronized void schedule() {
+      if (afterMillis == 0) {
+        run();
+        return;
+      }
+      try {
+        pending = timer.schedule(this, afterMillis, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        run(); // the worker is stopping: send it now rather than never
+      }
+    }
+
+    /** Sends the event unless the attempt has finished. */
+    @Override
+    public synchronized void run() {
+      if (!finished) {
+        sent = publisher.event(event, traceparent);
+      }
+    }
+
+    /**
+     * The attempt has ended: no running event after this. Call before publishing the outcome: a
+     * running event already handed to the producer precedes the outcome's records (one producer,
+     * sends in call order), so the compacted events topic never ends on {@code running}.
+     *
+     * @return the running event's acknowledgement, or a completed future when none was sent
+     */
+    public synchronized CompletableFuture<Void> finish() {
+      finished = true;
+      if (pending != null) {
+        pending.cancel(false);
+      }
+      return sent;
+    }
+  }
+}
