@@ -210,10 +210,16 @@ final class DaemonClient {
     }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     String opts = System.getenv("CAPSULE_JAVA_OPTS");
+    boolean ownCollector = false;
     if (opts != null && !opts.isBlank()) {
       command.addAll(List.of(opts.trim().split("\\s+")));
+      ownCollector = opts.matches(".*-XX:\\+Use\\w*GC.*"); // as the launcher: theirs wins
     }
-    command.addAll(JVM_FLAGS);
+    for (String flag : JVM_FLAGS) {
+      if (!(ownCollector && flag.equals("-XX:+UseSerialGC"))) {
+        command.add(flag);
+      }
+    }
     command.add("-Dcapsule.cache.dir=" + io.capsule.sandbox.SandboxConfig.defaultCacheDir());
     command.addAll(List.of("-cp", System.getProperty("java.class.path")));
     command.addAll(List.of(Main.class.getName(), "daemon", "run"));
