@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,13 +18,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Holds at most {@value #MAX_TASKS} task ids (least recently seen forgotten first).
  */
-public final class TaskLedger implements AutoCloseable {
+public final class TaskLedger extends TopicFollower {
   private static final Logger LOG = LoggerFactory.getLogger(TaskLedger.class);
   private static final int MAX_TASKS = 1_000_000;
   private static final Duration POLL = Duration.ofMillis(200);
@@ -78,23 +73,11 @@ public final class TaskLedger implements AutoCloseable {
   private final Map<String, Awaited> awaited = new ConcurrentHashMap<>();
   private final Object demand = new Object();
   private final List<CompletableFuture<Void>> catchUps = new ArrayList<>(); // guarded by demand
-  private final Consumer<String, byte[]> consumer;
-  private final String topic;
-  private final Thread thread;
-  private volatile boolean running = true;
   private final AtomicLong eventsRead = new AtomicLong();
 
   /** A ledger reading {@code topic} with {@code consumer} (group-less). */
   public TaskLedger(Consumer<String, byte[]> consumer, String topic) {
-    this.consumer = consumer;
-    this.topic = topic;
-    this.thread = new Thread(this::readLoop, "capsule-ledger");
-    this.thread.setDaemon(true);
-  }
-
-  /** Starts the reader thread (it reads nothing until asked to). */
-  public void start() {
-    thread.start();
+    super(consumer, topic, "capsule-ledger");
   }
 
   /** Notes an event (this worker's own, or one read from the topic). */
@@ -176,45 +159,37 @@ public final class TaskLedger implements AutoCloseable {
     return eventsRead.get();
   }
 
-  private void readLoop() {
-    try {
-      List<TopicPartition> partitions = partitions();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      boolean following = false;
-      boolean skipped = false;
-      while (running) {
-        List<CompletableFuture<Void>> requests = takeCatchUps();
-        if (!requests.isEmpty()) {
-          if (skipped) {
-            consumer.seekToBeginning(partitions);
-            skipped = false;
-          }
-          readUpTo(consumer.endOffsets(partitions));
-          requests.forEach(r -> r.complete(null));
-        } else if (awaited.isEmpty()) {
-          following = false;
-          awaitDemand();
-        } else {
-          if (!following) {
-            skipped |= skipToAwaited(partitions);
-            following = true;
-          }
-          readBatch();
+  @Override
+  protected void follow(List<TopicPartition> partitions) {
+    consumer.seekToBeginning(partitions);
+    boolean following = false;
+    boolean skipped = false;
+    while (running()) {
+      List<CompletableFuture<Void>> requests = takeCatchUps();
+      if (!requests.isEmpty()) {
+        if (skipped) {
+          consumer.seekToBeginning(partitions);
+          skipped = false;
         }
+        readUpTo(consumer.endOffsets(partitions));
+        requests.forEach(r -> r.complete(null));
+      } else if (awaited.isEmpty()) {
+        following = false;
+        awaitDemand();
+      } else {
+        if (!following) {
+          skipped |= skipToAwaited(partitions);
+          following = true;
+        }
+        readBatch();
       }
-    } catch (WakeupException e) {
-      if (running) {
-        LOG.error("ledger woken unexpectedly", e);
-      }
-    } catch (InterruptException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      LOG.error("ledger stopped reading {}", topic, e);
-    } finally {
-      consumer.close();
-      failCatchUps();
     }
+  }
+
+  @Override
+  protected void stopped() {
+    takeCatchUps()
+        .forEach(r -> r.completeExceptionally(new IllegalStateException("ledger stopped")));
   }
 
   private List<CompletableFuture<Void>> takeCatchUps() {
@@ -225,19 +200,14 @@ public final class TaskLedger implements AutoCloseable {
     }
   }
 
-  private void failCatchUps() {
-    takeCatchUps()
-        .forEach(r -> r.completeExceptionally(new IllegalStateException("ledger stopped")));
-  }
-
   private void awaitDemand() {
     synchronized (demand) {
-      while (running && catchUps.isEmpty() && awaited.isEmpty()) {
+      while (running() && catchUps.isEmpty() && awaited.isEmpty()) {
         try {
           demand.wait(POLL.toMillis());
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          running = false;
+          return;
         }
       }
     }
@@ -251,22 +221,10 @@ public final class TaskLedger implements AutoCloseable {
     long since =
         awaited.values().stream().mapToLong(Awaited::since).min().orElse(Long.MAX_VALUE)
             - AWAIT_LOOKBACK.toMillis();
-    Map<TopicPartition, Long> times = new HashMap<>();
-    partitions.forEach(p -> times.put(p, Math.max(0, since)));
-    Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(times);
-    Map<TopicPartition, Long> ends = null;
     boolean skipped = false;
-    for (TopicPartition p : partitions) {
-      OffsetAndTimestamp at = found.get(p);
-      long target;
-      if (at != null) {
-        target = at.offset();
-      } else {
-        ends = ends != null ? ends : consumer.endOffsets(partitions);
-        target = ends.get(p);
-      }
-      if (target > consumer.position(p)) {
-        consumer.seek(p, target);
+    for (var target : offsetsAt(partitions, since).entrySet()) {
+      if (target.getValue() > consumer.position(target.getKey())) {
+        consumer.seek(target.getKey(), target.getValue());
         skipped = true;
       }
     }
@@ -274,7 +232,7 @@ public final class TaskLedger implements AutoCloseable {
   }
 
   private void readUpTo(Map<TopicPartition, Long> ends) {
-    while (running) {
+    while (running()) {
       boolean reached =
           ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
       if (reached) {
@@ -288,18 +246,6 @@ public final class TaskLedger implements AutoCloseable {
     for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
       read(record);
     }
-  }
-
-  private List<TopicPartition> partitions() {
-    while (running) {
-      var infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-      if (infos != null && !infos.isEmpty()) {
-        return infos.stream()
-            .map(i -> new TopicPartition(topic, i.partition()))
-            .collect(Collectors.toList());
-      }
-    }
-    return List.of();
   }
 
   private void read(ConsumerRecord<String, byte[]> record) {
@@ -326,18 +272,10 @@ public final class TaskLedger implements AutoCloseable {
     }
   }
 
-  /** Stops the reader thread. */
   @Override
-  public void close() {
-    running = false;
+  protected void wakeUp() {
     synchronized (demand) {
       demand.notifyAll();
-    }
-    consumer.wakeup();
-    try {
-      thread.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }
