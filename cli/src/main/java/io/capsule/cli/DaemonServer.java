@@ -56,6 +56,7 @@ final class DaemonServer {
           });
   private volatile ServerSocketChannel server;
   private Thread warmup;
+  private volatile String lastFile; // the task file of the latest caller, for the warm-up's order
   private int checks;
   private DaemonSandboxes sandboxes;
 
@@ -116,7 +117,13 @@ final class DaemonServer {
     warmup =
         new Thread(
             new DaemonWarmup(
-                sandboxes, paths.dir(), warmupRuns, log, () -> inFlight.get() > 0, this::warmupRun),
+                sandboxes,
+                paths.dir(),
+                warmupRuns,
+                log,
+                () -> inFlight.get() > 0,
+                () -> lastFile,
+                this::warmupRun),
             "warmup");
     warmup.setDaemon(true);
     warmup.start();
@@ -264,6 +271,10 @@ final class DaemonServer {
   }
 
   private int runCommand(DaemonWire.Request request, FrameSink sink) {
+    request.args().stream()
+        .filter(a -> !a.startsWith("-"))
+        .findFirst()
+        .ifPresent(f -> lastFile = f);
     PrintWriter out = sink.writer(DaemonWire.STDOUT);
     PrintWriter err = sink.writer(DaemonWire.STDERR);
     int code =

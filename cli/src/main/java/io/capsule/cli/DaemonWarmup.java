@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Warms a new daemon up in the background: runs small JavaScript and Python tasks (sources held
@@ -34,6 +35,8 @@ final class DaemonWarmup implements Runnable {
           return "Hello from the warm-up!"
       """;
 
+  private static final int FIRST_REQUEST_WAIT_MS = 3_000;
+
   /** Runs {@code capsule run ARGS} in the daemon as a request would, output discarded. */
   interface Runner {
     int run(List<String> args, Path cwd);
@@ -44,12 +47,14 @@ final class DaemonWarmup implements Runnable {
   private final int runs;
   private final PrintStream log;
   private final BooleanSupplier busy;
+  private final Supplier<String> recentFile;
   private final Runner runner;
 
   /**
    * @param home where the warm-up's task files are written
    * @param runs tasks per language
    * @param busy whether callers' tasks are running: the warm-up waits for them (they come first)
+   * @param recentFile the latest caller's task file (or {@code null}): its language warms first
    */
   DaemonWarmup(
       DaemonSandboxes sandboxes,
@@ -57,27 +62,47 @@ final class DaemonWarmup implements Runnable {
       int runs,
       PrintStream log,
       BooleanSupplier busy,
+      Supplier<String> recentFile,
       Runner runner) {
     this.sandboxes = sandboxes;
     this.home = home;
     this.runs = runs;
     this.log = log;
     this.busy = busy;
+    this.recentFile = recentFile;
     this.runner = runner;
   }
 
   /**
-   * JavaScript first (40 tasks take a second or two), then Python: alternating them measured worse
-   * for both on two cores.
+   * One language after the other (alternating them measured worse for both on two cores): first the
+   * language of the task that started the daemon — its caller's next run is the likeliest next
+   * request — then the other. The client that starts the daemon sends its task at once, so the
+   * warm-up waits a moment for it.
    */
   @Override
   public void run() {
     long start = System.nanoTime();
+    try {
+      for (int i = 0; i < FIRST_REQUEST_WAIT_MS / 10 && recentFile.get() == null; i++) {
+        Thread.sleep(10);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    awaitIdle();
+    String first = recentFile.get();
+    boolean pythonFirst = first != null && first.endsWith(".py");
+    int py = pythonFirst ? warmPython() : 0;
     int js = warm(file(GuestScript.Language.JAVASCRIPT, "hello.js", HELLO_JS));
-    int py = warm(file(GuestScript.Language.PYTHON, "hello.py", HELLO_PY));
+    py = pythonFirst ? py : warmPython();
     log.printf(
-        "capsule daemon: warmed up in %d ms (%d JavaScript, %d Python tasks)%n",
-        (System.nanoTime() - start) / 1_000_000, js, py);
+        "capsule daemon: warmed up in %d ms (%d JavaScript, %d Python tasks; %s first)%n",
+        (System.nanoTime() - start) / 1_000_000, js, py, pythonFirst ? "Python" : "JavaScript");
+  }
+
+  private int warmPython() {
+    return warm(file(GuestScript.Language.PYTHON, "hello.py", HELLO_PY));
   }
 
   private void awaitIdle() {
