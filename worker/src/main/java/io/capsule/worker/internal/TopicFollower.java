@@ -60,16 +60,15 @@ abstract class TopicFollower implements AutoCloseable {
    */
   protected final Map<TopicPartition, Long> offsetsAt(
       List<TopicPartition> partitions, long epochMillis) {
+    // The ends first: a record written between the two lookups is then never skipped (were the
+    // ends read after a lookup that found nothing, such a record would lie below them).
+    Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
     Map<TopicPartition, Long> times = new HashMap<>();
     partitions.forEach(p -> times.put(p, Math.max(0, epochMillis)));
     Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(times);
     Map<TopicPartition, Long> offsets = new HashMap<>();
-    Map<TopicPartition, Long> ends = null;
     for (TopicPartition p : partitions) {
       OffsetAndTimestamp at = found.get(p);
-      if (at == null && ends == null) {
-        ends = consumer.endOffsets(partitions);
-      }
       offsets.put(p, at != null ? at.offset() : ends.get(p));
     }
     return offsets;
