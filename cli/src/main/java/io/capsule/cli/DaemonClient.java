@@ -70,6 +70,14 @@ final class DaemonClient {
       DaemonWire.writeRequest(new BufferedOutputStream(DaemonWire.out(channel)), request);
       in = new BufferedInputStream(DaemonWire.in(channel));
       DaemonWire.Frame first = DaemonWire.readFrame(in);
+      if (first != null && first.type() == DaemonWire.DECLINED) {
+        channel.close();
+        err.println(
+            "capsule: running in this process: "
+                + new String(first.data(), StandardCharsets.UTF_8));
+        err.flush();
+        return OptionalInt.empty();
+      }
       if (first == null || first.type() != DaemonWire.ACCEPTED) {
         channel.close();
         throw new IOException("the daemon did not take the task");

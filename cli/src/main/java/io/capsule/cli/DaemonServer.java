@@ -1,6 +1,8 @@
 package io.capsule.cli;
 
 import io.capsule.protocol.Durations;
+import io.capsule.sandbox.ExecutionMode;
+import io.capsule.sandbox.GuestScript;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -237,6 +239,11 @@ final class DaemonServer {
   private void serveTask(SocketChannel channel, InputStream in, DaemonWire.Request request)
       throws IOException {
     FrameSink sink = new FrameSink(channel);
+    String unprepared = unprepared(request);
+    if (unprepared != null) {
+      sink.declined(unprepared);
+      return;
+    }
     sink.accepted();
     Thread worker = Thread.currentThread();
     Object lock = new Object();
@@ -268,6 +275,50 @@ final class DaemonServer {
     }
     sink.exit(code);
     served.incrementAndGet();
+  }
+
+  /**
+   * Why the daemon leaves a script task to its caller, or {@code null}: the task's interpreter (or
+   * Python snapshot) is not prepared yet. That one-time preparation takes seconds to minutes and
+   * reports its progress on stderr; run by the caller, the progress shows in the caller's terminal
+   * (the daemon's would go to its log), and the runs after it find everything on disk.
+   */
+  private String unprepared(DaemonWire.Request request) {
+    if (!request.command().equals("run")) {
+      return null;
+    }
+    String file =
+        request.args().stream()
+            .filter(a -> !a.startsWith("-") && languageOf(a) != null)
+            .findFirst()
+            .orElse(null);
+    if (file == null) {
+      return null;
+    }
+    GuestScript.Language language = languageOf(file);
+    ExecutionMode mode =
+        request.args().contains("--interpreter")
+            ? ExecutionMode.INTERPRETED
+            : ExecutionMode.COMPILED;
+    try {
+      return sandboxes.root(mode).isReadyFor(language)
+          ? null
+          : "its "
+              + language.name().toLowerCase(java.util.Locale.ROOT)
+              + " interpreter is not"
+              + " prepared yet (one-time; the following runs go through the daemon)";
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static GuestScript.Language languageOf(String file) {
+    if (file.endsWith(".py")) {
+      return GuestScript.Language.PYTHON;
+    }
+    return List.of(".js", ".mjs", ".ts", ".mts").stream().anyMatch(file::endsWith)
+        ? GuestScript.Language.JAVASCRIPT
+        : null;
   }
 
   private int runCommand(DaemonWire.Request request, FrameSink sink) {
@@ -322,6 +373,11 @@ final class DaemonServer {
 
     synchronized void accepted() throws IOException {
       DaemonWire.writeFrame(out, DaemonWire.ACCEPTED, new byte[0], 0);
+    }
+
+    synchronized void declined(String reason) throws IOException {
+      byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
+      DaemonWire.writeFrame(out, DaemonWire.DECLINED, bytes, bytes.length);
     }
 
     synchronized void write(byte type, byte[] data, int length) {

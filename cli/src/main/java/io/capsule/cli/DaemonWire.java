@@ -18,15 +18,17 @@ import java.util.Map;
  * The local daemon's wire format over its Unix domain socket. A request is the magic number, the
  * format version, a kind byte and (for a task) the command name, its arguments as typed, the
  * caller's working directory and environment. The reply is a sequence of frames: a type byte, a
- * length and that many bytes — {@code A} (empty) once the daemon took a task on, {@code O} stdout
- * bytes, {@code E} stderr bytes, and last {@code X} the exit code. Strings are UTF-8 with an int
- * length. Anything else is refused with an {@link IOException}: the daemon drops that connection
- * and serves on.
+ * length and that many bytes — {@code A} (empty) once the daemon took a task on (or {@code D} and
+ * the reason, alone, when it declines one: the caller then runs it itself), {@code O} stdout bytes,
+ * {@code E} stderr bytes, and last {@code X} the exit code. Strings are UTF-8 with an int length.
+ * Anything else is refused with an {@link IOException}: the daemon drops that connection and serves
+ * on.
  */
 final class DaemonWire {
   static final int MAGIC = 0x43505344; // "CPSD"
   static final int VERSION = 1;
   static final byte ACCEPTED = 'A';
+  static final byte DECLINED = 'D';
   static final byte STDOUT = 'O';
   static final byte STDERR = 'E';
   static final byte EXIT = 'X';

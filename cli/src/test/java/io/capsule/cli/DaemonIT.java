@@ -120,6 +120,25 @@ class DaemonIT {
   }
 
   @Test
+  void aScriptWhoseInterpreterIsNotPreparedRunsInTheCallerWithItsProgressThenInTheDaemon()
+      throws Exception {
+    cache = work.resolve("empty-cache"); // QuickJS not fetched yet: its preparation is due
+    Path js = EXAMPLES.resolve("javascript/hello.js");
+
+    Result first = capsule(Map.of(), "run", js.toString(), "--json");
+    assertThat(first.exit()).as(first.err()).isZero();
+    assertThat(first.envelope().at("/result").asText()).isEqualTo("Hello from Capsule!");
+    assertThat(first.err())
+        .contains("capsule: running in this process: its javascript interpreter is not prepared")
+        .contains("quickjs"); // the one-time preparation's progress, in the caller's terminal
+
+    Result second = capsule(Map.of(), "run", js.toString(), "--json");
+    assertThat(second.err()).isEmpty(); // through the daemon: nothing to prepare any more
+    assertSameOutcome(second, first);
+    assertThat(capsule(Map.of(), "daemon", "status").out()).contains("tasks served 1");
+  }
+
+  @Test
   void theTaskSeesTheCallersEnvironmentAndWorkingDirectoryNotTheDaemons() throws Exception {
     Path elsewhere = Files.createDirectories(work.resolve("elsewhere"));
     Result started = capsuleIn(elsewhere, Map.of("DAEMON_ONLY", "daemon"), "daemon", "start");
