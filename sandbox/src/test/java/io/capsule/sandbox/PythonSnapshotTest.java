@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.ResultEnvelope;
-import io.capsule.protocol.TaskOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * then each task takes milliseconds): the task's own options still hold per task.
  */
 class PythonSnapshotTest {
-  private static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "capsule");
   @TempDir static Path files;
+  private static ScriptSandbox scripts;
   private static Sandbox sandbox;
 
   @BeforeAll
@@ -37,18 +36,13 @@ class PythonSnapshotTest {
     Files.createDirectories(files.resolve("deep/inner"));
     Files.writeString(files.resolve("data/input.txt"), "from the host");
     Files.writeString(files.resolve("secret/key.txt"), "do not read");
-    sandbox =
-        Sandbox.create(
-            SandboxConfig.builder()
-                .withCacheDir(CACHE)
-                .withFilesRoot(files)
-                .withEnvironment(Map.of("API_KEY", "k-123", "OTHER", "hidden"))
-                .build());
+    scripts = new ScriptSandbox(files, Map.of("API_KEY", "k-123", "OTHER", "hidden"));
+    sandbox = scripts.sandbox();
   }
 
   @AfterAll
   static void stop() {
-    sandbox.close();
+    scripts.close();
   }
 
   private ResultEnvelope run(String name, String source, JsonNode... args) throws IOException {
@@ -57,12 +51,7 @@ class PythonSnapshotTest {
 
   private ResultEnvelope runTask(String name, String source, String task, JsonNode... args)
       throws IOException {
-    Path file = files.resolve(name);
-    Files.writeString(file, source);
-    TaskFile taskFile = TaskFile.read(file, CACHE);
-    PreparedModule module = sandbox.prepare(taskFile);
-    TaskOptions options = taskFile.script().optionsOf(task);
-    return sandbox.run(module, new TaskCall(options, List.of(args)));
+    return scripts.run(name, source, task, List.of(args));
   }
 
   @Test
@@ -79,8 +68,7 @@ class PythonSnapshotTest {
             """);
     assertThat(envelope.success()).as(envelope.toString()).isTrue();
     assertThat(envelope.result().asText()).isEqualTo("Hello from Capsule!");
-    assertThat(sandbox.prepare(TaskFile.read(files.resolve("hello.py"), CACHE)).resumable())
-        .isTrue();
+    assertThat(sandbox.prepare(scripts.read("hello.py")).resumable()).isTrue();
   }
 
   @Test

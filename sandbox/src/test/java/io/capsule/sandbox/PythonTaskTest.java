@@ -8,7 +8,6 @@ import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.HostRequest;
 import io.capsule.protocol.ResultEnvelope;
-import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.testing.LocalHttpServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,9 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (those with files too) resume from the interpreter snapshot (prepared on first use: minutes).
  */
 class PythonTaskTest {
-  private static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "capsule");
   @TempDir static Path files;
   private static LocalHttpServer server;
+  private static ScriptSandbox scripts;
   private static Sandbox sandbox;
 
   @BeforeAll
@@ -40,18 +39,13 @@ class PythonTaskTest {
     Files.createDirectories(files.resolve("data"));
     Files.createDirectories(files.resolve("output"));
     Files.writeString(files.resolve("data/input.txt"), "from the host");
-    sandbox =
-        Sandbox.create(
-            SandboxConfig.builder()
-                .withCacheDir(CACHE)
-                .withFilesRoot(files)
-                .withEnvironment(Map.of("API_KEY", "k-123", "NOT_GRANTED", "hidden"))
-                .build());
+    scripts = new ScriptSandbox(files, Map.of("API_KEY", "k-123", "NOT_GRANTED", "hidden"));
+    sandbox = scripts.sandbox();
   }
 
   @AfterAll
   static void stop() {
-    sandbox.close();
+    scripts.close();
     server.close();
   }
 
@@ -61,12 +55,8 @@ class PythonTaskTest {
   }
 
   private static ResultEnvelope run(String name, String source, String... args) throws IOException {
-    Path file = files.resolve(name);
-    Files.writeString(file, source);
-    TaskFile task = TaskFile.read(file, CACHE);
-    TaskOptions options = task.bakedOptions().toBuilder().name("main").build();
     List<JsonNode> argv = Arrays.stream(args).map(a -> (JsonNode) TextNode.valueOf(a)).toList();
-    return sandbox.run(sandbox.prepare(task), new TaskCall(options, argv));
+    return scripts.run(name, source, "main", argv);
   }
 
   @Test
@@ -132,8 +122,7 @@ class PythonTaskTest {
     assertThat(envelope.result().asText()).isEqualTo("from the host");
     assertThat(Files.readString(files.resolve("output/result.txt"))).isEqualTo("from the host");
     // tasks with files resume from the snapshot too (PythonSnapshotTest checks it per task)
-    assertThat(sandbox.prepare(TaskFile.read(files.resolve("files.py"), CACHE)).resumable())
-        .isTrue();
+    assertThat(sandbox.prepare(scripts.read("files.py")).resumable()).isTrue();
   }
 
   @Test

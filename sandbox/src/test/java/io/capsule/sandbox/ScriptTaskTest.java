@@ -26,9 +26,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ScriptTaskTest {
   private static final long LOW_FUEL = 100_000_000L;
-  private static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "capsule");
   @TempDir static Path files;
   private static LocalHttpServer server;
+  private static ScriptSandbox scripts;
   private static Sandbox sandbox;
 
   @BeforeAll
@@ -37,18 +37,13 @@ class ScriptTaskTest {
     Files.createDirectories(files.resolve("data"));
     Files.createDirectories(files.resolve("output"));
     Files.writeString(files.resolve("data/input.txt"), "from the host");
-    sandbox =
-        Sandbox.create(
-            SandboxConfig.builder()
-                .withCacheDir(CACHE)
-                .withFilesRoot(files)
-                .withEnvironment(Map.of("API_KEY", "k-123"))
-                .build());
+    scripts = new ScriptSandbox(files, Map.of("API_KEY", "k-123"));
+    sandbox = scripts.sandbox();
   }
 
   @AfterAll
   static void stop() {
-    sandbox.close();
+    scripts.close();
     server.close();
   }
 
@@ -57,12 +52,8 @@ class ScriptTaskTest {
   }
 
   private ResultEnvelope run(String name, String source, List<String> args) throws IOException {
-    Path file = files.resolve(name);
-    Files.writeString(file, source);
-    TaskFile task = TaskFile.read(file, CACHE);
-    TaskOptions options = task.bakedOptions().toBuilder().name("main").build();
     List<JsonNode> argv = args.stream().map(a -> (JsonNode) TextNode.valueOf(a)).toList();
-    return sandbox.run(sandbox.prepare(task), new TaskCall(options, argv));
+    return scripts.run(name, source, "main", argv);
   }
 
   /** Runs the TypeScript form ({@code ext} "ts") or the plain JavaScript form (js, mjs). */
@@ -675,7 +666,7 @@ class ScriptTaskTest {
     Files.writeString(file, source);
     Files.createDirectories(cache.resolve("interpreters"));
     try (var fresh = Sandbox.create(SandboxConfig.builder().withCacheDir(cache).build())) {
-      TaskFile task = TaskFile.read(file, CACHE);
+      TaskFile task = TaskFile.read(file, ScriptSandbox.CACHE);
       var envelope = fresh.run(fresh.prepare(task), new TaskCall(task.bakedOptions(), List.of()));
       assertThat(envelope.error().errorType()).isEqualTo(ErrorType.MEMORY_LIMIT);
       assertThat(envelope.error().message()).contains("ram cap");
@@ -722,7 +713,7 @@ class ScriptTaskTest {
     assertThat(envelope.result().toString())
         .isEqualTo("{\"both\":[2,4],\"failed\":\"task_error\"}");
     Path file = files.resolve("subtasks.py");
-    PreparedModule module = sandbox.prepare(TaskFile.read(file, CACHE));
+    PreparedModule module = sandbox.prepare(TaskFile.read(file, ScriptSandbox.CACHE));
     var sync =
         sandbox.run(
             module, new TaskCall(TaskOptions.builder().name("sync_main").build(), List.of()));
@@ -746,7 +737,7 @@ class ScriptTaskTest {
         async def main():
             return await asyncio.gather(child("a"), child("b"))
         """);
-    PreparedModule module = sandbox.prepare(TaskFile.read(file, CACHE));
+    PreparedModule module = sandbox.prepare(TaskFile.read(file, ScriptSandbox.CACHE));
     var runner = new RendezvousRunner(2);
     var envelope =
         sandbox.attempt(
