@@ -287,15 +287,16 @@ final class DaemonServer {
     if (!request.command().equals("run")) {
       return null;
     }
-    String file =
+    GuestScript.Language language =
         request.args().stream()
-            .filter(a -> !a.startsWith("-") && languageOf(a) != null)
+            .filter(a -> !a.startsWith("-"))
+            .map(GuestScript.Language::ofFile)
+            .filter(java.util.Objects::nonNull)
             .findFirst()
             .orElse(null);
-    if (file == null) {
+    if (language == null) {
       return null;
     }
-    GuestScript.Language language = languageOf(file);
     ExecutionMode mode =
         request.args().contains("--interpreter")
             ? ExecutionMode.INTERPRETED
@@ -310,15 +311,6 @@ final class DaemonServer {
     } catch (RuntimeException e) {
       return null;
     }
-  }
-
-  private static GuestScript.Language languageOf(String file) {
-    if (file.endsWith(".py")) {
-      return GuestScript.Language.PYTHON;
-    }
-    return List.of(".js", ".mjs", ".ts", ".mts").stream().anyMatch(file::endsWith)
-        ? GuestScript.Language.JAVASCRIPT
-        : null;
   }
 
   private int runCommand(DaemonWire.Request request, FrameSink sink) {

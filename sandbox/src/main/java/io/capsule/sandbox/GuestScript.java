@@ -1,6 +1,7 @@
 package io.capsule.sandbox;
 
 import io.capsule.protocol.InvalidModuleException;
+import io.capsule.protocol.ScriptRef;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.internal.lang.TaskDeclarations;
 import io.capsule.sandbox.internal.lang.TypeScriptStripper;
@@ -24,7 +25,15 @@ public record GuestScript(
     /** CPython 3.12 (WASI). */
     PYTHON,
     /** QuickJS (ES2023); TypeScript is stripped of its types first. */
-    JAVASCRIPT
+    JAVASCRIPT;
+
+    /** The interpreter of a task file by its name, or {@code null} when it is not a script's. */
+    public static Language ofFile(String fileName) {
+      if (!ScriptRef.isScriptFile(fileName)) {
+        return null;
+      }
+      return fileName.endsWith(".py") ? PYTHON : JAVASCRIPT;
+    }
   }
 
   /** Copies the task map. */
@@ -41,7 +50,7 @@ public record GuestScript(
    * @throws InvalidModuleException when a task declaration's options are not literals
    */
   public static GuestScript of(String fileName, String text) {
-    boolean python = fileName.endsWith(".py");
+    boolean python = Language.ofFile(fileName) == Language.PYTHON;
     boolean typescript = fileName.endsWith(".ts") || fileName.endsWith(".mts");
     String source = typescript ? TypeScriptStripper.strip(text) : text;
     try {

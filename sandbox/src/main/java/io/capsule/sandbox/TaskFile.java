@@ -1,6 +1,7 @@
 package io.capsule.sandbox;
 
 import io.capsule.protocol.InvalidModuleException;
+import io.capsule.protocol.ScriptRef;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.internal.lang.InterpreterArtifact;
 import java.io.IOException;
@@ -76,11 +77,7 @@ public record TaskFile(Path path, byte[] wasm, TaskArtifact artifact, GuestScrip
    */
   public static GuestScript readScript(Path path) throws IOException {
     String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
-    if (name.endsWith(".py")
-        || name.endsWith(".js")
-        || name.endsWith(".mjs")
-        || name.endsWith(".ts")
-        || name.endsWith(".mts")) {
+    if (ScriptRef.isScriptFile(name)) {
       if (!Files.isRegularFile(path)) {
         throw new NoSuchFileException(path.toString(), null, "no such file");
       }
