@@ -36,7 +36,9 @@ class FleetThroughputIT {
         fleet.startWorker(
             c -> c.withLevels(Set.of(ComputeLevel.LOW)).withConcurrency(2).withWorkerId(id));
       }
-      System.err.printf("3 workers started in %d ms%n", (System.nanoTime() - starting) / 1_000_000);
+      fleet.awaitGroupSpread(ComputeLevel.LOW, 3, Duration.ofSeconds(60));
+      System.err.printf(
+          "3 workers started and assigned in %d ms%n", (System.nanoTime() - starting) / 1_000_000);
       byte[] hello = Corpus.wat("hello");
       TaskOptions low =
           TaskOptions.builder().compute(io.capsule.protocol.Compute.parse("LOW")).build();

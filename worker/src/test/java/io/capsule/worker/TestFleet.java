@@ -19,11 +19,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -102,6 +104,45 @@ final class TestFleet implements AutoCloseable {
     CapsuleWorker worker = CapsuleWorker.create(settings.apply(config()).build()).start();
     workers.add(worker);
     return worker;
+  }
+
+  /**
+   * Waits until {@code level}'s consumer group is stable with {@code members} members that each own
+   * at least one partition: a test that spreads work over several workers floods only then, or the
+   * workers that joined first may finish it all before the last one is assigned anything.
+   */
+  void awaitGroupSpread(ComputeLevel level, int members, Duration timeout) {
+    String group = config().build().groupId(level);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last = "not described yet";
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      while (System.nanoTime() < deadline) {
+        ConsumerGroupDescription description =
+            admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+        last = description.groupState() + " with " + description.members().size() + " members";
+        if (description.groupState() == GroupState.STABLE
+            && description.members().size() == members
+            && description.members().stream()
+                .allMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
+          return;
+        }
+        Thread.sleep(100);
+      }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    throw new IllegalStateException(
+        "group "
+            + group
+            + " not spread over "
+            + members
+            + " workers within "
+            + timeout
+            + ": "
+            + last);
   }
 
   static TaskRequest request(byte[] wasm, TaskOptions options) {
