@@ -10,6 +10,7 @@ import com.dylibso.chicory.wasm.types.ExternalType;
 import io.capsule.protocol.InternalException;
 import io.capsule.sandbox.internal.AtomicFiles;
 import io.capsule.sandbox.internal.lang.Binaryen;
+import io.capsule.sandbox.internal.lang.CompiledScripts;
 import io.capsule.sandbox.internal.lang.PythonSdk;
 import io.capsule.sandbox.internal.lang.ReactorSnapshot;
 import io.capsule.sandbox.internal.meter.FuelInstrumenter;
@@ -80,10 +81,20 @@ final class PythonSnapshots {
 
   /**
    * A resumable interpreter: the rewritten module (which also runs cold, from {@code _start}, when
-   * no unwind is asked for), its snapshot, the unwind buffer, and whether the snapshot was made in
-   * this process (then it is smoke-tested before use).
+   * no unwind is asked for), its snapshot, the unwind buffer, whether the snapshot was made in this
+   * process (then it is smoke-tested before use), and the task files it has compiled.
    */
-  record Resume(PreparedModule module, ReactorSnapshot snapshot, int dataAddress, boolean fresh) {}
+  record Resume(
+      PreparedModule module,
+      ReactorSnapshot snapshot,
+      int dataAddress,
+      boolean fresh,
+      CompiledScripts compiled) {}
+
+  /** Task files whose compiled code a resumed interpreter keeps, and their total size. */
+  private static final int COMPILED_FILES = 512;
+
+  private static final long COMPILED_CHARS = 64L << 20;
 
   private final ModulePreparer preparer;
   private final ExecutorService guestThreads;
@@ -164,7 +175,12 @@ final class PythonSnapshots {
               + " MiB of memory) in "
               + file);
     }
-    return new Resume(module, snapshot, dataAddress(snapshot), fresh);
+    return new Resume(
+        module,
+        snapshot,
+        dataAddress(snapshot),
+        fresh,
+        new CompiledScripts(COMPILED_FILES, COMPILED_CHARS));
   }
 
   /** The unwind buffer lies in the pages the snapshot run added at the end of memory. */

@@ -131,6 +131,7 @@ final class TaskAttempt {
         new GuestRequests(http, subTasks, host::result, stderr, environment, List.copyOf(mounts));
     GuestScript script = module.script();
     boolean python = script != null && script.language() == GuestScript.Language.PYTHON;
+    resume = python ? module.pythonResume() : null;
     var builder =
         WasiConfig.builder()
             .withArguments(python ? PythonSdk.ARGV : argv())
@@ -141,7 +142,6 @@ final class TaskAttempt {
     if (!python) {
       return builder.withMounts(mounts).build();
     }
-    resume = module.pythonResume();
     if (resume != null) {
       // the snapshot's preopens are fixed: the task's directories are served under its root
       return PythonSnapshots.preopens(builder, cacheDir(), mounts).build();
@@ -167,7 +167,7 @@ final class TaskAttempt {
       if (script != null) {
         meter.deferCharging();
       }
-      requests.onTaskStart(this::startCharging);
+      requests.onTaskStart(this::taskStarted);
       if (python) {
         Runnable begin = resume == null ? this::startCharging : this::resumed;
         wasiFunctions = new PythonChannel(requests, begin).wrap(wasiFunctions);
@@ -182,11 +182,17 @@ final class TaskAttempt {
         js.addImports(importsBuilder, module.module());
       }
       var imports = importsBuilder.build();
+      boolean restoresSnapshot = resume != null || js != null;
       var builder =
           Instance.builder(module.module())
               .withImportValues(imports)
               .withStart(false)
-              .withMemoryFactory(limits -> memory = CappedMemory.create(limits, capPages));
+              .withMemoryFactory(
+                  limits ->
+                      memory =
+                          restoresSnapshot
+                              ? CappedMemory.forSnapshotRestore(limits, capPages)
+                              : CappedMemory.create(limits, capPages));
       if (module.machineFactory() != null) {
         builder.withMachineFactory(module.machineFactory());
       }
@@ -197,7 +203,8 @@ final class TaskAttempt {
       }
       if (js != null) {
         module.quickJsSnapshots().of(module, cacheDir()).restore(instance);
-        js.runTask(instance, script.source(), call.taskName(), call.args(), this::startCharging);
+        js.runTask(
+            instance, script.source(), call.taskName(), call.args(), () -> requests.start(null));
       } else {
         instance.export("_start").apply();
       }
@@ -221,6 +228,18 @@ final class TaskAttempt {
     startCharging();
   }
 
+  /**
+   * The guest's boot code says the task's own code runs next (once per attempt). A resumed Python
+   * interpreter sends the task file's compiled code along when it had to compile it.
+   */
+  private void taskStarted(JsonNode payload) {
+    startCharging();
+    GuestScript script = module.script();
+    if (resume != null && payload != null && payload.isTextual()) {
+      resume.compiled().put(script.fileName(), script.source(), payload.asText());
+    }
+  }
+
   /** An interpreter's start-up is not the task's work: fuel counts from here. */
   private void startCharging() {
     meter.restart(instance);
@@ -238,6 +257,11 @@ final class TaskAttempt {
     doc.putArray("args").addAll(call.args());
     doc.put("file", script.fileName());
     doc.put("source", script.source());
+    String compiled =
+        resume == null ? null : resume.compiled().get(script.fileName(), script.source());
+    if (compiled != null) {
+      doc.put("code", compiled);
+    }
     var env = doc.putObject("env");
     environment.forEach(env::put);
     return CapsuleJson.write(doc).getBytes(StandardCharsets.UTF_8);

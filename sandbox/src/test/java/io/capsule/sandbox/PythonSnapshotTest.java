@@ -125,6 +125,94 @@ class PythonSnapshotTest {
         .isEqualTo(ErrorType.FUEL_EXHAUSTED);
   }
 
+  /**
+   * A task may write requests to the host channel itself; a second {@code start} must not restart
+   * the fuel meter. Each chunk here burns about a third of LOW's budget, four in all.
+   */
+  @Test
+  void sendingStartAgainDoesNotRestartTheFuelMeter() throws IOException {
+    var envelope =
+        run(
+            "refuel.py",
+            """
+            import capsule
+            from capsule import task
+
+            @task(name="main", compute="LOW")
+            def main():
+                total = 0
+                for chunk in range(4):
+                    for i in range(15000):
+                        total += i
+                    capsule._notify("start", None)
+                return total
+            """);
+    assertThat(envelope.success()).as(envelope.toString()).isFalse();
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.FUEL_EXHAUSTED);
+  }
+
+  /**
+   * A file run again starts from the code the first run compiled (kept by the host), with the same
+   * result and the same file and line numbers in a traceback.
+   */
+  @Test
+  void aFileRunAgainStartsFromItsCompiledCode() throws IOException {
+    String source =
+        """
+        from capsule import task
+
+        @task(name="main")
+        def main(n: int):
+            if n < 0:
+                raise ValueError(f"negative: {n}")
+            return {"twice": n * 2}
+        """;
+    var first = run("compiled.py", source, IntNode.valueOf(21));
+    PreparedModule module = sandbox.prepare(scripts.read("compiled.py"));
+    assertThat(module.pythonResume().compiled().get(module.script().fileName(), source))
+        .as("the first run's compiled code is kept")
+        .isNotNull();
+    var second = run("compiled.py", source, IntNode.valueOf(21));
+    var failing = run("compiled.py", source, IntNode.valueOf(-1));
+    assertThat(first.success()).as(first.toString()).isTrue();
+    assertThat(second.result()).isEqualTo(first.result());
+    assertThat(second.result().path("twice").asInt()).isEqualTo(42);
+    assertThat(failing.error().message()).contains("ValueError: negative: -1");
+    assertThat(failing.logs()).contains("compiled.py\", line 6, in main");
+  }
+
+  /**
+   * The host keeps compiled code only from the boot script's {@code start}, sent before the task's
+   * own code runs: a task that forges one later cannot change what later runs of its file execute.
+   */
+  @Test
+  void aTaskCannotHandLaterRunsOfItsFileOtherCode() throws IOException {
+    String source =
+        """
+        import binascii, marshal
+        import capsule
+        from capsule import task
+
+        EVIL = \"""
+        from capsule import task
+
+        @task(name="main")
+        def main():
+            return "forged"
+        \"""
+
+        @task(name="main")
+        def main():
+            forged = compile(EVIL, __file__, "exec")
+            capsule._notify("start", binascii.b2a_base64(marshal.dumps(forged), newline=False).decode())
+            return "genuine"
+        """;
+    var first = run("forge.py", source);
+    var second = run("forge.py", source);
+    assertThat(first.result().asText()).as(first.toString()).isEqualTo("genuine");
+    assertThat(second.result().asText()).as(second.toString()).isEqualTo("genuine");
+  }
+
   @Test
   void endlessLoopWithTimeoutStopsInTime() throws IOException {
     long start = System.nanoTime();

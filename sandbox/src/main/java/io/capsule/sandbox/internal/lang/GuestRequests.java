@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -65,7 +66,8 @@ public final class GuestRequests {
   private final Map<Integer, CompletableFuture<ResultEnvelope>> spawned = new ConcurrentHashMap<>();
   private final AtomicInteger handles = new AtomicInteger();
   private volatile String error;
-  private volatile Runnable onTaskStart = () -> {};
+  private final AtomicBoolean started = new AtomicBoolean();
+  private volatile Consumer<JsonNode> onTaskStart = payload -> {};
 
   /** Requests of one attempt. */
   public GuestRequests(
@@ -83,9 +85,20 @@ public final class GuestRequests {
     this.mounts = List.copyOf(mounts);
   }
 
-  /** What to do when the guest says its task's own work begins ({@code start}). */
-  public void onTaskStart(Runnable action) {
+  /**
+   * What to do when the task's own work begins ({@code start}, with its payload): once per attempt.
+   * A guest that sends {@code start} again (its own code can write requests too) is ignored, or it
+   * could restart its fuel meter.
+   */
+  public void onTaskStart(Consumer<JsonNode> action) {
     this.onTaskStart = action;
+  }
+
+  /** Marks the start of the task's own work, as a guest's first {@code start} request does. */
+  public void start(JsonNode payload) {
+    if (started.compareAndSet(false, true)) {
+      onTaskStart.accept(payload);
+    }
   }
 
   /** The message the guest reported its task failed with, or {@code null}. */
@@ -102,7 +115,7 @@ public final class GuestRequests {
             yield JSON.nullNode();
           }
           case "start" -> {
-            onTaskStart.run();
+            start(payload);
             yield JSON.nullNode();
           }
           case "error" -> {
@@ -126,10 +139,15 @@ public final class GuestRequests {
     return CapsuleJson.write(answer).getBytes(StandardCharsets.UTF_8);
   }
 
-  /** {@link #handle(String, JsonNode)} of a {@code {"op", "payload"}} document. */
+  /**
+   * {@link #handle(String, JsonNode)} of a {@code {"op", "payload"}} document; {@code null} when
+   * the document says {@code "answer": false} (a notification such as {@code start} or {@code
+   * result}, which the guest does not wait for).
+   */
   public byte[] handle(byte[] request) {
     JsonNode doc = CapsuleJson.readTree(new String(request, StandardCharsets.UTF_8));
-    return handle(doc.path("op").asText(), doc.path("payload"));
+    byte[] answer = handle(doc.path("op").asText(), doc.path("payload"));
+    return doc.path("answer").asBoolean(true) ? answer : null;
   }
 
   /** Whether sub-tasks started with {@code spawn} are not yet handed to the guest. */

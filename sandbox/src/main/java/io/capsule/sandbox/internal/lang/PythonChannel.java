@@ -10,9 +10,10 @@ import java.nio.charset.StandardCharsets;
  * The Python SDK's way to the host: CPython cannot call the {@code capsule} imports, so it writes a
  * JSON request to stdin (file descriptor {@value #FD}, which wasi-libc knows is open) and reads the
  * answer (ten ASCII digits of length, then the JSON) from it; stdin reads return the task document
- * until an answer is pending. This wraps WASI's {@code fd_write} and {@code fd_read}; other
- * descriptors pass through. The first read of stdin is where the task's own work begins ({@code
- * onTaskStart}).
+ * until an answer is pending. A request marked {@code "answer": false} (the notifications {@code
+ * start}, {@code result}, {@code error}) gets no answer. This wraps WASI's {@code fd_write} and
+ * {@code fd_read}; other descriptors pass through. The first read of stdin is where the task's own
+ * work begins ({@code onTaskStart}).
  */
 public final class PythonChannel {
   /** The channel's file descriptor: stdin, which the guest may also write to. */
@@ -88,11 +89,13 @@ public final class PythonChannel {
       request.writeBytes(memory.readBytes(ptr, len));
     }
     byte[] json = requests.handle(request.toByteArray());
-    byte[] header = String.format("%010d", json.length).getBytes(StandardCharsets.US_ASCII);
-    answer = new byte[header.length + json.length];
-    System.arraycopy(header, 0, answer, 0, header.length);
-    System.arraycopy(json, 0, answer, header.length, json.length);
-    answerPos = 0;
+    if (json != null) { // null: a notification, which nobody reads an answer to
+      byte[] header = String.format("%010d", json.length).getBytes(StandardCharsets.US_ASCII);
+      answer = new byte[header.length + json.length];
+      System.arraycopy(header, 0, answer, 0, header.length);
+      System.arraycopy(json, 0, answer, header.length, json.length);
+      answerPos = 0;
+    }
     memory.writeI32((int) args[3], request.size());
     return new long[] {ERRNO_SUCCESS};
   }

@@ -41,6 +41,11 @@ def _host(op, payload):
     return json.loads(_read_exact(size))
 
 
+def _notify(op, payload):
+    """Sends one request that has no answer (start, result, error): no round trip."""
+    os.write(_CHANNEL_FD, json.dumps({"op": op, "payload": payload, "answer": False}).encode("utf-8"))
+
+
 def _in_event_loop():
     asyncio = sys.modules.get("asyncio")
     if asyncio is None:
