@@ -58,10 +58,10 @@ def _practice():
     """Runs the per-task path on a practice task (no host calls: the first stdin read is where
     the snapshot is taken). CPython 3.12 specialises bytecode the first times it runs, so every
     resumed task then starts on that warmed path instead of repeating the specialisation."""
-    document = json.loads(json.dumps({
+    document = _read_document(json.dumps({
         "task": "main", "args": ["capsule"], "file": "/practice.py",
         "source": _PRACTICE_SOURCE, "env": {"PRACTICE": "1"},
-    }))
+    }, separators=(",", ":")).encode("utf-8"))
     _begin_task(document)
     namespace = {"__name__": "__capsule_task__", "__file__": document["file"]}
     code, compiled = _code(document)
@@ -69,7 +69,8 @@ def _practice():
     code, _ = _code(document)
     exec(code, namespace)
     result = capsule._tasks[document["task"]](*document["args"])
-    json.dumps({"op": "result", "payload": json.dumps(result, default=str), "answer": False})
+    _RESULT_ENCODER.encode(result)
+    capsule._quote(_RESULT_ENCODER.encode("practice"))
     capsule._tasks.clear()
     os.environ.clear()
 
@@ -86,8 +87,19 @@ def _code(document):
     return code, binascii.b2a_base64(marshal.dumps(code), newline=False).decode("ascii")
 
 
+_DECODER = json.JSONDecoder()
+_RESULT_ENCODER = json.JSONEncoder(default=str)  # json.dumps(result, default=str), made once
+
+
+def _read_document(data):
+    """The host's task document: compact JSON, so the C scanner reads it without json.loads's
+    encoding detection and whitespace regexes (a millisecond on the interpreted eval loop)."""
+    document, _ = _DECODER.scan_once(data.decode("utf-8"), 0)
+    return document
+
+
 def _run():
-    document = json.loads(sys.stdin.buffer.read())
+    document = _read_document(sys.stdin.buffer.read())
     _begin_task(document)
     namespace = {"__name__": "__capsule_task__", "__file__": document["file"]}
     code, compiled = _code(document)
@@ -103,7 +115,7 @@ def _run():
     result = fn(*document["args"])
     if hasattr(result, "__await__"):
         result = capsule._run_async(result)
-    capsule._notify("result", json.dumps(result, default=str))
+    capsule._notify("result", _RESULT_ENCODER.encode(result))
 
 
 if os.environ.get("CAPSULE_SNAPSHOT"):
