@@ -304,6 +304,41 @@ class PythonSnapshotTest {
     assertThat(envelope.result().asInt()).isEqualTo(42);
   }
 
+  /**
+   * An older capsule-run example: {@code async def main()} left undecorated, sub-tasks gathered,
+   * and an {@code if __name__ == "__main__"} block (which does not run: main is the entry point).
+   */
+  @Test
+  void anUndecoratedAsyncMainRunsAsTheMainTask() throws IOException {
+    var envelope =
+        run(
+            "old_async.py",
+            """
+            import asyncio
+            from capsule import task
+
+            @task(name="greet", compute="LOW", ram="64MB", timeout="5s", max_retries=2)
+            def greet(name: str) -> str:
+                return f"Hello, {name}!"
+
+            @task(name="calculate", compute="LOW", ram="64MB", timeout="5s")
+            def calculate(x: int, y: int) -> str:
+                return f"The answer is {x + y}"
+
+            async def main():
+                results = await asyncio.gather(greet("Capsule"), calculate(40, 2))
+                print(f"Task 1: {results[0]}")
+                return results
+
+            if __name__ == "__main__":
+                asyncio.run(main())
+            """);
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result())
+        .isEqualTo(CapsuleJson.readTree("[\"Hello, Capsule!\", \"The answer is 42\"]"));
+    assertThat(envelope.logs()).contains("Task 1: Hello, Capsule!");
+  }
+
   @Test
   void tasksInARowShareNoGlobalsNoRandomStateAndNoUngrantedFiles() throws IOException {
     String source =

@@ -98,6 +98,13 @@ def _read_document(data):
     return document
 
 
+def _undecorated_main(name, namespace):
+    """Older capsule-run files end with ``if __name__ == "__main__": asyncio.run(main())`` and
+    leave ``main`` (often ``async``) undecorated: it runs as the main task, with default options."""
+    candidate = namespace.get(name) if name == "main" else None
+    return candidate if callable(candidate) else None
+
+
 def _run():
     document = _read_document(sys.stdin.buffer.read())
     _begin_task(document)
@@ -109,7 +116,7 @@ def _run():
     sys.stdout = sys.stderr  # print() lands in the logs, as console.log does; results go to the host
     exec(code, namespace)
     name = document["task"]
-    fn = capsule._tasks.get(name)
+    fn = capsule._tasks.get(name) or _undecorated_main(name, namespace)
     if fn is None:
         raise LookupError(f"{document['file']} declares no task named {name!r}")
     result = fn(*document["args"])
