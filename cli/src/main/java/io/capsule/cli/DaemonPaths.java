@@ -3,14 +3,18 @@ package io.capsule.cli;
 import io.capsule.sandbox.SandboxConfig;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -36,6 +40,47 @@ record DaemonPaths(Path dir) {
 
   Path socket() {
     return dir.resolve("sock");
+  }
+
+  /**
+   * Deletes the directories of other builds' daemons that are not running (no socket) and whose
+   * files are all older than {@code maxUnused}; returns how many went.
+   */
+  static int sweepOthers(DaemonPaths own, Duration maxUnused) {
+    Path parent = own.dir().getParent();
+    Instant cutoff = Instant.now().minus(maxUnused);
+    int removed = 0;
+    try (Stream<Path> dirs = Files.list(parent)) {
+      for (Path dir : (Iterable<Path>) dirs::iterator) {
+        if (dir.equals(own.dir())
+            || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+            || Files.exists(new DaemonPaths(dir).socket())
+            || newest(dir).isAfter(cutoff)) {
+          continue;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+          for (Path f : (Iterable<Path>) files::iterator) {
+            Files.deleteIfExists(f);
+          }
+        }
+        Files.deleteIfExists(dir);
+        removed++;
+      }
+    } catch (IOException | UncheckedIOException e) {
+      // the next sweep
+    }
+    return removed;
+  }
+
+  private static Instant newest(Path dir) throws IOException {
+    Instant newest = Files.getLastModifiedTime(dir).toInstant();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Instant t = Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS).toInstant();
+        newest = t.isAfter(newest) ? t : newest;
+      }
+    }
+    return newest;
   }
 
   /** Held by a client while it starts a daemon, so two first runs start one. */

@@ -1,8 +1,10 @@
 package io.capsule.cli;
 
 import io.capsule.protocol.Durations;
+import io.capsule.sandbox.CacheSweeper;
 import io.capsule.sandbox.ExecutionMode;
 import io.capsule.sandbox.GuestScript;
+import io.capsule.sandbox.SandboxConfig;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -137,6 +139,24 @@ final class DaemonServer {
               return t;
             });
     watchdog.scheduleWithFixedDelay(this::stopIfIdleOrOrphaned, 1, 1, TimeUnit.SECONDS);
+    watchdog.schedule(this::sweepCache, 1, TimeUnit.MINUTES); // after the warm-up's busy start
+  }
+
+  /**
+   * Removes cache entries (and directories of other builds' daemons) unused for {@link
+   * CacheSweeper#DEFAULT_MAX_UNUSED}: each upgrade keys new ones, and the daemon is the process
+   * that lives on a developer's machine.
+   */
+  private void sweepCache() {
+    Duration maxUnused = CacheSweeper.DEFAULT_MAX_UNUSED;
+    CacheSweeper.Swept swept = CacheSweeper.sweep(SandboxConfig.defaultCacheDir(), maxUnused);
+    int daemons = DaemonPaths.sweepOthers(paths, maxUnused);
+    if (swept.files() > 0 || daemons > 0) {
+      log.printf(
+          "capsule daemon: removed %d cache files (%d MB) and %d old daemon directories unused"
+              + " for %s%n",
+          swept.files(), swept.bytes() >> 20, daemons, Durations.format(maxUnused));
+    }
   }
 
   private void acceptUntilStopped() throws IOException {

@@ -9,6 +9,7 @@ import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import io.capsule.protocol.InternalException;
 import io.capsule.sandbox.internal.AtomicFiles;
+import io.capsule.sandbox.internal.CacheUse;
 import io.capsule.sandbox.internal.lang.Binaryen;
 import io.capsule.sandbox.internal.lang.CompiledScripts;
 import io.capsule.sandbox.internal.lang.PythonSdk;
@@ -159,6 +160,7 @@ final class PythonSnapshots {
     PreparedModule module;
     try {
       module = preparer.prepareInterpreter(Files.readAllBytes(rewritten));
+      CacheUse.markUsed(rewritten);
     } catch (IOException e) {
       throw new InternalException("cannot read " + rewritten + ": " + e, e);
     }
@@ -361,7 +363,9 @@ final class PythonSnapshots {
       return null;
     }
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-      return ReactorSnapshot.readFrom(in);
+      ReactorSnapshot snapshot = ReactorSnapshot.readFrom(in);
+      CacheUse.markUsed(file);
+      return snapshot;
     } catch (IOException e) {
       return null; // unreadable or cut short: made again
     }

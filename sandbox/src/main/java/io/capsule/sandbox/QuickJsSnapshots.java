@@ -4,6 +4,7 @@ import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import io.capsule.protocol.InvalidRequestException;
 import io.capsule.sandbox.internal.AtomicFiles;
+import io.capsule.sandbox.internal.CacheUse;
 import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.lang.QuickJsSession;
 import io.capsule.sandbox.internal.lang.ReactorSnapshot;
@@ -60,7 +61,9 @@ final class QuickJsSnapshots {
     Path file = cacheDir == null ? null : file(module, cacheDir);
     if (file != null && Files.isRegularFile(file)) {
       try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-        return ReactorSnapshot.readFrom(in);
+        ReactorSnapshot snapshot = ReactorSnapshot.readFrom(in);
+        CacheUse.markUsed(file);
+        return snapshot;
       } catch (IOException e) {
         // unreadable or cut short: make it again and overwrite
       }

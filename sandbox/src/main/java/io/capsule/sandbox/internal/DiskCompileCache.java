@@ -25,7 +25,12 @@ public final class DiskCompileCache implements Cache {
   @Override
   public byte[] get(String key) throws IOException {
     Path file = fileFor(key);
-    return Files.isRegularFile(file) ? Files.readAllBytes(file) : null;
+    if (!Files.isRegularFile(file)) {
+      return null;
+    }
+    byte[] bytes = Files.readAllBytes(file);
+    CacheUse.markUsed(file);
+    return bytes;
   }
 
   @Override

@@ -38,7 +38,12 @@ public final class InstrumentedCache {
   public byte[] get(String sha256) {
     Path file = dir.resolve(sha256 + ".wasm");
     try {
-      return Files.isRegularFile(file) ? Files.readAllBytes(file) : null;
+      if (!Files.isRegularFile(file)) {
+        return null;
+      }
+      byte[] bytes = Files.readAllBytes(file);
+      CacheUse.markUsed(file);
+      return bytes;
     } catch (IOException e) {
       return null;
     }

@@ -2,6 +2,7 @@ package io.capsule.sandbox.internal.lang;
 
 import io.capsule.protocol.InternalException;
 import io.capsule.sandbox.internal.AtomicFiles;
+import io.capsule.sandbox.internal.CacheUse;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -60,7 +61,9 @@ public enum InterpreterArtifact {
       if (!Files.isRegularFile(file)) {
         fetch(file, progress);
       }
-      return Files.readAllBytes(file);
+      byte[] bytes = Files.readAllBytes(file);
+      CacheUse.markUsed(file);
+      return bytes;
     } catch (IOException e) {
       throw new InternalException("cannot read the " + npmSpec + " interpreter: " + e, e);
     }
