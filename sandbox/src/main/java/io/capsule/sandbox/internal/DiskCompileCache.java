@@ -2,11 +2,8 @@ package io.capsule.sandbox.internal;
 
 import com.dylibso.chicory.compiler.Cache;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HexFormat;
 
 /**
@@ -36,20 +33,8 @@ public final class DiskCompileCache implements Cache {
   @Override
   public void putIfAbsent(String key, byte[] data) throws IOException {
     Path file = fileFor(key);
-    if (Files.exists(file)) {
-      return;
-    }
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "entry", ".tmp");
-    try {
-      Files.write(tmp, data);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-    } catch (FileAlreadyExistsException e) {
-      // another process published it first: same content
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
+    if (!Files.exists(file)) {
+      AtomicFiles.publish(file, data); // a racing process publishes the same content
     }
   }
 
