@@ -4,7 +4,7 @@ import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.ScriptRef;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.internal.lang.TaskDeclarations;
-import io.capsule.sandbox.internal.lang.TypeScriptStripper;
+import io.capsule.sandbox.internal.lang.TypeScriptCompiler;
 import java.util.Map;
 import java.util.Objects;
 
@@ -13,18 +13,20 @@ import java.util.Objects;
  *
  * @param language which interpreter runs it
  * @param fileName the file's name, for error messages and stack traces
- * @param source the source to run (TypeScript already stripped of its types)
+ * @param source the source to run (TypeScript already compiled to JavaScript)
  * @param tasks the options of each task the file declares, by task name, read from the literal
  *     arguments of its {@code @task(…)} / {@code task({…}, fn)} declarations
  */
 public record GuestScript(
     Language language, String fileName, String source, Map<String, TaskOptions> tasks) {
+  private static final TypeScriptCompiler TYPESCRIPT =
+      new TypeScriptCompiler(SandboxConfig.defaultCacheDir(), System.err);
 
   /** The interpreters. */
   public enum Language {
     /** CPython 3.12 (WASI). */
     PYTHON,
-    /** QuickJS (ES2023); TypeScript is stripped of its types first. */
+    /** QuickJS (ES2023); TypeScript is compiled to JavaScript first. */
     JAVASCRIPT;
 
     /** The interpreter of a task file by its name, or {@code null} when it is not a script's. */
@@ -46,13 +48,15 @@ public record GuestScript(
   /**
    * Reads a task file's source.
    *
-   * @param fileName its name; {@code .ts}/{@code .mts} is stripped of types, {@code .py} is Python
+   * @param fileName its name; {@code .ts}/{@code .mts} is compiled to JavaScript by the TypeScript
+   *     compiler (on Node.js, cached in the user cache; types only stripped where Node.js is
+   *     missing), {@code .py} is Python
    * @throws InvalidModuleException when a task declaration's options are not literals
    */
   public static GuestScript of(String fileName, String text) {
     boolean python = Language.ofFile(fileName) == Language.PYTHON;
     boolean typescript = fileName.endsWith(".ts") || fileName.endsWith(".mts");
-    String source = typescript ? TypeScriptStripper.strip(text) : text;
+    String source = typescript ? TYPESCRIPT.toJavaScript(fileName, text) : text;
     try {
       Map<String, TaskOptions> tasks =
           python ? TaskDeclarations.python(source) : TaskDeclarations.javascript(source);

@@ -177,6 +177,9 @@ class PythonSnapshotTest {
     assertThat(first.success()).as(first.toString()).isTrue();
     assertThat(second.result()).isEqualTo(first.result());
     assertThat(second.result().path("twice").asInt()).isEqualTo(42);
+    assertThat(second.execution().fuelConsumed())
+        .as("the same fuel whether the code was cached or not")
+        .isEqualTo(first.execution().fuelConsumed());
     assertThat(failing.error().message()).contains("ValueError: negative: -1");
     assertThat(failing.logs()).contains("compiled.py\", line 6, in main");
   }

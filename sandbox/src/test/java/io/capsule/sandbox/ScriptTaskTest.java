@@ -1,10 +1,13 @@
 package io.capsule.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.testing.LocalHttpServer;
@@ -158,6 +161,69 @@ class ScriptTaskTest {
     var missing = run("mastra.ts", source);
     assertThat(missing.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
     assertThat(missing.error().message()).contains("No code provided");
+  }
+
+  /**
+   * TypeScript beyond annotations: the TypeScript compiler turns it into JavaScript (class member
+   * modifiers and fields, parameter properties, enums, {@code x!}, generic calls, {@code as const},
+   * {@code import type}, interfaces and type aliases).
+   */
+  @Test
+  void typeScriptBeyondAnnotationsRuns() throws IOException {
+    String source =
+        """
+        import { task } from "@capsule-run/sdk";
+        import type { Nothing } from "./types";
+
+        type Mode = "fast" | "slow";
+        export interface Options { mode?: Mode; limit: number }
+        enum Color { Red = "red", Green = "green" }
+
+        class Counter {
+          private count: number = 0;
+          constructor(public readonly label: string) {}
+          add(n: number = 1): this { this.count += n; return this; }
+          get value(): number { return this.count; }
+        }
+
+        function pick<T>(items: T[], n: number): T[] { return items.slice(0, n); }
+        const LEVELS = ["LOW", "MEDIUM"] as const;
+
+        export const main = task({ name: "main", compute: "LOW", ram: "64MB" },
+          (input?: string): Record<string, unknown> => {
+            const opts: Options = { limit: 2 };
+            const c = new Counter("c").add(2).add();
+            const maybe: string | undefined = input ?? "none";
+            const items = pick<string>(["a", "b", "c"], opts.limit);
+            return { count: c.value, label: c.label, len: maybe!.length, items,
+                     levels: [...LEVELS], color: Color.Green, mode: opts.mode ?? "fast" };
+          });
+        """;
+    var envelope = run("typed.ts", source, "hey");
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result())
+        .isEqualTo(
+            CapsuleJson.readTree(
+                "{\"count\":3,\"label\":\"c\",\"len\":3,\"items\":[\"a\",\"b\"],"
+                    + "\"levels\":[\"LOW\",\"MEDIUM\"],\"color\":\"green\",\"mode\":\"fast\"}"));
+  }
+
+  @Test
+  void aTypeScriptSyntaxErrorIsAnInvalidModuleNamingTheLine() {
+    assertThatThrownBy(
+            () ->
+                run(
+                    "broken.ts",
+                    """
+                    import { task } from "@capsule-run/sdk";
+
+                    export const main = task({ name: "main" }, (): string => {
+                      return "unclosed;
+                    });
+                    """))
+        .isInstanceOf(InvalidModuleException.class)
+        .hasMessageContaining("broken.ts")
+        .hasMessageContaining("line 4");
   }
 
   @ParameterizedTest

@@ -22,21 +22,25 @@ class CappedMemoryTest {
                   (memory.init $later (i32.const 100) (i32.const 0) (i32.const 7))))
               """));
 
+  private static Instance instance(boolean forSnapshotRestore) {
+    return Instance.builder(MODULE)
+        .withMemoryFactory(
+            limits ->
+                forSnapshotRestore
+                    ? CappedMemory.forSnapshotRestore(limits, 2)
+                    : CappedMemory.create(limits, 2))
+        .build();
+  }
+
   @Test
   void plainMemoryGetsTheActiveSegmentsAtInstantiation() {
-    Instance instance =
-        Instance.builder(MODULE)
-            .withMemoryFactory(limits -> CappedMemory.create(limits, 2))
-            .build();
+    Instance instance = instance(false);
     assertThat(instance.memory().readString(16, 6)).isEqualTo("active");
   }
 
   @Test
   void memoryForASnapshotRestoreStaysZeroButPassiveSegmentsStillInitialise() {
-    Instance instance =
-        Instance.builder(MODULE)
-            .withMemoryFactory(limits -> CappedMemory.forSnapshotRestore(limits, 2))
-            .build();
+    Instance instance = instance(true);
     assertThat(instance.memory().readBytes(16, 6)).containsOnly(0);
     instance.export("init").apply();
     assertThat(instance.memory().readString(100, 7)).isEqualTo("passive");
@@ -44,10 +48,7 @@ class CappedMemoryTest {
 
   @Test
   void memoryForASnapshotRestoreZeroesAndInitialisesNormallyAfterInstantiation() {
-    Instance instance =
-        Instance.builder(MODULE)
-            .withMemoryFactory(limits -> CappedMemory.forSnapshotRestore(limits, 2))
-            .build();
+    Instance instance = instance(true);
     instance.memory().writeString(200, "left over");
     instance.memory().zero();
     assertThat(instance.memory().readBytes(200, 9)).containsOnly(0);

@@ -93,7 +93,8 @@ public final class Binaryen {
     }
   }
 
-  private static String nodeCommand() {
+  /** Node.js, which runs the npm tools. */
+  static String nodeCommand() {
     return System.getProperty("os.name", "").startsWith("Windows") ? "node.exe" : "node";
   }
 }

@@ -6,7 +6,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Turns common TypeScript into JavaScript by blanking its type syntax (kept newlines keep line
+ * The fallback of {@link TypeScriptCompiler} where Node.js is missing: turns common TypeScript into
+ * JavaScript by blanking its type syntax (kept newlines keep line
  * numbers): annotations on parameters, variables and return types ({@code (a: number, b?: T):
  * string =>}), {@code interface} and {@code type} declarations, {@code import type}, {@code as T}
  * casts and a function's generic parameters. Not handled: enums, namespaces, decorators, parameter

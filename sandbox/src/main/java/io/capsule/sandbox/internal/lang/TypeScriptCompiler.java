@@ -1,0 +1,162 @@
+package io.capsule.sandbox.internal.lang;
+
+import io.capsule.protocol.InternalException;
+import io.capsule.protocol.InvalidModuleException;
+import io.capsule.sandbox.internal.AtomicFiles;
+import io.capsule.sandbox.internal.CacheUse;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * TypeScript task files to JavaScript with the TypeScript compiler itself ({@code
+ * ts.transpileModule}: every syntax TypeScript has, enums, namespaces, parameter properties, {@code
+ * x!} and decorators included, no type checking). The npm package {@code typescript} is fetched on
+ * first use, pinned by version and verified against the tarball's SHA-256, kept under the cache's
+ * {@code tools/}, and runs on Node.js; each file's JavaScript is cached by the SHA-256 of its
+ * source under {@code typescript/}, so a file is compiled once (about 0.3 s).
+ *
+ * <p>Where Node.js or the package cannot be had, {@link #toJavaScript} falls back to {@link
+ * TypeScriptStripper} (annotations, interfaces, type aliases, casts) with one warning.
+ */
+public final class TypeScriptCompiler {
+  /** The pinned package. */
+  public static final String NPM_SPEC = "typescript@5.9.3";
+
+  private static final String TARBALL_SHA256 =
+      "10e108c9cf7d5f2879053dff18515fb405abf2ccef63eaaf017d9c571687a1d3";
+  private static final String ENTRY = "package/lib/typescript.js";
+  private static final long TIMEOUT_SECONDS = 120;
+
+  /**
+   * Reads the source file, transpiles it, writes the output file; diagnostics on stdout, exit 2.
+   */
+  private static final String RUNNER =
+      """
+      const fs = require("fs");
+      const ts = require(process.argv[2]);
+      const source = fs.readFileSync(process.argv[3], "utf8");
+      const out = ts.transpileModule(source, {
+        fileName: "task.ts",
+        reportDiagnostics: true,
+        compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+      });
+      const errors = (out.diagnostics || []).filter(d => d.category === ts.DiagnosticCategory.Error);
+      if (errors.length > 0) {
+        for (const d of errors) {
+          const where = d.file && d.start !== undefined
+            ? d.file.getLineAndCharacterOfPosition(d.start) : null;
+          const text = ts.flattenDiagnosticMessageText(d.messageText, " ");
+          console.log(where ? `line ${where.line + 1}: ${text}` : text);
+        }
+        process.exit(2);
+      }
+      fs.writeFileSync(process.argv[4], out.outputText);
+      """;
+
+  private static volatile boolean warned;
+
+  private final Path cacheDir;
+  private final PrintStream progress;
+
+  /** A compiler keeping its package and outputs under {@code cacheDir}. */
+  public TypeScriptCompiler(Path cacheDir, PrintStream progress) {
+    this.cacheDir = cacheDir;
+    this.progress = progress;
+  }
+
+  /**
+   * The JavaScript for a TypeScript task file.
+   *
+   * @throws InvalidModuleException when TypeScript reports a syntax error
+   */
+  public String toJavaScript(String fileName, String typescript) {
+    Path cached =
+        cacheDir
+            .resolve("typescript")
+            .resolve(
+                Sha256.hex((NPM_SPEC + "\0" + typescript).getBytes(StandardCharsets.UTF_8))
+                    + ".js");
+    try {
+      if (Files.isRegularFile(cached)) {
+        String js = Files.readString(cached);
+        CacheUse.markUsed(cached);
+        return js;
+      }
+      String js = transpile(fileName, typescript);
+      AtomicFiles.publish(cached, js.getBytes(StandardCharsets.UTF_8));
+      return js;
+    } catch (IOException | InternalException e) {
+      if (!warned) {
+        warned = true;
+        progress.println(
+            "capsule: warning: TypeScript compiler unavailable ("
+                + e.getMessage()
+                + "); stripping type annotations only");
+      }
+      return TypeScriptStripper.strip(typescript);
+    }
+  }
+
+  private String transpile(String fileName, String typescript) throws IOException {
+    Path compiler = compiler();
+    Path runner = cacheDir.resolve("tools").resolve("capsule-transpile-ts.cjs");
+    if (!Files.isRegularFile(runner) || !Files.readString(runner).equals(RUNNER)) {
+      AtomicFiles.publish(runner, RUNNER.getBytes(StandardCharsets.UTF_8));
+    }
+    Path work = Files.createTempDirectory(cacheDir.resolve("tools"), "ts");
+    try {
+      Path in = Files.writeString(work.resolve("task.ts"), typescript);
+      Path out = work.resolve("task.js");
+      Process node =
+          new ProcessBuilder(
+                  Binaryen.nodeCommand(),
+                  runner.toString(),
+                  compiler.toString(),
+                  in.toString(),
+                  out.toString())
+              .redirectErrorStream(true)
+              .start();
+      node.getOutputStream().close();
+      String output =
+          new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      if (!node.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        node.destroyForcibly();
+        throw new InternalException("the TypeScript compiler did not finish in time");
+      }
+      if (node.exitValue() == 2) {
+        throw new InvalidModuleException(fileName + ": TypeScript syntax error: " + output);
+      }
+      if (node.exitValue() != 0 || !Files.isRegularFile(out)) {
+        throw new InternalException("the TypeScript compiler failed: " + output);
+      }
+      return Files.readString(out);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InternalException("interrupted while compiling TypeScript", e);
+    } finally {
+      try (var files = Files.list(work)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(work);
+    }
+  }
+
+  private Path compiler() throws IOException {
+    synchronized (TypeScriptCompiler.class) {
+      Path file = cacheDir.resolve("tools").resolve("typescript-5.9.3.js");
+      if (!Files.isRegularFile(file)) {
+        Files.createDirectories(file.getParent());
+        byte[] tarball =
+            NpmPack.fetchVerified(NPM_SPEC, TARBALL_SHA256, file.getParent(), progress);
+        AtomicFiles.publish(file, TarGz.entry(tarball, ENTRY));
+      }
+      return file;
+    }
+  }
+}
