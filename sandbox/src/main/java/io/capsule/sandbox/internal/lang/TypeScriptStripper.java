@@ -7,12 +7,12 @@ import java.util.regex.Pattern;
 
 /**
  * The fallback of {@link TypeScriptCompiler} where Node.js is missing: turns common TypeScript into
- * JavaScript by blanking its type syntax (kept newlines keep line
- * numbers): annotations on parameters, variables and return types ({@code (a: number, b?: T):
- * string =>}), {@code interface} and {@code type} declarations, {@code import type}, {@code as T}
- * casts and a function's generic parameters. Not handled: enums, namespaces, decorators, parameter
- * properties ({@code constructor(private x: T)}), {@code x!} assertions and generic call arguments
- * ({@code f<T>(x)}). A file that needs them should be compiled to JavaScript first.
+ * JavaScript by blanking its type syntax (kept newlines keep line numbers): annotations on
+ * parameters, variables and return types ({@code (a: number, b?: T): string =>}), {@code interface}
+ * and {@code type} declarations, {@code import type}, {@code as T} casts and a function's generic
+ * parameters. Not handled: enums, namespaces, decorators, parameter properties ({@code
+ * constructor(private x: T)}), {@code x!} assertions and generic call arguments ({@code f<T>(x)}).
+ * A file that needs them should be compiled to JavaScript first.
  */
 public final class TypeScriptStripper {
   private static final Pattern DECLARATION =
