@@ -231,7 +231,9 @@ class DaemonIT {
     Result first = capsule(Map.of(), "run", hello, "--json");
     Result second = capsule(Map.of(), "run", hello, "--json");
     assertThat(first.startedADaemon()).as(first.err()).isTrue();
-    assertSameOutcome(second, capsule(Map.of(), "run", hello, "--json", "--no-daemon"));
+    // both compile the file (a later run in the daemon starts from its cached code: its fuel may
+    // differ by a fraction of a percent, the allocator having another history)
+    assertSameOutcome(first, capsule(Map.of(), "run", hello, "--json", "--no-daemon"));
     assertThat(second.envelope().at("/result").asText()).isEqualTo("Hello from Capsule!");
   }
 

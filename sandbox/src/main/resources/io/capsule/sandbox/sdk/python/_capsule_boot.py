@@ -83,10 +83,8 @@ def _code(document):
     cached = document.get("code")
     if cached:
         return marshal.loads(binascii.a2b_base64(cached)), None
-    marshalled = marshal.dumps(compile(document["source"], document["file"], "exec"))
-    # run the unmarshalled copy, as later runs do: the same objects (interned strings), so a task
-    # is charged the same fuel whether its code was cached or not
-    return marshal.loads(marshalled), binascii.b2a_base64(marshalled, newline=False).decode("ascii")
+    code = compile(document["source"], document["file"], "exec")
+    return code, binascii.b2a_base64(marshal.dumps(code), newline=False).decode("ascii")
 
 
 _DECODER = json.JSONDecoder()
