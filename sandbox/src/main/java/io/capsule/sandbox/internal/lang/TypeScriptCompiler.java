@@ -57,7 +57,8 @@ public final class TypeScriptCompiler {
       fs.writeFileSync(process.argv[4], out.outputText);
       """;
 
-  private static volatile boolean warned;
+  /** Set after the compiler could not be set up or run: this process strips types from then on. */
+  private volatile boolean unavailable;
 
   private final Path cacheDir;
   private final PrintStream progress;
@@ -86,16 +87,19 @@ public final class TypeScriptCompiler {
         CacheUse.markUsed(cached);
         return js;
       }
+      if (unavailable) {
+        return TypeScriptStripper.strip(typescript);
+      }
       String js = transpile(fileName, typescript);
       AtomicFiles.publish(cached, js.getBytes(StandardCharsets.UTF_8));
       return js;
     } catch (IOException | InternalException e) {
-      if (!warned) {
-        warned = true;
+      if (!unavailable) {
+        unavailable = true;
         progress.println(
             "capsule: warning: TypeScript compiler unavailable ("
                 + e.getMessage()
-                + "); stripping type annotations only");
+                + "); stripping type annotations only in this process");
       }
       return TypeScriptStripper.strip(typescript);
     }
