@@ -1,11 +1,9 @@
 package io.capsule.sandbox.internal.lang;
 
 import io.capsule.protocol.InternalException;
-import io.capsule.sandbox.internal.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,13 +40,7 @@ public final class Binaryen {
   public static synchronized Binaryen load(Path cacheDir, PrintStream progress) {
     Path file = cacheDir.resolve("tools").resolve("binaryen-132.0.0-wasm-opt.cjs");
     try {
-      if (!Files.isRegularFile(file)) {
-        Files.createDirectories(file.getParent());
-        byte[] tarball =
-            NpmPack.fetchVerified(NPM_SPEC, TARBALL_SHA256, file.getParent(), progress);
-        AtomicFiles.publish(file, TarGz.entry(tarball, ENTRY));
-      }
-      return new Binaryen(file);
+      return new Binaryen(NpmPack.cachedEntry(file, NPM_SPEC, TARBALL_SHA256, ENTRY, progress));
     } catch (IOException e) {
       throw new InternalException("cannot set up " + NPM_SPEC + ": " + e, e);
     }

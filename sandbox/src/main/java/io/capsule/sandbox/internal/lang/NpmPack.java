@@ -1,6 +1,7 @@
 package io.capsule.sandbox.internal.lang;
 
 import io.capsule.protocol.InternalException;
+import io.capsule.sandbox.internal.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,21 @@ final class NpmPack {
     }
     progress.println("capsule: " + spec + " verified (sha256 " + actual.substring(0, 12) + "…)");
     return tarball;
+  }
+
+  /**
+   * {@code file}, made on first use from the entry {@code entry} of the verified tarball of {@code
+   * spec} (one file of an npm package that runs on Node.js: Binaryen, TypeScript).
+   */
+  static synchronized Path cachedEntry(
+      Path file, String spec, String sha256, String entry, PrintStream progress)
+      throws IOException {
+    if (!Files.isRegularFile(file)) {
+      Files.createDirectories(file.getParent());
+      byte[] tarball = fetchVerified(spec, sha256, file.getParent(), progress);
+      AtomicFiles.publish(file, TarGz.entry(tarball, entry));
+    }
+    return file;
   }
 
   /** The tarball bytes of {@code spec}, downloaded into a temporary folder under {@code work}. */

@@ -152,15 +152,7 @@ public final class TypeScriptCompiler {
   }
 
   private Path compiler() throws IOException {
-    synchronized (TypeScriptCompiler.class) {
-      Path file = cacheDir.resolve("tools").resolve("typescript-5.9.3.js");
-      if (!Files.isRegularFile(file)) {
-        Files.createDirectories(file.getParent());
-        byte[] tarball =
-            NpmPack.fetchVerified(NPM_SPEC, TARBALL_SHA256, file.getParent(), progress);
-        AtomicFiles.publish(file, TarGz.entry(tarball, ENTRY));
-      }
-      return file;
-    }
+    Path file = cacheDir.resolve("tools").resolve("typescript-5.9.3.js");
+    return NpmPack.cachedEntry(file, NPM_SPEC, TARBALL_SHA256, ENTRY, progress);
   }
 }
