@@ -26,9 +26,10 @@ import java.util.stream.Stream;
  * JavaScript, the start-up snapshot included), then the warm median and p99 per task in that
  * sandbox, two {@code capsule run --no-daemon} processes on that cache (wall time and the
  * envelope's {@code duration_ms}), and {@code capsule run} processes through the local daemon (the
- * first starts it, the medians of the next ones; then {@code capsule daemon stop}). Prints a
- * Markdown table, then {@code lang_js_ms=X} and, last, {@code lang_py_ms=Y} (the warm medians).
- * Figures only: nothing here asserts a threshold.
+ * first starts it, the medians of the next ones; then {@code capsule daemon stop}). For Python also
+ * a CPU-bound loop, against the same loop in the machine's {@code python3}. Prints a Markdown
+ * table, then {@code lang_js_ms=X} and, last, {@code lang_py_ms=Y} (the warm medians). Figures
+ * only: nothing here asserts a threshold.
  *
  * <p>The interpreters themselves are copied from the user's cache when it has them (so the
  * benchmark does not measure {@code npm}). Python's first task in a fresh cache makes its snapshot
@@ -56,6 +57,22 @@ public final class LangBench {
       def main() -> str:
           return "Hello from Capsule!"
       """;
+
+  /** Iterations of the CPU-bound Python row; the same loop runs in the machine's own python3. */
+  static final int LOOP_ITERATIONS = 20_000;
+
+  static final String LOOP_PY =
+      """
+      from capsule import task
+
+      @task(name="main", compute="HIGH", ram="64MB")
+      def main() -> int:
+          total = 0
+          for i in range(%d):
+              total += i
+          return total
+      """
+          .formatted(LOOP_ITERATIONS);
 
   private final boolean quick;
   private final PrintWriter out;
@@ -110,15 +127,66 @@ public final class LangBench {
   private double python(Path work) throws IOException, InterruptedException {
     Path file = write(work, "hello.py", HELLO_PY);
     if (quick) {
-      return inSandbox("hello.py", file, userCache, false, 10);
+      double warm = inSandbox("hello.py", file, userCache, false, 10);
+      cpuBoundPython(work, userCache);
+      return warm;
     }
     Path cache = freshCache(work.resolve("cache-py"));
     double warm = inSandbox("hello.py", file, cache, true, 50);
+    cpuBoundPython(work, cache);
     if (mainClass != null) {
       processRuns("hello.py", file, cache, "CPython");
       daemonRuns("hello.py", file, cache);
     }
     return warm;
+  }
+
+  /**
+   * A CPU-bound Python task (a {@code total += i} loop): CPython's eval loop is interpreted by
+   * Chicory, so this is where Python on the sandbox is slowest; compared with the same loop in the
+   * machine's {@code python3} when there is one.
+   */
+  private void cpuBoundPython(Path work, Path cache) throws IOException, InterruptedException {
+    Path file = write(work, "loop.py", LOOP_PY);
+    double sandboxed =
+        inSandbox(
+            "loop.py (" + LOOP_ITERATIONS + " × `total += i`)", file, cache, false, quick ? 0 : 5);
+    String nativeLoop =
+        "import sys, time\n"
+            + "def f():\n"
+            + "    total = 0\n"
+            + "    for i in range("
+            + LOOP_ITERATIONS
+            + "):\n"
+            + "        total += i\n"
+            + "    return total\n"
+            + "t = time.perf_counter()\n"
+            + "for _ in range(50):\n"
+            + "    f()\n"
+            + "print('%.3f %d.%d' % ((time.perf_counter() - t) / 50 * 1000, *sys.version_info[:2]))\n";
+    try {
+      Process python =
+          new ProcessBuilder("python3", "-c", nativeLoop)
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      String[] answer =
+          new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+              .strip()
+              .split(" ");
+      if (python.waitFor() != 0 || answer.length != 2) {
+        throw new IOException("python3 failed");
+      }
+      double millis = Double.parseDouble(answer[0]);
+      out.printf(
+          Locale.ROOT,
+          "| the same loop in this machine's native CPython %s (mean of 50 runs) | %.2f ms: the"
+              + " sandbox takes %.0f× as long |%n",
+          answer[1],
+          millis,
+          sandboxed / millis);
+    } catch (IOException | NumberFormatException e) {
+      out.println("| the same loop in native CPython | no `python3` on the PATH |");
+    }
   }
 
   private void processRuns(String name, Path file, Path cache, String interpreter)

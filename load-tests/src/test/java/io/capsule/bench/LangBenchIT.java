@@ -17,6 +17,13 @@ class LangBenchIT {
     assertThat(lines).anyMatch(l -> l.startsWith("| hello.js, first task of a new sandbox"));
     assertThat(lines).anyMatch(l -> l.matches("\\| hello\\.js, warm .*median [\\d.]+ ms.*"));
     assertThat(lines).anyMatch(l -> l.startsWith("| hello.py, first task of a new sandbox"));
+    assertThat(lines).anyMatch(l -> l.matches("\\| loop\\.py .*first task.*fuel [\\d,]+\\) \\|"));
+    assertThat(lines)
+        .anyMatch(
+            l ->
+                l.matches(
+                        "\\| the same loop in this machine's native CPython .* ms: .*× as long \\|")
+                    || l.equals("| the same loop in native CPython | no `python3` on the PATH |"));
     assertThat(lines.get(lines.size() - 2)).matches("lang_js_ms=\\d+\\.\\d");
     assertThat(lines.get(lines.size() - 1)).matches("lang_py_ms=\\d+\\.\\d");
     assertThat(Double.parseDouble(lines.get(lines.size() - 2).split("=")[1])).isPositive();
