@@ -62,15 +62,10 @@ def _practice():
         "task": "main", "args": ["capsule"], "file": "/practice.py",
         "source": _PRACTICE_SOURCE, "env": {"PRACTICE": "1"},
     }, separators=(",", ":")).encode("utf-8"))
-    _begin_task(document)
-    namespace = {"__name__": "__capsule_task__", "__file__": document["file"]}
-    code, compiled = _code(document)
+    namespace, code, compiled = _load(document)
     document["code"] = compiled
-    code, _ = _code(document)
-    exec(code, namespace)
-    result = capsule._tasks[document["task"]](*document["args"])
-    _RESULT_ENCODER.encode(result)
-    capsule._quote(_RESULT_ENCODER.encode("practice"))
+    _code(document)  # the path of a file whose code the host has cached
+    capsule._quote(_call(document, namespace, code))
     capsule._tasks.clear()
     os.environ.clear()
 
@@ -105,15 +100,16 @@ def _undecorated_main(name, namespace):
     return candidate if callable(candidate) else None
 
 
-def _run():
-    document = _read_document(sys.stdin.buffer.read())
+def _load(document):
+    """Makes the interpreter the task's own and loads its file: (namespace, code, compiled)."""
     _begin_task(document)
     namespace = {"__name__": "__capsule_task__", "__file__": document["file"]}
     code, compiled = _code(document)
-    gc.collect()
-    gc.freeze()  # start-up objects never charge the task's collections
-    capsule._notify("start", compiled)  # the task's own work (and its fuel) starts here
-    sys.stdout = sys.stderr  # print() lands in the logs, as console.log does; results go to the host
+    return namespace, code, compiled
+
+
+def _call(document, namespace, code):
+    """Runs the file, then its task; returns the task's result as JSON (awaited when async)."""
     exec(code, namespace)
     name = document["task"]
     fn = capsule._tasks.get(name) or _undecorated_main(name, namespace)
@@ -122,7 +118,17 @@ def _run():
     result = fn(*document["args"])
     if hasattr(result, "__await__"):
         result = capsule._run_async(result)
-    capsule._notify("result", _RESULT_ENCODER.encode(result))
+    return _RESULT_ENCODER.encode(result)
+
+
+def _run():
+    document = _read_document(sys.stdin.buffer.read())
+    namespace, code, compiled = _load(document)
+    gc.collect()
+    gc.freeze()  # start-up objects never charge the task's collections
+    capsule._notify("start", compiled)  # the task's own work (and its fuel) starts here
+    sys.stdout = sys.stderr  # print() lands in the logs, as console.log does; results go to the host
+    capsule._notify("result", _call(document, namespace, code))
 
 
 if os.environ.get("CAPSULE_SNAPSHOT"):
