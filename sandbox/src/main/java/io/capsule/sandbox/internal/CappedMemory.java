@@ -36,10 +36,7 @@ public final class CappedMemory implements Memory {
    *     exceeds the cap is refused by the caller before instantiation
    */
   public static CappedMemory create(MemoryLimits declared, int capPages) {
-    int max = Math.min(declared.maximumPages(), capPages);
-    int initial = Math.min(declared.initialPages(), max);
-    var limits = new MemoryLimits(initial, max, declared.shared());
-    return new CappedMemory(new ByteArrayMemory(limits), capPages, false);
+    return new CappedMemory(clamped(declared, capPages), capPages, false);
   }
 
   /**
@@ -50,8 +47,14 @@ public final class CappedMemory implements Memory {
    * memory.init}.
    */
   public static CappedMemory forSnapshotRestore(MemoryLimits declared, int capPages) {
-    CappedMemory plain = create(declared, capPages);
-    return new CappedMemory(plain.delegate, capPages, true);
+    return new CappedMemory(clamped(declared, capPages), capPages, true);
+  }
+
+  /** Memory for the declared limits with the maximum clamped to the cap (initial kept below it). */
+  private static Memory clamped(MemoryLimits declared, int capPages) {
+    int max = Math.min(declared.maximumPages(), capPages);
+    int initial = Math.min(declared.initialPages(), max);
+    return new ByteArrayMemory(new MemoryLimits(initial, max, declared.shared()));
   }
 
   /** Whether a grow was refused because of the cap. */

@@ -57,7 +57,7 @@ public final class Binaryen {
       Path in, Path out, String importModule, String importName, Collection<Integer> onlyList) {
     String only = onlyList.stream().sorted().map(String::valueOf).collect(Collectors.joining(","));
     List<String> command = new ArrayList<>();
-    command.add(nodeCommand());
+    command.add(NpmPack.nodeCommand());
     command.add(wasmOpt.toString());
     command.add(in.toString());
     command.add("--asyncify");
@@ -83,10 +83,5 @@ public final class Binaryen {
       Thread.currentThread().interrupt();
       throw new InternalException("interrupted while running wasm-opt", e);
     }
-  }
-
-  /** Node.js, which runs the npm tools. */
-  static String nodeCommand() {
-    return System.getProperty("os.name", "").startsWith("Windows") ? "node.exe" : "node";
   }
 }

@@ -87,7 +87,13 @@ final class NpmPack {
     return System.getProperty("os.name", "").startsWith("Windows") ? "npm.cmd" : "npm";
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  /** Node.js, which runs the npm tools. */
+  static String nodeCommand() {
+    return System.getProperty("os.name", "").startsWith("Windows") ? "node.exe" : "node";
+  }
+
+  /** Deletes {@code dir} and everything under it. */
+  static void deleteTree(Path dir) throws IOException {
     try (var paths = Files.walk(dir)) {
       for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);

@@ -117,7 +117,7 @@ public final class TypeScriptCompiler {
       Path out = work.resolve("task.js");
       Process node =
           new ProcessBuilder(
-                  Binaryen.nodeCommand(),
+                  NpmPack.nodeCommand(),
                   runner.toString(),
                   compiler.toString(),
                   in.toString(),
@@ -142,12 +142,7 @@ public final class TypeScriptCompiler {
       Thread.currentThread().interrupt();
       throw new InternalException("interrupted while compiling TypeScript", e);
     } finally {
-      try (var files = Files.list(work)) {
-        for (Path f : (Iterable<Path>) files::iterator) {
-          Files.deleteIfExists(f);
-        }
-      }
-      Files.deleteIfExists(work);
+      NpmPack.deleteTree(work);
     }
   }
 
