@@ -1,6 +1,7 @@
 package io.capsule.sandbox;
 
 import io.capsule.protocol.ByteSize;
+import io.capsule.protocol.OperatorCeiling;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -29,6 +30,8 @@ import java.util.Objects;
  *     2s)
  * @param http limits of the {@code capsule.http_request} host function (default {@link
  *     HttpConfig#defaults()})
+ * @param ceiling what the operator grants every task of a tree (default {@link
+ *     OperatorCeiling#NONE}: the declared options apply)
  */
 public record SandboxConfig(
     ExecutionMode executionMode,
@@ -43,7 +46,8 @@ public record SandboxConfig(
     Duration retryBackoff,
     Duration maxRetryBackoff,
     Duration stopGrace,
-    HttpConfig http) {
+    HttpConfig http,
+    OperatorCeiling ceiling) {
 
   /** Validates combinations and copies the environment. */
   public SandboxConfig {
@@ -52,6 +56,7 @@ public record SandboxConfig(
     Objects.requireNonNull(maxRam, "maxRam");
     Objects.requireNonNull(filesRoot, "filesRoot");
     Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(ceiling, "ceiling");
     environment = Map.copyOf(environment);
     if (defaultRam.bytes() > maxRam.bytes()) {
       throw new IllegalArgumentException("defaultRam exceeds maxRam");
@@ -114,7 +119,8 @@ public record SandboxConfig(
         retryBackoff,
         maxRetryBackoff,
         stopGrace,
-        http);
+        http,
+        ceiling);
   }
 
   /** A builder with the documented defaults. */
@@ -142,6 +148,7 @@ public record SandboxConfig(
     private Duration maxRetryBackoff = Duration.ofSeconds(10);
     private Duration stopGrace = Duration.ofSeconds(2);
     private HttpConfig http = HttpConfig.defaults();
+    private OperatorCeiling ceiling = OperatorCeiling.NONE;
 
     private Builder() {}
 
@@ -227,6 +234,15 @@ public record SandboxConfig(
       return this;
     }
 
+    /**
+     * What the operator grants every task of a tree: declared options may narrow it, never widen
+     * it.
+     */
+    public Builder withCeiling(OperatorCeiling ceiling) {
+      this.ceiling = Objects.requireNonNull(ceiling);
+      return this;
+    }
+
     /** Checks combinations and builds. */
     public SandboxConfig build() {
       return new SandboxConfig(
@@ -242,7 +258,8 @@ public record SandboxConfig(
           retryBackoff,
           maxRetryBackoff,
           stopGrace,
-          http);
+          http,
+          ceiling);
     }
 
     private static int positive(int value, String name) {
