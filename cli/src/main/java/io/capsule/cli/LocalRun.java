@@ -58,7 +58,7 @@ final class LocalRun {
   /** Runs the task and prints its outcome; returns the exit code. */
   int call() {
     Path cwd = context.cwd();
-    TaskFile task = readTaskFile(cwd);
+    TaskFile task = readTaskFile(cwd, flags.over(projectDefaults(cwd).defaults()).timeout());
     List<JsonNode> arguments = arguments(cwd);
     TaskOptions options = flags.over(task.bakedOptions()).over(projectDefaults(cwd).defaults());
     try (Sandbox sandbox = sandbox(cwd)) {
@@ -85,7 +85,10 @@ final class LocalRun {
     PreparedModule module;
     try {
       long start = System.nanoTime();
-      module = task.script() != null ? sandbox.prepare(task.script()) : sandbox.prepare(task);
+      module =
+          task.script() != null
+              ? sandbox.prepare(task.script())
+              : sandbox.prepare(task, call.options());
       progress.prepared(module, System.nanoTime() - start);
     } catch (CapsuleException e) {
       return ResultEnvelope.failure(
@@ -99,11 +102,11 @@ final class LocalRun {
    * The task file; a script is read without its interpreter (the sandbox binds it to the one it
    * holds, so the daemon does not re-read a 26 MB CPython per task).
    */
-  private TaskFile readTaskFile(Path cwd) {
+  private TaskFile readTaskFile(Path cwd, java.time.Duration timeout) {
     Path path = cwd.resolve(file);
     try {
       GuestScript script = TaskArtifact.isArtifact(path) ? null : TaskFile.readScript(path);
-      return script != null ? new TaskFile(path, null, null, script) : TaskFile.read(path);
+      return script != null ? new TaskFile(path, null, null, script) : TaskFile.read(path, timeout);
     } catch (IOException e) {
       throw new UsageException("cannot read " + file + ": " + reason(e));
     }

@@ -27,6 +27,10 @@ import java.util.Objects;
  * @param maxRetryBackoff the largest delay between retries (default 10s)
  * @param stopGrace how long a timed-out attempt may take to unwind before it is abandoned (default
  *     2s)
+ * @param preparationTimeout the longest a module's preparation (WAT assembly, validation, fuel
+ *     instrumentation, compilation) may take when the task's own timeout is longer or unset
+ *     (default {@link #DEFAULT_PREPARATION_TIMEOUT}, 60s); past it the task ends {@code
+ *     invalid_module} naming the stage. Capsule's own interpreters are not bounded by it
  * @param http limits of the {@code capsule.http_request} host function (default {@link
  *     HttpConfig#defaults()})
  */
@@ -43,7 +47,11 @@ public record SandboxConfig(
     Duration retryBackoff,
     Duration maxRetryBackoff,
     Duration stopGrace,
+    Duration preparationTimeout,
     HttpConfig http) {
+
+  /** The default {@link #preparationTimeout()}: 60 seconds. */
+  public static final Duration DEFAULT_PREPARATION_TIMEOUT = Duration.ofSeconds(60);
 
   /** Validates combinations and copies the environment. */
   public SandboxConfig {
@@ -52,6 +60,9 @@ public record SandboxConfig(
     Objects.requireNonNull(maxRam, "maxRam");
     Objects.requireNonNull(filesRoot, "filesRoot");
     Objects.requireNonNull(http, "http");
+    if (preparationTimeout.isNegative() || preparationTimeout.isZero()) {
+      throw new IllegalArgumentException("preparationTimeout must be positive");
+    }
     environment = Map.copyOf(environment);
     if (defaultRam.bytes() > maxRam.bytes()) {
       throw new IllegalArgumentException("defaultRam exceeds maxRam");
@@ -114,6 +125,7 @@ public record SandboxConfig(
         retryBackoff,
         maxRetryBackoff,
         stopGrace,
+        preparationTimeout,
         http);
   }
 
@@ -141,6 +153,7 @@ public record SandboxConfig(
     private Duration retryBackoff = Duration.ofMillis(200);
     private Duration maxRetryBackoff = Duration.ofSeconds(10);
     private Duration stopGrace = Duration.ofSeconds(2);
+    private Duration preparationTimeout = DEFAULT_PREPARATION_TIMEOUT;
     private HttpConfig http = HttpConfig.defaults();
 
     private Builder() {}
@@ -221,6 +234,18 @@ public record SandboxConfig(
       return this;
     }
 
+    /**
+     * The longest a module's preparation may take when the task's timeout is longer or unset
+     * (default 60s).
+     */
+    public Builder withPreparationTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("preparationTimeout must be positive");
+      }
+      this.preparationTimeout = timeout;
+      return this;
+    }
+
     /** Limits of outbound HTTP. */
     public Builder withHttp(HttpConfig http) {
       this.http = Objects.requireNonNull(http);
@@ -242,6 +267,7 @@ public record SandboxConfig(
           retryBackoff,
           maxRetryBackoff,
           stopGrace,
+          preparationTimeout,
           http);
     }
 
