@@ -135,11 +135,12 @@ public final class Sandbox implements AutoCloseable {
 
   /**
    * {@link #prepare(byte[])} for a task with {@code options}: a task with a {@code timeout} gets
-   * that long for preparation (or the sandbox's preparation timeout, whichever is shorter). The
-   * budget is the preparation's own: it is not taken from the run's timeout, and a module prepared
-   * earlier from the same bytes costs nothing. Preparation runs on a sandbox thread; at the
-   * deadline the caller gets {@code invalid_module} naming the stage, and the thread stops at its
-   * next stage boundary.
+   * that long for preparation, but at least {@linkplain SandboxConfig#minPreparationTime() the
+   * minimum preparation time} and at most {@linkplain SandboxConfig#preparationTimeout() the
+   * preparation timeout}. The budget is the preparation's own: it is not taken from the run's
+   * timeout, and a module prepared earlier from the same bytes costs nothing. Preparation runs on a
+   * sandbox thread; at the deadline the caller gets {@code invalid_module} naming the stage, and
+   * the thread stops at its next stage boundary.
    *
    * @throws io.capsule.protocol.InvalidModuleException when the bytes are not a valid task module,
    *     or their preparation exceeded its time budget
@@ -186,7 +187,9 @@ public final class Sandbox implements AutoCloseable {
    */
   private PreparedModule within(
       TaskOptions options, Function<PreparationBudget, PreparedModule> preparation) {
-    var budget = PreparationBudget.of(options.timeout(), config.preparationTimeout());
+    var budget =
+        PreparationBudget.of(
+            options.timeout(), config.minPreparationTime(), config.preparationTimeout());
     Future<PreparedModule> running = guestThreads.submit(() -> preparation.apply(budget));
     try {
       return running.get(budget.remaining().toNanos(), TimeUnit.NANOSECONDS);

@@ -41,20 +41,31 @@ public final class PreparationBudget {
   }
 
   /**
-   * A budget starting now: {@code taskTimeout} when it is set and shorter than {@code ceiling},
-   * else {@code ceiling}.
+   * A budget starting now: the task's timeout, but at least {@code floor} and at most {@code
+   * ceiling}; {@code ceiling} when the task has no timeout.
    *
    * @param taskTimeout the task's timeout, or {@code null} when it has none
-   * @param ceiling the operator's preparation timeout, positive
+   * @param floor the least time preparation gets (a normal module's compile on a cold JVM must not
+   *     turn a short timeout into {@code invalid_module}), not negative
+   * @param ceiling the operator's preparation timeout, positive and not below {@code floor}
    */
-  public static PreparationBudget of(Duration taskTimeout, Duration ceiling) {
-    if (ceiling.isNegative() || ceiling.isZero()) {
-      throw new IllegalArgumentException("preparation ceiling must be positive");
+  public static PreparationBudget of(Duration taskTimeout, Duration floor, Duration ceiling) {
+    if (ceiling.isNegative() || ceiling.isZero() || floor.isNegative()) {
+      throw new IllegalArgumentException(
+          "preparation ceiling must be positive, floor not negative");
     }
-    if (taskTimeout != null && taskTimeout.compareTo(ceiling) <= 0) {
-      return new PreparationBudget(taskTimeout, "the task's timeout");
+    if (floor.compareTo(ceiling) > 0) {
+      throw new IllegalArgumentException("preparation floor exceeds the ceiling");
     }
-    return new PreparationBudget(ceiling, "the preparation timeout");
+    if (taskTimeout == null || taskTimeout.compareTo(ceiling) >= 0) {
+      return new PreparationBudget(ceiling, "the preparation timeout");
+    }
+    if (taskTimeout.compareTo(floor) < 0) {
+      return new PreparationBudget(
+          floor,
+          "the minimum preparation time; the task's timeout is " + Durations.format(taskTimeout));
+    }
+    return new PreparationBudget(taskTimeout, "the task's timeout");
   }
 
   /** No deadline: for Capsule's own pinned interpreters, which are trusted input. */
