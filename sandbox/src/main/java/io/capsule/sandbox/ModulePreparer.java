@@ -42,10 +42,6 @@ final class ModulePreparer {
             : InstrumentedCache.under(config.cacheDir(), FuelInstrumenter.class);
   }
 
-  PreparedModule prepare(byte[] wasm) {
-    return prepare(wasm, Map.of(), PreparationBudget.unlimited());
-  }
-
   /**
    * Prepares a module, taking compiled classes from {@code precompiled} (keyed by digest) if there.
    * Each stage starts only while {@code budget} has time left; a stage itself is not interrupted

@@ -31,12 +31,18 @@ public final class PreparationBudget {
 
   private final Duration limit;
   private final String source;
+  private final boolean bounded;
   private final long deadline;
   private volatile String stage = "start";
 
   private PreparationBudget(Duration limit, String source) {
+    this(limit, source, true);
+  }
+
+  private PreparationBudget(Duration limit, String source, boolean bounded) {
     this.limit = limit;
     this.source = source;
+    this.bounded = bounded;
     this.deadline = System.nanoTime() + limit.toNanos();
   }
 
@@ -70,7 +76,7 @@ public final class PreparationBudget {
 
   /** No deadline: for Capsule's own pinned interpreters, which are trusted input. */
   public static PreparationBudget unlimited() {
-    return new PreparationBudget(Duration.ofDays(365), "no limit");
+    return new PreparationBudget(Duration.ofDays(365), "no limit", false);
   }
 
   /** The whole budget. */
@@ -106,7 +112,7 @@ public final class PreparationBudget {
 
   /** Throws {@link #exceeded()} when the deadline has passed or the thread was interrupted. */
   public void check() {
-    if (expired() || Thread.currentThread().isInterrupted()) {
+    if (bounded && (expired() || Thread.currentThread().isInterrupted())) {
       throw exceeded();
     }
   }
