@@ -33,7 +33,7 @@ import java.util.stream.Stream;
  *
  * <p>Assembly is bounded: text over {@value #MAX_TEXT_BYTES} bytes is refused before any work, and
  * wat2wasm is interrupted at its deadline (Chicory's interpreter checks interrupts at calls and
- * branches; wat2wasm assembles about 60 KB of text per second on it). Both end in {@link
+ * branches; wat2wasm assembles tens of KB of text per second on it). Both end in {@link
  * InvalidModuleException} naming the limit.
  */
 public final class WatAssembler {
@@ -82,12 +82,7 @@ public final class WatAssembler {
   static byte[] assemble(String wat, Duration timeout, Duration floor) {
     byte[] text = wat.getBytes(StandardCharsets.UTF_8);
     if (text.length > MAX_TEXT_BYTES) {
-      throw new InvalidModuleException(
-          "WebAssembly text is "
-              + text.length
-              + " bytes, over the "
-              + MAX_TEXT_BYTES
-              + "-byte limit of WAT assembly; assemble it ahead of time and run the .wasm");
+      throw tooLarge("WebAssembly text", text.length);
     }
     module();
     var budget = PreparationBudget.of(timeout, floor, SandboxConfig.DEFAULT_PREPARATION_TIMEOUT);
@@ -124,16 +119,21 @@ public final class WatAssembler {
 
   /** Assembles a {@code .wat} file (see {@link #assemble(String, Duration)}). */
   public static byte[] assemble(Path watFile, Duration timeout) throws IOException {
-    if (Files.size(watFile) > MAX_TEXT_BYTES) {
-      throw new InvalidModuleException(
-          watFile.getFileName()
-              + " is "
-              + Files.size(watFile)
-              + " bytes, over the "
-              + MAX_TEXT_BYTES
-              + "-byte limit of WAT assembly; assemble it ahead of time and run the .wasm");
+    long size = Files.size(watFile);
+    if (size > MAX_TEXT_BYTES) {
+      throw tooLarge(String.valueOf(watFile.getFileName()), size);
     }
     return assemble(Files.readString(watFile, StandardCharsets.UTF_8), timeout);
+  }
+
+  private static InvalidModuleException tooLarge(String what, long size) {
+    return new InvalidModuleException(
+        what
+            + " is "
+            + size
+            + " bytes, over the "
+            + MAX_TEXT_BYTES
+            + "-byte limit of WAT assembly; assemble it ahead of time and run the .wasm");
   }
 
   private static int runWat2Wasm(Path dir, ByteArrayOutputStream stderr) {
