@@ -3,16 +3,16 @@ package io.capsule.sandbox.internal;
 import io.capsule.protocol.Durations;
 import io.capsule.protocol.InvalidModuleException;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * The wall-clock time one preparation of untrusted input may take (WAT assembly, parsing,
- * validation, fuel instrumentation, compilation, the TypeScript compiler): the task's timeout where
- * it has one, capped by the operator's ceiling.
+ * validation, fuel instrumentation, compilation): the task's timeout where it has one, raised to a
+ * floor and capped by the operator's ceiling.
  *
  * <p>Stages say where they are with {@link #enter(String)}, which also refuses to start a stage
  * once the deadline has passed, so work that cannot be interrupted (Chicory's parser and compiler)
@@ -21,13 +21,7 @@ import java.util.function.Supplier;
  * under {@link #interruptAtDeadline(Supplier)}.
  */
 public final class PreparationBudget {
-  private static final ScheduledExecutorService WATCHDOG =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "capsule-preparation-watchdog");
-            t.setDaemon(true);
-            return t;
-          });
+  private static final ScheduledExecutorService WATCHDOG = watchdog();
 
   private final Duration limit;
   private final String source;
@@ -150,6 +144,20 @@ public final class PreparationBudget {
         Thread.interrupted(); // the alarm's interrupt, not someone else's: clear it
       }
     }
+  }
+
+  /** One daemon thread for every deadline; a cancelled alarm leaves its queue at once. */
+  private static ScheduledExecutorService watchdog() {
+    var executor =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "capsule-preparation-watchdog");
+              t.setDaemon(true);
+              return t;
+            });
+    executor.setRemoveOnCancelPolicy(true);
+    return executor;
   }
 
   /** Interrupts its thread at most once, and never after the work finished. */
