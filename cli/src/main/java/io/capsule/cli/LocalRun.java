@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.Execution;
+import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.ProjectConfig;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
@@ -58,7 +59,14 @@ final class LocalRun {
   /** Runs the task and prints its outcome; returns the exit code. */
   int call() {
     Path cwd = context.cwd();
-    TaskFile task = readTaskFile(cwd, flags.over(projectDefaults(cwd).defaults()).timeout());
+    TaskFile task;
+    try {
+      task = readTaskFile(cwd, flags.over(projectDefaults(cwd).defaults()).timeout());
+    } catch (InvalidModuleException e) { // text that does not assemble or is over its budgets
+      return print(
+          ResultEnvelope.failure(
+              e.toTaskError(), new Execution(flags.nameOrDefault(), 0, 0, 0, 0, List.of())));
+    }
     List<JsonNode> arguments = arguments(cwd);
     TaskOptions options = flags.over(task.bakedOptions()).over(projectDefaults(cwd).defaults());
     try (Sandbox sandbox = sandbox(cwd)) {
