@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.Execution;
+import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.ProjectConfig;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
@@ -58,7 +59,14 @@ final class LocalRun {
   /** Runs the task and prints its outcome; returns the exit code. */
   int call() {
     Path cwd = context.cwd();
-    TaskFile task = readTaskFile(cwd);
+    TaskFile task;
+    try {
+      task = readTaskFile(cwd, flags.over(projectDefaults(cwd).defaults()).timeout());
+    } catch (InvalidModuleException e) { // text that does not assemble or is over its budgets
+      return print(
+          ResultEnvelope.failure(
+              e.toTaskError(), new Execution(flags.nameOrDefault(), 0, 0, 0, 0, List.of())));
+    }
     List<JsonNode> arguments = arguments(cwd);
     TaskOptions options = flags.over(task.bakedOptions()).over(projectDefaults(cwd).defaults());
     try (Sandbox sandbox = sandbox(cwd)) {
@@ -85,7 +93,10 @@ final class LocalRun {
     PreparedModule module;
     try {
       long start = System.nanoTime();
-      module = task.script() != null ? sandbox.prepare(task.script()) : sandbox.prepare(task);
+      module =
+          task.script() != null
+              ? sandbox.prepare(task.script())
+              : sandbox.prepare(task, call.options());
       progress.prepared(module, System.nanoTime() - start);
     } catch (CapsuleException e) {
       return ResultEnvelope.failure(
@@ -99,11 +110,11 @@ final class LocalRun {
    * The task file; a script is read without its interpreter (the sandbox binds it to the one it
    * holds, so the daemon does not re-read a 26 MB CPython per task).
    */
-  private TaskFile readTaskFile(Path cwd) {
+  private TaskFile readTaskFile(Path cwd, java.time.Duration timeout) {
     Path path = cwd.resolve(file);
     try {
       GuestScript script = TaskArtifact.isArtifact(path) ? null : TaskFile.readScript(path);
-      return script != null ? new TaskFile(path, null, null, script) : TaskFile.read(path);
+      return script != null ? new TaskFile(path, null, null, script) : TaskFile.read(path, timeout);
     } catch (IOException e) {
       throw new UsageException("cannot read " + file + ": " + reason(e));
     }

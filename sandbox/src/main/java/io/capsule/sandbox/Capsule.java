@@ -42,9 +42,9 @@ public final class Capsule {
       Path file, TaskOptions options, List<?> args) {
     Sandbox sandbox = Shared.SANDBOX;
     try {
-      TaskFile task = TaskFile.read(file);
-      PreparedModule module = sandbox.prepare(task);
+      TaskFile task = TaskFile.read(file, options.timeout());
       TaskCall call = new TaskCall(options.over(task.bakedOptions()), toJson(args));
+      PreparedModule module = sandbox.prepare(task, call.options());
       return sandbox.runAsync(module, call);
     } catch (CapsuleException e) {
       return CompletableFuture.completedFuture(failed(options, e));

@@ -13,6 +13,7 @@ import io.capsule.protocol.InvalidModuleException;
 import io.capsule.sandbox.internal.DiskCompileCache;
 import io.capsule.sandbox.internal.InstrumentedCache;
 import io.capsule.sandbox.internal.LayeredCache;
+import io.capsule.sandbox.internal.PreparationBudget;
 import io.capsule.sandbox.internal.meter.FuelInstrumenter;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -41,29 +42,33 @@ final class ModulePreparer {
             : InstrumentedCache.under(config.cacheDir(), FuelInstrumenter.class);
   }
 
-  PreparedModule prepare(byte[] wasm) {
-    return prepare(wasm, Map.of());
-  }
-
   /**
    * Prepares a module, taking compiled classes from {@code precompiled} (keyed by digest) if there.
+   * Each stage starts only while {@code budget} has time left; a stage itself is not interrupted
+   * (Chicory's parser and compiler do not look), so its worst case is bounded by the module's size.
+   *
+   * @throws InvalidModuleException when the module is invalid or the budget ran out
    */
-  PreparedModule prepare(byte[] wasm, Map<String, byte[]> precompiled) {
+  PreparedModule prepare(byte[] wasm, Map<String, byte[]> precompiled, PreparationBudget budget) {
+    budget.enter("parsing");
     WasmModule original = parse(wasm, "module");
+    budget.enter("validation");
     checkIsTaskModule(original);
-    return instrumentAndCompile(wasm, precompiled);
+    return instrumentAndCompile(wasm, precompiled, budget);
   }
 
   /**
    * Prepares one of Capsule's own pinned interpreters (a WASI command or reactor that may import
-   * {@code env} functions the interpreter's session provides).
+   * {@code env} functions the interpreter's session provides). Trusted input: no time budget.
    */
   PreparedModule prepareInterpreter(byte[] wasm) {
-    return instrumentAndCompile(wasm, Map.of());
+    return instrumentAndCompile(wasm, Map.of(), PreparationBudget.unlimited());
   }
 
-  private PreparedModule instrumentAndCompile(byte[] wasm, Map<String, byte[]> precompiled) {
+  private PreparedModule instrumentAndCompile(
+      byte[] wasm, Map<String, byte[]> precompiled, PreparationBudget budget) {
     String sha256 = sha256(wasm);
+    budget.enter("fuel instrumentation");
     WasmModule module = instrument(wasm, sha256);
     int initialPages =
         module
@@ -73,7 +78,9 @@ final class ModulePreparer {
             .orElse(0);
     var cache = new LayeredCache(precompiled, diskCache);
     boolean cached = mode == ExecutionMode.COMPILED && cache.contains(module.digest());
+    budget.enter("compilation");
     var factory = compile(module, cache);
+    budget.check();
     byte[] classes = factory == null ? null : cache.entry(module.digest());
     return new PreparedModule(sha256, wasm, module, factory, classes, cached, initialPages);
   }

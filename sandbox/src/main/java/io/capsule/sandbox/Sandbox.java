@@ -1,8 +1,12 @@
 package io.capsule.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.capsule.protocol.InternalException;
+import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskOptions;
+import io.capsule.sandbox.internal.PreparationBudget;
 import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.lang.InterpreterArtifact;
 import io.capsule.sandbox.internal.net.HttpTransport;
@@ -13,11 +17,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * Runs tasks: WASI preview1 command modules with fuel, memory, timeout and allowlist limits. One
@@ -116,15 +124,32 @@ public final class Sandbox implements AutoCloseable {
 
   /**
    * Validates, instruments and compiles a module, or returns the one prepared earlier from the same
-   * bytes.
+   * bytes, within {@linkplain SandboxConfig#preparationTimeout() the preparation timeout}.
    *
-   * @throws io.capsule.protocol.InvalidModuleException when the bytes are not a valid task module
+   * @throws io.capsule.protocol.InvalidModuleException when the bytes are not a valid task module,
+   *     or their preparation exceeded its time budget
    */
   public PreparedModule prepare(byte[] wasm) {
+    return prepare(wasm, TaskOptions.NONE);
+  }
+
+  /**
+   * {@link #prepare(byte[])} for a task with {@code options}: a task with a {@code timeout} gets
+   * that long for preparation, but at least {@linkplain SandboxConfig#minPreparationTime() the
+   * minimum preparation time} and at most {@linkplain SandboxConfig#preparationTimeout() the
+   * preparation timeout}. The budget is the preparation's own: it is not taken from the run's
+   * timeout, and a module prepared earlier from the same bytes costs nothing. Preparation runs on a
+   * sandbox thread; at the deadline the caller gets {@code invalid_module} naming the stage, and
+   * the thread stops at its next stage boundary.
+   *
+   * @throws io.capsule.protocol.InvalidModuleException when the bytes are not a valid task module,
+   *     or their preparation exceeded its time budget
+   */
+  public PreparedModule prepare(byte[] wasm, TaskOptions options) {
     String key = ModulePreparer.sha256(wasm);
     PreparedModule module = prepared.get(key);
     if (module == null) {
-      module = preparer.prepare(wasm);
+      module = within(options, budget -> preparer.prepare(wasm, Map.of(), budget));
       prepared.put(key, module);
     }
     return module;
@@ -136,10 +161,62 @@ public final class Sandbox implements AutoCloseable {
    * @throws io.capsule.protocol.InvalidModuleException when the module is not a valid task module
    */
   public PreparedModule prepare(TaskFile file) {
+    return prepare(file, TaskOptions.NONE);
+  }
+
+  /**
+   * {@link #prepare(TaskFile)} within the budget of a task with {@code options} (see {@link
+   * #prepare(byte[], TaskOptions)}).
+   *
+   * @throws io.capsule.protocol.InvalidModuleException when the module is not a valid task module,
+   *     or its preparation exceeded its time budget
+   */
+  public PreparedModule prepare(TaskFile file, TaskOptions options) {
     if (file.script() != null) {
       return bind(file.wasm(), file.script());
     }
-    return file.artifact() != null ? prepare(file.artifact()) : prepare(file.wasm());
+    return file.artifact() != null
+        ? prepare(file.artifact(), options)
+        : prepare(file.wasm(), options);
+  }
+
+  /**
+   * Runs {@code preparation} on a sandbox thread and waits for it up to its budget; past that, the
+   * thread is interrupted and abandoned (it stops at its next stage) and the caller gets {@code
+   * invalid_module}.
+   */
+  private PreparedModule within(
+      TaskOptions options, Function<PreparationBudget, PreparedModule> preparation) {
+    var budget =
+        PreparationBudget.of(
+            options.timeout(), config.minPreparationTime(), config.preparationTimeout());
+    Future<PreparedModule> running = guestThreads.submit(() -> preparation.apply(budget));
+    try {
+      return running.get(budget.remaining().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      running.cancel(true);
+      throw budget.exceeded();
+    } catch (InterruptedException e) {
+      running.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new InternalException("interrupted while preparing a module", e);
+    } catch (ExecutionException e) {
+      throw rethrown(e.getCause(), budget);
+    }
+  }
+
+  private static RuntimeException rethrown(Throwable cause, PreparationBudget budget) {
+    if (cause instanceof RuntimeException runtime) {
+      return runtime;
+    }
+    if (cause instanceof StackOverflowError) {
+      return new InvalidModuleException(
+          "module nests too deeply to prepare (stack exhausted during " + budget.stage() + ")");
+    }
+    if (cause instanceof Error error) {
+      throw error;
+    }
+    return new InternalException("preparing a module failed: " + cause, cause);
   }
 
   /**
@@ -216,11 +293,16 @@ public final class Sandbox implements AutoCloseable {
    * @throws io.capsule.protocol.InvalidModuleException when the module is not a valid task module
    */
   public PreparedModule prepare(TaskArtifact artifact) {
+    return prepare(artifact, artifact.options());
+  }
+
+  private PreparedModule prepare(TaskArtifact artifact, TaskOptions options) {
     Map<String, byte[]> precompiled =
         artifact.compiledClasses() == null || artifact.digest() == null
             ? Map.of()
             : Map.of(artifact.digest(), artifact.compiledClasses());
-    PreparedModule module = preparer.prepare(artifact.wasm(), precompiled);
+    PreparedModule module =
+        within(options, budget -> preparer.prepare(artifact.wasm(), precompiled, budget));
     prepared.putIfAbsent(module.sha256(), module);
     return module;
   }

@@ -28,6 +28,13 @@ import java.util.Objects;
  * @param maxRetryBackoff the largest delay between retries (default 10s)
  * @param stopGrace how long a timed-out attempt may take to unwind before it is abandoned (default
  *     2s)
+ * @param preparationTimeout the longest a module's preparation (validation, fuel instrumentation,
+ *     compilation) may take when the task's own timeout is longer or unset (default {@link
+ *     #DEFAULT_PREPARATION_TIMEOUT}, 60s); past it the task ends {@code invalid_module} naming the
+ *     stage. Capsule's own interpreters are not bounded by it
+ * @param minPreparationTime the least time preparation gets when the task's timeout is shorter
+ *     (default {@link #DEFAULT_MIN_PREPARATION_TIME}, 10s): compiling a normal module on a cold JVM
+ *     takes seconds, which must not turn {@code --timeout 1s} into {@code invalid_module}
  * @param http limits of the {@code capsule.http_request} host function (default {@link
  *     HttpConfig#defaults()})
  * @param ceiling what the operator grants every task of a tree (default {@link
@@ -46,8 +53,16 @@ public record SandboxConfig(
     Duration retryBackoff,
     Duration maxRetryBackoff,
     Duration stopGrace,
+    Duration preparationTimeout,
+    Duration minPreparationTime,
     HttpConfig http,
     OperatorCeiling ceiling) {
+
+  /** The default {@link #preparationTimeout()}: 60 seconds. */
+  public static final Duration DEFAULT_PREPARATION_TIMEOUT = Duration.ofSeconds(60);
+
+  /** The default {@link #minPreparationTime()}: 10 seconds. */
+  public static final Duration DEFAULT_MIN_PREPARATION_TIME = Duration.ofSeconds(10);
 
   /** Validates combinations and copies the environment. */
   public SandboxConfig {
@@ -57,6 +72,13 @@ public record SandboxConfig(
     Objects.requireNonNull(filesRoot, "filesRoot");
     Objects.requireNonNull(http, "http");
     Objects.requireNonNull(ceiling, "ceiling");
+    if (preparationTimeout.isNegative() || preparationTimeout.isZero()) {
+      throw new IllegalArgumentException("preparationTimeout must be positive");
+    }
+    if (minPreparationTime.isNegative() || minPreparationTime.compareTo(preparationTimeout) > 0) {
+      throw new IllegalArgumentException(
+          "minPreparationTime must be between zero and preparationTimeout");
+    }
     environment = Map.copyOf(environment);
     if (defaultRam.bytes() > maxRam.bytes()) {
       throw new IllegalArgumentException("defaultRam exceeds maxRam");
@@ -119,6 +141,8 @@ public record SandboxConfig(
         retryBackoff,
         maxRetryBackoff,
         stopGrace,
+        preparationTimeout,
+        minPreparationTime,
         http,
         ceiling);
   }
@@ -147,6 +171,8 @@ public record SandboxConfig(
     private Duration retryBackoff = Duration.ofMillis(200);
     private Duration maxRetryBackoff = Duration.ofSeconds(10);
     private Duration stopGrace = Duration.ofSeconds(2);
+    private Duration preparationTimeout = DEFAULT_PREPARATION_TIMEOUT;
+    private Duration minPreparationTime = DEFAULT_MIN_PREPARATION_TIME;
     private HttpConfig http = HttpConfig.defaults();
     private OperatorCeiling ceiling = OperatorCeiling.NONE;
 
@@ -228,6 +254,30 @@ public record SandboxConfig(
       return this;
     }
 
+    /**
+     * The longest a module's preparation may take when the task's timeout is longer or unset
+     * (default 60s).
+     */
+    public Builder withPreparationTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("preparationTimeout must be positive");
+      }
+      this.preparationTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * The least time preparation gets when the task's timeout is shorter (default 10s; zero: the
+     * task's timeout alone).
+     */
+    public Builder withMinPreparationTime(Duration time) {
+      if (time.isNegative()) {
+        throw new IllegalArgumentException("minPreparationTime must not be negative");
+      }
+      this.minPreparationTime = time;
+      return this;
+    }
+
     /** Limits of outbound HTTP. */
     public Builder withHttp(HttpConfig http) {
       this.http = Objects.requireNonNull(http);
@@ -258,6 +308,8 @@ public record SandboxConfig(
           retryBackoff,
           maxRetryBackoff,
           stopGrace,
+          preparationTimeout,
+          minPreparationTime,
           http,
           ceiling);
     }

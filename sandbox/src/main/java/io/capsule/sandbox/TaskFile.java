@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -42,6 +43,18 @@ public record TaskFile(Path path, byte[] wasm, TaskArtifact artifact, GuestScrip
    * .ts}) in {@code cacheDir}; the first use fetches them, with progress on stderr.
    */
   public static TaskFile read(Path path, Path cacheDir) throws IOException {
+    return read(path, cacheDir, null);
+  }
+
+  /**
+   * {@link #read(Path)}, assembling WebAssembly text within a task's {@code timeout} (see {@link
+   * WatAssembler#assemble(String, Duration)}; {@code null}: the default preparation timeout).
+   */
+  public static TaskFile read(Path path, Duration timeout) throws IOException {
+    return read(path, SandboxConfig.defaults().cacheDir(), timeout);
+  }
+
+  private static TaskFile read(Path path, Path cacheDir, Duration timeout) throws IOException {
     if (!Files.isRegularFile(path)) {
       throw new NoSuchFileException(path.toString(), null, "no such file");
     }
@@ -61,7 +74,7 @@ public record TaskFile(Path path, byte[] wasm, TaskArtifact artifact, GuestScrip
     }
     String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
     if (name.endsWith(".wat") || name.endsWith(".wast")) {
-      return new TaskFile(path, WatAssembler.assemble(path), null);
+      return new TaskFile(path, WatAssembler.assemble(path, timeout), null);
     }
     return new TaskFile(path, Files.readAllBytes(path), null);
   }

@@ -26,4 +26,16 @@ class WatAssemblerTest {
         .hasMessageContaining("does not assemble")
         .hasMessageContaining("bogus");
   }
+
+  /** wat2wasm recurses per nesting level and runs out of its own stack: a typed refusal. */
+  @Test
+  void deeplyNestedTextIsAnInvalidModuleNotACrashOfTheAssembler() {
+    int depth = 3_000;
+    String text =
+        "(module (func (export \"_start\")" + "(block ".repeat(depth) + ")".repeat(depth) + "))";
+
+    assertThatThrownBy(() -> WatAssembler.assemble(text))
+        .isInstanceOf(InvalidModuleException.class)
+        .hasMessageStartingWith("WebAssembly text does not assemble: wat2wasm stopped");
+  }
 }

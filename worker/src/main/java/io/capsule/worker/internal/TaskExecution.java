@@ -198,9 +198,8 @@ public final class TaskExecution {
           return sandbox.attempt(sandbox.prepare(script), call, subTasks);
         }
       }
-      return sandbox.attempt(
-          sandbox.prepare(moduleBytes(request)),
-          new TaskCall(withDefaultTimeout(request.options()), request.args()));
+      TaskCall call = new TaskCall(withDefaultTimeout(request.options()), request.args());
+      return sandbox.attempt(sandbox.prepare(moduleBytes(request), call.options()), call);
     } catch (InvalidModuleException e) {
       return failure(request, ErrorType.INVALID_MODULE, e.getMessage());
     } catch (RuntimeException e) {

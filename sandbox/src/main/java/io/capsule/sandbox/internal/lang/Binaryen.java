@@ -3,12 +3,11 @@ package io.capsule.sandbox.internal.lang;
 import io.capsule.protocol.InternalException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -24,7 +23,7 @@ public final class Binaryen {
   private static final String TARBALL_SHA256 =
       "6543555fb29bb92548f325c7dc18e9ab7dbb1215edda25993d1e3f71d85b8618";
   private static final String ENTRY = "package/bin/wasm-opt";
-  private static final long TIMEOUT_MINUTES = 15;
+  private static final Duration TIMEOUT = Duration.ofMinutes(15);
 
   private final Path wasmOpt;
 
@@ -67,11 +66,9 @@ public final class Binaryen {
     command.add("-o");
     command.add(out.toString());
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String output =
-          new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (!process.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES) || process.exitValue() != 0) {
-        process.destroyForcibly();
+      var result = ChildProcess.run(command, null, TIMEOUT);
+      String output = result.output();
+      if (result.exitCode() != 0) {
         throw new InternalException("wasm-opt --asyncify failed: " + output);
       }
       if (output.contains("non-existing function")) {
@@ -79,6 +76,8 @@ public final class Binaryen {
       }
     } catch (IOException e) {
       throw new InternalException("cannot run node for wasm-opt (install Node.js): " + e, e);
+    } catch (ChildProcess.TimedOut e) {
+      throw new InternalException("wasm-opt --asyncify " + e.getMessage() + " (stopped)", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InternalException("interrupted while running wasm-opt", e);

@@ -4,14 +4,14 @@ import io.capsule.protocol.InternalException;
 import io.capsule.sandbox.internal.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.List;
 
 /** Downloads a package tarball with the npm client ({@code npm pack}), the registry's own tool. */
 final class NpmPack {
-  private static final long TIMEOUT_MINUTES = 10;
+  private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
   private NpmPack() {}
 
@@ -51,15 +51,13 @@ final class NpmPack {
   static byte[] fetch(String spec, Path work, PrintStream progress) throws IOException {
     Path dir = Files.createTempDirectory(work, "npm-pack");
     try {
-      Process npm =
-          new ProcessBuilder(npmCommand(), "pack", spec, "--silent", "--pack-destination", ".")
-              .directory(dir.toFile())
-              .redirectErrorStream(true)
-              .start();
-      String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!npm.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES) || npm.exitValue() != 0) {
-        npm.destroyForcibly();
-        throw new InternalException("npm pack " + spec + " failed: " + output.strip());
+      var npm =
+          ChildProcess.run(
+              List.of(npmCommand(), "pack", spec, "--silent", "--pack-destination", "."),
+              dir,
+              TIMEOUT);
+      if (npm.exitCode() != 0) {
+        throw new InternalException("npm pack " + spec + " failed: " + npm.output());
       }
       try (var files = Files.list(dir)) {
         Path tgz =
@@ -71,6 +69,8 @@ final class NpmPack {
             "capsule: downloaded " + tgz.getFileName() + " (" + Files.size(tgz) + " bytes)");
         return Files.readAllBytes(tgz);
       }
+    } catch (ChildProcess.TimedOut e) {
+      throw new InternalException("npm pack " + spec + " " + e.getMessage() + " (stopped)", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InternalException("interrupted while fetching " + spec, e);

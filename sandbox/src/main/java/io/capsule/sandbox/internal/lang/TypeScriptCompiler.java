@@ -1,5 +1,6 @@
 package io.capsule.sandbox.internal.lang;
 
+import io.capsule.protocol.Durations;
 import io.capsule.protocol.InternalException;
 import io.capsule.protocol.InvalidModuleException;
 import io.capsule.sandbox.internal.AtomicFiles;
@@ -9,7 +10,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * TypeScript task files to JavaScript with the TypeScript compiler itself ({@code
@@ -29,7 +32,12 @@ public final class TypeScriptCompiler {
   private static final String TARBALL_SHA256 =
       "10e108c9cf7d5f2879053dff18515fb405abf2ccef63eaaf017d9c571687a1d3";
   private static final String ENTRY = "package/lib/typescript.js";
-  private static final long TIMEOUT_SECONDS = 120;
+
+  /** How long one compile may take by default (the default preparation timeout): 60 seconds. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+  /** The largest source compiled: 4 MiB (UTF-8). */
+  public static final int MAX_SOURCE_BYTES = 4 << 20;
 
   /**
    * Reads the source file, transpiles it, writes the output file; diagnostics on stdout, exit 2.
@@ -62,19 +70,39 @@ public final class TypeScriptCompiler {
 
   private final Path cacheDir;
   private final PrintStream progress;
+  private final List<String> node;
+  private final Duration timeout;
 
   /** A compiler keeping its package and outputs under {@code cacheDir}. */
   public TypeScriptCompiler(Path cacheDir, PrintStream progress) {
+    this(cacheDir, progress, List.of(NpmPack.nodeCommand()), DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * A compiler running {@code node} (the command and its first arguments) for at most {@code
+   * timeout} per file.
+   */
+  public TypeScriptCompiler(
+      Path cacheDir, PrintStream progress, List<String> node, Duration timeout) {
     this.cacheDir = cacheDir;
     this.progress = progress;
+    this.node = List.copyOf(node);
+    this.timeout = timeout;
   }
 
   /**
    * The JavaScript for a TypeScript task file.
    *
-   * @throws InvalidModuleException when TypeScript reports a syntax error
+   * @throws InvalidModuleException when TypeScript reports a syntax error, or the source is over
+   *     {@link #MAX_SOURCE_BYTES}, or the compiler ran past its timeout (it is then destroyed with
+   *     every process it started)
    */
   public String toJavaScript(String fileName, String typescript) {
+    int size = typescript.getBytes(StandardCharsets.UTF_8).length;
+    if (size > MAX_SOURCE_BYTES) {
+      throw new InvalidModuleException(
+          fileName + " is " + size + " bytes, over the " + MAX_SOURCE_BYTES + "-byte source limit");
+    }
     Path cached =
         cacheDir
             .resolve("typescript")
@@ -115,35 +143,33 @@ public final class TypeScriptCompiler {
     try {
       Path in = Files.writeString(work.resolve("task.ts"), typescript);
       Path out = work.resolve("task.js");
-      Process node =
-          new ProcessBuilder(
-                  NpmPack.nodeCommand(),
-                  runner.toString(),
-                  compiler.toString(),
-                  in.toString(),
-                  out.toString())
-              .redirectErrorStream(true)
-              .start();
-      node.getOutputStream().close();
-      String output =
-          new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (!node.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        node.destroyForcibly();
-        throw new InternalException("the TypeScript compiler did not finish in time");
+      var result = ChildProcess.run(command(runner, compiler, in, out), null, timeout);
+      if (result.exitCode() == 2) {
+        throw new InvalidModuleException(
+            fileName + ": TypeScript syntax error: " + result.output());
       }
-      if (node.exitValue() == 2) {
-        throw new InvalidModuleException(fileName + ": TypeScript syntax error: " + output);
-      }
-      if (node.exitValue() != 0 || !Files.isRegularFile(out)) {
-        throw new InternalException("the TypeScript compiler failed: " + output);
+      if (result.exitCode() != 0 || !Files.isRegularFile(out)) {
+        throw new InternalException("the TypeScript compiler failed: " + result.output());
       }
       return Files.readString(out);
+    } catch (ChildProcess.TimedOut e) {
+      throw new InvalidModuleException(
+          fileName
+              + ": the TypeScript compiler exceeded its time budget of "
+              + Durations.format(timeout)
+              + " (stopped)");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InternalException("interrupted while compiling TypeScript", e);
     } finally {
       NpmPack.deleteTree(work);
     }
+  }
+
+  private List<String> command(Path runner, Path compiler, Path in, Path out) {
+    List<String> command = new ArrayList<>(node);
+    command.addAll(List.of(runner.toString(), compiler.toString(), in.toString(), out.toString()));
+    return command;
   }
 
   private Path compiler() throws IOException {
