@@ -31,6 +31,7 @@ final class WasiSteps {
   private final StringBuilder body = new StringBuilder();
   private int nextString = STRINGS;
   private boolean looping;
+  private WasmModule module;
 
   /** The lines one run printed. */
   record Run(int exitCode, List<String> lines, List<Denial> denials) {
@@ -130,12 +131,25 @@ final class WasiSteps {
     return HEADER + data + RUNTIME + "(func (export \"_start\") (local $i i32)\n" + body + "))\n";
   }
 
+  /** The assembled module (assembled once: call it before racing runs against each other). */
+  synchronized WasmModule module() {
+    if (module == null) {
+      module = Parser.parse(WatAssembler.assemble(wat()));
+    }
+    return module;
+  }
+
   /** Assembles and runs the steps under {@code config} (interpreted). */
   Run run(WasiConfig.Builder config) {
-    WasmModule module = Parser.parse(WatAssembler.assemble(wat()));
+    return run(config, () -> {});
+  }
+
+  /** Runs the steps; {@code beforeStart} runs after the WASI layer is made, before the guest. */
+  Run run(WasiConfig.Builder config, Runnable beforeStart) {
     var stdout = BoundedOutput.forStdout();
     try (var wasi = GuardedWasi.create(config.withStdout(stdout).build())) {
-      int exit = execute(module, wasi);
+      beforeStart.run();
+      int exit = execute(module(), wasi);
       return new Run(exit, lines(stdout.text()), wasi.denials());
     }
   }
