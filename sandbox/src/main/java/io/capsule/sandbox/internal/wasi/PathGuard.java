@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -151,11 +152,15 @@ final class PathGuard {
    * while the guarded-call lock is held.
    */
   void requireOrdinaryFile(Target target) {
-    Path path = target.realPath();
-    if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)
-        && !Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)
-        && !Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)
-        && !Files.isSymbolicLink(path)) {
+    BasicFileAttributes attributes;
+    try {
+      attributes =
+          Files.readAttributes(
+              target.realPath(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      return; // missing: the open creates a regular file or fails
+    }
+    if (attributes.isOther()) {
       throw Refusal.denied(SPECIAL_FILE, target.guestPath());
     }
   }
