@@ -82,6 +82,21 @@ class SandboxPermissionsTest {
   }
 
   @Test
+  void aReadOnlyGrantNestedInAWritableOneCannotBeMovedAsideAndWritten() throws IOException {
+    Files.createDirectories(root.resolve("data/locked"));
+    Files.writeString(root.resolve("data/locked/keep.txt"), "keep");
+    TaskOptions grants = files(".", "data/locked:ro");
+
+    ResultEnvelope rename = probe(grants, "rename", "data", "data2");
+    ResultEnvelope write = probe(grants, "write", "./data/../data/locked/keep.txt", "x");
+
+    assertThat(rename.result().get("errno").asInt()).isEqualTo(10); // EBUSY
+    assertThat(write.result().get("errno").asInt()).isEqualTo(69); // EROFS
+    assertThat(root.resolve("data/locked/keep.txt")).hasContent("keep");
+    assertThat(root.resolve("data2")).doesNotExist();
+  }
+
+  @Test
   void aGrantOutsideTheFilesRootIsPermissionDenied() {
     ResultEnvelope envelope = probe(files("../" + outside.getFileName()), "list", ".");
     assertThat(envelope.error().errorType())
