@@ -166,14 +166,15 @@ final class PathGuard {
   }
 
   /**
-   * Whether changes at {@code realPath} are refused: the mode of the innermost mount whose root is
-   * {@code realPath} or one of its ancestors, matched by file identity, so a parent renamed (by
-   * anyone) since the run started does not hide a read-only mount. Where the file system gives no
-   * identities, the innermost mount by path; {@code fallback}'s mode when no mount holds it.
+   * Whether changes at {@code realPath}, reached through {@code mountPoint}, are refused: the mode
+   * of the innermost mount whose root is {@code realPath} or one of its ancestors, matched by file
+   * identity, so a parent renamed (by anyone) since the run started does not hide a read-only
+   * mount. Only ancestors inside {@code mountPoint} are looked at: a mount whose root lies above it
+   * is not the innermost. Where no identity matches, the innermost mount by path.
    */
-  boolean readOnlyAt(Path realPath, MountPoint fallback) {
+  boolean readOnlyAt(Path realPath, MountPoint mountPoint) {
     if (!readOnlyByRoot.isEmpty()) {
-      for (Path p = realPath; p != null; p = p.getParent()) {
+      for (Path p = realPath; p != null && mountPoint.contains(p); p = p.getParent()) {
         Object key = MountPoint.fileKey(p);
         Boolean readOnly = key == null ? null : readOnlyByRoot.get(key);
         if (readOnly != null) {
@@ -184,7 +185,7 @@ final class PathGuard {
     return mountPoints.stream()
         .filter(m -> m.contains(realPath))
         .max(Comparator.comparingInt(m -> m.realRoot().getNameCount()))
-        .orElse(fallback)
+        .orElse(mountPoint)
         .readOnly();
   }
 
