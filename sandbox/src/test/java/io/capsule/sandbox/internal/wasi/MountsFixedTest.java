@@ -115,6 +115,24 @@ class MountsFixedTest {
   }
 
   @Test
+  void aRootMountedByTwoAttemptsStaysFixedUntilBothEnd() {
+    var onlyTheParent = WasiConfig.builder().withMount(Mount.readWrite(root, "."));
+    var renameAndBack = new WasiSteps().rename("data", "data2").rename("data2", "data");
+    var mountsRo = WasiConfig.builder().withMount(Mount.readOnly(ro, "ro")).build();
+
+    var first = GuardedWasi.create(mountsRo);
+    var second = GuardedWasi.create(mountsRo);
+    first.close();
+    first.close(); // a second close releases nothing more
+    try {
+      assertThat(renameAndBack.run(onlyTheParent).errnos()).containsExactly(EBUSY, EBUSY);
+    } finally {
+      second.close();
+    }
+    assertThat(renameAndBack.run(onlyTheParent).errnos()).containsExactly(0, 0);
+  }
+
+  @Test
   void aParentRenamedByTheHostDuringTheRunDoesNotMakeAReadOnlyMountWritable() throws IOException {
     var steps = new WasiSteps().openToOverwrite("data2/ro/secret.txt").write("pwned");
 
