@@ -12,7 +12,9 @@ import java.util.List;
 
 /**
  * Turns a task's {@code allowed_files} into mounts under the sandbox's files root. A grant may
- * never leave the root — not by {@code ..}, an absolute path, or a symlink.
+ * never leave the root — not by {@code ..}, an absolute path, or a symlink — and the real path
+ * checked is the one mounted, so a symlink put on the way before the run starts is refused then
+ * (see {@code MountPoint.of}).
  */
 final class FileGrants {
   private FileGrants() {}
@@ -31,11 +33,13 @@ final class FileGrants {
       throw new InvalidRequestException(
           "allowed file '" + grant.path() + "' is not a directory under " + filesRoot);
     }
-    if (!realPath(host).startsWith(realPath(filesRoot))) {
+    Path real = realPath(host);
+    if (!real.startsWith(realPath(filesRoot))) {
       throw new PermissionDeniedException(
           "allowed file '" + grant.path() + "' lies outside the files root " + filesRoot);
     }
-    return new Mount(host, grant.guestPath(), grant.readOnly());
+    // the real path checked here is the one mounted: a run refuses to start if it changes
+    return new Mount(real, grant.guestPath(), grant.readOnly());
   }
 
   private static Path realPath(Path path) {

@@ -82,6 +82,49 @@ class SandboxPermissionsTest {
   }
 
   @Test
+  void aReadOnlyGrantNestedInAWritableOneCannotBeMovedAsideAndWritten() throws IOException {
+    Files.createDirectories(root.resolve("data/locked"));
+    Files.writeString(root.resolve("data/locked/keep.txt"), "keep");
+    TaskOptions grants = files(".", "data/locked:ro");
+
+    ResultEnvelope rename = probe(grants, "rename", "data", "data2");
+    ResultEnvelope write = probe(grants, "write", "./data/../data/locked/keep.txt", "x");
+
+    assertThat(rename.result().get("errno").asInt()).isEqualTo(10); // EBUSY
+    assertThat(write.result().get("errno").asInt()).isEqualTo(69); // EROFS
+    assertThat(root.resolve("data/locked/keep.txt")).hasContent("keep");
+    assertThat(root.resolve("data2")).doesNotExist();
+  }
+
+  @Test
+  void aTaskFailingAfterItsGrantsParentWasRefusedARenameIsPermissionDenied() throws IOException {
+    Files.createDirectories(root.resolve("data/locked"));
+    var renameThenFail =
+        sandbox.prepare(
+            WatAssembler.assemble(
+                """
+                (module
+                  (import "wasi_snapshot_preview1" "path_rename"
+                    (func $rename (param i32 i32 i32 i32 i32 i32) (result i32)))
+                  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+                  (memory (export "memory") 1)
+                  (data (i32.const 16) "data")
+                  (data (i32.const 32) "data2")
+                  (func (export "_start")
+                    (if (call $rename (i32.const 3) (i32.const 16) (i32.const 4)
+                                      (i32.const 3) (i32.const 32) (i32.const 5))
+                      (then (call $exit (i32.const 1))))))
+                """));
+
+    ResultEnvelope envelope =
+        sandbox.run(renameThenFail, new TaskCall(files(".", "data/locked:ro"), List.of()));
+
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.PERMISSION_DENIED);
+    assertThat(envelope.error().message()).contains("path_rename on 'data' refused (mount root)");
+    assertThat(root.resolve("data/locked")).isDirectory();
+  }
+
+  @Test
   void aGrantOutsideTheFilesRootIsPermissionDenied() {
     ResultEnvelope envelope = probe(files("../" + outside.getFileName()), "list", ".");
     assertThat(envelope.error().errorType())

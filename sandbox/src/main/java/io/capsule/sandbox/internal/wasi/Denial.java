@@ -29,7 +29,18 @@ public record Denial(String operation, String path, Reason reason) {
      */
     OUTSIDE_MOUNTS(WasiAbi.ENOTCAPABLE),
     /** Creating a symbolic or hard link, never allowed: {@code EPERM} (63). */
-    LINK_CREATION(WasiAbi.EPERM);
+    LINK_CREATION(WasiAbi.EPERM),
+    /**
+     * Renaming or removing a mount's root directory, or a directory containing one, of this or any
+     * other attempt running in the same JVM: {@code EBUSY} (10), as {@code rename(2)} and {@code
+     * rmdir(2)} answer for a mount point.
+     */
+    MOUNT_ROOT(WasiAbi.EBUSY),
+    /**
+     * Opening a file that is neither a regular file nor a directory (a FIFO, socket or device,
+     * which could block the open): {@code EACCES} (2).
+     */
+    SPECIAL_FILE(WasiAbi.EACCES);
 
     private final int errno;
 

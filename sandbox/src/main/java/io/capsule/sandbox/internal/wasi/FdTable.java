@@ -10,8 +10,13 @@ import java.util.Map;
  * never in it. One run is one guest thread, so no locking.
  */
 final class FdTable {
-  /** One open file or directory under a mount. */
-  record Entry(MountPoint mountPoint, Path realPath, boolean directory) {
+  /**
+   * One open file or directory under a mount.
+   *
+   * @param readOnly whether changes through the fd are refused: decided when it was opened, from
+   *     the innermost mount holding the file (see {@link PathGuard#readOnlyAt})
+   */
+  record Entry(MountPoint mountPoint, Path realPath, boolean directory, boolean readOnly) {
     String guestPath() {
       return mountPoint.guestPathOf(realPath);
     }

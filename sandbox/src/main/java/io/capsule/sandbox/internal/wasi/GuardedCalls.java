@@ -13,7 +13,9 @@ import java.util.function.IntSupplier;
  * The guarded replacements for Chicory's file-system host functions. Path calls are resolved and
  * checked by {@link PathGuard}, then passed to {@link WasiPreview1}'s Java methods with the
  * resolved path; fd calls are checked against {@link FdTable}, then passed to Chicory's own handle.
- * A refusal returns an errno and is recorded; nothing is thrown to the guest.
+ * Every call that checks a path and then uses it runs under {@link MountRegistry#locked}; the fd
+ * calls that only move bytes (fd_write, fd_pwrite, fd_allocate, fd_filestat_set_size) do not. A
+ * refusal returns an errno and is recorded; nothing is thrown to the guest.
  */
 final class GuardedCalls {
   private final WasiPreview1 wasi;
@@ -80,8 +82,10 @@ final class GuardedCalls {
           int fdFlags = (int) a[7];
           int fdPtr = (int) a[8];
           var target = guard.resolve((int) a[0], path(instance, a[2], a[3]), follows(lookup));
-          if (WasiAbi.openMutates(openFlags, a[5], fdFlags)) {
-            guard.requireWritable(target);
+          guard.requireOrdinaryFile(target);
+          boolean readOnly = guard.readOnlyAt(target.realPath(), target.mountPoint());
+          if (readOnly && WasiAbi.openMutates(openFlags, a[5], fdFlags)) {
+            throw Refusal.denied(Denial.Reason.READ_ONLY, target.guestPath());
           }
           int errno =
               wasi.pathOpen(
@@ -98,7 +102,7 @@ final class GuardedCalls {
             boolean directory = Files.isDirectory(target.realPath());
             fds.put(
                 memory.readInt(fdPtr),
-                new FdTable.Entry(target.mountPoint(), target.realPath(), directory));
+                new FdTable.Entry(target.mountPoint(), target.realPath(), directory, readOnly));
           }
           return errno;
         });
@@ -117,7 +121,7 @@ final class GuardedCalls {
     return guarded(
         "path_remove_directory",
         () -> {
-          var target = writableTarget(instance, a[0], a[1], a[2], false);
+          var target = movableTarget(guard.route((int) a[0], path(instance, a[1], a[2])));
           return wasi.pathRemoveDirectory(target.baseFd(), target.chicoryPath());
         });
   }
@@ -126,7 +130,7 @@ final class GuardedCalls {
     return guarded(
         "path_unlink_file",
         () -> {
-          var target = writableTarget(instance, a[0], a[1], a[2], false);
+          var target = movableTarget(guard.route((int) a[0], path(instance, a[1], a[2])));
           return wasi.pathUnlinkFile(target.baseFd(), target.chicoryPath());
         });
   }
@@ -138,8 +142,8 @@ final class GuardedCalls {
         () -> {
           var fromRoute = guard.route((int) a[0], path(instance, a[1], a[2]));
           var toRoute = guard.route((int) a[3], path(instance, a[4], a[5]));
-          var from = writableTarget(fromRoute, false);
-          var to = writableTarget(toRoute, false);
+          var from = movableTarget(fromRoute);
+          var to = movableTarget(toRoute);
           return Renamer.rename(from.realPath(), to.realPath());
         });
   }
@@ -198,17 +202,27 @@ final class GuardedCalls {
     return WasiAbi.ESUCCESS;
   }
 
-  /** fd_write and friends: refused on fds opened under a read-only mount. */
+  /**
+   * fd_write and friends: refused on fds opened read-only. Only the one Chicory serves by path
+   * ({@code byPath}) takes the lock: the others use the open channel.
+   */
   private WasmFunctionHandle writeThroughFd(
       String name, WasmFunctionHandle original, boolean byPath) {
+    if (!byPath) {
+      return (instance, a) ->
+          refusable(
+              name,
+              () -> {
+                guard.requireWritableFd((int) a[0]);
+                return (int) original.apply(instance, a)[0];
+              });
+    }
     return (instance, a) ->
         guarded(
             name,
             () -> {
               guard.requireWritableFd((int) a[0]);
-              if (byPath) {
-                guard.requireUnmoved((int) a[0]);
-              }
+              guard.requireUnmoved((int) a[0]);
               return (int) original.apply(instance, a)[0];
             });
   }
@@ -253,7 +267,20 @@ final class GuardedCalls {
     return target;
   }
 
+  /** A target to rename or remove (its last symlink not followed): never a mount root. */
+  private PathGuard.Target movableTarget(VirtualRoot.Route routed) {
+    var target = guard.resolveRouted(routed, false);
+    guard.requireNoMountRoot(target);
+    guard.requireWritable(target);
+    return target;
+  }
+
+  /** Runs a call that checks a path and uses it, under {@link MountRegistry}'s lock. */
   private long[] guarded(String operation, IntSupplier call) {
+    return refusable(operation, () -> MountRegistry.locked(call));
+  }
+
+  private long[] refusable(String operation, IntSupplier call) {
     int errno;
     try {
       errno = call.getAsInt();

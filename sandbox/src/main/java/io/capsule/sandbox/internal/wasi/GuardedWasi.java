@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The {@code wasi_snapshot_preview1} host functions for ONE run, with the file policy enforced.
@@ -26,14 +27,23 @@ import java.util.Map;
  *       create/truncate/exclusive, write, allocate or set-size rights or the append flag;
  *       path_create_directory, path_remove_directory, path_unlink_file, path_rename (either side),
  *       path_filestat_set_times; and fd_write, fd_pwrite, fd_allocate, fd_filestat_set_size,
- *       fd_filestat_set_times on fds opened under it;
+ *       fd_filestat_set_times on fds opened under it. The mode is that of the innermost mount
+ *       holding the RESOLVED path, found by file identity when the call is made, so no spelling,
+ *       symlink or renamed parent reaches a read-only mount's files writably;
+ *   <li>mounts stay put: renaming or removing a mount root, or a directory containing one, of this
+ *       or any other attempt running in the JVM is refused with {@code EBUSY} (10);
+ *   <li>opening a FIFO, socket or device is refused with {@code EACCES} (2);
  *   <li>the guest creates no links: path_symlink and path_link are refused with {@code EPERM} (63)
  *       everywhere;
  *   <li>fd calls Chicory serves by path (fd_readdir, fd_filestat_get, fd_filestat_set_times) are
  *       refused with {@code ENOTCAPABLE} when the fd's path has since become a symlink.
  * </ul>
  *
- * Each refusal is recorded as a {@link Denial} (see {@link #denials()}); the guest only sees the
+ * A call that checks a path and then uses it does both under {@link MountRegistry}'s JVM-wide lock,
+ * so concurrent attempts on the same host directories cannot slip a change in between (see {@code
+ * docs/files.md} for what remains).
+ *
+ * <p>Each refusal is recorded as a {@link Denial} (see {@link #denials()}); the guest only sees the
  * errno. Mounts are preopened from fd 3 in configuration order; with a virtual root (see {@link
  * WasiConfig.Builder#withVirtualRoot}) the root is fd 3, the plain mounts follow, and the mounts
  * served under the root are preopened after them, out of the guest's sight. Wire it as:
@@ -59,41 +69,59 @@ public final class GuardedWasi implements AutoCloseable {
   private final WasiPreview1 wasi;
   private final DenialLog denials = new DenialLog();
   private final HostFunction[] functions;
+  private final List<MountPoint> preopens;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private GuardedWasi(WasiConfig config) {
-    List<MountPoint> preopens = new ArrayList<>();
-    if (config.virtualRoot()) {
-      preopens.add(
-          MountPoint.of(Mount.readOnly(VirtualRoot.hostDirectory(), VirtualRoot.GUEST_PATH)));
-    }
-    config.mounts().stream().map(MountPoint::of).forEach(preopens::add);
-    int firstHidden = FIRST_PREOPEN_FD + preopens.size();
-    config.rootMounts().stream().map(MountPoint::of).forEach(preopens::add);
+  private GuardedWasi(WasiConfig config, List<MountPoint> preopens) {
+    this.preopens = preopens;
+    int firstHidden = FIRST_PREOPEN_FD + preopens.size() - config.rootMounts().size();
     this.wasi =
         WasiPreview1.builder()
             .withLogger(LOGGER)
             .withOptions(options(config, preopens, firstHidden - FIRST_PREOPEN_FD))
             .build();
     FdTable fds = new FdTable();
-    for (int i = 0; i < preopens.size(); i++) {
-      MountPoint mountPoint = preopens.get(i);
-      fds.put(FIRST_PREOPEN_FD + i, new FdTable.Entry(mountPoint, mountPoint.realRoot(), true));
-    }
     VirtualRoot root =
         config.virtualRoot()
             ? new VirtualRoot(FIRST_PREOPEN_FD, config.rootMounts(), firstHidden)
             : null;
-    var calls = new GuardedCalls(wasi, fds, new PathGuard(fds, preopens, root), denials);
-    this.functions = guard(wasi.toHostFunctions(), calls);
+    var guard = new PathGuard(fds, preopens, root);
+    for (int i = 0; i < preopens.size(); i++) {
+      MountPoint m = preopens.get(i);
+      boolean readOnly = guard.readOnlyAt(m.realRoot(), m);
+      fds.put(FIRST_PREOPEN_FD + i, new FdTable.Entry(m, m.realRoot(), true, readOnly));
+    }
+    this.functions = guard(wasi.toHostFunctions(), new GuardedCalls(wasi, fds, guard, denials));
+  }
+
+  /** The preopens in fd order: the virtual root, the plain mounts, the mounts under the root. */
+  private static List<MountPoint> resolve(WasiConfig config) {
+    List<MountPoint> preopens = new ArrayList<>();
+    if (config.virtualRoot()) {
+      preopens.add(
+          MountPoint.of(Mount.readOnly(VirtualRoot.hostDirectory(), VirtualRoot.GUEST_PATH)));
+    }
+    config.mounts().stream().map(MountPoint::of).forEach(preopens::add);
+    config.rootMounts().stream().map(MountPoint::of).forEach(preopens::add);
+    return List.copyOf(preopens);
   }
 
   /**
-   * Creates the WASI layer for one run. Close it after the run to release open files.
+   * Creates the WASI layer for one run and registers its mounts as fixed until {@link #close()}
+   * (see {@link MountRegistry}). Close it after the run to release open files and the mounts.
    *
    * @throws java.io.UncheckedIOException when a mounted directory cannot be resolved
+   * @throws io.capsule.protocol.PermissionDeniedException when a mounted directory's path has come
+   *     to lead elsewhere (through a symlink) since the mount was made
    */
   public static GuardedWasi create(WasiConfig config) {
-    return new GuardedWasi(config);
+    List<MountPoint> preopens = MountRegistry.register(() -> resolve(config));
+    try {
+      return new GuardedWasi(config, preopens);
+    } catch (RuntimeException | Error e) {
+      MountRegistry.unregister(preopens);
+      throw e;
+    }
   }
 
   /** The host functions to import, module {@value #MODULE}. */
@@ -111,10 +139,16 @@ public final class GuardedWasi implements AutoCloseable {
     return denials.count();
   }
 
-  /** Closes the files the guest left open. */
+  /** Closes the files the guest left open and releases the mounts; a second call does nothing. */
   @Override
   public void close() {
-    wasi.close();
+    if (closed.compareAndSet(false, true)) {
+      try {
+        wasi.close();
+      } finally {
+        MountRegistry.unregister(preopens);
+      }
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.capsule.sandbox.internal.wasi;
 
 import io.capsule.protocol.InvalidRequestException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -12,7 +13,8 @@ import java.util.Objects;
  * {@code /data} all work: wasi-libc strips leading {@code ./} and {@code /} when it matches paths
  * against preopens, so the guest reaches the directory both as {@code data/x} and {@code /data/x}).
  *
- * @param hostDir an existing host directory
+ * @param hostDir an existing host directory; kept as its real path (symlinks resolved) when the
+ *     mount is made, and a run refuses to start if that path has since come to lead elsewhere
  * @param guestPath where the guest sees it; no {@code ..} segment, no NUL
  * @param readOnly whether every mutating call under it is refused with {@code EROFS}
  */
@@ -27,9 +29,7 @@ public record Mount(Path hostDir, String guestPath, boolean readOnly) {
   public Mount {
     Objects.requireNonNull(hostDir, "hostDir");
     Objects.requireNonNull(guestPath, "guestPath");
-    if (!Files.isDirectory(hostDir)) {
-      throw new InvalidRequestException("mounted directory does not exist: " + hostDir);
-    }
+    hostDir = realDirectory(hostDir);
     if (guestPath.isEmpty() || guestPath.indexOf('\0') >= 0 || hasDotDot(guestPath)) {
       throw new InvalidRequestException("invalid guest path for a mount: '" + guestPath + "'");
     }
@@ -43,6 +43,17 @@ public record Mount(Path hostDir, String guestPath, boolean readOnly) {
   /** A mount the guest may read and change. */
   public static Mount readWrite(Path hostDir, String guestPath) {
     return new Mount(hostDir, guestPath, false);
+  }
+
+  private static Path realDirectory(Path hostDir) {
+    if (!Files.isDirectory(hostDir)) {
+      throw new InvalidRequestException("mounted directory does not exist: " + hostDir);
+    }
+    try {
+      return hostDir.toRealPath();
+    } catch (IOException e) {
+      throw new InvalidRequestException("cannot resolve mounted directory " + hostDir, e);
+    }
   }
 
   private static boolean hasDotDot(String path) {

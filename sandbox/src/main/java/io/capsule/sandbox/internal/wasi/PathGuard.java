@@ -1,13 +1,20 @@
 package io.capsule.sandbox.internal.wasi;
 
+import static io.capsule.sandbox.internal.wasi.Denial.Reason.MOUNT_ROOT;
 import static io.capsule.sandbox.internal.wasi.Denial.Reason.OUTSIDE_MOUNTS;
 import static io.capsule.sandbox.internal.wasi.Denial.Reason.READ_ONLY;
+import static io.capsule.sandbox.internal.wasi.Denial.Reason.SPECIAL_FILE;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Decides where a guest path lands on the host, and whether it may go there.
@@ -21,8 +28,11 @@ import java.util.List;
  *
  * <p>Chicory is then handed the RESOLVED path (relative to an open directory that contains it), so
  * it never follows a symlink itself; that closes both escapes through symlinks and Chicory 1.7.5's
- * resolution of relative symlink targets against the JVM's working directory. Guest calls run one
- * at a time, so between the check and the use only another host process could swap a path.
+ * resolution of relative symlink targets against the JVM's working directory. Whether a change is
+ * allowed is decided on that resolved path too: the innermost mount holding it, found by file
+ * identity, gives the mode ({@link #readOnlyAt}). {@link GuardedCalls} checks and uses a path under
+ * {@link MountRegistry}'s lock, so no guest of this JVM changes the path in between; what a host
+ * process could still do there is written down in {@code docs/files.md}.
  */
 final class PathGuard {
   private static final int MAX_SYMLINKS = 40;
@@ -30,6 +40,9 @@ final class PathGuard {
   private final FdTable fds;
   private final List<MountPoint> mountPoints;
   private final VirtualRoot root;
+
+  /** Root identity → whether changes under it are refused (read-only wins for a shared root). */
+  private final Map<Object, Boolean> readOnlyByRoot = new HashMap<>();
 
   /**
    * Where a guest path lands.
@@ -51,6 +64,11 @@ final class PathGuard {
     this.fds = fds;
     this.mountPoints = List.copyOf(mountPoints);
     this.root = root;
+    for (MountPoint m : mountPoints) {
+      if (m.rootKey() != null) {
+        readOnlyByRoot.merge(m.rootKey(), m.readOnly(), Boolean::logicalOr);
+      }
+    }
   }
 
   /**
@@ -101,21 +119,74 @@ final class PathGuard {
   }
 
   /**
-   * Refuses a change to {@code target}: its mount is read-only, or it lies inside a read-only
-   * mount's directory (host directories of two mounts may nest).
+   * Refuses a change to {@code target} when the innermost mount holding its resolved path is
+   * read-only, whichever mount and spelling the guest reached it through.
    */
   void requireWritable(Target target) {
-    if (readOnlyAt(target.mountPoint(), target.realPath())) {
+    if (readOnlyAt(target.realPath(), target.mountPoint())) {
       throw Refusal.denied(READ_ONLY, target.guestPath());
     }
   }
 
-  /** Refuses a change through fd {@code fd} when it was opened under a read-only mount. */
+  /** Refuses a change through fd {@code fd} when it was opened read-only (see {@link FdTable}). */
   void requireWritableFd(int fd) {
     FdTable.Entry entry = fds.get(fd);
-    if (entry != null && readOnlyAt(entry.mountPoint(), entry.realPath())) {
+    if (entry != null && entry.readOnly()) {
       throw Refusal.denied(READ_ONLY, entry.guestPath());
     }
+  }
+
+  /**
+   * Refuses renaming or removing {@code target} when it is the root of a mount of a running attempt
+   * (this one's or another's in the JVM) or a directory containing one: mounts stay where they were
+   * found for the whole attempt.
+   */
+  void requireNoMountRoot(Target target) {
+    if (MountRegistry.holdsMountRoot(target.realPath())) {
+      throw Refusal.denied(MOUNT_ROOT, target.guestPath());
+    }
+  }
+
+  /**
+   * Refuses opening a FIFO, socket or device: opening one may block (a FIFO waits for a writer)
+   * while the guarded-call lock is held.
+   */
+  void requireOrdinaryFile(Target target) {
+    BasicFileAttributes attributes;
+    try {
+      attributes =
+          Files.readAttributes(
+              target.realPath(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      return; // missing: the open creates a regular file or fails
+    }
+    if (attributes.isOther()) {
+      throw Refusal.denied(SPECIAL_FILE, target.guestPath());
+    }
+  }
+
+  /**
+   * Whether changes at {@code realPath}, reached through {@code mountPoint}, are refused: the mode
+   * of the innermost mount whose root is {@code realPath} or one of its ancestors, matched by file
+   * identity, so a parent renamed (by anyone) since the run started does not hide a read-only
+   * mount. Only ancestors inside {@code mountPoint} are looked at: a mount whose root lies above it
+   * is not the innermost. Where no identity matches, the innermost mount by path.
+   */
+  boolean readOnlyAt(Path realPath, MountPoint mountPoint) {
+    if (!readOnlyByRoot.isEmpty()) {
+      for (Path p = realPath; p != null && mountPoint.contains(p); p = p.getParent()) {
+        Object key = MountPoint.fileKey(p);
+        Boolean readOnly = key == null ? null : readOnlyByRoot.get(key);
+        if (readOnly != null) {
+          return readOnly;
+        }
+      }
+    }
+    return mountPoints.stream()
+        .filter(m -> m.contains(realPath))
+        .max(Comparator.comparingInt(m -> m.realRoot().getNameCount()))
+        .orElse(mountPoint)
+        .readOnly();
   }
 
   /**
@@ -134,13 +205,6 @@ final class PathGuard {
     } catch (IOException e) {
       // gone since it was opened: Chicory's own lookup by path fails the same way
     }
-  }
-
-  private boolean readOnlyAt(MountPoint mountPoint, Path realPath) {
-    if (mountPoint.readOnly()) {
-      return true;
-    }
-    return mountPoints.stream().anyMatch(m -> m.readOnly() && m.contains(realPath));
   }
 
   private FdTable.Entry directory(int fd) {

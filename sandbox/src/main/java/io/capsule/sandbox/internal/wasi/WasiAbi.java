@@ -6,7 +6,9 @@ package io.capsule.sandbox.internal.wasi;
  */
 final class WasiAbi {
   static final int ESUCCESS = 0;
+  static final int EACCES = 2;
   static final int EBADF = 8;
+  static final int EBUSY = 10;
   static final int EEXIST = 20;
   static final int EINVAL = 28;
   static final int EIO = 29;
