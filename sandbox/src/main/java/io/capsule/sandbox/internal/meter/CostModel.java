@@ -9,7 +9,9 @@ import java.util.Set;
 /**
  * What each executed WebAssembly operator costs, in fuel units. This is wasmtime's model, so a
  * budget means the same here as there, plus a charge for bulk work, so that one operator cannot
- * make the host do unbounded work for a fixed price:
+ * make the host do unbounded work for a fixed price. One unit is about what one ordinary operator
+ * takes in compiled code (~1 ns); the bulk prices follow what Chicory 1.7.5 spends per byte or
+ * element (measured compiled, see {@code docs/fuel.md}):
  *
  * <table>
  *   <caption>Fuel cost per executed operator</caption>
@@ -17,11 +19,16 @@ import java.util.Set;
  *   <tr><td>{@code nop}, {@code drop}</td><td>0 (no code is generated for them)</td></tr>
  *   <tr><td>{@code block}, {@code loop}, {@code else}, {@code end}</td><td>0 (structure only)</td></tr>
  *   <tr><td>{@code unreachable}, {@code return}</td><td>0</td></tr>
- *   <tr><td>{@code memory.fill}, {@code memory.copy}, {@code memory.init}, {@code table.fill},
- *       {@code table.copy}, {@code table.init}</td>
- *       <td>1 + the length operand (an i32 read as unsigned: bytes or elements)</td></tr>
+ *   <tr><td>{@code memory.fill}, {@code memory.copy}, {@code memory.init}</td>
+ *       <td>1 + the length operand (an i32 read as unsigned), in bytes</td></tr>
+ *   <tr><td>{@code table.fill}, {@code table.copy}</td>
+ *       <td>1 + {@value #TABLE_ELEMENT_COST} per element</td></tr>
  *   <tr><td>{@code table.grow}</td>
- *       <td>1 + the delta + the table's size before the grow (Chicory copies the whole table)</td></tr>
+ *       <td>1 + {@value #TABLE_ELEMENT_COST} per element of the delta and of the table's size
+ *       before the grow (Chicory copies the whole table)</td></tr>
+ *   <tr><td>{@code table.init}</td>
+ *       <td>1 + {@value #SEGMENT_ELEMENT_COST} per element (Chicory evaluates each element's
+ *       constant expression)</td></tr>
  *   <tr><td>{@code memory.grow}</td><td>1 + {@value #PAGE_COST} per page asked for</td></tr>
  *   <tr><td>every other operator (including {@code if}, {@code br*}, {@code call*})</td>
  *       <td>1</td></tr>
@@ -34,22 +41,46 @@ import java.util.Set;
  */
 final class CostModel {
   /**
-   * Fuel per page of {@code memory.grow}: one unit per 64 bytes. Growth zero-fills fresh pages in
-   * the JVM's allocator, far cheaper per byte than a guest's {@code memory.fill}, and memory never
-   * shrinks, so an attempt's growth is bounded by its ram cap whatever it pays.
+   * Fuel per table element written by {@code table.fill}, {@code table.copy}, {@code table.grow}.
+   */
+  static final long TABLE_ELEMENT_COST = 8;
+
+  /** Fuel per element {@code table.init} copies from an element segment. */
+  static final long SEGMENT_ELEMENT_COST = 128;
+
+  /**
+   * Fuel per page of {@code memory.grow}: one unit per 64 bytes. That is below the measured cost of
+   * Chicory's fresh zeroed page, on purpose: memory never shrinks, so an attempt's growth is
+   * bounded by its ram cap whatever it pays, and a full price would make an ordinary program that
+   * grows to 64 MiB pay two thirds of LOW.
    */
   static final long PAGE_COST = 1_024;
 
-  /** How an operator's operand adds to its cost. */
+  /** How an operator's i32 operand (on top of the stack) adds to its cost. */
   enum Bulk {
     /** Nothing: the operator costs its fixed cost. */
-    NONE,
-    /** The i32 on top of the stack: a count of bytes or elements. */
-    LENGTH,
-    /** The i32 on top of the stack, in pages, times {@link #PAGE_COST}. */
-    PAGES,
-    /** The i32 delta on top of the stack plus the size of the table grown. */
-    TABLE_GROW
+    NONE(0),
+    /** A count of bytes. */
+    BYTES(1),
+    /** A count of table elements. */
+    TABLE_ELEMENTS(TABLE_ELEMENT_COST),
+    /** A count of element-segment elements. */
+    SEGMENT_ELEMENTS(SEGMENT_ELEMENT_COST),
+    /** A count of pages. */
+    PAGES(PAGE_COST),
+    /** The delta of a table grow, which also costs the size of the table grown. */
+    TABLE_GROW(TABLE_ELEMENT_COST);
+
+    private final long unitCost;
+
+    Bulk(long unitCost) {
+      this.unitCost = unitCost;
+    }
+
+    /** Fuel per unit of the operand. */
+    long unitCost() {
+      return unitCost;
+    }
   }
 
   private static final Set<OpCode> FREE =
@@ -63,14 +94,8 @@ final class CostModel {
           OpCode.ELSE,
           OpCode.END);
 
-  private static final Set<OpCode> LENGTH =
-      EnumSet.of(
-          OpCode.MEMORY_FILL,
-          OpCode.MEMORY_COPY,
-          OpCode.MEMORY_INIT,
-          OpCode.TABLE_FILL,
-          OpCode.TABLE_COPY,
-          OpCode.TABLE_INIT);
+  private static final Set<OpCode> BYTES =
+      EnumSet.of(OpCode.MEMORY_FILL, OpCode.MEMORY_COPY, OpCode.MEMORY_INIT);
 
   /** Operators whose work depends on an operand this model does not price. */
   private static final Set<OpCode> UNPRICED =
@@ -94,13 +119,22 @@ final class CostModel {
 
   /** What {@code opcode} costs beyond its fixed cost. */
   static Bulk bulk(OpCode opcode) {
-    if (LENGTH.contains(opcode)) {
-      return Bulk.LENGTH;
+    if (BYTES.contains(opcode)) {
+      return Bulk.BYTES;
     }
-    if (opcode == OpCode.MEMORY_GROW) {
-      return Bulk.PAGES;
+    switch (opcode) {
+      case TABLE_FILL:
+      case TABLE_COPY:
+        return Bulk.TABLE_ELEMENTS;
+      case TABLE_INIT:
+        return Bulk.SEGMENT_ELEMENTS;
+      case TABLE_GROW:
+        return Bulk.TABLE_GROW;
+      case MEMORY_GROW:
+        return Bulk.PAGES;
+      default:
+        return Bulk.NONE;
     }
-    return opcode == OpCode.TABLE_GROW ? Bulk.TABLE_GROW : Bulk.NONE;
   }
 
   /** Whether {@code opcode} also costs an operand (the i32 on top of the stack). */

@@ -10,9 +10,10 @@ import java.util.Map;
 
 /**
  * Makes host functions charge the running guest for the work they do on its behalf: {@value
- * #PER_BYTE} fuel unit per byte they read, write, produce or copy — what a byte of {@code
- * memory.copy} costs the guest's own code — so that a call of fixed price cannot make the host do
- * unbounded work. The {@code call} operator itself still costs 1; these charges come on top.
+ * #PER_BYTE} fuel unit per byte they read, write or copy — what a byte of {@code memory.copy} costs
+ * the guest's own code — and more per random byte, which the JVM makes slowly; so that a call of
+ * fixed price cannot make the host do unbounded work. The {@code call} operator itself still costs
+ * 1; these charges come on top. See {@code docs/fuel.md}.
  *
  * <table>
  *   <caption>Charges per host call, beyond the {@code call}</caption>
@@ -21,7 +22,8 @@ import java.util.Map;
  *       sock_recv}, {@code sock_send}</td>
  *       <td>{@value #IOVEC_BYTES} per iovec + the sum of the iovec lengths (the buffers offered,
  *       charged before the call)</td></tr>
- *   <tr><td>{@code random_get}</td><td>the length asked for</td></tr>
+ *   <tr><td>{@code random_get}</td><td>{@value #RANDOM_BYTE_COST} per byte asked for (the JVM's
+ *       {@code SecureRandom} takes ~30–50 ns a byte, as long as 30–50 ordinary operators)</td></tr>
  *   <tr><td>{@code poll_oneoff}</td><td>{@value #POLL_BYTES} per subscription (a 48-byte
  *       subscription read, a 32-byte event written)</td></tr>
  *   <tr><td>{@code path_*}, {@code fd_prestat_dir_name}</td><td>the length of every path and
@@ -46,6 +48,9 @@ import java.util.Map;
 public final class HostCallCharges {
   /** Fuel per byte of host work: a byte of {@code memory.copy}. */
   public static final long PER_BYTE = 1;
+
+  /** Fuel per byte of {@code random_get}. */
+  public static final long RANDOM_BYTE_COST = 32;
 
   /** Bytes of one iovec (a pointer and a length), read by the host. */
   static final long IOVEC_BYTES = 8;
@@ -133,7 +138,7 @@ public final class HostCallCharges {
     }
     before(WASI, "sock_recv", (i, a) -> payIovecs(i, a[1], a[2]));
     before(WASI, "sock_send", (i, a) -> payIovecs(i, a[1], a[2]));
-    before(WASI, "random_get", (i, a) -> pay(i, u32(a[1])));
+    before(WASI, "random_get", (i, a) -> pay(i, u32(a[1]) * RANDOM_BYTE_COST));
     before(WASI, "poll_oneoff", (i, a) -> pay(i, u32(a[2]) * POLL_BYTES));
     before(WASI, "args_get", (i, a) -> pay(i, argumentBytes));
     before(WASI, "environ_get", (i, a) -> pay(i, environmentBytes));

@@ -94,12 +94,13 @@ final class MeterCode {
       CostModel.Bulk bulk, Instruction ins, int lengthScratch, int counter, boolean toGlobal) {
     localTee(lengthScratch);
     (toGlobal ? globalGet() : localGet(counter)).localGet(lengthScratch).u8(I64_EXTEND_I32_U);
-    if (bulk == CostModel.Bulk.PAGES) {
-      u8(I64_CONST);
-      out.s64(CostModel.PAGE_COST);
-      u8(I64_MUL);
-    } else if (bulk == CostModel.Bulk.TABLE_GROW) {
+    if (bulk == CostModel.Bulk.TABLE_GROW) {
       u8(MISC_PREFIX).u32(TABLE_SIZE).u32((int) ins.operand(0)).u8(I64_EXTEND_I32_U).u8(I64_ADD);
+    }
+    if (bulk.unitCost() != 1) {
+      u8(I64_CONST);
+      out.s64(bulk.unitCost());
+      u8(I64_MUL);
     }
     u8(I64_SUB).localTee(counter);
     if (toGlobal) {

@@ -23,22 +23,28 @@ class BulkFuelTest {
   private static final long LOW = Compute.parse("LOW").fuel();
   private static final long SMALL = 10_000_000;
 
-  /** One bulk operator of known length, and what the whole function costs. */
+  /**
+   * One bulk operator of known length, and what the whole function costs: its other operators
+   * (consts, {@code ref.null}) cost 1 each, the bulk operator 1 plus its length at the unit cost of
+   * {@link CostModel} (8 per table element, 128 per segment element, 1 per byte, 1,024 per page).
+   */
   enum SingleOp {
     TABLE_FILL(
         "(table 1000 funcref)",
         "(table.fill (i32.const 0) (ref.null func) (i32.const 1000))",
-        1 + 1 + 1 + 1 + 1000),
+        3 + 1 + 1000 * 8),
     TABLE_COPY(
         "(table 1000 funcref)",
         "(table.copy (i32.const 1) (i32.const 0) (i32.const 500))",
-        3 + 1 + 500),
+        3 + 1 + 500 * 8),
     TABLE_INIT(
         "(table 10 funcref) (elem $e func $f $f $f $f $f $f $f $f) (func $f)",
         "(table.init $e (i32.const 2) (i32.const 1) (i32.const 7))",
-        3 + 1 + 7),
+        3 + 1 + 7 * 128),
     TABLE_GROW(
-        "(table 10 funcref)", "(drop (table.grow (ref.null func) (i32.const 5)))", 2 + 1 + 5 + 10),
+        "(table 10 funcref)",
+        "(drop (table.grow (ref.null func) (i32.const 5)))",
+        2 + 1 + (5 + 10) * 8),
     MEMORY_INIT(
         "(memory 1) (data $d \"0123456789abcdefghij\")",
         "(memory.init $d (i32.const 64) (i32.const 0) (i32.const 20))",

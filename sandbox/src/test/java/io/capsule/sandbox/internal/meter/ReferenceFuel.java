@@ -26,12 +26,10 @@ final class ReferenceFuel implements ExecutionListener {
       return;
     }
     long operand = Integer.toUnsignedLong((int) stack.peek());
-    fuel +=
-        switch (bulk) {
-          case PAGES -> operand * CostModel.PAGE_COST;
-          case TABLE_GROW -> operand + instance.table((int) instruction.operand(0)).size();
-          default -> operand;
-        };
+    if (bulk == CostModel.Bulk.TABLE_GROW) {
+      operand += instance.table((int) instruction.operand(0)).size();
+    }
+    fuel += operand * bulk.unitCost();
   }
 
   long fuel() {
