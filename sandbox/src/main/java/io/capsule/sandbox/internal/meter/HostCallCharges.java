@@ -176,7 +176,8 @@ public final class HostCallCharges {
 
   /**
    * Charges the iovec array first (so a huge count is refused before it is read), then the buffer
-   * lengths of the iovecs that lie in memory (those outside make the call itself fail).
+   * lengths of the iovecs that lie in memory (those outside make the call itself fail), each at
+   * most the memory's size.
    */
   private void payIovecs(Instance instance, long iovs, long count) {
     long n = u32(count);
@@ -185,10 +186,12 @@ public final class HostCallCharges {
     if (memory == null) {
       return;
     }
-    long end = Math.min(u32(iovs) + n * IOVEC_BYTES, memory.pages() * PAGE);
+    long size = memory.pages() * PAGE;
+    long end = Math.min(u32(iovs) + n * IOVEC_BYTES, size);
     long lengths = 0;
     for (long at = u32(iovs); at + IOVEC_BYTES <= end; at += IOVEC_BYTES) {
-      lengths += Integer.toUnsignedLong(memory.readInt((int) at + 4));
+      // no buffer can be larger than the memory it lies in
+      lengths += Math.min(Integer.toUnsignedLong(memory.readInt((int) at + 4)), size);
     }
     pay(instance, lengths);
   }

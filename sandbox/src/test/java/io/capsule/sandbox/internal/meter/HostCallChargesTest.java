@@ -2,6 +2,7 @@ package io.capsule.sandbox.internal.meter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
@@ -140,6 +141,23 @@ class HostCallChargesTest {
 
       assertThat(meter.consumed(instance)).as(mode.name()).isEqualTo(call.fuel);
     }
+  }
+
+  /** A buffer longer than the memory cannot be moved: it costs the memory's size, then fails. */
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void anIovecLongerThanTheMemoryCostsTheMemorysSize(ExecutionMode mode) {
+    String wat =
+        "(module (import \"wasi_snapshot_preview1\" \"fd_write\""
+            + " (func $f (param i32 i32 i32 i32) (result i32))) (memory 1)"
+            + " (func (export \"run\") (i32.store (i32.const 4) (i32.const -1))"
+            + " (drop (call $f (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))";
+    var meter = new FuelMeter(100_000_000);
+    Instance instance = instance(wat, mode, meter);
+
+    catchThrowable(() -> instance.export("run").apply());
+
+    assertThat(meter.consumed(instance)).isEqualTo(3 + 5 + 8 + 65_536);
   }
 
   @ParameterizedTest
