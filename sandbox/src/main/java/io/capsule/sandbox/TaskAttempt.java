@@ -23,6 +23,7 @@ import io.capsule.sandbox.internal.lang.PythonChannel;
 import io.capsule.sandbox.internal.lang.PythonSdk;
 import io.capsule.sandbox.internal.lang.QuickJsSession;
 import io.capsule.sandbox.internal.meter.FuelMeter;
+import io.capsule.sandbox.internal.meter.HostCallCharges;
 import io.capsule.sandbox.internal.net.HttpImports;
 import io.capsule.sandbox.internal.net.HttpTransport;
 import io.capsule.sandbox.internal.wasi.BoundedOutput;
@@ -162,7 +163,8 @@ final class TaskAttempt {
       this.wasi = wasi;
       GuestScript script = module.script();
       boolean python = script != null && script.language() == GuestScript.Language.PYTHON;
-      QuickJsSession js = script != null && !python ? new QuickJsSession(requests) : null;
+      QuickJsSession js =
+          script != null && !python ? new QuickJsSession(requests, meter::charge) : null;
       HostFunction[] wasiFunctions = wasi.toHostFunctions();
       if (script != null) {
         meter.deferCharging();
@@ -172,11 +174,12 @@ final class TaskAttempt {
         Runnable begin = resume == null ? this::startCharging : this::resumed;
         wasiFunctions = new PythonChannel(requests, begin).wrap(wasiFunctions);
       }
+      var charges = HostCallCharges.of(meter, wasiConfig.arguments(), wasiConfig.environment());
       var importsBuilder =
           ImportValues.builder()
-              .addFunction(wasiFunctions)
-              .addFunction(host.functions())
-              .addFunction(http.functions())
+              .addFunction(charges.wrap(wasiFunctions))
+              .addFunction(charges.wrap(host.functions()))
+              .addFunction(charges.wrap(http.functions()))
               .addFunction(meter.refillFunction());
       if (js != null) {
         js.addImports(importsBuilder, module.module());

@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ObjLongConsumer;
 
 /**
  * Runs one JavaScript task on the quickjs-wasi reactor by driving its C API: {@link #initialise}
@@ -32,13 +33,23 @@ public final class QuickJsSession {
   private static final String PRELUDE = resource("/io/capsule/sandbox/sdk/js/prelude.js");
 
   private final GuestRequests requests;
+  private final ObjLongConsumer<Instance> charge;
   private Instance instance;
   private static final double SETTLED = -2;
   private int tick;
 
-  /** A session answering the SDK with {@code requests}. */
+  /** A session answering the SDK with {@code requests}, charging nothing for host calls. */
   public QuickJsSession(GuestRequests requests) {
+    this(requests, (instance, units) -> {});
+  }
+
+  /**
+   * A session answering the SDK with {@code requests} that charges each host call's bytes (the
+   * request and its answer) to the running instance through {@code charge} (a fuel meter's).
+   */
+  public QuickJsSession(GuestRequests requests, ObjLongConsumer<Instance> charge) {
     this.requests = requests;
+    this.charge = charge;
   }
 
   /** The {@code env} imports of the reactor: the host-call trampoline, the rest inert. */
@@ -199,8 +210,10 @@ public final class QuickJsSession {
     }
     int argv = (int) args[4];
     String op = string(memory.readInt(argv));
-    JsonNode payload = CapsuleJson.readTree(string(memory.readInt(argv + 4)));
-    byte[] answer = requests.handle(op, payload);
+    String request = string(memory.readInt(argv + 4));
+    charge.accept(instance, op.length() + (long) request.length());
+    byte[] answer = requests.handle(op, CapsuleJson.readTree(request));
+    charge.accept(instance, answer.length);
     return call("qjs_new_string", bytes(answer), answer.length);
   }
 

@@ -17,6 +17,7 @@ final class ConstantExpressions {
   private static final int REF_FUNC = 0xD2;
   private static final int GC_PREFIX = 0xFB;
   private static final int SIMD_PREFIX = 0xFD;
+  private static final int ARRAY_NEW = 6;
   private static final int ARRAY_NEW_FIXED = 8;
 
   private ConstantExpressions() {}
@@ -71,11 +72,13 @@ final class ConstantExpressions {
 
   private static void skipGcImmediates(WasmReader in) {
     int subOp = in.u32();
-    if (subOp <= 7) {
-      in.skipLeb(); // struct.new, struct.new_default, array.new, array.new_default: a type index
-    } else if (subOp == ARRAY_NEW_FIXED) {
-      in.skipLeb();
-      in.skipLeb();
+    if (subOp >= ARRAY_NEW && subOp <= ARRAY_NEW_FIXED) {
+      // an allocation whose size instantiation would not pay for (see CostModel)
+      throw new InvalidModuleException(
+          "unsupported operator 0xfb " + subOp + " (an array allocation) in a constant expression");
+    }
+    if (subOp < ARRAY_NEW) {
+      in.skipLeb(); // struct.new, struct.new_default: a type index
     }
     // ref.i31, any.convert_extern, extern.convert_any take no immediate
   }

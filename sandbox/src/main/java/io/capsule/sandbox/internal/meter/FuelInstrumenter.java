@@ -22,8 +22,9 @@ import java.nio.BufferUnderflowException;
  *       current chunk, negative when overdrawn;
  *   <li>charges every executed operator its {@linkplain CostModel cost} and calls refill with the
  *       (negative) count when it checks and finds the chunk overdrawn: at the entry of every
- *       function that calls, at every loop header, and after charging a {@code memory.fill} or
- *       {@code memory.copy} length. Refill returns the new count or throws.
+ *       function that calls, at every loop header, and after charging the length operand of a bulk
+ *       operator ({@code memory.fill}, {@code table.grow}, …). Refill returns the new count or
+ *       throws.
  * </ul>
  *
  * <p>Functions with loops count in an i64 local written back to the global around calls and
@@ -50,8 +51,9 @@ public final class FuelInstrumenter {
    *
    * @param wasm the binary module
    * @return the metered module
-   * @throws InvalidModuleException when the module is not valid WebAssembly or already uses the
-   *     meter's import module or export name
+   * @throws InvalidModuleException when the module is not valid WebAssembly, already uses the
+   *     meter's import module or export name, or uses an operator the {@linkplain CostModel cost
+   *     model} cannot price (the GC proposal's array allocations and bulk operators)
    */
   public static InstrumentedModule instrument(byte[] wasm) {
     return instrument(wasm, MeteringStrategy.HYBRID);

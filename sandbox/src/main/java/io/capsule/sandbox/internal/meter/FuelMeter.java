@@ -103,6 +103,34 @@ public final class FuelMeter {
   }
 
   /**
+   * Charges {@code units} of host work done for the guest (see {@link HostCallCharges}) to the
+   * running {@code instance}, as its own code would: the units come off the fuel global, and an
+   * overdrawn count is refilled from the budget, so the charge counts in {@link #consumed} exactly
+   * like the guest's operators, is forgiven likewise while charging is {@linkplain #deferCharging()
+   * deferred}, and fails the same way when the budget cannot cover it. Call it from a host function
+   * (the instrumented code writes its count back to the global before every call and reloads it
+   * after), before doing the work where the size is known in advance.
+   *
+   * @param instance the instrumented instance being run
+   * @param units the fuel to charge, not negative
+   * @throws FuelExhaustedException when the budget cannot cover the charge
+   * @throws MeterStoppedException after {@link #stop()}, when the charge needs a refill
+   */
+  public void charge(Instance instance, long units) {
+    if (units < 0) {
+      throw new IllegalArgumentException("negative charge " + units);
+    }
+    if (units == 0) {
+      return;
+    }
+    var global = instance.exports().global(FuelInstrumenter.FUEL_GLOBAL);
+    long count = global.getValue();
+    // a charge beyond any budget is charged as a quarter of the long range (no overflow below)
+    long left = count - Math.min(units, Long.MAX_VALUE / 4);
+    global.setValue(left < 0 ? refill(left) : left);
+  }
+
+  /**
    * Hands out fuel without charging it until {@link #restart()}: for an interpreter's start-up,
    * which is Capsule's work, not the task's (a timeout still stops it).
    */

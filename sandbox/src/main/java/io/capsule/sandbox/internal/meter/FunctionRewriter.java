@@ -165,7 +165,7 @@ final class FunctionRewriter {
       meter.storeLocal(counter);
     }
     if (CostModel.chargesLength(op)) {
-      meter.chargeLength(lengthScratch, counter, !inLocal);
+      meter.chargeLength(CostModel.bulk(op), ins, lengthScratch, counter, !inLocal);
     }
   }
 

@@ -10,7 +10,7 @@ import java.util.List;
  * @param hasLoop it contains a {@code loop}
  * @param makesCalls it calls (so it may recurse: its entry must check the fuel)
  * @param catchesExceptions it contains a {@code try_table}
- * @param chargesLength it uses {@code memory.fill} or {@code memory.copy}
+ * @param chargesLength it uses an operator that costs an operand (see {@link CostModel#bulk})
  */
 record FunctionShape(
     boolean hasLoop, boolean makesCalls, boolean catchesExceptions, boolean chargesLength) {
@@ -20,6 +20,12 @@ record FunctionShape(
     return makesCalls;
   }
 
+  /**
+   * Analyses one function body.
+   *
+   * @throws io.capsule.protocol.InvalidModuleException when it uses an operator the cost model
+   *     cannot price
+   */
   static FunctionShape of(List<? extends Instruction> instructions) {
     boolean loop = false;
     boolean calls = false;
@@ -27,6 +33,7 @@ record FunctionShape(
     boolean length = false;
     for (Instruction ins : instructions) {
       OpCode op = ins.opcode();
+      CostModel.requirePriced(op);
       loop |= op == OpCode.LOOP;
       calls |= Opcodes.isCall(op);
       tryTable |= op == OpCode.TRY_TABLE;

@@ -1,5 +1,7 @@
 package io.capsule.sandbox.internal.meter;
 
+import com.dylibso.chicory.wasm.types.Instruction;
+
 /**
  * Emits the instruction sequences the instrumenter inserts. Every sequence leaves the operand stack
  * as it found it, and the only block it opens ({@code if … end}) wraps inserted code alone, so the
@@ -20,6 +22,10 @@ final class MeterCode {
   private static final int SIGN_BIT = 63;
   private static final int I64_SUB = 0x7D;
   private static final int I64_EXTEND_I32_U = 0xAD;
+  private static final int I64_ADD = 0x7C;
+  private static final int I64_MUL = 0x7E;
+  private static final int MISC_PREFIX = 0xFC;
+  private static final int TABLE_SIZE = 16;
   private static final int EMPTY_BLOCK_TYPE = 0x40;
 
   private final WasmWriter out;
@@ -80,16 +86,23 @@ final class MeterCode {
   }
 
   /**
-   * Charges the i32 length on top of the stack (left there) to the counter local, or to the global
-   * through the counter when {@code toGlobal}, then checks.
+   * Charges the i32 operand on top of the stack (left there), priced as {@code bulk} says for the
+   * operator {@code ins}, to the counter local, or to the global through the counter when {@code
+   * toGlobal}, then checks.
    */
-  void chargeLength(int lengthScratch, int counter, boolean toGlobal) {
+  void chargeLength(
+      CostModel.Bulk bulk, Instruction ins, int lengthScratch, int counter, boolean toGlobal) {
     localTee(lengthScratch);
-    (toGlobal ? globalGet() : localGet(counter))
-        .localGet(lengthScratch)
-        .u8(I64_EXTEND_I32_U)
-        .u8(I64_SUB)
-        .localTee(counter);
+    (toGlobal ? globalGet() : localGet(counter)).localGet(lengthScratch).u8(I64_EXTEND_I32_U);
+    if (bulk == CostModel.Bulk.TABLE_GROW) {
+      u8(MISC_PREFIX).u32(TABLE_SIZE).u32((int) ins.operand(0)).u8(I64_EXTEND_I32_U).u8(I64_ADD);
+    }
+    if (bulk.unitCost() != 1) {
+      u8(I64_CONST);
+      out.s64(bulk.unitCost());
+      u8(I64_MUL);
+    }
+    u8(I64_SUB).localTee(counter);
     if (toGlobal) {
       globalSet().localGet(counter);
     }

@@ -50,6 +50,7 @@ class FuelInstrumenterTest {
         Program.wat("control", WatModules.CONTROL),
         Program.wat("renumber", WatModules.RENUMBER),
         Program.wat("bulk", WatModules.BULK),
+        Program.wat("tables", WatModules.TABLES),
         Program.wat("exit", WatModules.EXIT),
         Program.cpu("fib", "12"),
         Program.cpu("loop", "500"),

@@ -49,7 +49,8 @@ final class Guest {
           Instance.builder(Parser.parse(wasm))
               .withUnsafeExecutionListener(counter)
               .withImportValues(ImportValues.builder().addFunction(wasi.toHostFunctions()).build());
-      long[] results = call(builder, entry);
+      var holder = new Instance[1];
+      long[] results = call(builder, entry, holder, counter);
       return new Run(counter.fuel(), results, stdout.toString(StandardCharsets.UTF_8));
     }
   }
@@ -87,12 +88,16 @@ final class Guest {
     }
   }
 
-  private static long[] call(Instance.Builder builder, String entry) {
-    return call(builder, entry, new Instance[1]);
+  private static long[] call(Instance.Builder builder, String entry, Instance[] holder) {
+    return call(builder, entry, holder, null);
   }
 
-  private static long[] call(Instance.Builder builder, String entry, Instance[] holder) {
+  private static long[] call(
+      Instance.Builder builder, String entry, Instance[] holder, ReferenceFuel counter) {
     holder[0] = builder.withStart(false).build();
+    if (counter != null) {
+      counter.attach(holder[0]);
+    }
     try {
       return holder[0].export(entry).apply();
     } catch (WasiExitException e) {

@@ -126,6 +126,37 @@ final class WatModules {
       """;
 
   /**
+   * Every operator that costs an operand, with lengths that vary per iteration (zero included):
+   * table.fill/copy/init, table.grow of two tables (one of them by zero), memory.init and
+   * memory.grow up to a refused grow; one function counts in a local, the other in the global.
+   */
+  static final String TABLES =
+      """
+      (module
+        (table $t 10 100 funcref)
+        (table $u 5 funcref)
+        (memory 1 4)
+        (data $d "0123456789abcdef0123456789abcdef")
+        (elem $e func $a $a $a $a $a $a $a $a)
+        (func $a)
+        (func $grow (param $n i32) (result i32)
+          (drop (table.grow $t (ref.null func) (i32.const 0)))
+          (memory.grow (i32.rem_u (local.get $n) (i32.const 2))))
+        (func (export "run") (result i32)
+          (local $i i32)
+          (loop $l
+            (table.fill $t (i32.const 0) (ref.func $a) (local.get $i))
+            (table.copy $t $t (i32.const 1) (i32.const 0) (local.get $i))
+            (table.init $t $e (i32.const 0) (i32.const 0) (i32.rem_u (local.get $i) (i32.const 8)))
+            (drop (table.grow $u (ref.null func) (local.get $i)))
+            (memory.init $d (i32.const 100) (i32.const 0) (i32.mul (local.get $i) (i32.const 3)))
+            (drop (call $grow (local.get $i)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $l (i32.lt_u (local.get $i) (i32.const 9))))
+          (i32.add (table.size $u) (memory.size))))
+      """;
+
+  /**
    * Ends the run from deep inside a loop through WASI {@code proc_exit}: the fuel must still be
    * exact, though no frame returns.
    */
