@@ -48,12 +48,18 @@ final class InterimCeiling {
     return clamp ? max : over("timeout", Durations.format(declared), Durations.format(max));
   }
 
+  /** A task that names no compute gets the default budget, or the ceiling's when that is lower. */
   private static Compute compute(Compute declared, Compute max, boolean clamp) {
-    Compute effective = declared == null ? Compute.DEFAULT : declared;
-    if (max == null || effective.fuel() <= max.fuel()) {
+    if (max == null) {
       return declared;
     }
-    return clamp ? max : over("compute", effective.fuel() + " fuel", max.fuel() + " fuel");
+    if (declared == null) {
+      return Compute.DEFAULT.fuel() <= max.fuel() ? null : max;
+    }
+    if (declared.fuel() <= max.fuel()) {
+      return declared;
+    }
+    return clamp ? max : over("compute", declared.fuel() + " fuel", max.fuel() + " fuel");
   }
 
   private static ByteSize ram(ByteSize declared, ByteSize max, boolean clamp) {
