@@ -30,7 +30,8 @@ import java.util.Objects;
  *     granted, or {@code null} for no file grants at all (the default)
  * @param allowedHosts hosts a task may call (default {@code *}: public hosts; loopback, private,
  *     link-local and metadata addresses only when listed here literally)
- * @param defaultTimeout the timeout of a task that names none (default 5m)
+ * @param defaultTimeout the timeout of a task that names none (default 5m, or the maximum timeout
+ *     when that is shorter)
  * @param maxTimeout the longest timeout a task may have (default 15m)
  * @param maxCompute the largest fuel budget, or {@code null} for the highest level the worker
  *     consumes (the default)
@@ -169,10 +170,12 @@ public record WorkerPolicy(
 
   /** Builds a {@link WorkerPolicy}. */
   public static final class Builder {
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+
     private List<String> envVariables = List.of();
     private FileGrant filesRoot;
     private List<String> allowedHosts = List.of("*");
-    private Duration defaultTimeout = Duration.ofMinutes(5);
+    private Duration defaultTimeout;
     private Duration maxTimeout = Duration.ofMinutes(15);
     private Compute maxCompute;
     private ByteSize maxRam;
@@ -311,11 +314,12 @@ public record WorkerPolicy(
 
     /** Checks combinations and builds. */
     public WorkerPolicy build() {
+      Duration fallback = DEFAULT_TIMEOUT.compareTo(maxTimeout) <= 0 ? DEFAULT_TIMEOUT : maxTimeout;
       return new WorkerPolicy(
           envVariables,
           filesRoot,
           allowedHosts,
-          defaultTimeout,
+          defaultTimeout != null ? defaultTimeout : fallback,
           maxTimeout,
           maxCompute,
           maxRam,

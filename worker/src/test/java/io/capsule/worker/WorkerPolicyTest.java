@@ -94,6 +94,10 @@ class WorkerPolicyTest {
             .withMaxTimeout(Duration.ofMinutes(1))
             .withDefaultTimeout(Duration.ofMinutes(2));
     assertThatThrownBy(builder::build).hasMessageContaining("exceeds the maximum timeout");
+    assertThat(
+            WorkerPolicy.builder().withMaxTimeout(Duration.ofMinutes(1)).build().defaultTimeout())
+        .as("an unset default follows a shorter maximum")
+        .isEqualTo(Duration.ofMinutes(1));
   }
 
   @Test
