@@ -101,6 +101,9 @@ public final class WorkerMain {
       case "--group-id-prefix" -> builder.withGroupIdPrefix(value);
       case "--memory-budget" -> builder.withMemoryBudget(ByteSize.parse(value));
       case "--shutdown-grace" -> builder.withShutdownGrace(Durations.parse(value));
+      case "--running-event-after" ->
+          builder.withRunningEventAfter(
+              value.strip().equals("0") ? java.time.Duration.ZERO : Durations.parse(value));
       case "--metrics-port" -> builder.withMetricsPort(Integer.parseInt(value));
       case "--worker-id" -> builder.withWorkerId(value);
       case "--create-topics" -> builder.withCreateTopics(Boolean.parseBoolean(value));
