@@ -13,7 +13,6 @@ import io.capsule.protocol.TaskState;
 import io.capsule.worker.CapsuleWorker;
 import io.capsule.worker.WorkerConfig;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,13 +68,6 @@ final class UpCommand implements Callable<Integer> {
   int partitions;
 
   @Option(
-      names = "--files-root",
-      paramLabel = "DIR",
-      defaultValue = ".",
-      description = "Directory allowed_files resolve under (default: the working directory).")
-  Path filesRoot;
-
-  @Option(
       names = "--shutdown-grace",
       paramLabel = "DURATION",
       converter = TaskOptionFlags.DurationConverter.class,
@@ -98,6 +90,8 @@ final class UpCommand implements Callable<Integer> {
   @Mixin KafkaFlags kafka = new KafkaFlags();
 
   @Mixin GatewayFlags gatewayFlags = new GatewayFlags();
+
+  @Mixin WorkerPolicyFlags policy = new WorkerPolicyFlags();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -152,7 +146,7 @@ final class UpCommand implements Callable<Integer> {
             .withKafkaProperties(connection.properties())
             .withLevels(Set.of(level))
             .withConcurrency(concurrency)
-            .withFilesRoot(filesRoot.toAbsolutePath())
+            .withPolicy(policy.policy(System.getenv()))
             .withShutdownGrace(shutdownGrace)
             .withCreateTopics(false)
             .withWorkerId("up-" + level.topicSuffix())

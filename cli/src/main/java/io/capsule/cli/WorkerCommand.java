@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,9 +31,6 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--concurrency", description = "Tasks run at once (default: CPUs).")
   Integer concurrency;
 
-  @Option(names = "--files-root", paramLabel = "DIR", description = "Root of allowed_files.")
-  Path filesRoot;
-
   @Option(names = "--mode", defaultValue = "classic", description = "classic or share.")
   String mode;
 
@@ -48,9 +46,6 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--memory-budget", defaultValue = "1GB", description = "Sum of ram caps.")
   String memoryBudget;
 
-  @Option(names = "--default-timeout", defaultValue = "5m", description = "Task timeout default.")
-  String defaultTimeout;
-
   @Option(names = "--shutdown-grace", defaultValue = "30s", description = "Drain time on stop.")
   String shutdownGrace;
 
@@ -65,6 +60,16 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Option(names = "--worker-id", description = "Name in envelopes and events.")
   String workerId;
+
+  @Option(
+      names = "--max-deliveries",
+      defaultValue = "3",
+      description =
+          "Deliveries of one attempt that may end with their worker gone before the task is"
+              + " dead-lettered (default: ${DEFAULT-VALUE}).")
+  int maxDeliveries;
+
+  @Mixin WorkerPolicyFlags policy = new WorkerPolicyFlags();
 
   @Option(
       names = "--create-topics",
@@ -98,7 +103,8 @@ final class WorkerCommand implements Callable<Integer> {
             .withTopicPrefix(topicPrefix)
             .withGroupIdPrefix(groupIdPrefix)
             .withMemoryBudget(ByteSize.parse(memoryBudget))
-            .withDefaultTimeout(Durations.parse(defaultTimeout))
+            .withPolicy(policy.policy(env))
+            .withMaxDeliveries(maxDeliveries)
             .withShutdownGrace(Durations.parse(shutdownGrace))
             .withRunningEventAfter(
                 runningEventAfter.strip().equals("0")
@@ -114,9 +120,6 @@ final class WorkerCommand implements Callable<Integer> {
     }
     if (concurrency != null) {
       builder.withConcurrency(concurrency);
-    }
-    if (filesRoot != null) {
-      builder.withFilesRoot(filesRoot);
     }
     if (workerId != null) {
       builder.withWorkerId(workerId);

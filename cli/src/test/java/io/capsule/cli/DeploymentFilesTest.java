@@ -145,7 +145,10 @@ class DeploymentFilesTest {
     Set<String> known =
         Set.of(KafkaFlags.SERVERS_ENV, BearerTokens.ENV, "JAVA_TOOL_OPTIONS", "POD_NAME");
     for (String name : names) {
-      assertThat(known.contains(name) || name.startsWith(WorkerConfig.KAFKA_ENV_PREFIX))
+      assertThat(
+              known.contains(name)
+                  || name.startsWith(WorkerConfig.KAFKA_ENV_PREFIX)
+                  || name.startsWith(io.capsule.worker.WorkerPolicy.ENV_PREFIX))
           .as(name + " is read by the project")
           .isTrue();
     }
@@ -343,10 +346,12 @@ class DeploymentFilesTest {
 
   private static Map<String, String> configMap() throws IOException {
     Map<String, String> env = new HashMap<>();
-    find(k8sDocuments(), "ConfigMap", "capsule-kafka")
-        .get("data")
-        .properties()
-        .forEach(e -> env.put(e.getKey(), e.getValue().asText()));
+    for (String name : List.of("capsule-kafka", "capsule-worker-policy")) {
+      find(k8sDocuments(), "ConfigMap", name)
+          .get("data")
+          .properties()
+          .forEach(e -> env.put(e.getKey(), e.getValue().asText()));
+    }
     return env;
   }
 

@@ -1,10 +1,13 @@
 package io.capsule.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.capsule.protocol.ComputeLevel;
+import io.capsule.protocol.OperatorCeiling.OverCeiling;
 import io.capsule.worker.ConsumptionMode;
 import io.capsule.worker.WorkerConfig;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -33,6 +36,39 @@ class WorkerCommandTest {
     assertThat(config.mode()).isEqualTo(ConsumptionMode.CLASSIC);
     assertThat(config.kafkaProperties()).containsEntry("security.protocol", "SASL_SSL");
     assertThat(config.kafkaProperties()).doesNotContainKey("home");
+  }
+
+  @Test
+  void policyFlagsWinOverPolicyVariablesAndDefaultsGrantNothing() {
+    WorkerCommand command = new WorkerCommand();
+    new CommandLine(command)
+        .parseArgs(
+            "--bootstrap-servers", "k1:9092",
+            "--allow-env", "GREETING",
+            "--max-timeout", "1h",
+            "--over-ceiling", "clamp",
+            "--max-deliveries", "5");
+    WorkerConfig config =
+        command.config(
+            Map.of("CAPSULE_POLICY_MAX_TIMEOUT", "2h", "CAPSULE_POLICY_MAX_RETRIES", "1"));
+
+    assertThat(config.policy().envVariables()).containsExactly("GREETING");
+    assertThat(config.policy().maxTimeout()).isEqualTo(Duration.ofHours(1));
+    assertThat(config.policy().maxRetries()).isEqualTo(1);
+    assertThat(config.policy().overCeiling()).isEqualTo(OverCeiling.CLAMP);
+    assertThat(config.policy().filesRoot()).isNull();
+    assertThat(config.maxDeliveries()).isEqualTo(5);
+  }
+
+  @Test
+  void aWorkerVariableInTheAllowlistIsRefusedAtStart() {
+    WorkerCommand command = new WorkerCommand();
+    new CommandLine(command)
+        .parseArgs(
+            "--bootstrap-servers", "k1:9092", "--allow-env", "CAPSULE_KAFKA_SASL_JAAS_CONFIG");
+    assertThatThrownBy(() -> command.config(Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("CAPSULE_KAFKA_SASL_JAAS_CONFIG");
   }
 
   @Test

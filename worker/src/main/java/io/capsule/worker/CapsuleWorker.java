@@ -1,6 +1,7 @@
 package io.capsule.worker;
 
 import io.capsule.protocol.ComputeLevel;
+import io.capsule.protocol.OperatorCeiling;
 import io.capsule.sandbox.Sandbox;
 import io.capsule.sandbox.SandboxConfig;
 import io.capsule.worker.internal.Admission;
@@ -19,6 +20,10 @@ import io.capsule.worker.internal.TaskExecution;
 import io.capsule.worker.internal.TaskLedger;
 import io.capsule.worker.internal.TopicSetup;
 import io.capsule.worker.internal.WorkerMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,6 +88,7 @@ public final class CapsuleWorker {
   private ScheduledExecutorService timer;
   private HttpEndpoint http;
   private volatile int handedBack;
+  private Path noFilesRoot;
 
   private CapsuleWorker(WorkerConfig config) {
     this.config = config;
@@ -122,6 +128,7 @@ public final class CapsuleWorker {
       }
     }
     sandbox = Sandbox.create(sandboxConfig());
+    OperatorCeiling ceiling = sandbox.config().ceiling();
     producer = clients.producer();
     ledger =
         new TaskLedger(
@@ -146,7 +153,9 @@ public final class CapsuleWorker {
             new RunningEvents(publisher, timer, config.runningEventAfter()),
             cancels,
             config.workerId(),
-            new ChildTasks(publisher, ledger, admission, config.topics()));
+            new ChildTasks(publisher, ledger, admission, config.topics()),
+            ceiling,
+            config.maxDeliveries());
     // Admission bounds the running tasks (up to maxTasks() with long ones); the pool may hold
     // more threads than that because a parent waiting for its sub-tasks gives its slot back.
     cancels.onCancel(execution::cancelRunning);
@@ -162,6 +171,7 @@ public final class CapsuleWorker {
             pool,
             timer,
             config.defaultRam().bytes(),
+            ceiling.maxRam().bytes(),
             cancels);
     for (ComputeLevel level : config.levels()) {
       if (config.mode() == ConsumptionMode.SHARE) {
@@ -208,16 +218,35 @@ public final class CapsuleWorker {
     }
   }
 
+  /**
+   * The sandbox holds only what the policy grants: the allowlisted variables (so no bug elsewhere
+   * can hand a task any other), the files root (or an empty directory of its own when the policy
+   * grants no files), and the policy's ceiling, which bounds every task and sub-task.
+   */
   private SandboxConfig sandboxConfig() {
+    WorkerPolicy policy = config.policy();
     SandboxConfig.Builder builder = SandboxConfig.builder();
     if (config.cacheDir() != null) {
       builder.withCacheDir(config.cacheDir());
     }
     return builder
-        .withFilesRoot(config.filesRoot())
-        .withEnvironment(config.environment())
+        .withFilesRoot(filesRoot(policy))
+        .withEnvironment(policy.taskEnvironment(config.environment()))
         .withDefaultRam(config.defaultRam())
+        .withCeiling(policy.ceiling(config.levels(), config.memoryBudget()))
         .build();
+  }
+
+  private Path filesRoot(WorkerPolicy policy) {
+    if (policy.filesRoot() != null) {
+      return Path.of(policy.filesRoot().path());
+    }
+    try {
+      noFilesRoot = Files.createTempDirectory("capsule-no-files-");
+      return noFilesRoot;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the worker's empty files root", e);
+    }
   }
 
   /**
@@ -283,10 +312,22 @@ public final class CapsuleWorker {
     cancels.close();
     modules.close();
     sandbox.close();
+    deleteNoFilesRoot();
     if (http != null) {
       http.close();
     }
     LOG.info("worker {} stopped", config.workerId());
+  }
+
+  private void deleteNoFilesRoot() {
+    if (noFilesRoot == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(noFilesRoot);
+    } catch (IOException e) {
+      LOG.warn("could not delete {}: {}", noFilesRoot, e.toString());
+    }
   }
 
   /** How many in-flight tasks the last shutdown handed back unfinished (0 = a clean drain). */

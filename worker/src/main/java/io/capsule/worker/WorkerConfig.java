@@ -27,13 +27,13 @@ import java.util.UUID;
  * @param levels the compute levels this worker consumes (default all three)
  * @param mode how the levels are consumed (default {@link ConsumptionMode#CLASSIC})
  * @param concurrency tasks run at once across all levels (default the number of CPUs)
- * @param filesRoot the directory {@code allowed_files} resolve under and never leave (default the
- *     working directory)
+ * @param policy what the operator grants every task, whoever produced it (default {@link
+ *     WorkerPolicy#DEFAULT}: no host variables, no files, public hosts, timeouts 5m by default and
+ *     15m at most)
  * @param topics topic names (default prefix {@code capsule})
  * @param groupIdPrefix consumer groups are {@code PREFIX-workers-LEVEL} (default {@code capsule})
  * @param memoryBudget the sum of running tasks' ram caps never exceeds it (default 1GB)
  * @param defaultRam the ram cap of a task that names none (default 256MB)
- * @param defaultTimeout the wall-clock limit of a task that names none (default 5m)
  * @param shutdownGrace how long {@code shutdown()} lets in-flight tasks finish (default 30s)
  * @param runningEventAfter how long an attempt runs before its {@code running} event is published
  *     (default 50ms): attempts that end sooner go from {@code queued} straight to their outcome,
@@ -47,8 +47,10 @@ import java.util.UUID;
  *     serves none (default -1)
  * @param createTopics whether missing topics are created at start (default true; refusals by the
  *     cluster's ACLs are logged and ignored)
- * @param environment host variables that {@code env_variables} pick from (default the process
- *     environment)
+ * @param environment the host variables the policy's allowlist picks from (default the process
+ *     environment); the sandbox is given only the allowlisted ones
+ * @param maxDeliveries how many times one attempt of a task may be delivered to a worker that then
+ *     died (or lost it) before publishing an outcome; the next delivery dead-letters it (default 3)
  * @param cacheDir where interpreters for script tasks and compiled modules are kept ({@code null},
  *     the default: the sandbox's default, {@code capsule.cache.dir}, {@code $CAPSULE_CACHE_DIR} or
  *     {@code ~/.cache/capsule})
@@ -58,12 +60,11 @@ public record WorkerConfig(
     Set<ComputeLevel> levels,
     ConsumptionMode mode,
     int concurrency,
-    Path filesRoot,
+    WorkerPolicy policy,
     Topics topics,
     String groupIdPrefix,
     ByteSize memoryBudget,
     ByteSize defaultRam,
-    Duration defaultTimeout,
     Duration shutdownGrace,
     Duration runningEventAfter,
     Duration retryBackoff,
@@ -73,7 +74,8 @@ public record WorkerConfig(
     int metricsPort,
     boolean createTopics,
     Map<String, String> environment,
-    Path cacheDir) {
+    Path cacheDir,
+    int maxDeliveries) {
 
   /** The prefix of environment variables read as Kafka properties. */
   public static final String KAFKA_ENV_PREFIX = "CAPSULE_KAFKA_";
@@ -92,6 +94,15 @@ public record WorkerConfig(
     if (defaultRam.bytes() > memoryBudget.bytes()) {
       throw new IllegalArgumentException("the default ram exceeds the memory budget");
     }
+    if (maxDeliveries < 1) {
+      throw new IllegalArgumentException("max deliveries must be at least 1");
+    }
+    policy.refuseCredentials(environment, kafkaProperties);
+  }
+
+  /** The timeout of a task that names none (the policy's). */
+  public Duration defaultTimeout() {
+    return policy.defaultTimeout();
   }
 
   /** The consumer group of a level: {@code PREFIX-workers-low}. */
@@ -148,13 +159,12 @@ public record WorkerConfig(
         EnumSet.of(ComputeLevel.LOW, ComputeLevel.MEDIUM, ComputeLevel.HIGH);
     private ConsumptionMode mode = ConsumptionMode.CLASSIC;
     private int concurrency = Runtime.getRuntime().availableProcessors();
-    private Path filesRoot = Path.of("").toAbsolutePath();
+    private WorkerPolicy policy = WorkerPolicy.DEFAULT;
     private Path cacheDir;
     private Topics topics = Topics.DEFAULT;
     private String groupIdPrefix = "capsule";
     private ByteSize memoryBudget = ByteSize.parse("1GB");
     private ByteSize defaultRam = ByteSize.parse("256MB");
-    private Duration defaultTimeout = Duration.ofMinutes(5);
     private Duration shutdownGrace = Duration.ofSeconds(30);
     private Duration runningEventAfter = Duration.ofMillis(50);
     private Duration retryBackoff = Duration.ofSeconds(1);
@@ -164,6 +174,7 @@ public record WorkerConfig(
     private int metricsPort = -1;
     private boolean createTopics = true;
     private Map<String, String> environment = System.getenv();
+    private int maxDeliveries = 3;
 
     private Builder() {}
 
@@ -214,9 +225,9 @@ public record WorkerConfig(
       return this;
     }
 
-    /** Sets the files root. */
-    public Builder withFilesRoot(Path root) {
-      this.filesRoot = root.toAbsolutePath().normalize();
+    /** Sets the policy: what every task may be granted. */
+    public Builder withPolicy(WorkerPolicy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
       return this;
     }
 
@@ -241,12 +252,6 @@ public record WorkerConfig(
     /** Sets the ram cap of tasks that name none. */
     public Builder withDefaultRam(ByteSize ram) {
       this.defaultRam = Objects.requireNonNull(ram, "ram");
-      return this;
-    }
-
-    /** Sets the timeout of tasks that name none. */
-    public Builder withDefaultTimeout(Duration timeout) {
-      this.defaultTimeout = requirePositive(timeout, "default timeout");
       return this;
     }
 
@@ -321,6 +326,18 @@ public record WorkerConfig(
       return this;
     }
 
+    /**
+     * Sets how many deliveries of one attempt may end with their worker gone before the next one
+     * dead-letters the task.
+     */
+    public Builder withMaxDeliveries(int deliveries) {
+      if (deliveries < 1) {
+        throw new IllegalArgumentException("max deliveries must be at least 1");
+      }
+      this.maxDeliveries = deliveries;
+      return this;
+    }
+
     /** Checks combinations and builds. */
     public WorkerConfig build() {
       return new WorkerConfig(
@@ -328,12 +345,11 @@ public record WorkerConfig(
           levels,
           mode,
           concurrency,
-          filesRoot,
+          policy,
           topics,
           groupIdPrefix,
           memoryBudget,
           defaultRam,
-          defaultTimeout,
           shutdownGrace,
           runningEventAfter,
           retryBackoff,
@@ -343,7 +359,8 @@ public record WorkerConfig(
           metricsPort,
           createTopics,
           environment,
-          cacheDir);
+          cacheDir,
+          maxDeliveries);
     }
 
     private static String requireText(String value, String what) {

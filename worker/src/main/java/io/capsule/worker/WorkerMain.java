@@ -1,7 +1,9 @@
 package io.capsule.worker;
 
 import io.capsule.protocol.ByteSize;
+import io.capsule.protocol.Compute;
 import io.capsule.protocol.Durations;
+import io.capsule.protocol.FileGrant;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -11,11 +13,15 @@ import java.util.Map;
  * ready worker=ID} once started.
  *
  * <p>Flags (each takes a value): {@code --bootstrap-servers}, {@code --levels low,medium,high},
- * {@code --concurrency N}, {@code --files-root DIR}, {@code --mode classic|share}, {@code
- * --kafka-config FILE}, {@code --kafka-property KEY=VALUE} (repeatable), {@code --topic-prefix P},
- * {@code --group-id-prefix P}, {@code --memory-budget SIZE}, {@code --default-timeout D}, {@code
- * --shutdown-grace D}, {@code --metrics-port N}, {@code --worker-id ID}, {@code --create-topics
- * true|false}. Environment variables {@code CAPSULE_KAFKA_*} are Kafka properties too (flags win).
+ * {@code --concurrency N}, {@code --mode classic|share}, {@code --kafka-config FILE}, {@code
+ * --kafka-property KEY=VALUE} (repeatable), {@code --topic-prefix P}, {@code --group-id-prefix P},
+ * {@code --memory-budget SIZE}, {@code --default-timeout D}, {@code --shutdown-grace D}, {@code
+ * --metrics-port N}, {@code --worker-id ID}, {@code --create-topics true|false}, {@code
+ * --max-deliveries N}, and the policy's: {@code --allow-env A,B}, {@code --files-root DIR[:ro]},
+ * {@code --allow-hosts H,H}, {@code --max-timeout D}, {@code --max-compute C}, {@code --max-ram
+ * SIZE}, {@code --max-retries N}, {@code --over-ceiling reject|clamp}. Environment variables {@code
+ * CAPSULE_KAFKA_*} are Kafka properties, {@code CAPSULE_POLICY_*} set the policy (see {@link
+ * WorkerPolicy.Builder#withEnvironmentSettings}); flags win.
  */
 public final class WorkerMain {
   private WorkerMain() {}
@@ -45,13 +51,34 @@ public final class WorkerMain {
   public static WorkerConfig parse(String[] args, Map<String, String> env) {
     WorkerConfig.Builder builder = WorkerConfig.builder();
     builder.withKafkaProperties(WorkerConfig.kafkaPropertiesFromEnvironment(env));
+    WorkerPolicy.Builder policy = WorkerPolicy.builder().withEnvironmentSettings(env);
     for (int i = 0; i < args.length; i += 2) {
       if (i + 1 >= args.length) {
         throw new IllegalArgumentException(args[i] + " needs a value");
       }
-      apply(builder, args[i], args[i + 1]);
+      if (!applyPolicy(policy, args[i], args[i + 1])) {
+        apply(builder, args[i], args[i + 1]);
+      }
     }
-    return builder.build();
+    return builder.withPolicy(policy.build()).build();
+  }
+
+  private static boolean applyPolicy(WorkerPolicy.Builder policy, String flag, String value) {
+    switch (flag) {
+      case "--allow-env" -> policy.withEnvVariables(WorkerPolicy.Builder.list(value));
+      case "--files-root" -> policy.withFilesRoot(FileGrant.parse(value));
+      case "--allow-hosts" -> policy.withAllowedHosts(WorkerPolicy.Builder.list(value));
+      case "--default-timeout" -> policy.withDefaultTimeout(Durations.parse(value));
+      case "--max-timeout" -> policy.withMaxTimeout(Durations.parse(value));
+      case "--max-compute" -> policy.withMaxCompute(Compute.parse(value));
+      case "--max-ram" -> policy.withMaxRam(ByteSize.parse(value));
+      case "--max-retries" -> policy.withMaxRetries(Integer.parseInt(value));
+      case "--over-ceiling" -> policy.withOverCeiling(WorkerPolicy.Builder.overCeiling(value));
+      default -> {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void apply(WorkerConfig.Builder builder, String flag, String value) {
@@ -59,7 +86,7 @@ public final class WorkerMain {
       case "--bootstrap-servers" -> builder.withBootstrapServers(value);
       case "--levels" -> builder.withLevels(value);
       case "--concurrency" -> builder.withConcurrency(Integer.parseInt(value));
-      case "--files-root" -> builder.withFilesRoot(Path.of(value));
+      case "--max-deliveries" -> builder.withMaxDeliveries(Integer.parseInt(value));
       case "--mode" -> builder.withMode(ConsumptionMode.parse(value));
       case "--kafka-config" ->
           builder.withKafkaProperties(WorkerConfig.kafkaPropertiesFromFile(Path.of(value)));
@@ -73,8 +100,10 @@ public final class WorkerMain {
       case "--topic-prefix" -> builder.withTopicPrefix(value);
       case "--group-id-prefix" -> builder.withGroupIdPrefix(value);
       case "--memory-budget" -> builder.withMemoryBudget(ByteSize.parse(value));
-      case "--default-timeout" -> builder.withDefaultTimeout(Durations.parse(value));
       case "--shutdown-grace" -> builder.withShutdownGrace(Durations.parse(value));
+      case "--running-event-after" ->
+          builder.withRunningEventAfter(
+              value.strip().equals("0") ? java.time.Duration.ZERO : Durations.parse(value));
       case "--metrics-port" -> builder.withMetricsPort(Integer.parseInt(value));
       case "--worker-id" -> builder.withWorkerId(value);
       case "--create-topics" -> builder.withCreateTopics(Boolean.parseBoolean(value));

@@ -85,6 +85,56 @@ class WorkerProcessIT {
     }
   }
 
+  /**
+   * The attack of issue 11: a module whose one {@code memory.grow} (within its ram cap) is more
+   * than the worker's heap. Workers run as the image runs them ({@code
+   * -XX:+ExitOnOutOfMemoryError}), so each delivery kills its worker; after {@code
+   * --max-deliveries} such deliveries the next worker dead-letters the task instead of dying too,
+   * and serves on.
+   */
+  @Test
+  void taskThatKillsItsWorkersIsDeadLetteredAfterTheDeliveryLimit(@BootstrapServers String servers)
+      throws Exception {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      byte[] bomb =
+          io.capsule.sandbox.WatAssembler.assemble(
+              "(module (memory 1) (func (export \"_start\")"
+                  + " (drop (memory.grow (i32.const 8000)))))");
+      TaskRequest task =
+          fleet.submit(
+              request(
+                  bomb,
+                  TaskOptions.builder().ram(io.capsule.protocol.ByteSize.parse("1GB")).build()));
+      for (int death = 1; death <= 2; death++) {
+        Process doomed =
+            launch(
+                fleet,
+                "oom-" + death,
+                List.of("-Xmx96m", "-XX:+ExitOnOutOfMemoryError"),
+                List.of("--max-deliveries", "2", "--running-event-after", "0"));
+        assertThat(doomed.waitFor(60, TimeUnit.SECONDS)).as("oom-%d died", death).isTrue();
+        assertThat(doomed.exitValue()).isEqualTo(3);
+      }
+      fleet.startWorker(
+          c ->
+              c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM))
+                  .withWorkerId("survivor")
+                  .withMaxDeliveries(2)
+                  .withKafkaProperty("session.timeout.ms", "6000"));
+
+      ResultEnvelope envelope = WorkerIT.awaitFinal(fleet, task.id());
+      assertThat(envelope.error().message()).contains("delivered 2 times");
+      assertThat(envelope.worker()).isEqualTo("survivor");
+      await()
+          .atMost(BOUND)
+          .until(() -> WorkerIT.deadLettersOf(fleet, task.id()), l -> !l.isEmpty());
+      assertThat(WorkerIT.deadLettersOf(fleet, task.id()).get(0).reason())
+          .isEqualTo(io.capsule.worker.internal.TaskExecution.DELIVERY_LIMIT);
+      TaskRequest next = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
+      assertThat(WorkerIT.awaitFinal(fleet, next.id()).success()).isTrue();
+    }
+  }
+
   private static long committedOffset(TestFleet fleet) throws Exception {
     String group = fleet.topics().prefix() + "-workers-medium";
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", fleet.bootstrap()))) {
@@ -104,10 +154,15 @@ class WorkerProcessIT {
   }
 
   private Process launch(TestFleet fleet, String workerId) throws IOException {
+    return launch(fleet, workerId, List.of("-Xmx256m"), List.of());
+  }
+
+  private Process launch(TestFleet fleet, String workerId, List<String> jvm, List<String> flags)
+      throws IOException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     List<String> command = new ArrayList<>();
     command.add(java.toString());
-    command.add("-Xmx256m");
+    command.addAll(jvm);
     String cacheDir = System.getProperty("capsule.cache.dir");
     if (cacheDir != null) {
       command.add("-Dcapsule.cache.dir=" + cacheDir);
@@ -133,6 +188,7 @@ class WorkerProcessIT {
             "20s",
             "--kafka-property",
             "session.timeout.ms=6000"));
+    command.addAll(flags);
     File log = Path.of("target", "worker-" + workerId + ".log").toFile();
     long launched = System.nanoTime();
     Process process =

@@ -62,7 +62,18 @@ public final class ClassicLevelConsumer extends PollingConsumer
       ExecutorService pool,
       ScheduledExecutorService timer,
       long defaultRam,
-      CancelWatch cancels) {}
+      long maxRam,
+      CancelWatch cancels) {
+
+    /**
+     * The ram reserved for a request: its cap, or the default, never above the policy's largest (a
+     * larger cap is refused or lowered to it before the task runs).
+     */
+    long ramOf(TaskRequest request) {
+      long declared = request.limits().ram() == null ? defaultRam : request.limits().ram().bytes();
+      return Math.min(declared, maxRam);
+    }
+  }
 
   private final Consumer<String, byte[]> consumer;
   private final String topic;
@@ -185,8 +196,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
       done.add(new Done(partition, record.offset(), null));
       return;
     }
-    long ram =
-        request.limits().ram() == null ? context.defaultRam() : request.limits().ram().bytes();
+    long ram = context.ramOf(request);
     TaskItem item =
         new TaskItem(
             partition,

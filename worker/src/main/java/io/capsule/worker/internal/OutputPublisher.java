@@ -30,6 +30,12 @@ public final class OutputPublisher {
   /** The W3C trace context header, copied from the request. */
   public static final String TRACEPARENT_HEADER = "traceparent";
 
+  /**
+   * Header of a {@code running} event: which delivery of its attempt's record it is (1 = the first
+   * worker to run it). The ledger counts deliveries that never reached an outcome with it.
+   */
+  public static final String DELIVERY_HEADER = "capsule-delivery";
+
   private final Producer<String, byte[]> producer;
   private final Topics topics;
   private final TaskLedger ledger;
@@ -45,6 +51,15 @@ public final class OutputPublisher {
   public CompletableFuture<Void> event(LifecycleEvent event, String traceparent) {
     ledger.note(event, System.currentTimeMillis());
     return send(topics.events(), event.taskId(), LifecycleEvent.SCHEMA, event, traceparent);
+  }
+
+  /** Sends a {@code running} event recording the {@code delivery}-th delivery of its attempt. */
+  public CompletableFuture<Void> runningEvent(
+      LifecycleEvent event, String traceparent, int delivery) {
+    ledger.note(event, System.currentTimeMillis(), delivery);
+    Headers headers = headers(LifecycleEvent.SCHEMA, event.taskId(), traceparent);
+    headers.add(DELIVERY_HEADER, Integer.toString(delivery).getBytes(StandardCharsets.UTF_8));
+    return send(topics.events(), event.taskId(), event, headers);
   }
 
   /** Sends an envelope to the request's reply topic (the results topic by default). */
@@ -71,6 +86,10 @@ public final class OutputPublisher {
 
   private CompletableFuture<Void> send(
       String topic, String key, String schema, Object value, String traceparent) {
+    return send(topic, key, value, headers(schema, key, traceparent));
+  }
+
+  private static Headers headers(String schema, String key, String traceparent) {
     Headers headers = new RecordHeaders();
     headers.add(SCHEMA_HEADER, schema.getBytes(StandardCharsets.UTF_8));
     if (key != null) {
@@ -79,6 +98,10 @@ public final class OutputPublisher {
     if (traceparent != null) {
       headers.add(TRACEPARENT_HEADER, traceparent.getBytes(StandardCharsets.UTF_8));
     }
+    return headers;
+  }
+
+  private CompletableFuture<Void> send(String topic, String key, Object value, Headers headers) {
     byte[] bytes = CapsuleJson.write(value).getBytes(StandardCharsets.UTF_8);
     CompletableFuture<Void> acked = new CompletableFuture<>();
     try {

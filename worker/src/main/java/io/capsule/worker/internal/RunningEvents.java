@@ -27,27 +27,55 @@ public final class RunningEvents {
     this.afterMillis = after.toMillis();
   }
 
-  /** Starts the clock of one attempt whose running event is {@code event}. */
-  public Notice start(LifecycleEvent event, String traceparent) {
+  /**
+   * Starts the clock of one attempt whose running event is {@code event}, recording the {@code
+   * delivery}-th delivery of its record.
+   */
+  public Notice start(LifecycleEvent event, String traceparent, int delivery) {
+    Notice notice = notice(event, traceparent, delivery);
+    notice.schedule();
+    return notice;
+  }
+
+  /**
+   * Sends the running event now and waits up to {@code ack} for the broker to acknowledge it: for a
+   * delivery that may follow one whose worker died, so that this delivery is counted before the
+   * task can kill another worker.
+   */
+  public Notice startAcknowledged(
+      LifecycleEvent event, String traceparent, int delivery, Duration ack) {
+    Notice notice = notice(event, traceparent, delivery);
+    notice.run();
+    try {
+      notice.sent.get(ack.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      // the attempt runs anyway; at worst this delivery goes uncounted
+    }
+    return notice;
+  }
+
+  private Notice notice(LifecycleEvent event, String traceparent, int delivery) {
     if (event.state() != TaskState.RUNNING) {
       throw new IllegalArgumentException("not a running event: " + event.state());
     }
-    Notice notice = new Notice(event, traceparent);
-    notice.schedule();
-    return notice;
+    return new Notice(event, traceparent, delivery);
   }
 
   /** One attempt's pending running event. */
   public final class Notice implements Runnable {
     private final LifecycleEvent event;
     private final String traceparent;
+    private final int delivery;
     private boolean finished; // guarded by this
     private CompletableFuture<Void> sent = CompletableFuture.completedFuture(null); // by this
     private ScheduledFuture<?> pending; // guarded by this
 
-    private Notice(LifecycleEvent event, String traceparent) {
+    private Notice(LifecycleEvent event, String traceparent, int delivery) {
       this.event = event;
       this.traceparent = traceparent;
+      this.delivery = delivery;
     }
 
     private synchronized void schedule() {
@@ -66,7 +94,7 @@ public final class RunningEvents {
     @Override
     public synchronized void run() {
       if (!finished) {
-        sent = publisher.event(event, traceparent);
+        sent = publisher.runningEvent(event, traceparent, delivery);
       }
     }
 

@@ -103,8 +103,7 @@ public final class ShareLevelConsumer extends PollingConsumer {
       LOG.info("task {} was cancelled; not running it", request.id());
       return AcknowledgeType.ACCEPT;
     }
-    long ram =
-        request.limits().ram() == null ? context.defaultRam() : request.limits().ram().bytes();
+    long ram = context.ramOf(request);
     TaskItem item =
         new TaskItem(
             partition,

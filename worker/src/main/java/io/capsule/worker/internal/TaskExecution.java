@@ -1,10 +1,12 @@
 package io.capsule.worker.internal;
 
+import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.DeadLetter;
 import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.Execution;
 import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.ScriptRef;
 import io.capsule.protocol.TaskOptions;
@@ -34,6 +36,11 @@ import org.slf4j.LoggerFactory;
 public final class TaskExecution {
   private static final Logger LOG = LoggerFactory.getLogger(TaskExecution.class);
   private static final String NOT_RETRYABLE = "not_retryable";
+
+  /** The dead-letter reason of a task whose deliveries kept ending with their worker gone. */
+  public static final String DELIVERY_LIMIT = "delivery_limit";
+
+  private static final Duration RUNNING_ACK = Duration.ofSeconds(10);
   private static final Duration REPUBLISH_DELAY = Duration.ofSeconds(1);
   private static final Duration LEDGER_CATCH_UP = Duration.ofSeconds(10);
 
@@ -48,6 +55,8 @@ public final class TaskExecution {
   private final CancelWatch cancels;
   private final String workerId;
   private final ChildTasks children;
+  private final OperatorCeiling ceiling;
+  private final int maxDeliveries;
   private final Map<String, TaskItem> runningItems = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -63,7 +72,9 @@ public final class TaskExecution {
       RunningEvents runningEvents,
       CancelWatch cancels,
       String workerId,
-      ChildTasks children) {
+      ChildTasks children,
+      OperatorCeiling ceiling,
+      int maxDeliveries) {
     this.sandbox = sandbox;
     this.modules = modules;
     this.publisher = publisher;
@@ -75,6 +86,8 @@ public final class TaskExecution {
     this.cancels = cancels;
     this.workerId = workerId;
     this.children = children;
+    this.ceiling = ceiling;
+    this.maxDeliveries = maxDeliveries;
   }
 
   /**
@@ -83,7 +96,7 @@ public final class TaskExecution {
    */
   public CompletableFuture<Void> run(TaskItem item, Runnable release) {
     TaskRequest request = item.request();
-    ResultEnvelope envelope;
+    Attempted attempted;
     CompletableFuture<Void> running;
     try {
       if (item.cancelled()) {
@@ -95,15 +108,19 @@ public final class TaskExecution {
         LOG.info("task {} attempt {} already handled; skipping", request.id(), request.attempt());
         return CompletableFuture.completedFuture(null);
       }
+      int delivery = delivery(item);
+      if (delivery > maxDeliveries) {
+        return publishOutcome(
+            item, deliveryLimit(item, delivery - 1), CompletableFuture.completedFuture(null));
+      }
       runningItems.put(request.id(), item);
       item.runningOn(Thread.currentThread());
       if (cancels.cancelledAfter(request.id(), item.timestamp())) {
         item.cancel(); // cancelled after it left the queue, before it was registered here
       }
-      RunningEvents.Notice notice =
-          runningEvents.start(event(item, TaskState.RUNNING), item.traceparent());
+      RunningEvents.Notice notice = announce(item, delivery);
       try {
-        envelope = attempt(item);
+        attempted = attempt(item);
       } finally {
         running = notice.finish();
         item.stoppedRunning();
@@ -113,9 +130,48 @@ public final class TaskExecution {
       release.run();
     }
     if (item.cancelled()) {
-      return publishCancelled(item, envelope, running);
+      return publishCancelled(item, attempted.envelope(), running);
     }
-    return publishOutcome(item, envelope, running);
+    return publishOutcome(item, attempted, running);
+  }
+
+  /**
+   * Which delivery of its attempt's record this is: 1 for a certainly first one, else one more than
+   * the deliveries the ledger saw start without an outcome.
+   */
+  private int delivery(TaskItem item) {
+    if (item.delivery() == TaskItem.Delivery.FIRST) {
+      return 1;
+    }
+    TaskRequest request = item.request();
+    return ledger.unfinishedDeliveries(request.id(), request.attempt(), item.timestamp()) + 1;
+  }
+
+  /**
+   * The attempt's running event: after a while for a first delivery (most tasks end sooner), at
+   * once and acknowledged for any other, so a task that kills its worker is counted each time.
+   */
+  private RunningEvents.Notice announce(TaskItem item, int delivery) {
+    LifecycleEvent event = event(item, TaskState.RUNNING);
+    if (item.delivery() == TaskItem.Delivery.FIRST) {
+      return runningEvents.start(event, item.traceparent(), delivery);
+    }
+    return runningEvents.startAcknowledged(event, item.traceparent(), delivery, RUNNING_ACK);
+  }
+
+  private Attempted deliveryLimit(TaskItem item, int unfinished) {
+    LOG.warn(
+        "task {} dead-lettered: {} deliveries ended without an outcome",
+        item.request().id(),
+        unfinished);
+    String message =
+        "delivered "
+            + unfinished
+            + " times to workers that died (or lost it) before an outcome; this worker's limit is "
+            + maxDeliveries
+            + " deliveries, so it is dead-lettered instead of being handed to another worker";
+    return new Attempted(
+        failure(item.request(), ErrorType.INTERNAL_ERROR, message), DELIVERY_LIMIT);
   }
 
   /**
@@ -178,7 +234,8 @@ public final class TaskExecution {
   public CompletableFuture<Void> reject(TaskItem item, ErrorType type, String message) {
     Execution none = new Execution(item.request().task(), 0, 0, 0, 0, List.of());
     ResultEnvelope envelope = ResultEnvelope.failure(type, message, none);
-    return publishOutcome(item, envelope, CompletableFuture.completedFuture(null));
+    return publishOutcome(
+        item, new Attempted(envelope, null), CompletableFuture.completedFuture(null));
   }
 
   /** After this, publishing failures are no longer retried (the worker is stopping). */
@@ -186,30 +243,51 @@ public final class TaskExecution {
     closed = true;
   }
 
+  /**
+   * An attempt's envelope, and the dead-letter reason when it must not be retried whatever its
+   * error type ({@code null}: decided by the type).
+   */
+  private record Attempted(ResultEnvelope envelope, String finalReason) {}
+
   /** The one place that runs guest code; whatever it throws becomes a typed envelope. */
-  private ResultEnvelope attempt(TaskItem item) {
+  private Attempted attempt(TaskItem item) {
     TaskRequest request = item.request();
     try {
-      if (request.script() != null) {
-        GuestScript script = script(request.script());
-        TaskOptions declared = request.options().over(script.optionsOf(request.task()));
-        TaskCall call = new TaskCall(withDefaultTimeout(declared), request.args());
-        try (ChildTasks.ParentRunner subTasks = children.forParent(item)) {
-          return sandbox.attempt(sandbox.prepare(script), call, subTasks);
-        }
-      }
-      TaskCall call = new TaskCall(withDefaultTimeout(request.options()), request.args());
-      return sandbox.attempt(sandbox.prepare(moduleBytes(request), call.options()), call);
-    } catch (InvalidModuleException e) {
-      return failure(request, ErrorType.INVALID_MODULE, e.getMessage());
+      return new Attempted(runInSandbox(item), null);
+    } catch (CapsuleException e) {
+      return new Attempted(failure(request, e.errorType(), e.getMessage()), null);
     } catch (RuntimeException e) {
       if (item.cancelled()) {
         LOG.info("task {} stopped by its cancel", request.id());
-        return failure(request, ErrorType.INTERNAL_ERROR, "cancelled");
+        return new Attempted(failure(request, ErrorType.INTERNAL_ERROR, "cancelled"), null);
       }
       LOG.error("task {} failed inside the worker", request.id(), e);
-      return failure(request, ErrorType.INTERNAL_ERROR, String.valueOf(e));
+      return new Attempted(failure(request, ErrorType.INTERNAL_ERROR, String.valueOf(e)), null);
+    } catch (VirtualMachineError e) {
+      // it would likely do the same to the next worker: never retried
+      LOG.error("task {} caused {} in the worker; not retrying it", request.id(), e.toString());
+      String message = "the task caused " + e.getClass().getName() + " in the worker";
+      return new Attempted(failure(request, ErrorType.INTERNAL_ERROR, message), NOT_RETRYABLE);
     }
+  }
+
+  private ResultEnvelope runInSandbox(TaskItem item) {
+    TaskRequest request = item.request();
+    if (request.script() != null) {
+      GuestScript script = script(request.script());
+      TaskOptions declared = request.options().over(script.optionsOf(request.task()));
+      TaskCall call = new TaskCall(withinPolicy(declared), request.args());
+      try (ChildTasks.ParentRunner subTasks = children.forParent(item)) {
+        return sandbox.attempt(sandbox.prepare(script), call, subTasks);
+      }
+    }
+    TaskCall call = new TaskCall(withinPolicy(request.options()), request.args());
+    return sandbox.attempt(sandbox.prepare(moduleBytes(request), call.options()), call);
+  }
+
+  /** The declared options with the worker's default timeout, within its policy's ceiling. */
+  private TaskOptions withinPolicy(TaskOptions declared) {
+    return InterimCeiling.apply(withDefaultTimeout(declared), ceiling);
   }
 
   private TaskOptions withDefaultTimeout(TaskOptions options) {
@@ -251,22 +329,25 @@ public final class TaskExecution {
   }
 
   private CompletableFuture<Void> publishOutcome(
-      TaskItem item, ResultEnvelope raw, CompletableFuture<Void> running) {
+      TaskItem item, Attempted attempted, CompletableFuture<Void> running) {
     if (!item.beginPublishing()) {
       return CompletableFuture.completedFuture(null);
     }
     TaskRequest request = item.request();
+    ResultEnvelope raw = attempted.envelope();
     ResultEnvelope envelope =
         raw.withExecution(
                 raw.execution().withRetries(request.attempt() - 1, raw.execution().durationMs()))
             .withTask(request.id(), request.attempt(), workerId);
     // Sent from this thread, never from a send callback: a send that has to wait for a topic's
     // metadata would block the producer's own I/O thread.
-    CompletableFuture<Void> outputs = publishWithRetry(item, () -> outputs(item, envelope));
+    CompletableFuture<Void> outputs =
+        publishWithRetry(item, () -> outputs(item, envelope, attempted.finalReason()));
     return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
   }
 
-  private CompletableFuture<Void> outputs(TaskItem item, ResultEnvelope envelope) {
+  private CompletableFuture<Void> outputs(
+      TaskItem item, ResultEnvelope envelope, String finalReason) {
     TaskRequest request = item.request();
     if (envelope.success()) {
       metrics.attempt(item.level(), envelope, "succeeded");
@@ -275,17 +356,26 @@ public final class TaskExecution {
           publisher.event(finalEvent(item, TaskState.SUCCEEDED, envelope), item.traceparent()));
     }
     ErrorType type = envelope.error().errorType();
-    int maxRetries = request.options().maxRetriesOrDefault();
-    if (type.retryable() && request.attempt() <= maxRetries) {
+    boolean retryable = type.retryable() && finalReason == null;
+    if (retryable && request.attempt() <= maxRetries(request)) {
       return retry(item, envelope);
     }
     metrics.attempt(item.level(), envelope, type.wireName());
-    String reason = type.retryable() ? DeadLetter.RETRIES_EXHAUSTED : NOT_RETRYABLE;
+    String reason =
+        finalReason != null
+            ? finalReason
+            : type.retryable() ? DeadLetter.RETRIES_EXHAUSTED : NOT_RETRYABLE;
     metrics.deadLetter(item.level(), reason);
     return CompletableFuture.allOf(
         publisher.envelope(request, envelope, item.traceparent()),
         publisher.event(finalEvent(item, TaskState.DEAD_LETTERED, envelope), item.traceparent()),
         publisher.deadLetter(deadLetter(item, envelope, reason), item.traceparent()));
+  }
+
+  /** The request's retries, never more than the policy's ceiling (retries are the worker's). */
+  private int maxRetries(TaskRequest request) {
+    int declared = request.options().maxRetriesOrDefault();
+    return ceiling.maxRetries() == null ? declared : Math.min(declared, ceiling.maxRetries());
   }
 
   private CompletableFuture<Void> retry(TaskItem item, ResultEnvelope envelope) {

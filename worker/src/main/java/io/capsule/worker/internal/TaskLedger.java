@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,8 +55,11 @@ public final class TaskLedger extends TopicFollower {
    */
   static final Duration AWAIT_LOOKBACK = Duration.ofSeconds(10);
 
-  /** What is known of one task: its latest state and when it was recorded (epoch ms). */
-  record Seen(TaskState state, int attempt, long at) {}
+  /**
+   * What is known of one task: its latest state, when it was recorded (epoch ms), and for a {@code
+   * running} state the delivery of the attempt it records (0 when unknown).
+   */
+  record Seen(TaskState state, int attempt, long at, int delivery) {}
 
   /** A parent's wait for a sub-task's final envelope, and when it began (epoch ms). */
   private record Awaited(CompletableFuture<ResultEnvelope> future, long since) {}
@@ -82,10 +86,32 @@ public final class TaskLedger extends TopicFollower {
 
   /** Notes an event (this worker's own, or one read from the topic). */
   public void note(LifecycleEvent event, long at) {
+    note(event, at, 0);
+  }
+
+  /** Notes an event that records the {@code delivery}-th delivery of its attempt. */
+  public void note(LifecycleEvent event, long at, int delivery) {
     if (event.state().terminal() && event.envelope() != null) {
       complete(event.taskId(), event.envelope());
     }
-    note(event.taskId(), new Seen(event.state(), event.attempt(), at));
+    note(event.taskId(), new Seen(event.state(), event.attempt(), at, delivery));
+  }
+
+  /**
+   * How many deliveries of {@code attempt} of {@code taskId} started running and ended with no
+   * outcome (their worker died or lost the record): the delivery recorded by the task's latest
+   * event when that is the attempt's {@code running} event, written after the record at {@code
+   * recordTimestamp}; else 0.
+   */
+  public int unfinishedDeliveries(String taskId, int attempt, long recordTimestamp) {
+    Seen seen = latest.get(taskId);
+    if (seen == null
+        || seen.at() < recordTimestamp
+        || seen.state() != TaskState.RUNNING
+        || seen.attempt() != attempt) {
+      return 0;
+    }
+    return Math.max(seen.delivery(), 1);
   }
 
   private void complete(String taskId, ResultEnvelope envelope) {
@@ -265,10 +291,24 @@ public final class TaskLedger extends TopicFollower {
             complete(full.taskId(), full.envelope());
           }
         }
-        note(event.taskId(), new Seen(event.state(), event.attempt(), record.timestamp()));
+        note(
+            event.taskId(),
+            new Seen(event.state(), event.attempt(), record.timestamp(), delivery(record)));
       }
     } catch (IOException | RuntimeException e) {
       LOG.debug("skipping unreadable event at {}", record.offset(), e);
+    }
+  }
+
+  private static int delivery(ConsumerRecord<String, byte[]> record) {
+    Header header = record.headers().lastHeader(OutputPublisher.DELIVERY_HEADER);
+    if (header == null) {
+      return 0;
+    }
+    try {
+      return Integer.parseInt(new String(header.value(), StandardCharsets.UTF_8));
+    } catch (NumberFormatException e) {
+      return 0;
     }
   }
 

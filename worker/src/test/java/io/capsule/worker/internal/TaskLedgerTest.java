@@ -41,6 +41,23 @@ class TaskLedgerTest {
   }
 
   @Test
+  void unfinishedDeliveriesAreTheLatestRunningEventsDeliveryOfThatAttempt() {
+    ledger.note(LifecycleEvent.of("a", TaskState.RUNNING, "low", 1, "dead-1"), 2_000, 2);
+    assertThat(ledger.unfinishedDeliveries("a", 1, 1_000)).isEqualTo(2);
+    assertThat(ledger.unfinishedDeliveries("a", 2, 1_000)).isZero();
+    assertThat(ledger.unfinishedDeliveries("a", 1, 3_000)).as("a replay written later").isZero();
+    assertThat(ledger.unfinishedDeliveries("unknown", 1, 1_000)).isZero();
+  }
+
+  @Test
+  void aRunningEventWithoutADeliveryCountsAsOneAndAnOutcomeEndsTheCount() {
+    ledger.note(LifecycleEvent.of("a", TaskState.RUNNING, "low", 1, "old-worker"), 2_000);
+    assertThat(ledger.unfinishedDeliveries("a", 1, 1_000)).isEqualTo(1);
+    ledger.note(LifecycleEvent.of("a", TaskState.RETRYING, "low", 1, "w"), 2_500);
+    assertThat(ledger.unfinishedDeliveries("a", 1, 1_000)).isZero();
+  }
+
+  @Test
   void awaitFinalCompletesWithTheEnvelopeOfTheFirstTerminalEvent() {
     var future = ledger.awaitFinal("child-1");
     ledger.note(LifecycleEvent.of("child-1", TaskState.RUNNING, "low", 1, "w"), 10);
