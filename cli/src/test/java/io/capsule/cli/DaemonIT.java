@@ -38,8 +38,8 @@ class DaemonIT {
   private static final Path EXAMPLES = MODULE_DIR.resolve("../examples").normalize();
   private static final Path FILEPROBE =
       MODULE_DIR.resolve("../sandbox/src/test/resources/corpus/wasi/fileprobe.wasm").normalize();
-  private static final Path USER_CACHE =
-      Path.of(System.getProperty("user.home"), ".cache", "capsule");
+  private static final Path SHARED_CACHE =
+      Path.of(System.getProperty("capsule.test.shared.cache", "target/shared-test-cache"));
   private static final Pattern PID = Pattern.compile("pid (\\d+)");
 
   @TempDir Path work;
@@ -58,7 +58,7 @@ class DaemonIT {
 
   @BeforeEach
   void seedCacheAndStopAnyDaemon() throws Exception {
-    Path quickJs = USER_CACHE.resolve("interpreters/quickjs-wasi-3.6.2.wasm");
+    Path quickJs = SHARED_CACHE.resolve("interpreters/quickjs-wasi-3.6.2.wasm");
     Path seeded = cache.resolve("interpreters").resolve(quickJs.getFileName());
     if (Files.isRegularFile(quickJs) && !Files.exists(seeded)) {
       Files.createDirectories(seeded.getParent());
@@ -220,12 +220,13 @@ class DaemonIT {
 
   @Test
   void pythonRunsThroughTheDaemonWhenTheSharedCacheHoldsTheSnapshot() throws Exception {
-    try (Sandbox probe = Sandbox.create(SandboxConfig.builder().withCacheDir(USER_CACHE).build())) {
+    try (Sandbox probe =
+        Sandbox.create(SandboxConfig.builder().withCacheDir(SHARED_CACHE).build())) {
       Assumptions.assumeTrue(
           probe.isReadyFor(GuestScript.Language.PYTHON),
-          "the Python snapshot is not in ~/.cache/capsule yet (PythonTaskTest makes it)");
+          "the Python snapshot is not in the shared test cache yet (PythonTaskTest makes it)");
     }
-    cache = USER_CACHE;
+    cache = SHARED_CACHE;
     capsule(Map.of(), "daemon", "stop");
     String hello = EXAMPLES.resolve("python/hello.py").toString();
     Result first = capsule(Map.of(), "run", hello, "--json");

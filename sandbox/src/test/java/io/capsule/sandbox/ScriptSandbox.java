@@ -10,10 +10,12 @@ import java.util.Map;
 
 /**
  * What the script task tests share: one sandbox over a temporary files root, with the interpreters
- * (and the Python snapshot) in the user's cache, so they are prepared once for every test class.
+ * (and the Python snapshot) in the build's shared test cache (never the user's), so they are
+ * prepared once for every test class and module.
  */
 final class ScriptSandbox implements AutoCloseable {
-  static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "capsule");
+  static final Path CACHE =
+      Path.of(System.getProperty("capsule.test.shared.cache", "target/shared-test-cache"));
 
   private final Path files;
   private final Sandbox sandbox;

@@ -38,7 +38,8 @@ class ScriptTasksIT {
   private static final Duration BOUND = Duration.ofSeconds(90);
 
   /** The interpreters (and CPython's compiled classes) cached by the sandbox's tests. */
-  private static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "capsule");
+  private static final Path CACHE =
+      Path.of(System.getProperty("capsule.test.shared.cache", "target/shared-test-cache"));
 
   private static final String FAMILY_TS =
       """

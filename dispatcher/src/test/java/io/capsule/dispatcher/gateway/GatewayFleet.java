@@ -54,7 +54,9 @@ final class GatewayFleet implements AutoCloseable {
                     .withWorkerId("gw-worker")
                     // script tasks: the interpreters cached by the sandbox's tests
                     .withCacheDir(
-                        java.nio.file.Path.of(System.getProperty("user.home"), ".cache", "capsule"))
+                        java.nio.file.Path.of(
+                            System.getProperty(
+                                "capsule.test.shared.cache", "target/shared-test-cache")))
                     .build())
             .start();
     gateway =
