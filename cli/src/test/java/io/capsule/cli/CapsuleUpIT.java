@@ -65,7 +65,16 @@ class CapsuleUpIT {
     long start = System.nanoTime();
     up =
         new ProcessBuilder(
-                java, "-Xmx768m", "-cp", classpath, "io.capsule.cli.Main", "up", "--verbose")
+                java,
+                "-Xmx768m",
+                // its compile cache and installation key under target/, never the user's cache
+                "-Dcapsule.cache.dir="
+                    + System.getProperty("capsule.cache.dir", "target/capsule-cache"),
+                "-cp",
+                classpath,
+                "io.capsule.cli.Main",
+                "up",
+                "--verbose")
             .redirectError(ProcessBuilder.Redirect.PIPE)
             .start();
     drain(up);
