@@ -9,12 +9,7 @@ import io.capsule.sandbox.testing.PlantedJar;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,8 +68,7 @@ class TaskArtifactTest {
     Path cache = tmp.resolve("cache-a");
     Path file = build(cache);
     Path marker = tmp.resolve("host-code-ran");
-    replaceEntry(
-        file, "compiled.jar", jar -> PlantedJar.writingMarker(jar, marker)); // signature kept
+    PlantedJar.plantInArtifact(file, marker); // its signature kept
     deleteTree(cache.resolve("compiled"));
 
     assertThat(exec(file, cache).fromCache()).isFalse();
@@ -114,26 +108,6 @@ class TaskArtifactTest {
     }
     try (Sandbox second = sandbox(cache)) {
       assertThat(second.prepare(Corpus.wat("hello")).fromCache()).isTrue();
-    }
-  }
-
-  /** Rewrites one entry of a zip file, keeping the others. */
-  static void replaceEntry(
-      Path zip, String name, java.util.function.UnaryOperator<byte[]> replacement)
-      throws IOException {
-    Map<String, byte[]> entries = new LinkedHashMap<>();
-    try (var in = new ZipInputStream(Files.newInputStream(zip))) {
-      for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
-        entries.put(e.getName(), in.readAllBytes());
-      }
-    }
-    entries.put(name, replacement.apply(entries.get(name)));
-    try (var out = new ZipOutputStream(Files.newOutputStream(zip))) {
-      for (var e : entries.entrySet()) {
-        out.putNextEntry(new ZipEntry(e.getKey()));
-        out.write(e.getValue());
-        out.closeEntry();
-      }
     }
   }
 

@@ -6,11 +6,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarInputStream;
 import java.util.jar.JarOutputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
 import javax.tools.JavaFileObject;
 import javax.tools.SimpleJavaFileObject;
 import javax.tools.ToolProvider;
@@ -41,6 +47,34 @@ public final class PlantedJar {
       throw new UncheckedIOException(e);
     }
     return bytes.toByteArray();
+  }
+
+  /**
+   * Replaces the {@code compiled.jar} of the artifact {@code file} with its classes plus the
+   * planted one, keeping everything else (its manifest and signature too).
+   */
+  public static void plantInArtifact(Path file, Path marker) throws IOException {
+    replaceEntry(file, "compiled.jar", jar -> writingMarker(jar, marker));
+  }
+
+  /** Rewrites one entry of a zip file, keeping the others. */
+  public static void replaceEntry(
+      Path zip, String name, java.util.function.UnaryOperator<byte[]> replacement)
+      throws IOException {
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    try (var in = new ZipInputStream(Files.newInputStream(zip))) {
+      for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        entries.put(e.getName(), in.readAllBytes());
+      }
+    }
+    entries.put(name, replacement.apply(entries.get(name)));
+    try (var out = new ZipOutputStream(Files.newOutputStream(zip))) {
+      for (var e : entries.entrySet()) {
+        out.putNextEntry(new ZipEntry(e.getKey()));
+        out.write(e.getValue());
+        out.closeEntry();
+      }
+    }
   }
 
   private static void copyEntries(byte[] jar, JarOutputStream out) throws IOException {
