@@ -19,6 +19,10 @@ import java.util.Set;
  * current user, not writable by group or others (the key file not even readable by them), and not
  * symbolic links. Folders it creates are {@code rwx------}. Where the file system has no POSIX
  * permissions (Windows) only the link and type checks apply.
+ *
+ * <p>One exception, as Debian's OpenSSH makes for {@code ~/.ssh}: a folder may be group-writable
+ * when its group is the owner's private group (named as the user), which is what {@code mkdir}
+ * gives under the {@code umask 002} that user-private-group systems (Ubuntu, Debian) set.
  */
 public final class OwnerOnly {
   private static final Set<PosixFilePermission> GROUP_OR_OTHERS_WRITE =
@@ -80,7 +84,7 @@ public final class OwnerOnly {
     }
   }
 
-  /** A folder: not a link, this user's, not writable by group or others. */
+  /** A folder: not a link, this user's, not writable by others (nor its group, but see above). */
   static void checkFolder(Path dir) throws IOException {
     if (Files.isSymbolicLink(dir)) {
       throw new UntrustedCacheException(dir, "is a symbolic link");
@@ -88,7 +92,19 @@ public final class OwnerOnly {
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       throw new UntrustedCacheException(dir, "is not a folder");
     }
-    checkOwnerAndMode(dir, GROUP_OR_OTHERS_WRITE, "others may change it; chmod go-w it");
+    checkOwnerAndMode(dir, refusedWrites(dir), "others may change it; chmod go-w it");
+  }
+
+  /** Write for others, and for the group unless it is the owner's private group. */
+  private static Set<PosixFilePermission> refusedWrites(Path dir) throws IOException {
+    var view =
+        Files.getFileAttributeView(dir, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    if (view == null) {
+      return GROUP_OR_OTHERS_WRITE;
+    }
+    PosixFileAttributes attributes = view.readAttributes();
+    boolean privateGroup = attributes.group().getName().equals(attributes.owner().getName());
+    return privateGroup ? EnumSet.of(PosixFilePermission.OTHERS_WRITE) : GROUP_OR_OTHERS_WRITE;
   }
 
   /** The key file: a regular file (not a link), this user's, no permission for group or others. */

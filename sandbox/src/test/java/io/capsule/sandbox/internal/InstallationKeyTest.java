@@ -3,13 +3,16 @@ package io.capsule.sandbox.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,8 +109,30 @@ class InstallationKeyTest {
   @Test
   void aCacheFolderOthersCanWriteIsRefused() throws Exception {
     Files.createDirectories(cache());
-    Files.setPosixFilePermissions(cache(), PosixFilePermissions.fromString("rwxrwxr-x"));
+    Files.setPosixFilePermissions(cache(), PosixFilePermissions.fromString("rwxr-xrwx"));
 
+    assertThatThrownBy(() -> InstallationKey.of(cache()))
+        .isInstanceOf(UntrustedCacheException.class)
+        .hasMessageContaining("rwxr-xrwx");
+  }
+
+  @Test
+  void aGroupWritableFolderIsRefusedUnlessItsGroupIsTheOwnersOwn() throws Exception {
+    Files.createDirectories(cache());
+    Files.setPosixFilePermissions(cache(), PosixFilePermissions.fromString("rwxrwxr-x"));
+    var view = Files.getFileAttributeView(cache(), PosixFileAttributeView.class);
+    String owner = view.readAttributes().owner().getName();
+    Assumptions.assumeTrue(
+        view.readAttributes().group().getName().equals(owner), "files get the user's own group");
+
+    InstallationKey.of(cache()); // umask 002 on a user-private-group system: accepted
+
+    var lookup = cache().getFileSystem().getUserPrincipalLookupService();
+    try {
+      view.setGroup(lookup.lookupPrincipalByGroupName("users"));
+    } catch (IOException e) {
+      Assumptions.abort("cannot give the folder another group here: " + e);
+    }
     assertThatThrownBy(() -> InstallationKey.of(cache()))
         .isInstanceOf(UntrustedCacheException.class)
         .hasMessageContaining("rwxrwxr-x");
