@@ -122,8 +122,8 @@ public final class OwnerOnly {
       throws IOException {
     var view =
         Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-    if (view == null) {
-      return; // no POSIX permissions here
+    if (view == null || !path.getFileSystem().supportedFileAttributeViews().contains("unix")) {
+      return; // no POSIX owners and permissions here
     }
     PosixFileAttributes attributes = view.readAttributes();
     Object uid = Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
