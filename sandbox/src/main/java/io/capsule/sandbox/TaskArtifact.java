@@ -43,6 +43,9 @@ public record TaskArtifact(
   /** The file name extension of artifacts. */
   public static final String EXTENSION = ".capsule";
 
+  /** The most an artifact may unpack to: a module and its classes, CPython's size with room. */
+  public static final long MAX_UNPACKED_BYTES = 256L << 20;
+
   private static final String FORMAT = "capsule.artifact/v1";
 
   /**
@@ -145,13 +148,26 @@ public record TaskArtifact(
   /**
    * Reads an artifact.
    *
-   * @throws InvalidModuleException when the file is not an artifact of this version
+   * @throws InvalidModuleException when the file is not an artifact of this version, or unpacks to
+   *     more than {@value #MAX_UNPACKED_BYTES} bytes (an artifact from elsewhere is untrusted)
    */
   public static TaskArtifact read(Path file) throws IOException {
+    return read(file, MAX_UNPACKED_BYTES);
+  }
+
+  /** {@link #read(Path)} with another limit on the unpacked size. */
+  static TaskArtifact read(Path file, long maxUnpacked) throws IOException {
     Map<String, byte[]> entries = new HashMap<>();
+    long unpacked = 0;
     try (var zip = new ZipInputStream(Files.newInputStream(file))) {
       for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
-        entries.put(e.getName(), zip.readAllBytes());
+        byte[] bytes = zip.readNBytes((int) (maxUnpacked - unpacked + 1));
+        unpacked += bytes.length;
+        if (unpacked > maxUnpacked) {
+          throw new InvalidModuleException(
+              file + " unpacks to more than " + maxUnpacked + " bytes (at " + e.getName() + ")");
+        }
+        entries.put(e.getName(), bytes);
       }
     }
     if (!entries.containsKey("task.json") || !entries.containsKey("module.wasm")) {

@@ -1,8 +1,10 @@
 package io.capsule.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.capsule.protocol.Compute;
+import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.testing.Corpus;
 import io.capsule.sandbox.testing.PlantedJar;
@@ -10,6 +12,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,6 +102,22 @@ class TaskArtifactTest {
       assertThat(signed.compiledClasses()).isNull();
       assertThat(signed.signature()).isNull();
     }
+  }
+
+  @Test
+  void anArtifactThatUnpacksPastTheLimitIsRefused() throws Exception {
+    Path file = tmp.resolve("bomb.capsule");
+    try (var zip = new ZipOutputStream(Files.newOutputStream(file))) {
+      zip.putNextEntry(new ZipEntry("compiled.jar"));
+      zip.write(new byte[(1 << 20) + 1]);
+      zip.closeEntry();
+    }
+    assertThat(Files.size(file)).isLessThan(10_000);
+
+    assertThat(TaskArtifact.MAX_UNPACKED_BYTES).isEqualTo(256L << 20);
+    assertThatThrownBy(() -> TaskArtifact.read(file, 1 << 20))
+        .isInstanceOf(InvalidModuleException.class)
+        .hasMessageContaining("unpacks to more than");
   }
 
   @Test
