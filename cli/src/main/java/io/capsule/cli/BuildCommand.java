@@ -47,9 +47,10 @@ final class BuildCommand implements Callable<Integer> {
             .over(task.bakedOptions())
             .over(ProjectConfig.find(Path.of("").toAbsolutePath()).defaults());
     Path out = output != null ? output : defaultOutput();
-    try (Sandbox sandbox = Sandbox.create(SandboxConfig.defaults())) {
+    SandboxConfig config = SandboxConfig.defaults();
+    try (Sandbox sandbox = Sandbox.create(config)) {
       PreparedModule module = sandbox.prepare(task);
-      TaskArtifact.of(module, options).write(out);
+      TaskArtifact.of(module, options).signedBy(config.cacheDir()).write(out);
       spec.commandLine().getOut().println(out);
       return 0;
     } catch (CapsuleException e) {

@@ -288,7 +288,8 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
-   * Prepares a built artifact's module, using its compiled classes instead of compiling.
+   * Prepares a built artifact's module, using its compiled classes instead of compiling when this
+   * installation signed them ({@link TaskArtifact#trustedClasses}).
    *
    * @throws io.capsule.protocol.InvalidModuleException when the module is not a valid task module
    */
@@ -297,10 +298,7 @@ public final class Sandbox implements AutoCloseable {
   }
 
   private PreparedModule prepare(TaskArtifact artifact, TaskOptions options) {
-    Map<String, byte[]> precompiled =
-        artifact.compiledClasses() == null || artifact.digest() == null
-            ? Map.of()
-            : Map.of(artifact.digest(), artifact.compiledClasses());
+    Map<String, byte[]> precompiled = artifact.trustedClasses(config.cacheDir());
     PreparedModule module =
         within(options, budget -> preparer.prepare(artifact.wasm(), precompiled, budget));
     prepared.putIfAbsent(module.sha256(), module);

@@ -28,9 +28,12 @@ public final class AtomicFiles {
     publish(file, out -> out.write(bytes));
   }
 
-  /** Publishes what {@code content} writes as {@code file}, creating its folder. */
+  /**
+   * Publishes what {@code content} writes as {@code file}, creating its missing folders private to
+   * this user ({@code rwx------}).
+   */
   public static void publish(Path file, Content content) throws IOException {
-    Files.createDirectories(file.getParent());
+    createFolders(file.getParent());
     Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".part");
     try {
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
@@ -40,6 +43,14 @@ public final class AtomicFiles {
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  private static void createFolders(Path dir) throws IOException {
+    if (dir == null || Files.isDirectory(dir)) {
+      return;
+    }
+    createFolders(dir.getParent());
+    OwnerOnly.createFolder(dir);
   }
 
   /** Moves a finished temporary file into place. */

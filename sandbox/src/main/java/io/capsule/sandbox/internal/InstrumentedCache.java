@@ -18,44 +18,47 @@ import java.util.jar.JarFile;
  * MB CPython interpreter takes seconds). One file per original module's SHA-256, in a folder named
  * after a fingerprint of the instrumenter's own classes: any change to the rewrite starts a new
  * folder. Files are published atomically; a file that does not parse is rewritten.
+ *
+ * <p>An entry decides what fuel a module is charged, so each is authenticated ({@link SignedFiles}:
+ * the {@link InstallationKey} tag over the instrumenter's fingerprint, the original module's
+ * SHA-256 and the bytes). A planted or moved entry, such as the module without its metering, is
+ * deleted and the module instrumented again.
  */
 public final class InstrumentedCache {
   private static final String METER_PACKAGE = "io/capsule/sandbox/internal/meter/";
+  private static final String PURPOSE = "capsule fuel-instrumented module v1";
 
-  private final Path dir;
+  private final SignedFiles files;
+  private final String fingerprint;
 
-  private InstrumentedCache(Path dir) {
-    this.dir = dir;
+  private InstrumentedCache(Path root, String fingerprint) {
+    this.fingerprint = fingerprint;
+    this.files =
+        new SignedFiles(
+            root, Path.of("instrumented", "signed-" + fingerprint.substring(0, 16)), PURPOSE);
   }
 
   /** The cache under {@code root}, for the instrumenter classes {@code anchor} belongs with. */
   public static InstrumentedCache under(Path root, Class<?> anchor) {
-    return new InstrumentedCache(
-        root.resolve("instrumented").resolve(fingerprint(anchor).substring(0, 16)));
+    return new InstrumentedCache(root, fingerprint(anchor));
   }
 
   /** The instrumented bytes of the module with this SHA-256, or {@code null}. */
   public byte[] get(String sha256) {
-    Path file = dir.resolve(sha256 + ".wasm");
-    try {
-      if (!Files.isRegularFile(file)) {
-        return null;
-      }
-      byte[] bytes = Files.readAllBytes(file);
-      CacheUse.markUsed(file);
-      return bytes;
-    } catch (IOException e) {
-      return null;
-    }
+    return files.read(sha256 + ".wasm", identity(sha256));
   }
 
   /** Stores the instrumented bytes; failures only cost the next process a rewrite. */
   public void put(String sha256, byte[] instrumented) {
     try {
-      AtomicFiles.publish(dir.resolve(sha256 + ".wasm"), instrumented);
+      files.write(sha256 + ".wasm", identity(sha256), instrumented);
     } catch (IOException e) {
       // the cache only saves time
     }
+  }
+
+  private List<String> identity(String sha256) {
+    return List.of("instrumenter " + fingerprint, sha256);
   }
 
   /** SHA-256 over the class files of the instrumenter's package, from its jar or directory. */

@@ -9,6 +9,11 @@ import java.util.Map;
  * A compile cache for one prepare call: entries given up front (from a built artifact) first, then
  * the disk cache. Every entry read or written is kept, so the compiled classes can be packed into
  * an artifact afterwards.
+ *
+ * <p>Chicory loads and initialises whatever this returns as host code, so both layers must hold
+ * only authenticated classes: the entries given up front are an artifact's classes that passed
+ * {@link io.capsule.sandbox.TaskArtifact#trustedClasses}, and {@link DiskCompileCache} checks each
+ * entry's tag.
  */
 public final class LayeredCache implements Cache {
   private final Map<String, byte[]> entries = new HashMap<>();

@@ -23,6 +23,8 @@ public final class Binaryen {
   private static final String TARBALL_SHA256 =
       "6543555fb29bb92548f325c7dc18e9ab7dbb1215edda25993d1e3f71d85b8618";
   private static final String ENTRY = "package/bin/wasm-opt";
+  private static final String ENTRY_SHA256 =
+      "608c021fa3f2c68cdc26f06a1454341089a0e689abb71cbe5a23ef7300e7f3e3";
   private static final Duration TIMEOUT = Duration.ofMinutes(15);
 
   private final Path wasmOpt;
@@ -39,7 +41,8 @@ public final class Binaryen {
   public static synchronized Binaryen load(Path cacheDir, PrintStream progress) {
     Path file = cacheDir.resolve("tools").resolve("binaryen-132.0.0-wasm-opt.cjs");
     try {
-      return new Binaryen(NpmPack.cachedEntry(file, NPM_SPEC, TARBALL_SHA256, ENTRY, progress));
+      return new Binaryen(
+          NpmPack.cachedEntry(file, NPM_SPEC, TARBALL_SHA256, ENTRY, ENTRY_SHA256, progress));
     } catch (IOException e) {
       throw new InternalException("cannot set up " + NPM_SPEC + ": " + e, e);
     }

@@ -5,6 +5,7 @@ import io.capsule.sandbox.internal.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -34,17 +35,34 @@ final class NpmPack {
 
   /**
    * {@code file}, made on first use from the entry {@code entry} of the verified tarball of {@code
-   * spec} (one file of an npm package that runs on Node.js: Binaryen, TypeScript).
+   * spec} (one file of an npm package that runs on Node.js: Binaryen, TypeScript). Node.js runs it
+   * as the host user, so it is checked against the entry's pinned SHA-256 on every use, read
+   * without following links; a file that is a link or does not match is replaced from the npm
+   * registry.
    */
   static synchronized Path cachedEntry(
-      Path file, String spec, String sha256, String entry, PrintStream progress)
+      Path file, String spec, String sha256, String entry, String entrySha256, PrintStream progress)
       throws IOException {
-    if (!Files.isRegularFile(file)) {
+    if (!matches(file, entrySha256)) {
       Files.createDirectories(file.getParent());
       byte[] tarball = fetchVerified(spec, sha256, file.getParent(), progress);
-      AtomicFiles.publish(file, TarGz.entry(tarball, entry));
+      byte[] bytes = TarGz.entry(tarball, entry);
+      if (!Sha256.hex(bytes).equals(entrySha256)) {
+        throw new InternalException(spec + " " + entry + " does not match its pinned SHA-256");
+      }
+      AtomicFiles.publish(file, bytes); // replaces a link itself, never its target
     }
     return file;
+  }
+
+  /** Whether {@code file} is a regular file (not a link) with this SHA-256. */
+  private static boolean matches(Path file, String sha256) throws IOException {
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try (var in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+      return Sha256.hex(in.readAllBytes()).equals(sha256);
+    }
   }
 
   /** The tarball bytes of {@code spec}, downloaded into a temporary folder under {@code work}. */

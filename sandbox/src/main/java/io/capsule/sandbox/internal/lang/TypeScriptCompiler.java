@@ -32,6 +32,8 @@ public final class TypeScriptCompiler {
   private static final String TARBALL_SHA256 =
       "10e108c9cf7d5f2879053dff18515fb405abf2ccef63eaaf017d9c571687a1d3";
   private static final String ENTRY = "package/lib/typescript.js";
+  private static final String ENTRY_SHA256 =
+      "3ae902c92cc44dace175c0e69e13a4b0899f6983c6121d76b9ab8dd5795e7675";
 
   /** How long one compile may take by default (the default preparation timeout): 60 seconds. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
@@ -174,6 +176,6 @@ public final class TypeScriptCompiler {
 
   private Path compiler() throws IOException {
     Path file = cacheDir.resolve("tools").resolve("typescript-5.9.3.js");
-    return NpmPack.cachedEntry(file, NPM_SPEC, TARBALL_SHA256, ENTRY, progress);
+    return NpmPack.cachedEntry(file, NPM_SPEC, TARBALL_SHA256, ENTRY, ENTRY_SHA256, progress);
   }
 }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -115,6 +116,47 @@ class TypeScriptCompilerTest {
       return e.getCause();
     } catch (java.util.concurrent.TimeoutException e) {
       throw new AssertionError("the compile did not end at its deadline", e);
+    }
+  }
+
+  /**
+   * A compiler file planted in the cache (Node.js would run it as the host user) is replaced from
+   * the npm registry before it runs. Needs Node.js and npm (the first run downloads the package).
+   */
+  @Test
+  void aPlantedCompilerFileNeverRuns() throws Exception {
+    Assumptions.assumeTrue(onPath("node") && onPath("npm"), "Node.js and npm are needed");
+    Path cache = Files.createDirectories(dir.resolve("cache"));
+    Path marker = dir.resolve("host-code-ran");
+    Path tools = Files.createDirectories(cache.resolve("tools"));
+    String planted =
+        "require('fs').writeFileSync("
+            + jsString(marker)
+            + ", 'ran');\n"
+            + "module.exports = { transpileModule: () => ({ outputText: 'planted' }) };\n";
+    Files.writeString(tools.resolve("typescript-5.9.3.js"), planted);
+    var compiler = new TypeScriptCompiler(cache, new PrintStream(new ByteArrayOutputStream()));
+
+    String js = compiler.toJavaScript("a.ts", "enum E { A }\nconst n: number = E.A;\n");
+
+    assertThat(marker).as("the planted compiler ran").doesNotExist();
+    assertThat(js).contains("E[E[\"A\"] = 0] = \"A\"");
+  }
+
+  private static String jsString(Path path) {
+    return "'" + path.toAbsolutePath().toString().replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
+
+  private static boolean onPath(String command) {
+    try {
+      Process p = new ProcessBuilder(command, "--version").redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 }
