@@ -50,6 +50,7 @@ final class ModulePreparer {
    */
   PreparedModule prepare(byte[] wasm, Map<String, byte[]> precompiled) {
     WasmModule original = parse(wasm, "module");
+    io.capsule.sandbox.internal.ModuleLimits.check(original, wasm.length);
     checkIsTaskModule(original);
     return instrumentAndCompile(wasm, precompiled);
   }
