@@ -26,8 +26,8 @@ import java.util.Set;
  * proposals and module limits").
  *
  * <p>Capsule's own pinned interpreters are well inside every bound (CPython 3.12: 11,448 functions,
- * at most 187 locals in a function, one table of 5,903 entries, 24,171 data segments; QuickJS:
- * 1,698 functions, at most 50 locals).
+ * at most 187 declared locals in a function, one table of 5,903 entries, 24,171 data segments;
+ * QuickJS: 1,698 functions, at most 50 declared locals).
  */
 public final class ModuleLimits {
   /** Largest module accepted, in bytes. */
