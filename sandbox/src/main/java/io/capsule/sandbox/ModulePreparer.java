@@ -53,6 +53,7 @@ final class ModulePreparer {
     budget.enter("parsing");
     WasmModule original = parse(wasm, "module");
     budget.enter("validation");
+    io.capsule.sandbox.internal.ModuleLimits.check(original, wasm.length);
     checkIsTaskModule(original);
     return instrumentAndCompile(wasm, precompiled, budget);
   }

@@ -16,7 +16,7 @@ import io.capsule.protocol.MemoryLimitException;
 import io.capsule.protocol.PermissionDeniedException;
 import io.capsule.protocol.TaskFailedException;
 import io.capsule.protocol.WasmTrapException;
-import io.capsule.sandbox.internal.CappedMemory;
+import io.capsule.sandbox.internal.ResourceAccount;
 import io.capsule.sandbox.internal.wasi.Denial;
 import io.capsule.sandbox.internal.wasi.GuardedWasi;
 
@@ -32,12 +32,17 @@ final class Outcomes {
   /**
    * Classifies a failure of a run.
    *
+   * <p>A JVM error on the guest thread is the task's failure, not the host's: an {@link
+   * OutOfMemoryError} is reported as {@code memory_limit} and a {@link StackOverflowError} as
+   * {@code wasm_error}, and the sandbox serves on (the error has unwound the guest's stack and
+   * released what it held).
+   *
    * @param thrown what the run threw
-   * @param memory the run's memory, or {@code null} if none was created
+   * @param account the attempt's resource account, which remembers a refused allocation
    * @param lastLog the last line the guest wrote to stderr, or empty
    */
-  static CapsuleException classify(Throwable thrown, CappedMemory memory, String lastLog) {
-    boolean capHit = memory != null && memory.capHit();
+  static CapsuleException classify(Throwable thrown, ResourceAccount account, String lastLog) {
+    String refusal = account.refusal();
     if (thrown instanceof CapsuleException) {
       return (CapsuleException) thrown;
     }
@@ -45,22 +50,24 @@ final class Outcomes {
       return (CapsuleException) thrown.getCause();
     }
     if (thrown instanceof WasiExitException) {
-      return exited(((WasiExitException) thrown).exitCode(), capHit, memory, lastLog);
+      return exited(((WasiExitException) thrown).exitCode(), refusal, lastLog);
     }
     if (thrown instanceof StackOverflowError || isStackExhausted(thrown)) {
       return new WasmTrapException(STACK_EXHAUSTED + " (recursion too deep)");
+    }
+    OutOfMemoryError outOfMemory = outOfMemory(thrown);
+    if (outOfMemory != null) {
+      return new MemoryLimitException(
+          "the host ran out of memory running the task (" + message(outOfMemory) + ")", thrown);
     }
     if (thrown instanceof UninstantiableException || thrown instanceof UnlinkableException) {
       return new InvalidModuleException(
           "module cannot be instantiated: " + message(thrown), thrown);
     }
     if (thrown instanceof ChicoryException) {
-      return capHit
-          ? memoryLimit(memory, "then trapped: " + message(thrown))
+      return refusal != null
+          ? new MemoryLimitException(refusal + ", then trapped: " + message(thrown), thrown)
           : new WasmTrapException("trap: " + message(thrown), thrown);
-    }
-    if (thrown instanceof OutOfMemoryError) {
-      return new InternalException("the host ran out of memory running the task", thrown);
     }
     return new InternalException("task runner failed: " + thrown, thrown);
   }
@@ -94,21 +101,21 @@ final class Outcomes {
             + failure.getMessage());
   }
 
-  private static CapsuleException exited(
-      int code, boolean capHit, CappedMemory memory, String lastLog) {
+  private static CapsuleException exited(int code, String refusal, String lastLog) {
     String detail = lastLog.isEmpty() ? "" : ": " + lastLog;
-    if (capHit) {
-      return memoryLimit(memory, "then exited with code " + code + detail);
+    if (refusal != null) {
+      return new MemoryLimitException(refusal + ", then exited with code " + code + detail);
     }
     return new TaskFailedException("task exited with code " + code + detail);
   }
 
-  private static MemoryLimitException memoryLimit(CappedMemory memory, String what) {
-    return new MemoryLimitException(
-        "memory.grow refused at the ram cap of "
-            + (long) memory.capPages() * 65_536
-            + " bytes, "
-            + what);
+  private static OutOfMemoryError outOfMemory(Throwable thrown) {
+    for (Throwable t = thrown; t != null; t = t.getCause()) {
+      if (t instanceof OutOfMemoryError) {
+        return (OutOfMemoryError) t;
+      }
+    }
+    return null;
   }
 
   private static boolean isStackExhausted(Throwable thrown) {

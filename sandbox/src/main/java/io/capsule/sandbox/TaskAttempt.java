@@ -17,7 +17,10 @@ import io.capsule.protocol.MemoryLimitException;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskFailedException;
 import io.capsule.protocol.TimeoutExceededException;
+import io.capsule.sandbox.internal.AccountedInterpreter;
+import io.capsule.sandbox.internal.AccountedTable;
 import io.capsule.sandbox.internal.CappedMemory;
+import io.capsule.sandbox.internal.ResourceAccount;
 import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.lang.PythonChannel;
 import io.capsule.sandbox.internal.lang.PythonSdk;
@@ -63,7 +66,7 @@ final class TaskAttempt {
   private volatile GuestRequests requests;
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile GuardedWasi wasi;
-  private volatile CappedMemory memory;
+  private volatile ResourceAccount account = ResourceAccount.unlimited();
   private volatile Instance instance;
   private Map<String, String> environment = Map.of();
   private PythonSnapshots.Resume resume;
@@ -109,6 +112,7 @@ final class TaskAttempt {
 
   private void execute() {
     int capPages = capPages();
+    account = ResourceAccount.forRam(capPages * PAGE);
     if (module.initialPages() > capPages) {
       throw new MemoryLimitException(
           "module needs "
@@ -192,12 +196,14 @@ final class TaskAttempt {
               .withStart(false)
               .withMemoryFactory(
                   limits ->
-                      memory =
-                          restoresSnapshot
-                              ? CappedMemory.forSnapshotRestore(limits, capPages)
-                              : CappedMemory.create(limits, capPages));
+                      restoresSnapshot
+                          ? CappedMemory.forSnapshotRestore(limits, capPages, account)
+                          : CappedMemory.create(limits, capPages, account))
+              .withTableFactory((table, init) -> AccountedTable.create(table, init, account));
       if (module.machineFactory() != null) {
         builder.withMachineFactory(module.machineFactory());
+      } else {
+        builder.withMachineFactory(i -> new AccountedInterpreter(i, account));
       }
       instance = builder.build();
       if (resume != null) {
@@ -293,7 +299,7 @@ final class TaskAttempt {
       Thread.currentThread().interrupt();
       throw new io.capsule.protocol.InternalException("interrupted while waiting for the task", e);
     } catch (ExecutionException e) {
-      throw Outcomes.classify(e.getCause(), memory, lastLine(stderr));
+      throw Outcomes.classify(e.getCause(), account, lastLine(stderr));
     }
   }
 
@@ -352,8 +358,7 @@ final class TaskAttempt {
   }
 
   private Execution execution(long nanos) {
-    CappedMemory m = memory;
-    long ram = m == null ? 0 : m.pages() * PAGE;
+    long ram = account.peak();
     Instance i = instance;
     long fuel = i == null ? 0 : meter.consumed(FuelMeter.fuelGlobal(i));
     return new Execution(

@@ -12,20 +12,27 @@ import com.dylibso.chicory.wasm.types.PassiveDataSegment;
  * Linear memory whose maximum is clamped to the task's {@code ram} cap (the module's initial size
  * is kept: Chicory's {@code withMemoryLimits} would replace it). A {@code memory.grow} past the cap
  * returns -1 as WebAssembly says, and is remembered so a failure that follows can be reported as
- * {@code memory_limit}.
+ * {@code memory_limit}. Its pages are charged to the attempt's {@link ResourceAccount}, which also
+ * holds the attempt's tables: a grow the account cannot hold fails the same way.
  *
  * <p>This class only delegates; it is long because {@link Memory} is wide, not because it does
  * much. Atomic operations use {@link Memory}'s default implementations over the delegate.
  */
 public final class CappedMemory implements Memory {
+  private static final long PAGE = 65_536;
+
   private final Memory delegate;
   private final int capPages;
+  private final ResourceAccount account;
   private boolean contentsFromSnapshot; // until instantiation has initialised this memory
   private volatile boolean capHit;
 
-  private CappedMemory(Memory delegate, int capPages, boolean contentsFromSnapshot) {
+  private CappedMemory(
+      Memory delegate, int capPages, ResourceAccount account, boolean contentsFromSnapshot) {
+    account.charge(delegate.pages() * PAGE, "initial memory of " + delegate.pages() + " pages");
     this.delegate = delegate;
     this.capPages = capPages;
+    this.account = account;
     this.contentsFromSnapshot = contentsFromSnapshot;
   }
 
@@ -36,7 +43,16 @@ public final class CappedMemory implements Memory {
    *     exceeds the cap is refused by the caller before instantiation
    */
   public static CappedMemory create(MemoryLimits declared, int capPages) {
-    return new CappedMemory(clamped(declared, capPages), capPages, false);
+    return create(declared, capPages, ResourceAccount.unlimited());
+  }
+
+  /**
+   * Like {@link #create(MemoryLimits, int)}, charging its pages to {@code account}.
+   *
+   * @throws io.capsule.protocol.MemoryLimitException when the account cannot hold the initial pages
+   */
+  public static CappedMemory create(MemoryLimits declared, int capPages, ResourceAccount account) {
+    return new CappedMemory(clamped(declared, capPages), capPages, account, false);
   }
 
   /**
@@ -47,7 +63,13 @@ public final class CappedMemory implements Memory {
    * memory.init}.
    */
   public static CappedMemory forSnapshotRestore(MemoryLimits declared, int capPages) {
-    return new CappedMemory(clamped(declared, capPages), capPages, true);
+    return forSnapshotRestore(declared, capPages, ResourceAccount.unlimited());
+  }
+
+  /** Like {@link #forSnapshotRestore(MemoryLimits, int)}, charging its pages to {@code account}. */
+  public static CappedMemory forSnapshotRestore(
+      MemoryLimits declared, int capPages, ResourceAccount account) {
+    return new CappedMemory(clamped(declared, capPages), capPages, account, true);
   }
 
   /** Memory for the declared limits with the maximum clamped to the cap (initial kept below it). */
@@ -69,9 +91,18 @@ public final class CappedMemory implements Memory {
 
   @Override
   public int grow(int size) {
-    int result = delegate.grow(size);
-    if (result < 0 && (long) delegate.pages() + size > capPages) {
+    if (size > 0 && (long) delegate.pages() + size > capPages) {
       capHit = true;
+      account.refuse("memory.grow refused at the ram cap of " + capPages * PAGE + " bytes");
+      return -1;
+    }
+    long bytes = Math.max(0, size) * PAGE;
+    if (!account.tryCharge(bytes, "memory.grow of " + size + " pages")) {
+      return -1;
+    }
+    int result = delegate.grow(size);
+    if (result < 0) {
+      account.release(bytes);
     }
     return result;
   }
