@@ -22,7 +22,9 @@ final class GatewayFlags {
       names = "--token-file",
       paramLabel = "FILE",
       description =
-          "Bearer tokens the gateway accepts, one per line (also: $CAPSULE_GATEWAY_TOKENS).")
+          "Bearer tokens the gateway accepts, one per line as SCOPE:TOKEN with SCOPE read,"
+              + " submit or admin (a bare TOKEN is a submit token; also:"
+              + " $CAPSULE_GATEWAY_TOKENS, comma-separated).")
   Path tokenFile;
 
   @Option(names = "--no-auth", description = "Serve the gateway without authentication.")

@@ -98,7 +98,7 @@ class DeploymentFilesTest {
   void composePortsMatchTheCommandsTheImageAndPrometheus() throws IOException {
     JsonNode gateway = compose().at("/services/gateway");
     String port = flag(strings(gateway.get("command")), "--port");
-    assertThat(strings(gateway.get("ports"))).contains(port + ":" + port);
+    assertThat(strings(gateway.get("ports"))).contains("127.0.0.1:" + port + ":" + port);
     assertThat(gateway.at("/healthcheck/test").toString()).contains("/" + port, "/health");
     String dockerfile = Files.readString(ROOT.resolve("deploy/Dockerfile"));
     assertThat(dockerfile).containsPattern("EXPOSE .*\\b" + port + "\\b");
@@ -115,12 +115,58 @@ class DeploymentFilesTest {
     }
     JsonNode gatewayJob = prometheus.get("scrape_configs").get(1);
     assertThat(gatewayJob.at("/static_configs/0/targets/0").asText()).isEqualTo("gateway:" + port);
-    String token = gatewayJob.at("/authorization/credentials").asText();
-    assertThat(gateway.at("/environment/" + BearerTokens.ENV).asText())
-        .contains(":-" + token + "}");
-    assertThat(BearerTokens.of(Set.of(token)).accepts(token)).isTrue();
+    String tokenFile = gatewayJob.at("/authorization/credentials_file").asText();
+    assertThat(tokenFile).startsWith("/prometheus/");
+    assertThat(strings(compose().at("/services/prometheus/entrypoint")).get(2))
+        .contains("> " + tokenFile + " ", "CAPSULE_GATEWAY_TOKENS%%,*");
+    assertThat(compose().at("/services/prometheus/environment/" + BearerTokens.ENV).asText())
+        .isEqualTo(gateway.at("/environment/" + BearerTokens.ENV).asText());
     assertThat(strings(compose().at("/services/prometheus/volumes")).get(0))
         .startsWith("./deploy/prometheus/prometheus.yml:");
+  }
+
+  /** No default token, Kafka not on the host, everything published on loopback only. */
+  @Test
+  void composeDefaultsAreSafe() throws IOException {
+    JsonNode services = compose().get("services");
+    for (var service : services.properties()) {
+      String tokens = service.getValue().at("/environment/" + BearerTokens.ENV).asText("");
+      assertThat(tokens)
+          .as(service.getKey() + " " + BearerTokens.ENV)
+          .satisfiesAnyOf(
+              t -> assertThat(t).isEmpty(),
+              t -> assertThat(t).startsWith("${" + BearerTokens.ENV + ":?").endsWith("}"));
+      for (String published : strings(service.getValue().path("ports"))) {
+        assertThat(published).as(service.getKey() + " port").startsWith("127.0.0.1:");
+      }
+    }
+    assertThat(services.at("/gateway/environment/" + BearerTokens.ENV).asText())
+        .as("the gateway needs the token variable set")
+        .startsWith("${" + BearerTokens.ENV + ":?");
+    assertThat(services.at("/kafka/ports").isMissingNode()).as("kafka published").isTrue();
+    assertThat(strings(services.at("/gateway/command")))
+        .containsSequence("--gateway-host", "0.0.0.0");
+    String file = Files.readString(ROOT.resolve("docker-compose.yml"));
+    assertThat(file).doesNotContain(":-change-me", "9092:9092");
+    assertThat(Files.readString(ROOT.resolve("deploy/prometheus/prometheus.yml")))
+        .doesNotContain("credentials: ");
+  }
+
+  @Test
+  void kubernetesGatewayTokensComeFromARequiredSecret() throws IOException {
+    JsonNode gateway =
+        find(k8sDocuments(), "Deployment", "capsule-gateway")
+            .at("/spec/template/spec/containers/0");
+    JsonNode env = null;
+    for (JsonNode e : gateway.get("env")) {
+      if (e.get("name").asText().equals(BearerTokens.ENV)) {
+        env = e;
+      }
+    }
+    assertThat(env).as(BearerTokens.ENV).isNotNull();
+    assertThat(env.has("value")).as("an inline token").isFalse();
+    assertThat(env.at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("capsule-gateway-tokens");
+    assertThat(env.at("/valueFrom/secretKeyRef/optional").asBoolean(false)).isFalse();
   }
 
   @Test

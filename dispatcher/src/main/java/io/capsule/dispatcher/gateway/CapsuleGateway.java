@@ -9,7 +9,8 @@ import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -19,8 +20,9 @@ import java.util.function.Consumer;
 /**
  * The HTTP gateway and dashboard of a fleet: submit, status, results, recent tasks, dead-letter
  * replay, Prometheus metrics and health over HTTP, on Javalin (Jetty). Every path but {@code
- * /health} needs a bearer token unless the config runs open; errors are {@code
- * application/problem+json}. See {@code docs/openapi.yaml}.
+ * /health} needs a bearer token unless the config runs open, and each route a {@link TokenScope}
+ * ({@link #routeScopes()}): reads need {@code read}, submitting {@code submit}, cancel and replay
+ * {@code admin}. Errors are {@code application/problem+json}. See {@code docs/openapi.yaml}.
  *
  * <pre>{@code
  * try (CapsuleGateway gateway = CapsuleGateway.start(connection, GatewayConfig.builder()
@@ -35,7 +37,7 @@ public final class CapsuleGateway implements AutoCloseable {
   private final TaskBoard board;
   private final GatewayMetrics metrics;
   private final ExecutorService waiters;
-  private final List<String> routes = new ArrayList<>();
+  private final Map<String, TokenScope> routes = new LinkedHashMap<>();
   private final Javalin app;
 
   private CapsuleGateway(
@@ -63,18 +65,22 @@ public final class CapsuleGateway implements AutoCloseable {
     app.exception(Exception.class, (e, ctx) -> Json.problem(ctx, e));
     app.error(404, this::noRoute);
     app.error(405, this::noRoute);
-    route(HandlerType.POST, "/v1/tasks", tasks::submit);
-    route(HandlerType.GET, "/v1/tasks", tasks::list);
-    route(HandlerType.GET, "/v1/tasks/{id}", tasks::status);
-    route(HandlerType.DELETE, "/v1/tasks/{id}", tasks::cancel);
-    route(HandlerType.GET, "/v1/tasks/{id}/result", tasks::result);
-    route(HandlerType.GET, "/v1/stats", tasks::stats);
-    route(HandlerType.POST, "/v1/dlq/replay", replay::replay);
-    route(HandlerType.GET, "/metrics", this::metrics);
-    route(HandlerType.GET, "/health", this::health);
-    route(HandlerType.GET, "/openapi.yaml", ctx -> asset(ctx, "openapi.yaml"));
-    route(HandlerType.GET, "/", ctx -> asset(ctx, "dashboard/index.html"));
-    route(HandlerType.GET, "/dashboard/{file}", ctx -> asset(ctx, "dashboard/" + file(ctx)));
+    route(HandlerType.POST, "/v1/tasks", TokenScope.SUBMIT, tasks::submit);
+    route(HandlerType.GET, "/v1/tasks", TokenScope.READ, tasks::list);
+    route(HandlerType.GET, "/v1/tasks/{id}", TokenScope.READ, tasks::status);
+    route(HandlerType.DELETE, "/v1/tasks/{id}", TokenScope.ADMIN, tasks::cancel);
+    route(HandlerType.GET, "/v1/tasks/{id}/result", TokenScope.READ, tasks::result);
+    route(HandlerType.GET, "/v1/stats", TokenScope.READ, tasks::stats);
+    route(HandlerType.POST, "/v1/dlq/replay", TokenScope.ADMIN, replay::replay);
+    route(HandlerType.GET, "/metrics", TokenScope.READ, this::metrics);
+    route(HandlerType.GET, "/health", TokenScope.READ, this::health);
+    route(HandlerType.GET, "/openapi.yaml", TokenScope.READ, ctx -> asset(ctx, "openapi.yaml"));
+    route(HandlerType.GET, "/", TokenScope.READ, ctx -> asset(ctx, "dashboard/index.html"));
+    route(
+        HandlerType.GET,
+        "/dashboard/{file}",
+        TokenScope.READ,
+        ctx -> asset(ctx, "dashboard/" + file(ctx)));
   }
 
   /** Starts a gateway on a fleet with the given config. */
@@ -111,7 +117,15 @@ public final class CapsuleGateway implements AutoCloseable {
 
   /** Every route served, as {@code METHOD /path/{param}}; the OpenAPI document lists the same. */
   public List<String> routes() {
-    return List.copyOf(routes);
+    return List.copyOf(routes.keySet());
+  }
+
+  /**
+   * The scope each route needs, by {@code METHOD /path/{param}} ({@code /health} needs no token at
+   * all); the OpenAPI document states the same.
+   */
+  public Map<String, TokenScope> routeScopes() {
+    return Collections.unmodifiableMap(routes);
   }
 
   /** Stops serving, then closes the recent view and the client. */
@@ -123,9 +137,15 @@ public final class CapsuleGateway implements AutoCloseable {
     client.close();
   }
 
-  private void route(HandlerType method, String path, Handler handler) {
-    app.addHttpHandler(method, path, handler);
-    routes.add(method.name() + " " + path);
+  private void route(HandlerType method, String path, TokenScope scope, Handler handler) {
+    app.addHttpHandler(
+        method,
+        path,
+        ctx -> {
+          Access.require(ctx, scope);
+          handler.handle(ctx);
+        });
+    routes.put(method.name() + " " + path, scope);
   }
 
   private void metrics(Context ctx) {

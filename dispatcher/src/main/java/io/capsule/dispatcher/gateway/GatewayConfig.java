@@ -100,7 +100,10 @@ public final class GatewayConfig {
       return this;
     }
 
-    /** Requires one of these bearer tokens on every request but {@code /health}. */
+    /**
+     * Requires one of these bearer tokens on every request but {@code /health}, with the {@link
+     * TokenScope} its route needs.
+     */
     public Builder withTokens(BearerTokens tokens) {
       this.tokens = Objects.requireNonNull(tokens, "tokens");
       return this;

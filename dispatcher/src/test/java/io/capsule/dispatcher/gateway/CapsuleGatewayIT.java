@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
@@ -198,7 +199,9 @@ class CapsuleGatewayIT {
     HttpResponse<String> redirect =
         fleet.send(fleet.request("/?access_token=" + GatewayFleet.TOKEN));
     assertThat(redirect.statusCode()).isBetween(301, 303);
-    String cookie = redirect.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+    String setCookie = redirect.headers().firstValue("Set-Cookie").orElseThrow();
+    assertThat(setCookie.split(";\\s*")).contains("Secure", "HttpOnly", "SameSite=Strict");
+    String cookie = setCookie.split(";")[0];
 
     HttpResponse<String> page = fleet.send(fleet.request("/").header("Cookie", cookie));
     assertThat(page.statusCode()).isEqualTo(200);
@@ -212,6 +215,67 @@ class CapsuleGatewayIT {
                 .header("Cookie", cookie)
                 .POST(HttpRequest.BodyPublishers.ofString("{}")));
     assertProblem(post, 401);
+    HttpResponse<String> delete =
+        fleet.send(fleet.request("/v1/tasks/x").header("Cookie", cookie).DELETE());
+    assertProblem(delete, 401);
+  }
+
+  @Test
+  void submitTokenSubmitsAndReadsButCannotCancelOrReplay() {
+    String body =
+        GatewayFleet.requestJson(
+            Corpus.wat("hello"),
+            TaskOptions.builder().compute(Compute.of(ComputeLevel.HIGH)).build());
+    HttpResponse<String> submitted = asSubmitter("POST", "/v1/tasks", body);
+    assertThat(submitted.statusCode()).isEqualTo(202);
+    String id = json(submitted).get("task_id").asText();
+    assertThat(asSubmitter("GET", "/v1/tasks/" + id, "").statusCode()).isEqualTo(200);
+    assertThat(asSubmitter("GET", "/v1/tasks/" + id + "/result", "").statusCode()).isEqualTo(202);
+    assertThat(asSubmitter("GET", "/v1/tasks?limit=5", "").statusCode()).isEqualTo(200);
+
+    assertForbidden(asSubmitter("DELETE", "/v1/tasks/" + id, ""), "admin", "submit");
+    assertForbidden(asSubmitter("POST", "/v1/dlq/replay", "{\"dry_run\":true}"), "admin", "submit");
+    assertThat(json(fleet.get("/v1/tasks/" + id)).get("state").asText()).isEqualTo("queued");
+
+    assertThat(fleet.delete("/v1/tasks/" + id).statusCode()).isEqualTo(202);
+    assertThat(fleet.post("/v1/dlq/replay", "{\"dry_run\":true}").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void readTokenReadsButCannotSubmit() {
+    String body = GatewayFleet.requestJson(Corpus.wat("hello"), TaskOptions.NONE);
+    assertForbidden(
+        fleet.send(GatewayFleet.READ_TOKEN, "POST", "/v1/tasks", body), "submit", "read");
+    assertThat(fleet.send(GatewayFleet.READ_TOKEN, "GET", "/v1/stats", "").statusCode())
+        .isEqualTo(200);
+    assertThat(fleet.send(GatewayFleet.READ_TOKEN, "GET", "/metrics", "").statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void everyRouteIsForbiddenExactlyToTokensBelowItsScope() {
+    Map<TokenScope, String> tokens =
+        Map.of(
+            TokenScope.READ, GatewayFleet.READ_TOKEN,
+            TokenScope.SUBMIT, GatewayFleet.SUBMIT_TOKEN,
+            TokenScope.ADMIN, GatewayFleet.TOKEN);
+    for (var route : fleet.gateway.routeScopes().entrySet()) {
+      String method = route.getKey().substring(0, route.getKey().indexOf(' '));
+      String path =
+          route
+              .getKey()
+              .substring(route.getKey().indexOf(' ') + 1)
+              .replace("{id}", "no-such-task")
+              .replace("{file}", "dashboard.css");
+      for (var token : tokens.entrySet()) {
+        // bodies that are refused (400) or harmless (a dry run) when the scope lets them through
+        HttpResponse<String> response =
+            fleet.send(token.getValue(), method, path, "{\"dry_run\":true}");
+        assertThat(response.statusCode() == 403)
+            .as(token.getKey() + " token on " + route.getKey() + ": " + response.body())
+            .isEqualTo(!token.getKey().covers(route.getValue()));
+      }
+    }
   }
 
   @Test
@@ -301,6 +365,25 @@ class CapsuleGatewayIT {
     }
   }
 
+  @Test
+  void openApiDocumentNamesTheScopeEachRouteChecks() throws Exception {
+    JsonNode paths = new YAMLMapper().readTree(fleet.get("/openapi.yaml").body()).get("paths");
+    for (var route : fleet.gateway.routeScopes().entrySet()) {
+      String method = route.getKey().substring(0, route.getKey().indexOf(' '));
+      String path = route.getKey().substring(route.getKey().indexOf(' ') + 1);
+      JsonNode operation = paths.get(path).get(method.toLowerCase(Locale.ROOT));
+      String documented = operation.path("x-capsule-scope").asText("none");
+      if (path.equals("/health")) {
+        assertThat(documented).as(route.getKey()).isEqualTo("none");
+      } else {
+        assertThat(documented).as(route.getKey()).isEqualTo(route.getValue().wireName());
+        assertThat(operation.at("/responses/403").isMissingNode())
+            .as(route.getKey() + " documents 403")
+            .isEqualTo(route.getValue() == TokenScope.READ);
+      }
+    }
+  }
+
   private static String submit(byte[] module, TaskOptions options) {
     HttpResponse<String> response =
         fleet.post("/v1/tasks", GatewayFleet.requestJson(module, options));
@@ -324,5 +407,17 @@ class CapsuleGatewayIT {
 
   private static JsonNode json(HttpResponse<String> response) {
     return CapsuleJson.readTree(response.body());
+  }
+
+  private static HttpResponse<String> asSubmitter(String method, String path, String body) {
+    return fleet.send(GatewayFleet.SUBMIT_TOKEN, method, path, body);
+  }
+
+  private static void assertForbidden(HttpResponse<String> response, String needed, String had) {
+    JsonNode problem = json(assertProblem(response, 403));
+    assertThat(problem.get("type").asText()).isEqualTo("urn:capsule:problem:forbidden");
+    assertThat(problem.get("detail").asText())
+        .contains("needs a token with scope " + needed)
+        .contains("this token's scope is " + had);
   }
 }

@@ -23,10 +23,18 @@ import java.util.UUID;
 /**
  * A fleet for gateway tests on the shared broker: fresh topics under their own prefix, one real
  * in-process worker consuming LOW and MEDIUM (HIGH has none, so HIGH tasks stay queued), and a
- * gateway with one token. Also a small HTTP client for it.
+ * gateway with an admin, a submit and a read token. Also a small HTTP client for it (admin token
+ * unless told otherwise).
  */
 final class GatewayFleet implements AutoCloseable {
+  /** An admin token. */
   static final String TOKEN = "test-token-0123456789abcdef";
+
+  /** A submit token. */
+  static final String SUBMIT_TOKEN = "submit-token-0123456789abcdef";
+
+  /** A read token. */
+  static final String READ_TOKEN = "read-token-0123456789abcdef";
 
   final FleetConnection connection;
   final CapsuleWorker worker;
@@ -63,7 +71,8 @@ final class GatewayFleet implements AutoCloseable {
         CapsuleGateway.start(
             connection,
             GatewayConfig.builder()
-                .withTokens(BearerTokens.of(Set.of(TOKEN)))
+                .withTokens(
+                    BearerTokens.of(Set.of("admin:" + TOKEN, SUBMIT_TOKEN, "read:" + READ_TOKEN)))
                 .withMaxRequestBytes(256 * 1024)
                 .build());
   }
@@ -83,6 +92,15 @@ final class GatewayFleet implements AutoCloseable {
 
   HttpResponse<String> delete(String path) {
     return send(authorized(path).DELETE());
+  }
+
+  /** A request with a token, any method; a body for every method but GET. */
+  HttpResponse<String> send(String token, String method, String path, String body) {
+    HttpRequest.BodyPublisher publisher =
+        method.equals("GET")
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body);
+    return send(request(path).header("Authorization", "Bearer " + token).method(method, publisher));
   }
 
   HttpResponse<String> send(HttpRequest.Builder request) {
