@@ -14,15 +14,14 @@ import io.capsule.sandbox.internal.lang.Binaryen;
 import io.capsule.sandbox.internal.lang.CompiledScripts;
 import io.capsule.sandbox.internal.lang.PythonSdk;
 import io.capsule.sandbox.internal.lang.ReactorSnapshot;
+import io.capsule.sandbox.internal.lang.SnapshotFiles;
 import io.capsule.sandbox.internal.meter.FuelInstrumenter;
 import io.capsule.sandbox.internal.meter.FuelMeter;
 import io.capsule.sandbox.internal.wasi.BoundedOutput;
 import io.capsule.sandbox.internal.wasi.GuardedWasi;
 import io.capsule.sandbox.internal.wasi.Mount;
 import io.capsule.sandbox.internal.wasi.WasiConfig;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -165,12 +164,13 @@ final class PythonSnapshots {
       throw new InternalException("cannot read " + rewritten + ": " + e, e);
     }
     Path file = snapshotFile(module);
-    ReactorSnapshot snapshot = read(file);
+    var snapshots = new SnapshotFiles(cacheDir);
+    ReactorSnapshot snapshot = snapshots.read(file.getFileName().toString());
     boolean fresh = snapshot == null;
     if (fresh) {
       progress.println("capsule: starting CPython to its snapshot point…");
       snapshot = onGuestThread(() -> capture(module));
-      write(snapshot, file);
+      snapshots.write(file.getFileName().toString(), snapshot);
       progress.println(
           "capsule: Python snapshot saved ("
               + snapshot.memoryBytes() / (1 << 20)
@@ -356,27 +356,6 @@ final class PythonSnapshots {
             FORMAT);
     String key = ModulePreparer.sha256(identity.getBytes(StandardCharsets.UTF_8));
     return cacheDir.resolve("snapshots").resolve("cpython-" + key.substring(0, 24) + ".snap");
-  }
-
-  private static ReactorSnapshot read(Path file) {
-    if (!Files.isRegularFile(file)) {
-      return null;
-    }
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-      ReactorSnapshot snapshot = ReactorSnapshot.readFrom(in);
-      CacheUse.markUsed(file);
-      return snapshot;
-    } catch (IOException e) {
-      return null; // unreadable or cut short: made again
-    }
-  }
-
-  private static void write(ReactorSnapshot snapshot, Path file) {
-    try {
-      AtomicFiles.publish(file, snapshot::writeTo);
-    } catch (IOException e) {
-      // the disk copy only saves the next process the snapshot run
-    }
   }
 
   private <T> T onGuestThread(java.util.concurrent.Callable<T> work) {

@@ -3,21 +3,16 @@ package io.capsule.sandbox;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import io.capsule.protocol.InvalidRequestException;
-import io.capsule.sandbox.internal.AtomicFiles;
-import io.capsule.sandbox.internal.CacheUse;
 import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.lang.QuickJsSession;
 import io.capsule.sandbox.internal.lang.ReactorSnapshot;
+import io.capsule.sandbox.internal.lang.SnapshotFiles;
 import io.capsule.sandbox.internal.meter.FuelInstrumenter;
 import io.capsule.sandbox.internal.meter.FuelMeter;
 import io.capsule.sandbox.internal.wasi.GuardedWasi;
 import io.capsule.sandbox.internal.wasi.WasiConfig;
-import java.io.BufferedInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -58,21 +53,17 @@ final class QuickJsSnapshots {
   }
 
   private static ReactorSnapshot load(PreparedModule module, Path cacheDir) {
-    Path file = cacheDir == null ? null : file(module, cacheDir);
-    if (file != null && Files.isRegularFile(file)) {
-      try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-        ReactorSnapshot snapshot = ReactorSnapshot.readFrom(in);
-        CacheUse.markUsed(file);
-        return snapshot;
-      } catch (IOException e) {
-        // unreadable or cut short: make it again and overwrite
-      }
+    if (cacheDir == null) {
+      return make(module);
     }
-    ReactorSnapshot made = make(module);
-    if (file != null) {
-      store(made, file);
+    var snapshots = new SnapshotFiles(cacheDir);
+    String name = fileName(module);
+    ReactorSnapshot snapshot = snapshots.read(name);
+    if (snapshot == null) {
+      snapshot = make(module);
+      snapshots.write(name, snapshot);
     }
-    return made;
+    return snapshot;
   }
 
   private static ReactorSnapshot make(PreparedModule module) {
@@ -106,15 +97,7 @@ final class QuickJsSnapshots {
     }
   }
 
-  private static void store(ReactorSnapshot made, Path file) {
-    try {
-      AtomicFiles.publish(file, made::writeTo);
-    } catch (IOException e) {
-      // the disk copy only saves start-up time; the snapshot in memory serves this process
-    }
-  }
-
-  private static Path file(PreparedModule module, Path cacheDir) {
+  private static String fileName(PreparedModule module) {
     String identity =
         String.join(
             "\0",
@@ -123,6 +106,6 @@ final class QuickJsSnapshots {
             ModulePreparer.CHICORY_VERSION,
             FORMAT);
     String key = ModulePreparer.sha256(identity.getBytes(StandardCharsets.UTF_8));
-    return cacheDir.resolve("snapshots").resolve("quickjs-" + key + ".snap");
+    return "quickjs-" + key + ".snap";
   }
 }

@@ -720,6 +720,48 @@ class ScriptTaskTest {
     }
   }
 
+  /**
+   * A snapshot file planted in the cache (here: a bare header claiming 2 GiB of memory, written
+   * without this installation's key) is never restored nor trusted to size an allocation: it is
+   * replaced by one made here, and the task runs.
+   */
+  @Test
+  void aPlantedSnapshotIsIgnoredAndMadeAgain(@TempDir Path cache) throws IOException {
+    String source =
+        """
+        import { task } from "@capsule-run/sdk";
+        export const main = task({ name: "main" }, () => "made here");
+        """;
+    Path file = files.resolve("planted.js");
+    Files.writeString(file, source);
+    Files.createDirectories(cache.resolve("interpreters"));
+    runFresh(cache, file);
+    Path snapshot;
+    try (var stream = Files.list(cache.resolve("snapshots"))) {
+      snapshot = stream.filter(p -> p.toString().endsWith(".snap")).findFirst().orElseThrow();
+    }
+    var planted = new java.io.ByteArrayOutputStream();
+    var data = new java.io.DataOutputStream(planted);
+    data.writeInt(0x43534e50); // any magic: the tag is checked first
+    data.writeInt(32_767);
+    data.writeInt(0);
+    data.writeInt(-1);
+    Files.write(snapshot, planted.toByteArray());
+
+    var envelope = runFresh(cache, file);
+
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result().asText()).isEqualTo("made here");
+    assertThat(Files.readAllBytes(snapshot)).isNotEqualTo(planted.toByteArray());
+  }
+
+  private static ResultEnvelope runFresh(Path cache, Path file) throws IOException {
+    try (var fresh = Sandbox.create(SandboxConfig.builder().withCacheDir(cache).build())) {
+      TaskFile task = TaskFile.read(file, ScriptSandbox.CACHE);
+      return fresh.run(fresh.prepare(task), new TaskCall(task.bakedOptions(), List.of()));
+    }
+  }
+
   @Test
   void snapshotOnDiskIsReusedAndARamCapBelowItIsAMemoryLimit(@TempDir Path cache)
       throws IOException {

@@ -145,7 +145,7 @@ public final class ReactorSnapshot {
     }
     int pages = data.readInt();
     int count = data.readInt();
-    if (pages < 0 || pages > 65_536 || count < 0 || count > 100_000) {
+    if (pages < 0 || pages >= 32_768 || count < 0 || count > 100_000) { // a Java array: < 2 GiB
       throw new IOException("corrupt reactor snapshot header");
     }
     int[] indexes = new int[count];
