@@ -2,7 +2,6 @@ package io.capsule.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.capsule.protocol.CapsuleException;
-import io.capsule.protocol.Compute;
 import io.capsule.protocol.Execution;
 import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.OperatorCeiling;
@@ -325,9 +324,9 @@ public final class Sandbox implements AutoCloseable {
    * themselves. The declared options are bounded by the operator's ceiling ({@link
    * SandboxConfig#ceiling()}); so are those of every sub-task the task starts, each in its own
    * sandbox here, concurrently. The attempt's sub-tasks form a tree bounded by {@link
-   * SandboxConfig#maxSubTasks()} and {@link SandboxConfig#maxSubTaskDepth()}, whose sub-tasks draw
-   * their fuel from one pool the size of this task's budget; sub-tasks still running when the
-   * attempt ends are cancelled (interrupted), with theirs.
+   * SandboxConfig#maxSubTasks()} and {@link SandboxConfig#maxSubTaskDepth()}, whose attempts (this
+   * one's included) draw their fuel from one pool the size of this task's budget; sub-tasks still
+   * running when the attempt ends are cancelled (interrupted), with theirs.
    */
   public ResultEnvelope attempt(PreparedModule module, TaskCall call) {
     return rootAttempt(module, call, null);
@@ -375,7 +374,8 @@ public final class Sandbox implements AutoCloseable {
               bounded,
               guestThreads,
               http,
-              adapt(module, runner, tree, depth + 1, children))
+              adapt(module, runner, tree, depth + 1, children),
+              tree)
           .run();
     } finally {
       children.forEach(child -> child.cancel(true));
@@ -408,26 +408,11 @@ public final class Sandbox implements AutoCloseable {
     };
   }
 
-  /** A sub-task to its final outcome: each attempt's fuel comes out of the tree's pool. */
+  /** A sub-task to its final outcome, its attempts in the tree (and drawing on its fuel). */
   private ResultEnvelope runSubTask(
       PreparedModule module, TaskCall call, SubTaskTree tree, int depth) {
     return runAttempts(
-        call,
-        AttemptListener.NONE,
-        bounded -> {
-          long granted;
-          try {
-            granted = tree.reserve(bounded.options().computeOrDefault().fuel());
-          } catch (CapsuleException e) {
-            return refused(bounded, e);
-          }
-          TaskOptions withFuel =
-              bounded.options().toBuilder().compute(Compute.custom(granted)).build();
-          ResultEnvelope envelope =
-              attemptIn(tree, depth, module, new TaskCall(withFuel, bounded.args()), null);
-          tree.release(granted, envelope.execution().fuelConsumed());
-          return envelope;
-        });
+        call, AttemptListener.NONE, bounded -> attemptIn(tree, depth, module, bounded, null));
   }
 
   /**

@@ -1,28 +1,25 @@
 package io.capsule.sandbox;
 
-import io.capsule.protocol.FuelExhaustedException;
 import io.capsule.protocol.InvalidRequestException;
+import io.capsule.sandbox.internal.meter.FuelMeter;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The operator's bounds on the sub-tasks of one root attempt (the tree): how many it may start, how
- * deep they may nest, and one fuel pool the size of the root's budget that every sub-task's
- * attempts draw from (a sub-task reserves its budget, or what is left, when an attempt starts and
- * gives back what it did not use when the attempt ends). The root's own fuel is its own budget, so
- * a tree uses at most twice the root's compute.
+ * deep they may nest, and one fuel pool the size of the root's budget that every attempt of the
+ * tree, the root's included, draws its refills from: the whole tree uses at most the root's compute
+ * (plus at most one refill chunk per attempt), while each task keeps its own budget too.
  */
-final class SubTaskTree {
+final class SubTaskTree implements FuelMeter.Pool {
   private final int maxTasks;
   private final int maxDepth;
-  private final long rootBudget;
   private final AtomicInteger started = new AtomicInteger();
   private final AtomicLong pool;
 
   SubTaskTree(int maxTasks, int maxDepth, long rootBudget) {
     this.maxTasks = maxTasks;
     this.maxDepth = maxDepth;
-    this.rootBudget = rootBudget;
     this.pool = new AtomicLong(rootBudget);
   }
 
@@ -46,27 +43,15 @@ final class SubTaskTree {
     }
   }
 
-  /**
-   * Takes up to {@code budget} fuel from the pool for one attempt of a sub-task.
-   *
-   * @return the fuel granted, positive
-   * @throws FuelExhaustedException when the pool is empty
-   */
-  long reserve(long budget) {
+  /** Fuel for a refill of any attempt of the tree: what is left of the root's budget. */
+  @Override
+  public long take(long wanted) {
     while (true) {
       long left = pool.get();
-      if (left <= 0) {
-        throw new FuelExhaustedException(rootBudget);
-      }
-      long grant = Math.min(left, budget);
-      if (pool.compareAndSet(left, left - grant)) {
-        return grant;
+      long taken = Math.min(left, wanted);
+      if (taken <= 0 || pool.compareAndSet(left, left - taken)) {
+        return Math.max(0, taken);
       }
     }
-  }
-
-  /** Gives back what an attempt granted {@code granted} did not use. */
-  void release(long granted, long used) {
-    pool.addAndGet(Math.max(0, granted - Math.min(granted, used)));
   }
 }

@@ -236,13 +236,15 @@ class SubTaskCeilingTest {
               let x = 0;
               while (true) { x++; }
             });
-            export const main = task({ name: "main", compute: "LOW" }, () => {
+            export const main = task({ name: "main", compute: 5000000 }, () => {
               try { spin(); return "spun"; } catch (e) { return e.envelope.error; }
             });
             """);
-    assertThat(envelope.success()).as(envelope.toString()).isTrue();
-    assertThat(envelope.result().path("error_type").asText())
-        .isEqualTo(ErrorType.FUEL_EXHAUSTED.wireName());
+    // the child's HIGH budget is not the tree's: it spends the root's 5,000,000 units, and the
+    // root, whose own refills come from the same pool, finds nothing left (no 60 s spin)
+    assertThat(envelope.success()).as(envelope.toString()).isFalse();
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.FUEL_EXHAUSTED);
+    assertThat(envelope.execution().fuelConsumed()).isLessThanOrEqualTo(5_000_000L);
   }
 
   private static final String WRITER =
