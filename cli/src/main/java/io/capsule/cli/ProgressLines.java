@@ -42,6 +42,9 @@ final class ProgressLines {
    * task asked for and what it gets.
    */
   void granted(OperatorCeiling ceiling, Map<String, TaskOptions> asked, Path filesRoot) {
+    if (!verbose) {
+      return;
+    }
     String grant = OperatorGrant.describe(ceiling);
     if (grant.isEmpty()) {
       line("  grant: none given, tasks get the options they declare");

@@ -336,8 +336,9 @@ public final class Sandbox implements AutoCloseable {
    * {@link #attempt(PreparedModule, TaskCall)} with the script's sub-tasks started by {@code
    * subTasks} (e.g. as fleet child requests) instead of in fresh sandboxes here. Each sub-task's
    * declared options are bounded by the ceiling before {@code subTasks} sees them (a sub-task above
-   * a rejecting ceiling completes with its {@code permission_denied} envelope); the count cap
-   * applies, and sub-tasks not done when the attempt ends are cancelled.
+   * a rejecting ceiling completes with its {@code permission_denied} envelope) and the count cap
+   * applies. The runner's sub-tasks run elsewhere, each its own root there (its own budget, depth
+   * counted from there); {@code subTasks} cancels those not done when the attempt ends.
    */
   public ResultEnvelope attempt(PreparedModule module, TaskCall call, SubTaskRunner subTasks) {
     return rootAttempt(module, call, Objects.requireNonNull(subTasks, "subTasks"));
@@ -358,7 +359,10 @@ public final class Sandbox implements AutoCloseable {
     return attemptIn(tree, 0, module, bounded, external);
   }
 
-  /** One attempt at {@code depth} of {@code tree}; its sub-tasks are cancelled when it ends. */
+  /**
+   * One attempt at {@code depth} of {@code tree}. Sub-tasks run here are cancelled when it ends; a
+   * caller's runner cancels its own (the worker's closes with the attempt, publishing the cancels).
+   */
   private ResultEnvelope attemptIn(
       SubTaskTree tree,
       int depth,
@@ -378,7 +382,9 @@ public final class Sandbox implements AutoCloseable {
               tree)
           .run();
     } finally {
-      children.forEach(child -> child.cancel(true));
+      if (external == null) {
+        children.forEach(child -> child.cancel(true));
+      }
     }
   }
 
