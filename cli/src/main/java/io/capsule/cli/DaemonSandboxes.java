@@ -1,5 +1,6 @@
 package io.capsule.cli;
 
+import io.capsule.protocol.OperatorCeiling;
 import io.capsule.sandbox.ExecutionMode;
 import io.capsule.sandbox.Sandbox;
 import io.capsule.sandbox.SandboxConfig;
@@ -37,8 +38,12 @@ final class DaemonSandboxes implements LocalSandboxes, AutoCloseable {
   }
 
   @Override
-  public Sandbox forCaller(ExecutionMode mode, Path filesRoot, Map<String, String> environment) {
-    return root(mode).forCaller(filesRoot, environment);
+  public Sandbox forCaller(
+      ExecutionMode mode,
+      Path filesRoot,
+      Map<String, String> environment,
+      OperatorCeiling ceiling) {
+    return root(mode).forCaller(filesRoot, environment, ceiling);
   }
 
   @Override

@@ -6,6 +6,8 @@ import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.Execution;
 import io.capsule.protocol.InvalidModuleException;
+import io.capsule.protocol.OperatorCeiling;
+import io.capsule.protocol.OperatorCeiling.OverCeiling;
 import io.capsule.protocol.ProjectConfig;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
@@ -22,12 +24,15 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Runs one task file locally with no broker: what {@code capsule run} and {@code exec} share. */
 final class LocalRun {
   private final Path file;
   private final TaskOptions flags;
+  private final OverCeiling overCeiling;
   private final List<String> args;
   private final Path argsFile;
   private final boolean json;
@@ -40,6 +45,7 @@ final class LocalRun {
       LocalContext context,
       Path file,
       TaskOptions flags,
+      OverCeiling overCeiling,
       List<String> args,
       Path argsFile,
       OutputFlags output,
@@ -48,6 +54,7 @@ final class LocalRun {
     this.context = context;
     this.file = file;
     this.flags = flags;
+    this.overCeiling = overCeiling;
     this.args = args;
     this.argsFile = argsFile;
     this.json = output.json;
@@ -68,23 +75,45 @@ final class LocalRun {
               e.toTaskError(), new Execution(flags.nameOrDefault(), 0, 0, 0, 0, List.of())));
     }
     List<JsonNode> arguments = arguments(cwd);
-    TaskOptions options = flags.over(task.bakedOptions()).over(projectDefaults(cwd).defaults());
-    try (Sandbox sandbox = sandbox(cwd)) {
+    TaskOptions defaults = projectDefaults(cwd).defaults();
+    TaskOptions options = flags.over(task.bakedOptions()).over(defaults);
+    OperatorCeiling ceiling = OperatorGrant.ceiling(flags, defaults, overCeiling);
+    progress.granted(ceiling, declarations(task, options), cwd);
+    try (Sandbox sandbox = sandbox(cwd, ceiling)) {
       ResultEnvelope envelope = runIn(sandbox, task, new TaskCall(options, arguments));
       return print(envelope);
     }
   }
 
-  /** The daemon's shared sandbox seen from this caller, or a new one for this run alone. */
-  private Sandbox sandbox(Path cwd) {
+  /**
+   * What each task of the file asks for: the entry task with flags and defaults layered in, the
+   * others (sub-tasks) as declared.
+   */
+  private static Map<String, TaskOptions> declarations(TaskFile task, TaskOptions options) {
+    Map<String, TaskOptions> asked = new LinkedHashMap<>();
+    asked.put(options.nameOrDefault(), options);
+    if (task.script() != null) {
+      task.script().tasks().keySet().stream()
+          .sorted()
+          .forEach(name -> asked.putIfAbsent(name, task.script().optionsOf(name)));
+    }
+    return asked;
+  }
+
+  /**
+   * The daemon's shared sandbox seen from this caller, or a new one for this run alone; either
+   * bounds every task of the run by the operator's {@code ceiling}.
+   */
+  private Sandbox sandbox(Path cwd, OperatorCeiling ceiling) {
     if (context.sandboxes() != null) {
-      return context.sandboxes().forCaller(mode, cwd, context.environment());
+      return context.sandboxes().forCaller(mode, cwd, context.environment(), ceiling);
     }
     return Sandbox.create(
         SandboxConfig.builder()
             .withExecutionMode(mode)
             .withFilesRoot(cwd)
             .withEnvironment(context.environment())
+            .withCeiling(ceiling)
             .build());
   }
 

@@ -1,5 +1,6 @@
 package io.capsule.cli;
 
+import io.capsule.protocol.OperatorCeiling;
 import io.capsule.sandbox.ExecutionMode;
 import io.capsule.sandbox.Sandbox;
 import java.nio.file.Path;
@@ -12,6 +13,8 @@ interface LocalSandboxes {
    *
    * @param filesRoot the caller's working directory
    * @param environment the caller's variables
+   * @param ceiling the caller's operator grant, bounding every task of the run
    */
-  Sandbox forCaller(ExecutionMode mode, Path filesRoot, Map<String, String> environment);
+  Sandbox forCaller(
+      ExecutionMode mode, Path filesRoot, Map<String, String> environment, OperatorCeiling ceiling);
 }

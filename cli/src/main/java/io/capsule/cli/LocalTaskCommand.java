@@ -57,6 +57,7 @@ abstract class LocalTaskCommand implements Callable<Integer> {
             context,
             file,
             taskOptions.toOptions(),
+            taskOptions.overCeiling,
             args,
             argsFile,
             output,

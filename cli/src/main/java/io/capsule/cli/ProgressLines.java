@@ -1,12 +1,16 @@
 package io.capsule.cli;
 
+import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.Durations;
+import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.PreparedModule;
 import io.capsule.sandbox.TaskCall;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Task lines on stderr: with {@code --verbose}, one per step as it happens; without, only a failure
@@ -31,6 +35,33 @@ final class ProgressLines {
         o.ram() == null ? "default" : o.ram(),
         o.timeout() == null ? "none" : Durations.format(o.timeout()),
         o.maxRetriesOrDefault());
+  }
+
+  /**
+   * The operator's grant and, for each task of the file whose declared options it narrows, what the
+   * task asked for and what it gets.
+   */
+  void granted(OperatorCeiling ceiling, Map<String, TaskOptions> asked, Path filesRoot) {
+    if (!verbose) {
+      return;
+    }
+    String grant = OperatorGrant.describe(ceiling);
+    if (grant.isEmpty()) {
+      line("  grant: none given, tasks get the options they declare");
+      return;
+    }
+    line("  grant:%s", grant);
+    asked.forEach(
+        (task, options) -> line("  %s asked for%s", task, narrowing(ceiling, options, filesRoot)));
+  }
+
+  private static String narrowing(OperatorCeiling ceiling, TaskOptions asked, Path filesRoot) {
+    try {
+      String difference = OperatorGrant.difference(asked, ceiling.narrow(asked, filesRoot));
+      return difference.isEmpty() ? " nothing beyond the grant" : ":" + difference;
+    } catch (CapsuleException e) {
+      return " more than the grant, refused: " + e.getMessage();
+    }
   }
 
   void prepared(PreparedModule module, long nanos) {

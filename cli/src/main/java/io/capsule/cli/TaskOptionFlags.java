@@ -5,6 +5,7 @@ import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.Compute;
 import io.capsule.protocol.Durations;
 import io.capsule.protocol.FileGrant;
+import io.capsule.protocol.OperatorCeiling.OverCeiling;
 import io.capsule.protocol.TaskOptions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,6 +71,15 @@ final class TaskOptionFlags {
       description = "Host environment variable the task sees (repeatable; .env is loaded).")
   List<String> env = new ArrayList<>();
 
+  @Option(
+      names = "--over-ceiling",
+      paramLabel = "clamp|reject",
+      converter = OverCeilingConverter.class,
+      description =
+          "What happens to a task or sub-task declaring more than these flags (or capsule.toml)"
+              + " grant: clamp it to the grant (default) or reject it (permission_denied).")
+  OverCeiling overCeiling = OverCeiling.CLAMP;
+
   /** The options given on the command line; unset ones stay unset. */
   TaskOptions toOptions() {
     try {
@@ -105,6 +115,18 @@ final class TaskOptionFlags {
         return parse.apply(value);
       } catch (CapsuleException e) {
         throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** Parses {@code --over-ceiling}, any case. */
+  static final class OverCeilingConverter implements ITypeConverter<OverCeiling> {
+    @Override
+    public OverCeiling convert(String value) {
+      try {
+        return OverCeiling.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException("must be clamp or reject, not '" + value + "'");
       }
     }
   }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -64,6 +66,155 @@ public record OperatorCeiling(
     allowedFiles = allowedFiles == null ? null : List.copyOf(allowedFiles);
     allowedHosts = allowedHosts == null ? null : List.copyOf(allowedHosts);
     envVariables = envVariables == null ? null : List.copyOf(envVariables);
+  }
+
+  /**
+   * The options a task runs with, given the options it declared (already layered: flag over task
+   * option over {@code capsule.toml} default), relative {@code allowed_files} resolved against the
+   * working directory. See {@link #narrow(TaskOptions, Path)}.
+   */
+  public TaskOptions narrow(TaskOptions declared) {
+    return narrow(declared, Path.of(""));
+  }
+
+  /**
+   * The options a task runs with: its declared options bounded by this ceiling, the one rule for
+   * every task and sub-task of a tree, locally and in the fleet. Per axis:
+   *
+   * <ul>
+   *   <li>{@code compute}, {@code ram}, {@code timeout}, {@code max_retries}: at most the maximum;
+   *       a task naming no timeout gets {@code max_timeout}, one naming no compute gets the smaller
+   *       of {@code MEDIUM} and {@code max_compute}. Above the maximum: {@link
+   *       InvalidRequestException} naming the option and the limit, or lowered to it ({@link
+   *       OverCeiling#CLAMP}).
+   *   <li>{@code allowed_files}: each directory must lie inside a ceiling directory (normalised
+   *       against {@code filesRoot}; real paths where they exist), read-write only inside a
+   *       read-write one. Otherwise {@link PermissionDeniedException}, or (CLAMP) made read-only,
+   *       or replaced by the ceiling directories inside it.
+   *   <li>{@code allowed_hosts}: each pattern must be covered by a ceiling pattern ({@code *}
+   *       covers all; {@code example.com} itself and its subdomains; {@code *.example.com} its
+   *       subdomains). Otherwise {@link PermissionDeniedException}, or (CLAMP) replaced by the
+   *       ceiling patterns it covers: a declared {@code *} under {@code api.x.com} becomes {@code
+   *       api.x.com}.
+   *   <li>{@code env_variables}: each name must be in the ceiling's list. Otherwise {@link
+   *       PermissionDeniedException}, or (CLAMP) the intersection.
+   * </ul>
+   *
+   * An axis the ceiling leaves {@code null} passes the declared option through. Narrowing twice
+   * gives the same options as narrowing once.
+   *
+   * @param declared the task's options
+   * @param filesRoot the directory relative {@code allowed_files} resolve against
+   * @throws PermissionDeniedException for a permission above the ceiling in REJECT mode
+   * @throws InvalidRequestException for a limit above the ceiling in REJECT mode
+   */
+  public TaskOptions narrow(TaskOptions declared, Path filesRoot) {
+    boolean clamp = overCeiling == OverCeiling.CLAMP;
+    return declared.toBuilder()
+        .compute(narrowCompute(declared.compute(), clamp))
+        .ram(narrowRam(declared.ram(), clamp))
+        .timeout(narrowTimeout(declared.timeout(), clamp))
+        .maxRetries(narrowRetries(declared.maxRetries(), clamp))
+        .allowedFiles(narrowFiles(declared.allowedFiles(), filesRoot, clamp))
+        .allowedHosts(narrowHosts(declared.allowedHosts(), clamp))
+        .envVariables(narrowEnv(declared.envVariables(), clamp))
+        .build();
+  }
+
+  private Compute narrowCompute(Compute declared, boolean clamp) {
+    if (maxCompute == null) {
+      return declared;
+    }
+    if (declared == null) {
+      return Compute.DEFAULT.fuel() > maxCompute.fuel() ? maxCompute : null;
+    }
+    if (declared.fuel() <= maxCompute.fuel()) {
+      return declared;
+    }
+    return over(clamp, maxCompute, "compute " + declared, "max_compute " + maxCompute);
+  }
+
+  private ByteSize narrowRam(ByteSize declared, boolean clamp) {
+    if (maxRam == null || declared == null || declared.bytes() <= maxRam.bytes()) {
+      return declared;
+    }
+    return over(clamp, maxRam, "ram " + declared, "max_ram " + maxRam);
+  }
+
+  private Duration narrowTimeout(Duration declared, boolean clamp) {
+    if (maxTimeout == null) {
+      return declared;
+    }
+    if (declared == null) {
+      return maxTimeout;
+    }
+    if (declared.compareTo(maxTimeout) <= 0) {
+      return declared;
+    }
+    return over(
+        clamp,
+        maxTimeout,
+        "timeout " + Durations.format(declared),
+        "max_timeout " + Durations.format(maxTimeout));
+  }
+
+  private Integer narrowRetries(Integer declared, boolean clamp) {
+    if (maxRetries == null || declared == null || declared <= maxRetries) {
+      return declared;
+    }
+    return over(
+        clamp, maxRetries, "max_retries " + declared, "the operator's max_retries " + maxRetries);
+  }
+
+  private static <T> T over(boolean clamp, T limit, String asked, String ceiling) {
+    if (clamp) {
+      return limit;
+    }
+    throw new InvalidRequestException(asked + " exceeds " + ceiling + " (over_ceiling: reject)");
+  }
+
+  private List<FileGrant> narrowFiles(List<FileGrant> declared, Path filesRoot, boolean clamp) {
+    if (allowedFiles == null || declared == null) {
+      return declared;
+    }
+    return new FileCeiling(allowedFiles, filesRoot).narrow(declared, clamp);
+  }
+
+  private List<String> narrowHosts(List<String> declared, boolean clamp) {
+    if (allowedHosts == null || declared == null) {
+      return declared;
+    }
+    return new HostCeiling(allowedHosts).narrow(declared, clamp);
+  }
+
+  private List<String> narrowEnv(List<String> declared, boolean clamp) {
+    if (envVariables == null || declared == null) {
+      return declared;
+    }
+    List<String> kept = new ArrayList<>();
+    for (String name : declared) {
+      if (envVariables.contains(name)) {
+        kept.add(name);
+      } else if (!clamp) {
+        throw new PermissionDeniedException(
+            "env_variables '"
+                + name
+                + "' is not among the operator's env_variables "
+                + envVariables
+                + " (over_ceiling: reject)");
+      }
+    }
+    return kept;
+  }
+
+  /**
+   * This ceiling with another over-ceiling mode.
+   *
+   * @param mode what happens to a declared option above the ceiling
+   */
+  public OperatorCeiling withOverCeiling(OverCeiling mode) {
+    return new OperatorCeiling(
+        maxCompute, maxRam, maxTimeout, maxRetries, allowedFiles, allowedHosts, envVariables, mode);
   }
 
   /** Whether no axis is limited (a local run without operator grants). */

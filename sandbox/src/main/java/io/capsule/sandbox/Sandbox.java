@@ -1,9 +1,12 @@
 package io.capsule.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.capsule.protocol.CapsuleException;
+import io.capsule.protocol.Execution;
 import io.capsule.protocol.InternalException;
 import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.InvalidRequestException;
+import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.internal.PreparationBudget;
@@ -16,7 +19,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -115,6 +120,17 @@ public final class Sandbox implements AutoCloseable {
    */
   public Sandbox forCaller(Path filesRoot, Map<String, String> environment) {
     return new Sandbox(config.forCaller(filesRoot, environment), this);
+  }
+
+  /**
+   * {@link #forCaller(Path, Map)} whose tasks, and all their sub-tasks, are bounded by {@code
+   * ceiling}: the caller's operator grant (a local run's flags and {@code capsule.toml}).
+   *
+   * @throws IllegalArgumentException when {@code filesRoot} is not a directory
+   */
+  public Sandbox forCaller(
+      Path filesRoot, Map<String, String> environment, OperatorCeiling ceiling) {
+    return new Sandbox(config.forCaller(filesRoot, environment, ceiling), this);
   }
 
   /** This sandbox's settings. */
@@ -307,7 +323,9 @@ public final class Sandbox implements AutoCloseable {
 
   /**
    * Runs a task to its final outcome, retrying retryable failures up to {@code max_retries} times
-   * with backoff. Never throws for anything the task does: failures are in the envelope.
+   * with backoff. Never throws for anything the task does: failures are in the envelope. The
+   * options the task declared are first {@linkplain OperatorCeiling#narrow bounded by the
+   * operator's ceiling} (see {@link #attempt(PreparedModule, TaskCall)}).
    */
   public ResultEnvelope run(PreparedModule module, TaskCall call) {
     return run(module, call, AttemptListener.NONE);
@@ -315,17 +333,31 @@ public final class Sandbox implements AutoCloseable {
 
   /** {@link #run(PreparedModule, TaskCall)}, telling {@code listener} about each attempt. */
   public ResultEnvelope run(PreparedModule module, TaskCall call, AttemptListener listener) {
+    return runAttempts(call, listener, bounded -> attempt(module, bounded));
+  }
+
+  /** The retry loop around {@code attempt}, over the call bounded by the ceiling. */
+  private ResultEnvelope runAttempts(
+      TaskCall call, AttemptListener listener, Function<TaskCall, ResultEnvelope> attempt) {
     long start = System.nanoTime();
-    int maxRetries = call.options().maxRetriesOrDefault();
+    TaskCall bounded;
+    try {
+      bounded = bound(call);
+    } catch (CapsuleException e) {
+      ResultEnvelope refused = refused(call, e);
+      listener.attemptFinished(1, refused, null);
+      return refused.withTask(refused.taskId(), 1, refused.worker());
+    }
+    int maxRetries = bounded.options().maxRetriesOrDefault();
     int retries = 0;
-    ResultEnvelope envelope = attempt(module, call);
+    ResultEnvelope envelope = attempt.apply(bounded);
     while (shouldRetry(envelope, retries, maxRetries)) {
       Duration delay = backoff.delayBefore(++retries);
       listener.attemptFinished(retries, envelope, delay);
       if (!sleep(delay)) {
         break;
       }
-      envelope = attempt(module, call);
+      envelope = attempt.apply(bounded);
     }
     listener.attemptFinished(retries + 1, envelope, null);
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -339,28 +371,143 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
+   * The options a task runs with: its declared options narrowed by the operator's ceiling (the one
+   * rule of {@link OperatorCeiling#narrow(TaskOptions, Path)}); a task naming no ram gets the
+   * smaller of this sandbox's default and the ceiling's {@code max_ram}.
+   *
+   * @throws CapsuleException when an option is above the ceiling and the ceiling rejects
+   */
+  private TaskCall bound(TaskCall call) {
+    OperatorCeiling ceiling = config.ceiling();
+    if (ceiling.isUnlimited()) {
+      return call;
+    }
+    TaskOptions narrowed = ceiling.narrow(call.options(), config.filesRoot());
+    if (narrowed.ram() == null
+        && ceiling.maxRam() != null
+        && ceiling.maxRam().bytes() < config.defaultRam().bytes()) {
+      narrowed = narrowed.toBuilder().ram(ceiling.maxRam()).build();
+    }
+    return new TaskCall(narrowed, call.args());
+  }
+
+  private static ResultEnvelope refused(TaskCall call, CapsuleException e) {
+    return ResultEnvelope.failure(
+        e.toTaskError(), new Execution(call.taskName(), 0, 0, 0, 0, List.of()));
+  }
+
+  /**
    * Runs one attempt only, ignoring {@code max_retries}: for callers that schedule retries
-   * themselves.
+   * themselves. The declared options are bounded by the operator's ceiling ({@link
+   * SandboxConfig#ceiling()}); so are those of every sub-task the task starts, each in its own
+   * sandbox here, concurrently. The attempt's sub-tasks form a tree bounded by {@link
+   * SandboxConfig#maxSubTasks()} and {@link SandboxConfig#maxSubTaskDepth()}, whose attempts (this
+   * one's included) draw their fuel from one pool the size of this task's budget; sub-tasks still
+   * running when the attempt ends are cancelled (interrupted), with theirs.
    */
   public ResultEnvelope attempt(PreparedModule module, TaskCall call) {
-    return attempt(module, call, localSubTasks(module));
+    return rootAttempt(module, call, null);
   }
 
   /**
    * {@link #attempt(PreparedModule, TaskCall)} with the script's sub-tasks started by {@code
-   * subTasks} (e.g. as fleet child requests) instead of in fresh sandboxes here.
+   * subTasks} (e.g. as fleet child requests) instead of in fresh sandboxes here. Each sub-task's
+   * declared options are bounded by the ceiling before {@code subTasks} sees them (a sub-task above
+   * a rejecting ceiling completes with its {@code permission_denied} envelope) and the count cap
+   * applies. The runner's sub-tasks run elsewhere, each its own root there (its own budget, depth
+   * counted from there); {@code subTasks} cancels those not done when the attempt ends.
    */
   public ResultEnvelope attempt(PreparedModule module, TaskCall call, SubTaskRunner subTasks) {
-    return new TaskAttempt(config, module, call, guestThreads, http, adapt(module, subTasks)).run();
+    return rootAttempt(module, call, Objects.requireNonNull(subTasks, "subTasks"));
   }
 
-  /** Sub-tasks run here, each in its own sandbox on this sandbox's threads, concurrently. */
-  private SubTaskRunner localSubTasks(PreparedModule module) {
-    return call -> CompletableFuture.supplyAsync(() -> run(module, call), guestThreads);
+  private ResultEnvelope rootAttempt(PreparedModule module, TaskCall call, SubTaskRunner external) {
+    TaskCall bounded;
+    try {
+      bounded = bound(call);
+    } catch (CapsuleException e) {
+      return refused(call, e);
+    }
+    var tree =
+        new SubTaskTree(
+            config.maxSubTasks(),
+            config.maxSubTaskDepth(),
+            bounded.options().computeOrDefault().fuel());
+    return attemptIn(tree, 0, module, bounded, external);
   }
 
-  /** The guest names a task; the child runs with that task's own declared options. */
-  private static GuestRequests.SubTasks adapt(PreparedModule module, SubTaskRunner runner) {
+  /**
+   * One attempt at {@code depth} of {@code tree}. Sub-tasks run here are cancelled when it ends; a
+   * caller's runner cancels its own (the worker's closes with the attempt, publishing the cancels).
+   */
+  private ResultEnvelope attemptIn(
+      SubTaskTree tree,
+      int depth,
+      PreparedModule module,
+      TaskCall bounded,
+      SubTaskRunner external) {
+    List<CompletableFuture<ResultEnvelope>> children = new CopyOnWriteArrayList<>();
+    SubTaskRunner runner = external != null ? external : localSubTasks(module, tree, depth + 1);
+    try {
+      return new TaskAttempt(
+              config,
+              module,
+              bounded,
+              guestThreads,
+              http,
+              adapt(module, runner, tree, depth + 1, children),
+              tree)
+          .run();
+    } finally {
+      if (external == null) {
+        children.forEach(child -> child.cancel(true));
+      }
+    }
+  }
+
+  /**
+   * Sub-tasks run here, each in its own sandbox on this sandbox's threads, concurrently; cancelling
+   * one's future interrupts its thread, which stops its attempt (and cancels its own sub-tasks).
+   */
+  private SubTaskRunner localSubTasks(PreparedModule module, SubTaskTree tree, int depth) {
+    return call -> {
+      CompletableFuture<ResultEnvelope> result = new CompletableFuture<>();
+      Future<?> thread =
+          guestThreads.submit(
+              () -> {
+                try {
+                  result.complete(runSubTask(module, call, tree, depth));
+                } catch (RuntimeException | Error e) {
+                  result.completeExceptionally(e);
+                }
+              });
+      result.whenComplete(
+          (envelope, failure) -> {
+            if (result.isCancelled()) {
+              thread.cancel(true);
+            }
+          });
+      return result;
+    };
+  }
+
+  /** A sub-task to its final outcome, its attempts in the tree (and drawing on its fuel). */
+  private ResultEnvelope runSubTask(
+      PreparedModule module, TaskCall call, SubTaskTree tree, int depth) {
+    return runAttempts(
+        call, AttemptListener.NONE, bounded -> attemptIn(tree, depth, module, bounded, null));
+  }
+
+  /**
+   * The guest names a task; the child runs with that task's declared options bounded by the
+   * ceiling, counted against the tree's caps.
+   */
+  private GuestRequests.SubTasks adapt(
+      PreparedModule module,
+      SubTaskRunner runner,
+      SubTaskTree tree,
+      int depth,
+      List<CompletableFuture<ResultEnvelope>> children) {
     GuestScript script = module.script();
     return new GuestRequests.SubTasks() {
       @Override
@@ -368,7 +515,16 @@ public final class Sandbox implements AutoCloseable {
         if (script == null) {
           throw new InvalidRequestException("sub-tasks need a script task");
         }
-        return runner.start(new TaskCall(script.optionsOf(name), args));
+        tree.admit(depth);
+        TaskCall declared = new TaskCall(script.optionsOf(name), args);
+        CompletableFuture<ResultEnvelope> child;
+        try {
+          child = runner.start(bound(declared));
+        } catch (CapsuleException e) {
+          child = CompletableFuture.completedFuture(refused(declared, e));
+        }
+        children.add(child);
+        return child;
       }
 
       @Override

@@ -39,6 +39,12 @@ import java.util.Objects;
  *     HttpConfig#defaults()})
  * @param ceiling what the operator grants every task of a tree (default {@link
  *     OperatorCeiling#NONE}: the declared options apply)
+ * @param maxSubTasks how many sub-tasks one root attempt's tree may start in all, at every depth
+ *     (default {@value #DEFAULT_MAX_SUB_TASKS}); one more fails the task that asked with {@code
+ *     invalid_request}
+ * @param maxSubTaskDepth how deep sub-tasks may nest: the root's own sub-tasks are at depth 1
+ *     (default {@value #DEFAULT_MAX_SUB_TASK_DEPTH}); a deeper one fails the task that asked with
+ *     {@code invalid_request}
  */
 public record SandboxConfig(
     ExecutionMode executionMode,
@@ -56,7 +62,15 @@ public record SandboxConfig(
     Duration preparationTimeout,
     Duration minPreparationTime,
     HttpConfig http,
-    OperatorCeiling ceiling) {
+    OperatorCeiling ceiling,
+    int maxSubTasks,
+    int maxSubTaskDepth) {
+
+  /** The default {@link #maxSubTasks()}. */
+  public static final int DEFAULT_MAX_SUB_TASKS = 64;
+
+  /** The default {@link #maxSubTaskDepth()}. */
+  public static final int DEFAULT_MAX_SUB_TASK_DEPTH = 4;
 
   /** The default {@link #preparationTimeout()}: 60 seconds. */
   public static final Duration DEFAULT_PREPARATION_TIMEOUT = Duration.ofSeconds(60);
@@ -85,6 +99,9 @@ public record SandboxConfig(
     }
     if (maxRetryBackoff.compareTo(retryBackoff) < 0) {
       throw new IllegalArgumentException("maxRetryBackoff is shorter than retryBackoff");
+    }
+    if (maxSubTasks < 0 || maxSubTaskDepth < 0) {
+      throw new IllegalArgumentException("sub-task limits cannot be negative");
     }
   }
 
@@ -125,6 +142,18 @@ public record SandboxConfig(
    * @throws IllegalArgumentException when {@code filesRoot} is not a directory
    */
   public SandboxConfig forCaller(Path filesRoot, Map<String, String> environment) {
+    return forCaller(filesRoot, environment, ceiling);
+  }
+
+  /**
+   * {@link #forCaller(Path, Map)} with the caller's operator grant as the ceiling (a local run's
+   * flags and {@code capsule.toml}).
+   *
+   * @throws IllegalArgumentException when {@code filesRoot} is not a directory
+   */
+  public SandboxConfig forCaller(
+      Path filesRoot, Map<String, String> environment, OperatorCeiling ceiling) {
+    Objects.requireNonNull(ceiling, "ceiling");
     if (!java.nio.file.Files.isDirectory(filesRoot)) {
       throw new IllegalArgumentException("files root " + filesRoot + " is not a directory");
     }
@@ -144,7 +173,9 @@ public record SandboxConfig(
         preparationTimeout,
         minPreparationTime,
         http,
-        ceiling);
+        ceiling,
+        maxSubTasks,
+        maxSubTaskDepth);
   }
 
   /** A builder with the documented defaults. */
@@ -175,6 +206,8 @@ public record SandboxConfig(
     private Duration minPreparationTime = DEFAULT_MIN_PREPARATION_TIME;
     private HttpConfig http = HttpConfig.defaults();
     private OperatorCeiling ceiling = OperatorCeiling.NONE;
+    private int maxSubTasks = DEFAULT_MAX_SUB_TASKS;
+    private int maxSubTaskDepth = DEFAULT_MAX_SUB_TASK_DEPTH;
 
     private Builder() {}
 
@@ -293,6 +326,19 @@ public record SandboxConfig(
       return this;
     }
 
+    /**
+     * Per-tree caps on sub-tasks: how many one root attempt may start in all, and how deep they may
+     * nest (0: no sub-tasks at all).
+     */
+    public Builder withSubTaskLimits(int maxTasks, int maxDepth) {
+      if (maxTasks < 0 || maxDepth < 0) {
+        throw new IllegalArgumentException("sub-task limits cannot be negative");
+      }
+      this.maxSubTasks = maxTasks;
+      this.maxSubTaskDepth = maxDepth;
+      return this;
+    }
+
     /** Checks combinations and builds. */
     public SandboxConfig build() {
       return new SandboxConfig(
@@ -311,7 +357,9 @@ public record SandboxConfig(
           preparationTimeout,
           minPreparationTime,
           http,
-          ceiling);
+          ceiling,
+          maxSubTasks,
+          maxSubTaskDepth);
     }
 
     private static int positive(int value, String name) {

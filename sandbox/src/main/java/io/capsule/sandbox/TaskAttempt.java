@@ -77,7 +77,8 @@ final class TaskAttempt {
       TaskCall call,
       ExecutorService threads,
       HttpTransport transport,
-      GuestRequests.SubTasks subTasks) {
+      GuestRequests.SubTasks subTasks,
+      FuelMeter.Pool fuelPool) {
     this.subTasks = subTasks;
     this.config = config;
     this.module = module;
@@ -87,7 +88,8 @@ final class TaskAttempt {
     this.stderr = BoundedOutput.tail(config.maxStderrBytes());
     this.host = new HostImports(stderr);
     this.http = HttpImports.forAttempt(transport, call.options());
-    this.meter = new FuelMeter(call.options().computeOrDefault().fuel(), config.fuelChunk());
+    this.meter =
+        new FuelMeter(call.options().computeOrDefault().fuel(), config.fuelChunk(), fuelPool);
   }
 
   /** Runs the attempt; never throws for anything the task did. */

@@ -30,8 +30,26 @@ public final class FuelMeter {
   private static final FunctionType REFILL_TYPE =
       FunctionType.of(List.of(ValType.I64), List.of(ValType.I64));
 
+  /**
+   * Fuel shared by several runs (the attempts of one task tree), besides each run's own budget. A
+   * refill takes its chunk from the pool too; the chunk a run holds when it ends is not given back
+   * (at most one chunk per run).
+   */
+  public interface Pool {
+    /** A pool that never runs dry. */
+    Pool UNLIMITED = wanted -> wanted;
+
+    /**
+     * Takes up to {@code wanted} units.
+     *
+     * @return the units taken, between 0 and {@code wanted}
+     */
+    long take(long wanted);
+  }
+
   private final long budget;
   private final long chunk;
+  private final Pool pool;
   private long granted;
   private boolean exhausted;
   private boolean uncharged;
@@ -53,11 +71,23 @@ public final class FuelMeter {
    * @param chunk the fuel handed out per refill, positive
    */
   public FuelMeter(long budget, long chunk) {
+    this(budget, chunk, Pool.UNLIMITED);
+  }
+
+  /**
+   * Creates a meter whose refills also draw from {@code pool}.
+   *
+   * @param budget the fuel the run may use, positive
+   * @param chunk the fuel handed out per refill, positive
+   * @param pool fuel shared with other runs
+   */
+  public FuelMeter(long budget, long chunk, Pool pool) {
     if (budget <= 0 || chunk <= 0) {
       throw new IllegalArgumentException("budget and chunk must be positive");
     }
     this.budget = budget;
     this.chunk = chunk;
+    this.pool = java.util.Objects.requireNonNull(pool, "pool");
   }
 
   /** The fuel budget of the run. */
@@ -97,7 +127,11 @@ public final class FuelMeter {
       exhausted = true;
       throw new FuelExhaustedException(budget);
     }
-    long grant = Math.min(remaining, Math.max(chunk, -count));
+    long grant = pool.take(Math.min(remaining, Math.max(chunk, -count)));
+    if (grant < -count) {
+      exhausted = true;
+      throw new FuelExhaustedException(budget);
+    }
     granted += grant;
     return count + grant;
   }
