@@ -70,7 +70,7 @@ class SubTaskCeilingTest {
   private static Sandbox sandbox(OperatorCeiling ceiling, int maxTasks, int maxDepth) {
     return Sandbox.create(
         SandboxConfig.builder()
-            .withCacheDir(SandboxConfig.defaultCacheDir())
+            .withCacheDir(ScriptSandbox.CACHE)
             .withFilesRoot(files)
             .withEnvironment(HOST_ENV)
             .withCeiling(ceiling)
@@ -81,7 +81,7 @@ class SubTaskCeilingTest {
   private static ResultEnvelope run(Sandbox sandbox, String fileName, String source)
       throws IOException {
     Files.writeString(files.resolve(fileName), source);
-    TaskFile file = TaskFile.read(files.resolve(fileName), SandboxConfig.defaultCacheDir());
+    TaskFile file = TaskFile.read(files.resolve(fileName), ScriptSandbox.CACHE);
     return sandbox.run(
         sandbox.prepare(file), new TaskCall(file.script().optionsOf("main"), List.of()));
   }
