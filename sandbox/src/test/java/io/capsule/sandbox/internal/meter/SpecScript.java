@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Runs one converted spec script on two {@linkplain SpecWorld sides}, the original modules and the
@@ -25,21 +27,13 @@ import java.util.List;
 final class SpecScript {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Thrown when the rest of a script cannot run: a module that Chicory or the rewriter refuses. */
-  static final class Skipped extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Skipped(String reason) {
-      super(reason);
-    }
-  }
-
   /** What one script ran, and what went wrong. */
   static final class Tally {
     int modules;
     int assertions;
     int moduleAssertions;
     int skippedCommands;
+    final Map<String, List<String>> refusedModules = new TreeMap<>();
     final List<String> divergences = new ArrayList<>();
     final List<String> specMismatches = new ArrayList<>();
   }
@@ -61,9 +55,8 @@ final class SpecScript {
   }
 
   /**
-   * Runs the script {@code json} in {@code mode}, adding to {@code tally}.
-   *
-   * @throws Skipped when a module of the script cannot run on either side
+   * Runs the script {@code json} in {@code mode}, adding to {@code tally}. A module that Chicory or
+   * the rewriter refuses is listed in the tally, and the commands that use it are skipped.
    */
   static void run(String file, Path json, ExecutionMode mode, Tally tally) {
     JsonNode script;
@@ -81,10 +74,7 @@ final class SpecScript {
   private void execute(JsonNode command) {
     switch (command.get("type").asText()) {
       case "module" -> module(command);
-      case "register" -> {
-        original.register(text(command, "name"), text(command, "as"));
-        instrumented.register(text(command, "name"), text(command, "as"));
-      }
+      case "register" -> register(command);
       case "action", "assert_return", "assert_trap", "assert_exhaustion" -> action(command);
       case "assert_invalid", "assert_malformed", "assert_unlinkable", "assert_uninstantiable" ->
           refusal(command);
@@ -98,17 +88,36 @@ final class SpecScript {
     try {
       original.instantiate(wasm, name);
     } catch (RuntimeException | StackOverflowError e) {
-      throw new Skipped(where(command) + "Chicory refuses a module: " + describe(e));
+      refused(command, name, "Chicory refuses it: " + describe(e));
+      return;
     }
     try {
       instrumented.instantiate(wasm, name);
     } catch (InvalidModuleException e) {
-      throw new Skipped(where(command) + "the rewriter refuses a module: " + e.getMessage());
+      refused(command, name, "the rewriter refuses it: " + e.getMessage());
+      return;
     } catch (RuntimeException | StackOverflowError e) {
       tally.divergences.add(where(command) + "only the instrumented module fails: " + describe(e));
-      throw new Skipped(where(command) + "instrumented module failed");
+      refused(command, name, "the instrumented module fails");
+      return;
     }
     tally.modules++;
+  }
+
+  private void refused(JsonNode command, String name, String reason) {
+    original.forget(name);
+    instrumented.forget(name);
+    tally.refusedModules.computeIfAbsent(file, f -> new ArrayList<>()).add(where(command) + reason);
+  }
+
+  private void register(JsonNode command) {
+    String name = text(command, "name");
+    if (!original.has(name)) {
+      tally.skippedCommands++;
+      return;
+    }
+    original.register(name, text(command, "as"));
+    instrumented.register(name, text(command, "as"));
   }
 
   private void refusal(JsonNode command) {
@@ -145,7 +154,9 @@ final class SpecScript {
   private void action(JsonNode command) {
     JsonNode action = command.get("action");
     String type = command.get("type").asText();
-    if (usesV128(action.get("args")) || usesV128(command.get("expected"))) {
+    if (usesV128(action.get("args"))
+        || usesV128(command.get("expected"))
+        || !original.has(text(action, "module"))) {
       tally.skippedCommands++;
       return;
     }

@@ -68,6 +68,19 @@ final class SpecWorld {
     return instance;
   }
 
+  /** Forgets the current module and {@code name}: a module that did not instantiate. */
+  void forget(String name) {
+    current = null;
+    if (name != null) {
+      named.remove(name);
+    }
+  }
+
+  /** Whether {@link #module(String)} has that module. */
+  boolean has(String name) {
+    return (name == null ? current : named.get(name)) != null;
+  }
+
   /** The module a command names, or the current one when it names none. */
   Instance module(String name) {
     Instance instance = name == null ? current : named.get(name);
