@@ -86,13 +86,13 @@ final class SpecScript {
     byte[] wasm = read(command.get("filename").asText());
     String name = text(command, "name");
     try {
-      original.instantiate(wasm, name);
+      original.load(wasm, name);
     } catch (RuntimeException | StackOverflowError e) {
       refused(command, name, "Chicory refuses it: " + describe(e));
       return;
     }
     try {
-      instrumented.instantiate(wasm, name);
+      instrumented.load(wasm, name);
     } catch (InvalidModuleException e) {
       refused(command, name, "the rewriter refuses it: " + e.getMessage());
       return;
@@ -144,7 +144,7 @@ final class SpecScript {
 
   private static Throwable instantiationFailure(SpecWorld world, byte[] wasm) {
     try {
-      world.instantiate(wasm, null);
+      world.instantiate(wasm);
       return null;
     } catch (RuntimeException | StackOverflowError e) {
       return e;

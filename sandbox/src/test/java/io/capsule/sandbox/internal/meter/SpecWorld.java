@@ -47,10 +47,22 @@ final class SpecWorld {
   }
 
   /**
-   * Parses (and, on the instrumented side, rewrites) and instantiates a module, running its start
-   * function; it becomes the current module.
+   * Instantiates a module of a {@code module} command (see {@link #instantiate(byte[])}); it
+   * becomes the current module, and {@code name} (if any) names it.
    */
-  Instance instantiate(byte[] wasm, String name) {
+  void load(byte[] wasm, String name) {
+    Instance instance = instantiate(wasm);
+    current = instance;
+    if (name != null) {
+      named.put(name, instance);
+    }
+  }
+
+  /**
+   * Parses (and, on the instrumented side, rewrites) and instantiates a module, running its start
+   * function, linked to the spectest and registered modules.
+   */
+  Instance instantiate(byte[] wasm) {
     WasmModule module =
         instrumented ? FuelInstrumenter.instrument(wasm).module() : Parser.parse(wasm);
     var builder = Instance.builder(module).withImportValues(store.toImportValues());
@@ -60,12 +72,7 @@ final class SpecWorld {
               .withInterpreterFallback(InterpreterFallback.SILENT)
               .compile());
     }
-    Instance instance = builder.build();
-    current = instance;
-    if (name != null) {
-      named.put(name, instance);
-    }
-    return instance;
+    return builder.build();
   }
 
   /** Forgets the current module and {@code name}: a module that did not instantiate. */
