@@ -8,11 +8,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A differential test of the fuel rewriter against the WebAssembly spec test suite (see {@link
- * SpecSuite} for where it comes from): every module of every script, fuel-instrumented, gives the
- * same results and traps as the original, in Chicory's interpreter and compiler; and the original
- * gives what the script asserts, so the harness is checked too. Scripts stop (and are listed as
- * skipped, with the reason) at the first module that Chicory or the rewriter refuses, e.g. one of a
- * proposal Chicory does not implement.
+ * SpecSuite} for where it comes from): every module of every script, fuel-instrumented (with a
+ * budget that never runs out), gives the same results and traps as the original, in Chicory's
+ * interpreter and compiler (every module, in both); and the original gives what the script asserts,
+ * so the harness is checked too. A module that Chicory or the rewriter refuses (memory64, which
+ * Chicory 1.7.5 does not implement; a few modules this copy of the suite gets wrong) is listed with
+ * the reason, and the commands that use it are skipped; so are v128 values and text modules. It
+ * prints what it ran, per mode.
  */
 class SpecSuiteDifferentialTest {
   /**
@@ -26,13 +28,13 @@ class SpecSuiteDifferentialTest {
           "float_misc.wast:593",
           "f32.abs of a negative NaN keeps the sign bit",
           "linking.wast:236",
-          "a failed instantiation leaves its element segments in an imported table",
+          "this copy predates bulk memory: Chicory keeps the segments a failed instantiation wrote",
           "linking.wast:248",
-          "a failed instantiation leaves its element segments in an imported table",
+          "this copy predates bulk memory: Chicory keeps the segments a failed instantiation wrote",
           "linking.wast:342",
-          "a failed instantiation leaves its data segments in an imported memory",
+          "this copy predates bulk memory: Chicory keeps the segments a failed instantiation wrote",
           "linking.wast:354",
-          "a failed instantiation leaves its data segments in an imported memory");
+          "this copy predates bulk memory: Chicory keeps the segments a failed instantiation wrote");
 
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
