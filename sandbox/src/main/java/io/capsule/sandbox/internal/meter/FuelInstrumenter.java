@@ -4,9 +4,13 @@ import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.Export;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.MemorySection;
+import com.dylibso.chicory.wasm.types.TagSection;
 import io.capsule.protocol.InternalException;
 import io.capsule.protocol.InvalidModuleException;
 import java.nio.BufferUnderflowException;
+import java.util.Locale;
 
 /**
  * Rewrites a WebAssembly module so that it counts its own fuel, deterministically and identically
@@ -62,6 +66,7 @@ public final class FuelInstrumenter {
   static InstrumentedModule instrument(byte[] wasm, MeteringStrategy strategy) {
     WasmModule original = parse(wasm);
     refuseReservedNames(original);
+    refuseUnknownExports(original);
     byte[] rewritten = ModuleRewriter.rewrite(wasm, original, strategy);
     try {
       return new InstrumentedModule(rewritten, Parser.parse(rewritten));
@@ -97,6 +102,38 @@ public final class FuelInstrumenter {
             "module exports the reserved name \"" + FUEL_GLOBAL + "\"");
       }
     }
+  }
+
+  /**
+   * Chicory checks export indices only when it instantiates, and the rewritten module has one
+   * global more than the original: an export of the global just past the original's would name the
+   * fuel global (and a module the spec calls invalid would run).
+   */
+  private static void refuseUnknownExports(WasmModule module) {
+    for (int i = 0; i < module.exportSection().exportCount(); i++) {
+      Export export = module.exportSection().getExport(i);
+      ExternalType kind = export.exportType();
+      long count = module.importSection().count(kind) + definedCount(module, kind);
+      if (Integer.toUnsignedLong(export.index()) >= count) {
+        throw new InvalidModuleException(
+            "export \""
+                + export.name()
+                + "\" names unknown "
+                + kind.name().toLowerCase(Locale.ROOT)
+                + " "
+                + Integer.toUnsignedString(export.index()));
+      }
+    }
+  }
+
+  private static int definedCount(WasmModule module, ExternalType kind) {
+    return switch (kind) {
+      case FUNCTION -> module.functionSection().functionCount();
+      case GLOBAL -> module.globalSection().globalCount();
+      case TABLE -> module.tableSection().tableCount();
+      case MEMORY -> module.memorySection().map(MemorySection::memoryCount).orElse(0);
+      case TAG -> module.tagSection().map(TagSection::tagCount).orElse(0);
+    };
   }
 
   private static String firstLine(Exception e) {
