@@ -171,13 +171,40 @@ record GuestHttpRequest(
     if (!scheme.equals("http") && !scheme.equals("https")) {
       throw invalid("url must be http or https: " + HostRequest.redact(url));
     }
-    if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      throw invalid("url has no host: " + HostRequest.redact(url));
-    }
-    if (uri.getRawUserInfo() != null) {
+    if (uri.getRawUserInfo() != null || rawAuthority(uri).contains("@")) {
       throw invalid("credentials in the url are not accepted; send an Authorization header");
     }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      uri = withNumericHost(uri);
+    }
     return uri;
+  }
+
+  private static String rawAuthority(URI uri) {
+    return uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+  }
+
+  /**
+   * {@code java.net.URI} has no host for {@code http://127.1/}, {@code http://0x7f.1/} or {@code
+   * http://127.0.0.1./}, spellings other clients send to an address; such a URL is rewritten with
+   * the address as its host, so it is checked (and refused or reached) as that address.
+   */
+  private static URI withNumericHost(URI uri) {
+    String authority = rawAuthority(uri);
+    int colon = authority.lastIndexOf(':');
+    String host = colon < 0 ? authority : authority.substring(0, colon);
+    String port = colon < 0 ? "" : authority.substring(colon);
+    TargetHost target = host.isEmpty() ? null : TargetHost.parse(host);
+    if (target == null || !target.isLiteral() || !port.matches("(:\\d{1,5})?")) {
+      throw invalid("url has no valid host: " + HostRequest.redact(uri.toString()));
+    }
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+    try {
+      return new URI(uri.getScheme() + "://" + target.canonical() + port + path + query);
+    } catch (URISyntaxException e) {
+      throw invalid("url has no valid host: " + HostRequest.redact(uri.toString()));
+    }
   }
 
   private static URI uri(JsonNode url) {

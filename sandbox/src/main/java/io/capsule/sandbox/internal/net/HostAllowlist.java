@@ -52,14 +52,14 @@ public final class HostAllowlist {
   /** Whether {@code host} (a URI host, brackets allowed for IPv6) may be called. */
   public boolean allows(String host) {
     try {
-      return host != null && allows(TargetHost.parse(host));
+      return host != null && matches(TargetHost.parse(host));
     } catch (HttpFailure invalid) {
       return false;
     }
   }
 
   /** Whether {@code host} may be called: {@code *}, an equal literal, or a matching name rule. */
-  boolean allows(TargetHost host) {
+  boolean matches(TargetHost host) {
     if (any) {
       return true;
     }

@@ -42,8 +42,8 @@ final class Ipv4Forms {
     }
     if (p.startsWith("0x")) {
       String digits = p.substring(2);
-      return digits.chars().allMatch(Ipv4Forms::isHex)
-          ? (digits.isEmpty() ? 0 : Long.parseLong(digits, 16))
+      return !digits.isEmpty() && digits.chars().allMatch(Ipv4Forms::isHex)
+          ? Long.parseLong(digits, 16)
           : -1;
     }
     if (!p.chars().allMatch(Character::isDigit)) {

@@ -151,7 +151,7 @@ public final class OutboundHttp {
   private Destination admit(URI uri, boolean redirected) {
     String prefix = redirected ? "redirect: " : "";
     TargetHost host = TargetHost.parse(uri.getHost());
-    if (!allowlist.allows(host)) {
+    if (!allowlist.matches(host)) {
       throw denied(prefix + "host '" + uri.getHost() + "' refused: not in allowed_hosts");
     }
     InetSocketAddress proxy = transport.proxyFor(uri);
