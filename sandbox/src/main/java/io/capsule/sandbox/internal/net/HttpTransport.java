@@ -22,10 +22,12 @@ import javax.net.ssl.SSLContext;
  */
 public final class HttpTransport {
   private final HttpConfig config;
+  private final SSLContext tls;
   private final ExecutorService exchanges;
 
-  private HttpTransport(HttpConfig config) {
+  private HttpTransport(HttpConfig config, SSLContext tls) {
     this.config = config;
+    this.tls = tls;
     AtomicInteger count = new AtomicInteger();
     this.exchanges =
         Executors.newCachedThreadPool(
@@ -42,6 +44,11 @@ public final class HttpTransport {
    * @throws IllegalArgumentException when a private host is not a valid host name or IP literal
    */
   public static HttpTransport create(HttpConfig config) {
+    return create(config, null);
+  }
+
+  /** {@link #create(HttpConfig)} trusting what {@code tls} trusts ({@code null}: the JVM's). */
+  static HttpTransport create(HttpConfig config, SSLContext tls) {
     for (String host : config.privateHosts()) {
       try {
         TargetHost.parse(host);
@@ -50,7 +57,7 @@ public final class HttpTransport {
             "private host '" + host + "': " + invalid.getMessage(), invalid);
       }
     }
-    return new HttpTransport(config);
+    return new HttpTransport(config, tls);
   }
 
   HttpConfig config() {
@@ -80,8 +87,11 @@ public final class HttpTransport {
     return (InetSocketAddress) proxy.address();
   }
 
-  /** The TLS context connections use (the JVM's default trust store). */
+  /** The TLS context connections use (by default the JVM's, with its trust store). */
   SSLContext tls() {
+    if (tls != null) {
+      return tls;
+    }
     try {
       return SSLContext.getDefault();
     } catch (NoSuchAlgorithmException e) {
