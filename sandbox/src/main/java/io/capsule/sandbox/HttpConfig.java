@@ -2,12 +2,14 @@ package io.capsule.sandbox;
 
 import java.net.ProxySelector;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * Limits of the {@code capsule.http_request} host function, immutable. Build with {@link
  * #builder()}; every setter validates at once. Which hosts a task may call is the task's {@code
- * allowed_hosts} option, not a setting here.
+ * allowed_hosts} option; which internal hosts may be called at all is the operator's {@code
+ * privateHosts} here.
  *
  * @param maxResponseBytes the largest response body accepted (default 10 MiB); a larger one fails
  *     the request with {@code response_too_large}
@@ -17,11 +19,22 @@ import java.util.Objects;
  * @param maxPendingResponses responses a guest may hold without reading them (default 4)
  * @param requestTimeout the longest one request may take, connect to last body byte (default 30s);
  *     the task's remaining timeout and the guest's {@code timeout_ms} shorten it
- * @param proxy where connections go, or {@code null} for the JVM's default proxy selector
- * @param guardInternalAddresses whether wildcard and domain rules are kept away from internal
- *     addresses (default {@code true}): link-local (cloud metadata) addresses need an exact {@code
- *     allowed_hosts} entry, and a name matched only by a wildcard or domain rule must not resolve
- *     to a loopback, private or link-local address
+ * @param proxy where connections go, or {@code null} for the JVM's default proxy selector ({@code
+ *     http.proxyHost}, …); {@code http} goes through an HTTP proxy as an absolute-form request,
+ *     {@code https} as a {@code CONNECT} tunnel. A proxy resolves names itself, so what it can
+ *     reach is the operator's to decide: through it only IP literals and reserved names are checked
+ * @param guardInternalAddresses whether internal hosts are kept from tasks (default {@code true}):
+ *     a host that is, or resolves to, a loopback, private (RFC 1918, {@code 100.64.0.0/10}),
+ *     link-local ({@code 169.254.0.0/16}, {@code fe80::/10}, where cloud metadata answers),
+ *     unique-local ({@code fc00::/7}), unspecified, multicast, broadcast or reserved address, in
+ *     any spelling, or has a reserved name ({@code localhost}, {@code *.internal}, …) is refused
+ *     unless listed in {@code privateHosts}. {@code false} trusts the whole network: any host a
+ *     task's {@code allowed_hosts} matches is reached
+ * @param privateHosts the internal hosts the operator opens to tasks (default none), each named
+ *     literally: a name ({@code localhost}, {@code db.internal}) or an IP literal ({@code
+ *     127.0.0.1}, {@code 169.254.169.254}, {@code ::1}); no wildcards. A task still needs a rule of
+ *     its own {@code allowed_hosts} that matches the host; naming such a host in {@code
+ *     allowed_hosts} alone never reaches it
  */
 public record HttpConfig(
     int maxResponseBytes,
@@ -30,7 +43,8 @@ public record HttpConfig(
     int maxPendingResponses,
     Duration requestTimeout,
     ProxySelector proxy,
-    boolean guardInternalAddresses) {
+    boolean guardInternalAddresses,
+    List<String> privateHosts) {
 
   /** Validates the settings. */
   public HttpConfig {
@@ -40,6 +54,21 @@ public record HttpConfig(
     Objects.requireNonNull(requestTimeout, "requestTimeout");
     if (requestTimeout.isNegative() || requestTimeout.isZero()) {
       throw new IllegalArgumentException("requestTimeout must be positive");
+    }
+    privateHosts = List.copyOf(privateHosts);
+    privateHosts.forEach(HttpConfig::checkPrivateHost);
+  }
+
+  private static void checkPrivateHost(String host) {
+    if (host.isBlank()
+        || host.contains("*")
+        || host.contains("/")
+        || host.contains("@")
+        || !host.equals(host.strip())) {
+      throw new IllegalArgumentException(
+          "privateHosts entries name one host literally (a name or an IP literal), not '"
+              + host
+              + "'");
     }
   }
 
@@ -62,6 +91,7 @@ public record HttpConfig(
     private Duration requestTimeout = Duration.ofSeconds(30);
     private ProxySelector proxy;
     private boolean guardInternalAddresses = true;
+    private List<String> privateHosts = List.of();
 
     private Builder() {}
 
@@ -108,11 +138,24 @@ public record HttpConfig(
     }
 
     /**
-     * Whether wildcard and domain rules are kept away from internal addresses (default {@code
-     * true}); turn it off only where tasks allowed {@code *} may reach the private network.
+     * Whether internal hosts are kept from tasks unless listed in {@link #withPrivateHosts}
+     * (default {@code true}); {@code false} lets any task whose {@code allowed_hosts} matches reach
+     * loopback, the private network and the cloud metadata service.
      */
     public Builder withInternalAddressGuard(boolean guard) {
       this.guardInternalAddresses = guard;
+      return this;
+    }
+
+    /**
+     * The internal hosts tasks may reach (default none): names or IP literals, each named
+     * literally, such as {@code localhost}, {@code 127.0.0.1} or {@code 169.254.169.254}. Only the
+     * operator sets this; a task's {@code allowed_hosts} must still match the host.
+     */
+    public Builder withPrivateHosts(List<String> hosts) {
+      List<String> copy = List.copyOf(hosts);
+      copy.forEach(HttpConfig::checkPrivateHost);
+      this.privateHosts = copy;
       return this;
     }
 
@@ -125,7 +168,8 @@ public record HttpConfig(
           maxPendingResponses,
           requestTimeout,
           proxy,
-          guardInternalAddresses);
+          guardInternalAddresses,
+          privateHosts);
     }
 
     private static int positive(int value, String name) {

@@ -318,11 +318,12 @@ class PythonTaskTest {
 
             @task(name="main")
             def main() -> str:
-                with urlopen("http://api.example.com/v1/models") as response:
+                with urlopen("http://api.example.com/v1/models?api_key=SECRET") as response:
                     return response.read().decode()
             """);
     assertThat(envelope.error().errorType()).isEqualTo(ErrorType.PERMISSION_DENIED);
     assertThat(envelope.error().message()).contains("api.example.com").contains("URLError");
+    assertThat(CapsuleJson.write(envelope)).doesNotContain("SECRET");
     assertThat(envelope.execution().hostRequests())
         .containsExactly(new HostRequest("GET", "http://api.example.com/v1/models", 0));
     assertThat(server.received()).isEmpty();

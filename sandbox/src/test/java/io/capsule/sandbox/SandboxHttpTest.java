@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code capsule.http_request} end to end: the C SDK example against a real local server. */
 class SandboxHttpTest {
@@ -30,18 +31,32 @@ class SandboxHttpTest {
   private static final Map<ExecutionMode, Sandbox> SANDBOXES = new EnumMap<>(ExecutionMode.class);
   private static LocalHttpServer server;
   private static Sandbox proxied;
+  private static Sandbox unopened;
+
+  /** The local server is on loopback: an internal host, reached only as the operator's choice. */
+  private static final List<String> OPERATOR_OPENS_LOOPBACK = List.of("127.0.0.1");
 
   @BeforeAll
   static void start() {
     server = LocalHttpServer.start();
     for (ExecutionMode mode : ExecutionMode.values()) {
-      SANDBOXES.put(mode, Sandbox.create(config(mode).build()));
+      SANDBOXES.put(
+          mode,
+          Sandbox.create(
+              config(mode)
+                  .withHttp(HttpConfig.builder().withPrivateHosts(OPERATOR_OPENS_LOOPBACK).build())
+                  .build()));
     }
     proxied =
         Sandbox.create(
             config(ExecutionMode.COMPILED)
-                .withHttp(HttpConfig.builder().withProxy(server.asProxy()).build())
+                .withHttp(
+                    HttpConfig.builder()
+                        .withProxy(server.asProxy())
+                        .withPrivateHosts(OPERATOR_OPENS_LOOPBACK)
+                        .build())
                 .build());
+    unopened = Sandbox.create(config(ExecutionMode.COMPILED).build());
   }
 
   private static SandboxConfig.Builder config(ExecutionMode mode) {
@@ -52,6 +67,7 @@ class SandboxHttpTest {
   static void stop() {
     SANDBOXES.values().forEach(Sandbox::close);
     proxied.close();
+    unopened.close();
     server.close();
   }
 
@@ -237,5 +253,55 @@ class SandboxHttpTest {
     assertThat(envelope.execution().hostRequests())
         .hasSize(5)
         .allSatisfy(r -> assertThat(r).isEqualTo(new HostRequest("GET", "http://denied.test/", 0)));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "127.0.0.1",
+        "localhost",
+        "[::ffff:127.0.0.1]",
+        "[::ffff:7f00:1]",
+        "0.0.0.0",
+        "2130706433",
+        "0x7f.1",
+        "127.1",
+        "localhost."
+      })
+  void withoutTheOperatorStarNeverReachesLoopbackInAnySpelling(String host) {
+    String url = server.url("/hello").replace("127.0.0.1", host);
+    ResultEnvelope envelope = get(unopened, url, allowing("*"));
+
+    assertThat(envelope.success()).isFalse();
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.PERMISSION_DENIED);
+    assertThat(envelope.error().message()).contains("host_denied");
+    assertThat(server.received()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"169.254.169.254", "localhost", "127.0.0.1", "metadata.google.internal"})
+  void aTaskNamingAnInternalHostItselfDoesNotReachIt(String host) {
+    String url = server.url("/hello").replace("127.0.0.1", host);
+    ResultEnvelope envelope = get(unopened, url, allowing(host));
+
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.PERMISSION_DENIED);
+    assertThat(envelope.error().message()).contains("host_denied");
+    assertThat(server.received()).isEmpty();
+  }
+
+  @Test
+  void queryStringsAndUserinfoNeverReachTheEnvelope() {
+    String withKey = server.url("/hello?api_key=SECRET-KEY#SECRET-FRAGMENT");
+    String withUser = server.url("/hello").replace("://", "://user:SECRET-PASSWORD@");
+    Sandbox sandbox = SANDBOXES.get(ExecutionMode.COMPILED);
+    ResultEnvelope keyed = get(sandbox, withKey, allowing("127.0.0.1"));
+    ResultEnvelope userinfo = get(sandbox, withUser, allowing("127.0.0.1"));
+
+    assertThat(keyed.success()).as("%s", keyed.error()).isTrue();
+    assertThat(keyed.execution().hostRequests())
+        .containsExactly(new HostRequest("GET", server.url("/hello"), 200));
+    assertThat(userinfo.execution().hostRequests())
+        .containsExactly(new HostRequest("GET", server.url("/hello"), 0));
+    assertThat(CapsuleJson.write(keyed) + CapsuleJson.write(userinfo)).doesNotContain("SECRET");
   }
 }

@@ -29,6 +29,7 @@ final class ScriptSandbox implements AutoCloseable {
                 .withCacheDir(CACHE)
                 .withFilesRoot(files)
                 .withEnvironment(env)
+                .withHttp(HttpConfig.builder().withPrivateHosts(List.of("127.0.0.1")).build())
                 .build());
   }
 

@@ -43,8 +43,22 @@ public final class LocalHttpServer implements AutoCloseable {
   /** The size of {@code /big}. */
   public static final int BIG_BYTES = 64 << 10;
 
-  /** One request as the server saw it. */
-  public record Received(String method, String path, String host, String authorization) {}
+  /**
+   * One request as the server saw it.
+   *
+   * @param headers every header, names in lower case
+   */
+  public record Received(
+      String method,
+      String path,
+      String host,
+      String authorization,
+      java.util.Map<String, List<String>> headers) {
+    /** Whether a header of this name (any case) arrived. */
+    public boolean has(String name) {
+      return headers.containsKey(name.toLowerCase(java.util.Locale.ROOT));
+    }
+  }
 
   private final HttpServer server;
   private final ExecutorService threads = Executors.newCachedThreadPool();
@@ -89,6 +103,13 @@ public final class LocalHttpServer implements AutoCloseable {
     received.clear();
   }
 
+  private static java.util.Map<String, List<String>> lowerCase(
+      java.util.Map<String, List<String>> headers) {
+    java.util.Map<String, List<String>> copy = new java.util.TreeMap<>();
+    headers.forEach((k, v) -> copy.put(k.toLowerCase(java.util.Locale.ROOT), List.copyOf(v)));
+    return copy;
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     var headers = exchange.getRequestHeaders();
     received.add(
@@ -96,7 +117,8 @@ public final class LocalHttpServer implements AutoCloseable {
             exchange.getRequestMethod(),
             exchange.getRequestURI().getPath(),
             headers.getFirst("Host"),
-            headers.getFirst("Authorization")));
+            headers.getFirst("Authorization"),
+            lowerCase(headers)));
     byte[] requestBody = exchange.getRequestBody().readAllBytes();
     String path = exchange.getRequestURI().getPath();
     switch (path) {

@@ -1,28 +1,28 @@
 package io.capsule.sandbox.internal.net;
 
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.Locale;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
- * Keeps wildcard allowlist rules away from internal addresses. An allowlist matches names; this
- * checks where a name leads before a connection is made:
+ * Decides where a connection may go once the allowlist has let a host through, and resolves the
+ * name exactly once: the addresses it returns are the ones checked and the only ones the transport
+ * connects to (no second lookup, so no DNS-rebinding window between check and connect).
  *
- * <ul>
- *   <li>link-local addresses ({@code 169.254.0.0/16}, {@code fe80::/10}: cloud metadata services)
- *       are reached only when {@code allowed_hosts} names the host exactly, never through {@code *}
- *       or a domain rule;
- *   <li>a DNS name matched only by a wildcard or domain rule must not resolve to a loopback,
- *       private, link-local or otherwise internal address (DNS rebinding; an {@code
- *       evil.example.com} pointing at {@code 127.0.0.1}); naming the host exactly allows it;
- *   <li>{@code localhost} and IP literals other than link-local ones are what they say and pass.
- * </ul>
+ * <p>A host is <em>internal</em> when it is, or resolves to, a loopback, private, link-local,
+ * unique-local, unspecified, multicast, broadcast or otherwise reserved address ({@link
+ * InternalAddresses}), in any spelling ({@link TargetHost}), or has a name reserved for such hosts
+ * ({@code localhost}, {@code *.localhost}, {@code *.internal} such as {@code
+ * metadata.google.internal}, {@code *.local}, {@code metadata}, {@code instance-data}). An internal
+ * host is reached only when the operator named it ({@code HttpConfig.privateHosts}): by its name,
+ * or by an IP literal equal to the address. A task's own {@code allowed_hosts} never opens one, not
+ * even by naming it exactly.
  *
- * The name is resolved here with the JVM's resolver, whose cache the HTTP client then uses, so the
- * connection goes to the address that was checked (within the cache's lifetime). Through a proxy
- * the proxy resolves names, so only literals are checked.
+ * <p>Through an HTTP proxy the proxy resolves names; then only literals and reserved names are
+ * checked here, and what the proxy reaches is the operator's configuration.
  */
 final class AddressGuard {
   /** Resolves host names; a seam so tests can point a name at any address. */
@@ -31,104 +31,96 @@ final class AddressGuard {
     InetAddress[] resolve(String host) throws UnknownHostException;
   }
 
-  private final HostAllowlist allowlist;
-  private final Resolver resolver;
-  private final boolean resolveNames;
+  private static final Set<String> RESERVED_NAMES =
+      Set.of(
+          "localhost",
+          "localhost.localdomain",
+          "ip6-localhost",
+          "ip6-loopback",
+          "metadata",
+          "metadata.goog",
+          "instance-data");
+  private static final List<String> RESERVED_SUFFIXES =
+      List.of(".localhost", ".internal", ".local", ".home.arpa");
 
-  AddressGuard(HostAllowlist allowlist, Resolver resolver, boolean resolveNames) {
-    this.allowlist = allowlist;
+  private final Set<String> operatorNames = new HashSet<>();
+  private final Set<InetAddress> operatorAddresses = new HashSet<>();
+  private final Resolver resolver;
+  private final boolean enabled;
+
+  /**
+   * @param operatorHosts the hosts the operator opened (names or IP literals, named literally)
+   * @param resolver the one lookup of each request
+   * @param enabled {@code false} to resolve without refusing anything (the operator trusts the
+   *     whole network)
+   */
+  AddressGuard(Collection<String> operatorHosts, Resolver resolver, boolean enabled) {
+    for (String entry : operatorHosts) {
+      TargetHost host = TargetHost.parse(entry);
+      operatorNames.add(host.canonical());
+      if (host.isLiteral()) {
+        operatorAddresses.add(host.literal());
+      }
+    }
     this.resolver = resolver;
-    this.resolveNames = resolveNames;
+    this.enabled = enabled;
   }
 
   /**
-   * Why {@code host} (already allowed by the allowlist) must not be called, or {@code null} when it
-   * may.
+   * The addresses to connect to for {@code host}: its literal, or every address its name resolved
+   * to, each checked; empty when {@code viaProxy} (the proxy resolves the name).
    *
-   * @throws HttpFailure with {@link NetworkError#DNS_FAILURE} when the name does not resolve
+   * @throws HttpFailure {@link NetworkError#HOST_DENIED} when the host is internal and the operator
+   *     did not name it, {@link NetworkError#DNS_FAILURE} when the name does not resolve
    */
-  String refusal(String host) {
-    String h = host.toLowerCase(Locale.ROOT);
-    if (h.startsWith("[") && h.endsWith("]")) {
-      h = h.substring(1, h.length() - 1);
+  List<InetAddress> admit(TargetHost host, boolean viaProxy) {
+    boolean operatorNamed = operatorNames.contains(host.canonical());
+    if (host.isLiteral()) {
+      check(host, host.literal(), operatorNamed);
+      return viaProxy ? List.of() : List.of(host.literal());
     }
-    if (allowlist.namesExactly(h)) {
-      return null;
+    if (enabled && !operatorNamed && isReservedName(host.canonical())) {
+      throw refused(host, "its name is reserved for local or metadata hosts");
     }
-    if (HostAllowlist.isIpLiteral(h)) {
-      InetAddress address = literal(h);
-      return address != null && isLinkLocal(address)
-          ? "host '" + host + "' refused: link-local addresses must be named in allowed_hosts"
-          : null;
+    if (viaProxy) {
+      return List.of();
     }
-    if (!resolveNames || h.equals("localhost") || h.endsWith(".localhost")) {
-      return null;
+    List<InetAddress> addresses = resolve(host.canonical());
+    addresses.forEach(address -> check(host, address, operatorNamed));
+    return addresses;
+  }
+
+  private void check(TargetHost host, InetAddress address, boolean operatorNamed) {
+    String kind = InternalAddresses.kind(address);
+    if (enabled && kind != null && !operatorNamed && !operatorAddresses.contains(address)) {
+      throw refused(host, "it leads to " + address.getHostAddress() + " (" + kind + ")");
     }
-    InetAddress[] addresses;
+  }
+
+  private List<InetAddress> resolve(String name) {
     try {
-      addresses = resolver.resolve(h);
+      InetAddress[] found = resolver.resolve(name);
+      if (found == null || found.length == 0) {
+        throw new UnknownHostException(name);
+      }
+      return List.of(found);
     } catch (UnknownHostException e) {
       throw new HttpFailure(NetworkError.DNS_FAILURE, "host name did not resolve");
     }
-    for (InetAddress address : addresses) {
-      if (isInternal(address)) {
-        return "host '"
+  }
+
+  static boolean isReservedName(String name) {
+    return RESERVED_NAMES.contains(name) || RESERVED_SUFFIXES.stream().anyMatch(name::endsWith);
+  }
+
+  private static HttpFailure refused(TargetHost host, String why) {
+    return new HttpFailure(
+        NetworkError.HOST_DENIED,
+        "host '"
             + host
-            + "' refused: it resolves to the internal address "
-            + address.getHostAddress()
-            + ", which only an exact allowed_hosts entry may reach";
-      }
-    }
-    return null;
-  }
-
-  private static InetAddress literal(String h) {
-    try {
-      return InetAddress.getByName(h); // a literal: no lookup
-    } catch (UnknownHostException e) {
-      return null;
-    }
-  }
-
-  static boolean isLinkLocal(InetAddress address) {
-    InetAddress a = unmapped(address);
-    return a.isLinkLocalAddress();
-  }
-
-  /** Loopback, private, link-local, unique-local, carrier-grade NAT, unspecified or multicast. */
-  static boolean isInternal(InetAddress address) {
-    InetAddress a = unmapped(address);
-    if (a.isLoopbackAddress()
-        || a.isLinkLocalAddress()
-        || a.isSiteLocalAddress()
-        || a.isAnyLocalAddress()
-        || a.isMulticastAddress()) {
-      return true;
-    }
-    byte[] b = a.getAddress();
-    if (a instanceof Inet4Address) {
-      int first = b[0] & 0xff;
-      int second = b[1] & 0xff;
-      return first == 0 || (first == 100 && second >= 64 && second < 128);
-    }
-    return (b[0] & 0xfe) == 0xfc; // fc00::/7 unique local
-  }
-
-  private static InetAddress unmapped(InetAddress address) {
-    if (address instanceof Inet6Address) {
-      byte[] b = address.getAddress();
-      boolean mapped = b[10] == (byte) 0xff && b[11] == (byte) 0xff;
-      for (int i = 0; i < 10 && mapped; i++) {
-        mapped = b[i] == 0;
-      }
-      if (mapped) {
-        try {
-          return InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
-        } catch (UnknownHostException e) {
-          return address;
-        }
-      }
-    }
-    return address;
+            + "' refused: "
+            + why
+            + "; internal hosts are reached only when the operator names them (private hosts),"
+            + " never through allowed_hosts");
   }
 }

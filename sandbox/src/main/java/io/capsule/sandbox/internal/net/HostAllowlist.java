@@ -5,11 +5,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * capsule-run's {@code allowed_hosts} rules. Default deny; matching ignores case, ports and a
- * trailing dot.
+ * capsule-run's {@code allowed_hosts} rules, a task's own choice of hosts. Default deny; matching
+ * ignores case, ports and a trailing dot, and compares hosts in {@link TargetHost}'s canonical
+ * spelling. Passing this list is necessary, not sufficient: {@link AddressGuard} then keeps every
+ * rule, however exact, away from internal addresses the operator did not open.
  *
  * <ul>
- *   <li>{@code *} allows every host, IP literals included;
+ *   <li>{@code *} allows every host, IP literals included (internal ones still need the operator);
  *   <li>{@code example.com} allows that host and all its subdomains;
  *   <li>{@code *.example.com} allows the subdomains only, not {@code example.com} itself;
  *   <li>an IP literal ({@code 10.0.0.5}, {@code ::1}, {@code [::1]}) allows exactly that address,
@@ -38,7 +40,7 @@ public final class HostAllowlist {
     List<String> normalized = new ArrayList<>();
     boolean any = false;
     for (String rule : rules) {
-      String host = hostOf(rule);
+      String host = canonical(hostOf(rule));
       any |= host.equals("*");
       if (!host.isEmpty()) {
         normalized.add(host);
@@ -49,41 +51,49 @@ public final class HostAllowlist {
 
   /** Whether {@code host} (a URI host, brackets allowed for IPv6) may be called. */
   public boolean allows(String host) {
-    if (host == null) {
+    try {
+      return host != null && matches(TargetHost.parse(host));
+    } catch (HttpFailure invalid) {
       return false;
     }
-    String h = normalize(host);
-    if (h.isEmpty()) {
-      return false;
-    }
+  }
+
+  /** Whether {@code host} may be called: {@code *}, an equal literal, or a matching name rule. */
+  boolean matches(TargetHost host) {
     if (any) {
       return true;
     }
-    boolean literal = isIpLiteral(h);
     for (String rule : rules) {
-      if (literal ? rule.equals(h) : matchesName(rule, h)) {
+      if (host.isLiteral() ? rule.equals(host.canonical()) : matchesName(rule, host.canonical())) {
         return true;
       }
     }
     return false;
   }
 
-  /**
-   * Whether a rule names {@code host} exactly (not through {@code *}, a {@code *.} rule or as a
-   * subdomain of a domain rule): the user trusted this very host.
-   */
-  public boolean namesExactly(String host) {
-    return host != null && rules.contains(normalize(host));
-  }
-
   private static boolean matchesName(String rule, String host) {
     if (rule.startsWith("*.")) {
       return host.endsWith(rule.substring(1));
     }
-    if (isIpLiteral(rule)) {
-      return false;
+    if (rule.indexOf(':') >= 0 || Ipv4Forms.parse(rule) != null) {
+      return false; // an IP literal rule allows only that address
     }
     return host.equals(rule) || host.endsWith("." + rule);
+  }
+
+  /** A rule's host in {@link TargetHost}'s spelling ({@code *.} kept in front of a name). */
+  private static String canonical(String host) {
+    if (host.isEmpty() || host.equals("*")) {
+      return host;
+    }
+    if (host.startsWith("*.")) {
+      return "*." + canonical(host.substring(2));
+    }
+    try {
+      return TargetHost.parse(host).canonical();
+    } catch (HttpFailure invalid) {
+      return host;
+    }
   }
 
   /** The host part of a rule: scheme, userinfo, port and path dropped, normalized. */
@@ -117,26 +127,6 @@ public final class HostAllowlist {
       h = h.substring(1, h.length() - 1);
     }
     return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
-  }
-
-  /** IPv4 dotted quad or anything with a colon (IPv6; ports are stripped before). */
-  static boolean isIpLiteral(String host) {
-    if (host.indexOf(':') >= 0) {
-      return true;
-    }
-    String[] parts = host.split("\\.", -1);
-    if (parts.length != 4) {
-      return false;
-    }
-    for (String part : parts) {
-      if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit)) {
-        return false;
-      }
-      if (Integer.parseInt(part) > 255) {
-        return false;
-      }
-    }
-    return true;
   }
 
   @Override

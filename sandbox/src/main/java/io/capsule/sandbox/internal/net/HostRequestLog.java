@@ -7,9 +7,10 @@ import java.util.List;
 /**
  * The outbound requests of one attempt, in order, for {@code execution.host_requests}. A request is
  * entered with status 0 before anything is sent and gets its status when a response arrives, so an
- * attempt that times out mid-request still shows it. Only method, URL (without userinfo) and status
- * are kept, never header values or bodies. Thread-safe: the guest thread writes, the attempt's
- * thread reads.
+ * attempt that times out mid-request still shows it. Only method, {@code scheme://host[:port]/path}
+ * and status are kept ({@link HostRequest} removes userinfo, query and fragment: they carry API
+ * keys and tokens), never header values or bodies. Thread-safe: the guest thread writes, the
+ * attempt's thread reads.
  */
 public final class HostRequestLog {
   private final List<HostRequest> entries = new ArrayList<>();
@@ -17,7 +18,7 @@ public final class HostRequestLog {
 
   /** Enters a request with status 0 and returns its index. */
   synchronized int begin(String method, String url) {
-    entries.add(new HostRequest(method, redact(url), 0));
+    entries.add(new HostRequest(method, url, 0));
     return entries.size() - 1;
   }
 
@@ -42,10 +43,5 @@ public final class HostRequestLog {
   /** The requests so far. */
   public synchronized List<HostRequest> requests() {
     return List.copyOf(entries);
-  }
-
-  /** The URL without a {@code user:password@} part. */
-  static String redact(String url) {
-    return url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@", "$1");
   }
 }

@@ -3,7 +3,6 @@ package io.capsule.sandbox.internal.net;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.capsule.protocol.CapsuleJson;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -12,6 +11,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What {@code http_request} hands back: a code ({@code 0} or a negative {@link NetworkError} code)
@@ -24,15 +24,13 @@ import java.util.Map;
  */
 public record HttpReply(int code, byte[] document) {
 
-  static HttpReply success(HttpResponse<byte[]> response) {
+  static HttpReply success(HttpResult response) {
     ObjectNode doc = JsonNodeFactory.instance.objectNode();
-    doc.put("status", response.statusCode());
+    doc.put("status", response.status());
     doc.put("url", response.uri().toString());
     ObjectNode headers = doc.putObject("headers");
-    for (Map.Entry<String, List<String>> h : response.headers().map().entrySet()) {
-      if (!h.getKey().startsWith(":")) {
-        headers.put(h.getKey().toLowerCase(Locale.ROOT), String.join(", ", h.getValue()));
-      }
+    for (Map.Entry<String, List<String>> h : new TreeMap<>(response.headers()).entrySet()) {
+      headers.put(h.getKey().toLowerCase(Locale.ROOT), String.join(", ", h.getValue()));
     }
     byte[] body = response.body() == null ? new byte[0] : response.body();
     String text = utf8(body);

@@ -1,52 +1,106 @@
 package io.capsule.sandbox.internal.net;
 
 import io.capsule.sandbox.HttpConfig;
-import java.net.http.HttpClient;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
- * The HTTP client a sandbox's tasks share (HTTP/1.1 and HTTP/2, TLS, no automatic redirects: {@link
- * OutboundHttp} follows them itself after checking each target). Built on first use, so a sandbox
- * whose tasks never call out starts no client threads.
+ * What a sandbox's tasks share for outbound HTTP: the limits, the operator's private hosts (checked
+ * here once, so a bad entry fails when the sandbox is created) and the daemon threads on which
+ * {@link Http1Exchange}s run while the guest's thread waits with a deadline. Redirects are never
+ * followed here: {@link OutboundHttp} follows them itself after checking each target. Threads are
+ * started on first use, so a sandbox whose tasks never call out starts none.
  */
 public final class HttpTransport {
   private final HttpConfig config;
-  private volatile HttpClient client;
+  private final SSLContext tls;
+  private final ExecutorService exchanges;
 
-  private HttpTransport(HttpConfig config) {
+  private HttpTransport(HttpConfig config, SSLContext tls) {
     this.config = config;
+    this.tls = tls;
+    AtomicInteger count = new AtomicInteger();
+    this.exchanges =
+        Executors.newCachedThreadPool(
+            task -> {
+              Thread thread = new Thread(task, "capsule-http-" + count.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
-  /** A transport with these limits. */
+  /**
+   * A transport with these limits.
+   *
+   * @throws IllegalArgumentException when a private host is not a valid host name or IP literal
+   */
   public static HttpTransport create(HttpConfig config) {
-    return new HttpTransport(config);
+    return create(config, null);
+  }
+
+  /** {@link #create(HttpConfig)} trusting what {@code tls} trusts ({@code null}: the JVM's). */
+  static HttpTransport create(HttpConfig config, SSLContext tls) {
+    for (String host : config.privateHosts()) {
+      try {
+        TargetHost.parse(host);
+      } catch (HttpFailure invalid) {
+        throw new IllegalArgumentException(
+            "private host '" + host + "': " + invalid.getMessage(), invalid);
+      }
+    }
+    return new HttpTransport(config, tls);
   }
 
   HttpConfig config() {
     return config;
   }
 
-  HttpClient client() {
-    HttpClient c = client;
-    if (c == null) {
-      synchronized (this) {
-        if (client == null) {
-          client = build();
-        }
-        c = client;
-      }
-    }
-    return c;
+  /** The address guard of one attempt, resolving with {@code resolver}. */
+  AddressGuard guard(AddressGuard.Resolver resolver) {
+    return new AddressGuard(config.privateHosts(), resolver, config.guardInternalAddresses());
   }
 
-  private HttpClient build() {
-    HttpClient.Builder builder =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_2)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(config.requestTimeout());
-    if (config.proxy() != null) {
-      builder.proxy(config.proxy());
+  /**
+   * The HTTP proxy {@code uri} goes through, or {@code null} to connect directly.
+   *
+   * @throws HttpFailure when the configured selector picks a SOCKS proxy (not supported)
+   */
+  InetSocketAddress proxyFor(URI uri) {
+    ProxySelector selector = config.proxy() != null ? config.proxy() : ProxySelector.getDefault();
+    List<Proxy> proxies = selector == null ? List.of() : selector.select(uri);
+    Proxy proxy = proxies.isEmpty() ? Proxy.NO_PROXY : proxies.get(0);
+    if (proxy.type() == Proxy.Type.DIRECT) {
+      return null;
     }
-    return builder.build();
+    if (proxy.type() != Proxy.Type.HTTP || !(proxy.address() instanceof InetSocketAddress)) {
+      throw new HttpFailure(NetworkError.NETWORK_ERROR, "only HTTP proxies are supported");
+    }
+    return (InetSocketAddress) proxy.address();
+  }
+
+  /** The TLS context connections use (by default the JVM's, with its trust store). */
+  SSLContext tls() {
+    if (tls != null) {
+      return tls;
+    }
+    try {
+      return SSLContext.getDefault();
+    } catch (NoSuchAlgorithmException e) {
+      throw new HttpFailure(NetworkError.NETWORK_ERROR, "TLS is not available");
+    }
+  }
+
+  /** Runs an exchange on a transport thread. */
+  Future<HttpResult> start(Http1Exchange exchange) {
+    return exchanges.submit(exchange::run);
   }
 }

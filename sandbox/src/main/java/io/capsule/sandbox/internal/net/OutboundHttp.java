@@ -4,27 +4,32 @@ import io.capsule.protocol.TimeoutExceededException;
 import io.capsule.sandbox.HttpConfig;
 import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.ProtocolException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
 /**
- * Runs the HTTP requests of one attempt: request document in, response or error document out. Every
- * URL, and every redirect target, is checked against the allowlist before a connection is made;
- * each request is bounded by {@link HttpConfig#requestTimeout()}, the guest's {@code timeout_ms}
- * and the attempt's deadline. When the attempt's deadline is what ran out, the call throws {@link
+ * Runs the HTTP requests of one attempt: request document in, response or error document out. For
+ * the URL and every redirect target, before anything is sent: the task's allowlist must match the
+ * host ({@link HostAllowlist}), then the name is resolved once and every address checked ({@link
+ * AddressGuard}: internal hosts only where the operator opened them), and the connection goes to
+ * one of exactly those addresses ({@link Http1Exchange}). Credential headers are dropped when a
+ * redirect changes scheme, host or port ({@link GuestHttpRequest#redirectedTo}). Each request is
+ * bounded by {@link HttpConfig#requestTimeout()}, the guest's {@code timeout_ms} and the attempt's
+ * deadline. When the attempt's deadline is what ran out, the call throws {@link
  * TimeoutExceededException} instead of answering, so the task ends as {@code timeout}.
  */
 public final class OutboundHttp {
@@ -39,6 +44,10 @@ public final class OutboundHttp {
   private final HostRequestLog log = new HostRequestLog();
   private int requests;
 
+  /** Where one request goes, as checked. */
+  private record Destination(
+      TargetHost host, InetSocketAddress proxy, List<InetAddress> addresses) {}
+
   private OutboundHttp(
       HttpTransport transport,
       HostAllowlist allowlist,
@@ -48,10 +57,7 @@ public final class OutboundHttp {
     this.transport = transport;
     this.config = transport.config();
     this.allowlist = allowlist;
-    this.guard =
-        config.guardInternalAddresses()
-            ? new AddressGuard(allowlist, resolver, config.proxy() == null)
-            : null;
+    this.guard = transport.guard(resolver);
     this.taskTimeout = taskTimeout;
     this.taskDeadline = taskTimeout == null ? Long.MAX_VALUE : startNanos + taskTimeout.toNanos();
   }
@@ -77,7 +83,7 @@ public final class OutboundHttp {
         transport, HostAllowlist.of(allowedHosts), resolver, taskTimeout, System.nanoTime());
   }
 
-  /** Every request so far (method, URL, status), for {@code execution.host_requests}. */
+  /** Every request so far (method, redacted URL, status), for {@code execution.host_requests}. */
   public HostRequestLog log() {
     return log;
   }
@@ -119,9 +125,8 @@ public final class OutboundHttp {
     GuestHttpRequest request = first;
     for (int redirects = 0; ; redirects++) {
       int entry = log.begin(request.method(), request.uri().toString());
-      checkAllowed(request.uri(), redirects > 0);
-      HttpResponse<byte[]> response = send(request, deadline);
-      log.complete(entry, response.statusCode());
+      HttpResult response = send(request, admit(request.uri(), redirects > 0), deadline);
+      log.complete(entry, response.status());
       GuestHttpRequest next = redirect(request, response);
       if (next == null || config.maxRedirects() == 0) {
         return HttpReply.success(response);
@@ -142,44 +147,61 @@ public final class OutboundHttp {
     return Math.min(System.nanoTime() + limit.toNanos(), taskDeadline);
   }
 
-  private void checkAllowed(URI uri, boolean redirected) {
-    if (!allowlist.allows(uri.getHost())) {
-      String why =
-          (redirected ? "redirect to host '" : "host '")
-              + uri.getHost()
-              + "' refused: not in allowed_hosts";
-      log.deny(why);
-      throw new HttpFailure(NetworkError.HOST_DENIED, why);
+  /** Checks {@code uri}'s host and resolves it once; the result is where the request may go. */
+  private Destination admit(URI uri, boolean redirected) {
+    String prefix = redirected ? "redirect: " : "";
+    TargetHost host = TargetHost.parse(uri.getHost());
+    if (!allowlist.matches(host)) {
+      throw denied(prefix + "host '" + uri.getHost() + "' refused: not in allowed_hosts");
     }
-    String refusal = guard == null ? null : guard.refusal(uri.getHost());
-    if (refusal != null) {
-      String why = redirected ? "redirect: " + refusal : refusal;
-      log.deny(why);
-      throw new HttpFailure(NetworkError.HOST_DENIED, why);
+    InetSocketAddress proxy = transport.proxyFor(uri);
+    try {
+      return new Destination(host, proxy, guard.admit(host, proxy != null));
+    } catch (HttpFailure failure) {
+      if (failure.error() == NetworkError.HOST_DENIED) {
+        throw denied(prefix + failure.getMessage());
+      }
+      throw failure;
     }
   }
 
-  private HttpResponse<byte[]> send(GuestHttpRequest request, long deadline) {
+  private HttpFailure denied(String why) {
+    log.deny(why);
+    return new HttpFailure(NetworkError.HOST_DENIED, why);
+  }
+
+  private HttpResult send(GuestHttpRequest request, Destination to, long deadline) {
     long left = deadline - System.nanoTime();
     if (left <= 0) {
       throw timedOut(deadline);
     }
-    CompletableFuture<HttpResponse<byte[]>> pending =
-        transport
-            .client()
-            .sendAsync(build(request, left), CappedBody.handler(config.maxResponseBytes()));
+    Http1Exchange exchange =
+        new Http1Exchange(
+            request,
+            to.host(),
+            to.addresses(),
+            to.proxy(),
+            transport.tls(),
+            config.maxResponseBytes(),
+            deadline);
+    Future<HttpResult> pending = transport.start(exchange);
     try {
       return pending.get(left, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      pending.cancel(true);
+      stop(exchange, pending);
       throw timedOut(deadline);
     } catch (InterruptedException e) {
-      pending.cancel(true);
+      stop(exchange, pending);
       Thread.currentThread().interrupt();
       throw new HttpFailure(NetworkError.NETWORK_ERROR, "interrupted: the task is being stopped");
     } catch (ExecutionException e) {
       throw failure(e.getCause(), deadline);
     }
+  }
+
+  private static void stop(Http1Exchange exchange, Future<HttpResult> pending) {
+    exchange.abort();
+    pending.cancel(true);
   }
 
   private RuntimeException timedOut(long deadline) {
@@ -197,16 +219,19 @@ public final class OutboundHttp {
       if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
         return new HttpFailure(NetworkError.DNS_FAILURE, "host name did not resolve");
       }
-      if (t instanceof HttpTimeoutException) {
+      if (t instanceof SocketTimeoutException) {
         return timedOut(deadline);
       }
     }
     for (Throwable t = thrown; t != null; t = t.getCause()) {
-      if (t instanceof ConnectException) {
+      if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
         return new HttpFailure(NetworkError.CONNECTION_FAILED, "connection failed: " + text(t));
       }
       if (t instanceof SSLException) {
         return new HttpFailure(NetworkError.NETWORK_ERROR, "TLS failure: " + text(t));
+      }
+      if (t instanceof ProtocolException) {
+        return new HttpFailure(NetworkError.NETWORK_ERROR, "bad response: " + text(t));
       }
     }
     return new HttpFailure(NetworkError.NETWORK_ERROR, "request failed: " + text(thrown));
@@ -216,27 +241,9 @@ public final class OutboundHttp {
     return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
   }
 
-  private static HttpRequest build(GuestHttpRequest request, long timeoutNanos) {
-    try {
-      HttpRequest.Builder builder =
-          HttpRequest.newBuilder(request.uri())
-              .timeout(Duration.ofNanos(timeoutNanos))
-              .method(
-                  request.method(),
-                  request.body().length == 0
-                      ? HttpRequest.BodyPublishers.noBody()
-                      : HttpRequest.BodyPublishers.ofByteArray(request.body()));
-      request.headers().forEach(h -> builder.header(h.getKey(), h.getValue()));
-      return builder.build();
-    } catch (IllegalArgumentException e) {
-      throw new HttpFailure(NetworkError.INVALID_REQUEST, e.getMessage());
-    }
-  }
-
-  private static GuestHttpRequest redirect(
-      GuestHttpRequest request, HttpResponse<byte[]> response) {
-    int status = response.statusCode();
-    String location = response.headers().firstValue("location").orElse(null);
+  private static GuestHttpRequest redirect(GuestHttpRequest request, HttpResult response) {
+    int status = response.status();
+    String location = response.first("location").orElse(null);
     if (!REDIRECTS.contains(status) || location == null) {
       return null;
     }
@@ -244,16 +251,27 @@ public final class OutboundHttp {
     try {
       target = GuestHttpRequest.checkedUri(request.uri().resolve(location.strip()).toString());
     } catch (IllegalArgumentException | HttpFailure e) {
-      throw new HttpFailure(NetworkError.NETWORK_ERROR, "bad redirect location: " + location);
+      throw new HttpFailure(
+          NetworkError.NETWORK_ERROR,
+          "bad redirect location: " + io.capsule.protocol.HostRequest.redact(location));
     }
     boolean toGet =
         status == 303 && !request.method().equals("HEAD")
             || (status == 301 || status == 302) && request.method().equals("POST");
-    boolean sameHost =
-        target
-            .getHost()
-            .toLowerCase(Locale.ROOT)
-            .equals(request.uri().getHost().toLowerCase(Locale.ROOT));
-    return request.redirectedTo(target, toGet ? "GET" : request.method(), !toGet, sameHost);
+    return request.redirectedTo(
+        target, toGet ? "GET" : request.method(), !toGet, sameOrigin(request.uri(), target));
+  }
+
+  /** Same scheme, host (as written, ignoring case) and port: the only case credentials follow. */
+  static boolean sameOrigin(URI a, URI b) {
+    return a.getScheme().equalsIgnoreCase(b.getScheme())
+        && a.getHost().toLowerCase(Locale.ROOT).equals(b.getHost().toLowerCase(Locale.ROOT))
+        && port(a) == port(b);
+  }
+
+  private static int port(URI uri) {
+    return uri.getPort() >= 0
+        ? uri.getPort()
+        : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
   }
 }

@@ -7,8 +7,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class AddressGuardTest {
@@ -19,10 +19,11 @@ class AddressGuardTest {
           "intranet.example.test", "10.1.2.3",
           "cgnat.example.test", "100.64.0.9",
           "v6.example.test", "fd00::1",
+          "mapped.example.test", "::ffff:10.0.0.1",
           "public.example.test", "93.184.216.34");
 
-  private static AddressGuard guard(String... rules) {
-    return new AddressGuard(HostAllowlist.of(List.of(rules)), AddressGuardTest::resolve, true);
+  private static AddressGuard guard(String... operatorHosts) {
+    return new AddressGuard(List.of(operatorHosts), AddressGuardTest::resolve, true);
   }
 
   private static InetAddress[] resolve(String host) throws UnknownHostException {
@@ -33,6 +34,16 @@ class AddressGuardTest {
     return new InetAddress[] {InetAddress.getByName(ip)};
   }
 
+  private static List<InetAddress> admit(AddressGuard guard, String host) {
+    return guard.admit(TargetHost.parse(host), false);
+  }
+
+  private static void assertDenied(AddressGuard guard, String host) {
+    assertThatThrownBy(() -> admit(guard, host))
+        .isInstanceOfSatisfying(
+            HttpFailure.class, f -> assertThat(f.error()).isEqualTo(NetworkError.HOST_DENIED));
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
@@ -40,67 +51,93 @@ class AddressGuardTest {
         "metadata.example.test",
         "intranet.example.test",
         "cgnat.example.test",
-        "v6.example.test"
+        "v6.example.test",
+        "mapped.example.test"
       })
-  void aNameMatchedByAWildcardOrDomainRuleMustNotLeadInside(String host) {
-    assertThat(guard("*").refusal(host)).contains("internal address");
-    assertThat(guard("example.test").refusal(host)).contains("internal address");
-    assertThat(guard("*.example.test").refusal(host)).contains("internal address");
+  void aNameThatResolvesInsideIsRefused(String host) {
+    assertDenied(guard(), host);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"rebind.example.test", "intranet.example.test", "metadata.example.test"})
-  void anExactEntryTrustsThatHost(String host) {
-    assertThat(guard(host).refusal(host)).isNull();
-    assertThat(guard("https://" + host + ":8443/path").refusal(host.toUpperCase())).isNull();
-  }
-
-  @ParameterizedTest
-  @CsvSource({
-    "*, public.example.test",
-    "*, 127.0.0.1",
-    "*, localhost",
-    "*, [::1]",
-    "*, 10.0.0.5",
-    "*, api.localhost",
-  })
-  void publicNamesLoopbackAndPrivateLiteralsAndLocalhostPass(String rule, String host) {
-    assertThat(guard(rule).refusal(host)).isNull();
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"169.254.169.254", "[fe80::1]", "[::ffff:169.254.169.254]"})
-  void linkLocalLiteralsNeedAnExactEntry(String host) {
-    assertThat(guard("*").refusal(host)).contains("link-local");
+  @ValueSource(
+      strings = {
+        "127.0.0.1",
+        "[::1]",
+        "10.0.0.5",
+        "169.254.169.254",
+        "[fe80::1]",
+        "[::ffff:169.254.169.254]",
+        "[fd00:ec2::254]",
+        "localhost",
+        "api.localhost",
+        "metadata.google.internal",
+        "metadata",
+        "printer.local"
+      })
+  void internalLiteralsAndReservedNamesAreRefusedUnlessTheOperatorNamesThem(String host) {
+    assertDenied(guard(), host);
     String bare = host.replace("[", "").replace("]", "");
-    assertThat(guard(bare).refusal(host)).isNull();
+    assertThat(refusal(guard("unrelated.test", bare), host)).isNull();
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"127.0.0.1", "10.0.0.1", "172.16.0.1", "192.168.1.1", "100.100.0.1"})
-  void internalV4Ranges(String ip) throws UnknownHostException {
-    assertThat(AddressGuard.isInternal(InetAddress.getByName(ip))).isTrue();
+  /** The error {@code host} fails with other than not resolving in the test's DNS, or null. */
+  private static NetworkError refusal(AddressGuard guard, String host) {
+    try {
+      admit(guard, host);
+      return null;
+    } catch (HttpFailure failure) {
+      return failure.error() == NetworkError.DNS_FAILURE ? null : failure.error();
+    }
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"93.184.216.34", "100.128.0.1", "2606:4700::1111", "172.32.0.1"})
-  void publicAddresses(String ip) throws UnknownHostException {
-    assertThat(AddressGuard.isInternal(InetAddress.getByName(ip))).isFalse();
+  @Test
+  void theOperatorNamesAHostOrAnAddressLiterally() {
+    AddressGuard guard = guard("rebind.example.test", "10.1.2.3");
+
+    assertThat(admit(guard, "REBIND.example.test.")).containsExactly(address("127.0.0.1"));
+    assertThat(admit(guard, "intranet.example.test")).containsExactly(address("10.1.2.3"));
+    assertThat(admit(guard, "0x0a.1.2.3")).containsExactly(address("10.1.2.3"));
+    assertDenied(guard, "127.0.0.1");
+    assertDenied(guard, "10.1.2.4");
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
+  void aPublicNameIsResolvedOnceAndItsAddressesReturned() {
+    assertThat(admit(guard(), "public.example.test")).containsExactly(address("93.184.216.34"));
+  }
+
+  @Test
   void anUnresolvableNameIsADnsFailure() {
-    assertThatThrownBy(() -> guard("*").refusal("nowhere.example.test"))
+    assertThatThrownBy(() -> admit(guard(), "nowhere.example.test"))
         .isInstanceOfSatisfying(
             HttpFailure.class, f -> assertThat(f.error()).isEqualTo(NetworkError.DNS_FAILURE));
   }
 
-  @org.junit.jupiter.api.Test
-  void throughAProxyNamesAreLeftToTheProxyButLiteralsAreStillChecked() {
-    AddressGuard proxied =
-        new AddressGuard(HostAllowlist.of(List.of("*")), AddressGuardTest::resolve, false);
+  @Test
+  void throughAProxyNamesAreLeftToTheProxyButLiteralsAndReservedNamesAreStillChecked() {
+    AddressGuard guard = guard();
 
-    assertThat(proxied.refusal("rebind.example.test")).isNull();
-    assertThat(proxied.refusal("169.254.169.254")).contains("link-local");
+    assertThat(guard.admit(TargetHost.parse("rebind.example.test"), true)).isEmpty();
+    assertThatThrownBy(() -> guard.admit(TargetHost.parse("169.254.169.254"), true))
+        .isInstanceOf(HttpFailure.class);
+    assertThatThrownBy(() -> guard.admit(TargetHost.parse("localhost"), true))
+        .isInstanceOf(HttpFailure.class);
+  }
+
+  @Test
+  void aDisabledGuardResolvesButRefusesNothing() {
+    AddressGuard open = new AddressGuard(List.of(), AddressGuardTest::resolve, false);
+
+    assertThat(open.admit(TargetHost.parse("rebind.example.test"), false))
+        .containsExactly(address("127.0.0.1"));
+    assertThat(open.admit(TargetHost.parse("localhost"), true)).isEmpty();
+  }
+
+  private static InetAddress address(String ip) {
+    try {
+      return InetAddress.getByName(ip);
+    } catch (UnknownHostException e) {
+      throw new AssertionError(e);
+    }
   }
 }

@@ -23,7 +23,12 @@ class OutboundHttpTest {
   @BeforeAll
   static void start() {
     server = LocalHttpServer.start();
-    direct = HttpTransport.create(HttpConfig.builder().withMaxResponseBytes(1024).build());
+    direct =
+        HttpTransport.create(
+            HttpConfig.builder()
+                .withMaxResponseBytes(1024)
+                .withPrivateHosts(List.of("127.0.0.1"))
+                .build());
     proxied = HttpTransport.create(HttpConfig.builder().withProxy(server.asProxy()).build());
   }
 

@@ -60,6 +60,16 @@ _ERRORS = {
 }
 
 
+def _redacted(url):
+    """The URL as host_requests records it: no query, fragment or user:password@ (secrets)."""
+    url = str(url).split("#", 1)[0].split("?", 1)[0]
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    return scheme + sep + authority.rpartition("@")[2] + slash + path
+
+
 def exchange(method, url, headers=(), body=None, timeout=None):
     """Makes one request through the host.
 
@@ -79,7 +89,8 @@ def exchange(method, url, headers=(), body=None, timeout=None):
     if error is not None or not isinstance(answer, dict):
         error = error or {"type": "network_error", "message": "no answer from the host"}
         kind = error.get("type", "network_error")
-        raise _ERRORS.get(kind, NetworkError)(kind, f"{error.get('message')} ({method} {url})")
+        where = f"({method} {_redacted(url)})"
+        raise _ERRORS.get(kind, NetworkError)(kind, f"{error.get('message')} {where}")
     if "body_base64" in answer:
         content = base64.b64decode(answer["body_base64"])
     else:
