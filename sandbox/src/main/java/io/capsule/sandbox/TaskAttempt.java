@@ -87,7 +87,9 @@ final class TaskAttempt {
     this.stdout = BoundedOutput.head(config.maxStdoutBytes());
     this.stderr = BoundedOutput.tail(config.maxStderrBytes());
     this.host = new HostImports(stderr);
-    this.http = HttpImports.forAttempt(transport, call.options());
+    this.http =
+        HttpImports.forAttempt(
+            transport.withOperatorHosts(config.ceiling().allowedHosts()), call.options());
     this.meter =
         new FuelMeter(call.options().computeOrDefault().fuel(), config.fuelChunk(), fuelPool);
   }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.HostRequest;
+import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.testing.Corpus;
@@ -287,6 +288,32 @@ class SandboxHttpTest {
     assertThat(envelope.error().errorType()).isEqualTo(ErrorType.PERMISSION_DENIED);
     assertThat(envelope.error().message()).contains("host_denied");
     assertThat(server.received()).isEmpty();
+  }
+
+  /**
+   * The operator's ceiling is the operator's word too: a host it names literally is opened for the
+   * tasks it bounds (a local run's {@code --allow-host 127.0.0.1}, a worker's {@code
+   * --allow-hosts}); a wildcard ceiling opens nothing internal.
+   */
+  @Test
+  void aCeilingNamingAnInternalHostLiterallyOpensItAndAWildcardCeilingDoesNot() {
+    OperatorCeiling naming =
+        new OperatorCeiling(null, null, null, null, null, List.of("127.0.0.1"), null, null);
+    OperatorCeiling wildcard =
+        new OperatorCeiling(null, null, null, null, null, List.of("*"), null, null);
+    try (Sandbox named =
+            Sandbox.create(config(ExecutionMode.COMPILED).withCeiling(naming).build());
+        Sandbox star =
+            Sandbox.create(config(ExecutionMode.COMPILED).withCeiling(wildcard).build())) {
+      ResultEnvelope opened = get(named, server.url("/hello"), allowing("127.0.0.1"));
+      assertThat(opened.success()).as("%s", opened.error()).isTrue();
+      assertThat(server.received()).hasSize(1);
+
+      ResultEnvelope closed = get(star, server.url("/hello"), allowing("*"));
+      assertThat(closed.error().errorType()).isEqualTo(ErrorType.PERMISSION_DENIED);
+      assertThat(closed.error().message()).contains("host_denied");
+      assertThat(server.received()).hasSize(1);
+    }
   }
 
   @Test

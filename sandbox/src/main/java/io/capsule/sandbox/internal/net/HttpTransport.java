@@ -6,6 +6,7 @@ import java.net.Proxy;
 import java.net.ProxySelector;
 import java.net.URI;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,16 +27,54 @@ public final class HttpTransport {
   private final ExecutorService exchanges;
 
   private HttpTransport(HttpConfig config, SSLContext tls) {
+    this(config, tls, newExchangeThreads());
+  }
+
+  private HttpTransport(HttpConfig config, SSLContext tls, ExecutorService exchanges) {
     this.config = config;
     this.tls = tls;
+    this.exchanges = exchanges;
+  }
+
+  private static ExecutorService newExchangeThreads() {
     AtomicInteger count = new AtomicInteger();
-    this.exchanges =
-        Executors.newCachedThreadPool(
-            task -> {
-              Thread thread = new Thread(task, "capsule-http-" + count.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            });
+    return Executors.newCachedThreadPool(
+        task -> {
+          Thread thread = new Thread(task, "capsule-http-" + count.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
+  }
+
+  /**
+   * This transport with the hosts an operator's ceiling names literally opened as well (they are
+   * the operator's word, like {@link HttpConfig#privateHosts()}), sharing threads and TLS. Wildcard
+   * entries open nothing internal.
+   */
+  public HttpTransport withOperatorHosts(List<String> ceilingHosts) {
+    if (ceilingHosts == null) {
+      return this;
+    }
+    List<String> opened = new ArrayList<>(config.privateHosts());
+    for (String host : ceilingHosts) {
+      if (!host.contains("*") && !opened.contains(host)) {
+        opened.add(host);
+      }
+    }
+    if (opened.size() == config.privateHosts().size()) {
+      return this;
+    }
+    HttpConfig widened =
+        new HttpConfig(
+            config.maxResponseBytes(),
+            config.maxRequests(),
+            config.maxRedirects(),
+            config.maxPendingResponses(),
+            config.requestTimeout(),
+            config.proxy(),
+            config.guardInternalAddresses(),
+            opened);
+    return new HttpTransport(widened, tls, exchanges);
   }
 
   /**
