@@ -19,12 +19,35 @@ import java.util.List;
 final class FileGrants {
   private FileGrants() {}
 
-  static List<Mount> mounts(List<FileGrant> grants, Path filesRoot) {
+  /**
+   * The mounts of {@code grants}; none may contain, or lie inside, {@code cacheDir} (when not
+   * null): a task must not read the installation key nor change the compiled code other tasks load.
+   */
+  static List<Mount> mounts(List<FileGrant> grants, Path filesRoot, Path cacheDir) {
+    Path cache = cacheDir == null ? null : realOrAbsolute(cacheDir);
     List<Mount> mounts = new ArrayList<>();
     for (FileGrant grant : grants) {
-      mounts.add(mount(grant, filesRoot));
+      Mount mount = mount(grant, filesRoot);
+      if (cache != null
+          && (cache.startsWith(mount.hostDir()) || mount.hostDir().startsWith(cache))) {
+        throw new PermissionDeniedException(
+            "allowed file '"
+                + grant.path()
+                + "' contains or lies in Capsule's cache directory "
+                + cache
+                + " (its installation key and compiled code are not for tasks)");
+      }
+      mounts.add(mount);
     }
     return mounts;
+  }
+
+  private static Path realOrAbsolute(Path path) {
+    try {
+      return path.toRealPath();
+    } catch (IOException e) {
+      return path.toAbsolutePath().normalize(); // not made yet: it will be made there
+    }
   }
 
   private static Mount mount(FileGrant grant, Path filesRoot) {

@@ -135,7 +135,7 @@ final class TaskAttempt {
     List<String> names = options.envVariables() == null ? List.of() : options.envVariables();
     var environment = GuestEnvironment.select(names, config.environment());
     this.environment = environment;
-    List<Mount> mounts = FileGrants.mounts(grants, config.filesRoot());
+    List<Mount> mounts = FileGrants.mounts(grants, config.filesRoot(), config.cacheDir());
     this.requests =
         new GuestRequests(http, subTasks, host::result, stderr, environment, List.copyOf(mounts));
     GuestScript script = module.script();

@@ -58,6 +58,37 @@ class SandboxPermissionsTest {
     return TaskOptions.builder().allowedFiles(list).build();
   }
 
+  /**
+   * A grant that contains Capsule's cache directory (its installation key, the compiled classes it
+   * loads) or lies inside it is refused before the task starts; a sibling grant still works.
+   */
+  @Test
+  void aGrantCoveringTheCacheDirectoryIsRefused() throws IOException {
+    Path cache = Files.createDirectories(root.resolve("home/.cache/capsule"));
+    Files.createDirectories(root.resolve("home/work"));
+    try (Sandbox cached =
+        Sandbox.create(SandboxConfig.builder().withFilesRoot(root).withCacheDir(cache).build())) {
+      PreparedModule module = cached.prepare(Corpus.resource("wasi/fileprobe.wasm"));
+      for (String grant : List.of("home", "home/.cache", "home/.cache/capsule:ro")) {
+        ResultEnvelope refused =
+            cached.run(module, new TaskCall(files(grant), List.of(TextNode.valueOf("list"))));
+        assertThat(refused.error().errorType()).as(grant).isEqualTo(ErrorType.PERMISSION_DENIED);
+        assertThat(refused.error().message()).contains("cache directory");
+      }
+      ResultEnvelope sibling =
+          cached.run(
+              module,
+              new TaskCall(
+                  files("home/work"),
+                  List.of(
+                      TextNode.valueOf("write"),
+                      TextNode.valueOf("home/work/a.txt"),
+                      TextNode.valueOf("ok"))));
+      assertThat(sibling.success()).as("%s", sibling.error()).isTrue();
+      assertThat(root.resolve("home/work/a.txt")).hasContent("ok");
+    }
+  }
+
   @Test
   void aGrantedDirectoryIsSeenAtTheRelativePathItWasGiven() {
     ResultEnvelope read = probe(files("data:ro"), "read", "data/in.txt");
