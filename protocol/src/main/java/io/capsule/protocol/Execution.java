@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param durationMs wall-clock time of all attempts, in milliseconds
  * @param retries attempts actually made minus one (not the configured maximum)
  * @param fuelConsumed fuel used by the last attempt; equal to the budget when it ran out
- * @param ramUsed peak linear memory of the last attempt, in bytes
+ * @param ramUsed peak of the last attempt's resource account (linear memory and tables), in bytes
  * @param hostRequests outbound requests of the last attempt
  */
 public record Execution(
