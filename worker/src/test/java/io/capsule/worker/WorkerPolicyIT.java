@@ -10,6 +10,7 @@ import io.capsule.protocol.FileGrant;
 import io.capsule.protocol.OperatorCeiling.OverCeiling;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.sandbox.testing.Corpus;
+import io.capsule.sandbox.testing.LocalHttpServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +58,8 @@ class WorkerPolicyIT {
   @Test
   void greedyAndHostileRequestsEndInTheirEnvelopesBesideGoodOnesAndNoSecretReachesATopic(
       @BootstrapServers String servers) {
-    try (TestFleet fleet = new TestFleet(servers)) {
+    try (TestFleet fleet = new TestFleet(servers);
+        LocalHttpServer loopback = LocalHttpServer.start()) {
       start(
           fleet,
           WorkerPolicy.builder()
@@ -94,6 +96,14 @@ class WorkerPolicyIT {
               "\"compute\":\"LOW\"",
               "\"env_variables\":[\"GREETING\"]"));
       produced.put("unasked", probe(List.of("env", "DB_PASSWORD"), "\"compute\":\"LOW\"", ""));
+      // '*' asked by the producer, a loopback server as the target: never reached
+      produced.put(
+          "loopback",
+          json(
+              Corpus.sdkExample("http_get"),
+              List.of(loopback.url("/hello")),
+              "\"compute\":\"LOW\"",
+              "\"allowed_hosts\":[\"*\"]"));
       produced.forEach((id, json) -> send(fleet, id, json));
 
       Map<String, ResultEnvelope> envelopes = awaitAll(fleet, produced.keySet());
@@ -110,6 +120,8 @@ class WorkerPolicyIT {
       assertThat(envelopes.get("greeting").result().get("data").asText())
           .isEqualTo("hello-allowed");
       assertThat(envelopes.get("unasked").result().path("data").isMissingNode()).isTrue();
+      assertFailure(envelopes.get("loopback"), ErrorType.PERMISSION_DENIED, "host_denied");
+      assertThat(loopback.received()).as("requests the loopback server saw").isEmpty();
       assertNoSecretOnAnyTopic(fleet);
     }
   }
