@@ -285,9 +285,13 @@ public final class TaskExecution {
     return sandbox.attempt(sandbox.prepare(moduleBytes(request), call.options()), call);
   }
 
-  /** The declared options with the worker's default timeout, within its policy's ceiling. */
+  /**
+   * The declared options with the worker's default timeout, narrowed by its policy's ceiling with
+   * the one rule the sandbox also applies ({@link OperatorCeiling#narrow}), before the module is
+   * prepared: a request over the ceiling costs no preparation.
+   */
   private TaskOptions withinPolicy(TaskOptions declared) {
-    return InterimCeiling.apply(withDefaultTimeout(declared), ceiling);
+    return ceiling.narrow(withDefaultTimeout(declared), sandbox.config().filesRoot());
   }
 
   private TaskOptions withDefaultTimeout(TaskOptions options) {
