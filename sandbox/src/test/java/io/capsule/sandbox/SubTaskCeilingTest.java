@@ -75,6 +75,8 @@ class SubTaskCeilingTest {
             .withEnvironment(HOST_ENV)
             .withCeiling(ceiling)
             .withSubTaskLimits(maxTasks, maxDepth)
+            // the local server is on loopback: an internal host only the operator opens
+            .withHttp(HttpConfig.builder().withPrivateHosts(List.of("127.0.0.1")).build())
             .build());
   }
 
