@@ -87,7 +87,8 @@ public final class HttpImports {
 
   /** Performs a request, its document charged to the account while it runs. */
   private HttpReply perform(byte[] requestDocument) {
-    account.chargeBuffer(requestDocument.length, "an HTTP request document");
+    account.chargeBuffer(
+        requestDocument.length, "an HTTP request of " + requestDocument.length + " bytes");
     try {
       return http.execute(requestDocument);
     } finally {
@@ -121,7 +122,7 @@ public final class HttpImports {
     if (length < 0 || length > MAX_REQUEST_BYTES) {
       reply = HttpReply.failure(new HttpFailure(NetworkError.INVALID_REQUEST, "request too large"));
     } else {
-      account.chargeBuffer(length, "an HTTP request document");
+      account.chargeBuffer(length, "an HTTP request of " + length + " bytes");
       try {
         reply = http.execute(memory.readBytes((int) args[0], length));
       } finally {
