@@ -20,6 +20,7 @@ import io.capsule.protocol.TimeoutExceededException;
 import io.capsule.sandbox.internal.AccountedInterpreter;
 import io.capsule.sandbox.internal.AccountedTable;
 import io.capsule.sandbox.internal.CappedMemory;
+import io.capsule.sandbox.internal.HostBufferCharges;
 import io.capsule.sandbox.internal.ResourceAccount;
 import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.lang.PythonChannel;
@@ -66,7 +67,7 @@ final class TaskAttempt {
   private volatile GuestRequests requests;
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile GuardedWasi wasi;
-  private volatile ResourceAccount account = ResourceAccount.unlimited();
+  private final ResourceAccount account;
   private volatile Instance instance;
   private Map<String, String> environment = Map.of();
   private PythonSnapshots.Resume resume;
@@ -84,12 +85,13 @@ final class TaskAttempt {
     this.module = module;
     this.call = call;
     this.threads = threads;
-    this.stdout = BoundedOutput.head(config.maxStdoutBytes());
-    this.stderr = BoundedOutput.tail(config.maxStderrBytes());
+    this.account = ResourceAccount.forRam(pages(ramBytes()) * PAGE);
+    this.stdout = BoundedOutput.head(config.maxStdoutBytes()).chargedTo(account, "stdout");
+    this.stderr = BoundedOutput.tail(config.maxStderrBytes()).chargedTo(account, "stderr");
     this.host = new HostImports(stderr);
     this.http =
         HttpImports.forAttempt(
-            transport.withOperatorHosts(config.ceiling().allowedHosts()), call.options());
+            transport.withOperatorHosts(config.ceiling().allowedHosts()), call.options(), account);
     this.meter =
         new FuelMeter(call.options().computeOrDefault().fuel(), config.fuelChunk(), fuelPool);
   }
@@ -116,7 +118,6 @@ final class TaskAttempt {
 
   private void execute() {
     int capPages = capPages();
-    account = ResourceAccount.forRam(capPages * PAGE);
     if (module.initialPages() > capPages) {
       throw new MemoryLimitException(
           "module needs "
@@ -185,7 +186,7 @@ final class TaskAttempt {
       var charges = HostCallCharges.of(meter, wasiConfig.arguments(), wasiConfig.environment());
       var importsBuilder =
           ImportValues.builder()
-              .addFunction(charges.wrap(wasiFunctions))
+              .addFunction(charges.wrap(HostBufferCharges.wrap(wasiFunctions, account)))
               .addFunction(charges.wrap(host.functions()))
               .addFunction(charges.wrap(http.functions()))
               .addFunction(meter.refillFunction());
@@ -328,8 +329,7 @@ final class TaskAttempt {
   }
 
   private int capPages() {
-    long bytes =
-        call.options().ram() != null ? call.options().ram().bytes() : config.defaultRam().bytes();
+    long bytes = ramBytes();
     if (bytes > config.maxRam().bytes()) {
       throw new InvalidRequestException(
           "ram "
@@ -337,7 +337,17 @@ final class TaskAttempt {
               + " exceeds this sandbox's largest cap of "
               + config.maxRam());
     }
-    return (int) Math.max(1, Math.min(bytes / PAGE, 65_536));
+    return pages(bytes);
+  }
+
+  private long ramBytes() {
+    return call.options().ram() != null
+        ? call.options().ram().bytes()
+        : config.defaultRam().bytes();
+  }
+
+  private static int pages(long ramBytes) {
+    return (int) Math.max(1, Math.min(ramBytes / PAGE, 65_536));
   }
 
   private List<String> argv() {

@@ -4,18 +4,22 @@ import io.capsule.protocol.MemoryLimitException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The host memory one attempt has caused, against one limit: its linear memory, its tables and (in
- * the interpreter) its call frames. A charge that would take the account past its limit is refused
- * and remembered, so the failure that follows is reported as {@code memory_limit}; {@link #peak()}
- * (without call frames) is the attempt's {@code ram_used}.
+ * The host memory one attempt has caused, against one limit: its linear memory, its tables, (in the
+ * interpreter) its call frames, and the host-side buffers it makes the host hold (HTTP request and
+ * answer documents, the stdout and stderr capture as it grows, decoded {@code poll_oneoff}
+ * subscriptions). A charge that would take the account past its limit is refused and remembered, so
+ * the failure that follows is reported as {@code memory_limit}; {@link #peak()} (memory and tables
+ * only, without call frames and host buffers) is the attempt's {@code ram_used}.
  *
  * <p>The limit is the task's {@code ram} cap (which linear memory alone may fill) plus an allowance
  * for everything else the guest can make the host allocate: a quarter of the cap, at least {@link
- * #MIN_HOST_ALLOWANCE}. The attempt's stdout and stderr capture buffers are bounded separately by
- * the sandbox's settings and are not charged here.
+ * #MIN_HOST_ALLOWANCE}. The arguments and environment the host hands the guest are set by the
+ * caller and the operator, not grown by the guest, and are covered by the allowance uncharged.
  */
 public final class ResourceAccount {
-  /** The smallest allowance for tables and call frames beside linear memory, in bytes. */
+  /**
+   * The smallest allowance for tables, call frames and host buffers beside linear memory, in bytes.
+   */
   public static final long MIN_HOST_ALLOWANCE = 16L << 20;
 
   private final long limit;
@@ -69,6 +73,26 @@ public final class ResourceAccount {
 
   /** Gives back a frame charged by {@link #chargeFrame}. */
   public void releaseFrame(long bytes) {
+    used.addAndGet(-bytes);
+  }
+
+  /**
+   * Charges a host-side buffer the guest caused (an HTTP document held for it, a capture buffer's
+   * growth, decoded {@code poll_oneoff} subscriptions): it counts against the limit like any charge
+   * but not in {@link #peak()}, which stays what the guest's memory and tables held.
+   *
+   * @param what the buffer, for the report when it is refused
+   * @throws MemoryLimitException when the account does not hold them
+   */
+  public void chargeBuffer(long bytes, String what) {
+    if (!take(bytes)) {
+      refuseSpent(what);
+      throw new MemoryLimitException(refusal);
+    }
+  }
+
+  /** Gives back a buffer charged by {@link #chargeBuffer}. */
+  public void releaseBuffer(long bytes) {
     used.addAndGet(-bytes);
   }
 

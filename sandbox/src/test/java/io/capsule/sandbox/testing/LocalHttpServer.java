@@ -129,6 +129,7 @@ public final class LocalHttpServer implements AutoCloseable {
       case "/echo" -> reply(exchange, 200, requestBody);
       case "/binary" -> reply(exchange, 200, new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1});
       case "/big" -> reply(exchange, 200, new byte[BIG_BYTES]);
+      case "/bytes" -> reply(exchange, 200, filled(exchange.getRequestURI().getQuery()));
       case "/hang" -> hang(exchange);
       case "/meet" -> meet(exchange);
       case "/redirect" -> {
@@ -176,6 +177,13 @@ public final class LocalHttpServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     exchange.close();
+  }
+
+  /** {@code /bytes?n=N}: a body of N ASCII letters. */
+  private static byte[] filled(String query) {
+    byte[] body = new byte[Integer.parseInt(query.substring("n=".length()))];
+    java.util.Arrays.fill(body, (byte) 'x');
+    return body;
   }
 
   private static void reply(HttpExchange exchange, int status, byte[] body) throws IOException {

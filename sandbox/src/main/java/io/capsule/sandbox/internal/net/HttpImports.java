@@ -7,6 +7,7 @@ import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import io.capsule.protocol.HostRequest;
 import io.capsule.protocol.TaskOptions;
+import io.capsule.sandbox.internal.ResourceAccount;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,11 @@ import java.util.Map;
  * </pre>
  *
  * Pointers outside the guest's memory trap, as in WASI; everything the network does is a code.
+ *
+ * <p>The host memory a request makes the host hold is charged to the attempt's {@link
+ * ResourceAccount}: the request document while the request runs, and the answer document from its
+ * arrival until the guest reads (or releases) it. A document the account cannot hold ends the
+ * attempt at once with {@code memory_limit} naming it; the guest gets no answer to that request.
  */
 public final class HttpImports {
   private static final String MODULE = "capsule";
@@ -38,19 +44,26 @@ public final class HttpImports {
 
   private final OutboundHttp http;
   private final int maxPending;
+  private final ResourceAccount account;
   private final Map<Integer, byte[]> pending = new HashMap<>();
   private int nextHandle = 1;
 
-  private HttpImports(OutboundHttp http, int maxPending) {
+  private HttpImports(OutboundHttp http, int maxPending, ResourceAccount account) {
     this.http = http;
     this.maxPending = maxPending;
+    this.account = account;
   }
 
-  /** The HTTP imports of an attempt of a task with these options, starting now. */
-  public static HttpImports forAttempt(HttpTransport transport, TaskOptions options) {
+  /**
+   * The HTTP imports of an attempt of a task with these options, starting now, charging what they
+   * hold to {@code account}.
+   */
+  public static HttpImports forAttempt(
+      HttpTransport transport, TaskOptions options, ResourceAccount account) {
     return new HttpImports(
         OutboundHttp.forAttempt(transport, options.allowedHosts(), options.timeout()),
-        transport.config().maxPendingResponses());
+        transport.config().maxPendingResponses(),
+        account);
   }
 
   /** The host functions to link. */
@@ -65,7 +78,28 @@ public final class HttpImports {
    * Performs one request document as {@code http_request} does, for guests that cannot import it.
    */
   public HttpReply execute(byte[] requestDocument) {
-    return http.execute(requestDocument);
+    HttpReply reply = perform(requestDocument);
+    // the answer is handed to the guest at once, but it must fit while it is
+    hold(reply.document());
+    account.releaseBuffer(reply.document().length);
+    return reply;
+  }
+
+  /** Performs a request, its document charged to the account while it runs. */
+  private HttpReply perform(byte[] requestDocument) {
+    account.chargeBuffer(
+        requestDocument.length, "an HTTP request of " + requestDocument.length + " bytes");
+    try {
+      return http.execute(requestDocument);
+    } finally {
+      account.releaseBuffer(requestDocument.length);
+    }
+  }
+
+  /** Charges an answer document held for the guest. */
+  private void hold(byte[] document) {
+    account.chargeBuffer(
+        document.length, "an HTTP answer of " + document.length + " bytes held for the task");
   }
 
   /** The requests made so far, for {@code execution.host_requests}. */
@@ -88,8 +122,14 @@ public final class HttpImports {
     if (length < 0 || length > MAX_REQUEST_BYTES) {
       reply = HttpReply.failure(new HttpFailure(NetworkError.INVALID_REQUEST, "request too large"));
     } else {
-      reply = http.execute(memory.readBytes((int) args[0], length));
+      account.chargeBuffer(length, "an HTTP request of " + length + " bytes");
+      try {
+        reply = http.execute(memory.readBytes((int) args[0], length));
+      } finally {
+        account.releaseBuffer(length);
+      }
     }
+    hold(reply.document());
     int handle = nextHandle++;
     pending.put(handle, reply.document());
     return answer(memory, args, reply.code(), handle, reply.document().length);
@@ -106,6 +146,7 @@ public final class HttpImports {
     if (document == null) {
       return new long[] {NetworkError.BAD_HANDLE.code()};
     }
+    account.releaseBuffer(document.length);
     int room = (int) Math.min(Integer.toUnsignedLong((int) args[2]), document.length);
     instance.memory().write((int) args[1], document, 0, room);
     return new long[] {document.length};

@@ -64,7 +64,12 @@ public record HttpReply(int code, byte[] document) {
     }
   }
 
+  /** The document as UTF-8, written straight to bytes (a 10 MiB body is not copied as text). */
   private static byte[] bytes(ObjectNode doc) {
-    return CapsuleJson.write(doc).getBytes(StandardCharsets.UTF_8);
+    try {
+      return CapsuleJson.mapper().writeValueAsBytes(doc);
+    } catch (java.io.IOException e) {
+      throw new io.capsule.protocol.InternalException("cannot write JSON: " + e.getMessage(), e);
+    }
   }
 }

@@ -1,5 +1,7 @@
 package io.capsule.sandbox.internal.wasi;
 
+import io.capsule.protocol.MemoryLimitException;
+import io.capsule.sandbox.internal.ResourceAccount;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -11,7 +13,9 @@ import java.util.Objects;
  *
  * <p>{@link #head} keeps the first bytes (stdout: the result JSON is at the start); {@link #tail}
  * keeps the last bytes (stderr: the latest log lines explain a failure). The buffer grows with the
- * output, so a quiet guest costs little. Thread-safe.
+ * output, so a quiet guest costs little; each growth is charged to the attempt's {@link
+ * ResourceAccount} when one is given ({@link #chargedTo}), and a growth the account refuses ends
+ * the write with {@link MemoryLimitException}. Thread-safe.
  */
 public final class BoundedOutput extends OutputStream {
   /** Default stdout limit: 1 MiB. */
@@ -24,17 +28,35 @@ public final class BoundedOutput extends OutputStream {
 
   private final int limit;
   private final boolean keepTail;
+  private final ResourceAccount account;
+  private final String name;
   private byte[] buffer = new byte[0];
   private int start;
   private int size;
   private long total;
 
-  private BoundedOutput(int limit, boolean keepTail) {
+  private BoundedOutput(int limit, boolean keepTail, ResourceAccount account, String name) {
     if (limit < 0) {
       throw new IllegalArgumentException("limit must not be negative: " + limit);
     }
     this.limit = limit;
     this.keepTail = keepTail;
+    this.account = account;
+    this.name = name;
+  }
+
+  private BoundedOutput(int limit, boolean keepTail) {
+    this(limit, keepTail, ResourceAccount.unlimited(), "output");
+  }
+
+  /**
+   * An empty capture with this one's limit and kind whose buffer growth is charged to {@code
+   * account}.
+   *
+   * @param name the stream, for the report when a growth is refused ("stdout")
+   */
+  public BoundedOutput chargedTo(ResourceAccount account, String name) {
+    return new BoundedOutput(limit, keepTail, account, name);
   }
 
   /** Keeps the first {@code limit} bytes and drops the rest. */
@@ -137,9 +159,11 @@ public final class BoundedOutput extends OutputStream {
     if (needed <= buffer.length) {
       return;
     }
-    int grown = Math.max(needed, Math.max(INITIAL_CAPACITY, buffer.length * 2));
+    int grown = Math.min(limit, Math.max(needed, Math.max(INITIAL_CAPACITY, buffer.length * 2)));
+    account.chargeBuffer(
+        grown - buffer.length, "growing the " + name + " capture to " + grown + " bytes");
     byte[] linear = toByteArray();
-    buffer = Arrays.copyOf(linear, Math.min(limit, grown));
+    buffer = Arrays.copyOf(linear, grown);
     start = 0;
   }
 }

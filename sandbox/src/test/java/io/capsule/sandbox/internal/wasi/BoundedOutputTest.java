@@ -3,10 +3,39 @@ package io.capsule.sandbox.internal.wasi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.capsule.protocol.MemoryLimitException;
+import io.capsule.sandbox.internal.ResourceAccount;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class BoundedOutputTest {
+
+  @Test
+  void growthIsChargedToTheAccountUpToTheLimitButNotInItsPeak() {
+    ResourceAccount account = ResourceAccount.forRam(0);
+    var out = BoundedOutput.head(1 << 20).chargedTo(account, "stdout");
+    byte[] chunk = new byte[64 << 10];
+    for (int i = 0; i < 64; i++) {
+      out.write(chunk, 0, chunk.length);
+    }
+
+    assertThat(out.toByteArray()).hasSize(1 << 20);
+    assertThat(out.droppedBytes()).isEqualTo(3L << 20);
+    assertThat(account.used()).isEqualTo(1 << 20);
+    assertThat(account.peak()).isZero();
+  }
+
+  @Test
+  void aGrowthTheAccountRefusesEndsTheWriteAsMemoryLimit() {
+    ResourceAccount account = ResourceAccount.forRam(0);
+    account.tryCharge(ResourceAccount.MIN_HOST_ALLOWANCE - 1000, "memory");
+    var out = BoundedOutput.tail(64 << 10).chargedTo(account, "stderr");
+
+    assertThatThrownBy(() -> out.write(new byte[4096], 0, 4096))
+        .isInstanceOf(MemoryLimitException.class)
+        .hasMessageContaining("growing the stderr capture to 4096 bytes");
+    assertThat(account.refusal()).contains("stderr capture");
+  }
 
   @Test
   void headKeepsTheFirstBytesAndCountsTheRest() {
