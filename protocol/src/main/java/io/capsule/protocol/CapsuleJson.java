@@ -2,6 +2,7 @@ package io.capsule.protocol;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -79,9 +80,28 @@ public final class CapsuleJson {
 
   private static CapsuleException invalid(JsonProcessingException e) {
     Throwable cause = e.getCause();
+    String path = e instanceof JsonMappingException m ? path(m) : "";
+    if (cause instanceof InvalidRequestException invalid) {
+      return invalid.within(path);
+    }
     if (cause instanceof CapsuleException) {
       return (CapsuleException) cause;
     }
-    return new InvalidRequestException("invalid JSON: " + e.getOriginalMessage(), e);
+    InvalidRequestException invalid =
+        new InvalidRequestException("invalid JSON: " + e.getOriginalMessage(), e);
+    return invalid.within(path);
+  }
+
+  /** Where in the document a mapping failed: {@code limits.ram}, {@code allowed_files[0]}. */
+  private static String path(JsonMappingException e) {
+    StringBuilder path = new StringBuilder();
+    for (JsonMappingException.Reference step : e.getPath()) {
+      if (step.getFieldName() != null) {
+        path.append(path.length() == 0 ? "" : ".").append(step.getFieldName());
+      } else if (step.getIndex() >= 0) {
+        path.append('[').append(step.getIndex()).append(']');
+      }
+    }
+    return path.toString();
   }
 }

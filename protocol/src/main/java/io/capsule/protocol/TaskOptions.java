@@ -46,11 +46,11 @@ public record TaskOptions(
   /** Validates what is set and copies the lists. */
   public TaskOptions {
     if (maxRetries != null && (maxRetries < 0 || maxRetries > MAX_RETRIES_LIMIT)) {
-      throw new InvalidRequestException(
-          "max_retries must be between 0 and " + MAX_RETRIES_LIMIT + ", not " + maxRetries);
+      throw InvalidRequestException.forField(
+          "max_retries", "must be between 0 and " + MAX_RETRIES_LIMIT + ", not " + maxRetries);
     }
     if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-      throw new InvalidRequestException("timeout must be positive");
+      throw InvalidRequestException.forField("timeout", "must be positive");
     }
     allowedFiles = allowedFiles == null ? null : List.copyOf(allowedFiles);
     allowedHosts = allowedHosts == null ? null : List.copyOf(allowedHosts);

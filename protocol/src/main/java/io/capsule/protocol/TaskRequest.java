@@ -51,7 +51,8 @@ public record TaskRequest(
   /** Validates the request; absent optional parts get their defaults. */
   public TaskRequest {
     if (schema != null && !SCHEMA.equals(schema)) {
-      throw new InvalidRequestException("unknown schema '" + schema + "', expected " + SCHEMA);
+      throw InvalidRequestException.forField(
+          "schema", "unknown schema '" + schema + "', expected " + SCHEMA);
     }
     schema = SCHEMA;
     if (id == null || id.isBlank() || id.length() > MAX_ID_LENGTH) {

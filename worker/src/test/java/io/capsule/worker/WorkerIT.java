@@ -162,10 +162,15 @@ class WorkerIT {
           "bad-schema",
           "{\"schema\":\"capsule.task/v9\",\"id\":\"x\",\"module\":{\"inline\":\"AGFzbQEAAAA=\"}}"
               .getBytes(StandardCharsets.UTF_8));
+      fleet.send(
+          topic,
+          "bad-ram",
+          "{\"id\":\"bad-ram\",\"module\":{\"inline\":\"AGFzbQEAAAA=\"},\"limits\":{\"ram\":\"lots\"}}"
+              .getBytes(StandardCharsets.UTF_8));
       TaskRequest good = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
 
       assertThat(awaitFinal(fleet, good.id()).success()).isTrue();
-      await().atMost(BOUND).until(fleet::deadLetters, l -> l.size() == 2);
+      await().atMost(BOUND).until(fleet::deadLetters, l -> l.size() == 3);
       List<DeadLetter> letters = fleet.deadLetters();
       assertThat(letters).allMatch(l -> l.reason().equals(DeadLetter.UNREADABLE));
       assertThat(letters.get(0).taskId()).isEqualTo("poison");
@@ -173,6 +178,11 @@ class WorkerIT {
           .isEqualTo("{not json at all");
       assertThat(letters.get(0).source()).isEqualTo(topic + "/0/0");
       assertThat(letters.get(1).message()).contains("unknown schema");
+      assertThat(letters)
+          .filteredOn(l -> l.taskId().equals("bad-ram"))
+          .singleElement()
+          .satisfies(
+              l -> assertThat(l.message()).startsWith("limits.ram: size 'lots' is not understood"));
     }
   }
 

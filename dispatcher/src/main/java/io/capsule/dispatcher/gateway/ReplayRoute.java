@@ -66,7 +66,7 @@ final class ReplayRoute {
     try {
       return node.isMissingNode() || node.isNull() ? null : ErrorType.fromWire(node.asText());
     } catch (CapsuleException e) {
-      throw Problem.badRequest(e.getMessage());
+      throw Problem.badRequest(e);
     }
   }
 

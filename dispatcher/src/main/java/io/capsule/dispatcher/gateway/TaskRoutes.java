@@ -159,7 +159,9 @@ final class TaskRoutes {
     }
     try {
       return CapsuleJson.convert(object, TaskRequest.class);
-    } catch (CapsuleException | IllegalArgumentException | NullPointerException e) {
+    } catch (CapsuleException e) {
+      throw Problem.badRequest(e);
+    } catch (IllegalArgumentException | NullPointerException e) {
       throw Problem.badRequest(e.getMessage());
     }
   }

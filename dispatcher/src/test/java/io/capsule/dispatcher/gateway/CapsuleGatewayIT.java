@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 @ExtendWith(KafkaBrokerExtension.class)
@@ -168,6 +169,26 @@ class CapsuleGatewayIT {
       })
   void invalidTaskRequestIs400ProblemJson(String body) {
     assertProblem(fleet.post("/v1/tasks", body), 400);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "\"limits\":{\"ram\":\"lots\"}|/limits/ram|size 'lots' is not understood",
+        "\"limits\":{\"max_retries\":-3}|/limits/max_retries|must be between 0 and 100",
+        "\"permissions\":{\"allowed_files\":[\"data\",{\"path\":\"x\",\"mode\":\"rwx\"}]}"
+            + "|/permissions/allowed_files/1|file mode must be ro or rw"
+      })
+  void aRefusedFieldIsNamedInTheDetailAndAsAPointer(String part, String pointer, String reason) {
+    String body = "{\"module\":{\"inline\":\"AGFzbQEAAAA=\"}," + part + "}";
+    JsonNode problem = json(assertProblem(fleet.post("/v1/tasks", body), 400));
+
+    String field = pointer.substring(1).replace('/', '.').replace(".1", "[1]");
+    assertThat(problem.get("detail").asText()).startsWith(field + ": ").contains(reason);
+    assertThat(problem.get("errors")).hasSize(1);
+    assertThat(problem.get("errors").get(0).get("pointer").asText()).isEqualTo("#" + pointer);
+    assertThat(problem.get("errors").get(0).get("detail").asText()).contains(reason);
   }
 
   @Test
