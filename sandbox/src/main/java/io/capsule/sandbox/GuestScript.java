@@ -1,6 +1,7 @@
 package io.capsule.sandbox;
 
 import io.capsule.protocol.InvalidModuleException;
+import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.ScriptRef;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.internal.lang.TaskDeclarations;
@@ -62,6 +63,9 @@ public record GuestScript(
           python ? TaskDeclarations.python(source) : TaskDeclarations.javascript(source);
       return new GuestScript(
           python ? Language.PYTHON : Language.JAVASCRIPT, fileName, source, tasks);
+    } catch (InvalidRequestException e) {
+      // a declared option's value, named by its field (ram: size 'lots' is not understood…)
+      throw new InvalidRequestException(fileName + ": task options: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
       throw new InvalidModuleException(fileName + ": task options: " + e.getMessage(), e);
     }
