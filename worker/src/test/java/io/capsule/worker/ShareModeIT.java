@@ -48,8 +48,14 @@ class ShareModeIT {
       assertThat(WorkerIT.awaitFinal(fleet, longTask.id()).success()).isTrue();
       assertThat(fleet.results(longTask.id())).hasSize(1);
       assertThat(fleet.deadLetters()).anyMatch(l -> "poison".equals(l.taskId()));
-      // the long task's lock was renewed, not lapsed: it was never handed to a second slot
-      assertThat(worker.scrapeMetrics()).doesNotContain("capsule_duplicates_skipped_total{");
+      // the long task's lock was renewed, not lapsed: the broker handed the record back after
+      // each RENEW, and it was never handed to a second slot
+      String metrics = worker.scrapeMetrics();
+      assertThat(metrics)
+          .containsPattern(
+              "capsule_share_lock_renewals_total\\{[^}]*outcome=\"renewed\"[^}]*\\} [1-9]")
+          .doesNotContain("outcome=\"lapsed\"")
+          .doesNotContain("capsule_duplicates_skipped_total{");
     }
   }
 }

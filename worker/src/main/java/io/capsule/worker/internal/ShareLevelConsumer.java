@@ -212,10 +212,14 @@ public final class ShareLevelConsumer extends PollingConsumer {
       for (ConsumerRecord<String, byte[]> again : consumer.poll(Duration.ofMillis(100))) {
         if (again.partition() == current.partition() && again.offset() == current.offset()) {
           current = again;
+          context.metrics().lockRenewal(level(), true);
           return;
         }
         consumer.acknowledge(again, AcknowledgeType.RELEASE);
       }
+    }
+    if (!stopping()) {
+      context.metrics().lockRenewal(level(), false);
     }
     LOG.warn("{} was not handed back after RENEW", key());
   }

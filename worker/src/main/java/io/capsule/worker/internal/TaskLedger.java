@@ -78,6 +78,7 @@ public final class TaskLedger extends TopicFollower {
   private final Object demand = new Object();
   private final List<CompletableFuture<Void>> catchUps = new ArrayList<>(); // guarded by demand
   private final AtomicLong eventsRead = new AtomicLong();
+  private final AtomicLong idleChecks = new AtomicLong();
 
   /** A ledger reading {@code topic} with {@code consumer} (group-less). */
   public TaskLedger(Consumer<String, byte[]> consumer, String topic) {
@@ -185,6 +186,14 @@ public final class TaskLedger extends TopicFollower {
     return eventsRead.get();
   }
 
+  /**
+   * How many times the reader found no demand and went on waiting without reading (one check per
+   * {@code POLL} while idle): the sign that an idle ledger is alive and reads nothing.
+   */
+  long idleChecks() {
+    return idleChecks.get();
+  }
+
   @Override
   protected void follow(List<TopicPartition> partitions) {
     consumer.seekToBeginning(partitions);
@@ -229,6 +238,7 @@ public final class TaskLedger extends TopicFollower {
   private void awaitDemand() {
     synchronized (demand) {
       while (running() && catchUps.isEmpty() && awaited.isEmpty()) {
+        idleChecks.incrementAndGet();
         try {
           demand.wait(POLL.toMillis());
         } catch (InterruptedException e) {

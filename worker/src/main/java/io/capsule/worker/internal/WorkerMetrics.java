@@ -72,6 +72,18 @@ public final class WorkerMetrics {
         .increment();
   }
 
+  /**
+   * Counts a share-group acquisition lock renewal of a running task's record: {@code renewed} when
+   * the broker handed the record back to this consumer, {@code lapsed} when it did not in time.
+   */
+  public void lockRenewal(String level, boolean renewed) {
+    Counter.builder("capsule.share.lock.renewals")
+        .tag("level", level)
+        .tag("outcome", renewed ? "renewed" : "lapsed")
+        .register(registry)
+        .increment();
+  }
+
   /** Counts a redelivered record recognised and skipped. */
   public void duplicateSkipped(String level) {
     Counter.builder("capsule.duplicates.skipped")

@@ -1,6 +1,7 @@
 package io.capsule.worker.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.capsule.broker.junit.BootstrapServers;
 import io.capsule.broker.junit.KafkaBrokerExtension;
@@ -39,7 +40,7 @@ class TaskLedgerIT {
       producer.flush();
       try (TaskLedger ledger = ledger(servers, topic)) {
         ledger.start();
-        Thread.sleep(1_000);
+        awaitIdleChecks(ledger, 3);
         assertThat(ledger.eventsRead()).isZero();
         assertThat(ledger.alreadyHandled("t-7", 1, 0)).isFalse();
 
@@ -50,7 +51,7 @@ class TaskLedgerIT {
         // idle again: events published now are read by the next catch-up only
         send(producer, topic, LifecycleEvent.of("late", TaskState.SUCCEEDED, "low", 1, "w"), -1);
         producer.flush();
-        Thread.sleep(1_000);
+        awaitIdleChecks(ledger, 3);
         assertThat(ledger.eventsRead()).isEqualTo(50);
         assertThat(ledger.catchUp(WAIT)).isTrue();
         assertThat(ledger.alreadyHandled("late", 1, 0)).isTrue();
@@ -96,6 +97,12 @@ class TaskLedgerIT {
         assertThat(ledger.alreadyHandled("old-3", 1, anHourAgo - 1)).isTrue();
       }
     }
+  }
+
+  /** Waits until the idle reader has checked for demand {@code n} more times (and read nothing). */
+  private static void awaitIdleChecks(TaskLedger ledger, int n) {
+    long from = ledger.idleChecks();
+    await().atMost(WAIT).until(() -> ledger.idleChecks() >= from + n);
   }
 
   private static TaskLedger ledger(String servers, String topic) {
