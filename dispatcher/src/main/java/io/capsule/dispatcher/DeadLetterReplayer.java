@@ -61,7 +61,7 @@ public final class DeadLetterReplayer implements AutoCloseable {
 
   /** The compacted topic of replay markers: {@code PREFIX.dlq.replayed}. */
   public static String markerTopic(Topics topics) {
-    return topics.deadLetters() + ".replayed";
+    return topics.replayMarkers();
   }
 
   /**

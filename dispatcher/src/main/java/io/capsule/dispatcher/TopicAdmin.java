@@ -1,7 +1,7 @@
 package io.capsule.dispatcher;
 
 import io.capsule.dispatcher.internal.KafkaSettings;
-import io.capsule.protocol.ComputeLevel;
+import io.capsule.protocol.TopicSpec;
 import io.capsule.protocol.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,17 +29,9 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * are reported, not changed. Only this class needs admin rights; the dispatcher and workers run
  * with produce/consume rights alone when topics are pre-created.
  *
- * <p>Layout: the three level topics, results and dead letters are deleted by retention; events,
- * modules and replay markers are compacted (latest record per key); modules accept records up to
- * {@link KafkaSettings#MAX_MODULE_BYTES} plus overhead.
+ * <p>Layout: {@link Topics#specs()}, the contract's one list of topics and their settings.
  */
 public final class TopicAdmin implements AutoCloseable {
-  /** Retention of level topics and results: 7 days. */
-  public static final Duration TASK_RETENTION = Duration.ofDays(7);
-
-  /** Retention of dead letters: 30 days. */
-  public static final Duration DEAD_LETTER_RETENTION = Duration.ofDays(30);
-
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final Admin admin;
@@ -53,19 +45,6 @@ public final class TopicAdmin implements AutoCloseable {
   /** Connects an admin client. */
   public static TopicAdmin connect(FleetConnection connection) {
     return new TopicAdmin(connection);
-  }
-
-  /**
-   * One topic of the contract and its settings.
-   *
-   * @param name the topic name
-   * @param configs the topic configs it is created with
-   */
-  public record TopicSpec(String name, Map<String, String> configs) {
-    /** Copies the configs. */
-    public TopicSpec {
-      configs = Map.copyOf(configs);
-    }
   }
 
   /**
@@ -94,25 +73,6 @@ public final class TopicAdmin implements AutoCloseable {
     }
   }
 
-  /** The contract's topics with their configs, in a stable order. */
-  public static List<TopicSpec> specs(Topics topics) {
-    List<TopicSpec> specs = new ArrayList<>();
-    for (ComputeLevel level : List.of(ComputeLevel.LOW, ComputeLevel.MEDIUM, ComputeLevel.HIGH)) {
-      specs.add(new TopicSpec(topics.tasks(level), retained(TASK_RETENTION)));
-    }
-    specs.add(new TopicSpec(topics.results(), retained(TASK_RETENTION)));
-    specs.add(new TopicSpec(topics.events(), compacted()));
-    Map<String, String> modules = new LinkedHashMap<>(compacted());
-    modules.put(
-        TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
-        Integer.toString(KafkaSettings.MAX_MODULE_BYTES + 65536));
-    specs.add(new TopicSpec(topics.modules(), modules));
-    specs.add(new TopicSpec(topics.deadLetters(), retained(DEAD_LETTER_RETENTION)));
-    specs.add(new TopicSpec(topics.cancels(), retained(TASK_RETENTION)));
-    specs.add(new TopicSpec(DeadLetterReplayer.markerTopic(topics), compacted()));
-    return List.copyOf(specs);
-  }
-
   /**
    * Creates the contract's topics that do not exist yet.
    *
@@ -125,7 +85,7 @@ public final class TopicAdmin implements AutoCloseable {
       throw new IllegalArgumentException("partitions must be at least 1");
     }
     List<String> created = new ArrayList<>();
-    for (TopicSpec spec : specs(topics)) {
+    for (TopicSpec spec : topics.specs()) {
       NewTopic topic =
           new NewTopic(spec.name(), Optional.of(partitions), replicationFactor)
               .configs(spec.configs());
@@ -155,7 +115,7 @@ public final class TopicAdmin implements AutoCloseable {
 
   private List<TopicStatus> describe(Collection<String> created) {
     List<TopicStatus> statuses = new ArrayList<>();
-    for (TopicSpec spec : specs(topics)) {
+    for (TopicSpec spec : topics.specs()) {
       statuses.add(describeOne(spec, created.contains(spec.name())));
     }
     return List.copyOf(statuses);
@@ -192,18 +152,6 @@ public final class TopicAdmin implements AutoCloseable {
       }
     }
     return shown;
-  }
-
-  private static Map<String, String> retained(Duration retention) {
-    return Map.of(
-        TopicConfig.CLEANUP_POLICY_CONFIG,
-        TopicConfig.CLEANUP_POLICY_DELETE,
-        TopicConfig.RETENTION_MS_CONFIG,
-        Long.toString(retention.toMillis()));
-  }
-
-  private static Map<String, String> compacted() {
-    return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
   }
 
   private static <T> T get(KafkaFuture<T> future) {

@@ -1,5 +1,7 @@
 package io.capsule.protocol;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -55,5 +57,34 @@ public record Topics(String prefix) {
   /** The dead-letter topic: {@code PREFIX.dlq}. */
   public String deadLetters() {
     return prefix + ".dlq";
+  }
+
+  /** The compacted topic of dead-letter replay markers: {@code PREFIX.dlq.replayed}. */
+  public String replayMarkers() {
+    return deadLetters() + ".replayed";
+  }
+
+  /**
+   * Every topic of the contract with the settings it is created with, in a stable order: the three
+   * level topics, results and cancels (deleted after {@link TopicSpec#TASK_RETENTION}), dead
+   * letters ({@link TopicSpec#DEAD_LETTER_RETENTION}), and the compacted events, modules (records
+   * up to {@link TopicSpec#MAX_MODULE_BYTES} plus overhead) and replay markers.
+   */
+  public List<TopicSpec> specs() {
+    List<TopicSpec> specs = new ArrayList<>();
+    for (ComputeLevel level : List.of(ComputeLevel.LOW, ComputeLevel.MEDIUM, ComputeLevel.HIGH)) {
+      specs.add(TopicSpec.retained(tasks(level), level, TopicSpec.TASK_RETENTION));
+    }
+    specs.add(TopicSpec.retained(results(), null, TopicSpec.TASK_RETENTION));
+    specs.add(TopicSpec.compacted(events()));
+    specs.add(
+        TopicSpec.compacted(modules())
+            .with(
+                "max.message.bytes",
+                Integer.toString(TopicSpec.MAX_MODULE_BYTES + TopicSpec.RECORD_OVERHEAD_BYTES)));
+    specs.add(TopicSpec.retained(deadLetters(), null, TopicSpec.DEAD_LETTER_RETENTION));
+    specs.add(TopicSpec.retained(cancels(), null, TopicSpec.TASK_RETENTION));
+    specs.add(TopicSpec.compacted(replayMarkers()));
+    return List.copyOf(specs);
   }
 }

@@ -1,6 +1,7 @@
 package io.capsule.dispatcher.internal;
 
 import io.capsule.dispatcher.FleetConnection;
+import io.capsule.protocol.TopicSpec;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -17,7 +18,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class KafkaSettings {
   /** The largest module the producer sends (the modules topic allows the same plus overhead). */
-  public static final int MAX_MODULE_BYTES = 64 * 1024 * 1024;
+  public static final int MAX_MODULE_BYTES = TopicSpec.MAX_MODULE_BYTES;
 
   /**
    * The client's {@code linger.ms}: none. A submission is two sends in a row (the queued event,
@@ -38,7 +39,8 @@ public final class KafkaSettings {
     p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
     p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000");
     p.putIfAbsent(
-        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(MAX_MODULE_BYTES + 65536));
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        Integer.toString(MAX_MODULE_BYTES + TopicSpec.RECORD_OVERHEAD_BYTES));
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     return p;

@@ -1,6 +1,7 @@
 package io.capsule.worker.internal;
 
 import io.capsule.protocol.ComputeLevel;
+import io.capsule.protocol.TopicSpec;
 import io.capsule.protocol.Topics;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,32 +16,34 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates the contract's topics that are missing (events and modules compacted). Topics that exist
- * are left alone; a cluster that refuses (no admin rights) is logged, not fatal: pre-created topics
- * need no admin rights.
+ * Creates the contract's topics that are missing, with the settings of the contract's one list
+ * ({@link Topics#specs()}, as {@code capsule topics create} does). Topics that exist are left
+ * alone; a cluster that refuses (no admin rights) is logged, not fatal: pre-created topics need no
+ * admin rights.
  */
 public final class TopicSetup {
   private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
 
   private TopicSetup() {}
 
-  /** Creates what is missing among the topics this worker uses. */
+  /**
+   * Creates what is missing among the contract's topics: those of {@code levels} (the levels this
+   * worker serves) and every topic that is not a level's. New topics get the broker's default
+   * partition count and replication.
+   */
   public static void createMissing(Admin admin, Topics topics, Collection<ComputeLevel> levels) {
     List<NewTopic> wanted = new ArrayList<>();
-    for (ComputeLevel level : levels) {
-      wanted.add(topic(topics.tasks(level), false));
+    for (TopicSpec spec : topics.specs()) {
+      if (spec.level() == null || levels.contains(spec.level())) {
+        wanted.add(
+            new NewTopic(spec.name(), Optional.empty(), Optional.empty()).configs(spec.configs()));
+      }
     }
-    wanted.add(topic(topics.results(), false));
-    wanted.add(topic(topics.deadLetters(), false));
-    wanted.add(topic(topics.events(), true));
-    wanted.add(topic(topics.modules(), true));
-    wanted.add(topic(topics.cancels(), false));
     admin
         .createTopics(wanted)
         .values()
@@ -77,13 +80,5 @@ public final class TopicSetup {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private static NewTopic topic(String name, boolean compacted) {
-    NewTopic topic = new NewTopic(name, Optional.empty(), Optional.empty());
-    return compacted
-        ? topic.configs(
-            Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))
-        : topic;
   }
 }
