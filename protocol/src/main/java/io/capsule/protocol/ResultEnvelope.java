@@ -41,6 +41,9 @@ public record ResultEnvelope(
     @JsonProperty("worker") @JsonInclude(JsonInclude.Include.NON_NULL) String worker,
     @JsonProperty("logs") @JsonInclude(JsonInclude.Include.NON_NULL) String logs) {
 
+  /** The schema name of this version (the {@code capsule-schema} header of a result record). */
+  public static final String SCHEMA = "capsule.result/v1";
+
   /** Checks that success and error agree. */
   public ResultEnvelope {
     Objects.requireNonNull(execution, "execution");

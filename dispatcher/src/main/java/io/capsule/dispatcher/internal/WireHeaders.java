@@ -1,5 +1,6 @@
 package io.capsule.dispatcher.internal;
 
+import io.capsule.protocol.WireHeader;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
@@ -12,13 +13,13 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  */
 public final class WireHeaders {
   /** Header with the value's schema, e.g. {@code capsule.task/v1}. */
-  public static final String SCHEMA = "capsule-schema";
+  public static final String SCHEMA = WireHeader.SCHEMA;
 
   /** Header with the task id (equal to the record key). */
-  public static final String TASK_ID = "capsule-task-id";
+  public static final String TASK_ID = WireHeader.TASK_ID;
 
   /** W3C trace context header. */
-  public static final String TRACEPARENT = "traceparent";
+  public static final String TRACEPARENT = WireHeader.TRACEPARENT;
 
   private WireHeaders() {}
 

@@ -7,6 +7,7 @@ import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskCancel;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.Topics;
+import io.capsule.protocol.WireHeader;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.Producer;
@@ -22,19 +23,19 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  */
 public final class OutputPublisher {
   /** Header naming the value's schema. */
-  public static final String SCHEMA_HEADER = "capsule-schema";
+  public static final String SCHEMA_HEADER = WireHeader.SCHEMA;
 
   /** Header carrying the task id. */
-  public static final String TASK_ID_HEADER = "capsule-task-id";
+  public static final String TASK_ID_HEADER = WireHeader.TASK_ID;
 
   /** The W3C trace context header, copied from the request. */
-  public static final String TRACEPARENT_HEADER = "traceparent";
+  public static final String TRACEPARENT_HEADER = WireHeader.TRACEPARENT;
 
   /**
    * Header of a {@code running} event: which delivery of its attempt's record it is (1 = the first
    * worker to run it). The ledger counts deliveries that never reached an outcome with it.
    */
-  public static final String DELIVERY_HEADER = "capsule-delivery";
+  public static final String DELIVERY_HEADER = WireHeader.DELIVERY;
 
   private final Producer<String, byte[]> producer;
   private final Topics topics;
@@ -66,7 +67,7 @@ public final class OutputPublisher {
   public CompletableFuture<Void> envelope(
       TaskRequest request, ResultEnvelope envelope, String traceparent) {
     String topic = request.replyTo() == null ? topics.results() : request.replyTo();
-    return send(topic, request.id(), "capsule.result/v1", envelope, traceparent);
+    return send(topic, request.id(), ResultEnvelope.SCHEMA, envelope, traceparent);
   }
 
   /** Re-publishes a request (a retry) to a level topic. */
