@@ -7,16 +7,39 @@ import io.capsule.protocol.CapsuleJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code capsule run FILE.py ARGS --json} on the real CPython interpreter (cold: seconds each). */
-@Tag("slow")
+/**
+ * {@code capsule run FILE.py ARGS --json} on the real CPython interpreter — the README's Python
+ * example among them. The runs use the build's shared test cache (where the sandbox module's tests
+ * prepared CPython), as a user's second run uses the user cache: seconds each, not minutes.
+ */
 class PythonRunCommandTest {
   private static final Path EXAMPLES = Path.of("..", "examples");
+  private static final String CACHE_PROPERTY = "capsule.cache.dir";
+  private static String moduleCache;
 
   @TempDir Path tmp;
+
+  @BeforeAll
+  static void useTheSharedTestCache() {
+    moduleCache = System.getProperty(CACHE_PROPERTY);
+    System.setProperty(
+        CACHE_PROPERTY,
+        System.getProperty("capsule.test.shared.cache", "../target/shared-test-cache"));
+  }
+
+  @AfterAll
+  static void restoreTheModuleCache() {
+    if (moduleCache == null) {
+      System.clearProperty(CACHE_PROPERTY);
+    } else {
+      System.setProperty(CACHE_PROPERTY, moduleCache);
+    }
+  }
 
   private static JsonNode envelope(CliRun run) {
     assertThat(run.out().lines()).as(run.err()).hasSize(1);
