@@ -29,7 +29,7 @@ final class GatewayCommand implements Callable<Integer> {
 
   @Mixin GatewayFlags gatewayFlags = new GatewayFlags();
 
-  @Mixin KafkaFlags kafka = new KafkaFlags();
+  @Mixin KafkaFlags kafka = new KafkaFlags.Cluster();
 
   @Override
   public Integer call() throws InterruptedException {

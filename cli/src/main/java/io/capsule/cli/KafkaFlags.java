@@ -9,17 +9,47 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** Where the fleet's Kafka is: the flags every fleet command takes. */
-final class KafkaFlags {
+/**
+ * Where the fleet's Kafka is: the flags every fleet command takes ({@link Cluster}); {@code capsule
+ * up}, whose default is a broker of its own, takes {@link ForUp} (the same flags, its own help).
+ */
+abstract class KafkaFlags {
   /** Environment variable giving the default bootstrap servers. */
   static final String SERVERS_ENV = "CAPSULE_BOOTSTRAP_SERVERS";
 
-  @Option(
-      names = "--bootstrap-servers",
-      paramLabel = "HOST:PORT[,…]",
-      description =
-          "Kafka bootstrap servers (default: $CAPSULE_BOOTSTRAP_SERVERS, else localhost:9092).")
-  String bootstrapServers;
+  /** The Kafka flags of a command that talks to a cluster. */
+  static final class Cluster extends KafkaFlags {
+    @Option(
+        names = "--bootstrap-servers",
+        paramLabel = "HOST:PORT[,…]",
+        description =
+            "Kafka bootstrap servers (default: $CAPSULE_BOOTSTRAP_SERVERS, else localhost:9092).")
+    String bootstrapServers;
+
+    @Override
+    String servers() {
+      return bootstrapServers;
+    }
+  }
+
+  /** The Kafka flags of {@code capsule up}: with no servers named, it starts an embedded broker. */
+  static final class ForUp extends KafkaFlags {
+    @Option(
+        names = "--bootstrap-servers",
+        paramLabel = "HOST:PORT[,…]",
+        description =
+            "Use this Kafka cluster instead of starting an embedded broker "
+                + "(default: $CAPSULE_BOOTSTRAP_SERVERS if set, else an embedded broker).")
+    String upServers;
+
+    @Override
+    String servers() {
+      return upServers;
+    }
+  }
+
+  /** The servers given on the command line, or {@code null}. */
+  abstract String servers();
 
   @Option(
       names = "--topic-prefix",
@@ -42,7 +72,7 @@ final class KafkaFlags {
 
   /** Whether servers were given on the command line or in the environment. */
   boolean serversGiven() {
-    return bootstrapServers != null || System.getenv(SERVERS_ENV) != null;
+    return servers() != null || System.getenv(SERVERS_ENV) != null;
   }
 
   /** The connection these flags describe. */
@@ -79,8 +109,8 @@ final class KafkaFlags {
   }
 
   private String serversOrDefault() {
-    if (bootstrapServers != null) {
-      return bootstrapServers;
+    if (servers() != null) {
+      return servers();
     }
     String env = System.getenv(SERVERS_ENV);
     return env != null && !env.isBlank() ? env : "localhost:9092";

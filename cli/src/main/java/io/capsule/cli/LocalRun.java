@@ -1,7 +1,6 @@
 package io.capsule.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.Execution;
@@ -21,9 +20,7 @@ import io.capsule.sandbox.TaskCall;
 import io.capsule.sandbox.TaskFile;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +71,7 @@ final class LocalRun {
           ResultEnvelope.failure(
               e.toTaskError(), new Execution(flags.nameOrDefault(), 0, 0, 0, 0, List.of())));
     }
-    List<JsonNode> arguments = arguments(cwd);
+    List<JsonNode> arguments = TaskArguments.of(argsFile, cwd, args);
     TaskOptions defaults = projectDefaults(cwd).defaults();
     TaskOptions options = flags.over(task.bakedOptions()).over(defaults);
     OperatorCeiling ceiling = OperatorGrant.ceiling(flags, defaults, overCeiling);
@@ -163,31 +160,6 @@ final class LocalRun {
       return config;
     } catch (CapsuleException e) {
       throw new UsageException(e.getMessage());
-    }
-  }
-
-  private List<JsonNode> arguments(Path cwd) {
-    List<JsonNode> result = new ArrayList<>();
-    if (argsFile != null) {
-      result.addAll(readArgsFile(cwd.resolve(argsFile)));
-    }
-    args.forEach(a -> result.add(TextNode.valueOf(a)));
-    return result;
-  }
-
-  private List<JsonNode> readArgsFile(Path path) {
-    try {
-      JsonNode array = CapsuleJson.readTree(Files.readString(path));
-      if (!array.isArray()) {
-        throw new UsageException(argsFile + " must hold a JSON array of arguments");
-      }
-      List<JsonNode> list = new ArrayList<>();
-      array.forEach(list::add);
-      return list;
-    } catch (IOException e) {
-      throw new UsageException("cannot read " + argsFile + ": " + reason(e));
-    } catch (CapsuleException e) {
-      throw new UsageException(argsFile + ": " + e.getMessage());
     }
   }
 

@@ -45,7 +45,7 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "List what would be replayed; publish nothing.")
   boolean dryRun;
 
-  @Mixin KafkaFlags kafka = new KafkaFlags();
+  @Mixin KafkaFlags kafka = new KafkaFlags.Cluster();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 

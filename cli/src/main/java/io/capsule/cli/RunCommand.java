@@ -6,5 +6,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
-    description = "Run a task file (.wasm, .wat, .capsule) locally in the sandbox, with no broker.")
+    description =
+        "Run a task file (.wasm, .wat, .capsule, .py, .js, .mjs, .ts, .mts) locally in the"
+            + " sandbox, with no broker.")
 final class RunCommand extends LocalTaskCommand {}

@@ -27,7 +27,7 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the event as one line of JSON.")
   boolean json;
 
-  @Mixin KafkaFlags kafka = new KafkaFlags();
+  @Mixin KafkaFlags kafka = new KafkaFlags.Cluster();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -1,7 +1,6 @@
 package io.capsule.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import io.capsule.dispatcher.AwaitTimeoutException;
 import io.capsule.dispatcher.CapsuleClient;
 import io.capsule.dispatcher.TaskHandle;
@@ -38,7 +37,7 @@ import picocli.CommandLine.Spec;
     name = "submit",
     mixinStandardHelpOptions = true,
     description = {
-      "Submit a task file (.wasm, .wat, .capsule) to the fleet over Kafka.",
+      "Submit a task file (.wasm, .wat, .capsule, .py, .js, .mjs, .ts, .mts) to the fleet.",
       "Prints the task id; with --wait, the result (exit 0) or the error (exit 1).",
       "With --requests FILE.jsonl: one task request per line (as on Kafka; id optional),",
       "one id (or with --wait one envelope) per line on stdout, a progress bar on stderr."
@@ -55,6 +54,12 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the task.")
   List<String> args = new ArrayList<>();
+
+  @Option(
+      names = "--args-file",
+      paramLabel = "F.json",
+      description = "A JSON array of arguments, placed before ARGS (for large inputs).")
+  Path argsFile;
 
   @Option(names = "--wait", description = "Wait for the result envelope.")
   boolean await;
@@ -74,7 +79,7 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Mixin TaskOptionFlags taskOptions = new TaskOptionFlags();
 
-  @Mixin KafkaFlags kafka = new KafkaFlags();
+  @Mixin KafkaFlags kafka = new KafkaFlags.Cluster();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -89,8 +94,7 @@ final class SubmitCommand implements Callable<Integer> {
             .run(BatchSubmit.read(requests), await, waitTimeout);
       }
     }
-    List<JsonNode> arguments = new ArrayList<>();
-    args.forEach(a -> arguments.add(TextNode.valueOf(a)));
+    List<JsonNode> arguments = TaskArguments.of(argsFile, Path.of(""), args);
     boolean script = ScriptRef.isScriptFile(file.getFileName().toString());
     GuestScript source = script ? readScript() : null;
     TaskFile task = script ? null : readTaskFile();

@@ -39,7 +39,7 @@ final class TopicsCommand implements Callable<Integer> {
       description = "Replicas per partition of created topics (default: the broker's).")
   Short replicationFactor;
 
-  @Mixin KafkaFlags kafka = new KafkaFlags();
+  @Mixin KafkaFlags kafka = new KafkaFlags.Cluster();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -87,7 +87,7 @@ final class UpCommand implements Callable<Integer> {
       description = "Log every task's state changes on stderr (default: failures only).")
   boolean verbose;
 
-  @Mixin KafkaFlags kafka = new KafkaFlags();
+  @Mixin KafkaFlags kafka = new KafkaFlags.ForUp();
 
   @Mixin GatewayFlags gatewayFlags = new GatewayFlags();
 

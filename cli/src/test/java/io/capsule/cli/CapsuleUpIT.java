@@ -203,6 +203,44 @@ class CapsuleUpIT {
 
   @Test
   @Order(2)
+  void cliSubmitTakesStructuredArgumentsFromAnArgsFileBeforeTheWords(@TempDir Path tmp)
+      throws Exception {
+    Path script =
+        Files.writeString(
+            tmp.resolve("echo.js"),
+            "import { task } from \"@capsule-run/sdk\";\n"
+                + "export const main = task({ name: \"main\", compute: \"LOW\" },"
+                + " (...args) => args);\n");
+    Path args = Files.writeString(tmp.resolve("args.json"), "[{\"rows\":[1,2,3]},7]");
+    CliRun submit =
+        CliRun.of(
+            "submit",
+            script.toString(),
+            "last",
+            "--args-file",
+            args.toString(),
+            "--wait",
+            "--json",
+            "--bootstrap-servers",
+            servers);
+    assertThat(submit.exitCode()).as(submit.err()).isZero();
+    ResultEnvelope envelope = CapsuleJson.read(submit.out().strip(), ResultEnvelope.class);
+    assertThat(envelope.result().toString()).isEqualTo("[{\"rows\":[1,2,3]},7,\"last\"]");
+
+    CliRun notAnArray =
+        CliRun.of(
+            "submit",
+            script.toString(),
+            "--args-file",
+            script.toString(),
+            "--bootstrap-servers",
+            servers);
+    assertThat(notAnArray.exitCode()).isEqualTo(2);
+    assertThat(notAnArray.err()).contains(script.toString());
+  }
+
+  @Test
+  @Order(2)
   void cliSubmitsATypeScriptFileToTheFleet() {
     CliRun submit =
         CliRun.of(
