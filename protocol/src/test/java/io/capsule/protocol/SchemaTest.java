@@ -106,6 +106,50 @@ class SchemaTest {
   }
 
   @Test
+  void aChildRequestCarriesItsTreeAndRoundTrips() {
+    TaskRequest child =
+        TaskRequest.of(
+                ScriptRef.inline("agent.js", "task({name: 'main'}, () => 1);"),
+                List.of(),
+                TaskOptions.builder().compute(Compute.of(ComputeLevel.LOW)).build())
+            .withParent("root-1")
+            .withTree(TaskTree.root("root-1", 64).child(31));
+    JsonNode json = tree(CapsuleJson.write(child));
+    assertThat(json.path("tree").toString())
+        .isEqualTo("{\"root\":\"root-1\",\"depth\":1,\"budget\":31}");
+    assertThat(schema("task-request.schema.json").validate(json)).isEmpty();
+    TaskRequest back = CapsuleJson.convert(json, TaskRequest.class);
+    assertThat(back).isEqualTo(child);
+    assertThat(back.nextAttempt(0).tree()).isEqualTo(child.tree());
+    assertThat(back.firstAttempt().withReplyTo("r").tree()).isEqualTo(child.tree());
+    TaskRequest root = CapsuleJson.read(CapsuleJson.write(child.withTree(null)), TaskRequest.class);
+    assertThat(root.tree()).isNull();
+    assertThat(CapsuleJson.write(root)).doesNotContain("tree");
+  }
+
+  @Test
+  void aForgedTreeIsRefusedWhenMalformedAndCappedAtARootsBudgetOtherwise() {
+    Schema schema = schema("task-request.schema.json");
+    String head = "{\"id\":\"x\",\"script\":{\"file_name\":\"a.js\",\"source\":\"x\"},";
+    for (String tree :
+        List.of(
+            "\"tree\":{\"root\":\"r\",\"depth\":-1,\"budget\":1}}",
+            "\"tree\":{\"root\":\"r\",\"depth\":1,\"budget\":-5}}",
+            "\"tree\":{\"root\":\"\",\"depth\":1,\"budget\":1}}",
+            "\"tree\":{\"depth\":1,\"budget\":1}}")) {
+      assertThat(schema.validate(tree(head + tree))).as(tree).isNotEmpty();
+      assertThatThrownBy(() -> CapsuleJson.read(head + tree, TaskRequest.class))
+          .as(tree)
+          .isInstanceOf(InvalidRequestException.class)
+          .hasMessageContaining("tree.");
+    }
+    TaskTree forged = new TaskTree("victim", 0, Integer.MAX_VALUE);
+    assertThat(forged.within(64)).isEqualTo(TaskTree.root("victim", 64));
+    assertThat(new TaskTree("r", 2, 3).within(64)).isEqualTo(new TaskTree("r", 2, 3));
+    assertThat(new TaskTree("r", 2, 3).spend(5).budget()).isZero();
+  }
+
+  @Test
   void malformedScriptRequestsFailTheSchemaAndTheRecord() {
     Schema schema = schema("task-request.schema.json");
     String both =

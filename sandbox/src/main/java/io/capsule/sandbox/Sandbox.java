@@ -433,7 +433,7 @@ public final class Sandbox implements AutoCloseable {
             config.maxSubTasks(),
             config.maxSubTaskDepth(),
             bounded.options().computeOrDefault().fuel());
-    return attemptIn(tree, 0, module, bounded, external);
+    return attemptIn(tree, external == null ? 0 : external.depth(), module, bounded, external);
   }
 
   /**

@@ -247,13 +247,17 @@ public final class TaskExecution {
    * An attempt's envelope, and the dead-letter reason when it must not be retried whatever its
    * error type ({@code null}: decided by the type).
    */
-  private record Attempted(ResultEnvelope envelope, String finalReason) {}
+  private record Attempted(ResultEnvelope envelope, String finalReason, int subTasksSpent) {
+    Attempted(ResultEnvelope envelope, String finalReason) {
+      this(envelope, finalReason, 0);
+    }
+  }
 
   /** The one place that runs guest code; whatever it throws becomes a typed envelope. */
   private Attempted attempt(TaskItem item) {
     TaskRequest request = item.request();
     try {
-      return new Attempted(runInSandbox(item), null);
+      return runInSandbox(item);
     } catch (CapsuleException e) {
       return new Attempted(failure(request, e.errorType(), e.getMessage()), null);
     } catch (RuntimeException e) {
@@ -271,18 +275,25 @@ public final class TaskExecution {
     }
   }
 
-  private ResultEnvelope runInSandbox(TaskItem item) {
+  /**
+   * The attempt in the sandbox; a script's sub-tasks become child requests, each within this task's
+   * grant, and the attempt's share of its tree's sub-task budget they took is kept for a retry.
+   */
+  private Attempted runInSandbox(TaskItem item) {
     TaskRequest request = item.request();
     if (request.script() != null) {
       GuestScript script = script(request.script());
       TaskOptions declared = request.options().over(script.optionsOf(request.task()));
       TaskCall call = new TaskCall(withinPolicy(declared), request.args());
-      try (ChildTasks.ParentRunner subTasks = children.forParent(item)) {
-        return sandbox.attempt(sandbox.prepare(script), call, subTasks);
+      try (ChildTasks.ParentRunner subTasks = children.forParent(item, call.options())) {
+        ResultEnvelope envelope = sandbox.attempt(sandbox.prepare(script), call, subTasks);
+        return new Attempted(envelope, null, subTasks.spent());
       }
     }
     TaskCall call = new TaskCall(withinPolicy(request.options()), request.args());
-    return sandbox.attempt(sandbox.prepare(moduleBytes(request), call.options()), call);
+    ResultEnvelope envelope =
+        sandbox.attempt(sandbox.prepare(moduleBytes(request), call.options()), call);
+    return new Attempted(envelope, null);
   }
 
   /**
@@ -346,12 +357,14 @@ public final class TaskExecution {
     // Sent from this thread, never from a send callback: a send that has to wait for a topic's
     // metadata would block the producer's own I/O thread.
     CompletableFuture<Void> outputs =
-        publishWithRetry(item, () -> outputs(item, envelope, attempted.finalReason()));
+        publishWithRetry(
+            item,
+            () -> outputs(item, envelope, attempted.finalReason(), attempted.subTasksSpent()));
     return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
   }
 
   private CompletableFuture<Void> outputs(
-      TaskItem item, ResultEnvelope envelope, String finalReason) {
+      TaskItem item, ResultEnvelope envelope, String finalReason, int subTasksSpent) {
     TaskRequest request = item.request();
     if (envelope.success()) {
       metrics.attempt(item.level(), envelope, "succeeded");
@@ -362,7 +375,7 @@ public final class TaskExecution {
     ErrorType type = envelope.error().errorType();
     boolean retryable = type.retryable() && finalReason == null;
     if (retryable && request.attempt() <= maxRetries(request)) {
-      return retry(item, envelope);
+      return retry(item, envelope, subTasksSpent);
     }
     metrics.attempt(item.level(), envelope, type.wireName());
     String reason =
@@ -382,7 +395,11 @@ public final class TaskExecution {
     return ceiling.maxRetries() == null ? declared : Math.min(declared, ceiling.maxRetries());
   }
 
-  private CompletableFuture<Void> retry(TaskItem item, ResultEnvelope envelope) {
+  /**
+   * The next attempt's request; a sub-task's keeps only the part of its tree budget this attempt
+   * left, so its attempts together start no more sub-tasks than its parent handed it.
+   */
+  private CompletableFuture<Void> retry(TaskItem item, ResultEnvelope envelope, int subTasksSpent) {
     TaskRequest request = item.request();
     metrics.attempt(item.level(), envelope, "retried");
     metrics.retry(item.level());
@@ -390,9 +407,12 @@ public final class TaskExecution {
     LifecycleEvent retrying =
         event(item, TaskState.RETRYING)
             .withError(envelope.error().errorType(), envelope.error().message());
+    TaskRequest next = request.nextAttempt(notBefore);
+    if (next.tree() != null) {
+      next = next.withTree(next.tree().spend(subTasksSpent));
+    }
     return CompletableFuture.allOf(
-        publisher.request(
-            item.partition().topic(), request.nextAttempt(notBefore), item.traceparent()),
+        publisher.request(item.partition().topic(), next, item.traceparent()),
         publisher.event(retrying, item.traceparent()));
   }
 
