@@ -164,7 +164,7 @@ class ScriptTasksIT {
           import { task } from "@capsule-run/sdk";
           const meet = task({ name: "meet", compute: "LOW", allowedHosts: ["127.0.0.1"] },
             async (who: string) => who + " " + (await (await fetch("%s")).text()));
-          export const main = task({ name: "main" }, async () =>
+          export const main = task({ name: "main", allowedHosts: ["127.0.0.1"] }, async () =>
             await Promise.all([meet.spawn("a"), meet.spawn("b")]));
           """
               .formatted(server.url("/meet?key=fleet-pair"));
@@ -188,7 +188,8 @@ class ScriptTasksIT {
           const hangs = task({ name: "hangs", compute: "LOW", timeout: "60s",
                                allowedHosts: ["127.0.0.1"] },
             async () => (await fetch("%s")).status);
-          export const main = task({ name: "main", timeout: "2s" }, async () => await hangs());
+          export const main = task({ name: "main", timeout: "2s", allowedHosts: ["127.0.0.1"] },
+            async () => await hangs());
           """
               .formatted(server.url("/hang"));
       TaskRequest parent = fleet.submit(scriptRequest(source, "main"));
