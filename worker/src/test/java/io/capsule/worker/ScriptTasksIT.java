@@ -77,6 +77,14 @@ class ScriptTasksIT {
         TaskOptions.builder().name(task).compute(Compute.of(ComputeLevel.MEDIUM)).build());
   }
 
+  /** The request with the loopback host granted, so that its children may be given it. */
+  private static TaskRequest withLoopback(TaskRequest request) {
+    return TaskRequest.of(
+        request.script(),
+        request.args(),
+        request.options().toBuilder().allowedHosts(List.of("127.0.0.1")).build());
+  }
+
   private static CapsuleWorker worker(TestFleet fleet, int concurrency) {
     return fleet.startWorker(
         c ->
@@ -164,11 +172,12 @@ class ScriptTasksIT {
           import { task } from "@capsule-run/sdk";
           const meet = task({ name: "meet", compute: "LOW", allowedHosts: ["127.0.0.1"] },
             async (who: string) => who + " " + (await (await fetch("%s")).text()));
-          export const main = task({ name: "main", allowedHosts: ["127.0.0.1"] }, async () =>
+          export const main = task({ name: "main" }, async () =>
             await Promise.all([meet.spawn("a"), meet.spawn("b")]));
           """
               .formatted(server.url("/meet?key=fleet-pair"));
-      TaskRequest parent = fleet.submit(scriptRequest(source, "main"));
+      // a child gets no more than its parent: the parent is granted the host its children call
+      TaskRequest parent = fleet.submit(withLoopback(scriptRequest(source, "main")));
 
       ResultEnvelope envelope = awaitFinal(fleet, parent.id());
       assertThat(envelope.success()).as(envelope.toString()).isTrue();
@@ -188,11 +197,10 @@ class ScriptTasksIT {
           const hangs = task({ name: "hangs", compute: "LOW", timeout: "60s",
                                allowedHosts: ["127.0.0.1"] },
             async () => (await fetch("%s")).status);
-          export const main = task({ name: "main", timeout: "2s", allowedHosts: ["127.0.0.1"] },
-            async () => await hangs());
+          export const main = task({ name: "main", timeout: "2s" }, async () => await hangs());
           """
               .formatted(server.url("/hang"));
-      TaskRequest parent = fleet.submit(scriptRequest(source, "main"));
+      TaskRequest parent = fleet.submit(withLoopback(scriptRequest(source, "main")));
 
       ResultEnvelope envelope = awaitFinal(fleet, parent.id());
       assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TIMEOUT);

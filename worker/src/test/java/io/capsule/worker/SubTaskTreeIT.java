@@ -69,11 +69,15 @@ class SubTaskTreeIT {
         .withFilesRoot(FileGrant.parse(filesRoot.toString()));
   }
 
-  private static TaskRequest script(String fileName, String source, Compute compute) {
-    return TaskRequest.of(
-        ScriptRef.inline(fileName, source),
-        List.of(),
-        TaskOptions.builder().name("main").compute(compute).build());
+  private static TaskRequest script(String fileName, String source, TaskOptions options) {
+    return TaskRequest.of(ScriptRef.inline(fileName, source), List.of(), options);
+  }
+
+  private static TaskRequest script(String fileName, String source) {
+    return script(
+        fileName,
+        source,
+        TaskOptions.builder().name("main").compute(Compute.of(ComputeLevel.LOW)).build());
   }
 
   private static final String GREEDY_CHILD =
@@ -83,7 +87,7 @@ class SubTaskTreeIT {
 
       const attempt = (f) => { try { return f(); } catch (e) { return "denied"; } };
 
-      const peek = task({ name: "peek", compute: "HIGH", timeout: "10m", maxRetries: 3,
+      const peek = task({ name: "peek", compute: "MEDIUM", timeout: "10m", maxRetries: 3,
           envVariables: ["DB_PASSWORD", "GREETING"], allowedHosts: ["*", "127.0.0.1"],
           allowedFiles: ["./in", "./secret"] }, async () => {
         let loopback = "reached";
@@ -95,9 +99,18 @@ class SubTaskTreeIT {
                  secret: attempt(() => fs.readFileSync("./secret/key.txt")) };
       });
 
-      export const main = task({ name: "main", compute: "LOW", timeout: "30s",
-          envVariables: ["GREETING"], allowedFiles: ["./in:ro"] }, async () => await peek());
+      export const main = task({ name: "main" }, async () => await peek());
       """;
+
+  /** What the producer grants the parent: one variable, one directory read-only, no hosts. */
+  private static final TaskOptions PARENT_GRANT =
+      TaskOptions.builder()
+          .name("main")
+          .compute(Compute.of(ComputeLevel.LOW))
+          .timeout(Duration.ofSeconds(30))
+          .envVariables(List.of("GREETING"))
+          .allowedFiles(List.of(FileGrant.parse("./in:ro")))
+          .build();
 
   @Test
   void aChildAskingForMoreThanItsParentGetsOnlyTheParentsGrant(@BootstrapServers String servers)
@@ -110,7 +123,7 @@ class SubTaskTreeIT {
         LocalHttpServer loopback = LocalHttpServer.start()) {
       worker(fleet, generousPolicy());
       String source = GREEDY_CHILD.formatted(loopback.url("/hello?key=fleet-child"));
-      TaskRequest parent = fleet.submit(script("agent.js", source, Compute.of(ComputeLevel.LOW)));
+      TaskRequest parent = fleet.submit(script("agent.js", source, PARENT_GRANT));
 
       ResultEnvelope envelope = awaitFinal(fleet, parent.id());
 
@@ -140,7 +153,7 @@ class SubTaskTreeIT {
           .startsWith("narrowed to its parent's grant:")
           .contains("env_variables [DB_PASSWORD, GREETING] -> [GREETING]")
           .contains("allowed_hosts [*, 127.0.0.1] -> []")
-          .contains("compute HIGH -> LOW");
+          .contains("compute MEDIUM -> LOW");
       assertThat(fleet.assertNoRecordContains(jaasSecret, plantedSecret)).isPositive();
     }
   }
@@ -155,7 +168,7 @@ class SubTaskTreeIT {
           const dive = task({ name: "dive", compute: "LOW" }, async (n) => await dive(n + 1));
           export const main = task({ name: "main", compute: "LOW" }, async () => await dive(1));
           """;
-      TaskRequest root = fleet.submit(script("recurse.js", source, Compute.of(ComputeLevel.LOW)));
+      TaskRequest root = fleet.submit(script("recurse.js", source));
 
       ResultEnvelope envelope = awaitFinal(fleet, root.id());
 
@@ -192,7 +205,7 @@ class SubTaskTreeIT {
           """;
       // claims depth 0 and a huge budget in someone else's tree: capped at a root's 3
       TaskRequest forged =
-          script("forged.js", source, Compute.of(ComputeLevel.LOW))
+          script("forged.js", source)
               .withParent("victim")
               .withTree(new TaskTree("victim", 0, Integer.MAX_VALUE));
       fleet.submit(forged);
