@@ -54,8 +54,8 @@ public record TaskTree(
     return new TaskTree(root, depth + 1, childBudget);
   }
 
-  /** This position with {@code spent} taken from its budget (a retry after spending some). */
-  public TaskTree spend(int spent) {
-    return new TaskTree(root, depth, Math.max(0, budget - spent));
+  /** This position with another budget (a retry keeps what its earlier attempts left). */
+  public TaskTree withBudget(int left) {
+    return new TaskTree(root, depth, left);
   }
 }

@@ -146,7 +146,9 @@ class SchemaTest {
     TaskTree forged = new TaskTree("victim", 0, Integer.MAX_VALUE);
     assertThat(forged.within(64)).isEqualTo(TaskTree.root("victim", 64));
     assertThat(new TaskTree("r", 2, 3).within(64)).isEqualTo(new TaskTree("r", 2, 3));
-    assertThat(new TaskTree("r", 2, 3).spend(5).budget()).isZero();
+    assertThat(new TaskTree("r", 2, 3).withBudget(1)).isEqualTo(new TaskTree("r", 2, 1));
+    assertThatThrownBy(() -> new TaskTree("r", 2, 3).withBudget(-1))
+        .isInstanceOf(InvalidRequestException.class);
   }
 
   @Test

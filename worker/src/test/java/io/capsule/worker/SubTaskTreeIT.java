@@ -154,6 +154,10 @@ class SubTaskTreeIT {
           .contains("env_variables [DB_PASSWORD, GREETING] -> [GREETING]")
           .contains("allowed_hosts [*, 127.0.0.1] -> []")
           .contains("compute MEDIUM -> LOW");
+      LifecycleEvent terminal =
+          fleet.events(request.id()).get(fleet.events(request.id()).size() - 1);
+      assertThat(terminal.state()).isEqualTo(TaskState.SUCCEEDED);
+      assertThat(terminal.treeBudgetLeft()).as("it started nothing: its whole share").isEqualTo(31);
       assertThat(fleet.assertNoRecordContains(jaasSecret, plantedSecret)).isPositive();
     }
   }
@@ -184,6 +188,41 @@ class SubTaskTreeIT {
       ResultEnvelope refused = awaitFinal(fleet, deepest.id());
       assertThat(refused.error().errorType()).isEqualTo(ErrorType.INVALID_REQUEST);
       assertThat(refused.error().message()).isEqualTo(depthError);
+    }
+  }
+
+  @Test
+  void aParentGetsBackWhatEachFinishedChildLeftSoItsCallsInTurnReachTheWholeBudget(
+      @BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      worker(fleet, generousPolicy().withMaxSubTasks(12));
+      // each child may spawn (depth 1 of 4) and so takes half of what is left with it; it gives
+      // that back when it ends, so twelve calls in turn fit a budget of twelve; the thirteenth is
+      // one more than a task may start, refused as locally
+      String source =
+          """
+          import { task } from "@capsule-run/sdk";
+          const leaf = task({ name: "leaf", compute: "LOW" }, (i) => i);
+          export const main = task({ name: "main", compute: "LOW" }, async () => {
+            for (let i = 0; i < 13; i++) await leaf(i);
+          });
+          """;
+      TaskRequest root = fleet.submit(script("turns.js", source));
+
+      ResultEnvelope envelope = awaitFinal(fleet, root.id());
+
+      assertThat(envelope.success()).as(envelope.toString()).isFalse();
+      assertThat(envelope.error().errorType()).isEqualTo(ErrorType.INVALID_REQUEST);
+      assertThat(envelope.error().message())
+          .isEqualTo("a task tree may start at most 12 sub-tasks (max_sub_tasks)");
+      List<TaskRequest> children = descendantsOf(fleet, root);
+      // every call costs one for good; each child's half share comes back when it ends
+      assertThat(children)
+          .extracting(c -> c.tree().budget())
+          .containsExactlyInAnyOrder(5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+      for (TaskRequest child : children) {
+        assertThat(awaitFinal(fleet, child.id()).success()).isTrue();
+      }
     }
   }
 

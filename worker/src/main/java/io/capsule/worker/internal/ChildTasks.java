@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * OperatorCeiling#narrow} ({@link OperatorCeiling#grantedBy}: the intersection), and what was
  * dropped is named in its {@code queued} event. The tree's sub-task count is a budget carried down
  * the tree ({@link TaskTree#budget()}): each child costs its parent one and takes a share of what
- * is left with it, so a tree never starts more than the policy's {@code max_sub_tasks} in all,
- * without any state shared between workers.
+ * is left with it, and gives back what it did not use when it ends ({@link SubTaskBudget}), so a
+ * tree never starts more than the policy's {@code max_sub_tasks} in all, without any state shared
+ * between workers.
  */
 public final class ChildTasks {
   private static final Logger LOG = LoggerFactory.getLogger(ChildTasks.class);
@@ -113,7 +114,7 @@ public final class ChildTasks {
     @Override
     public CompletableFuture<ResultEnvelope> start(TaskCall call) {
       TaskTree position = budget.reserve();
-      Child child = publish(item, withinParent(call), position);
+      Child child = publish(item, withinParent(call), position, budget);
       children.add(child);
       return child.result();
     }
@@ -124,9 +125,9 @@ public final class ChildTasks {
       return budget.tree().depth();
     }
 
-    /** How much of its tree's sub-task budget this attempt has taken. */
-    public int spent() {
-      return budget.spent();
+    /** What this attempt left of its tree's sub-task budget (its finished children's returned). */
+    public int budgetLeft() {
+      return budget.left();
     }
 
     /**
@@ -187,9 +188,9 @@ public final class ChildTasks {
     publisher.cancel(TaskCancel.of(child.request().id(), by), parent.traceparent());
   }
 
-  private Child publish(TaskItem parent, ChildCall call, TaskTree position) {
+  private Child publish(TaskItem parent, ChildCall call, TaskTree position, SubTaskBudget budget) {
     TaskRequest child = childRequest(parent.request(), call.call()).withTree(position);
-    CompletableFuture<ResultEnvelope> result = ledger.awaitFinal(child.id());
+    CompletableFuture<ResultEnvelope> result = awaitFinal(child.id(), position, budget);
     LifecycleEvent queued =
         LifecycleEvent.of(child.id(), TaskState.QUEUED, child.level().topicSuffix(), 1, null)
             .withParent(parent.request().id());
@@ -212,6 +213,23 @@ public final class ChildTasks {
           }
         });
     return new Child(child, result);
+  }
+
+  /**
+   * The child's final envelope; its parent's budget takes back what the child left of its share
+   * before the caller sees the envelope (so the next call already has it).
+   */
+  private CompletableFuture<ResultEnvelope> awaitFinal(
+      String childId, TaskTree position, SubTaskBudget budget) {
+    CompletableFuture<LifecycleEvent> terminal = ledger.awaitTerminal(childId);
+    CompletableFuture<ResultEnvelope> result =
+        terminal.thenApply(
+            event -> {
+              budget.reclaim(position, event.treeBudgetLeft());
+              return event.envelope();
+            });
+    result.whenComplete((envelope, error) -> terminal.cancel(false));
+    return result;
   }
 
   private static TaskRequest childRequest(TaskRequest parent, TaskCall call) {

@@ -59,8 +59,20 @@ final class SubTaskBudget {
     return tree.child(share);
   }
 
-  /** How much of the budget the attempt has taken (its children and their shares). */
-  synchronized int spent() {
-    return tree.budget() - available;
+  /**
+   * Takes back what a finished child left of its share.
+   *
+   * @param child the child's place, as {@link #reserve()} gave it
+   * @param left what its terminal event says it left ({@code null}: nothing)
+   */
+  synchronized void reclaim(TaskTree child, Integer left) {
+    if (left != null) {
+      available += Math.min(Math.max(left, 0), child.budget());
+    }
+  }
+
+  /** What the attempt has not used: its budget less the children it started and their shares. */
+  synchronized int left() {
+    return available;
   }
 }

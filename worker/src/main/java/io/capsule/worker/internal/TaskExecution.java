@@ -12,6 +12,7 @@ import io.capsule.protocol.ScriptRef;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
+import io.capsule.protocol.TaskTree;
 import io.capsule.sandbox.GuestScript;
 import io.capsule.sandbox.Sandbox;
 import io.capsule.sandbox.TaskCall;
@@ -247,9 +248,9 @@ public final class TaskExecution {
    * An attempt's envelope, and the dead-letter reason when it must not be retried whatever its
    * error type ({@code null}: decided by the type).
    */
-  private record Attempted(ResultEnvelope envelope, String finalReason, int subTasksSpent) {
+  private record Attempted(ResultEnvelope envelope, String finalReason, Integer treeBudgetLeft) {
     Attempted(ResultEnvelope envelope, String finalReason) {
-      this(envelope, finalReason, 0);
+      this(envelope, finalReason, null);
     }
   }
 
@@ -287,7 +288,7 @@ public final class TaskExecution {
       TaskCall call = new TaskCall(withinPolicy(declared), request.args());
       try (ChildTasks.ParentRunner subTasks = children.forParent(item, call.options())) {
         ResultEnvelope envelope = sandbox.attempt(sandbox.prepare(script), call, subTasks);
-        return new Attempted(envelope, null, subTasks.spent());
+        return new Attempted(envelope, null, subTasks.budgetLeft());
       }
     }
     TaskCall call = new TaskCall(withinPolicy(request.options()), request.args());
@@ -359,23 +360,38 @@ public final class TaskExecution {
     CompletableFuture<Void> outputs =
         publishWithRetry(
             item,
-            () -> outputs(item, envelope, attempted.finalReason(), attempted.subTasksSpent()));
+            () -> outputs(item, envelope, attempted.finalReason(), budgetLeft(item, attempted)));
     return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
   }
 
+  /**
+   * What a sub-task's attempt left of its tree budget: all of it when it started no sub-task (it
+   * failed before, or is a module); {@code null} for a root. Its parent never takes back more than
+   * the share it handed out, whatever this says.
+   */
+  private static Integer budgetLeft(TaskItem item, Attempted attempted) {
+    TaskTree tree = item.request().tree();
+    if (tree == null) {
+      return null;
+    }
+    return attempted.treeBudgetLeft() != null ? attempted.treeBudgetLeft() : tree.budget();
+  }
+
   private CompletableFuture<Void> outputs(
-      TaskItem item, ResultEnvelope envelope, String finalReason, int subTasksSpent) {
+      TaskItem item, ResultEnvelope envelope, String finalReason, Integer treeBudgetLeft) {
     TaskRequest request = item.request();
     if (envelope.success()) {
       metrics.attempt(item.level(), envelope, "succeeded");
       return CompletableFuture.allOf(
           publisher.envelope(request, envelope, item.traceparent()),
-          publisher.event(finalEvent(item, TaskState.SUCCEEDED, envelope), item.traceparent()));
+          publisher.event(
+              finalEvent(item, TaskState.SUCCEEDED, envelope).withTreeBudgetLeft(treeBudgetLeft),
+              item.traceparent()));
     }
     ErrorType type = envelope.error().errorType();
     boolean retryable = type.retryable() && finalReason == null;
     if (retryable && request.attempt() <= maxRetries(request)) {
-      return retry(item, envelope, subTasksSpent);
+      return retry(item, envelope, treeBudgetLeft);
     }
     metrics.attempt(item.level(), envelope, type.wireName());
     String reason =
@@ -385,7 +401,9 @@ public final class TaskExecution {
     metrics.deadLetter(item.level(), reason);
     return CompletableFuture.allOf(
         publisher.envelope(request, envelope, item.traceparent()),
-        publisher.event(finalEvent(item, TaskState.DEAD_LETTERED, envelope), item.traceparent()),
+        publisher.event(
+            finalEvent(item, TaskState.DEAD_LETTERED, envelope).withTreeBudgetLeft(treeBudgetLeft),
+            item.traceparent()),
         publisher.deadLetter(deadLetter(item, envelope, reason), item.traceparent()));
   }
 
@@ -399,7 +417,8 @@ public final class TaskExecution {
    * The next attempt's request; a sub-task's keeps only the part of its tree budget this attempt
    * left, so its attempts together start no more sub-tasks than its parent handed it.
    */
-  private CompletableFuture<Void> retry(TaskItem item, ResultEnvelope envelope, int subTasksSpent) {
+  private CompletableFuture<Void> retry(
+      TaskItem item, ResultEnvelope envelope, Integer treeBudgetLeft) {
     TaskRequest request = item.request();
     metrics.attempt(item.level(), envelope, "retried");
     metrics.retry(item.level());
@@ -408,8 +427,8 @@ public final class TaskExecution {
         event(item, TaskState.RETRYING)
             .withError(envelope.error().errorType(), envelope.error().message());
     TaskRequest next = request.nextAttempt(notBefore);
-    if (next.tree() != null) {
-      next = next.withTree(next.tree().spend(subTasksSpent));
+    if (next.tree() != null && treeBudgetLeft != null) {
+      next = next.withTree(next.tree().withBudget(treeBudgetLeft));
     }
     return CompletableFuture.allOf(
         publisher.request(item.partition().topic(), next, item.traceparent()),

@@ -40,7 +40,7 @@ class SubTaskBudgetTest {
       shares.add(child.budget());
     }
     assertThat(shares).containsExactly(31, 15, 7, 3, 1, 0, 0);
-    assertThat(root.spent()).isEqualTo(MAX);
+    assertThat(root.left()).isZero();
     assertThatThrownBy(root::reserve)
         .isInstanceOf(InvalidRequestException.class)
         .hasMessageContaining("a task tree may start at most 64 sub-tasks (max_sub_tasks)");
@@ -83,9 +83,63 @@ class SubTaskBudgetTest {
     first.reserve();
     first.reserve();
     TaskRequest retry = request(share).nextAttempt(0);
-    retry = retry.withTree(retry.tree().spend(first.spent()));
+    retry = retry.withTree(retry.tree().withBudget(first.left()));
     SubTaskBudget second = SubTaskBudget.of(retry, MAX, DEPTH);
-    assertThat(first.spent() + greedyTree(second, 1)).isLessThanOrEqualTo(31);
+    int spentFirst = share.budget() - first.left();
+    assertThat(spentFirst + greedyTree(second, 1)).isLessThanOrEqualTo(31);
+  }
+
+  @Test
+  void aParentTakesBackWhatAFinishedChildLeftSoSequentialCallsReachTheWholeBudget() {
+    SubTaskBudget root = SubTaskBudget.of(request(null), MAX, DEPTH);
+    for (int i = 0; i < MAX; i++) {
+      TaskTree child = root.reserve(); // a leaf: it starts nothing and leaves its whole share
+      root.reclaim(child, child.budget());
+    }
+    assertThat(root.left()).isZero();
+    assertThatThrownBy(root::reserve).isInstanceOf(InvalidRequestException.class);
+  }
+
+  @Test
+  void aChildClaimingToHaveLeftMoreThanItsShareGivesBackOnlyItsShare() {
+    SubTaskBudget root = SubTaskBudget.of(request(null), MAX, DEPTH);
+    TaskTree child = root.reserve();
+    root.reclaim(child, Integer.MAX_VALUE);
+    assertThat(root.left()).isEqualTo(MAX - 1);
+    root.reclaim(root.reserve(), null);
+    assertThat(root.left()).isEqualTo(MAX - 1 - 1 - 31);
+  }
+
+  /**
+   * Sequential children, each spawning greedily and giving back what it left: the tree still starts
+   * no more than the root's budget.
+   */
+  @ParameterizedTest
+  @CsvSource({"64,4", "5,4", "1000,6"})
+  void givingBackNeverLetsATreeStartMoreThanMaxSubTasks(int max, int depth) {
+    AtomicInteger deepest = new AtomicInteger();
+    int started = greedyReturning(SubTaskBudget.of(request(null), max, depth), max, depth, deepest);
+    assertThat(started).isEqualTo(max);
+    assertThat(deepest.get()).isLessThanOrEqualTo(depth);
+  }
+
+  /** {@link #greedy} where every finished child gives back what it left, as workers report it. */
+  private static int greedyReturning(
+      SubTaskBudget task, int max, int maxDepth, AtomicInteger deepest) {
+    int started = 0;
+    while (task.tree().depth() < maxDepth) {
+      TaskTree child;
+      try {
+        child = task.reserve();
+      } catch (InvalidRequestException spent) {
+        break;
+      }
+      deepest.accumulateAndGet(child.depth(), Math::max);
+      SubTaskBudget run = SubTaskBudget.of(request(child), max, maxDepth);
+      started += 1 + greedyReturning(run, max, maxDepth, deepest);
+      task.reclaim(child, run.left());
+    }
+    return started;
   }
 
   private static int greedyTree(SubTaskBudget task, int depth) {
