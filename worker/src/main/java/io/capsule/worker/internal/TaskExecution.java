@@ -12,7 +12,6 @@ import io.capsule.protocol.ScriptRef;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
-import io.capsule.protocol.TaskTree;
 import io.capsule.sandbox.GuestScript;
 import io.capsule.sandbox.Sandbox;
 import io.capsule.sandbox.TaskCall;
@@ -276,25 +275,43 @@ public final class TaskExecution {
     }
   }
 
-  /**
-   * The attempt in the sandbox; a script's sub-tasks become child requests, each within this task's
-   * grant, and the attempt's share of its tree's sub-task budget they took is kept for a retry.
-   */
   private Attempted runInSandbox(TaskItem item) {
     TaskRequest request = item.request();
     if (request.script() != null) {
-      GuestScript script = script(request.script());
-      TaskOptions declared = request.options().over(script.optionsOf(request.task()));
-      TaskCall call = new TaskCall(withinPolicy(declared), request.args());
-      try (ChildTasks.ParentRunner subTasks = children.forParent(item, call.options())) {
-        ResultEnvelope envelope = sandbox.attempt(sandbox.prepare(script), call, subTasks);
-        return new Attempted(envelope, null, subTasks.budgetLeft());
-      }
+      return runScript(item);
     }
     TaskCall call = new TaskCall(withinPolicy(request.options()), request.args());
     ResultEnvelope envelope =
         sandbox.attempt(sandbox.prepare(moduleBytes(request), call.options()), call);
     return new Attempted(envelope, null);
+  }
+
+  /**
+   * A script's attempt: its sub-tasks become child requests, each within this task's grant, and
+   * what the attempt left of its tree's sub-task budget is kept (for the parent, or a retry) even
+   * when it fails.
+   */
+  private Attempted runScript(TaskItem item) {
+    TaskRequest request = item.request();
+    GuestScript script;
+    TaskCall call;
+    try {
+      script = script(request.script());
+      TaskOptions declared = request.options().over(script.optionsOf(request.task()));
+      call = new TaskCall(withinPolicy(declared), request.args());
+    } catch (CapsuleException e) {
+      Integer untouched = request.tree() == null ? null : request.tree().budget();
+      return new Attempted(failure(request, e.errorType(), e.getMessage()), null, untouched);
+    }
+    try (ChildTasks.ParentRunner subTasks = children.forParent(item, call.options())) {
+      ResultEnvelope envelope;
+      try {
+        envelope = sandbox.attempt(sandbox.prepare(script), call, subTasks);
+      } catch (CapsuleException e) {
+        envelope = failure(request, e.errorType(), e.getMessage());
+      }
+      return new Attempted(envelope, null, subTasks.budgetLeft());
+    }
   }
 
   /**
@@ -365,16 +382,15 @@ public final class TaskExecution {
   }
 
   /**
-   * What a sub-task's attempt left of its tree budget: all of it when it started no sub-task (it
-   * failed before, or is a module); {@code null} for a root. Its parent never takes back more than
-   * the share it handed out, whatever this says.
+   * What a sub-task's attempt left of its tree budget, as its run counted it; none when that is
+   * unknown (the worker itself failed), so neither its parent nor a retry gets more than is sure.
+   * {@code null} for a root.
    */
   private static Integer budgetLeft(TaskItem item, Attempted attempted) {
-    TaskTree tree = item.request().tree();
-    if (tree == null) {
+    if (item.request().tree() == null) {
       return null;
     }
-    return attempted.treeBudgetLeft() != null ? attempted.treeBudgetLeft() : tree.budget();
+    return attempted.treeBudgetLeft() != null ? attempted.treeBudgetLeft() : 0;
   }
 
   private CompletableFuture<Void> outputs(
