@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
@@ -182,6 +183,25 @@ class SchemaTest {
     JsonNode json = tree(CapsuleJson.write(event));
     assertThat(schema("lifecycle-event.schema.json").validate(json)).isEmpty();
     assertThat(json.path("parent_id").asText()).isEqualTo("parent");
+  }
+
+  @Test
+  void aSubTasksTerminalEventSaysWhatItLeftOfItsTreeBudget() {
+    ResultEnvelope ok =
+        ResultEnvelope.success(tree("1"), new Execution("leaf", 1, 0, 10, 65536, List.of()));
+    LifecycleEvent event =
+        LifecycleEvent.finalOf("p/leaf-1", TaskState.SUCCEEDED, "low", "w-1", ok)
+            .withParent("p")
+            .withTreeBudgetLeft(31);
+    JsonNode json = tree(CapsuleJson.write(event));
+    assertThat(json.path("tree_budget_left").asInt()).isEqualTo(31);
+    assertThat(CapsuleJson.convert(json, LifecycleEvent.class)).isEqualTo(event);
+    // the schema, without the envelope it refers to by URL
+    ((ObjectNode) json).remove("envelope");
+    assertThat(schema("lifecycle-event.schema.json").validate(json)).isEmpty();
+    ((ObjectNode) json).put("tree_budget_left", -1);
+    assertThat(schema("lifecycle-event.schema.json").validate(json)).isNotEmpty();
+    assertThat(CapsuleJson.write(event.withTreeBudgetLeft(null))).doesNotContain("tree_budget");
   }
 
   @Test
