@@ -71,6 +71,18 @@ final class WorkerPolicyFlags {
           "A request above the ceiling fails (reject, the default) or is lowered (clamp).")
   String overCeiling;
 
+  @Option(
+      names = "--max-sub-tasks",
+      paramLabel = "N",
+      description = "Most sub-tasks one task tree may start in all (default: 64).")
+  Integer maxSubTasks;
+
+  @Option(
+      names = "--max-sub-task-depth",
+      paramLabel = "N",
+      description = "How deep sub-tasks may nest; 0 allows none (default: 4).")
+  Integer maxSubTaskDepth;
+
   /** The policy from {@code env}'s {@code CAPSULE_POLICY_*} variables, then these flags. */
   WorkerPolicy policy(Map<String, String> env) {
     WorkerPolicy.Builder policy = WorkerPolicy.builder().withEnvironmentSettings(env);
@@ -100,6 +112,12 @@ final class WorkerPolicyFlags {
     }
     if (overCeiling != null) {
       policy.withOverCeiling(WorkerPolicy.Builder.overCeiling(overCeiling));
+    }
+    if (maxSubTasks != null) {
+      policy.withMaxSubTasks(maxSubTasks);
+    }
+    if (maxSubTaskDepth != null) {
+      policy.withMaxSubTaskDepth(maxSubTaskDepth);
     }
     return policy.build();
   }

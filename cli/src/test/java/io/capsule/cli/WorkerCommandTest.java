@@ -61,6 +61,19 @@ class WorkerCommandTest {
   }
 
   @Test
+  void subTaskLimitFlagsWinOverTheirVariables() {
+    WorkerCommand command = new WorkerCommand();
+    new CommandLine(command)
+        .parseArgs("--bootstrap-servers", "k1:9092", "--max-sub-task-depth", "1");
+    WorkerConfig config =
+        command.config(
+            Map.of("CAPSULE_POLICY_MAX_SUB_TASKS", "8", "CAPSULE_POLICY_MAX_SUB_TASK_DEPTH", "3"));
+
+    assertThat(config.policy().maxSubTasks()).isEqualTo(8);
+    assertThat(config.policy().maxSubTaskDepth()).isEqualTo(1);
+  }
+
+  @Test
   void aWorkerVariableInTheAllowlistIsRefusedAtStart() {
     WorkerCommand command = new WorkerCommand();
     new CommandLine(command)

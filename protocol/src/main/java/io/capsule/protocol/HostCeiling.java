@@ -3,12 +3,11 @@ package io.capsule.protocol;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
- * Which {@code allowed_hosts} patterns an operator's host ceiling covers. Patterns are
- * capsule-run's: {@code *} (every host), {@code example.com} (it and its subdomains), {@code
+ * Which {@code allowed_hosts} patterns an operator's host ceiling covers. Patterns are {@link
+ * HostPattern}s: {@code *} (every host), {@code example.com} (it and its subdomains), {@code
  * *.example.com} (the subdomains only), an IP literal (that address only). A declared pattern is
  * covered when every host it allows is allowed by one ceiling pattern; domain patterns never cover
  * IP literals.
@@ -17,7 +16,12 @@ final class HostCeiling {
   private final List<String> ceiling;
 
   HostCeiling(List<String> ceiling) {
-    this.ceiling = ceiling.stream().map(HostCeiling::hostOf).filter(h -> !h.isEmpty()).toList();
+    this.ceiling =
+        ceiling.stream()
+            .map(HostPattern::parse)
+            .filter(p -> !p.isEmpty())
+            .map(HostPattern::host)
+            .toList();
   }
 
   /**
@@ -29,7 +33,7 @@ final class HostCeiling {
   List<String> narrow(List<String> declared, boolean clamp) {
     Set<String> kept = new LinkedHashSet<>();
     for (String pattern : declared) {
-      String host = hostOf(pattern);
+      String host = HostPattern.parse(pattern).host();
       if (host.isEmpty()) {
         continue;
       }
@@ -54,7 +58,9 @@ final class HostCeiling {
     if (outer.equals("*") || outer.equals(inner)) {
       return true;
     }
-    if (inner.equals("*") || isIpLiteral(outer) || isIpLiteral(inner)) {
+    if (inner.equals("*")
+        || new HostPattern(outer).isIpLiteral()
+        || new HostPattern(inner).isIpLiteral()) {
       return false;
     }
     String innerName = inner.startsWith("*.") ? inner.substring(2) : inner;
@@ -63,35 +69,5 @@ final class HostCeiling {
       return innerName.endsWith(outer.substring(1)) || inner.equals(outer);
     }
     return innerName.equals(outer) || innerName.endsWith("." + outer);
-  }
-
-  /** The host of a pattern: scheme, userinfo, port and path dropped, lower case, no final dot. */
-  static String hostOf(String pattern) {
-    String p = pattern == null ? "" : pattern.strip().toLowerCase(Locale.ROOT);
-    int scheme = p.indexOf("://");
-    p = scheme >= 0 ? p.substring(scheme + 3) : p;
-    int slash = p.indexOf('/');
-    p = slash >= 0 ? p.substring(0, slash) : p;
-    p = p.substring(p.lastIndexOf('@') + 1);
-    p = stripPort(p);
-    if (p.startsWith("[") && p.endsWith("]")) {
-      p = p.substring(1, p.length() - 1);
-    }
-    return p.endsWith(".") ? p.substring(0, p.length() - 1) : p;
-  }
-
-  private static String stripPort(String p) {
-    if (p.startsWith("[")) {
-      int close = p.indexOf(']');
-      return close < 0 ? p : p.substring(0, close + 1);
-    }
-    int colon = p.indexOf(':');
-    boolean bareIpv6 = colon >= 0 && p.indexOf(':', colon + 1) >= 0;
-    return colon < 0 || bareIpv6 ? p : p.substring(0, colon);
-  }
-
-  /** An IPv6 address (has a colon) or anything made only of digits and dots (IPv4 spellings). */
-  static boolean isIpLiteral(String host) {
-    return host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || Character.isDigit(c));
   }
 }

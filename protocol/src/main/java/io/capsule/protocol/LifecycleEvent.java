@@ -20,6 +20,9 @@ import java.util.Objects;
  * @param message a short human note
  * @param envelope the final envelope, on terminal states
  * @param parentId the task that spawned this one as a sub-task, or {@code null}
+ * @param treeBudgetLeft on a sub-task's terminal event: how much of the sub-task budget its parent
+ *     handed it ({@code tree.budget}) its final attempt left unused, which the parent takes back;
+ *     {@code null} otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record LifecycleEvent(
@@ -33,7 +36,8 @@ public record LifecycleEvent(
     @JsonProperty("error_type") ErrorType errorType,
     @JsonProperty("message") String message,
     @JsonProperty("envelope") ResultEnvelope envelope,
-    @JsonProperty("parent_id") String parentId) {
+    @JsonProperty("parent_id") String parentId,
+    @JsonProperty("tree_budget_left") Integer treeBudgetLeft) {
 
   /** The schema name of this version. */
   public static final String SCHEMA = "capsule.event/v1";
@@ -43,6 +47,27 @@ public record LifecycleEvent(
     schema = SCHEMA;
     Objects.requireNonNull(taskId, "task_id");
     Objects.requireNonNull(state, "state");
+    if (treeBudgetLeft != null && treeBudgetLeft < 0) {
+      throw new IllegalArgumentException("tree_budget_left must not be negative");
+    }
+  }
+
+  /** An event without {@code tree_budget_left}. */
+  public LifecycleEvent(
+      String schema,
+      String taskId,
+      TaskState state,
+      String level,
+      int attempt,
+      String worker,
+      long at,
+      ErrorType errorType,
+      String message,
+      ResultEnvelope envelope,
+      String parentId) {
+    this(
+        schema, taskId, state, level, attempt, worker, at, errorType, message, envelope, parentId,
+        null);
   }
 
   /** An event without error or envelope, stamped now. */
@@ -84,12 +109,41 @@ public record LifecycleEvent(
   /** A copy carrying an error. */
   public LifecycleEvent withError(ErrorType type, String message) {
     return new LifecycleEvent(
-        schema, taskId, state, level, attempt, worker, at, type, message, envelope, parentId);
+        schema,
+        taskId,
+        state,
+        level,
+        attempt,
+        worker,
+        at,
+        type,
+        message,
+        envelope,
+        parentId,
+        treeBudgetLeft);
   }
 
   /** A copy naming the task that spawned this one ({@code null}: none). */
   public LifecycleEvent withParent(String parentId) {
     return new LifecycleEvent(
-        schema, taskId, state, level, attempt, worker, at, errorType, message, envelope, parentId);
+        schema,
+        taskId,
+        state,
+        level,
+        attempt,
+        worker,
+        at,
+        errorType,
+        message,
+        envelope,
+        parentId,
+        treeBudgetLeft);
+  }
+
+  /** A copy telling the parent how much of the sub-task's tree budget is left unused. */
+  public LifecycleEvent withTreeBudgetLeft(Integer left) {
+    return new LifecycleEvent(
+        schema, taskId, state, level, attempt, worker, at, errorType, message, envelope, parentId,
+        left);
   }
 }

@@ -69,6 +69,66 @@ public record OperatorCeiling(
   }
 
   /**
+   * The ceiling a task's own grant sets for the sub-tasks it starts in the fleet: each axis at most
+   * what {@code grant} gives, an absent permission list meaning none, and {@link
+   * OverCeiling#CLAMP}, so that {@link #narrow(TaskOptions, Path)} gives a sub-task the
+   * intersection of its declared options and its parent's grant.
+   *
+   * @param grant the options the parent runs with (already narrowed by the operator's ceiling), its
+   *     {@code ram} the cap it really has (a {@code null} ram leaves ram unbounded here)
+   */
+  public static OperatorCeiling grantedBy(TaskOptions grant) {
+    return new OperatorCeiling(
+        grant.computeOrDefault(),
+        grant.ram(),
+        grant.timeout(),
+        grant.maxRetriesOrDefault(),
+        Objects.requireNonNullElse(grant.allowedFiles(), List.of()),
+        Objects.requireNonNullElse(grant.allowedHosts(), List.of()),
+        Objects.requireNonNullElse(grant.envVariables(), List.of()),
+        OverCeiling.CLAMP);
+  }
+
+  /**
+   * What narrowing changed, option by option, as {@code " env_variables [A, B] -> [A] allowed_hosts
+   * [*] -> []"}: names and limits only, never a variable's value. Empty when the task got what it
+   * asked for.
+   *
+   * @param asked the declared options
+   * @param got the options after {@link #narrow(TaskOptions, Path)}
+   */
+  public static String narrowing(TaskOptions asked, TaskOptions got) {
+    StringBuilder text = new StringBuilder();
+    differ(text, "compute", asked.computeOrDefault(), got.computeOrDefault());
+    differ(text, "ram", asked.ram(), got.ram());
+    differ(text, "timeout", show(asked.timeout()), show(got.timeout()));
+    differ(text, "max_retries", asked.maxRetries(), got.maxRetries());
+    differ(text, "allowed_files", files(asked.allowedFiles()), files(got.allowedFiles()));
+    differ(text, "allowed_hosts", asked.allowedHosts(), got.allowedHosts());
+    differ(text, "env_variables", asked.envVariables(), got.envVariables());
+    return text.toString();
+  }
+
+  private static void differ(StringBuilder text, String name, Object asked, Object got) {
+    if (!Objects.equals(asked, got)) {
+      text.append(' ').append(name).append(' ').append(orNone(asked));
+      text.append(" -> ").append(orNone(got));
+    }
+  }
+
+  private static Object orNone(Object value) {
+    return value == null ? "none" : value;
+  }
+
+  private static String show(Duration duration) {
+    return duration == null ? null : Durations.format(duration);
+  }
+
+  private static List<String> files(List<FileGrant> grants) {
+    return grants == null ? null : grants.stream().map(g -> g.path() + ":" + g.mode()).toList();
+  }
+
+  /**
    * The options a task runs with, given the options it declared (already layered: flag over task
    * option over {@code capsule.toml} default), relative {@code allowed_files} resolved against the
    * working directory. See {@link #narrow(TaskOptions, Path)}.

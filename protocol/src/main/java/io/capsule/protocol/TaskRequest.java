@@ -25,6 +25,8 @@ import java.util.UUID;
  * @param attempt the 1-based attempt this record asks for (retries are re-published with the next
  *     number, so counts stay honest across workers)
  * @param notBefore epoch milliseconds before which the attempt must not start (retry backoff), or 0
+ * @param tree where a sub-task sits in its tree (root, depth, sub-task budget), set by the worker
+ *     that spawned it; {@code null} on a root. A worker never lets it grant more than a root gets.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TaskRequest(
@@ -40,7 +42,8 @@ public record TaskRequest(
     @JsonProperty("parent_id") String parentId,
     @JsonProperty("submitted_at") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long submittedAt,
     @JsonProperty("attempt") @JsonInclude(JsonInclude.Include.NON_DEFAULT) int attempt,
-    @JsonProperty("not_before") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long notBefore) {
+    @JsonProperty("not_before") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long notBefore,
+    @JsonProperty("tree") TaskTree tree) {
 
   /** The schema name of this version. */
   public static final String SCHEMA = "capsule.task/v1";
@@ -70,6 +73,38 @@ public record TaskRequest(
     limits = limits == null ? TaskLimits.NONE : limits;
     permissions = permissions == null ? Permissions.NONE : permissions;
     attempt = Math.max(attempt, 1);
+  }
+
+  /** A request that is not (known as) a sub-task of a tree: {@code tree} is {@code null}. */
+  public TaskRequest(
+      String schema,
+      String id,
+      String task,
+      ModuleRef module,
+      ScriptRef script,
+      List<JsonNode> args,
+      TaskLimits limits,
+      Permissions permissions,
+      String replyTo,
+      String parentId,
+      long submittedAt,
+      int attempt,
+      long notBefore) {
+    this(
+        schema,
+        id,
+        task,
+        module,
+        script,
+        args,
+        limits,
+        permissions,
+        replyTo,
+        parentId,
+        submittedAt,
+        attempt,
+        notBefore,
+        null);
   }
 
   /** A new request with a random id and default limits. */
@@ -121,32 +156,37 @@ public record TaskRequest(
 
   /** A copy with another module reference (e.g. inline bytes replaced by their hash). */
   public TaskRequest withModule(ModuleRef module) {
-    return copy(module, null, replyTo, parentId, attempt, notBefore);
+    return copy(module, null, replyTo, parentId, attempt, notBefore, tree);
   }
 
   /** A copy with another script reference. */
   public TaskRequest withScript(ScriptRef script) {
-    return copy(null, script, replyTo, parentId, attempt, notBefore);
+    return copy(null, script, replyTo, parentId, attempt, notBefore, tree);
   }
 
   /** A copy that names {@code parentId} as the task that spawned it. */
   public TaskRequest withParent(String parentId) {
-    return copy(module, script, replyTo, parentId, attempt, notBefore);
+    return copy(module, script, replyTo, parentId, attempt, notBefore, tree);
+  }
+
+  /** A copy placed at {@code tree} in a task tree (set by the worker that spawns it). */
+  public TaskRequest withTree(TaskTree tree) {
+    return copy(module, script, replyTo, parentId, attempt, notBefore, tree);
   }
 
   /** A copy for the next attempt, not to start before {@code notBefore} (epoch ms). */
   public TaskRequest nextAttempt(long notBefore) {
-    return copy(module, script, replyTo, parentId, attempt + 1, notBefore);
+    return copy(module, script, replyTo, parentId, attempt + 1, notBefore, tree);
   }
 
   /** A copy starting again from the first attempt (for replay). */
   public TaskRequest firstAttempt() {
-    return copy(module, script, replyTo, parentId, 1, 0);
+    return copy(module, script, replyTo, parentId, 1, 0, tree);
   }
 
   /** A copy with a reply topic. */
   public TaskRequest withReplyTo(String replyTo) {
-    return copy(module, script, replyTo, parentId, attempt, notBefore);
+    return copy(module, script, replyTo, parentId, attempt, notBefore, tree);
   }
 
   private TaskRequest copy(
@@ -155,7 +195,8 @@ public record TaskRequest(
       String replyTo,
       String parentId,
       int attempt,
-      long notBefore) {
+      long notBefore,
+      TaskTree tree) {
     return new TaskRequest(
         schema,
         id,
@@ -169,6 +210,7 @@ public record TaskRequest(
         parentId,
         submittedAt,
         attempt,
-        notBefore);
+        notBefore,
+        tree);
   }
 }

@@ -256,6 +256,92 @@ class OperatorCeilingTest {
     assertThat(c.withOverCeiling(OverCeiling.REJECT).narrow(once, root)).isEqualTo(once);
   }
 
+  /** What a parent runs with in the fleet: narrow, but not nothing. */
+  private static TaskOptions parentGrant() {
+    return TaskOptions.builder()
+        .compute(Compute.of(ComputeLevel.LOW))
+        .ram(ByteSize.parse("32MB"))
+        .timeout(Duration.ofSeconds(20))
+        .maxRetries(1)
+        .allowedFiles(List.of(FileGrant.parse("data/in:ro")))
+        .allowedHosts(List.of("api.x.com"))
+        .envVariables(List.of("GREETING"))
+        .build();
+  }
+
+  @Test
+  void aSubTaskGetsTheIntersectionOfWhatItDeclaresAndWhatItsParentWasGranted() throws IOException {
+    Files.createDirectories(root.resolve("data/in"));
+    TaskOptions greedy =
+        TaskOptions.builder()
+            .compute(Compute.of(ComputeLevel.HIGH))
+            .ram(ByteSize.parse("2GB"))
+            .timeout(Duration.ofDays(100))
+            .maxRetries(50)
+            .allowedFiles(List.of(FileGrant.parse("data:rw")))
+            .allowedHosts(List.of("*", "evil.org"))
+            .envVariables(List.of("GREETING", "DB_PASSWORD"))
+            .build();
+
+    TaskOptions got = OperatorCeiling.grantedBy(parentGrant()).narrow(greedy, root);
+
+    assertThat(got.compute()).isEqualTo(Compute.of(ComputeLevel.LOW));
+    assertThat(got.ram()).isEqualTo(ByteSize.parse("32MB"));
+    assertThat(got.timeout()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(got.maxRetries()).isEqualTo(1);
+    assertThat(got.allowedFiles())
+        .containsExactly(new FileGrant("data/in", "data/in", true)); // seen where data/ shows it
+    assertThat(got.allowedHosts()).containsExactly("api.x.com");
+    assertThat(got.envVariables()).containsExactly("GREETING");
+  }
+
+  @Test
+  void aSubTaskAskingForLessThanItsParentKeepsWhatItAsked() {
+    TaskOptions modest =
+        TaskOptions.builder()
+            .compute(Compute.parse("1000"))
+            .ram(ByteSize.parse("8MB"))
+            .timeout(Duration.ofSeconds(5))
+            .allowedHosts(List.of("v2.api.x.com"))
+            .allowedFiles(List.of(FileGrant.parse("data/in/today:ro")))
+            .build();
+    TaskOptions got = OperatorCeiling.grantedBy(parentGrant()).narrow(modest, root);
+    assertThat(got).isEqualTo(modest.toBuilder().build());
+    assertThat(OperatorCeiling.narrowing(modest, got)).isEmpty();
+  }
+
+  @Test
+  void aParentWithoutAPermissionGivesItToNoSubTask() {
+    TaskOptions bare = TaskOptions.builder().compute(Compute.of(ComputeLevel.MEDIUM)).build();
+    TaskOptions greedy =
+        TaskOptions.builder()
+            .allowedHosts(List.of("*"))
+            .envVariables(List.of("AWS_SECRET_ACCESS_KEY"))
+            .allowedFiles(List.of(FileGrant.parse("/")))
+            .build();
+    TaskOptions got = OperatorCeiling.grantedBy(bare).narrow(greedy, root);
+    assertThat(got.allowedHosts()).isEmpty();
+    assertThat(got.envVariables()).isEmpty();
+    assertThat(got.allowedFiles()).isEmpty();
+    // naming no compute under a MEDIUM parent: MEDIUM, the default
+    assertThat(got.computeOrDefault()).isEqualTo(Compute.of(ComputeLevel.MEDIUM));
+  }
+
+  @Test
+  void theNarrowingNamesWhatWasDroppedButNeverAValue() {
+    TaskOptions asked =
+        TaskOptions.builder()
+            .timeout(Duration.ofMinutes(5))
+            .allowedHosts(List.of("*"))
+            .envVariables(List.of("GREETING", "DB_PASSWORD"))
+            .build();
+    TaskOptions got = OperatorCeiling.grantedBy(parentGrant()).narrow(asked, root);
+    assertThat(OperatorCeiling.narrowing(asked, got))
+        .isEqualTo(
+            " compute MEDIUM -> LOW timeout 5m -> 20s allowed_hosts [*] -> [api.x.com]"
+                + " env_variables [GREETING, DB_PASSWORD] -> [GREETING]");
+  }
+
   private static TaskOptions files(String... grants) {
     return TaskOptions.builder()
         .allowedFiles(List.of(grants).stream().map(FileGrant::parse).toList())

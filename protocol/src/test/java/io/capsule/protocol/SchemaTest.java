@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
@@ -106,6 +107,52 @@ class SchemaTest {
   }
 
   @Test
+  void aChildRequestCarriesItsTreeAndRoundTrips() {
+    TaskRequest child =
+        TaskRequest.of(
+                ScriptRef.inline("agent.js", "task({name: 'main'}, () => 1);"),
+                List.of(),
+                TaskOptions.builder().compute(Compute.of(ComputeLevel.LOW)).build())
+            .withParent("root-1")
+            .withTree(TaskTree.root("root-1", 64).child(31));
+    JsonNode json = tree(CapsuleJson.write(child));
+    assertThat(json.path("tree").toString())
+        .isEqualTo("{\"root\":\"root-1\",\"depth\":1,\"budget\":31}");
+    assertThat(schema("task-request.schema.json").validate(json)).isEmpty();
+    TaskRequest back = CapsuleJson.convert(json, TaskRequest.class);
+    assertThat(back).isEqualTo(child);
+    assertThat(back.nextAttempt(0).tree()).isEqualTo(child.tree());
+    assertThat(back.firstAttempt().withReplyTo("r").tree()).isEqualTo(child.tree());
+    TaskRequest root = CapsuleJson.read(CapsuleJson.write(child.withTree(null)), TaskRequest.class);
+    assertThat(root.tree()).isNull();
+    assertThat(CapsuleJson.write(root)).doesNotContain("tree");
+  }
+
+  @Test
+  void aForgedTreeIsRefusedWhenMalformedAndCappedAtARootsBudgetOtherwise() {
+    Schema schema = schema("task-request.schema.json");
+    String head = "{\"id\":\"x\",\"script\":{\"file_name\":\"a.js\",\"source\":\"x\"},";
+    for (String tree :
+        List.of(
+            "\"tree\":{\"root\":\"r\",\"depth\":-1,\"budget\":1}}",
+            "\"tree\":{\"root\":\"r\",\"depth\":1,\"budget\":-5}}",
+            "\"tree\":{\"root\":\"\",\"depth\":1,\"budget\":1}}",
+            "\"tree\":{\"depth\":1,\"budget\":1}}")) {
+      assertThat(schema.validate(tree(head + tree))).as(tree).isNotEmpty();
+      assertThatThrownBy(() -> CapsuleJson.read(head + tree, TaskRequest.class))
+          .as(tree)
+          .isInstanceOf(InvalidRequestException.class)
+          .hasMessageContaining("tree.");
+    }
+    TaskTree forged = new TaskTree("victim", 0, Integer.MAX_VALUE);
+    assertThat(forged.within(64)).isEqualTo(TaskTree.root("victim", 64));
+    assertThat(new TaskTree("r", 2, 3).within(64)).isEqualTo(new TaskTree("r", 2, 3));
+    assertThat(new TaskTree("r", 2, 3).withBudget(1)).isEqualTo(new TaskTree("r", 2, 1));
+    assertThatThrownBy(() -> new TaskTree("r", 2, 3).withBudget(-1))
+        .isInstanceOf(InvalidRequestException.class);
+  }
+
+  @Test
   void malformedScriptRequestsFailTheSchemaAndTheRecord() {
     Schema schema = schema("task-request.schema.json");
     String both =
@@ -136,6 +183,25 @@ class SchemaTest {
     JsonNode json = tree(CapsuleJson.write(event));
     assertThat(schema("lifecycle-event.schema.json").validate(json)).isEmpty();
     assertThat(json.path("parent_id").asText()).isEqualTo("parent");
+  }
+
+  @Test
+  void aSubTasksTerminalEventSaysWhatItLeftOfItsTreeBudget() {
+    ResultEnvelope ok =
+        ResultEnvelope.success(tree("1"), new Execution("leaf", 1, 0, 10, 65536, List.of()));
+    LifecycleEvent event =
+        LifecycleEvent.finalOf("p/leaf-1", TaskState.SUCCEEDED, "low", "w-1", ok)
+            .withParent("p")
+            .withTreeBudgetLeft(31);
+    JsonNode json = tree(CapsuleJson.write(event));
+    assertThat(json.path("tree_budget_left").asInt()).isEqualTo(31);
+    assertThat(CapsuleJson.convert(json, LifecycleEvent.class)).isEqualTo(event);
+    // the schema, without the envelope it refers to by URL
+    ((ObjectNode) json).remove("envelope");
+    assertThat(schema("lifecycle-event.schema.json").validate(json)).isEmpty();
+    ((ObjectNode) json).put("tree_budget_left", -1);
+    assertThat(schema("lifecycle-event.schema.json").validate(json)).isNotEmpty();
+    assertThat(CapsuleJson.write(event.withTreeBudgetLeft(null))).doesNotContain("tree_budget");
   }
 
   @Test

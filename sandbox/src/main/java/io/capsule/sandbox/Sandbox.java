@@ -414,8 +414,9 @@ public final class Sandbox implements AutoCloseable {
    * subTasks} (e.g. as fleet child requests) instead of in fresh sandboxes here. Each sub-task's
    * declared options are bounded by the ceiling before {@code subTasks} sees them (a sub-task above
    * a rejecting ceiling completes with its {@code permission_denied} envelope) and the count cap
-   * applies. The runner's sub-tasks run elsewhere, each its own root there (its own budget, depth
-   * counted from there); {@code subTasks} cancels those not done when the attempt ends.
+   * applies. The runner's sub-tasks run elsewhere, each with its own fuel budget there; their depth
+   * is counted from {@link SubTaskRunner#depth()}; {@code subTasks} cancels those not done when the
+   * attempt ends.
    */
   public ResultEnvelope attempt(PreparedModule module, TaskCall call, SubTaskRunner subTasks) {
     return rootAttempt(module, call, Objects.requireNonNull(subTasks, "subTasks"));
@@ -433,7 +434,7 @@ public final class Sandbox implements AutoCloseable {
             config.maxSubTasks(),
             config.maxSubTaskDepth(),
             bounded.options().computeOrDefault().fuel());
-    return attemptIn(tree, 0, module, bounded, external);
+    return attemptIn(tree, external == null ? 0 : external.depth(), module, bounded, external);
   }
 
   /**

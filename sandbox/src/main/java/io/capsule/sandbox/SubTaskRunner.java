@@ -17,6 +17,16 @@ public interface SubTaskRunner {
   CompletableFuture<ResultEnvelope> start(TaskCall call);
 
   /**
+   * How deep in its task tree the calling task sits (0: a root). The sandbox counts the depth of
+   * the caller's sub-tasks from here against {@link SandboxConfig#maxSubTaskDepth()}, so a tree
+   * whose tasks run on different sandboxes (a fleet's child requests) has one depth limit. The
+   * default is 0.
+   */
+  default int depth() {
+    return 0;
+  }
+
+  /**
    * Called when the calling task starts blocking until sub-tasks finish; the returned action runs
    * when it stops blocking. The default does nothing.
    */

@@ -1,5 +1,6 @@
 package io.capsule.worker;
 
+import io.capsule.protocol.ByteSize;
 import io.capsule.protocol.ComputeLevel;
 import io.capsule.protocol.OperatorCeiling;
 import io.capsule.sandbox.Sandbox;
@@ -153,7 +154,7 @@ public final class CapsuleWorker {
             new RunningEvents(publisher, timer, config.runningEventAfter()),
             cancels,
             config.workerId(),
-            new ChildTasks(publisher, ledger, admission, config.topics()),
+            new ChildTasks(publisher, ledger, admission, config.topics(), childLimits(ceiling)),
             ceiling,
             config.maxDeliveries());
     // Admission bounds the running tasks (up to maxTasks() with long ones); the pool may hold
@@ -234,7 +235,26 @@ public final class CapsuleWorker {
         .withEnvironment(policy.taskEnvironment(config.environment()))
         .withDefaultRam(config.defaultRam())
         .withCeiling(policy.ceiling(config.levels(), config.memoryBudget()))
+        .withSubTaskLimits(policy.maxSubTasks(), policy.maxSubTaskDepth())
         .build();
+  }
+
+  /**
+   * The policy's sub-task bounds, and the defaults a child naming no ram or timeout gets (the
+   * sandbox's ram default within the policy's maximum, as the sandbox applies it).
+   */
+  private ChildTasks.Limits childLimits(OperatorCeiling ceiling) {
+    WorkerPolicy policy = config.policy();
+    ByteSize defaultRam = sandbox.config().defaultRam();
+    if (ceiling.maxRam() != null && ceiling.maxRam().bytes() < defaultRam.bytes()) {
+      defaultRam = ceiling.maxRam();
+    }
+    return new ChildTasks.Limits(
+        policy.maxSubTasks(),
+        policy.maxSubTaskDepth(),
+        defaultRam,
+        config.defaultTimeout(),
+        sandbox.config().filesRoot());
   }
 
   private Path filesRoot(WorkerPolicy policy) {

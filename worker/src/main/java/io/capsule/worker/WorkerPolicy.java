@@ -7,6 +7,7 @@ import io.capsule.protocol.Durations;
 import io.capsule.protocol.FileGrant;
 import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.OperatorCeiling.OverCeiling;
+import io.capsule.sandbox.SandboxConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +39,11 @@ import java.util.Objects;
  * @param maxRam the largest ram cap, or {@code null} for the worker's memory budget (the default)
  * @param maxRetries the most retries a task may have (default 5)
  * @param overCeiling what a request above the ceiling gets (default {@link OverCeiling#REJECT})
+ * @param maxSubTasks how many sub-tasks one task tree may start in all, at every depth (default
+ *     {@value SandboxConfig#DEFAULT_MAX_SUB_TASKS}, as locally): a budget carried down the tree
+ *     (see {@code docs/security.md})
+ * @param maxSubTaskDepth how deep sub-tasks may nest, a root's own sub-tasks being at depth 1
+ *     (default {@value SandboxConfig#DEFAULT_MAX_SUB_TASK_DEPTH}; 0: no sub-tasks)
  */
 public record WorkerPolicy(
     List<String> envVariables,
@@ -48,7 +54,9 @@ public record WorkerPolicy(
     Compute maxCompute,
     ByteSize maxRam,
     int maxRetries,
-    OverCeiling overCeiling) {
+    OverCeiling overCeiling,
+    int maxSubTasks,
+    int maxSubTaskDepth) {
 
   /** The prefix of the environment variables that set the policy: {@code CAPSULE_POLICY_}. */
   public static final String ENV_PREFIX = "CAPSULE_POLICY_";
@@ -78,6 +86,9 @@ public record WorkerPolicy(
     }
     if (maxRetries < 0) {
       throw new IllegalArgumentException("max retries must not be negative");
+    }
+    if (maxSubTasks < 0 || maxSubTaskDepth < 0) {
+      throw new IllegalArgumentException("sub-task limits must not be negative");
     }
   }
 
@@ -181,6 +192,8 @@ public record WorkerPolicy(
     private ByteSize maxRam;
     private int maxRetries = 5;
     private OverCeiling overCeiling = OverCeiling.REJECT;
+    private int maxSubTasks = SandboxConfig.DEFAULT_MAX_SUB_TASKS;
+    private int maxSubTaskDepth = SandboxConfig.DEFAULT_MAX_SUB_TASK_DEPTH;
 
     private Builder() {}
 
@@ -188,7 +201,8 @@ public record WorkerPolicy(
      * Reads the {@code CAPSULE_POLICY_*} variables that are set (for container manifests): {@code
      * ENV_VARIABLES}, {@code FILES_ROOT}, {@code ALLOWED_HOSTS}, {@code DEFAULT_TIMEOUT}, {@code
      * MAX_TIMEOUT}, {@code MAX_COMPUTE}, {@code MAX_RAM}, {@code MAX_RETRIES}, {@code
-     * OVER_CEILING}. Flags applied afterwards win.
+     * OVER_CEILING}, {@code MAX_SUB_TASKS}, {@code MAX_SUB_TASK_DEPTH}. Flags applied afterwards
+     * win.
      *
      * @throws IllegalArgumentException for an unknown {@code CAPSULE_POLICY_*} name or a bad value
      */
@@ -213,6 +227,8 @@ public record WorkerPolicy(
         case "MAX_RAM" -> withMaxRam(ByteSize.parse(value));
         case "MAX_RETRIES" -> withMaxRetries(Integer.parseInt(value.strip()));
         case "OVER_CEILING" -> withOverCeiling(overCeiling(value));
+        case "MAX_SUB_TASKS" -> withMaxSubTasks(Integer.parseInt(value.strip()));
+        case "MAX_SUB_TASK_DEPTH" -> withMaxSubTaskDepth(Integer.parseInt(value.strip()));
         default -> throw new IllegalArgumentException("unknown policy variable " + source);
       }
     }
@@ -312,6 +328,33 @@ public record WorkerPolicy(
       return this;
     }
 
+    /**
+     * How many sub-tasks one task tree may start in all.
+     *
+     * @throws IllegalArgumentException when negative
+     */
+    public Builder withMaxSubTasks(int count) {
+      this.maxSubTasks = notNegative(count, "max sub-tasks");
+      return this;
+    }
+
+    /**
+     * How deep sub-tasks may nest (0: none at all).
+     *
+     * @throws IllegalArgumentException when negative
+     */
+    public Builder withMaxSubTaskDepth(int depth) {
+      this.maxSubTaskDepth = notNegative(depth, "max sub-task depth");
+      return this;
+    }
+
+    private static int notNegative(int value, String what) {
+      if (value < 0) {
+        throw new IllegalArgumentException(what + " must not be negative");
+      }
+      return value;
+    }
+
     /** Checks combinations and builds. */
     public WorkerPolicy build() {
       Duration fallback = DEFAULT_TIMEOUT.compareTo(maxTimeout) <= 0 ? DEFAULT_TIMEOUT : maxTimeout;
@@ -324,7 +367,9 @@ public record WorkerPolicy(
           maxCompute,
           maxRam,
           maxRetries,
-          overCeiling);
+          overCeiling,
+          maxSubTasks,
+          maxSubTaskDepth);
     }
 
     private static Duration positive(Duration value, String what) {

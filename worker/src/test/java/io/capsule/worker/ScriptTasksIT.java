@@ -77,6 +77,14 @@ class ScriptTasksIT {
         TaskOptions.builder().name(task).compute(Compute.of(ComputeLevel.MEDIUM)).build());
   }
 
+  /** The request with the loopback host granted, so that its children may be given it. */
+  private static TaskRequest withLoopback(TaskRequest request) {
+    return TaskRequest.of(
+        request.script(),
+        request.args(),
+        request.options().toBuilder().allowedHosts(List.of("127.0.0.1")).build());
+  }
+
   private static CapsuleWorker worker(TestFleet fleet, int concurrency) {
     return fleet.startWorker(
         c ->
@@ -168,7 +176,8 @@ class ScriptTasksIT {
             await Promise.all([meet.spawn("a"), meet.spawn("b")]));
           """
               .formatted(server.url("/meet?key=fleet-pair"));
-      TaskRequest parent = fleet.submit(scriptRequest(source, "main"));
+      // a child gets no more than its parent: the parent is granted the host its children call
+      TaskRequest parent = fleet.submit(withLoopback(scriptRequest(source, "main")));
 
       ResultEnvelope envelope = awaitFinal(fleet, parent.id());
       assertThat(envelope.success()).as(envelope.toString()).isTrue();
@@ -191,7 +200,7 @@ class ScriptTasksIT {
           export const main = task({ name: "main", timeout: "2s" }, async () => await hangs());
           """
               .formatted(server.url("/hang"));
-      TaskRequest parent = fleet.submit(scriptRequest(source, "main"));
+      TaskRequest parent = fleet.submit(withLoopback(scriptRequest(source, "main")));
 
       ResultEnvelope envelope = awaitFinal(fleet, parent.id());
       assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TIMEOUT);

@@ -1,5 +1,7 @@
 package io.capsule.worker;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.ComputeLevel;
 import io.capsule.protocol.DeadLetter;
@@ -27,6 +29,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -189,6 +192,39 @@ final class TestFleet implements AutoCloseable {
     return readRecords(topic).stream()
         .map(r -> CapsuleJson.read(new String(r.value(), StandardCharsets.UTF_8), type))
         .collect(Collectors.toList());
+  }
+
+  /**
+   * Scans every record on every topic of this fleet, values and header values alike, for each of
+   * {@code secrets}; returns how many records it scanned.
+   */
+  int assertNoRecordContains(String... secrets) {
+    List<String> names = new ArrayList<>();
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      for (String topic : admin.listTopics().names().get()) {
+        if (topic.startsWith(topics.prefix() + ".")) {
+          names.add(topic);
+        }
+      }
+    } catch (InterruptedException | ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
+    assertThat(names).contains(topics.results(), topics.events(), topics.deadLetters());
+    int scanned = 0;
+    for (String topic : names) {
+      for (ConsumerRecord<String, byte[]> record : readRecords(topic)) {
+        scanned++;
+        StringBuilder text = new StringBuilder(new String(record.value(), StandardCharsets.UTF_8));
+        for (Header header : record.headers()) {
+          text.append(new String(header.value(), StandardCharsets.UTF_8));
+        }
+        for (String secret : secrets) {
+          assertThat(text.toString()).as("record on %s", topic).doesNotContain(secret);
+        }
+      }
+    }
+    System.err.printf("scanned %d records on %d topics for secrets%n", scanned, names.size());
+    return scanned;
   }
 
   /** Every record now on {@code topic}, from its beginning to its current end. */

@@ -157,4 +157,21 @@ class WorkerPolicyTest {
                     .withEnvironmentSettings(Map.of("CAPSULE_POLICY_MAX_TIMEOUTS", "1h")))
         .hasMessageContaining("CAPSULE_POLICY_MAX_TIMEOUTS");
   }
+
+  @Test
+  void subTaskLimitsDefaultAsLocallyAndComeFromTheEnvironment() {
+    assertThat(WorkerPolicy.DEFAULT.maxSubTasks()).isEqualTo(64);
+    assertThat(WorkerPolicy.DEFAULT.maxSubTaskDepth()).isEqualTo(4);
+    WorkerPolicy policy =
+        WorkerPolicy.builder()
+            .withEnvironmentSettings(
+                Map.of(
+                    "CAPSULE_POLICY_MAX_SUB_TASKS", "10",
+                    "CAPSULE_POLICY_MAX_SUB_TASK_DEPTH", "0"))
+            .build();
+    assertThat(policy.maxSubTasks()).isEqualTo(10);
+    assertThat(policy.maxSubTaskDepth()).isZero();
+    assertThatThrownBy(() -> WorkerPolicy.builder().withMaxSubTaskDepth(-1))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

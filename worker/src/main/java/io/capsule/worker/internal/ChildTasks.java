@@ -1,65 +1,149 @@
 package io.capsule.worker.internal;
 
+import io.capsule.protocol.ByteSize;
 import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskCancel;
 import io.capsule.protocol.TaskLimits;
+import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
+import io.capsule.protocol.TaskTree;
 import io.capsule.protocol.Topics;
 import io.capsule.sandbox.SubTaskRunner;
 import io.capsule.sandbox.TaskCall;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sub-tasks of a script task running on this worker, as child task requests: each goes to the topic
- * of the child's own compute level with the child's declared options, {@code parent_id} set to the
- * caller, and a {@code queued} event; its final envelope arrives through the ledger (the terminal
- * event every worker publishes). While the caller waits, its task slot and ram cap are given back,
- * so parents blocked on children never starve the children of a slot.
+ * of the child's own compute level with {@code parent_id} set to the caller, its place in the tree
+ * ({@code tree}) and a {@code queued} event; its final envelope arrives through the ledger (the
+ * terminal event every worker publishes). While the caller waits, its task slot and ram cap are
+ * given back, so parents blocked on children never starve the children of a slot.
+ *
+ * <p>A child never gets more than its parent: its declared options (already within the worker's
+ * policy) are narrowed by the parent's own grant with the one rule of {@link
+ * OperatorCeiling#narrow} ({@link OperatorCeiling#grantedBy}: the intersection), and what was
+ * dropped is named in its {@code queued} event. The tree's sub-task count is a budget carried down
+ * the tree ({@link TaskTree#budget()}): each child costs its parent one and takes a share of what
+ * is left with it, and gives back what it did not use when it ends ({@link SubTaskBudget}), so a
+ * tree never starts more than the policy's {@code max_sub_tasks} in all, without any state shared
+ * between workers.
  */
 public final class ChildTasks {
+  private static final Logger LOG = LoggerFactory.getLogger(ChildTasks.class);
   private static final int MAX_PARENT_PREFIX = 150;
 
   private final OutputPublisher publisher;
   private final TaskLedger ledger;
   private final Admission admission;
   private final Topics topics;
+  private final Limits limits;
+
+  /**
+   * The worker's bounds on sub-tasks.
+   *
+   * @param maxSubTasks the policy's sub-tasks per tree: a root's budget
+   * @param maxDepth the policy's sub-task depth
+   * @param defaultRam the ram cap of a task that names none (the worker's default, within the
+   *     policy)
+   * @param defaultTimeout the timeout of a task that names none
+   * @param filesRoot the directory relative {@code allowed_files} resolve against
+   */
+  public record Limits(
+      int maxSubTasks, int maxDepth, ByteSize defaultRam, Duration defaultTimeout, Path filesRoot) {
+    /** Checks the parts. */
+    public Limits {
+      Objects.requireNonNull(defaultRam, "defaultRam");
+      Objects.requireNonNull(defaultTimeout, "defaultTimeout");
+      Objects.requireNonNull(filesRoot, "filesRoot");
+    }
+  }
 
   /** Children published through {@code publisher}, awaited through {@code ledger}. */
   public ChildTasks(
-      OutputPublisher publisher, TaskLedger ledger, Admission admission, Topics topics) {
+      OutputPublisher publisher,
+      TaskLedger ledger,
+      Admission admission,
+      Topics topics,
+      Limits limits) {
     this.publisher = publisher;
     this.ledger = ledger;
     this.admission = admission;
     this.topics = topics;
+    this.limits = limits;
   }
 
   /**
-   * The sub-task runner for the task of {@code item}, now running here. Close it when the attempt
-   * is over: children it still waits for are cancelled.
+   * The sub-task runner for the task of {@code item}, now running here with {@code grant} (its
+   * options within the policy, as the sandbox runs it). Close it when the attempt is over: children
+   * it still waits for are cancelled.
    */
-  public ParentRunner forParent(TaskItem item) {
-    return new ParentRunner(item);
+  public ParentRunner forParent(TaskItem item, TaskOptions grant) {
+    TaskOptions effective =
+        grant.ram() != null ? grant : grant.toBuilder().ram(limits.defaultRam()).build();
+    SubTaskBudget budget =
+        SubTaskBudget.of(item.request(), limits.maxSubTasks(), limits.maxDepth());
+    return new ParentRunner(item, effective, budget);
   }
 
   /** Sub-tasks of one attempt of one parent. */
   public final class ParentRunner implements SubTaskRunner, AutoCloseable {
     private final TaskItem item;
+    private final TaskOptions grant;
+    private final OperatorCeiling ceiling;
+    private final SubTaskBudget budget;
     private final List<Child> children = new CopyOnWriteArrayList<>();
 
-    private ParentRunner(TaskItem item) {
+    private ParentRunner(TaskItem item, TaskOptions grant, SubTaskBudget budget) {
       this.item = item;
+      this.grant = grant;
+      this.ceiling = OperatorCeiling.grantedBy(grant);
+      this.budget = budget;
     }
 
     @Override
     public CompletableFuture<ResultEnvelope> start(TaskCall call) {
-      Child child = publish(item, call);
+      TaskTree position = budget.reserve();
+      Child child = publish(item, withinParent(call), position, budget);
       children.add(child);
       return child.result();
+    }
+
+    /** The parent's depth: the sandbox counts its children's depth from here. */
+    @Override
+    public int depth() {
+      return budget.tree().depth();
+    }
+
+    /** What this attempt left of its tree's sub-task budget (its finished children's returned). */
+    public int budgetLeft() {
+      return budget.left();
+    }
+
+    /**
+     * The child's declared options (the worker's default timeout when it names none) narrowed by
+     * this parent's grant: never more than the parent has, its ram at most the parent's too.
+     */
+    private ChildCall withinParent(TaskCall call) {
+      TaskOptions asked = call.options();
+      if (asked.timeout() == null) {
+        asked = asked.toBuilder().timeout(limits.defaultTimeout()).build();
+      }
+      TaskOptions got = ceiling.narrow(asked, limits.filesRoot());
+      if (got.ram() == null && grant.ram().bytes() < limits.defaultRam().bytes()) {
+        got = got.toBuilder().ram(grant.ram()).build();
+      }
+      return new ChildCall(new TaskCall(got, call.args()), OperatorCeiling.narrowing(asked, got));
     }
 
     @Override
@@ -87,6 +171,9 @@ public final class ChildTasks {
     }
   }
 
+  /** A child's call within its parent's grant, and what narrowing dropped (empty: nothing). */
+  private record ChildCall(TaskCall call, String narrowed) {}
+
   /** A published child request and its final envelope to come. */
   private record Child(TaskRequest request, CompletableFuture<ResultEnvelope> result) {}
 
@@ -101,12 +188,17 @@ public final class ChildTasks {
     publisher.cancel(TaskCancel.of(child.request().id(), by), parent.traceparent());
   }
 
-  private Child publish(TaskItem parent, TaskCall call) {
-    TaskRequest child = childRequest(parent.request(), call);
-    CompletableFuture<ResultEnvelope> result = ledger.awaitFinal(child.id());
+  private Child publish(TaskItem parent, ChildCall call, TaskTree position, SubTaskBudget budget) {
+    TaskRequest child = childRequest(parent.request(), call.call()).withTree(position);
+    CompletableFuture<ResultEnvelope> result = awaitFinal(child.id(), position, budget);
     LifecycleEvent queued =
         LifecycleEvent.of(child.id(), TaskState.QUEUED, child.level().topicSuffix(), 1, null)
             .withParent(parent.request().id());
+    if (!call.narrowed().isEmpty()) {
+      String note = "narrowed to its parent's grant:" + call.narrowed();
+      LOG.info("sub-task {} of {} {}", child.id(), parent.request().id(), note);
+      queued = queued.withError(null, note);
+    }
     // Both sent from this (the guest's) thread, never from a send callback: a send that waits for
     // topic metadata would block the producer's I/O thread. Same key, same producer: the queued
     // event lands before any event of the worker that runs the child.
@@ -121,6 +213,23 @@ public final class ChildTasks {
           }
         });
     return new Child(child, result);
+  }
+
+  /**
+   * The child's final envelope; its parent's budget takes back what the child left of its share
+   * before the caller sees the envelope (so the next call already has it).
+   */
+  private CompletableFuture<ResultEnvelope> awaitFinal(
+      String childId, TaskTree position, SubTaskBudget budget) {
+    CompletableFuture<LifecycleEvent> terminal = ledger.awaitTerminal(childId);
+    CompletableFuture<ResultEnvelope> result =
+        terminal.thenApply(
+            event -> {
+              budget.reclaim(position, event.treeBudgetLeft());
+              return event.envelope();
+            });
+    result.whenComplete((envelope, error) -> terminal.cancel(false));
+    return result;
   }
 
   private static TaskRequest childRequest(TaskRequest parent, TaskCall call) {

@@ -247,13 +247,17 @@ public final class TaskExecution {
    * An attempt's envelope, and the dead-letter reason when it must not be retried whatever its
    * error type ({@code null}: decided by the type).
    */
-  private record Attempted(ResultEnvelope envelope, String finalReason) {}
+  private record Attempted(ResultEnvelope envelope, String finalReason, Integer treeBudgetLeft) {
+    Attempted(ResultEnvelope envelope, String finalReason) {
+      this(envelope, finalReason, null);
+    }
+  }
 
   /** The one place that runs guest code; whatever it throws becomes a typed envelope. */
   private Attempted attempt(TaskItem item) {
     TaskRequest request = item.request();
     try {
-      return new Attempted(runInSandbox(item), null);
+      return runInSandbox(item);
     } catch (CapsuleException e) {
       return new Attempted(failure(request, e.errorType(), e.getMessage()), null);
     } catch (RuntimeException e) {
@@ -271,18 +275,43 @@ public final class TaskExecution {
     }
   }
 
-  private ResultEnvelope runInSandbox(TaskItem item) {
+  private Attempted runInSandbox(TaskItem item) {
     TaskRequest request = item.request();
     if (request.script() != null) {
-      GuestScript script = script(request.script());
-      TaskOptions declared = request.options().over(script.optionsOf(request.task()));
-      TaskCall call = new TaskCall(withinPolicy(declared), request.args());
-      try (ChildTasks.ParentRunner subTasks = children.forParent(item)) {
-        return sandbox.attempt(sandbox.prepare(script), call, subTasks);
-      }
+      return runScript(item);
     }
     TaskCall call = new TaskCall(withinPolicy(request.options()), request.args());
-    return sandbox.attempt(sandbox.prepare(moduleBytes(request), call.options()), call);
+    ResultEnvelope envelope =
+        sandbox.attempt(sandbox.prepare(moduleBytes(request), call.options()), call);
+    return new Attempted(envelope, null);
+  }
+
+  /**
+   * A script's attempt: its sub-tasks become child requests, each within this task's grant, and
+   * what the attempt left of its tree's sub-task budget is kept (for the parent, or a retry) even
+   * when it fails.
+   */
+  private Attempted runScript(TaskItem item) {
+    TaskRequest request = item.request();
+    GuestScript script;
+    TaskCall call;
+    try {
+      script = script(request.script());
+      TaskOptions declared = request.options().over(script.optionsOf(request.task()));
+      call = new TaskCall(withinPolicy(declared), request.args());
+    } catch (CapsuleException e) {
+      Integer untouched = request.tree() == null ? null : request.tree().budget();
+      return new Attempted(failure(request, e.errorType(), e.getMessage()), null, untouched);
+    }
+    try (ChildTasks.ParentRunner subTasks = children.forParent(item, call.options())) {
+      ResultEnvelope envelope;
+      try {
+        envelope = sandbox.attempt(sandbox.prepare(script), call, subTasks);
+      } catch (CapsuleException e) {
+        envelope = failure(request, e.errorType(), e.getMessage());
+      }
+      return new Attempted(envelope, null, subTasks.budgetLeft());
+    }
   }
 
   /**
@@ -346,23 +375,39 @@ public final class TaskExecution {
     // Sent from this thread, never from a send callback: a send that has to wait for a topic's
     // metadata would block the producer's own I/O thread.
     CompletableFuture<Void> outputs =
-        publishWithRetry(item, () -> outputs(item, envelope, attempted.finalReason()));
+        publishWithRetry(
+            item,
+            () -> outputs(item, envelope, attempted.finalReason(), budgetLeft(item, attempted)));
     return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
   }
 
+  /**
+   * What a sub-task's attempt left of its tree budget, as its run counted it; none when that is
+   * unknown (the worker itself failed), so neither its parent nor a retry gets more than is sure.
+   * {@code null} for a root.
+   */
+  private static Integer budgetLeft(TaskItem item, Attempted attempted) {
+    if (item.request().tree() == null) {
+      return null;
+    }
+    return attempted.treeBudgetLeft() != null ? attempted.treeBudgetLeft() : 0;
+  }
+
   private CompletableFuture<Void> outputs(
-      TaskItem item, ResultEnvelope envelope, String finalReason) {
+      TaskItem item, ResultEnvelope envelope, String finalReason, Integer treeBudgetLeft) {
     TaskRequest request = item.request();
     if (envelope.success()) {
       metrics.attempt(item.level(), envelope, "succeeded");
       return CompletableFuture.allOf(
           publisher.envelope(request, envelope, item.traceparent()),
-          publisher.event(finalEvent(item, TaskState.SUCCEEDED, envelope), item.traceparent()));
+          publisher.event(
+              finalEvent(item, TaskState.SUCCEEDED, envelope).withTreeBudgetLeft(treeBudgetLeft),
+              item.traceparent()));
     }
     ErrorType type = envelope.error().errorType();
     boolean retryable = type.retryable() && finalReason == null;
     if (retryable && request.attempt() <= maxRetries(request)) {
-      return retry(item, envelope);
+      return retry(item, envelope, treeBudgetLeft);
     }
     metrics.attempt(item.level(), envelope, type.wireName());
     String reason =
@@ -372,7 +417,9 @@ public final class TaskExecution {
     metrics.deadLetter(item.level(), reason);
     return CompletableFuture.allOf(
         publisher.envelope(request, envelope, item.traceparent()),
-        publisher.event(finalEvent(item, TaskState.DEAD_LETTERED, envelope), item.traceparent()),
+        publisher.event(
+            finalEvent(item, TaskState.DEAD_LETTERED, envelope).withTreeBudgetLeft(treeBudgetLeft),
+            item.traceparent()),
         publisher.deadLetter(deadLetter(item, envelope, reason), item.traceparent()));
   }
 
@@ -382,7 +429,12 @@ public final class TaskExecution {
     return ceiling.maxRetries() == null ? declared : Math.min(declared, ceiling.maxRetries());
   }
 
-  private CompletableFuture<Void> retry(TaskItem item, ResultEnvelope envelope) {
+  /**
+   * The next attempt's request; a sub-task's keeps only the part of its tree budget this attempt
+   * left, so its attempts together start no more sub-tasks than its parent handed it.
+   */
+  private CompletableFuture<Void> retry(
+      TaskItem item, ResultEnvelope envelope, Integer treeBudgetLeft) {
     TaskRequest request = item.request();
     metrics.attempt(item.level(), envelope, "retried");
     metrics.retry(item.level());
@@ -390,9 +442,12 @@ public final class TaskExecution {
     LifecycleEvent retrying =
         event(item, TaskState.RETRYING)
             .withError(envelope.error().errorType(), envelope.error().message());
+    TaskRequest next = request.nextAttempt(notBefore);
+    if (next.tree() != null && treeBudgetLeft != null) {
+      next = next.withTree(next.tree().withBudget(treeBudgetLeft));
+    }
     return CompletableFuture.allOf(
-        publisher.request(
-            item.partition().topic(), request.nextAttempt(notBefore), item.traceparent()),
+        publisher.request(item.partition().topic(), next, item.traceparent()),
         publisher.event(retrying, item.traceparent()));
   }
 

@@ -61,8 +61,8 @@ public final class TaskLedger extends TopicFollower {
    */
   record Seen(TaskState state, int attempt, long at, int delivery) {}
 
-  /** A parent's wait for a sub-task's final envelope, and when it began (epoch ms). */
-  private record Awaited(CompletableFuture<ResultEnvelope> future, long since) {}
+  /** A parent's wait for a sub-task's terminal event, and when it began (epoch ms). */
+  private record Awaited(CompletableFuture<LifecycleEvent> future, long since) {}
 
   private final Map<String, Seen> latest =
       Collections.synchronizedMap(
@@ -93,7 +93,7 @@ public final class TaskLedger extends TopicFollower {
   /** Notes an event that records the {@code delivery}-th delivery of its attempt. */
   public void note(LifecycleEvent event, long at, int delivery) {
     if (event.state().terminal() && event.envelope() != null) {
-      complete(event.taskId(), event.envelope());
+      complete(event);
     }
     note(event.taskId(), new Seen(event.state(), event.attempt(), at, delivery));
   }
@@ -115,10 +115,10 @@ public final class TaskLedger extends TopicFollower {
     return Math.max(seen.delivery(), 1);
   }
 
-  private void complete(String taskId, ResultEnvelope envelope) {
-    Awaited waiting = awaited.remove(taskId);
+  private void complete(LifecycleEvent terminal) {
+    Awaited waiting = awaited.remove(terminal.taskId());
     if (waiting != null) {
-      waiting.future().complete(envelope);
+      waiting.future().complete(terminal);
     }
   }
 
@@ -132,10 +132,21 @@ public final class TaskLedger extends TopicFollower {
    * Cancel the future to stop waiting.
    */
   public CompletableFuture<ResultEnvelope> awaitFinal(String taskId) {
-    CompletableFuture<ResultEnvelope> future = new CompletableFuture<>();
+    CompletableFuture<LifecycleEvent> terminal = awaitTerminal(taskId);
+    CompletableFuture<ResultEnvelope> envelope = terminal.thenApply(LifecycleEvent::envelope);
+    envelope.whenComplete((e, error) -> terminal.cancel(false));
+    return envelope;
+  }
+
+  /**
+   * The first terminal event (with its final envelope) of {@code taskId} noted from now on (call
+   * before publishing the request). Cancel the future to stop waiting.
+   */
+  public CompletableFuture<LifecycleEvent> awaitTerminal(String taskId) {
+    CompletableFuture<LifecycleEvent> future = new CompletableFuture<>();
     Awaited wait = new Awaited(future, System.currentTimeMillis());
     awaited.put(taskId, wait);
-    future.whenComplete((envelope, error) -> awaited.remove(taskId, wait));
+    future.whenComplete((event, error) -> awaited.remove(taskId, wait));
     synchronized (demand) {
       demand.notifyAll();
     }
@@ -298,7 +309,7 @@ public final class TaskLedger extends TopicFollower {
               CapsuleJson.read(
                   new String(record.value(), StandardCharsets.UTF_8), LifecycleEvent.class);
           if (full.envelope() != null) {
-            complete(full.taskId(), full.envelope());
+            complete(full);
           }
         }
         note(

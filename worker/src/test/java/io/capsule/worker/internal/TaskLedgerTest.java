@@ -70,4 +70,17 @@ class TaskLedgerTest {
         LifecycleEvent.finalOf("child-1", TaskState.DEAD_LETTERED, "low", "w", envelope), 20);
     assertThat(future).isCompletedWithValue(envelope);
   }
+
+  @Test
+  void awaitTerminalCarriesWhatTheChildLeftOfItsTreeBudget() {
+    var terminal = ledger.awaitTerminal("child-2");
+    ResultEnvelope ok =
+        ResultEnvelope.success(null, new Execution("child", 1, 0, 0, 0, List.of()))
+            .withTask("child-2", 1, "w");
+    LifecycleEvent done =
+        LifecycleEvent.finalOf("child-2", TaskState.SUCCEEDED, "low", "w", ok)
+            .withTreeBudgetLeft(7);
+    ledger.note(done, 30);
+    assertThat(terminal).isCompletedWithValue(done);
+  }
 }

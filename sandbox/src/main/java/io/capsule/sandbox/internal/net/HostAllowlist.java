@@ -1,8 +1,8 @@
 package io.capsule.sandbox.internal.net;
 
+import io.capsule.protocol.HostPattern;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * capsule-run's {@code allowed_hosts} rules, a task's own choice of hosts. Default deny; matching
@@ -19,7 +19,7 @@ import java.util.Locale;
  * </ul>
  *
  * A rule may carry a scheme, port or path ({@code https://example.com:8443/x}); only the host is
- * kept.
+ * kept ({@link HostPattern}, the reading the operator's ceiling uses too).
  */
 public final class HostAllowlist {
   private static final HostAllowlist DENY_ALL = new HostAllowlist(List.of(), false);
@@ -40,7 +40,7 @@ public final class HostAllowlist {
     List<String> normalized = new ArrayList<>();
     boolean any = false;
     for (String rule : rules) {
-      String host = canonical(hostOf(rule));
+      String host = canonical(HostPattern.parse(rule).host());
       any |= host.equals("*");
       if (!host.isEmpty()) {
         normalized.add(host);
@@ -94,39 +94,6 @@ public final class HostAllowlist {
     } catch (HttpFailure invalid) {
       return host;
     }
-  }
-
-  /** The host part of a rule: scheme, userinfo, port and path dropped, normalized. */
-  static String hostOf(String rule) {
-    String r = rule == null ? "" : rule.strip();
-    int scheme = r.indexOf("://");
-    if (scheme >= 0) {
-      r = r.substring(scheme + 3);
-    }
-    int slash = r.indexOf('/');
-    if (slash >= 0) {
-      r = r.substring(0, slash);
-    }
-    r = r.substring(r.lastIndexOf('@') + 1);
-    return normalize(stripPort(r));
-  }
-
-  private static String stripPort(String r) {
-    if (r.startsWith("[")) {
-      int close = r.indexOf(']');
-      return close < 0 ? r : r.substring(0, close + 1);
-    }
-    int colon = r.indexOf(':');
-    boolean bareIpv6 = colon >= 0 && r.indexOf(':', colon + 1) >= 0;
-    return colon < 0 || bareIpv6 ? r : r.substring(0, colon);
-  }
-
-  private static String normalize(String host) {
-    String h = host.strip().toLowerCase(Locale.ROOT);
-    if (h.startsWith("[") && h.endsWith("]")) {
-      h = h.substring(1, h.length() - 1);
-    }
-    return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
   }
 
   @Override
