@@ -65,29 +65,6 @@ final class OperatorGrant {
     return text.append(" (over ceiling: ").append(ceiling.overCeiling()).append(')').toString();
   }
 
-  /** The permissions and limits {@code asked} and {@code got} differ in, for {@code --verbose}. */
-  static String difference(TaskOptions asked, TaskOptions got) {
-    StringBuilder text = new StringBuilder();
-    differ(text, "compute", asked.compute(), got.compute());
-    differ(text, "ram", asked.ram(), got.ram());
-    differ(text, "timeout", asked.timeout(), got.timeout());
-    differ(text, "allowed_files", asked.allowedFiles(), got.allowedFiles());
-    differ(text, "allowed_hosts", asked.allowedHosts(), got.allowedHosts());
-    differ(text, "env_variables", asked.envVariables(), got.envVariables());
-    return text.toString();
-  }
-
-  private static void differ(StringBuilder text, String name, Object asked, Object got) {
-    if (!java.util.Objects.equals(asked, got)) {
-      text.append(' ')
-          .append(name)
-          .append(' ')
-          .append(show(asked))
-          .append(" -> ")
-          .append(show(got));
-    }
-  }
-
   private static void append(StringBuilder text, String name, Object value) {
     if (value != null) {
       text.append(' ').append(name).append('=').append(show(value));

@@ -57,7 +57,7 @@ final class ProgressLines {
 
   private static String narrowing(OperatorCeiling ceiling, TaskOptions asked, Path filesRoot) {
     try {
-      String difference = OperatorGrant.difference(asked, ceiling.narrow(asked, filesRoot));
+      String difference = OperatorCeiling.narrowing(asked, ceiling.narrow(asked, filesRoot));
       return difference.isEmpty() ? " nothing beyond the grant" : ":" + difference;
     } catch (CapsuleException e) {
       return " more than the grant, refused: " + e.getMessage();
