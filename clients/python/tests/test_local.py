@@ -1,5 +1,6 @@
 """run() with no cluster named runs the task through the capsule command, as capsule-run does."""
 
+import asyncio
 import os
 import unittest
 from unittest import mock
@@ -18,6 +19,9 @@ def local_only():
 
 @unittest.skipUnless(COMMAND, "no local capsule command: set CAPSULE_COMMAND (e.g. the repository's ./capsule)")
 class LocalRunTest(unittest.IsolatedAsyncioTestCase):
+    async def asyncSetUp(self):
+        asyncio.get_running_loop().slow_callback_duration = 30  # quiet the runner's debug loop
+
     async def test_capsule_runs_example_call_works_with_only_the_import_changed(self):
         with local_only():
             result = await capsule_client.run(file=HELLO_WASM, args=["Ada"])
