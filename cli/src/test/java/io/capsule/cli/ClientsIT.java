@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The Python ({@code clients/python}) and TypeScript ({@code clients/typescript}) clients' own test
  * suites, run with their real Kafka libraries (confluent-kafka, kafkajs) against one {@code capsule
- * up} in a separate process, both suites at once. Each suite's log is kept in {@code
- * target/clients-*.log}. A suite whose library cannot be installed here is skipped, saying so.
+ * up} in a separate process, and the README's agent examples, all at once. Each one's log is kept
+ * in {@code target/clients-*.log}. A suite whose library cannot be installed here is skipped,
+ * saying so.
  */
 class ClientsIT {
   private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
@@ -35,6 +36,8 @@ class ClientsIT {
   private static Process up;
   private static Suite python;
   private static Suite typescript;
+  private static Suite pythonAgent;
+  private static Suite typescriptAgent;
 
   @BeforeAll
   static void startFleetAndSuites() throws Exception {
@@ -53,14 +56,22 @@ class ClientsIT {
             "1",
             "PYTHONPATH",
             PYTHON_CLIENT.toString());
+    Optional<String> py = pythonWithConfluentKafka();
+    String noPython = "no python3 with confluent_kafka (python3-confluent-kafka)";
     python =
-        pythonWithConfluentKafka()
-            .map(py -> Suite.start("python", PYTHON_CLIENT, env, py, "-m", "unittest", "-v"))
-            .orElseGet(
-                () -> Suite.skipped("no python3 with confluent_kafka (python3-confluent-kafka)"));
+        py.map(p -> Suite.start("python", PYTHON_CLIENT, env, p, "-m", "unittest", "-v"))
+            .orElseGet(() -> Suite.skipped(noPython));
     typescript =
         npm.isEmpty()
             ? Suite.start("typescript", TYPESCRIPT_CLIENT, env, "node", "--test", "test/")
+            : Suite.skipped(npm.get());
+    // the README's agent examples, each as its one command
+    pythonAgent =
+        py.map(p -> Suite.start("python-agent", REPO, env, p, "examples/agents/agent.py"))
+            .orElseGet(() -> Suite.skipped(noPython));
+    typescriptAgent =
+        npm.isEmpty()
+            ? Suite.start("typescript-agent", TYPESCRIPT_CLIENT, env, "npm", "run", "agent")
             : Suite.skipped(npm.get());
   }
 
@@ -81,9 +92,26 @@ class ClientsIT {
     assertThat(outcome.log()).contains("one hundred mixed tasks get one hundred correct envelopes");
   }
 
+  @Test
+  void pythonAgentExampleFeedsEnvelopesBackIncludingFuelExhaustedAndRetried() throws Exception {
+    assertAgentTranscript(pythonAgent.finish().log());
+  }
+
+  @Test
+  void typeScriptAgentExampleFeedsEnvelopesBackIncludingFuelExhaustedAndRetried() throws Exception {
+    assertAgentTranscript(typescriptAgent.finish().log());
+  }
+
+  private static void assertAgentTranscript(String log) {
+    assertThat(log)
+        .contains("fleet  -> call_2: fuel_exhausted result=null retries=0 fuel=3000000")
+        .contains("fleet  -> call_3: task_error result=null retries=2")
+        .contains("answer -> sum of squares 30; bounded loop 499500; 2 tool calls failed");
+  }
+
   @AfterAll
   static void stopEverything() throws InterruptedException {
-    for (Suite suite : new Suite[] {python, typescript}) {
+    for (Suite suite : new Suite[] {python, typescript, pythonAgent, typescriptAgent}) {
       if (suite != null) {
         suite.destroy();
       }
