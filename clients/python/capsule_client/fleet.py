@@ -169,7 +169,8 @@ class Client:
 
     async def wait(self, task_id: str, timeout: float) -> Envelope:
         """Waits for the final envelope of any task (this client's or not, before or after it started)."""
-        future = self._await(task_id, timeout)
+        # registering may read the task's status from Kafka: not on the event loop
+        future = await asyncio.get_running_loop().run_in_executor(self._executor, self._await, task_id, timeout)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
         except asyncio.TimeoutError:
@@ -234,6 +235,10 @@ class Client:
         for thread in self._threads:
             thread.join(5)
         self._reader.close()
+        with self._lock:
+            waiting = list(self._pending)
+        for task_id in waiting:
+            self._finish(task_id, error=FleetError(f"the client closed while waiting for task {task_id}"))
 
     def __enter__(self) -> "Client":
         return self
@@ -373,7 +378,15 @@ class Client:
                 continue
             for message in messages:
                 if message.error() is None and message.key() is not None and message.value() is not None:
-                    self._dispatch(message.topic(), message.key().decode("utf-8", "replace"), message.value())
+                    self._dispatch_safely(message)
+
+    def _dispatch_safely(self, message) -> None:
+        # records come from anyone who can produce to these topics: one that breaks a parser must
+        # not stop the correlation of every other task
+        try:
+            self._dispatch(message.topic(), message.key().decode("utf-8", "replace"), message.value())
+        except Exception:  # noqa: BLE001 - the reader's boundary with foreign input
+            pass
 
     def _dispatch(self, topic: str, key: str, value: bytes) -> None:
         if topic == self.reply_topic:
@@ -395,7 +408,7 @@ class Client:
     def _on_event(self, key: str, value: bytes) -> None:
         try:
             event = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
             return
         state = event.get("state")
         if state == "cancelled":
@@ -496,14 +509,14 @@ def _latest(consumer: Consumer, tp: TopicPartition, task_id: str, timeout: float
 def _event(value: bytes, previous: Optional[dict]) -> Optional[dict]:
     try:
         return json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         return previous  # an unreadable event is skipped
 
 
 def _envelope(value: bytes) -> Optional[Envelope]:
     try:
         parsed = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         return None
     return Envelope(parsed) if isinstance(parsed, dict) and "success" in parsed else None
 

@@ -33,8 +33,8 @@ def check_args(args: Any) -> list:
     if isinstance(args, (str, bytes, dict)) or not isinstance(args, Sequence):
         raise InvalidArgument("args", f"expected a list of JSON values, got {type(args).__name__}")
     try:
-        json.dumps(list(args))
-    except (TypeError, ValueError) as e:
+        json.dumps(list(args), allow_nan=False)  # NaN and Infinity are not JSON
+    except (TypeError, ValueError, RecursionError) as e:
         raise InvalidArgument("args", f"every argument must be a JSON value: {e}") from None
     return list(args)
 

@@ -60,7 +60,8 @@ class FleetTest(unittest.IsolatedAsyncioTestCase):
         envelope = await self.client.run(SUBTASKS_JS, [3, 4], wait=WAIT)
         self.assertTrue(envelope.success, envelope)
         self.assertEqual(envelope.result, {"doubled": [6, 8]})
-        children = [e for e in records("capsule.events") if json.loads(e.value()).get("parent_id") == envelope.task_id]
+        children = [e for e in records("capsule.events") if (e.key() or b"").decode().startswith(envelope.task_id + "/")]
+        self.assertTrue(all(json.loads(e.value())["parent_id"] == envelope.task_id for e in children))
         self.assertTrue(children, "the children's events name their parent")
 
     async def test_fuel_exhausted_is_a_failed_envelope_carrying_its_error_type(self):
@@ -105,7 +106,7 @@ class FleetTest(unittest.IsolatedAsyncioTestCase):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "large.js")
             padding = "// " + "x" * 100 + "\n"
-            source = 'import { task } from "@capsule-run/sdk";\n' + padding * 700 + (
+            source = f"// run {uuid.uuid4()}\n" + 'import { task } from "@capsule-run/sdk";\n' + padding * 700 + (
                 'export const main = task({ name: "main", compute: "LOW" }, (n) => ({ big: true, n }));\n'
             )
             with open(path, "w", encoding="utf-8") as f:
@@ -134,6 +135,28 @@ class FleetTest(unittest.IsolatedAsyncioTestCase):
         status = self.client.status(envelope.task_id)
         self.assertEqual(status["state"], "succeeded")
         self.assertEqual(status["envelope"]["result"], envelope.result)
+
+    async def test_malformed_records_on_the_reply_and_events_topics_are_skipped(self):
+        from confluent_kafka import Producer
+
+        handle = await self.client.submit_async(SLEEP_WASM, [], compute="LOW", timeout="1m")
+        waiter = asyncio.ensure_future(handle.result_async(WAIT))
+        hostile = Producer({"bootstrap.servers": SERVERS, "partitioner": "murmur2_random"})
+        for topic, value in (
+            ("capsule.results", b"\xff not json"),
+            ("capsule.results", b"[1, 2]"),
+            ("capsule.results", b'{"no": "success field"}'),
+            ("capsule.results", b"[" * 100_000),
+            ("capsule.events", b'{"state": "failed", "envelope": "not an object"'),
+            ("capsule.events", b"[" * 100_000),
+        ):
+            hostile.produce(topic, key=handle.id, value=value)
+        hostile.flush(30)
+        self.assertTrue(await asyncio.to_thread(self.client.cancel, handle.id))
+        with self.assertRaises(capsule_client.TaskCancelled):
+            await waiter
+        envelope = await self.client.run(HELLO_WASM, [], compute="LOW", wait=WAIT)
+        self.assertTrue(envelope.success, "the reader still reads after the hostile records")
 
     async def test_status_of_an_unknown_task_is_none_and_waiting_for_it_times_out(self):
         self.assertIsNone(self.client.status("no-such-task-" + uuid.uuid4().hex))

@@ -121,6 +121,8 @@ class BadArgumentTest(unittest.TestCase):
         for kwargs, parameter in (
             ({"args": "Ada"}, "args"),
             ({"args": [object()]}, "args"),
+            ({"args": [float("nan")]}, "args"),  # json.dumps would write NaN: not JSON
+            ({"args": [{"x": float("inf")}]}, "args"),
             ({"args": [], "task_id": "x" * 201}, "task_id"),
             ({"args": [], "task": ""}, "task"),
         ):

@@ -51,8 +51,9 @@ describe("fleet", { skip: NO_FLEET }, () => {
   test("sub-tasks run as child requests and return their results", async () => {
     const envelope = await client.run({ file: SUBTASKS_JS, args: [3, 4], waitMs: WAIT_MS });
     assert.deepEqual(envelope.result, { doubled: [6, 8] }, JSON.stringify(envelope));
-    const children = (await records("capsule.events")).filter((r) => JSON.parse(r.value.toString()).parent_id === envelope.task_id);
-    assert.ok(children.length > 0, "the children's events name their parent");
+    const children = (await records("capsule.events")).filter((r) => r.key?.toString().startsWith(`${envelope.task_id}/`));
+    assert.ok(children.length > 0, "the children's ids start with the parent's");
+    for (const child of children) assert.equal(JSON.parse(child.value.toString()).parent_id, envelope.task_id);
   });
 
   test("fuel_exhausted is a failed envelope carrying its error type", async () => {
@@ -92,7 +93,7 @@ describe("fleet", { skip: NO_FLEET }, () => {
   test("a large script is uploaded once by hash and runs", async () => {
     const dir = mkdtempSync(join(tmpdir(), "capsule-large-"));
     const file = join(dir, "large.js");
-    const source = 'import { task } from "@capsule-run/sdk";\n' + ("// " + "y".repeat(100) + "\n").repeat(700) +
+    const source = `// run ${randomUUID()}\n` + 'import { task } from "@capsule-run/sdk";\n' + ("// " + "y".repeat(100) + "\n").repeat(700) +
       'export const main = task({ name: "main", compute: "LOW" }, (n) => ({ big: true, n }));\n';
     writeFileSync(file, source);
     try {
