@@ -115,12 +115,14 @@ export class Client {
     const admin = kafka.admin();
     await admin.connect();
     const groupId = `${clientId}-replies-${randomUUID()}`;
+    let producer: Producer | undefined;
+    let reader: Consumer | undefined;
     try {
       if (options.replyTopic) {
         await admin.createTopics({ topics: [{ topic: replyTopic, numPartitions: 1 }] }).catch(() => false);
       }
       const ends = await endsOf(admin, [replyTopic, topics.events]);
-      const producer = kafka.producer({
+      producer = kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
@@ -129,11 +131,13 @@ export class Client {
         createPartitioner: Partitioners.DefaultPartitioner,
       });
       await producer.connect();
-      const reader = kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+      reader = kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
       const client = new Client(kafka, admin, producer, reader, topics, replyTopic, clientId, groupId, threshold);
       await client.startReading(ends);
       return client;
     } catch (e) {
+      await reader?.disconnect().catch(() => undefined);
+      await producer?.disconnect().catch(() => undefined);
       await admin.disconnect();
       throw e instanceof FleetError || e instanceof InvalidArgument ? e : new FleetError(`cannot connect to ${brokers}: ${(e as Error).message}`);
     }
@@ -230,6 +234,9 @@ export class Client {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const taskId of [...this.pending.keys()]) {
+      this.finish(taskId, undefined, new FleetError(`the client closed while waiting for task ${taskId}`));
+    }
     await this.reader.disconnect();
     await this.producer.disconnect();
     await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
@@ -270,7 +277,13 @@ export class Client {
   /** Reads the reply and events topics from the ends taken before the first request went out. */
   private async startReading(ends: Seek[]): Promise<void> {
     await joinAndSeek(this.reader, ends, async ({ topic, message }) => {
-      if (message.key && message.value) this.dispatch(topic, message.key.toString("utf8"), message.value);
+      if (!message.key || !message.value) return;
+      try {
+        this.dispatch(topic, message.key.toString("utf8"), message.value);
+      } catch {
+        // records come from anyone who can produce here: one that breaks a parser must not stop
+        // the reader (kafkajs would retry it forever)
+      }
     });
   }
 

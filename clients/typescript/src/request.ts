@@ -23,18 +23,31 @@ export interface BuildOptions {
 export function checkArgs(args: unknown): unknown[] {
   if (args === undefined || args === null) return [];
   if (!Array.isArray(args)) throw new InvalidArgument("args", `expected an array of JSON values, got ${typeof args}`);
-  try {
-    const text = JSON.stringify(args);
-    if (JSON.stringify(JSON.parse(text)) !== text) throw new Error("not plain JSON");
-  } catch (e) {
-    throw new InvalidArgument("args", `every argument must be a JSON value: ${(e as Error).message}`);
-  }
-  for (const arg of args) {
-    if (arg === undefined || typeof arg === "function" || typeof arg === "bigint" || typeof arg === "symbol") {
-      throw new InvalidArgument("args", `every argument must be a JSON value, got ${typeof arg}`);
-    }
-  }
+  const why = notJson(args, 0);
+  if (why) throw new InvalidArgument("args", `every argument must be a JSON value: ${why}`);
   return [...args];
+}
+
+/** Why a value is not plain JSON (JSON.stringify would drop it or write null), or null. */
+function notJson(value: unknown, depth: number): string | null {
+  if (depth > 512) return "nested deeper than 512 levels";
+  if (value === null || typeof value === "string" || typeof value === "boolean") return null;
+  if (typeof value === "number") return Number.isFinite(value) ? null : `${value} is not a JSON number`;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const why = notJson(item, depth + 1);
+      if (why) return why;
+    }
+    return null;
+  }
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const item of Object.values(value as object)) {
+      const why = notJson(item, depth + 1);
+      if (why) return why;
+    }
+    return null;
+  }
+  return `a ${value === undefined ? "undefined" : typeof value === "object" ? (value as object).constructor?.name ?? "object" : typeof value} is not JSON`;
 }
 
 export function checkTaskId(taskId: unknown): string {

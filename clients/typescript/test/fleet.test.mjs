@@ -5,11 +5,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import kafkajs from "kafkajs";
 import { CapsuleTimeout, Client, TaskCancelled, TaskFailed, closeAll, raiseForError, run } from "../dist/index.js";
 import {
   ECHO_TS, FAIL_JS, HELLO_TS, HELLO_WASM, NO_FLEET, SERVERS, SLEEP_WASM, SPIN_WASM, SUBTASKS_JS, WAIT_MS,
   header, records, until,
 } from "./support.mjs";
+
+const { Kafka, Partitioners, logLevel } = kafkajs;
 
 describe("fleet", { skip: NO_FLEET }, () => {
   let client;
@@ -124,6 +127,27 @@ describe("fleet", { skip: NO_FLEET }, () => {
     const status = await client.status(envelope.task_id);
     assert.equal(status.state, "succeeded");
     assert.deepEqual(status.envelope.result, envelope.result);
+  });
+
+  test("malformed records on the reply and events topics are skipped", async () => {
+    const handle = await client.submit({ file: SLEEP_WASM, compute: "LOW", timeout: "1m" });
+    const waiter = handle.result(WAIT_MS);
+    waiter.catch(() => undefined);
+    const kafka = new Kafka({ brokers: SERVERS.split(","), clientId: "hostile", logLevel: logLevel.ERROR });
+    const hostile = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await hostile.connect();
+    for (const [topic, value] of [
+      ["capsule.results", "\xff not json"], ["capsule.results", "[1, 2]"], ["capsule.results", '{"no": "success field"}'],
+      ["capsule.results", "[".repeat(100_000)], ["capsule.events", '{"state": "failed", "envelope": "not an object"'],
+      ["capsule.events", "[".repeat(100_000)],
+    ]) {
+      await hostile.send({ topic, messages: [{ key: handle.id, value }] });
+    }
+    await hostile.disconnect();
+    assert.equal(await client.cancel(handle.id), true);
+    await assert.rejects(waiter, TaskCancelled);
+    const envelope = await client.run({ file: HELLO_WASM, compute: "LOW", waitMs: WAIT_MS });
+    assert.equal(envelope.success, true, "the reader still reads after the hostile records");
   });
 
   test("status of an unknown task is null and waiting for it times out", async () => {

@@ -95,3 +95,10 @@ test("a local run spells each option as a capsule run flag", () => {
     "--allow-file", "data:ro", "--allow-file", "out:rw", "--allow-host", "api.example.com", "--env", "API_KEY", "--args-file", "/tmp/a.json",
   ]);
 });
+
+test("arguments that JSON.stringify would change are refused", () => {
+  for (const args of [[NaN], [{ x: Infinity }], [undefined], [new Date(0)], [1n], [[[() => 1]]]]) {
+    assert.throws(() => buildRequest(readSource(HELLO_WASM), args, {}, { replyTo: "r" }), (e) => e instanceof InvalidArgument && e.parameter === "args", String(args));
+  }
+  assert.deepEqual(buildRequest(readSource(HELLO_WASM), ["a", 1, null, true, { k: [1.5] }], {}, { replyTo: "r" }).value.args, ["a", 1, null, true, { k: [1.5] }]);
+});
