@@ -26,7 +26,7 @@ from .errors import (
     TaskCancelled,
     TaskFailed,
 )
-from .local import run_local, run_local_sync
+from .local import LocalCall, run_local, run_local_sync
 from .options import TaskOptions, check_timeout
 
 __all__ = [
@@ -61,6 +61,9 @@ async def run(
     *,
     file,
     args=None,
+    mounts=None,
+    cwd=None,
+    capsule_path=None,
     compute=None,
     ram=None,
     timeout=None,
@@ -77,7 +80,8 @@ async def run(
     """Runs one task and returns its envelope (a failed task too: ``envelope.raise_for_error()``).
 
     ``file`` is a .wasm module or a .py/.js/.ts task file; the options are capsule-run's task
-    options. ``wait`` bounds the wait in seconds (:class:`CapsuleTimeout` past it; default: every
+    options. capsule-run's own ``cwd`` (where ``file`` resolves), ``mounts`` and ``capsule_path``
+    are taken too (the last two by local runs only). ``wait`` bounds the wait in seconds (:class:`CapsuleTimeout` past it; default: every
     attempt's timeout plus two minutes on a fleet, none locally). ``bootstrap_servers`` (or
     ``$CAPSULE_BOOTSTRAP_SERVERS``) picks the fleet; other keywords are confluent-kafka settings.
     """
@@ -85,7 +89,9 @@ async def run(
     servers = bootstrap_servers or os.environ.get("CAPSULE_BOOTSTRAP_SERVERS")
     if not servers:
         _no_settings(settings)
-        return await run_local(file, args, options, task, _local_wait(wait))
+        call = LocalCall.of(cwd, mounts, capsule_path)
+        return await run_local(file, args, options, task, _local_wait(wait), call)
+    file = _fleet_file(file, cwd, mounts)
     loop = asyncio.get_running_loop()
     client = await loop.run_in_executor(None, _client, servers, settings)
     return await client.run(file, args, wait=wait, task=task, task_id=task_id, **_option_kwargs(options))
@@ -95,6 +101,9 @@ def run_sync(
     *,
     file,
     args=None,
+    mounts=None,
+    cwd=None,
+    capsule_path=None,
     compute=None,
     ram=None,
     timeout=None,
@@ -113,9 +122,18 @@ def run_sync(
     servers = bootstrap_servers or os.environ.get("CAPSULE_BOOTSTRAP_SERVERS")
     if not servers:
         _no_settings(settings)
-        return run_local_sync(file, args, options, task, _local_wait(wait))
+        return run_local_sync(file, args, options, task, _local_wait(wait), LocalCall.of(cwd, mounts, capsule_path))
+    file = _fleet_file(file, cwd, mounts)
     client = _client(servers, settings)
     return client.run_sync(file, args, wait=wait, task=task, task_id=task_id, **_option_kwargs(options))
+
+
+def _fleet_file(file, cwd, mounts):
+    if mounts:
+        raise InvalidArgument(
+            "mounts", "host mounts apply to local runs; on a fleet grant allowed_files under the worker's --files-root"
+        )
+    return LocalCall.of(cwd).path(file) if cwd is not None else file
 
 
 def _option_kwargs(options: TaskOptions) -> dict:

@@ -10,6 +10,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass, field
 from typing import Any, List, Optional
 
 from .envelope import Envelope
@@ -20,9 +21,35 @@ from .request import check_args, check_task
 LOCAL_EXTENSIONS = (".wasm", ".wat", ".capsule", ".py", ".js", ".mjs", ".ts", ".mts")
 
 
-def capsule_command() -> List[str]:
-    """``$CAPSULE_COMMAND`` (split like a shell would, e.g. ``/opt/capsule/capsule``) or
-    ``capsule`` on the PATH."""
+@dataclass(frozen=True)
+class LocalCall:
+    """capsule-run's run() parameters that only a local run has: ``cwd`` (where the file and
+    relative paths resolve, and the command runs), ``mounts`` (``--mount`` specs) and
+    ``capsule_path`` (the command)."""
+
+    cwd: Optional[str] = None
+    mounts: List[str] = field(default_factory=list)
+    capsule_path: Optional[str] = None
+
+    @staticmethod
+    def of(cwd=None, mounts=None, capsule_path=None) -> "LocalCall":
+        if cwd is not None and not os.path.isdir(cwd):
+            raise InvalidArgument("cwd", f"not a directory: {cwd!r}")
+        if mounts is not None and (isinstance(mounts, str) or not all(isinstance(m, str) and m for m in mounts)):
+            raise InvalidArgument("mounts", f"expected a list of 'HOST[::GUEST][:ro|:rw]' strings, got {mounts!r}")
+        if capsule_path is not None and (not isinstance(capsule_path, str) or not capsule_path):
+            raise InvalidArgument("capsule_path", f"expected the capsule command's path, got {capsule_path!r}")
+        return LocalCall(cwd, list(mounts or []), capsule_path)
+
+    def path(self, file) -> str:
+        return os.path.join(self.cwd, os.fspath(file)) if self.cwd else os.fspath(file)
+
+
+def capsule_command(capsule_path: Optional[str] = None) -> List[str]:
+    """``capsule_path``, ``$CAPSULE_COMMAND`` (split like a shell would, e.g.
+    ``/opt/capsule/capsule``) or ``capsule`` on the PATH."""
+    if capsule_path:
+        return [capsule_path]
     configured = os.environ.get("CAPSULE_COMMAND")
     if configured:
         return shlex.split(configured)
@@ -35,9 +62,11 @@ def capsule_command() -> List[str]:
     return [found]
 
 
-def command_line(file, args_file: Optional[str], options: TaskOptions, task: str) -> List[str]:
+def command_line(file, args_file: Optional[str], options: TaskOptions, task: str, mounts=()) -> List[str]:
     """The ``capsule run`` arguments for a task file and its options."""
     line = ["run", os.path.abspath(os.fspath(file)), "--json", "--task", task]
+    for mount in mounts:
+        line += ["--mount", mount]
     flags = (
         ("--compute", options.compute),
         ("--ram", options.ram),
@@ -58,13 +87,15 @@ def command_line(file, args_file: Optional[str], options: TaskOptions, task: str
     return line
 
 
-async def run_local(file, args, options: TaskOptions, task: str = "main", wait: Optional[float] = None) -> Envelope:
+async def run_local(
+    file, args, options: TaskOptions, task: str = "main", wait: Optional[float] = None, call: LocalCall = LocalCall()
+) -> Envelope:
     """Runs the task with the capsule command; returns the envelope it prints."""
-    line, cleanup = _prepare(file, args, options, task)
+    line, cleanup = _prepare(call.path(file), args, options, task, call)
     try:
         try:
             process = await asyncio.create_subprocess_exec(
-                *line, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+                *line, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=call.cwd
             )
         except OSError as e:
             raise _not_started(line, e) from None
@@ -79,11 +110,13 @@ async def run_local(file, args, options: TaskOptions, task: str = "main", wait: 
         cleanup()
 
 
-def run_local_sync(file, args, options: TaskOptions, task: str = "main", wait: Optional[float] = None) -> Envelope:
-    line, cleanup = _prepare(file, args, options, task)
+def run_local_sync(
+    file, args, options: TaskOptions, task: str = "main", wait: Optional[float] = None, call: LocalCall = LocalCall()
+) -> Envelope:
+    line, cleanup = _prepare(call.path(file), args, options, task, call)
     try:
         try:
-            done = subprocess.run(line, capture_output=True, timeout=wait)
+            done = subprocess.run(line, capture_output=True, timeout=wait, cwd=call.cwd)
         except subprocess.TimeoutExpired:
             raise CapsuleTimeout(f"local:{os.path.basename(os.fspath(file))}", wait) from None
         except OSError as e:
@@ -93,7 +126,7 @@ def run_local_sync(file, args, options: TaskOptions, task: str = "main", wait: O
         cleanup()
 
 
-def _prepare(file, args, options: TaskOptions, task: str):
+def _prepare(file, args, options: TaskOptions, task: str, call: LocalCall):
     if not isinstance(file, (str, os.PathLike)) or not os.fspath(file):
         raise InvalidArgument("file", f"expected a path to a task file, got {file!r}")
     if not os.fspath(file).lower().endswith(LOCAL_EXTENSIONS):
@@ -108,7 +141,7 @@ def _prepare(file, args, options: TaskOptions, task: str):
         handle, args_file = tempfile.mkstemp(prefix="capsule-args-", suffix=".json")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(arguments, out)
-    line = capsule_command() + command_line(file, args_file, options, task)
+    line = capsule_command(call.capsule_path) + command_line(file, args_file, options, task, call.mounts)
     return line, (lambda: os.unlink(args_file)) if args_file else (lambda: None)
 
 

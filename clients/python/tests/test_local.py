@@ -29,6 +29,11 @@ class LocalRunTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(result["result"]["name"], "Ada")
         self.assertNotIn("worker", result)  # it ran here, not on a fleet
 
+    async def test_capsule_runs_cwd_resolves_the_file(self):
+        with local_only():
+            result = await capsule_client.run(file="hello.wasm", args=[], cwd=os.path.dirname(HELLO_WASM))
+        self.assertTrue(result["success"], result)
+
     def test_run_sync_passes_limits_as_flags_and_returns_the_failed_envelope(self):
         with local_only():
             result = capsule_client.run_sync(file=SPIN_WASM, compute=1_000_000, wait=120)
@@ -43,6 +48,17 @@ class LocalCommandTest(unittest.TestCase):
             with self.assertRaises(capsule_client.LocalRunError) as caught:
                 capsule_client.run_sync(file=HELLO_WASM)
         self.assertIn("/nonexistent/capsule", str(caught.exception))
+
+    def test_a_bad_cwd_or_mounts_is_refused_naming_it(self):
+        with local_only():
+            for kwargs, parameter in (({"cwd": "/no/such/dir"}, "cwd"), ({"mounts": "data"}, "mounts")):
+                with self.subTest(parameter=parameter):
+                    with self.assertRaises(capsule_client.InvalidArgument) as caught:
+                        capsule_client.run_sync(file=HELLO_WASM, **kwargs)
+                    self.assertEqual(caught.exception.parameter, parameter)
+        with self.assertRaises(capsule_client.InvalidArgument) as caught:
+            capsule_client.run_sync(file=HELLO_WASM, mounts=["data"], bootstrap_servers="127.0.0.1:1")
+        self.assertEqual(caught.exception.parameter, "mounts")
 
     def test_kafka_settings_without_a_cluster_are_refused(self):
         with local_only():

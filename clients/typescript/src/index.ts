@@ -12,7 +12,8 @@ import { Client, ClientOptions, RunSpec } from "./fleet.js";
 import type { Envelope } from "./envelope.js";
 import { InvalidArgument } from "./errors.js";
 import { checkOptions, checkTimeout } from "./options.js";
-import { runLocal } from "./local.js";
+import { LocalCall, runLocal } from "./local.js";
+import { resolve } from "node:path";
 
 export { Client, TaskHandle, defaultWaitMs } from "./fleet.js";
 export type { ClientOptions, RunSpec, TaskSpec } from "./fleet.js";
@@ -21,7 +22,7 @@ export { raiseForError, errorType } from "./envelope.js";
 export type { TaskOptions, FileGrant } from "./options.js";
 export { CapsuleError, CapsuleTimeout, FleetError, InvalidArgument, LocalRunError, TaskCancelled, TaskFailed } from "./errors.js";
 
-export interface RunOptions extends RunSpec {
+export interface RunOptions extends RunSpec, LocalCall {
   /** The fleet; default $CAPSULE_BOOTSTRAP_SERVERS; with neither the task runs locally. */
   bootstrapServers?: string | string[];
   /** Other client settings (topicPrefix, kafka: {ssl, sasl, ...}) for the shared client. */
@@ -38,10 +39,14 @@ export async function run(options: RunOptions): Promise<Envelope> {
   if (!servers || servers.length === 0) {
     if (options.client) throw new InvalidArgument("client", "client settings need a cluster (bootstrapServers or $CAPSULE_BOOTSTRAP_SERVERS)");
     if (options.waitMs !== undefined) checkTimeout("waitMs", options.waitMs);
-    return runLocal(options.file, options.args, checked, options.task, options.waitMs);
+    return runLocal(options.file, options.args, checked, options.task, options.waitMs, options);
+  }
+  if (options.mounts?.length) {
+    throw new InvalidArgument("mounts", "host mounts apply to local runs; on a fleet grant allowedFiles under the worker's --files-root");
   }
   const client = await sharedClient(servers, options.client ?? {});
-  return client.run(options);
+  const file = options.cwd !== undefined && options.file !== undefined ? resolve(options.cwd, options.file) : options.file;
+  return client.run({ ...options, file });
 }
 
 function sharedClient(servers: string | string[], settings: Omit<ClientOptions, "bootstrapServers">): Promise<Client> {

@@ -13,15 +13,27 @@ import { checkArgs, checkTask } from "./request.js";
 
 const LOCAL_EXTENSIONS = [".wasm", ".wat", ".capsule", ".py", ".js", ".mjs", ".ts", ".mts"];
 
-/** $CAPSULE_COMMAND (split on spaces; quote nothing) or `capsule` on the PATH. */
-export function capsuleCommand(): string[] {
+/** capsule-run's run() options that only a local run has. */
+export interface LocalCall {
+  /** Where file and relative paths resolve, and where the command runs. */
+  cwd?: string;
+  /** --mount specs: HOST[::GUEST][:ro|:rw]. */
+  mounts?: string[];
+  /** The capsule command. */
+  capsulePath?: string;
+}
+
+/** capsulePath, $CAPSULE_COMMAND (split on spaces; quote nothing) or `capsule` on the PATH. */
+export function capsuleCommand(capsulePath?: string): string[] {
+  if (capsulePath) return [capsulePath];
   const configured = process.env.CAPSULE_COMMAND;
   return configured ? configured.trim().split(/\s+/) : ["capsule"];
 }
 
 /** The `capsule run` arguments for a task file and its options. */
-export function commandLine(file: string, argsFile: string | null, options: TaskOptions, task: string): string[] {
+export function commandLine(file: string, argsFile: string | null, options: TaskOptions, task: string, mounts: string[] = []): string[] {
   const line = ["run", resolve(file), "--json", "--task", task];
+  for (const mount of mounts) line.push("--mount", mount);
   const flags: [string, unknown][] = [
     ["--compute", options.compute],
     ["--ram", options.ram],
@@ -37,8 +49,10 @@ export function commandLine(file: string, argsFile: string | null, options: Task
 }
 
 /** Runs the task with the capsule command and resolves with the envelope it prints. */
-export async function runLocal(file: unknown, args: unknown, options: TaskOptions, task = "main", waitMs?: number): Promise<Envelope> {
-  if (typeof file !== "string" || file.length === 0) throw new InvalidArgument("file", `expected a path to a task file, got ${String(file)}`);
+export async function runLocal(given: unknown, args: unknown, options: TaskOptions, task = "main", waitMs?: number, call: LocalCall = {}): Promise<Envelope> {
+  if (typeof given !== "string" || given.length === 0) throw new InvalidArgument("file", `expected a path to a task file, got ${String(given)}`);
+  checkLocalCall(call);
+  const file = resolve(call.cwd ?? ".", given);
   if (!LOCAL_EXTENSIONS.some((e) => file.toLowerCase().endsWith(e))) {
     throw new InvalidArgument("file", `${file}: expected .wasm, .wat, .capsule, .py, .js/.mjs or .ts/.mts`);
   }
@@ -49,16 +63,23 @@ export async function runLocal(file: unknown, args: unknown, options: TaskOption
     // a JSON array keeps each argument's JSON type (the command line would make them text)
     const argsFile = dir ? join(dir, "args.json") : null;
     if (argsFile) writeFileSync(argsFile, JSON.stringify(argv));
-    const [command, ...prefix] = capsuleCommand();
-    return await execute(command, [...prefix, ...commandLine(file, argsFile, options, checkTask(task))], file, waitMs);
+    const [command, ...prefix] = capsuleCommand(call.capsulePath);
+    return await execute(command, [...prefix, ...commandLine(file, argsFile, options, checkTask(task), call.mounts)], file, waitMs, call.cwd);
   } finally {
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function execute(command: string, argv: string[], file: string, waitMs?: number): Promise<Envelope> {
+function checkLocalCall(call: LocalCall): void {
+  if (call.cwd !== undefined && !(existsSync(call.cwd) && statSync(call.cwd).isDirectory())) throw new InvalidArgument("cwd", `not a directory: ${call.cwd}`);
+  if (call.mounts !== undefined && (!Array.isArray(call.mounts) || !call.mounts.every((m) => typeof m === "string" && m.length > 0))) {
+    throw new InvalidArgument("mounts", `expected an array of "HOST[::GUEST][:ro|:rw]" strings, got ${JSON.stringify(call.mounts)}`);
+  }
+}
+
+function execute(command: string, argv: string[], file: string, waitMs?: number, cwd?: string): Promise<Envelope> {
   return new Promise((resolvePromise, reject) => {
-    const child = execFile(command, argv, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: waitMs ?? 0, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
+    const child = execFile(command, argv, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: waitMs ?? 0, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
       const envelope = parse(stdout);
       if (envelope) return resolvePromise(envelope);
       if (error && (error as NodeJS.ErrnoException).code === "ENOENT") {
