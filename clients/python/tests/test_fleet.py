@@ -9,7 +9,7 @@ import unittest
 import uuid
 
 from tests.fleet_support import (
-    ECHO_TS, FAIL_JS, HELLO_TS, HELLO_WASM, SERVERS, SLEEP_WASM, SPIN_WASM, SUBTASKS_JS, WAIT,
+    ECHO_TS, FAIL_JS, HELLO_TS, HELLO_WASM, SERVERS, SLEEP_WASM, SPIN_WASM, SUBTASKS_JS, TRAP_WASM, WAIT,
     header, needs_fleet, records, until,
 )
 
@@ -73,6 +73,21 @@ class FleetTest(unittest.IsolatedAsyncioTestCase):
             envelope.raise_for_error()
         self.assertEqual(caught.exception.error_type, "fuel_exhausted")
         self.assertIs(caught.exception.envelope, envelope)
+
+    async def test_each_failure_type_reaches_the_caller_with_its_error_type(self):
+        cases = (
+            ("wasm_error", TRAP_WASM, {}),
+            # over the operator's ceiling of capsule up: no variables, a 15m timeout at most
+            ("permission_denied", HELLO_WASM, {"env_variables": ["DB_PASSWORD"]}),
+            ("invalid_request", HELLO_WASM, {"timeout": "2400h"}),
+        )
+        for error_type, file, options in cases:
+            with self.subTest(error_type=error_type):
+                envelope = await self.client.run(file, [], compute="LOW", wait=WAIT, **options)
+                self.assertEqual(envelope.error_type, error_type, envelope)
+                with self.assertRaises(capsule_client.TaskFailed) as caught:
+                    envelope.raise_for_error()
+                self.assertEqual(caught.exception.error_type, error_type)
 
     async def test_a_failing_task_is_retried_as_asked_and_reports_the_retries_made(self):
         envelope = await self.client.run(FAIL_JS, ["no network"], max_retries=1, wait=WAIT)

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import kafkajs from "kafkajs";
 import { CapsuleTimeout, Client, TaskCancelled, TaskFailed, closeAll, raiseForError, run } from "../dist/index.js";
 import {
-  ECHO_TS, FAIL_JS, HELLO_TS, HELLO_WASM, NO_FLEET, SERVERS, SLEEP_WASM, SPIN_WASM, SUBTASKS_JS, WAIT_MS,
+  ECHO_TS, FAIL_JS, HELLO_TS, HELLO_WASM, NO_FLEET, SERVERS, SLEEP_WASM, SPIN_WASM, SUBTASKS_JS, TRAP_WASM, WAIT_MS,
   header, records, until,
 } from "./support.mjs";
 
@@ -65,6 +65,20 @@ describe("fleet", { skip: NO_FLEET }, () => {
     assert.equal(envelope.error.error_type, "fuel_exhausted");
     assert.equal(envelope.execution.fuel_consumed, 100_000_000);
     assert.throws(() => raiseForError(envelope), (e) => e instanceof TaskFailed && e.errorType === "fuel_exhausted" && e.envelope === envelope);
+  });
+
+  test("each failure type reaches the caller with its error type", async () => {
+    const cases = [
+      ["wasm_error", TRAP_WASM, {}],
+      // over the operator's ceiling of capsule up: no variables, a 15m timeout at most
+      ["permission_denied", HELLO_WASM, { envVariables: ["DB_PASSWORD"] }],
+      ["invalid_request", HELLO_WASM, { timeout: "2400h" }],
+    ];
+    for (const [type, file, options] of cases) {
+      const envelope = await client.run({ file, compute: "LOW", waitMs: WAIT_MS, ...options });
+      assert.equal(envelope.error?.error_type, type, JSON.stringify(envelope));
+      assert.throws(() => raiseForError(envelope), (e) => e instanceof TaskFailed && e.errorType === type);
+    }
   });
 
   test("a failing task is retried as asked and reports the retries made", async () => {

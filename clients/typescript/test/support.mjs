@@ -12,6 +12,7 @@ export const HELLO_WASM = join(REPO, "examples", "hello.wasm");
 export const HELLO_TS = join(REPO, "examples", "typescript", "hello.ts");
 export const SPIN_WASM = join(TESTDATA, "spin.wasm");
 export const SLEEP_WASM = join(TESTDATA, "sleep.wasm");
+export const TRAP_WASM = join(TESTDATA, "trap.wasm");
 export const ECHO_TS = join(TESTDATA, "echo.ts");
 export const FAIL_JS = join(TESTDATA, "fail.js");
 export const SUBTASKS_JS = join(TESTDATA, "subtasks.js");
