@@ -391,7 +391,8 @@ class Client:
     def _dispatch(self, topic: str, key: str, value: bytes) -> None:
         if topic == self.reply_topic:
             with self._lock:
-                self._remember(key, value)
+                if key in self._submitted:  # kept for a later wait; others' replies cost nothing
+                    self._remember(key, value)
                 waiting = key in self._pending
             if waiting:
                 envelope = _envelope(value)

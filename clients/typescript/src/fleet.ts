@@ -328,7 +328,7 @@ export class Client {
 
   private dispatch(topic: string, key: string, value: Buffer): void {
     if (topic === this.replyTopic) {
-      this.remember(this.recent, key, value);
+      if (this.submitted.has(key)) this.remember(this.recent, key, value); // others' cost nothing
       if (this.pending.has(key)) {
         const envelope = parseEnvelope(value);
         if (envelope) this.finish(key, envelope);
