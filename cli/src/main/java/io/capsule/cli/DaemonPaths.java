@@ -1,5 +1,6 @@
 package io.capsule.cli;
 
+import io.capsule.protocol.Sha256;
 import io.capsule.sandbox.SandboxConfig;
 import java.io.File;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -124,17 +124,13 @@ record DaemonPaths(Path dir) {
 
   /** A short hash of the Java home and the class path's entries. */
   static String fingerprint(String classPath) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      update(digest, System.getProperty("java.home"));
-      for (String entry : classPath.split(File.pathSeparator)) {
-        update(digest, entry);
-        update(digest, stamp(Path.of(entry)));
-      }
-      return HexFormat.of().formatHex(digest.digest(), 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    MessageDigest digest = Sha256.digest();
+    update(digest, System.getProperty("java.home"));
+    for (String entry : classPath.split(File.pathSeparator)) {
+      update(digest, entry);
+      update(digest, stamp(Path.of(entry)));
     }
+    return HexFormat.of().formatHex(digest.digest(), 0, 8);
   }
 
   private static String stamp(Path entry) {

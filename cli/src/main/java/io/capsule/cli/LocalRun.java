@@ -67,9 +67,7 @@ final class LocalRun {
     try {
       task = readTaskFile(cwd, flags.over(projectDefaults(cwd).defaults()).timeout());
     } catch (InvalidModuleException e) { // text that does not assemble or is over its budgets
-      return print(
-          ResultEnvelope.failure(
-              e.toTaskError(), new Execution(flags.nameOrDefault(), 0, 0, 0, 0, List.of())));
+      return print(ResultEnvelope.failure(e.toTaskError(), Execution.none(flags.nameOrDefault())));
     }
     List<JsonNode> arguments = TaskArguments.of(argsFile, cwd, args);
     TaskOptions defaults = projectDefaults(cwd).defaults();
@@ -125,8 +123,7 @@ final class LocalRun {
               : sandbox.prepare(task, call.options());
       progress.prepared(module, System.nanoTime() - start);
     } catch (CapsuleException e) {
-      return ResultEnvelope.failure(
-          e.toTaskError(), new Execution(call.taskName(), 0, 0, 0, 0, List.of()));
+      return ResultEnvelope.failure(e.toTaskError(), Execution.none(call.taskName()));
     }
     ResultEnvelope envelope = sandbox.run(module, call, progress::attemptFinished);
     return envelope;

@@ -31,6 +31,11 @@ public record Execution(
     hostRequests = hostRequests == null ? List.of() : List.copyOf(hostRequests);
   }
 
+  /** The record of a task that ended before it ran: no fuel, no time, no memory, no requests. */
+  public static Execution none(String taskName) {
+    return new Execution(taskName, 0, 0, 0, 0, List.of());
+  }
+
   /** A copy with another retry count and total duration. */
   public Execution withRetries(int retries, long durationMs) {
     return new Execution(taskName, durationMs, retries, fuelConsumed, ramUsed, hostRequests);

@@ -1,8 +1,6 @@
 package io.capsule.dispatcher.internal;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import io.capsule.protocol.Sha256;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,11 +28,7 @@ public final class ModuleUploads {
 
   /** The lower-case hex SHA-256 of a module. */
   public static String sha256(byte[] module) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(module));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
+    return Sha256.hex(module);
   }
 
   /** Publishes the module unless this client already has; completes when Kafka acknowledges. */

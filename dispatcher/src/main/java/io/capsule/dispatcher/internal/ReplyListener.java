@@ -1,6 +1,7 @@
 package io.capsule.dispatcher.internal;
 
 import io.capsule.dispatcher.FleetConnection;
+import io.capsule.protocol.BoundedMap;
 import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.LifecycleEvent;
@@ -8,7 +9,6 @@ import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -156,14 +156,7 @@ public final class ReplyListener implements AutoCloseable {
   }
 
   private static Map<String, ResultEnvelope> boundedMap() {
-    return new LinkedHashMap<>() {
-      private static final long serialVersionUID = 1L;
-
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, ResultEnvelope> eldest) {
-        return size() > RECENT_LIMIT;
-      }
-    };
+    return BoundedMap.oldestFirst(RECENT_LIMIT);
   }
 
   /** Stops the threads and closes the consumers; pending futures stay incomplete. */

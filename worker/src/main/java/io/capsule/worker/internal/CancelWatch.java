@@ -1,8 +1,7 @@
 package io.capsule.worker.internal;
 
+import io.capsule.protocol.BoundedMap;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,16 +31,7 @@ public final class CancelWatch extends TopicFollower {
   /** How far back a starting worker reads cancels. */
   static final Duration LOOKBACK = Duration.ofMinutes(30);
 
-  private final Map<String, Long> cancelled =
-      Collections.synchronizedMap(
-          new LinkedHashMap<>(256, 0.75f, false) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-              return size() > MAX_REMEMBERED;
-            }
-          });
+  private final Map<String, Long> cancelled = BoundedMap.oldestFirst(MAX_REMEMBERED);
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
 
   /** A watch reading {@code topic} with {@code consumer} (group-less). */

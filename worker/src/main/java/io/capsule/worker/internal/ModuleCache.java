@@ -1,11 +1,8 @@
 package io.capsule.worker.internal;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.capsule.protocol.BoundedMap;
+import io.capsule.protocol.Sha256;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,16 +21,7 @@ public final class ModuleCache implements AutoCloseable {
   private static final int MAX_MODULES = 256;
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
-  private final Map<String, byte[]> modules =
-      Collections.synchronizedMap(
-          new LinkedHashMap<>(64, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
-              return size() > MAX_MODULES;
-            }
-          });
+  private final Map<String, byte[]> modules = BoundedMap.leastRecentlyUsed(MAX_MODULES);
   private final Supplier<Consumer<String, byte[]>> consumers;
   private final String topic;
   private Consumer<String, byte[]> consumer;
@@ -93,11 +81,7 @@ public final class ModuleCache implements AutoCloseable {
 
   /** Lower-case hex SHA-256 of {@code bytes}. */
   public static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
+    return Sha256.hex(bytes);
   }
 
   /** Closes the reader, if one was opened. */

@@ -357,8 +357,7 @@ public final class TaskExecution {
   }
 
   private static ResultEnvelope failure(TaskRequest request, ErrorType type, String message) {
-    return ResultEnvelope.failure(
-        type, message, new Execution(request.task(), 0, 0, 0, 0, List.of()));
+    return ResultEnvelope.failure(type, message, Execution.none(request.task()));
   }
 
   private CompletableFuture<Void> publishOutcome(

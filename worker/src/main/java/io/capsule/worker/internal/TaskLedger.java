@@ -1,5 +1,6 @@
 package io.capsule.worker.internal;
 
+import io.capsule.protocol.BoundedMap;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ResultEnvelope;
@@ -8,8 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -64,16 +63,7 @@ public final class TaskLedger extends TopicFollower {
   /** A parent's wait for a sub-task's terminal event, and when it began (epoch ms). */
   private record Awaited(CompletableFuture<LifecycleEvent> future, long since) {}
 
-  private final Map<String, Seen> latest =
-      Collections.synchronizedMap(
-          new LinkedHashMap<>(1024, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Seen> eldest) {
-              return size() > MAX_TASKS;
-            }
-          });
+  private final Map<String, Seen> latest = BoundedMap.leastRecentlyUsed(MAX_TASKS);
   private final Map<String, Awaited> awaited = new ConcurrentHashMap<>();
   private final Object demand = new Object();
   private final List<CompletableFuture<Void>> catchUps = new ArrayList<>(); // guarded by demand
