@@ -7,8 +7,8 @@ import com.dylibso.chicory.runtime.TrapException;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import io.capsule.sandbox.internal.HostCallCharges;
+import io.capsule.sandbox.internal.wasi.BoundedOutput;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -26,10 +26,10 @@ final class HostImports {
   private static final FunctionType PTR_LEN =
       FunctionType.of(List.of(ValType.I32, ValType.I32), List.of());
 
-  private final OutputStream logs;
+  private final BoundedOutput logs;
   private byte[] result;
 
-  HostImports(OutputStream logs) {
+  HostImports(BoundedOutput logs) {
     this.logs = logs;
   }
 
@@ -62,8 +62,8 @@ final class HostImports {
 
   /**
    * Copies the line to the logs in chunks of at most {@link HostCallCharges#LOG_CHUNK} bytes, so a
-   * line as long as the guest's memory never makes the host hold a copy of it (the capture keeps
-   * its tail).
+   * line as long as the guest's memory never makes the host hold a copy of it; of a line longer
+   * than a tail capture keeps, only the part it would keep is copied.
    */
   private long[] log(Instance instance, long... args) {
     Memory memory = instance.memory();
@@ -72,8 +72,13 @@ final class HostImports {
     if (len < 0 || Integer.toUnsignedLong(ptr) + len > memory.pages() * PAGE) {
       throw new TrapException("capsule.log: " + len + " bytes at " + ptr + " lie outside memory");
     }
+    int from = 0;
+    if (logs.keepsTail() && len > logs.limit()) {
+      from = len - logs.limit();
+      logs.skip(from);
+    }
     try {
-      for (int done = 0; done < len; done += HostCallCharges.LOG_CHUNK) {
+      for (int done = from; done < len; done += HostCallCharges.LOG_CHUNK) {
         logs.write(memory.readBytes(ptr + done, Math.min(HostCallCharges.LOG_CHUNK, len - done)));
       }
       if (len == 0 || memory.read(ptr + len - 1) != '\n') {
