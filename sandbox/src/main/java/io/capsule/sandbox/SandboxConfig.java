@@ -34,7 +34,9 @@ import java.util.Objects;
  *     stage. Capsule's own interpreters are not bounded by it
  * @param minPreparationTime the least time preparation gets when the task's timeout is shorter
  *     (default {@link #DEFAULT_MIN_PREPARATION_TIME}, 10s): compiling a normal module on a cold JVM
- *     takes seconds, which must not turn {@code --timeout 1s} into {@code invalid_module}
+ *     takes seconds, which must not turn {@code --timeout 1s} into {@code invalid_module}, and a
+ *     module prepared once is cached, so a short floor would make a task's outcome depend on the
+ *     cache; zero counts preparation against the task's timeout alone
  * @param http limits of the {@code capsule.http_request} host function (default {@link
  *     HttpConfig#defaults()})
  * @param ceiling what the operator grants every task of a tree (default {@link
