@@ -21,7 +21,7 @@ import java.util.List;
  */
 final class HostImports {
   static final String MODULE = "capsule";
-  private static final int MAX_RESULT_BYTES = 16 << 20;
+  private static final int MAX_RESULT_BYTES = HostCallCharges.MAX_RESULT_BYTES;
   private static final long PAGE = 65_536;
   private static final FunctionType PTR_LEN =
       FunctionType.of(List.of(ValType.I32, ValType.I32), List.of());

@@ -49,8 +49,9 @@ import java.util.Map;
  *       the caller and the operator, not grown by the guest)</td></tr>
  *   <tr><td>{@code capsule.log}</td><td>the length</td><td>at most {@value #LOG_CHUNK} (the line
  *       is copied to the logs in chunks)</td></tr>
- *   <tr><td>{@code capsule.set_result}</td><td>the length</td><td>the length, kept until the
- *       attempt ends or the result is set again</td></tr>
+ *   <tr><td>{@code capsule.set_result}</td><td>the length</td><td>the length (at most {@value
+ *       #MAX_RESULT_BYTES}; a longer result traps unread), kept until the attempt ends or the result
+ *       is set again</td></tr>
  *   <tr><td>{@code capsule.http_request}</td><td>the request document's length (before), then
  *       the answer document's length (after)</td><td>charged by the HTTP imports themselves: the
  *       request while it runs, the body as it arrives, the answer until the guest reads it</td></tr>
@@ -77,6 +78,9 @@ public final class HostCallCharges {
    * of two boxed longs (Chicory 1.7.5), rounded up.
    */
   public static final long POLL_SUBSCRIPTION_BYTES = 96;
+
+  /** The longest result {@code capsule.set_result} accepts; a longer one traps unread. */
+  public static final int MAX_RESULT_BYTES = 16 << 20;
 
   /** The most bytes of a {@code capsule.log} line the host copies at once. */
   public static final int LOG_CHUNK = 64 << 10;
@@ -273,7 +277,11 @@ public final class HostCallCharges {
     price(CAPSULE, "log", (i, a) -> pay(i, u32(a[1])), (i, a) -> Math.min(u32(a[1]), LOG_CHUNK));
     prices.put(
         CAPSULE + ".set_result",
-        new Price((i, a) -> pay(i, u32(a[1])), (i, a, r) -> {}, (i, a) -> u32(a[1]), true));
+        new Price(
+            (i, a) -> pay(i, u32(a[1])),
+            (i, a, r) -> {},
+            (i, a) -> u32(a[1]) <= MAX_RESULT_BYTES ? u32(a[1]) : 0,
+            true));
     prices.put(
         CAPSULE + ".http_request",
         new Price(
