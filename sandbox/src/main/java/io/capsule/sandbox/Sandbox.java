@@ -154,9 +154,11 @@ public final class Sandbox implements AutoCloseable {
    * that long for preparation, but at least {@linkplain SandboxConfig#minPreparationTime() the
    * minimum preparation time} and at most {@linkplain SandboxConfig#preparationTimeout() the
    * preparation timeout}. The budget is the preparation's own: it is not taken from the run's
-   * timeout, and a module prepared earlier from the same bytes costs nothing. Preparation runs on a
-   * sandbox thread; at the deadline the caller gets {@code invalid_module} naming the stage, and
-   * the thread stops at its next stage boundary.
+   * timeout, and a module prepared earlier from the same bytes costs nothing. Preparation runs in a
+   * pool of {@linkplain SandboxConfig#maxConcurrentPreparations() a bounded number of slots},
+   * waiting for one within the budget; at the deadline the caller gets {@code invalid_module}
+   * naming the budget and the stage, and the thread stops at its next stage boundary, keeping its
+   * slot until then.
    *
    * @throws io.capsule.protocol.InvalidModuleException when the bytes are not a valid task module,
    *     or their preparation exceeded its time budget
