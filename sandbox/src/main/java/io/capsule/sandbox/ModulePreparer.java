@@ -12,6 +12,7 @@ import com.dylibso.chicory.wasm.types.FunctionImport;
 import io.capsule.protocol.InvalidModuleException;
 import io.capsule.sandbox.internal.DiskCompileCache;
 import io.capsule.sandbox.internal.InstrumentedCache;
+import io.capsule.sandbox.internal.InterpreterFallbacks;
 import io.capsule.sandbox.internal.LayeredCache;
 import io.capsule.sandbox.internal.PreparationBudget;
 import io.capsule.sandbox.internal.meter.FuelInstrumenter;
@@ -55,7 +56,7 @@ final class ModulePreparer {
     budget.enter("validation");
     io.capsule.sandbox.internal.ModuleLimits.check(original, wasm.length);
     checkIsTaskModule(original);
-    return instrumentAndCompile(wasm, precompiled, budget);
+    return instrumentAndCompile(wasm, precompiled, budget, false);
   }
 
   /**
@@ -63,11 +64,15 @@ final class ModulePreparer {
    * {@code env} functions the interpreter's session provides). Trusted input: no time budget.
    */
   PreparedModule prepareInterpreter(byte[] wasm) {
-    return instrumentAndCompile(wasm, Map.of(), PreparationBudget.unlimited());
+    return instrumentAndCompile(wasm, Map.of(), PreparationBudget.unlimited(), true);
   }
 
+  /**
+   * @param trusted whether the module is one of Capsule's own interpreters, which may keep
+   *     functions in Chicory's interpreter inside compiled code (see {@link #fallsBack})
+   */
   private PreparedModule instrumentAndCompile(
-      byte[] wasm, Map<String, byte[]> precompiled, PreparationBudget budget) {
+      byte[] wasm, Map<String, byte[]> precompiled, PreparationBudget budget, boolean trusted) {
     String sha256 = sha256(wasm);
     budget.enter("fuel instrumentation");
     WasmModule module = instrument(wasm, sha256);
@@ -83,6 +88,10 @@ final class ModulePreparer {
     var factory = compile(module, cache);
     budget.check();
     byte[] classes = factory == null ? null : cache.entry(module.digest());
+    if (!trusted && fallsBack(factory, classes)) {
+      factory = null; // interpreted by the AccountedInterpreter, every frame charged
+      classes = null;
+    }
     return new PreparedModule(sha256, wasm, module, factory, classes, cached, initialPages);
   }
 
@@ -101,6 +110,17 @@ final class ModulePreparer {
       instrumentedCache.put(sha, instrumented.bytes());
     }
     return instrumented.module();
+  }
+
+  /**
+   * Whether compiled code would leave a function to Chicory's interpreter: a task module that does
+   * runs wholly in the {@code AccountedInterpreter} instead, since Chicory runs such a function in
+   * an interpreter created inside the generated code, whose frames no account sees (deep recursion
+   * through it could fill the host's heap). Capsule's own interpreters (CPython, QuickJS) are
+   * trusted code and stay compiled.
+   */
+  private static boolean fallsBack(Function<Instance, Machine> factory, byte[] classes) {
+    return factory != null && InterpreterFallbacks.present(classes);
   }
 
   private Function<Instance, Machine> compile(WasmModule module, LayeredCache cache) {

@@ -3,13 +3,12 @@ package io.capsule.sandbox;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.Execution;
-import io.capsule.protocol.InternalException;
-import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.internal.PreparationBudget;
+import io.capsule.sandbox.internal.PreparationPool;
 import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.lang.InterpreterArtifact;
 import io.capsule.sandbox.internal.net.HttpTransport;
@@ -22,13 +21,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -59,6 +56,7 @@ public final class Sandbox implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean smokeTested;
   private final boolean ownsThreads;
   private final Map<String, PreparedModule> prepared;
+  private final PreparationPool preparations;
 
   private Sandbox(SandboxConfig config) {
     this.config = config;
@@ -75,6 +73,7 @@ public final class Sandbox implements AutoCloseable {
     this.smokeTested = new java.util.concurrent.atomic.AtomicBoolean();
     this.ownsThreads = true;
     this.prepared = preparedCache();
+    this.preparations = PreparationPool.of(config.maxConcurrentPreparations());
   }
 
   /** A view of {@code shared} with another configuration (see {@link #forCaller}). */
@@ -90,6 +89,7 @@ public final class Sandbox implements AutoCloseable {
     this.smokeTested = shared.smokeTested;
     this.ownsThreads = false;
     this.prepared = shared.prepared;
+    this.preparations = shared.preparations;
   }
 
   private static Map<String, PreparedModule> preparedCache() {
@@ -154,9 +154,11 @@ public final class Sandbox implements AutoCloseable {
    * that long for preparation, but at least {@linkplain SandboxConfig#minPreparationTime() the
    * minimum preparation time} and at most {@linkplain SandboxConfig#preparationTimeout() the
    * preparation timeout}. The budget is the preparation's own: it is not taken from the run's
-   * timeout, and a module prepared earlier from the same bytes costs nothing. Preparation runs on a
-   * sandbox thread; at the deadline the caller gets {@code invalid_module} naming the stage, and
-   * the thread stops at its next stage boundary.
+   * timeout, and a module prepared earlier from the same bytes costs nothing. Preparation runs in a
+   * pool of {@linkplain SandboxConfig#maxConcurrentPreparations() a bounded number of slots},
+   * waiting for one within the budget; at the deadline the caller gets {@code invalid_module}
+   * naming the budget and the stage, and the thread stops at its next stage boundary, keeping its
+   * slot until then.
    *
    * @throws io.capsule.protocol.InvalidModuleException when the bytes are not a valid task module,
    *     or their preparation exceeded its time budget
@@ -197,42 +199,22 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
-   * Runs {@code preparation} on a sandbox thread and waits for it up to its budget; past that, the
-   * thread is interrupted and abandoned (it stops at its next stage) and the caller gets {@code
-   * invalid_module}.
+   * Runs {@code preparation} in the preparation pool (at most {@link
+   * SandboxConfig#maxConcurrentPreparations()} at once, a permit waited for within the budget) and
+   * waits for it up to its budget; past that, the thread is interrupted and abandoned (it stops at
+   * its next stage, keeping its permit until then) and the caller gets {@code invalid_module}.
    */
   private PreparedModule within(
       TaskOptions options, Function<PreparationBudget, PreparedModule> preparation) {
     var budget =
         PreparationBudget.of(
             options.timeout(), config.minPreparationTime(), config.preparationTimeout());
-    Future<PreparedModule> running = guestThreads.submit(() -> preparation.apply(budget));
-    try {
-      return running.get(budget.remaining().toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      running.cancel(true);
-      throw budget.exceeded();
-    } catch (InterruptedException e) {
-      running.cancel(true);
-      Thread.currentThread().interrupt();
-      throw new InternalException("interrupted while preparing a module", e);
-    } catch (ExecutionException e) {
-      throw rethrown(e.getCause(), budget);
-    }
+    return preparations.run(budget, preparation);
   }
 
-  private static RuntimeException rethrown(Throwable cause, PreparationBudget budget) {
-    if (cause instanceof RuntimeException runtime) {
-      return runtime;
-    }
-    if (cause instanceof StackOverflowError) {
-      return new InvalidModuleException(
-          "module nests too deeply to prepare (stack exhausted during " + budget.stage() + ")");
-    }
-    if (cause instanceof Error error) {
-      throw error;
-    }
-    return new InternalException("preparing a module failed: " + cause, cause);
+  /** The pool untrusted modules are prepared in (shared with this sandbox's views). */
+  PreparationPool preparations() {
+    return preparations;
   }
 
   /**
@@ -612,6 +594,7 @@ public final class Sandbox implements AutoCloseable {
   public void close() {
     if (ownsThreads) {
       guestThreads.shutdownNow();
+      preparations.close();
     }
   }
 }

@@ -34,7 +34,9 @@ import java.util.Objects;
  *     stage. Capsule's own interpreters are not bounded by it
  * @param minPreparationTime the least time preparation gets when the task's timeout is shorter
  *     (default {@link #DEFAULT_MIN_PREPARATION_TIME}, 10s): compiling a normal module on a cold JVM
- *     takes seconds, which must not turn {@code --timeout 1s} into {@code invalid_module}
+ *     takes seconds, which must not turn {@code --timeout 1s} into {@code invalid_module}, and a
+ *     module prepared once is cached, so a short floor would make a task's outcome depend on the
+ *     cache; zero counts preparation against the task's timeout alone
  * @param http limits of the {@code capsule.http_request} host function (default {@link
  *     HttpConfig#defaults()})
  * @param ceiling what the operator grants every task of a tree (default {@link
@@ -45,6 +47,10 @@ import java.util.Objects;
  * @param maxSubTaskDepth how deep sub-tasks may nest: the root's own sub-tasks are at depth 1
  *     (default {@value #DEFAULT_MAX_SUB_TASK_DEPTH}); a deeper one fails the task that asked with
  *     {@code invalid_request}
+ * @param maxConcurrentPreparations how many untrusted modules are prepared at once (default: the
+ *     number of processors). Chicory's parser and compiler cannot be interrupted, so a preparation
+ *     whose budget ran out runs on to its next stage and keeps its slot until it ends; a new one
+ *     waits for a slot within its own budget. This bounds the threads hostile modules can keep busy
  */
 public record SandboxConfig(
     ExecutionMode executionMode,
@@ -64,7 +70,8 @@ public record SandboxConfig(
     HttpConfig http,
     OperatorCeiling ceiling,
     int maxSubTasks,
-    int maxSubTaskDepth) {
+    int maxSubTaskDepth,
+    int maxConcurrentPreparations) {
 
   /** The default {@link #maxSubTasks()}. */
   public static final int DEFAULT_MAX_SUB_TASKS = 64;
@@ -102,6 +109,9 @@ public record SandboxConfig(
     }
     if (maxSubTasks < 0 || maxSubTaskDepth < 0) {
       throw new IllegalArgumentException("sub-task limits cannot be negative");
+    }
+    if (maxConcurrentPreparations < 1) {
+      throw new IllegalArgumentException("maxConcurrentPreparations must be positive");
     }
   }
 
@@ -175,7 +185,8 @@ public record SandboxConfig(
         http,
         ceiling,
         maxSubTasks,
-        maxSubTaskDepth);
+        maxSubTaskDepth,
+        maxConcurrentPreparations);
   }
 
   /** A builder with the documented defaults. */
@@ -208,6 +219,7 @@ public record SandboxConfig(
     private OperatorCeiling ceiling = OperatorCeiling.NONE;
     private int maxSubTasks = DEFAULT_MAX_SUB_TASKS;
     private int maxSubTaskDepth = DEFAULT_MAX_SUB_TASK_DEPTH;
+    private int maxConcurrentPreparations = Runtime.getRuntime().availableProcessors();
 
     private Builder() {}
 
@@ -339,6 +351,15 @@ public record SandboxConfig(
       return this;
     }
 
+    /**
+     * How many untrusted modules are prepared at once (default: the number of processors); an
+     * abandoned preparation keeps its slot until it really ends.
+     */
+    public Builder withMaxConcurrentPreparations(int preparations) {
+      this.maxConcurrentPreparations = positive(preparations, "maxConcurrentPreparations");
+      return this;
+    }
+
     /** Checks combinations and builds. */
     public SandboxConfig build() {
       return new SandboxConfig(
@@ -359,7 +380,8 @@ public record SandboxConfig(
           http,
           ceiling,
           maxSubTasks,
-          maxSubTaskDepth);
+          maxSubTaskDepth,
+          maxConcurrentPreparations);
     }
 
     private static int positive(int value, String name) {

@@ -20,14 +20,13 @@ import io.capsule.protocol.TimeoutExceededException;
 import io.capsule.sandbox.internal.AccountedInterpreter;
 import io.capsule.sandbox.internal.AccountedTable;
 import io.capsule.sandbox.internal.CappedMemory;
-import io.capsule.sandbox.internal.HostBufferCharges;
+import io.capsule.sandbox.internal.HostCallCharges;
 import io.capsule.sandbox.internal.ResourceAccount;
 import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.lang.PythonChannel;
 import io.capsule.sandbox.internal.lang.PythonSdk;
 import io.capsule.sandbox.internal.lang.QuickJsSession;
 import io.capsule.sandbox.internal.meter.FuelMeter;
-import io.capsule.sandbox.internal.meter.HostCallCharges;
 import io.capsule.sandbox.internal.net.HttpImports;
 import io.capsule.sandbox.internal.net.HttpTransport;
 import io.capsule.sandbox.internal.wasi.BoundedOutput;
@@ -183,10 +182,11 @@ final class TaskAttempt {
         Runnable begin = resume == null ? this::startCharging : this::resumed;
         wasiFunctions = new PythonChannel(requests, begin).wrap(wasiFunctions);
       }
-      var charges = HostCallCharges.of(meter, wasiConfig.arguments(), wasiConfig.environment());
+      var charges =
+          HostCallCharges.of(meter, account, wasiConfig.arguments(), wasiConfig.environment());
       var importsBuilder =
           ImportValues.builder()
-              .addFunction(charges.wrap(HostBufferCharges.wrap(wasiFunctions, account)))
+              .addFunction(charges.wrap(wasiFunctions))
               .addFunction(charges.wrap(host.functions()))
               .addFunction(charges.wrap(http.functions()))
               .addFunction(meter.refillFunction());

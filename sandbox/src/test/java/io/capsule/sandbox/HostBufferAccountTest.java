@@ -37,6 +37,13 @@ class HostBufferAccountTest {
   private static final TaskOptions ONE_MB_LOOPBACK =
       TaskOptions.builder().ram(ByteSize.parse("1MB")).allowedHosts(List.of("127.0.0.1")).build();
 
+  /**
+   * A 24 MiB account: room for one 10 MiB answer while it is made (its body and its document), not
+   * for a second beside an unread first.
+   */
+  private static final TaskOptions EIGHT_MB_LOOPBACK =
+      ONE_MB_LOOPBACK.toBuilder().ram(ByteSize.parse("8MB")).build();
+
   @TempDir static Path cache;
   private static final Map<ExecutionMode, Sandbox> SANDBOXES = new EnumMap<>(ExecutionMode.class);
   private static LocalHttpServer server;
@@ -93,7 +100,7 @@ class HostBufferAccountTest {
   @EnumSource(ExecutionMode.class)
   void unreadTenMibAnswersPastTheAccountEndAsMemoryLimitWithTheHeapBounded(ExecutionMode mode) {
     ResultEnvelope envelope =
-        runBounded(mode, unreadAnswers("/bytes?n=" + TEN_MIB, 4), ONE_MB_LOOPBACK);
+        runBounded(mode, unreadAnswers("/bytes?n=" + TEN_MIB, 4), EIGHT_MB_LOOPBACK);
 
     assertThat(envelope.success()).as("%s", envelope.result()).isFalse();
     assertThat(envelope.error().errorType()).isEqualTo(ErrorType.MEMORY_LIMIT);
@@ -101,10 +108,25 @@ class HostBufferAccountTest {
         .contains("HTTP answer of")
         .contains("held for the task")
         .contains("memory account of");
-    // the first answer fits the 17 MiB account, the second does not: no request after it
+    // the first answer fits the 24 MiB account, the second does not: no request after it
     assertThat(envelope.execution().hostRequests()).hasSize(2);
     // ram_used stays what the guest's memory held
-    assertThat(envelope.execution().ramUsed()).isLessThanOrEqualTo(1L << 20);
+    assertThat(envelope.execution().ramUsed()).isLessThanOrEqualTo(8L << 20);
+  }
+
+  /**
+   * A 10 MiB body and its 10 MiB document exist together while the answer is made: at {@code --ram
+   * 1MB} (a 17 MiB account) that is refused while the document is made, before it is written.
+   */
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void aTenMibAnswerIsChargedWithItsBodyBeforeItsDocumentIsWritten(ExecutionMode mode) {
+    ResultEnvelope envelope =
+        runBounded(mode, unreadAnswers("/bytes?n=" + TEN_MIB, 1), ONE_MB_LOOPBACK);
+
+    assertThat(envelope.success()).as("%s", envelope.result()).isFalse();
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.MEMORY_LIMIT);
+    assertThat(envelope.error().message()).contains("HTTP answer of").contains("held for the task");
   }
 
   @ParameterizedTest
@@ -148,7 +170,8 @@ class HostBufferAccountTest {
     Sandbox sandbox = SANDBOXES.get(mode);
     ResultEnvelope envelope =
         sandbox.run(
-            sandbox.prepare(WatAssembler.assemble(wat)), new TaskCall(ONE_MB_LOOPBACK, List.of()));
+            sandbox.prepare(WatAssembler.assemble(wat)),
+            new TaskCall(EIGHT_MB_LOOPBACK, List.of()));
 
     assertThat(envelope.success()).as("%s", envelope.error()).isTrue();
     assertThat(envelope.execution().hostRequests()).hasSize(3);
@@ -200,6 +223,80 @@ class HostBufferAccountTest {
     assertThat(envelope.success()).isFalse();
     assertThat(envelope.error().errorType()).isEqualTo(ErrorType.MEMORY_LIMIT);
     assertThat(envelope.error().message()).contains("poll_oneoff of 400000 subscriptions");
+  }
+
+  /**
+   * Two results of 16 MiB at {@code --ram 16MB} (a 32 MiB account, the memory taking half): the
+   * first fits, the second cannot be read while the first is still held.
+   */
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void resultsNearTheCapInALoopEndAsMemoryLimitWithTheHeapBounded(ExecutionMode mode) {
+    ResultEnvelope envelope =
+        runBounded(mode, hostCallLoop("set_result", 256, 16 << 20, 8), ram("16MB"));
+
+    assertThat(envelope.success()).isFalse();
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.MEMORY_LIMIT);
+    assertThat(envelope.error().message())
+        .contains("capsule.set_result holding 16777216 host bytes");
+  }
+
+  /**
+   * A log line as long as a 96 MiB memory, four times: copied to the logs in 64 KiB chunks, the
+   * host never holds a copy of the line (a whole copy and two more of it before: 288 MiB a call).
+   */
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void logLinesAsLongAsTheMemoryAreCopiedInChunksWithTheHeapBounded(ExecutionMode mode) {
+    ResultEnvelope envelope = runBounded(mode, hostCallLoop("log", 1536, 96 << 20, 4), ram("96MB"));
+
+    assertThat(envelope.success()).as("%s", envelope.error()).isTrue();
+    assertThat(envelope.logs()).hasSizeLessThanOrEqualTo(64 << 10);
+  }
+
+  /**
+   * Chicory's fd_read allocates a host array as long as the iovec says: 512 MiB asked for at {@code
+   * --ram 1MB} is refused before it is allocated.
+   */
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void anFdReadIntoAHugeBufferEndsAsMemoryLimitWithTheHeapBounded(ExecutionMode mode) {
+    String wat =
+        """
+        (module
+          (import "wasi_snapshot_preview1" "fd_read"
+            (func $read (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (i32.store (i32.const 4) (i32.const 0x20000000))
+            (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))))
+        """;
+
+    ResultEnvelope envelope = runBounded(mode, wat, ram("1MB"));
+
+    assertThat(envelope.success()).isFalse();
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.MEMORY_LIMIT);
+    assertThat(envelope.error().message()).contains("fd_read holding 536870912 host bytes");
+  }
+
+  private static TaskOptions ram(String size) {
+    return TaskOptions.builder().ram(ByteSize.parse(size)).build();
+  }
+
+  /** A guest with {@code pages} of memory calling {@code capsule.name(0, length)} {@code times}. */
+  private static String hostCallLoop(String name, int pages, int length, int times) {
+    return """
+        (module
+          (import "capsule" "%s" (func $f (param i32 i32)))
+          (memory (export "memory") %d)
+          (func (export "_start")
+            (local $i i32)
+            (loop $more
+              (call $f (i32.const 0) (i32.const %d))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $more (i32.lt_u (local.get $i) (i32.const %d))))))
+        """
+        .formatted(name, pages, length, times);
   }
 
   /** Prepares the module, then runs it, asserting the run kept the heap under the bound. */

@@ -163,24 +163,26 @@ class HostileModuleTest {
   }
 
   /**
-   * A body too large for one JVM method is interpreted even in compiled mode, its locals on the
-   * heap at every call: the locals limit for large bodies is what bounds it there.
+   * A body too large for one JVM method would run in Chicory's interpreter inside compiled code,
+   * out of the account's reach: such a module runs wholly in the accounted interpreter, in compiled
+   * mode too, so its frames are charged and the recursion ends {@code memory_limit}.
    */
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
-  void deepRecursionThroughALargeFunctionEndsTypedWithTheHeapBounded(ExecutionMode mode) {
+  void deepRecursionThroughALargeFunctionEndsAsMemoryLimitWithTheHeapBounded(ExecutionMode mode) {
     byte[] wasm = recursion(ModuleLimits.MAX_LOCALS_LARGE_BODY - 1, 12_000);
-    // Interpreted, the account charges every frame: the heap bound is the product's. In compiled
-    // mode Chicory's fallback interpreter is inside generated code and its frames are not charged
-    // (a known gap, bounded by the locals limit and the thread's stack): its heap peak there is the
-    // collector's timing (121-381 MB seen), so only the typed ending is asserted.
-    ResultEnvelope envelope =
-        mode == ExecutionMode.INTERPRETED
-            ? runBounded(mode, wasm, ONE_MB)
-            : SANDBOXES
-                .get(mode)
-                .run(SANDBOXES.get(mode).prepare(wasm), new TaskCall(ONE_MB, List.of()));
-    assertThat(envelope.error().errorType()).isEqualTo(stackEnd(mode));
+    ResultEnvelope envelope = runBounded(mode, wasm, ONE_MB);
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.MEMORY_LIMIT);
+    assertThat(envelope.error().message()).contains("a call frame of").contains("recursion");
+    assertThat(SANDBOXES.get(mode).prepare(wasm).machineFactory())
+        .as("no compiled code for a module that falls back")
+        .isNull();
+  }
+
+  @Test
+  void aCompiledModuleWithoutFallbackStaysCompiled() {
+    byte[] wasm = recursion(ModuleLimits.MAX_LOCALS - 1, 0);
+    assertThat(SANDBOXES.get(ExecutionMode.COMPILED).prepare(wasm).machineFactory()).isNotNull();
   }
 
   /**

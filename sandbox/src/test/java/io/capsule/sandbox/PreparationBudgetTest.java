@@ -153,6 +153,60 @@ class PreparationBudgetTest {
     assertThat(sandbox.prepare(wasm, tight)).isSameAs(first);
   }
 
+  /**
+   * Four slow modules in a row, each with a 100ms timeout, on a sandbox that prepares one module at
+   * a time: each ends {@code invalid_module} (the first at its deadline, the others waiting for the
+   * slot the abandoned first still holds), never more than one preparation thread is alive, and a
+   * good module is prepared and runs once the slot is free.
+   */
+  @Test
+  void abandonedPreparationsKeepTheirSlotSoHostileModulesInARowTakeOneThreadAtMost()
+      throws Exception {
+    try (var one =
+        Sandbox.create(
+            SandboxConfig.builder()
+                .withCacheDir(cache)
+                .withMinPreparationTime(Duration.ZERO)
+                .withMaxConcurrentPreparations(1)
+                .build())) {
+      var pool = one.preparations();
+      var most = new java.util.concurrent.atomic.AtomicInteger();
+      var sampler = Executors.newSingleThreadScheduledExecutor();
+      sampler.scheduleAtFixedRate(
+          () -> most.accumulateAndGet(Math.max(pool.running(), pool.threads()), Math::max),
+          0,
+          1,
+          TimeUnit.MILLISECONDS);
+      try {
+        var timeout = TaskOptions.builder().timeout(Duration.ofMillis(100)).build();
+        List<CompletableFuture<PreparedModule>> hostile = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+          byte[] slow = longFunctionsModule(60, 1_100 + i);
+          hostile.add(CompletableFuture.supplyAsync(() -> one.prepare(slow, timeout), callers));
+        }
+        for (var preparing : hostile) {
+          assertThat(causeOf(preparing))
+              .isInstanceOf(InvalidModuleException.class)
+              .hasMessageStartingWith(
+                  "preparation exceeded its time budget of 100ms (the task's timeout) during ");
+        }
+        assertThat(hostile.stream().map(PreparationBudgetTest::causeOf))
+            .as("later ones waited for the slot the abandoned first one kept")
+            .anySatisfy(
+                e -> assertThat(e).hasMessageEndingWith("waiting for one of 1 preparation slots"));
+        await()
+            .atMost(Duration.ofSeconds(GENEROUS_SECONDS))
+            .alias("the abandoned preparations end and give their slot back")
+            .until(() -> pool.busy() == 0);
+        ResultEnvelope good = one.run(one.prepare(Corpus.wat("hello")), TaskCall.of(List.of()));
+        assertThat(good.success()).as("%s", good).isTrue();
+      } finally {
+        sampler.shutdownNow();
+      }
+      assertThat(most.get()).as("preparation threads alive at most").isEqualTo(1);
+    }
+  }
+
   private static Throwable causeOf(CompletableFuture<?> future) {
     try {
       future.get(GENEROUS_SECONDS, TimeUnit.SECONDS);

@@ -18,7 +18,14 @@ import java.util.function.Supplier;
  * once the deadline has passed, so work that cannot be interrupted (Chicory's parser and compiler)
  * stops at the next stage boundary; its own worst case is bounded by the input size limits. Work
  * that checks interrupts (wat2wasm in Chicory's interpreter checks at calls and branches) runs
- * under {@link #interruptAtDeadline(Supplier)}.
+ * under {@link #interruptAtDeadline(Supplier)}. Untrusted preparations run in a {@link
+ * PreparationPool}, which bounds how many such runs-on there can be at once.
+ *
+ * <p>The floor stays although the task's timeout is shorter: preparation is a one-time cost per
+ * module (cached in memory and on disk), so charging it all to one task would make the outcome
+ * depend on the cache (a task succeeding on a warm worker and ending {@code invalid_module} on a
+ * cold one); the pool bounds what the floor can cost the host. {@link #exceeded()} names the budget
+ * that ended the preparation (the task's timeout, the floor, or the operator's ceiling).
  */
 public final class PreparationBudget {
   private static final ScheduledExecutorService WATCHDOG = watchdog();

@@ -6,10 +6,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The host memory one attempt has caused, against one limit: its linear memory, its tables, (in the
  * interpreter) its call frames, and the host-side buffers it makes the host hold (HTTP request and
- * answer documents, the stdout and stderr capture as it grows, decoded {@code poll_oneoff}
- * subscriptions). A charge that would take the account past its limit is refused and remembered, so
- * the failure that follows is reported as {@code memory_limit}; {@link #peak()} (memory and tables
- * only, without call frames and host buffers) is the attempt's {@code ram_used}.
+ * answer documents and bodies, the stdout and stderr capture as it grows, the result given to
+ * {@code capsule.set_result}, and what host calls copy out of or into guest memory: see {@link
+ * HostCallCharges}). A charge that would take the account past its limit is refused and remembered,
+ * so the failure that follows is reported as {@code memory_limit}; {@link #peak()} (memory and
+ * tables only, without call frames and host buffers) is the attempt's {@code ram_used}.
  *
  * <p>The limit is the task's {@code ram} cap (which linear memory alone may fill) plus an allowance
  * for everything else the guest can make the host allocate: a quarter of the cap, at least {@link
@@ -91,7 +92,27 @@ public final class ResourceAccount {
     }
   }
 
-  /** Gives back a buffer charged by {@link #chargeBuffer}. */
+  /**
+   * Charges a host-side buffer as {@link #chargeBuffer} does, without building its description
+   * unless it is refused: for charges made on every host call.
+   *
+   * @return whether the charge was made; when not, report it with {@link #refuseBuffer}
+   */
+  public boolean tryChargeBuffer(long bytes) {
+    return take(bytes);
+  }
+
+  /**
+   * Remembers that the buffer {@code what} was refused, as {@link #chargeBuffer} does.
+   *
+   * @return the exception that ends the attempt, for the caller to throw
+   */
+  public MemoryLimitException refuseBuffer(String what) {
+    refuseSpent(what);
+    return new MemoryLimitException(refusal);
+  }
+
+  /** Gives back a buffer charged by {@link #chargeBuffer} or {@link #tryChargeBuffer}. */
   public void releaseBuffer(long bytes) {
     used.addAndGet(-bytes);
   }

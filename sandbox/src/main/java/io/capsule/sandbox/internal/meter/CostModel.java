@@ -37,7 +37,7 @@ import java.util.Set;
  * <p>Lengths are charged before the operator runs, whether or not it then traps or fails (a failed
  * grow costs what it asked for). The GC proposal's {@code array} allocations and bulk operators
  * have no price here: a module using them is refused ({@link #requirePriced}). Host functions
- * charge for their own work through {@link HostCallCharges}.
+ * charge for their own work through {@code internal.HostCallCharges}.
  */
 final class CostModel {
   /**

@@ -137,8 +137,8 @@ public final class FuelMeter {
   }
 
   /**
-   * Charges {@code units} of host work done for the guest (see {@link HostCallCharges}) to the
-   * running {@code instance}, as its own code would: the units come off the fuel global, and an
+   * Charges {@code units} of host work done for the guest (see {@code internal.HostCallCharges}) to
+   * the running {@code instance}, as its own code would: the units come off the fuel global, and an
    * overdrawn count is refilled from the budget, so the charge counts in {@link #consumed} exactly
    * like the guest's operators, is forgiven likewise while charging is {@linkplain #deferCharging()
    * deferred}, and fails the same way when the budget cannot cover it. Call it from a host function

@@ -40,6 +40,7 @@ final class Http1Exchange {
   private final SSLContext tls;
   private final int maxBodyBytes;
   private final long deadline;
+  private final HeldBytes held;
   private volatile Socket socket;
   private volatile boolean aborted;
 
@@ -47,6 +48,7 @@ final class Http1Exchange {
    * @param addresses the checked addresses to try in order (direct), ignored through a proxy
    * @param proxy the HTTP proxy, or {@code null} to connect directly
    * @param deadline {@link System#nanoTime()} by which the exchange must end
+   * @param held what the response body is charged to as it is read
    */
   Http1Exchange(
       GuestHttpRequest request,
@@ -55,7 +57,8 @@ final class Http1Exchange {
       InetSocketAddress proxy,
       SSLContext tls,
       int maxBodyBytes,
-      long deadline) {
+      long deadline,
+      HeldBytes held) {
     this.request = request;
     this.host = host;
     this.addresses = List.copyOf(addresses);
@@ -63,6 +66,7 @@ final class Http1Exchange {
     this.tls = tls;
     this.maxBodyBytes = maxBodyBytes;
     this.deadline = deadline;
+    this.held = held;
   }
 
   /** Sends the request and reads the response; the connection is closed afterwards. */
@@ -73,7 +77,8 @@ final class Http1Exchange {
       out.write(head());
       out.write(request.body());
       out.flush();
-      return new ResponseReader(new BufferedInputStream(connection.getInputStream()), maxBodyBytes)
+      return new ResponseReader(
+              new BufferedInputStream(connection.getInputStream()), maxBodyBytes, held)
           .read(request.method(), request.uri());
     }
   }

@@ -29,13 +29,16 @@ import java.util.Map;
  * Pointers outside the guest's memory trap, as in WASI; everything the network does is a code.
  *
  * <p>The host memory a request makes the host hold is charged to the attempt's {@link
- * ResourceAccount}: the request document while the request runs, and the answer document from its
- * arrival until the guest reads (or releases) it. A document the account cannot hold ends the
- * attempt at once with {@code memory_limit} naming it; the guest gets no answer to that request.
+ * ResourceAccount} before it is allocated: the request document and its parsed form while the
+ * request runs, the response body as it arrives (see {@link OutboundHttp}), and the answer document
+ * from its making until the guest reads (or releases) it. A document the account cannot hold ends
+ * the attempt at once with {@code memory_limit} naming it; the guest gets no answer to that
+ * request.
  */
 public final class HttpImports {
   private static final String MODULE = "capsule";
   private static final int MAX_REQUEST_BYTES = 16 << 20;
+  private static final long REQUEST_COPIES = 3;
   private static final FunctionType REQUEST =
       FunctionType.of(
           List.of(ValType.I32, ValType.I32, ValType.I32, ValType.I32), List.of(ValType.I32));
@@ -61,7 +64,7 @@ public final class HttpImports {
   public static HttpImports forAttempt(
       HttpTransport transport, TaskOptions options, ResourceAccount account) {
     return new HttpImports(
-        OutboundHttp.forAttempt(transport, options.allowedHosts(), options.timeout()),
+        OutboundHttp.forAttempt(transport, options.allowedHosts(), options.timeout(), account),
         transport.config().maxPendingResponses(),
         account);
   }
@@ -79,27 +82,23 @@ public final class HttpImports {
    */
   public HttpReply execute(byte[] requestDocument) {
     HttpReply reply = perform(requestDocument);
-    // the answer is handed to the guest at once, but it must fit while it is
-    hold(reply.document());
+    // the answer was charged when it was made; the caller hands it to the guest at once
     account.releaseBuffer(reply.document().length);
     return reply;
   }
 
-  /** Performs a request, its document charged to the account while it runs. */
+  /**
+   * Performs a request, {@value #REQUEST_COPIES} times its document charged to the account while it
+   * runs (the document, the parsed request's text, its body).
+   */
   private HttpReply perform(byte[] requestDocument) {
-    account.chargeBuffer(
-        requestDocument.length, "an HTTP request of " + requestDocument.length + " bytes");
+    long bytes = REQUEST_COPIES * requestDocument.length;
+    account.chargeBuffer(bytes, "an HTTP request of " + requestDocument.length + " bytes");
     try {
       return http.execute(requestDocument);
     } finally {
-      account.releaseBuffer(requestDocument.length);
+      account.releaseBuffer(bytes);
     }
-  }
-
-  /** Charges an answer document held for the guest. */
-  private void hold(byte[] document) {
-    account.chargeBuffer(
-        document.length, "an HTTP answer of " + document.length + " bytes held for the task");
   }
 
   /** The requests made so far, for {@code execution.host_requests}. */
@@ -121,15 +120,17 @@ public final class HttpImports {
     }
     if (length < 0 || length > MAX_REQUEST_BYTES) {
       reply = HttpReply.failure(new HttpFailure(NetworkError.INVALID_REQUEST, "request too large"));
+      account.chargeBuffer(
+          reply.document().length, HttpReply.heldForTheTask(reply.document().length));
     } else {
-      account.chargeBuffer(length, "an HTTP request of " + length + " bytes");
+      long bytes = REQUEST_COPIES * length;
+      account.chargeBuffer(bytes, "an HTTP request of " + length + " bytes");
       try {
         reply = http.execute(memory.readBytes((int) args[0], length));
       } finally {
-        account.releaseBuffer(length);
+        account.releaseBuffer(bytes);
       }
     }
-    hold(reply.document());
     int handle = nextHandle++;
     pending.put(handle, reply.document());
     return answer(memory, args, reply.code(), handle, reply.document().length);

@@ -1,7 +1,9 @@
 package io.capsule.sandbox.internal.net;
 
+import io.capsule.protocol.MemoryLimitException;
 import io.capsule.protocol.TimeoutExceededException;
 import io.capsule.sandbox.HttpConfig;
+import io.capsule.sandbox.internal.ResourceAccount;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -41,6 +43,7 @@ public final class OutboundHttp {
   private final AddressGuard guard;
   private final Duration taskTimeout;
   private final long taskDeadline;
+  private final ResourceAccount account;
   private final HostRequestLog log = new HostRequestLog();
   private int requests;
 
@@ -53,8 +56,10 @@ public final class OutboundHttp {
       HostAllowlist allowlist,
       AddressGuard.Resolver resolver,
       Duration taskTimeout,
-      long startNanos) {
+      long startNanos,
+      ResourceAccount account) {
     this.transport = transport;
+    this.account = account;
     this.config = transport.config();
     this.allowlist = allowlist;
     this.guard = transport.guard(resolver);
@@ -70,7 +75,27 @@ public final class OutboundHttp {
    */
   public static OutboundHttp forAttempt(
       HttpTransport transport, List<String> allowedHosts, Duration taskTimeout) {
-    return forAttempt(transport, allowedHosts, taskTimeout, InetAddress::getAllByName);
+    return forAttempt(transport, allowedHosts, taskTimeout, ResourceAccount.unlimited());
+  }
+
+  /**
+   * {@link #forAttempt(HttpTransport, List, Duration)} charging the host memory of its requests to
+   * {@code account}: each response body as it arrives (given back when the answer is made), and
+   * each answer document before it is made, which stays charged: whoever holds the {@link
+   * HttpReply} gives it back ({@link ResourceAccount#releaseBuffer}) when it lets go of it.
+   */
+  public static OutboundHttp forAttempt(
+      HttpTransport transport,
+      List<String> allowedHosts,
+      Duration taskTimeout,
+      ResourceAccount account) {
+    return new OutboundHttp(
+        transport,
+        HostAllowlist.of(allowedHosts),
+        InetAddress::getAllByName,
+        taskTimeout,
+        System.nanoTime(),
+        account);
   }
 
   /** {@link #forAttempt(HttpTransport, List, Duration)} with its own name resolver (tests). */
@@ -80,7 +105,12 @@ public final class OutboundHttp {
       Duration taskTimeout,
       AddressGuard.Resolver resolver) {
     return new OutboundHttp(
-        transport, HostAllowlist.of(allowedHosts), resolver, taskTimeout, System.nanoTime());
+        transport,
+        HostAllowlist.of(allowedHosts),
+        resolver,
+        taskTimeout,
+        System.nanoTime(),
+        ResourceAccount.unlimited());
   }
 
   /** Every request so far (method, redacted URL, status), for {@code execution.host_requests}. */
@@ -89,13 +119,14 @@ public final class OutboundHttp {
   }
 
   /**
-   * Performs one request document.
+   * Performs one request document. The answer's document is charged to the account.
    *
    * @throws TimeoutExceededException when the attempt's deadline passed during the request
+   * @throws io.capsule.protocol.MemoryLimitException when the account cannot hold the response
    */
   public HttpReply execute(byte[] requestDocument) {
     if (requests >= config.maxRequests()) {
-      return HttpReply.failure(
+      return failure(
           new HttpFailure(
               NetworkError.LIMIT_EXCEEDED,
               "more than " + config.maxRequests() + " requests in one attempt"));
@@ -104,8 +135,16 @@ public final class OutboundHttp {
     try {
       return follow(parse(requestDocument));
     } catch (HttpFailure failure) {
-      return HttpReply.failure(failure);
+      return failure(failure);
     }
+  }
+
+  /** A failure's answer (a short document, charged once made). */
+  private HttpReply failure(HttpFailure failure) {
+    HttpReply reply = HttpReply.failure(failure);
+    account.chargeBuffer(
+        reply.document().length, HttpReply.heldForTheTask(reply.document().length));
+    return reply;
   }
 
   private GuestHttpRequest parse(byte[] document) {
@@ -125,11 +164,14 @@ public final class OutboundHttp {
     GuestHttpRequest request = first;
     for (int redirects = 0; ; redirects++) {
       int entry = log.begin(request.method(), request.uri().toString());
-      HttpResult response = send(request, admit(request.uri(), redirects > 0), deadline);
-      log.complete(entry, response.status());
-      GuestHttpRequest next = redirect(request, response);
-      if (next == null || config.maxRedirects() == 0) {
-        return HttpReply.success(response);
+      GuestHttpRequest next;
+      try (HeldBytes held = new HeldBytes(account)) {
+        HttpResult response = send(request, admit(request.uri(), redirects > 0), deadline, held);
+        log.complete(entry, response.status());
+        next = redirect(request, response);
+        if (next == null || config.maxRedirects() == 0) {
+          return HttpReply.success(response, held);
+        }
       }
       if (redirects >= config.maxRedirects()) {
         throw new HttpFailure(
@@ -170,7 +212,7 @@ public final class OutboundHttp {
     return new HttpFailure(NetworkError.HOST_DENIED, why);
   }
 
-  private HttpResult send(GuestHttpRequest request, Destination to, long deadline) {
+  private HttpResult send(GuestHttpRequest request, Destination to, long deadline, HeldBytes held) {
     long left = deadline - System.nanoTime();
     if (left <= 0) {
       throw timedOut(deadline);
@@ -183,7 +225,8 @@ public final class OutboundHttp {
             to.proxy(),
             transport.tls(),
             config.maxResponseBytes(),
-            deadline);
+            deadline,
+            held);
     Future<HttpResult> pending = transport.start(exchange);
     try {
       return pending.get(left, TimeUnit.NANOSECONDS);
@@ -213,6 +256,9 @@ public final class OutboundHttp {
 
   private RuntimeException failure(Throwable thrown, long deadline) {
     for (Throwable t = thrown; t != null; t = t.getCause()) {
+      if (t instanceof MemoryLimitException) {
+        return (MemoryLimitException) t; // the account refused the body: the attempt ends
+      }
       if (t instanceof HttpFailure) {
         return (HttpFailure) t;
       }

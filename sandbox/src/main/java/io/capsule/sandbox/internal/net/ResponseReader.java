@@ -17,19 +17,28 @@ import java.util.Map;
  * line at most 8 KiB, at most 256 header fields and 8 interim (1xx) responses, a body at most the
  * cap (a declared {@code Content-Length} over it fails before the body is read). Bodies are
  * delimited by {@code Transfer-Encoding: chunked}, {@code Content-Length} or the end of the
- * connection.
+ * connection. Every body byte is charged to the exchange's {@link HeldBytes} before it is read into
+ * a host array, and so is the array a chunked or unsized body is joined into.
  */
 final class ResponseReader {
   private static final int MAX_LINE = 8192;
   private static final int MAX_FIELDS = 256;
   private static final int MAX_INTERIM = 8;
 
+  private static final int PIECE = 64 << 10;
+
   private final InputStream in;
   private final int cap;
+  private final HeldBytes held;
 
   ResponseReader(InputStream in, int cap) {
+    this(in, cap, HeldBytes.unaccounted());
+  }
+
+  ResponseReader(InputStream in, int cap, HeldBytes held) {
     this.in = in;
     this.cap = cap;
+    this.held = held;
   }
 
   /** Reads the response to a request with {@code method} sent to {@code uri}. */
@@ -105,6 +114,7 @@ final class ResponseReader {
   }
 
   private byte[] fixed(long length) throws IOException {
+    held.charge(length, "an HTTP response body of " + length + " bytes");
     byte[] body = in.readNBytes((int) length);
     if (body.length < length) {
       throw new ProtocolException("connection closed before the end of the body");
@@ -112,36 +122,65 @@ final class ResponseReader {
     return body;
   }
 
+  /** A body delimited by the end of the connection, read in pieces as they are charged. */
   private byte[] untilClosed() throws IOException {
-    byte[] body = in.readNBytes(cap + 1);
-    if (body.length > cap) {
-      throw tooLarge();
+    List<byte[]> pieces = new ArrayList<>();
+    long size = 0;
+    while (true) {
+      held.charge(PIECE, "an HTTP response body past " + size + " bytes");
+      byte[] piece = in.readNBytes(PIECE);
+      held.release(PIECE - piece.length);
+      size += piece.length;
+      if (size > cap) {
+        throw tooLarge();
+      }
+      if (piece.length == 0) {
+        return joined(pieces, size);
+      }
+      pieces.add(piece);
     }
-    return body;
   }
 
   private byte[] chunked() throws IOException {
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    List<byte[]> pieces = new ArrayList<>();
+    long size = 0;
     while (true) {
-      String size = line();
-      int semicolon = size.indexOf(';');
-      String hex = (semicolon < 0 ? size : size.substring(0, semicolon)).strip();
+      String line = line();
+      int semicolon = line.indexOf(';');
+      String hex = (semicolon < 0 ? line : line.substring(0, semicolon)).strip();
       if (!hex.matches("[0-9a-fA-F]{1,8}")) {
         throw new ProtocolException("malformed chunk size");
       }
       long length = Long.parseLong(hex, 16);
       if (length == 0) {
         fields(); // trailers, discarded
-        return body.toByteArray();
+        return joined(pieces, size);
       }
-      if (body.size() + length > cap) {
+      if (size + length > cap) {
         throw tooLarge();
       }
-      body.write(fixed(length));
+      pieces.add(fixed(length));
+      size += length;
       if (!line().isEmpty()) {
         throw new ProtocolException("malformed chunk");
       }
     }
+  }
+
+  /** The pieces as one array (charged before it is made); the pieces' charge is given back. */
+  private byte[] joined(List<byte[]> pieces, long size) {
+    if (pieces.size() == 1) {
+      return pieces.get(0);
+    }
+    held.charge(size, "an HTTP response body of " + size + " bytes");
+    byte[] body = new byte[(int) size];
+    int at = 0;
+    for (byte[] piece : pieces) {
+      System.arraycopy(piece, 0, body, at, piece.length);
+      at += piece.length;
+    }
+    held.release(size);
+    return body;
   }
 
   /** One line without its CRLF (a bare LF is accepted), ISO-8859-1. */

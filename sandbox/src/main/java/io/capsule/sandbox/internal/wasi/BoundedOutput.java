@@ -95,6 +95,24 @@ public final class BoundedOutput extends OutputStream {
     }
   }
 
+  /**
+   * Counts {@code length} bytes as written and dropped without being given them: for a tail capture
+   * whose next writes bring at least {@link #limit()} bytes, which would push these out anyway.
+   *
+   * @throws IllegalStateException when this capture keeps the head
+   */
+  public synchronized void skip(long length) {
+    if (!keepTail) {
+      throw new IllegalStateException("a head capture keeps what is written first");
+    }
+    total += length;
+  }
+
+  /** Whether this capture keeps the last bytes written (else the first). */
+  public boolean keepsTail() {
+    return keepTail;
+  }
+
   /** The bytes kept, in the order they were written. */
   public synchronized byte[] toByteArray() {
     byte[] out = new byte[size];

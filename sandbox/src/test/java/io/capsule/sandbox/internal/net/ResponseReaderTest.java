@@ -93,4 +93,29 @@ class ResponseReaderTest {
   void malformedResponsesAreProtocolErrors(String response) {
     assertThatThrownBy(() -> read(response, 10)).isInstanceOf(ProtocolException.class);
   }
+
+  /**
+   * A body is charged to the exchange's account before each piece is read: a chunked body of many
+   * small chunks that together exceed the account is refused at the chunk that does not fit, and
+   * what was charged is given back when the exchange closes.
+   */
+  @Test
+  void bodyBytesAreChargedAsTheyArriveAndGivenBackWithTheExchange() {
+    var account = io.capsule.sandbox.internal.ResourceAccount.forRam(0); // 16 MiB
+    String chunk = "100000\r\n" + "x".repeat(1 << 20) + "\r\n"; // 1 MiB chunks
+    String response =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk.repeat(20) + "0\r\n\r\n";
+    byte[] bytes = response.getBytes(StandardCharsets.ISO_8859_1);
+
+    try (var held = new HeldBytes(account)) {
+      assertThatThrownBy(
+              () ->
+                  new ResponseReader(new ByteArrayInputStream(bytes), 32 << 20, held)
+                      .read("GET", AT))
+          .isInstanceOf(io.capsule.protocol.MemoryLimitException.class)
+          .hasMessageContaining("an HTTP response body of 1048576 bytes");
+      assertThat(account.used()).as("the chunks read so far").isEqualTo(16L << 20);
+    }
+    assertThat(account.used()).isZero();
+  }
 }
