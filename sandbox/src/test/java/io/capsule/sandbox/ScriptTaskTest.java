@@ -585,6 +585,29 @@ class ScriptTaskTest {
     assertThat(Files.readString(files.resolve("output/output.txt"))).isEqualTo("Processed 1 lines");
   }
 
+  /** A granted file too large to hold is refused before the host reads it, not read whole. */
+  @Test
+  void aGrantedFileLargerThanAReadMayHoldIsRefusedEfbig() throws IOException {
+    Path big = Files.createDirectories(files.resolve("big")).resolve("huge.bin");
+    try (var file = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      file.setLength((16L << 20) + 1);
+    }
+    var envelope =
+        run(
+            "big-read.js",
+            """
+            import { task } from "@capsule-run/sdk";
+            import fs from "fs";
+
+            export const main = task({ name: "main", allowedFiles: ["./big"] }, () => {
+                try { return fs.readFileSync("./big/huge.bin").length; }
+                catch (e) { return e.message; }
+            });
+            """);
+    assertThat(envelope.success()).as(envelope.toString()).isTrue();
+    assertThat(envelope.result().asText()).startsWith("EFBIG: './big/huge.bin' is larger");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"ts", "js", "mjs"})
   void readmeEnvironmentExampleSeesOnlyAllowedVariables(String ext) throws IOException {

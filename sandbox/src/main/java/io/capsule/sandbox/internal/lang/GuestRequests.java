@@ -252,8 +252,14 @@ public final class GuestRequests {
     return doc;
   }
 
-  /** File reads and writes for JavaScript, confined to the task's mounts. */
+  /**
+   * File reads and writes for JavaScript, confined to the task's mounts. A read holds the whole
+   * file on the host for a moment (bytes, text, answer document), so it is bounded: a file over
+   * {@value #MAX_READ_BYTES} bytes is refused {@code EFBIG} rather than read.
+   */
   private record GuestFiles(List<Mount> mounts) {
+    static final int MAX_READ_BYTES = 16 << 20;
+
     JsonNode handle(JsonNode request) {
       String guestPath = request.path("path").asText();
       try {
@@ -279,9 +285,25 @@ public final class GuestRequests {
         }
         Files.writeString(file, request.path("text").asText());
       } else {
-        answer.put("text", Files.readString(file));
+        byte[] bytes = readAtMost(file, MAX_READ_BYTES);
+        if (bytes.length > MAX_READ_BYTES) {
+          return failure(
+              "EFBIG: '"
+                  + request.path("path").asText()
+                  + "' is larger than a task may read at once ("
+                  + (MAX_READ_BYTES >> 20)
+                  + " MiB)");
+        }
+        answer.put("text", new String(bytes, StandardCharsets.UTF_8));
       }
       return answer;
+    }
+
+    /** At most {@code limit + 1} bytes of the file: one more than the limit says it is larger. */
+    private static byte[] readAtMost(Path file, int limit) throws IOException {
+      try (var in = Files.newInputStream(file)) {
+        return in.readNBytes(limit + 1);
+      }
     }
 
     private static Path resolve(Mount mount, String guestPath) throws IOException {
