@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /** The two ways Chicory executes a module; tests run in both. */
-enum ExecutionMode {
+public enum ExecutionMode {
   INTERPRETER,
   COMPILED;
 

@@ -1,0 +1,189 @@
+package io.capsule.sandbox.internal.split;
+
+import com.dylibso.chicory.wasm.WasmModule;
+import io.capsule.sandbox.internal.meter.WasmReader;
+import io.capsule.sandbox.internal.meter.WasmWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Splits every function whose body is too large for Chicory to compile into one JVM method.
+ *
+ * <p>Chicory's compiler turns each WebAssembly function into one JVM method; the JVM caps a
+ * method's bytecode at 64 KB, and Chicory runs a function above that in its interpreter, 75–175
+ * times slower (CPython's eval loop among them). This pass moves single-entry regions of such a
+ * body — runs of sibling instructions that start and end with an empty operand stack: a case of a
+ * {@code br_table} dispatch, the body of a block or loop, a stretch of a long straight body — into
+ * new functions appended to the module, until the body fits under the threshold. A moved region
+ * takes the locals it uses as parameters and returns those it writes, and reports how it left (fell
+ * through, branched to an outer label, returned) as an i32 code the glue in its place dispatches on
+ * (see {@link Glue}, {@link MovedRegion}). Run after the fuel instrumentation, it moves the fuel
+ * code like any other: a region charges the same counter (a local passed in and back, or the
+ * global), and the glue is not metered, so fuel is identical. Traps are the same; only the call
+ * depth grows by one frame per region entered, so stack exhaustion comes a little sooner.
+ *
+ * <p>Existing function indices do not change (new functions come last, none exported), so exports,
+ * tables, element segments and the {@code name} section stay valid.
+ */
+public final class FunctionSplitter {
+  /**
+   * The default threshold: 30,000 bytes of body. Chicory emits 1.0–1.6 bytes of JVM bytecode per
+   * byte of WebAssembly (instrumented CPython), so the largest piece stays well under the JVM's
+   * 65,535-byte method limit; see {@code docs/} for the measurement.
+   */
+  public static final int DEFAULT_THRESHOLD = 30_000;
+
+  private static final int HEADER_SIZE = 8;
+  private static final int TYPE = 1;
+  private static final int FUNCTION = 3;
+  private static final int CODE = 10;
+
+  private final byte[] bytes;
+  private final WasmModule module;
+  private final ModuleTypes types;
+  private final AddedTypes addedTypes;
+  private final int threshold;
+  private final List<byte[]> bodies = new ArrayList<>();
+  private final List<MovedRegion> added = new ArrayList<>();
+  private final List<SplitReport.LargeFunction> leftLarge = new ArrayList<>();
+  private int functionsSplit;
+
+  private FunctionSplitter(byte[] bytes, WasmModule module, int threshold) {
+    this.bytes = bytes;
+    this.module = module;
+    this.types = new ModuleTypes(module);
+    this.addedTypes = new AddedTypes(types.typeCount());
+    this.threshold = threshold;
+  }
+
+  /** A module after splitting, with what was done. */
+  public record Split(byte[] bytes, SplitReport report) {}
+
+  /**
+   * Splits the functions of {@code bytes} (which {@code module} was parsed and validated from)
+   * whose bodies are larger than {@code threshold} bytes.
+   *
+   * @return the module (the same bytes when nothing was split) and the report
+   */
+  public static Split split(byte[] bytes, WasmModule module, int threshold) {
+    if (threshold < 1) {
+      throw new IllegalArgumentException("threshold must be positive: " + threshold);
+    }
+    var splitter = new FunctionSplitter(bytes, module, threshold);
+    byte[] result = splitter.rewrite();
+    var report =
+        new SplitReport(
+            threshold, splitter.functionsSplit, splitter.added.size(), splitter.leftLarge);
+    return new Split(result, report);
+  }
+
+  private byte[] rewrite() {
+    int codeSection = findSection(CODE);
+    if (codeSection < 0) {
+      return bytes;
+    }
+    splitBodies(codeSection);
+    if (added.isEmpty()) {
+      return bytes;
+    }
+    return writeModule();
+  }
+
+  /** Splits each large body of the code section starting at {@code start}, keeping the others. */
+  private void splitBodies(int start) {
+    var in = new WasmReader(bytes, start);
+    int count = in.u32();
+    int imported = types.importedFunctionCount();
+    for (int i = 0; i < count; i++) {
+      int size = in.u32();
+      int bodyStart = in.position();
+      if (size > threshold) {
+        bodies.add(splitOne(i, imported, bodyStart, size));
+      } else {
+        bodies.add(Arrays.copyOfRange(bytes, bodyStart, bodyStart + size));
+      }
+      in.seek(bodyStart + size);
+    }
+  }
+
+  private byte[] splitOne(int defined, int imported, int bodyStart, int size) {
+    var result =
+        FunctionSplit.split(
+            bytes,
+            bodyStart,
+            bodyStart + size,
+            module.codeSection().getFunctionBody(defined),
+            types.ofFunction(imported + defined),
+            types,
+            addedTypes,
+            threshold,
+            types.functionCount() + added.size());
+    if (!result.added().isEmpty()) {
+      functionsSplit++;
+      added.addAll(result.added());
+    }
+    if (result.size() > threshold) {
+      leftLarge.add(new SplitReport.LargeFunction(imported + defined, size, result.size()));
+    }
+    return result.added().isEmpty()
+        ? Arrays.copyOfRange(bytes, bodyStart, bodyStart + size)
+        : result.body();
+  }
+
+  private byte[] writeModule() {
+    var out = new WasmWriter().bytes(bytes, 0, HEADER_SIZE);
+    var in = new WasmReader(bytes, HEADER_SIZE);
+    while (!in.atEnd()) {
+      int id = in.u8();
+      int size = in.u32();
+      int start = in.position();
+      switch (id) {
+        case TYPE -> out.section(id, types(start, start + size));
+        case FUNCTION -> out.section(id, functions(start, start + size));
+        case CODE -> out.section(id, code());
+        default -> out.section(id, Arrays.copyOfRange(bytes, start, start + size));
+      }
+      in.seek(start + size);
+    }
+    return out.toByteArray();
+  }
+
+  private byte[] types(int start, int end) {
+    var section = countedPrefix(start, end, addedTypes.encoded().size());
+    addedTypes.encoded().forEach(section::bytes);
+    return section.toByteArray();
+  }
+
+  private byte[] functions(int start, int end) {
+    var section = countedPrefix(start, end, added.size());
+    added.forEach(f -> section.u32(f.typeIndex()));
+    return section.toByteArray();
+  }
+
+  private byte[] code() {
+    var section = new WasmWriter().u32((long) bodies.size() + added.size());
+    bodies.forEach(b -> section.u32(b.length).bytes(b));
+    added.forEach(f -> section.u32(f.body().length).bytes(f.body()));
+    return section.toByteArray();
+  }
+
+  private WasmWriter countedPrefix(int start, int end, int extra) {
+    var in = new WasmReader(bytes, start);
+    long count = Integer.toUnsignedLong(in.u32());
+    return new WasmWriter().u32(count + extra).bytes(bytes, in.position(), end);
+  }
+
+  private int findSection(int wanted) {
+    var in = new WasmReader(bytes, HEADER_SIZE);
+    while (!in.atEnd()) {
+      int id = in.u8();
+      int size = in.u32();
+      if (id == wanted) {
+        return in.position();
+      }
+      in.seek(in.position() + size);
+    }
+    return -1;
+  }
+}
