@@ -18,7 +18,7 @@ public enum ExecutionMode {
       Collections.synchronizedMap(new IdentityHashMap<>());
 
   /** Sets up {@code builder} for this mode; a module is compiled once and reused. */
-  Instance.Builder configure(Instance.Builder builder, WasmModule module) {
+  public Instance.Builder configure(Instance.Builder builder, WasmModule module) {
     if (this == INTERPRETER) {
       return builder;
     }
