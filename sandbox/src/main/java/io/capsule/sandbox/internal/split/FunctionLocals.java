@@ -13,8 +13,6 @@ final class FunctionLocals {
   private final List<ValType> types;
   private final List<ValType> results;
   private final List<ValType> added = new ArrayList<>();
-  private int codeLocal = -1;
-  private int[] resultTemps;
 
   FunctionLocals(List<ValType> params, List<ValType> declared, List<ValType> results) {
     this.types = new ArrayList<>(params);
@@ -41,23 +39,9 @@ final class FunctionLocals {
     return results.stream().allMatch(t -> ValueCodes.code(t) != ValueCodes.UNSUPPORTED);
   }
 
-  /** The i32 local the glue keeps a returned exit code in (added on first use). */
-  int codeLocal() {
-    if (codeLocal < 0) {
-      codeLocal = add(ValType.I32);
-    }
-    return codeLocal;
-  }
-
-  /** The locals the glue keeps the function's results in on their way out (added on first use). */
-  int[] resultTemps() {
-    if (resultTemps == null) {
-      resultTemps = new int[results.size()];
-      for (int i = 0; i < resultTemps.length; i++) {
-        resultTemps[i] = add(results.get(i));
-      }
-    }
-    return resultTemps;
+  /** The index the next added local gets. */
+  int next() {
+    return types.size();
   }
 
   /** The locals added to the function, in order, after its declared ones. */
@@ -65,7 +49,8 @@ final class FunctionLocals {
     return added;
   }
 
-  private int add(ValType type) {
+  /** Adds a local of {@code type}; returns its index. */
+  int add(ValType type) {
     types.add(type);
     added.add(type);
     return types.size() - 1;

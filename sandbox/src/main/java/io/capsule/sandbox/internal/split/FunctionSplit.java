@@ -26,6 +26,7 @@ final class FunctionSplit {
   private final List<MovedRegion> moved = new ArrayList<>();
   private final Set<Candidate.Key> refused = new HashSet<>();
   private int size;
+  private int[] uses;
 
   private FunctionSplit(
       FunctionLocals locals,
@@ -77,6 +78,7 @@ final class FunctionSplit {
       return false;
     }
     candidates.sort(Comparator.comparingInt(Candidate::size).reversed());
+    uses = LocalUses.count(root, locals);
     for (Candidate candidate : candidates) {
       if (!refused.contains(candidate.key()) && tryMove(candidate)) {
         return true;
@@ -87,14 +89,32 @@ final class FunctionSplit {
 
   private boolean tryMove(Candidate candidate) {
     List<Node> nodes = candidate.nodes();
-    var shape = RegionShape.of(nodes, candidate.labels(), candidate.fallsThrough(), locals);
-    int function = firstNewFunction + moved.size();
-    List<Node> glue = shape == null ? null : Glue.of(shape, function, locals);
-    if (glue == null || Nodes.size(glue) >= candidate.size()) {
+    var shape =
+        RegionShape.of(
+            nodes,
+            candidate.labels(),
+            candidate.fallsThrough(),
+            locals,
+            LocalUses.count(root, locals));
+    if (shape == null) {
+      refused.add(candidate.key());
+      return false;
+    }
+    int code = locals.next();
+    int[] resultTemps = new int[shape.returns() ? locals.results().size() : 0];
+    for (int i = 0; i < resultTemps.length; i++) {
+      resultTemps[i] = code + 1 + i;
+    }
+    List<Node> glue = Glue.of(shape, firstNewFunction + moved.size(), code, resultTemps);
+    if (Nodes.size(glue) >= candidate.size()) {
       refused.add(candidate.key());
       return false;
     }
     moved.add(MovedRegion.of(List.copyOf(nodes), shape, locals, addedTypes));
+    locals.add(com.dylibso.chicory.wasm.types.ValType.I32);
+    for (int i = 0; i < resultTemps.length; i++) {
+      locals.add(locals.results().get(i));
+    }
     nodes.clear();
     candidate.body().add(candidate.start(), new Node.Outlined(glue));
     return true;

@@ -1,6 +1,10 @@
 package io.capsule.sandbox.internal.split;
 
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.UnknownCustomSection;
+import io.capsule.protocol.InternalException;
 import io.capsule.sandbox.internal.meter.WasmReader;
 import io.capsule.sandbox.internal.meter.WasmWriter;
 import java.util.ArrayList;
@@ -24,7 +28,8 @@ import java.util.List;
  * depth grows by one frame per region entered, so stack exhaustion comes a little sooner.
  *
  * <p>Existing function indices do not change (new functions come last, none exported), so exports,
- * tables, element segments and the {@code name} section stay valid.
+ * tables, element segments and the {@code name} section stay valid; a {@value #SECTION} custom
+ * section records where the added functions start ({@link #isAdded}).
  */
 public final class FunctionSplitter {
   /**
@@ -57,8 +62,51 @@ public final class FunctionSplitter {
     this.threshold = threshold;
   }
 
-  /** A module after splitting, with what was done. */
-  public record Split(byte[] bytes, SplitReport report) {}
+  /** The custom section that marks a split module: the number of functions it had before. */
+  public static final String SECTION = "capsule.split";
+
+  /**
+   * A module after splitting, with what was done.
+   *
+   * @param bytes the module (the same bytes when nothing was split)
+   * @param module the module as Chicory parsed and validated it
+   * @param report what was split
+   */
+  public record Split(byte[] bytes, WasmModule module, SplitReport report) {}
+
+  /**
+   * The system property that overrides the {@linkplain #DEFAULT_THRESHOLD default threshold} (a
+   * tuning knob for measurements: e.g. {@code -Dcapsule.split.threshold=8000}).
+   */
+  public static final String THRESHOLD_PROPERTY = "capsule.split.threshold";
+
+  /** The threshold in force: {@value #THRESHOLD_PROPERTY}, else the default. */
+  public static int threshold() {
+    return Integer.getInteger(THRESHOLD_PROPERTY, DEFAULT_THRESHOLD);
+  }
+
+  /**
+   * {@link #split(byte[], WasmModule, int)} at the {@linkplain #threshold() threshold in force}.
+   */
+  public static Split split(byte[] bytes, WasmModule module) {
+    return split(bytes, module, threshold());
+  }
+
+  /**
+   * The key under which to cache the split form of the module with SHA-256 {@code sha256}: it names
+   * the splitter's code and threshold, so a changed splitter splits again.
+   */
+  public static String cacheKey(String sha256) {
+    String identity = sha256 + " split " + threshold() + " " + SplitterFingerprint.value();
+    try {
+      byte[] digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(identity.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is always available", e);
+    }
+  }
 
   /**
    * Splits the functions of {@code bytes} (which {@code module} was parsed and validated from)
@@ -75,7 +123,28 @@ public final class FunctionSplitter {
     var report =
         new SplitReport(
             threshold, splitter.functionsSplit, splitter.added.size(), splitter.leftLarge);
-    return new Split(result, report);
+    return new Split(result, result == bytes ? module : parse(result), report);
+  }
+
+  /**
+   * Whether function {@code index} of {@code module} is one the splitter added (a moved region, not
+   * a function of the module it was given): for code that maps functions back, such as a stack
+   * probe.
+   */
+  public static boolean isAdded(WasmModule module, int index) {
+    var section = module.customSection(SECTION);
+    if (!(section instanceof UnknownCustomSection marker)) {
+      return false;
+    }
+    return index >= new WasmReader(marker.bytes(), 0).u32();
+  }
+
+  private static WasmModule parse(byte[] bytes) {
+    try {
+      return Parser.parse(bytes);
+    } catch (ChicoryException e) {
+      throw new InternalException("function splitting produced an invalid module", e);
+    }
   }
 
   private byte[] rewrite() {
@@ -146,7 +215,8 @@ public final class FunctionSplitter {
       }
       in.seek(start + size);
     }
-    return out.toByteArray();
+    var marker = new WasmWriter().name(SECTION).u32(types.functionCount());
+    return out.section(0, marker.toByteArray()).toByteArray();
   }
 
   private byte[] types(int start, int end) {

@@ -9,14 +9,11 @@ import java.util.List;
  * take back the locals it wrote (and the exit code), and leave the way the region left.
  *
  * <pre>
- *   local.get used...  call $region  local.set written... (reversed)  local.set $code
+ *   local.get passed...  call $region  local.set returned... (reversed)  local.set $code
  *   [local.set $results... ; if ($code == return) { local.get $results...; return }]
  *   [block  local.get $code  br_table 0 (exit label + 1)...  end]
  *   [unreachable, when the region never falls through its end]
  * </pre>
- *
- * The code and the results are taken last because a region that holds older glue writes the same
- * scratch locals (their values are dead between glues).
  *
  * <p>None of it is metered: the fuel code is part of the region, and the region's function counts
  * in the same counter (a local it is passed and returns, or the global).
@@ -24,21 +21,26 @@ import java.util.List;
 final class Glue {
   private Glue() {}
 
-  static List<Node> of(RegionShape shape, int function, FunctionLocals locals) {
+  /**
+   * The glue for a region moved to {@code function}, keeping the exit code in local {@code code}
+   * (unused when the region has no exits) and the function's results in {@code resultTemps} (when
+   * it may return): locals of this glue alone, so that a larger region holding it later keeps them
+   * internal.
+   */
+  static List<Node> of(RegionShape shape, int function, int code, int[] resultTemps) {
     var glue = new ArrayList<Node>();
-    shape.used().forEach(local -> glue.add(withIndex(Opcodes.LOCAL_GET, local)));
+    shape.passed().forEach(local -> glue.add(withIndex(Opcodes.LOCAL_GET, local)));
     glue.add(withIndex(Opcodes.CALL, function));
-    List<Integer> written = shape.written();
-    for (int i = written.size() - 1; i >= 0; i--) {
-      glue.add(withIndex(Opcodes.LOCAL_SET, written.get(i)));
+    List<Integer> returned = shape.returned();
+    for (int i = returned.size() - 1; i >= 0; i--) {
+      glue.add(withIndex(Opcodes.LOCAL_SET, returned.get(i)));
     }
     List<Integer> exits = shape.exits();
-    int code = exits.isEmpty() ? -1 : locals.codeLocal();
-    if (code >= 0) {
-      glue.add(withIndex(Opcodes.LOCAL_SET, code)); // after the written locals: it may be one
+    if (!exits.isEmpty()) {
+      glue.add(withIndex(Opcodes.LOCAL_SET, code));
     }
     if (shape.returns()) {
-      addReturn(glue, code, exits.indexOf(RegionShape.RETURN) + 1, locals.resultTemps());
+      addReturn(glue, code, exits.indexOf(RegionShape.RETURN) + 1, resultTemps);
     }
     if (exits.size() > (shape.returns() ? 1 : 0)) {
       glue.add(dispatch(code, exits));

@@ -5,16 +5,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The function a region moves to. It takes the locals the region uses as parameters (in the split
- * function's order) and returns, as one multi-value result: the split function's results when the
- * region may return (zeros on the other exits), the exit code (0: fell through its end; j+1: left
- * by exit j), and the locals the region wrote. It declares no locals of its own.
+ * The function a region moves to. It takes the region's passed locals as parameters (in the split
+ * function's order), declares its internal ones (see {@link RegionShape}), and returns, as one
+ * multi-value result: the split function's results when the region may return (zeros on the other
+ * exits), the exit code (0: fell through its end; j+1: left by exit j), and the returned locals.
  *
  * <pre>
  *   block (exit m-1) ... block (exit 0)
  *     region                     ;; branches out now target the exit blocks
- *     [zeros] i32.const 0 local.get written... return
- *   end [zeros] i32.const 1 local.get written... return
+ *     [zeros] i32.const 0 local.get returned... return
+ *   end [zeros] i32.const 1 local.get returned... return
  *   ...
  * </pre>
  *
@@ -25,14 +25,19 @@ record MovedRegion(int typeIndex, byte[] body) {
 
   static MovedRegion of(
       List<Node> region, RegionShape shape, FunctionLocals locals, AddedTypes types) {
-    List<Integer> used = shape.used();
+    List<Integer> passed = shape.passed();
     int[] localMap = new int[locals.count()];
     var params = new ArrayList<Integer>();
-    for (int i = 0; i < used.size(); i++) {
-      localMap[used.get(i)] = i;
-      params.add(locals.code(used.get(i)));
+    for (int i = 0; i < passed.size(); i++) {
+      localMap[passed.get(i)] = i;
+      params.add(locals.code(passed.get(i)));
     }
-    var out = new WasmWriter().u32(0);
+    List<Integer> internal = shape.internal();
+    var out = new WasmWriter().u32(internal.size());
+    for (int i = 0; i < internal.size(); i++) {
+      localMap[internal.get(i)] = passed.size() + i;
+      out.u32(1).u8(locals.code(internal.get(i)));
+    }
     List<Integer> exits = shape.exits();
     for (int j = exits.size() - 1; j >= 0; j--) {
       out.u8(Opcodes.BLOCK);
@@ -57,7 +62,7 @@ record MovedRegion(int typeIndex, byte[] body) {
     if (!shape.exits().isEmpty()) {
       results.add(0x7F);
     }
-    shape.written().forEach(w -> results.add(locals.code(w)));
+    shape.returned().forEach(w -> results.add(locals.code(w)));
     return results;
   }
 
@@ -89,8 +94,8 @@ record MovedRegion(int typeIndex, byte[] body) {
     if (!shape.exits().isEmpty()) {
       out.u8(Opcodes.I32_CONST).s64(code);
     }
-    for (int written : shape.written()) {
-      out.u8(Opcodes.LOCAL_GET).u32(localMap[written]);
+    for (int returned : shape.returned()) {
+      out.u8(Opcodes.LOCAL_GET).u32(localMap[returned]);
     }
     out.u8(Opcodes.RETURN);
   }

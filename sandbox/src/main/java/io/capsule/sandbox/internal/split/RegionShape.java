@@ -1,14 +1,26 @@
 package io.capsule.sandbox.internal.split;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * What a run of nodes needs to become a function of its own: the locals it touches (passed in) and
- * writes (passed back), and where control leaves it besides falling through its end: outer labels,
- * by depth relative to the region's start, and {@link #RETURN} for {@code return} or a branch to
- * the function's label.
+ * What a run of nodes needs to become a function of its own: which locals it needs passed in and
+ * handed back, and where control leaves it besides falling through its end: outer labels, by depth
+ * relative to the region's start, and {@link #RETURN} for {@code return} or a branch to the
+ * function's label.
+ *
+ * <p>A local the region uses is <em>internal</em> (a plain local of the new function, neither
+ * passed nor returned) when nothing outside the region uses it and the region never reads it before
+ * writing it: reaching an instruction of a body means its earlier siblings ran, so a read preceded
+ * by a write among the earlier siblings of its own or an enclosing body (within the region) cannot
+ * see a value from before the region. Every other local it uses is passed in, and every other local
+ * it writes is returned. (Compilers keep a case's temporaries in locals of their own, so most of a
+ * large region's locals are internal.)
  *
  * <p>A region is refused (no shape) when it holds a {@code try_table} (an exception caught inside
  * the old function must see the locals the region wrote), a tail call, a GC branch, a branch out to
@@ -23,8 +35,12 @@ final class RegionShape {
   static final int MAX_PARAMETER_SLOTS = 253;
 
   private final Label labels;
-  private final TreeSet<Integer> used = new TreeSet<>();
-  private final TreeSet<Integer> written = new TreeSet<>();
+  private final Map<Integer, Integer> uses = new HashMap<>();
+  private final Set<Integer> written = new HashSet<>();
+  private final Set<Integer> readBeforeWritten = new HashSet<>();
+  private final TreeSet<Integer> passed = new TreeSet<>();
+  private final TreeSet<Integer> returned = new TreeSet<>();
+  private final TreeSet<Integer> internal = new TreeSet<>();
   private final List<Integer> exits = new ArrayList<>();
   private final boolean fallsThrough;
 
@@ -40,20 +56,47 @@ final class RegionShape {
    * @return the shape, or null when the region must stay where it is
    */
   static RegionShape of(
-      List<Node> nodes, Label labels, boolean fallsThrough, FunctionLocals locals) {
+      List<Node> nodes,
+      Label labels,
+      boolean fallsThrough,
+      FunctionLocals locals,
+      int[] functionUses) {
     var shape = new RegionShape(labels, fallsThrough);
-    if (!shape.walk(nodes, 0) || !shape.passable(locals)) {
+    if (!shape.walk(nodes, 0, new HashSet<>())) {
       return null;
     }
-    return shape;
+    shape.classify(functionUses);
+    return shape.passable(locals) ? shape : null;
   }
 
-  List<Integer> used() {
-    return List.copyOf(used);
+  /** The locals passed in, in index order. */
+  List<Integer> passed() {
+    return List.copyOf(passed);
   }
 
-  List<Integer> written() {
-    return List.copyOf(written);
+  /** The locals handed back, in index order. */
+  List<Integer> returned() {
+    return List.copyOf(returned);
+  }
+
+  /** The locals the new function keeps to itself, in index order. */
+  List<Integer> internal() {
+    return List.copyOf(internal);
+  }
+
+  private void classify(int[] functionUses) {
+    uses.forEach(
+        (local, count) -> {
+          boolean usedOutside = functionUses[local] > count;
+          if (!usedOutside && !readBeforeWritten.contains(local)) {
+            internal.add(local);
+          } else {
+            passed.add(local);
+            if (written.contains(local)) {
+              returned.add(local);
+            }
+          }
+        });
   }
 
   List<Integer> exits() {
@@ -68,15 +111,16 @@ final class RegionShape {
     return fallsThrough;
   }
 
-  private boolean walk(List<Node> nodes, int nesting) {
+  /** Walks a body; {@code assigned} holds the locals surely written on the way here. */
+  private boolean walk(List<Node> nodes, int nesting, Set<Integer> assigned) {
     for (Node node : nodes) {
       boolean ok;
       if (node instanceof Node.Op op) {
-        ok = visit(op, nesting);
+        ok = visit(op, nesting, assigned);
       } else if (node instanceof Node.Structure s) {
-        ok = !s.isTryTable() && walkBodies(s, nesting + 1);
+        ok = !s.isTryTable() && walkBodies(s, nesting + 1, assigned);
       } else {
-        ok = walk(((Node.Outlined) node).glue(), nesting);
+        ok = walk(((Node.Outlined) node).glue(), nesting, assigned);
       }
       if (!ok) {
         return false;
@@ -85,25 +129,30 @@ final class RegionShape {
     return true;
   }
 
-  private boolean walkBodies(Node.Structure structure, int nesting) {
+  private boolean walkBodies(Node.Structure structure, int nesting, Set<Integer> assigned) {
     for (List<Node> body : structure.bodies()) {
-      if (!walk(body, nesting)) {
+      if (!walk(body, nesting, new HashSet<>(assigned))) {
         return false;
       }
     }
     return true;
   }
 
-  private boolean visit(Node.Op op, int nesting) {
+  private boolean visit(Node.Op op, int nesting, Set<Integer> assigned) {
     int opcode = op.opcode();
     if (Opcodes.forbiddenInRegion(opcode)) {
       return false;
     }
     if (Opcodes.isLocalAccess(opcode)) {
       int index = Immediates.first(op);
-      used.add(index);
-      if (opcode != Opcodes.LOCAL_GET) {
+      uses.merge(index, 1, Integer::sum);
+      if (opcode == Opcodes.LOCAL_GET) {
+        if (!assigned.contains(index)) {
+          readBeforeWritten.add(index);
+        }
+      } else {
         written.add(index);
+        assigned.add(index);
       }
     } else if (opcode == Opcodes.RETURN) {
       addExit(RETURN);
@@ -140,8 +189,13 @@ final class RegionShape {
   }
 
   private boolean passable(FunctionLocals locals) {
+    for (int local : internal) {
+      if (locals.code(local) == ValueCodes.UNSUPPORTED) {
+        return false;
+      }
+    }
     int slots = 0;
-    for (int local : used) {
+    for (int local : passed) {
       int code = locals.code(local);
       if (code == ValueCodes.UNSUPPORTED) {
         return false;

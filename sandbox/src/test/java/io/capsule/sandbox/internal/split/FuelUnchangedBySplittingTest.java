@@ -2,7 +2,6 @@ package io.capsule.sandbox.internal.split;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.dylibso.chicory.wasm.Parser;
 import io.capsule.sandbox.internal.meter.ExecutionMode;
 import io.capsule.sandbox.internal.meter.FuelInstrumenter;
 import io.capsule.sandbox.testing.Corpus;
@@ -63,8 +62,7 @@ class FuelUnchangedBySplittingTest {
     SplitRun before =
         SplitRun.of(instrumented.module(), mode, program.entry(), program.args(), program.params());
     SplitRun after =
-        SplitRun.of(
-            Parser.parse(split.bytes()), mode, program.entry(), program.args(), program.params());
+        SplitRun.of(split.module(), mode, program.entry(), program.args(), program.params());
 
     System.out.printf(
         "%s (%s): %d functions split into %d added; fuel %d unsplit, %d split%n",

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import io.capsule.sandbox.internal.meter.ExecutionMode;
 import io.capsule.sandbox.internal.meter.FuelInstrumenter;
@@ -47,7 +46,7 @@ class HugeFunctionCompilesTest {
 
   @Test
   void splitFunctionCompilesAndComputesTheSame() {
-    WasmModule module = Parser.parse(split.bytes());
+    WasmModule module = split.module();
     compile(module);
     System.out.printf("huge function split: %s%n", split.report());
 

@@ -2,7 +2,6 @@ package io.capsule.sandbox.internal.split;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import io.capsule.sandbox.internal.meter.ExecutionMode;
 import io.capsule.sandbox.internal.meter.FuelInstrumenter;
@@ -134,6 +133,6 @@ class SplitSpecSuiteDifferentialTest {
     var result = FunctionSplitter.split(instrumented.bytes(), instrumented.module(), THRESHOLD);
     split.addAndGet(result.report().functionsSplit());
     added.addAndGet(result.report().functionsAdded());
-    return Parser.parse(result.bytes());
+    return result.module();
   }
 }
