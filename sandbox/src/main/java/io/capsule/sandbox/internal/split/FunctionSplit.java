@@ -14,9 +14,14 @@ import java.util.Set;
  * Splits one function: while its body is larger than the threshold, moves the largest run that fits
  * in the threshold and can move (see {@link RegionShape}) into a new function, and puts {@link
  * Glue} in its place. A run moved out may hold runs moved out before. Each round shrinks the body,
- * so it ends: when the body fits, or when nothing more can move (the function is then reported).
+ * so it ends: when the body fits, or when nothing more can move, or when the work spent (bytes
+ * scanned and analysed) passes {@value #WORK_PER_BYTE} times the body's size (the function is then
+ * reported): a hostile body of many tiny regions cannot make it quadratic.
  */
 final class FunctionSplit {
+  /** The work budget per byte of body (see the class comment); CPython needs under 4. */
+  static final int WORK_PER_BYTE = 32;
+
   private final List<Node> root = new ArrayList<>();
   private final FunctionLocals locals;
   private final ModuleTypes types;
@@ -27,6 +32,7 @@ final class FunctionSplit {
   private final Set<Candidate.Key> refused = new HashSet<>();
   private int size;
   private int[] uses;
+  private long workLeft;
 
   private FunctionSplit(
       FunctionLocals locals,
@@ -61,6 +67,7 @@ final class FunctionSplit {
     var locals = new FunctionLocals(type.params(), body.localTypes(), type.returns());
     var split = new FunctionSplit(locals, types, addedTypes, threshold, firstNewFunction);
     BodyParser.parse(module, bodyEnd, body.instructions(), types, split.root);
+    split.workLeft = (long) WORK_PER_BYTE * (bodyEnd - bodyStart);
     while (split.shrink()) {
       // each round moves one region out
     }
@@ -74,12 +81,16 @@ final class FunctionSplit {
     List<Candidate> candidates =
         RegionFinder.find(root, locals.results().size(), types, threshold, measured);
     size = measured[0];
-    if (size <= threshold) {
+    workLeft -= size;
+    if (size <= threshold || workLeft < 0) {
       return false;
     }
     candidates.sort(Comparator.comparingInt(Candidate::size).reversed());
     uses = LocalUses.count(root, locals);
     for (Candidate candidate : candidates) {
+      if (workLeft < 0) {
+        return false;
+      }
       if (!refused.contains(candidate.key()) && tryMove(candidate)) {
         return true;
       }
@@ -88,6 +99,7 @@ final class FunctionSplit {
   }
 
   private boolean tryMove(Candidate candidate) {
+    workLeft -= candidate.size();
     List<Node> nodes = candidate.nodes();
     var shape =
         RegionShape.of(

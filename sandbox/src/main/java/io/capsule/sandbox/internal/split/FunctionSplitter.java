@@ -39,6 +39,13 @@ public final class FunctionSplitter {
    */
   public static final int DEFAULT_THRESHOLD = 30_000;
 
+  /**
+   * Bodies above this size are left as they are (reported): the splitter's tree costs tens of bytes
+   * per operator, and a hostile module could hold one function of tens of megabytes. The largest
+   * function of CPython 3.12 is 106 KB.
+   */
+  static final int MAX_SPLIT_BODY = 2 << 20;
+
   private static final int HEADER_SIZE = 8;
   private static final int TYPE = 1;
   private static final int FUNCTION = 3;
@@ -167,7 +174,10 @@ public final class FunctionSplitter {
     for (int i = 0; i < count; i++) {
       int size = in.u32();
       int bodyStart = in.position();
-      if (size > threshold) {
+      if (size > MAX_SPLIT_BODY) {
+        leftLarge.add(new SplitReport.LargeFunction(imported + i, size, size));
+        bodies.add(Arrays.copyOfRange(bytes, bodyStart, bodyStart + size));
+      } else if (size > threshold) {
         bodies.add(splitOne(i, imported, bodyStart, size));
       } else {
         bodies.add(Arrays.copyOfRange(bytes, bodyStart, bodyStart + size));
