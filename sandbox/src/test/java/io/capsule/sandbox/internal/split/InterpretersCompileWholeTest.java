@@ -16,9 +16,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The interpreters Capsule runs, fuel-instrumented as the sandbox runs them: unsplit, some of their
  * functions are too large for one JVM method and Chicory's compiler leaves them to its interpreter
- * (CPython's eval loop among them); split at the default threshold, none is left. Tagged slow:
- * compiling CPython takes minutes (run with {@code -Dtest.excluded.groups=}); the interpreters come
- * from the build's shared test cache (fetched with npm on first use).
+ * (CPython's eval loop among them); split at the default threshold, none is left (a function the
+ * splitter could not bring under the threshold may still fit one JVM method: QuickJS has one of
+ * 30.3 KB). Tagged slow: compiling CPython takes minutes (run with {@code
+ * -Dtest.excluded.groups=}); the interpreters come from the build's shared test cache (fetched with
+ * npm on first use).
  */
 @Tag("slow")
 class InterpretersCompileWholeTest {
@@ -38,7 +40,6 @@ class InterpretersCompileWholeTest {
         "%s: %d functions fall back to the interpreter unsplit %s, %d split; %s%n",
         artifact.npmSpec(), before.size(), before, after.size(), split.report());
     assertThat(after).isEmpty();
-    assertThat(split.report().leftLarge()).isEmpty();
   }
 
   private static Set<Integer> interpreted(WasmModule module) {
