@@ -16,6 +16,7 @@ import io.capsule.sandbox.internal.InterpreterFallbacks;
 import io.capsule.sandbox.internal.LayeredCache;
 import io.capsule.sandbox.internal.PreparationBudget;
 import io.capsule.sandbox.internal.meter.FuelInstrumenter;
+import io.capsule.sandbox.internal.split.FunctionSplitter;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -95,9 +96,13 @@ final class ModulePreparer {
     return new PreparedModule(sha256, wasm, module, factory, classes, cached, initialPages);
   }
 
-  /** The fuel-instrumented module, from the disk cache or rewritten now (and cached). */
+  /**
+   * The fuel-instrumented module with its too-large functions split (see {@link FunctionSplitter}),
+   * from the disk cache or rewritten now (and cached, under a key that names the splitter's code).
+   */
   private WasmModule instrument(byte[] wasm, String sha) {
-    byte[] cached = instrumentedCache == null ? null : instrumentedCache.get(sha);
+    String key = FunctionSplitter.cacheKey(sha);
+    byte[] cached = instrumentedCache == null ? null : instrumentedCache.get(key);
     if (cached != null) {
       try {
         return Parser.parse(cached);
@@ -106,10 +111,11 @@ final class ModulePreparer {
       }
     }
     var instrumented = FuelInstrumenter.instrument(wasm);
+    var split = FunctionSplitter.split(instrumented.bytes(), instrumented.module());
     if (instrumentedCache != null) {
-      instrumentedCache.put(sha, instrumented.bytes());
+      instrumentedCache.put(key, split.bytes());
     }
-    return instrumented.module();
+    return split.module();
   }
 
   /**
@@ -127,9 +133,10 @@ final class ModulePreparer {
     if (mode == ExecutionMode.INTERPRETED) {
       return null;
     }
-    // Functions too large for one JVM method stay interpreted (CPython's eval loop among them;
-    // fuel and timeouts stop them too). Chicory would print a warning line per function on stderr
-    // on every compile and cache load, which `capsule run --json` users see as noise.
+    // The splitter leaves no function too large for one JVM method in CPython, QuickJS or the C
+    // corpus; one it could not split stays interpreted (fuel and timeouts stop it too). Chicory
+    // would print a warning line per such function on stderr on every compile and cache load,
+    // which `capsule run --json` users see as noise.
     return MachineFactoryCompiler.builder(module)
         .withCache(cache)
         .withInterpreterFallback(InterpreterFallback.SILENT)

@@ -17,6 +17,7 @@ import io.capsule.sandbox.internal.lang.ReactorSnapshot;
 import io.capsule.sandbox.internal.lang.SnapshotFiles;
 import io.capsule.sandbox.internal.meter.FuelInstrumenter;
 import io.capsule.sandbox.internal.meter.FuelMeter;
+import io.capsule.sandbox.internal.split.FunctionSplitter;
 import io.capsule.sandbox.internal.wasi.BoundedOutput;
 import io.capsule.sandbox.internal.wasi.GuardedWasi;
 import io.capsule.sandbox.internal.wasi.Mount;
@@ -201,7 +202,7 @@ final class PythonSnapshots {
               Matcher m = COMPILED_FUNCTION.matcher(frame.getMethodName());
               if (frame.getClassName().startsWith("com.dylibso.chicory.$gen") && m.matches()) {
                 int index = Integer.parseInt(m.group(1));
-                if (index >= imports) {
+                if (index >= imports && !FunctionSplitter.isAdded(cold.module(), index)) {
                   stack.add(index - imports); // the refill import sits after the module's own
                 }
               }

@@ -6,33 +6,33 @@ import java.nio.charset.StandardCharsets;
  * Reads the primitive encodings of the WebAssembly binary format (bytes, LEB128 integers, names)
  * from a module held in memory. Positions are absolute offsets into the module.
  */
-final class WasmReader {
+public final class WasmReader {
   private final byte[] bytes;
   private int position;
 
-  WasmReader(byte[] bytes, int position) {
+  public WasmReader(byte[] bytes, int position) {
     this.bytes = bytes;
     this.position = position;
   }
 
-  int position() {
+  public int position() {
     return position;
   }
 
-  void seek(int newPosition) {
+  public void seek(int newPosition) {
     position = newPosition;
   }
 
-  boolean atEnd() {
+  public boolean atEnd() {
     return position >= bytes.length;
   }
 
-  int u8() {
+  public int u8() {
     return bytes[position++] & 0xff;
   }
 
   /** An unsigned LEB128 integer of up to 32 bits. */
-  int u32() {
+  public int u32() {
     long result = 0;
     int shift = 0;
     int b;
@@ -45,17 +45,17 @@ final class WasmReader {
   }
 
   /** Skips a signed LEB128 integer of any width. */
-  void skipLeb() {
+  public void skipLeb() {
     while ((u8() & 0x80) != 0) {
       // continuation bit set: keep going
     }
   }
 
-  void skip(int count) {
+  public void skip(int count) {
     position += count;
   }
 
-  String name() {
+  public String name() {
     int length = u32();
     String name = new String(bytes, position, length, StandardCharsets.UTF_8);
     position += length;

@@ -4,16 +4,16 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /** Writes the primitive encodings of the WebAssembly binary format into a growing buffer. */
-final class WasmWriter {
+public final class WasmWriter {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-  WasmWriter u8(int value) {
+  public WasmWriter u8(int value) {
     out.write(value);
     return this;
   }
 
   /** An unsigned LEB128 integer. */
-  WasmWriter u32(long value) {
+  public WasmWriter u32(long value) {
     long v = value;
     do {
       int b = (int) (v & 0x7f);
@@ -24,7 +24,7 @@ final class WasmWriter {
   }
 
   /** A signed LEB128 integer. */
-  WasmWriter s64(long value) {
+  public WasmWriter s64(long value) {
     long v = value;
     while (true) {
       int b = (int) (v & 0x7f);
@@ -37,30 +37,30 @@ final class WasmWriter {
     }
   }
 
-  WasmWriter bytes(byte[] source, int from, int to) {
+  public WasmWriter bytes(byte[] source, int from, int to) {
     out.write(source, from, to - from);
     return this;
   }
 
-  WasmWriter bytes(byte[] source) {
+  public WasmWriter bytes(byte[] source) {
     return bytes(source, 0, source.length);
   }
 
-  WasmWriter name(String name) {
+  public WasmWriter name(String name) {
     byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
     return u32(utf8.length).bytes(utf8);
   }
 
   /** Writes a section: its id, its size and the content. */
-  WasmWriter section(int id, byte[] content) {
+  public WasmWriter section(int id, byte[] content) {
     return u8(id).u32(content.length).bytes(content);
   }
 
-  int size() {
+  public int size() {
     return out.size();
   }
 
-  byte[] toByteArray() {
+  public byte[] toByteArray() {
     return out.toByteArray();
   }
 }

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /** The two ways Chicory executes a module; tests run in both. */
-enum ExecutionMode {
+public enum ExecutionMode {
   INTERPRETER,
   COMPILED;
 
@@ -18,7 +18,7 @@ enum ExecutionMode {
       Collections.synchronizedMap(new IdentityHashMap<>());
 
   /** Sets up {@code builder} for this mode; a module is compiled once and reused. */
-  Instance.Builder configure(Instance.Builder builder, WasmModule module) {
+  public Instance.Builder configure(Instance.Builder builder, WasmModule module) {
     if (this == INTERPRETER) {
       return builder;
     }

@@ -1,6 +1,7 @@
 package io.capsule.sandbox.internal.meter;
 
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ValType;
 import com.dylibso.chicory.wasm.types.Value;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Runs one converted spec script on two {@linkplain SpecWorld sides}, the original modules and the
@@ -24,18 +26,18 @@ import java.util.TreeMap;
  * assert_malformed}, {@code assert_unlinkable}, {@code assert_uninstantiable}) check that the
  * instrumented side refuses whatever the original refuses.
  */
-final class SpecScript {
+public final class SpecScript {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What one script ran, and what went wrong. */
-  static final class Tally {
-    int modules;
-    int assertions;
-    int moduleAssertions;
-    int skippedCommands;
-    final Map<String, List<String>> refusedModules = new TreeMap<>();
-    final List<String> divergences = new ArrayList<>();
-    final List<String> specMismatches = new ArrayList<>();
+  public static final class Tally {
+    public int modules;
+    public int assertions;
+    public int moduleAssertions;
+    public int skippedCommands;
+    public final Map<String, List<String>> refusedModules = new TreeMap<>();
+    public final List<String> divergences = new ArrayList<>();
+    public final List<String> specMismatches = new ArrayList<>();
   }
 
   private final String file;
@@ -45,13 +47,14 @@ final class SpecScript {
   private final ExecutionMode mode;
   private final Tally tally;
 
-  private SpecScript(String file, Path dir, ExecutionMode mode, Tally tally) {
+  private SpecScript(
+      String file, Path dir, ExecutionMode mode, Tally tally, SpecWorld original, SpecWorld other) {
     this.file = file;
     this.dir = dir;
     this.mode = mode;
     this.tally = tally;
-    this.original = new SpecWorld(false, mode);
-    this.instrumented = new SpecWorld(true, mode);
+    this.original = original;
+    this.instrumented = other;
   }
 
   /**
@@ -59,13 +62,39 @@ final class SpecScript {
    * the rewriter refuses is listed in the tally, and the commands that use it are skipped.
    */
   static void run(String file, Path json, ExecutionMode mode, Tally tally) {
+    run(file, json, mode, tally, new SpecWorld(false, mode), new SpecWorld(true, mode));
+  }
+
+  /**
+   * Runs the script {@code json} in {@code mode} with two metered sides: one whose modules {@code
+   * reference} prepares, and one whose modules {@code other} prepares (another rewrite of the same
+   * metered module, say), adding to {@code tally}.
+   */
+  public static void run(
+      String file,
+      Path json,
+      ExecutionMode mode,
+      Tally tally,
+      Function<byte[], WasmModule> reference,
+      Function<byte[], WasmModule> other) {
+    run(
+        file,
+        json,
+        mode,
+        tally,
+        new SpecWorld(reference, true, mode),
+        new SpecWorld(other, true, mode));
+  }
+
+  private static void run(
+      String file, Path json, ExecutionMode mode, Tally tally, SpecWorld first, SpecWorld second) {
     JsonNode script;
     try {
       script = JSON.readTree(Files.readString(json));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    var runner = new SpecScript(file, json.getParent(), mode, tally);
+    var runner = new SpecScript(file, json.getParent(), mode, tally, first, second);
     for (JsonNode command : script.get("commands")) {
       runner.execute(command);
     }

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * target/spec-suite/json/<name>/}. Tests that use it are skipped (JUnit assumption) where {@code
  * wast2json} or the download is unavailable.
  */
-final class SpecSuite {
+public final class SpecSuite {
   private static final Path ROOT = Path.of("target", "spec-suite");
   private static final Path FETCH_SCRIPT = Path.of("src", "test", "spec", "fetch-spec-suite.sh");
 
@@ -43,7 +43,7 @@ final class SpecSuite {
   }
 
   /** Fetches and converts the suite once per JVM; skips the calling test when it cannot. */
-  static synchronized SpecSuite load() {
+  public static synchronized SpecSuite load() {
     if (loaded == null) {
       assumeTrue(commandWorks("wast2json", "--version"), "spec suite: wast2json is not installed");
       String fetchError = fetch();
@@ -53,11 +53,11 @@ final class SpecSuite {
     return loaded;
   }
 
-  Map<String, Path> scripts() {
+  public Map<String, Path> scripts() {
     return scripts;
   }
 
-  Map<String, String> unconverted() {
+  public Map<String, String> unconverted() {
     return unconverted;
   }
 

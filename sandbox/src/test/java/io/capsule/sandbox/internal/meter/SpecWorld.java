@@ -22,26 +22,35 @@ import com.dylibso.chicory.wasm.types.Value;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One side of a spec-suite script: the modules of the script instantiated either as they are or
  * fuel-instrumented (with a budget that never runs out), in one execution mode, linked through a
  * Chicory {@link Store} that holds the {@code spectest} imports and the registered modules.
  */
-final class SpecWorld {
+public final class SpecWorld {
   private static final long NEVER_EXHAUSTED = Long.MAX_VALUE / 4;
 
-  private final boolean instrumented;
+  private final Function<byte[], WasmModule> prepare;
   private final ExecutionMode mode;
   private final Store store = new Store();
   private final Map<String, Instance> named = new HashMap<>();
   private Instance current;
 
   SpecWorld(boolean instrumented, ExecutionMode mode) {
-    this.instrumented = instrumented;
+    this(instrumented ? SpecWorld::instrument : Parser::parse, instrumented, mode);
+  }
+
+  /**
+   * A side whose modules {@code prepare} turns into what runs; {@code metered} sides get a refill
+   * function that never runs dry.
+   */
+  SpecWorld(Function<byte[], WasmModule> prepare, boolean metered, ExecutionMode mode) {
+    this.prepare = prepare;
     this.mode = mode;
     addSpectest(store);
-    if (instrumented) {
+    if (metered) {
       store.addFunction(new FuelMeter(NEVER_EXHAUSTED).refillFunction());
     }
   }
@@ -63,8 +72,7 @@ final class SpecWorld {
    * function, linked to the spectest and registered modules.
    */
   Instance instantiate(byte[] wasm) {
-    WasmModule module =
-        instrumented ? FuelInstrumenter.instrument(wasm).module() : Parser.parse(wasm);
+    WasmModule module = prepare.apply(wasm);
     var builder = Instance.builder(module).withImportValues(store.toImportValues());
     if (mode == ExecutionMode.COMPILED) {
       builder.withMachineFactory(
@@ -73,6 +81,10 @@ final class SpecWorld {
               .compile());
     }
     return builder.build();
+  }
+
+  private static WasmModule instrument(byte[] wasm) {
+    return FuelInstrumenter.instrument(wasm).module();
   }
 
   /** Forgets the current module and {@code name}: a module that did not instantiate. */

@@ -1,0 +1,146 @@
+package io.capsule.sandbox.internal.split;
+
+import com.dylibso.chicory.wasm.types.FunctionBody;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import io.capsule.sandbox.internal.meter.WasmReader;
+import io.capsule.sandbox.internal.meter.WasmWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Splits one function: while its body is larger than the threshold, moves the largest run that fits
+ * in the threshold and can move (see {@link RegionShape}) into a new function, and puts {@link
+ * Glue} in its place. A run moved out may hold runs moved out before. Each round shrinks the body,
+ * so it ends: when the body fits, or when nothing more can move, or when the work spent (bytes
+ * scanned and analysed) passes {@value #WORK_PER_BYTE} times the body's size (the function is then
+ * reported): a hostile body of many tiny regions cannot make it quadratic.
+ */
+final class FunctionSplit {
+  /** The work budget per byte of body (see the class comment); CPython needs under 4. */
+  static final int WORK_PER_BYTE = 32;
+
+  private final List<Node> root = new ArrayList<>();
+  private final FunctionLocals locals;
+  private final ModuleTypes types;
+  private final AddedTypes addedTypes;
+  private final int threshold;
+  private final int firstNewFunction;
+  private final List<MovedRegion> moved = new ArrayList<>();
+  private final Set<Candidate.Key> refused = new HashSet<>();
+  private int size;
+  private int[] uses;
+  private long workLeft;
+
+  private FunctionSplit(
+      FunctionLocals locals,
+      ModuleTypes types,
+      AddedTypes addedTypes,
+      int threshold,
+      int firstNewFunction) {
+    this.locals = locals;
+    this.types = types;
+    this.addedTypes = addedTypes;
+    this.threshold = threshold;
+    this.firstNewFunction = firstNewFunction;
+  }
+
+  /** What splitting one function gave: its new body, the functions added, its final size. */
+  record Result(byte[] body, List<MovedRegion> added, int size) {}
+
+  /**
+   * Splits the function whose body spans {@code [bodyStart, bodyEnd)} of {@code module}; the
+   * functions it adds get indices from {@code firstNewFunction} on.
+   */
+  static Result split(
+      byte[] module,
+      int bodyStart,
+      int bodyEnd,
+      FunctionBody body,
+      FunctionType type,
+      ModuleTypes types,
+      AddedTypes addedTypes,
+      int threshold,
+      int firstNewFunction) {
+    var locals = new FunctionLocals(type.params(), body.localTypes(), type.returns());
+    var split = new FunctionSplit(locals, types, addedTypes, threshold, firstNewFunction);
+    BodyParser.parse(module, bodyEnd, body.instructions(), types, split.root);
+    split.workLeft = (long) WORK_PER_BYTE * (bodyEnd - bodyStart);
+    while (split.shrink()) {
+      // each round moves one region out
+    }
+    int codeStart = body.instructions().get(0).address();
+    return new Result(split.write(module, bodyStart, codeStart), split.moved, split.size);
+  }
+
+  /** Moves one region out; false when the body fits or nothing can move. */
+  private boolean shrink() {
+    int[] measured = new int[1];
+    List<Candidate> candidates =
+        RegionFinder.find(root, locals.results().size(), types, threshold, measured);
+    size = measured[0];
+    workLeft -= size;
+    if (size <= threshold || workLeft < 0) {
+      return false;
+    }
+    candidates.sort(Comparator.comparingInt(Candidate::size).reversed());
+    uses = LocalUses.count(root, locals);
+    for (Candidate candidate : candidates) {
+      if (workLeft < 0) {
+        return false;
+      }
+      if (!refused.contains(candidate.key()) && tryMove(candidate)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean tryMove(Candidate candidate) {
+    workLeft -= candidate.size();
+    List<Node> nodes = candidate.nodes();
+    var shape =
+        RegionShape.of(
+            nodes,
+            candidate.labels(),
+            candidate.fallsThrough(),
+            locals,
+            LocalUses.count(root, locals));
+    if (shape == null) {
+      refused.add(candidate.key());
+      return false;
+    }
+    int code = locals.next();
+    int[] resultTemps = new int[shape.returns() ? locals.results().size() : 0];
+    for (int i = 0; i < resultTemps.length; i++) {
+      resultTemps[i] = code + 1 + i;
+    }
+    List<Node> glue = Glue.of(shape, firstNewFunction + moved.size(), code, resultTemps);
+    if (Nodes.size(glue) >= candidate.size()) {
+      refused.add(candidate.key());
+      return false;
+    }
+    moved.add(MovedRegion.of(List.copyOf(nodes), shape, locals, addedTypes));
+    locals.add(com.dylibso.chicory.wasm.types.ValType.I32);
+    for (int i = 0; i < resultTemps.length; i++) {
+      locals.add(locals.results().get(i));
+    }
+    nodes.clear();
+    candidate.body().add(candidate.start(), new Node.Outlined(glue));
+    return true;
+  }
+
+  private byte[] write(byte[] module, int bodyStart, int codeStart) {
+    var out = new WasmWriter();
+    var in = new WasmReader(module, bodyStart);
+    int groups = in.u32();
+    List<Integer> added = new ArrayList<>();
+    locals.added().forEach(t -> added.add(ValueCodes.code(t)));
+    out.u32((long) groups + added.size()).bytes(module, in.position(), codeStart);
+    added.forEach(code -> out.u32(1).u8(code));
+    BodyWriter.inPlace(out).write(root, 0);
+    return out.u8(Opcodes.END).toByteArray();
+  }
+}

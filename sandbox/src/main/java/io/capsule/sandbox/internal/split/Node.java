@@ -1,0 +1,115 @@
+package io.capsule.sandbox.internal.split;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A function body as a tree: plain operators, structured instructions with their bodies, and
+ * regions already moved out into functions of their own. The splitter rewrites this tree, never the
+ * bytes, so that a region moved out may later sit inside a larger region moved out too.
+ */
+sealed interface Node permits Node.Op, Node.Structure, Node.Outlined {
+
+  /** The bytes this node takes in a body (remapped local and label indices may differ slightly). */
+  int size();
+
+  /**
+   * One operator, as its encoded bytes. Operators that name a local or a label, and {@code return},
+   * are re-encoded when written (see {@link BodyWriter}); all others are copied.
+   *
+   * @param opcode Chicory's opcode number ({@code 0xFC0A} for a prefixed one)
+   * @param bytes the encoding: opcode and immediates
+   */
+  record Op(int opcode, byte[] bytes) implements Node {
+    @Override
+    public int size() {
+      return bytes.length;
+    }
+  }
+
+  /**
+   * A {@code block}, {@code loop}, {@code if} or {@code try_table} with its bodies: one, or two for
+   * an {@code if} with an {@code else}.
+   */
+  final class Structure implements Node {
+    private final Op opener;
+    private final BlockType type;
+    private final List<List<Node>> bodies = new ArrayList<>();
+
+    Structure(Op opener, BlockType type) {
+      this.opener = opener;
+      this.type = type;
+      bodies.add(new ArrayList<>());
+    }
+
+    Op opener() {
+      return opener;
+    }
+
+    BlockType type() {
+      return type;
+    }
+
+    List<List<Node>> bodies() {
+      return bodies;
+    }
+
+    boolean isLoop() {
+      return opener.opcode() == Opcodes.LOOP;
+    }
+
+    boolean isIf() {
+      return opener.opcode() == Opcodes.IF;
+    }
+
+    boolean isTryTable() {
+      return opener.opcode() == Opcodes.TRY_TABLE;
+    }
+
+    /** How many values a branch to this structure's label carries. */
+    int labelArity() {
+      return isLoop() ? type.params() : type.results();
+    }
+
+    @Override
+    public int size() {
+      int size = opener.size() + bodies.size(); // one byte each for `end` and `else`
+      for (List<Node> body : bodies) {
+        size += Nodes.size(body);
+      }
+      return size;
+    }
+  }
+
+  /**
+   * A region moved out into function {@code function}: in the body it stands for the glue that
+   * calls that function and acts on the code it returns.
+   */
+  final class Outlined implements Node {
+    private final List<Node> glue;
+    private final int size;
+
+    Outlined(List<Node> glue) {
+      this.glue = List.copyOf(glue);
+      this.size = Nodes.size(glue);
+    }
+
+    List<Node> glue() {
+      return glue;
+    }
+
+    /**
+     * Whether execution may continue after it (the glue of a region that never does ends with
+     * {@code unreachable}).
+     */
+    boolean fallsThrough() {
+      Node last = glue.get(glue.size() - 1);
+      return !(last instanceof Op op && op.opcode() == Opcodes.UNREACHABLE);
+    }
+
+    @Override
+    public int size() {
+      return size;
+    }
+  }
+}

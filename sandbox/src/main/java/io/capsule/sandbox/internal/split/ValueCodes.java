@@ -1,0 +1,46 @@
+package io.capsule.sandbox.internal.split;
+
+import com.dylibso.chicory.wasm.types.ValType;
+
+/**
+ * The value types a region may pass in or out, with their one-byte encodings and JVM slot counts.
+ * Others (v128, typed references) keep a region in place.
+ */
+final class ValueCodes {
+  static final int UNSUPPORTED = -1;
+
+  private ValueCodes() {}
+
+  static int code(ValType type) {
+    if (type.equals(ValType.I32)) {
+      return 0x7F;
+    } else if (type.equals(ValType.I64)) {
+      return 0x7E;
+    } else if (type.equals(ValType.F32)) {
+      return 0x7D;
+    } else if (type.equals(ValType.F64)) {
+      return 0x7C;
+    } else if (type.equals(ValType.FuncRef)) {
+      return 0x70;
+    } else if (type.equals(ValType.ExternRef)) {
+      return 0x6F;
+    }
+    return UNSUPPORTED;
+  }
+
+  /** JVM local slots Chicory's compiler gives a parameter of this type. */
+  static int slots(int code) {
+    return code == 0x7E || code == 0x7C ? 2 : 1;
+  }
+
+  /** Writes an operator that pushes the zero (or null) value of the type. */
+  static void zero(int code, io.capsule.sandbox.internal.meter.WasmWriter out) {
+    switch (code) {
+      case 0x7F -> out.u8(Opcodes.I32_CONST).u8(0);
+      case 0x7E -> out.u8(Opcodes.I64_CONST).u8(0);
+      case 0x7D -> out.u8(Opcodes.F32_CONST).bytes(new byte[4]);
+      case 0x7C -> out.u8(Opcodes.F64_CONST).bytes(new byte[8]);
+      default -> out.u8(Opcodes.REF_NULL).u8(code);
+    }
+  }
+}

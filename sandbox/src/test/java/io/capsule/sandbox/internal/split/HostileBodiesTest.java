@@ -1,0 +1,66 @@
+package io.capsule.sandbox.internal.split;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.dylibso.chicory.wasm.Parser;
+import io.capsule.sandbox.internal.meter.WasmWriter;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Bodies built to make the splitter slow or large: it does bounded work per byte of body and leaves
+ * what it cannot split in bounds as it is (reported), still valid.
+ */
+class HostileBodiesTest {
+  /**
+   * 100,000 tiny blocks under a value kept on the stack: the only regions are the blocks' bodies, 9
+   * bytes each, so moving them one per round until the 1.2 MB body fits would scan it 100,000
+   * times. The work budget stops it after a few dozen rounds.
+   */
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void manyTinyRegionsStopAtTheWorkBudget() {
+    var body = new WasmWriter().u32(0).u8(0x41).u8(0);
+    for (int i = 0; i < 100_000; i++) {
+      body.u8(0x02).u8(0x40);
+      for (int j = 0; j < 3; j++) {
+        body.u8(0x41).u8(1).u8(0x1A);
+      }
+      body.u8(0x0B);
+    }
+    byte[] wasm = module(body.u8(0x1A).u8(0x0B).toByteArray());
+
+    var split = FunctionSplitter.split(wasm, Parser.parse(wasm), 1_000);
+
+    assertThat(split.report().leftLarge()).hasSize(1);
+    assertThat(split.report().functionsAdded()).isLessThan(FunctionSplit.WORK_PER_BYTE * 2);
+  }
+
+  /** A body above the splitter's size cap is left whole, and reported. */
+  @Test
+  void bodyAboveTheCapIsLeftWhole() {
+    var body = new WasmWriter().u32(0);
+    int statements = FunctionSplitter.MAX_SPLIT_BODY / 3 + 1;
+    for (int i = 0; i < statements; i++) {
+      body.u8(0x41).u8(1).u8(0x1A);
+    }
+    byte[] wasm = module(body.u8(0x0B).toByteArray());
+
+    var split = FunctionSplitter.split(wasm, Parser.parse(wasm), 1_000);
+
+    assertThat(split.bytes()).isEqualTo(wasm);
+    assertThat(split.report().leftLarge()).hasSize(1);
+  }
+
+  /** {@code (module (func (export "f")))} with {@code body}. */
+  private static byte[] module(byte[] body) {
+    var module = new WasmWriter().u8(0).u8('a').u8('s').u8('m').u8(1).u8(0).u8(0).u8(0);
+    module.section(1, new WasmWriter().u32(1).u8(0x60).u32(0).u32(0).toByteArray());
+    module.section(3, new WasmWriter().u32(1).u32(0).toByteArray());
+    module.section(7, new WasmWriter().u32(1).name("f").u8(0).u32(0).toByteArray());
+    return module
+        .section(10, new WasmWriter().u32(1).u32(body.length).bytes(body).toByteArray())
+        .toByteArray();
+  }
+}
