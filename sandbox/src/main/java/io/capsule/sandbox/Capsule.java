@@ -63,8 +63,7 @@ public final class Capsule {
   }
 
   private static ResultEnvelope failed(TaskOptions options, CapsuleException e) {
-    return ResultEnvelope.failure(
-        e.toTaskError(), new Execution(options.nameOrDefault(), 0, 0, 0, 0, List.of()));
+    return ResultEnvelope.failure(e.toTaskError(), Execution.none(options.nameOrDefault()));
   }
 
   private static final class Shared {

@@ -10,6 +10,7 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import io.capsule.protocol.InvalidModuleException;
+import io.capsule.protocol.Sha256;
 import io.capsule.sandbox.internal.DiskCompileCache;
 import io.capsule.sandbox.internal.InstrumentedCache;
 import io.capsule.sandbox.internal.InterpreterFallbacks;
@@ -17,9 +18,6 @@ import io.capsule.sandbox.internal.LayeredCache;
 import io.capsule.sandbox.internal.PreparationBudget;
 import io.capsule.sandbox.internal.meter.FuelInstrumenter;
 import io.capsule.sandbox.internal.split.FunctionSplitter;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -183,11 +181,7 @@ final class ModulePreparer {
   }
 
   static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is always available", e);
-    }
+    return Sha256.hex(bytes);
   }
 
   static String oneLine(String message) {

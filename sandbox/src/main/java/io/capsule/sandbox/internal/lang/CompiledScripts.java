@@ -1,5 +1,6 @@
 package io.capsule.sandbox.internal.lang;
 
+import io.capsule.protocol.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;

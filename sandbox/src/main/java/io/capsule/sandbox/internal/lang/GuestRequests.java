@@ -231,9 +231,7 @@ public final class GuestRequests {
       ErrorType type =
           cause instanceof CapsuleException c ? c.errorType() : ErrorType.INTERNAL_ERROR;
       return ResultEnvelope.failure(
-          type,
-          "sub-task did not run: " + cause.getMessage(),
-          new Execution("sub-task", 0, 0, 0, 0, List.of()));
+          type, "sub-task did not run: " + cause.getMessage(), Execution.none("sub-task"));
     }
   }
 

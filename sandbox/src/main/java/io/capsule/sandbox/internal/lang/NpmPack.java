@@ -1,6 +1,7 @@
 package io.capsule.sandbox.internal.lang;
 
 import io.capsule.protocol.InternalException;
+import io.capsule.protocol.Sha256;
 import io.capsule.sandbox.internal.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;

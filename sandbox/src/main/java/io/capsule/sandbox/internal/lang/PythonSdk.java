@@ -1,5 +1,6 @@
 package io.capsule.sandbox.internal.lang;
 
+import io.capsule.protocol.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

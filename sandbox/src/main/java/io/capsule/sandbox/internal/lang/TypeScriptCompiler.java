@@ -3,6 +3,7 @@ package io.capsule.sandbox.internal.lang;
 import io.capsule.protocol.Durations;
 import io.capsule.protocol.InternalException;
 import io.capsule.protocol.InvalidModuleException;
+import io.capsule.protocol.Sha256;
 import io.capsule.sandbox.internal.AtomicFiles;
 import io.capsule.sandbox.internal.CacheUse;
 import java.io.IOException;
