@@ -80,6 +80,9 @@ final class PythonSnapshots {
    */
   private static final String PREOPENS = "/ (virtual root), " + PythonSdk.GUEST_PATH;
 
+  /** Where the steps of loading what an earlier run prepared go: nowhere. */
+  private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+
   private static final int DATA_PAGES = 8;
   private static final long PAGE = 65_536;
   private static final Pattern COMPILED_FUNCTION = Pattern.compile("func_(\\d+)");
@@ -105,8 +108,6 @@ final class PythonSnapshots {
   private final ExecutorService guestThreads;
   private final Path cacheDir;
   private final PrintStream progress;
-  private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
-
   private Resume resume;
   private String failure;
 

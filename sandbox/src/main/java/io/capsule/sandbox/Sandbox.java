@@ -262,7 +262,9 @@ public final class Sandbox implements AutoCloseable {
     if (resume != null && resume.fresh() && !smokeTested.get()) {
       synchronized (smokeTested) {
         if (!smokeTested.get()) {
-          String why = smokeTest(resume);
+          String why =
+              new PreparationSteps(System.err)
+                  .run("smoke test: one task resumed from the snapshot", () -> smokeTest(resume));
           smokeTested.set(true);
           if (why != null) {
             pythonSnapshots.reject(resume, why);
