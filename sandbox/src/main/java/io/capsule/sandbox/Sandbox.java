@@ -303,7 +303,9 @@ public final class Sandbox implements AutoCloseable {
       long start = System.nanoTime();
       module = preparer.prepareInterpreter(wasm);
       prepared.put(key, module);
-      if (!module.fromCache() && config.cacheDir() != null) {
+      if (!module.fromCache()
+          && config.cacheDir() != null
+          && config.executionMode() == ExecutionMode.COMPILED) {
         System.err.println(
             "capsule: interpreter fuel-instrumented and compiled in "
                 + PreparationSteps.seconds(Duration.ofNanos(System.nanoTime() - start))
