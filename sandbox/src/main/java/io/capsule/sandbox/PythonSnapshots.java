@@ -13,6 +13,8 @@ import io.capsule.sandbox.internal.CacheUse;
 import io.capsule.sandbox.internal.PreparationBudget;
 import io.capsule.sandbox.internal.lang.Binaryen;
 import io.capsule.sandbox.internal.lang.CompiledScripts;
+import io.capsule.sandbox.internal.lang.InterpreterArtifact;
+import io.capsule.sandbox.internal.lang.KnownStacks;
 import io.capsule.sandbox.internal.lang.PreparationSteps;
 import io.capsule.sandbox.internal.lang.PythonSdk;
 import io.capsule.sandbox.internal.lang.ReactorSnapshot;
@@ -26,6 +28,7 @@ import io.capsule.sandbox.internal.wasi.WasiConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -204,11 +207,20 @@ final class PythonSnapshots {
   /**
    * Probe, then Asyncify: the plain interpreter is compiled (Binaryen is fetched meanwhile) and run
    * to its snapshot point to learn the functions on the stack there, which are the only ones
-   * Asyncify instruments.
+   * Asyncify instruments. When {@link KnownStacks} has a stack for this interpreter and SDK,
+   * Asyncify starts from it at once, beside the compile and probe (about a minute of CPU each, on
+   * another core); its output is used only if the probe finds exactly that stack.
    */
   private void rewrite(byte[] interpreter, Path rewritten, PreparationSteps steps) {
     CompletableFuture<Binaryen> binaryen =
         CompletableFuture.supplyAsync(() -> Binaryen.load(cacheDir, progress), guestThreads);
+    String key = stackKey();
+    Set<Integer> known = KnownStacks.of(key);
+    Path early = rewritten.resolveSibling(rewritten.getFileName() + ".early");
+    CompletableFuture<Void> started =
+        known == null
+            ? null
+            : binaryen.thenAcceptAsync(b -> asyncify(b, interpreter, known, early), guestThreads);
     PreparedModule plain =
         steps.runStages(
             "CPython for the stack probe",
@@ -217,12 +229,64 @@ final class PythonSnapshots {
     Set<Integer> stack =
         steps.run(
             "probe: CPython to its snapshot point", () -> onGuestThread(() -> probeStack(plain)));
+    if (stack.equals(known) && finish(started, early, rewritten, steps)) {
+      return;
+    }
+    if (started != null) {
+      started.whenComplete((done, failed) -> deleteQuietly(early));
+    }
+    progress.println("capsule:   stack not known beforehand: " + KnownStacks.line(key, stack));
     steps.run(
         "asyncify (wasm-opt) for the " + stack.size() + " functions on the stack",
         () -> {
           asyncify(join(binaryen), interpreter, stack, rewritten);
           return null;
         });
+  }
+
+  /** Waits for the Asyncify started from the known stack; false when it failed. */
+  private static boolean finish(
+      CompletableFuture<Void> started, Path early, Path rewritten, PreparationSteps steps) {
+    try {
+      steps.run(
+          "asyncify (wasm-opt), started beside the probe from the stack it found",
+          () -> {
+            join(started);
+            try {
+              AtomicFiles.move(early, rewritten);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+            return null;
+          });
+      return true;
+    } catch (RuntimeException e) {
+      deleteQuietly(early);
+      return false;
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // a stray temporary file in the cache; the sweep removes it
+    }
+  }
+
+  /**
+   * What decides the stack at the snapshot point: interpreter, SDK, argv, environment, preopens.
+   */
+  String stackKey() {
+    String identity =
+        String.join(
+            "\0",
+            InterpreterArtifact.CPYTHON.npmSpec(),
+            PythonSdk.directory(cacheDir).getFileName().toString(),
+            String.join(" ", PythonSdk.ARGV),
+            "CAPSULE_SNAPSHOT=1",
+            PREOPENS);
+    return ModulePreparer.sha256(identity.getBytes(StandardCharsets.UTF_8)).substring(0, 24);
   }
 
   private PreparedModule readRewritten(Path rewritten, Consumer<String> stages) {
@@ -237,9 +301,9 @@ final class PythonSnapshots {
     }
   }
 
-  private static Binaryen join(CompletableFuture<Binaryen> binaryen) {
+  private static <T> T join(CompletableFuture<T> future) {
     try {
-      return binaryen.join();
+      return future.join();
     } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : e;
     }

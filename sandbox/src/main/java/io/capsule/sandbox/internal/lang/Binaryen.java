@@ -25,6 +25,7 @@ public final class Binaryen {
   private static final String ENTRY = "package/bin/wasm-opt";
   private static final String ENTRY_SHA256 =
       "608c021fa3f2c68cdc26f06a1454341089a0e689abb71cbe5a23ef7300e7f3e3";
+
   /**
    * A bound for a wasm-opt that hangs, not for a slow one: on this 2-core machine under a load of
    * ~20, CPython's Asyncify (about a minute of CPU) passed 15 minutes of wall time and the Python
