@@ -23,7 +23,8 @@ import picocli.CommandLine.Command;
       TopicsCommand.class,
       UpCommand.class,
       WorkerCommand.class,
-      DaemonCommand.class
+      DaemonCommand.class,
+      PrepareCommand.class
     })
 public final class Main {
   /** Exit code of a task that failed. */

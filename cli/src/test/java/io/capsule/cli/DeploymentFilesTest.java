@@ -189,7 +189,12 @@ class DeploymentFilesTest {
       names.add(env.group(1));
     }
     Set<String> known =
-        Set.of(KafkaFlags.SERVERS_ENV, BearerTokens.ENV, "JAVA_TOOL_OPTIONS", "POD_NAME");
+        Set.of(
+            KafkaFlags.SERVERS_ENV,
+            BearerTokens.ENV,
+            "JAVA_TOOL_OPTIONS",
+            "POD_NAME",
+            "CAPSULE_CACHE_DIR");
     for (String name : names) {
       assertThat(
               known.contains(name)

@@ -10,8 +10,12 @@ import com.dylibso.chicory.wasm.types.ExternalType;
 import io.capsule.protocol.InternalException;
 import io.capsule.sandbox.internal.AtomicFiles;
 import io.capsule.sandbox.internal.CacheUse;
+import io.capsule.sandbox.internal.PreparationBudget;
 import io.capsule.sandbox.internal.lang.Binaryen;
 import io.capsule.sandbox.internal.lang.CompiledScripts;
+import io.capsule.sandbox.internal.lang.InterpreterArtifact;
+import io.capsule.sandbox.internal.lang.KnownStacks;
+import io.capsule.sandbox.internal.lang.PreparationSteps;
 import io.capsule.sandbox.internal.lang.PythonSdk;
 import io.capsule.sandbox.internal.lang.ReactorSnapshot;
 import io.capsule.sandbox.internal.lang.SnapshotFiles;
@@ -25,15 +29,19 @@ import io.capsule.sandbox.internal.wasi.WasiConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.function.Supplier;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -68,13 +76,16 @@ import java.util.regex.Pattern;
  */
 final class PythonSnapshots {
   /** Bumped whenever the preparation changes in a way the cache key does not capture. */
-  private static final String FORMAT = "2";
+  private static final String FORMAT = "3"; // 3: Asyncify at optimisation level 1, no -O1 after
 
   /**
    * The preopen table every snapshot run and resumed task has (wasi-libc reads it once, at
    * start-up): the virtual root at fd 3, the SDK at fd 4. Part of the cache keys.
    */
   private static final String PREOPENS = "/ (virtual root), " + PythonSdk.GUEST_PATH;
+
+  /** Where the steps of loading what an earlier run prepared go: nowhere. */
+  private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
   private static final int DATA_PAGES = 8;
   private static final long PAGE = 65_536;
@@ -102,7 +113,7 @@ final class PythonSnapshots {
   private final Path cacheDir;
   private final PrintStream progress;
   private Resume resume;
-  private boolean failed;
+  private String failure;
 
   PythonSnapshots(
       ModulePreparer preparer, ExecutorService guestThreads, Path cacheDir, PrintStream progress) {
@@ -113,21 +124,25 @@ final class PythonSnapshots {
   }
 
   /**
-   * The resumable form of the interpreter whose plain form is {@code cold}, or {@code null} when it
-   * cannot be made here (the reason is printed once; tasks then start cold).
+   * The resumable form of {@code interpreter}, or {@code null} when it cannot be made here (the
+   * reason is printed once, and kept as {@link #failure()}; tasks then start cold).
    */
-  synchronized Resume resume(Supplier<PreparedModule> cold, byte[] interpreter) {
-    if (resume != null || failed) {
+  synchronized Resume resume(byte[] interpreter) {
+    if (resume != null || failure != null) {
       return resume;
     }
     try {
-      resume = make(cold, interpreter);
+      resume = make(interpreter);
     } catch (RuntimeException e) {
-      failed = true;
-      progress.println(
-          "capsule: warning: no Python snapshot (" + e.getMessage() + "); tasks start cold");
+      failure = e.getMessage();
+      progress.println("capsule: warning: no Python snapshot (" + failure + "); tasks start cold");
     }
     return resume;
+  }
+
+  /** Why there is no snapshot in this process, or {@code null} when nothing failed. */
+  synchronized String failure() {
+    return failure;
   }
 
   /** Whether the resumable interpreter was already made (on disk) from {@code interpreter}. */
@@ -137,7 +152,7 @@ final class PythonSnapshots {
 
   /** Forgets a snapshot that failed its smoke test, on disk too. */
   synchronized void reject(Resume bad, String why) {
-    failed = true;
+    failure = "the snapshot failed its check: " + why;
     resume = null;
     try {
       Files.deleteIfExists(snapshotFile(bad.module()));
@@ -147,36 +162,40 @@ final class PythonSnapshots {
     progress.println("capsule: warning: the Python snapshot failed its check (" + why + ")");
   }
 
-  private Resume make(Supplier<PreparedModule> cold, byte[] interpreter) {
+  /**
+   * Makes (or reads from the cache) the rewritten interpreter and its snapshot. Each one-time step
+   * is printed with its wall time; loading what earlier runs made prints nothing.
+   */
+  private Resume make(byte[] interpreter) {
+    long start = System.nanoTime();
     Path rewritten = rewrittenFile(interpreter);
-    if (!Files.isRegularFile(rewritten)) {
-      progress.println("capsule: preparing the Python snapshot (one time; takes minutes)…");
-      PreparedModule plain = cold.get();
-      Set<Integer> stack = onGuestThread(() -> probeStack(plain));
-      progress.println("capsule: asyncify for " + stack.size() + " functions on the stack…");
-      rewrite(interpreter, stack, rewritten);
-      progress.println("capsule: instrumenting and compiling the resumable interpreter…");
+    boolean rewrite = !Files.isRegularFile(rewritten);
+    var steps = new PreparationSteps(rewrite ? progress : QUIET);
+    if (rewrite) {
+      progress.println(
+          "capsule: preparing the Python snapshot (one time; cached in " + cacheDir + ")…");
+      rewrite(interpreter, rewritten, steps);
     }
-    PreparedModule module;
-    try {
-      module = preparer.prepareInterpreter(Files.readAllBytes(rewritten));
-      CacheUse.markUsed(rewritten);
-    } catch (IOException e) {
-      throw new InternalException("cannot read " + rewritten + ": " + e, e);
-    }
+    PreparedModule module =
+        steps.runStages("resumable CPython", stages -> readRewritten(rewritten, stages));
     Path file = snapshotFile(module);
     var snapshots = new SnapshotFiles(cacheDir);
     ReactorSnapshot snapshot = snapshots.read(file.getFileName().toString());
     boolean fresh = snapshot == null;
     if (fresh) {
-      progress.println("capsule: starting CPython to its snapshot point…");
-      snapshot = onGuestThread(() -> capture(module));
+      snapshot =
+          new PreparationSteps(progress)
+              .run(
+                  "snapshot: CPython to its snapshot point, unwound and copied",
+                  () -> onGuestThread(() -> capture(module)));
       snapshots.write(file.getFileName().toString(), snapshot);
       progress.println(
           "capsule: Python snapshot saved ("
               + snapshot.memoryBytes() / (1 << 20)
               + " MiB of memory) in "
-              + file);
+              + file
+              + "; preparation took "
+              + PreparationSteps.seconds(Duration.ofNanos(System.nanoTime() - start)));
     }
     return new Resume(
         module,
@@ -184,6 +203,111 @@ final class PythonSnapshots {
         dataAddress(snapshot),
         fresh,
         new CompiledScripts(COMPILED_FILES, COMPILED_CHARS));
+  }
+
+  /**
+   * Probe, then Asyncify: the plain interpreter is compiled (Binaryen is fetched meanwhile) and run
+   * to its snapshot point to learn the functions on the stack there, which are the only ones
+   * Asyncify instruments. When {@link KnownStacks} has a stack for this interpreter and SDK,
+   * Asyncify starts from it at once, beside the compile and probe (about a minute of CPU each, on
+   * another core); its output is used only if the probe finds exactly that stack.
+   */
+  private void rewrite(byte[] interpreter, Path rewritten, PreparationSteps steps) {
+    CompletableFuture<Binaryen> binaryen =
+        CompletableFuture.supplyAsync(() -> Binaryen.load(cacheDir, progress), guestThreads);
+    String key = stackKey();
+    Set<Integer> known = KnownStacks.of(key);
+    Path early = rewritten.resolveSibling(rewritten.getFileName() + ".early");
+    CompletableFuture<Void> started =
+        known == null
+            ? null
+            : binaryen.thenAcceptAsync(b -> asyncify(b, interpreter, known, early), guestThreads);
+    PreparedModule plain =
+        steps.runStages(
+            "CPython for the stack probe",
+            stages ->
+                preparer.prepareInterpreter(interpreter, PreparationBudget.unlimited(stages)));
+    Set<Integer> stack =
+        steps.run(
+            "probe: CPython to its snapshot point", () -> onGuestThread(() -> probeStack(plain)));
+    if (stack.equals(known) && finish(started, early, rewritten, steps)) {
+      return;
+    }
+    if (started != null) {
+      started.whenComplete((done, failed) -> deleteQuietly(early));
+    }
+    progress.println("capsule:   stack not known beforehand: " + KnownStacks.line(key, stack));
+    steps.run(
+        "asyncify (wasm-opt) for the " + stack.size() + " functions on the stack",
+        () -> {
+          asyncify(join(binaryen), interpreter, stack, rewritten);
+          return null;
+        });
+  }
+
+  /** Waits for the Asyncify started from the known stack; false when it failed. */
+  private static boolean finish(
+      CompletableFuture<Void> started, Path early, Path rewritten, PreparationSteps steps) {
+    try {
+      steps.run(
+          "asyncify (wasm-opt), started beside the probe from the stack it found",
+          () -> {
+            join(started);
+            try {
+              AtomicFiles.move(early, rewritten);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+            return null;
+          });
+      return true;
+    } catch (RuntimeException e) {
+      deleteQuietly(early);
+      return false;
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // a stray temporary file in the cache; the sweep removes it
+    }
+  }
+
+  /**
+   * What decides the stack at the snapshot point: interpreter, SDK, argv, environment, preopens.
+   */
+  String stackKey() {
+    String identity =
+        String.join(
+            "\0",
+            InterpreterArtifact.CPYTHON.npmSpec(),
+            PythonSdk.directory(cacheDir).getFileName().toString(),
+            String.join(" ", PythonSdk.ARGV),
+            "CAPSULE_SNAPSHOT=1",
+            PREOPENS);
+    return ModulePreparer.sha256(identity.getBytes(StandardCharsets.UTF_8)).substring(0, 24);
+  }
+
+  private PreparedModule readRewritten(Path rewritten, Consumer<String> stages) {
+    try {
+      PreparedModule module =
+          preparer.prepareInterpreter(
+              Files.readAllBytes(rewritten), PreparationBudget.unlimited(stages));
+      CacheUse.markUsed(rewritten);
+      return module;
+    } catch (IOException e) {
+      throw new InternalException("cannot read " + rewritten + ": " + e, e);
+    }
+  }
+
+  private static <T> T join(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
   }
 
   /** The unwind buffer lies in the pages the snapshot run added at the end of memory. */
@@ -309,8 +433,7 @@ final class PythonSnapshots {
     return builder.withVirtualRoot(mounts).withMount(sdkMount(cacheDir));
   }
 
-  private void rewrite(byte[] interpreter, Set<Integer> stack, Path out) {
-    Binaryen binaryen = Binaryen.load(cacheDir, progress);
+  private void asyncify(Binaryen binaryen, byte[] interpreter, Set<Integer> stack, Path out) {
     try {
       Files.createDirectories(out.getParent());
       Path in = Files.createTempFile(out.getParent(), "cpython-plain", ".wasm");

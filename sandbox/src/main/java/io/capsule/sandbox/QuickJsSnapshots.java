@@ -4,6 +4,7 @@ import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import io.capsule.protocol.InvalidRequestException;
 import io.capsule.sandbox.internal.lang.GuestRequests;
+import io.capsule.sandbox.internal.lang.PreparationSteps;
 import io.capsule.sandbox.internal.lang.QuickJsSession;
 import io.capsule.sandbox.internal.lang.ReactorSnapshot;
 import io.capsule.sandbox.internal.lang.SnapshotFiles;
@@ -14,9 +15,11 @@ import io.capsule.sandbox.internal.wasi.WasiConfig;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The initialised QuickJS of one prepared interpreter module: {@code _initialize}, runtime and
@@ -32,6 +35,7 @@ import java.util.Set;
 final class QuickJsSnapshots {
   private static final String FORMAT = "1";
 
+  private final AtomicInteger made = new AtomicInteger();
   private volatile ReactorSnapshot snapshot;
 
   /**
@@ -52,7 +56,17 @@ final class QuickJsSnapshots {
     return current;
   }
 
-  private static ReactorSnapshot load(PreparedModule module, Path cacheDir) {
+  /**
+   * {@link #of}, for a caller that prepares ahead of the first task: whether the snapshot had to be
+   * made now ({@code false} when it was in memory or on disk).
+   */
+  boolean prepare(PreparedModule module, Path cacheDir) {
+    int before = made.get();
+    of(module, cacheDir);
+    return made.get() != before;
+  }
+
+  private ReactorSnapshot load(PreparedModule module, Path cacheDir) {
     if (cacheDir == null) {
       return make(module);
     }
@@ -60,13 +74,26 @@ final class QuickJsSnapshots {
     String name = fileName(module);
     ReactorSnapshot snapshot = snapshots.read(name);
     if (snapshot == null) {
+      long start = System.nanoTime();
       snapshot = make(module);
       snapshots.write(name, snapshot);
+      System.err.println(
+          "capsule: QuickJS start-up snapshot made in "
+              + PreparationSteps.seconds(Duration.ofNanos(System.nanoTime() - start))
+              + " (one time; cached in "
+              + cacheDir
+              + ")");
     }
     return snapshot;
   }
 
-  private static ReactorSnapshot make(PreparedModule module) {
+  private ReactorSnapshot make(PreparedModule module) {
+    ReactorSnapshot snapshot = initialise(module);
+    made.incrementAndGet();
+    return snapshot;
+  }
+
+  private static ReactorSnapshot initialise(PreparedModule module) {
     var requests =
         new GuestRequests(
             null,

@@ -3,6 +3,7 @@ package io.capsule.sandbox;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.Execution;
+import io.capsule.protocol.InternalException;
 import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.ResultEnvelope;
@@ -11,6 +12,7 @@ import io.capsule.sandbox.internal.PreparationBudget;
 import io.capsule.sandbox.internal.PreparationPool;
 import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.lang.InterpreterArtifact;
+import io.capsule.sandbox.internal.lang.PreparationSteps;
 import io.capsule.sandbox.internal.net.HttpTransport;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -239,11 +242,13 @@ public final class Sandbox implements AutoCloseable {
     if (pythonSnapshots == null) {
       return null;
     }
-    PythonSnapshots.Resume resume = pythonSnapshots.resume(() -> prepareInterpreter(wasm), wasm);
+    PythonSnapshots.Resume resume = pythonSnapshots.resume(wasm);
     if (resume != null && resume.fresh() && !smokeTested.get()) {
       synchronized (smokeTested) {
         if (!smokeTested.get()) {
-          String why = smokeTest(resume);
+          String why =
+              new PreparationSteps(System.err)
+                  .run("smoke test: one task resumed from the snapshot", () -> smokeTest(resume));
           smokeTested.set(true);
           if (why != null) {
             pythonSnapshots.reject(resume, why);
@@ -252,7 +257,7 @@ public final class Sandbox implements AutoCloseable {
         }
       }
     }
-    return pythonSnapshots.resume(() -> prepareInterpreter(wasm), wasm);
+    return pythonSnapshots.resume(wasm);
   }
 
   /** Runs one task resumed from a snapshot made in this process; why it failed, or null. */
@@ -279,8 +284,19 @@ public final class Sandbox implements AutoCloseable {
     String key = ModulePreparer.sha256(wasm);
     PreparedModule module = prepared.get(key);
     if (module == null) {
+      long start = System.nanoTime();
       module = preparer.prepareInterpreter(wasm);
       prepared.put(key, module);
+      if (!module.fromCache()
+          && config.cacheDir() != null
+          && config.executionMode() == ExecutionMode.COMPILED) {
+        System.err.println(
+            "capsule: interpreter fuel-instrumented and compiled in "
+                + PreparationSteps.seconds(Duration.ofNanos(System.nanoTime() - start))
+                + " (one time; cached in "
+                + config.cacheDir()
+                + ")");
+      }
     }
     return module;
   }
@@ -546,6 +562,54 @@ public final class Sandbox implements AutoCloseable {
     return config.cacheDir() != null
         ? config.cacheDir()
         : Path.of(System.getProperty("java.io.tmpdir"), "capsule");
+  }
+
+  /**
+   * Does the one-time preparation of {@code language}'s interpreter now, into the cache directory,
+   * instead of on the first task: fetch it, fuel-instrument and compile it, and make its start-up
+   * snapshot (for Python also the stack probe, Asyncify and a smoke test of the snapshot). Each
+   * step is printed on stderr with its time. What the cache already holds is read, not made again.
+   *
+   * @return whether anything had to be made ({@code false}: it was already prepared)
+   * @throws InternalException when it cannot be prepared (no cache directory, interpreted mode, no
+   *     {@code npm}/{@code node}, a failed snapshot), with the reason
+   */
+  public boolean prepareInterpreter(GuestScript.Language language) {
+    if (config.cacheDir() == null || config.executionMode() != ExecutionMode.COMPILED) {
+      throw new InternalException("preparing ahead needs compiled mode and a cache directory");
+    }
+    if (language == GuestScript.Language.PYTHON) {
+      return preparePython();
+    }
+    boolean fetched = !InterpreterArtifact.QUICKJS.isCached(cacheDir());
+    PreparedModule module =
+        interpreters.computeIfAbsent(InterpreterArtifact.QUICKJS, this::prepareInterpreter);
+    boolean snapshotMade =
+        onGuestThread(() -> module.quickJsSnapshots().prepare(module, config.cacheDir()));
+    return fetched || !module.fromCache() || snapshotMade;
+  }
+
+  private boolean preparePython() {
+    boolean fetched = !InterpreterArtifact.CPYTHON.isCached(cacheDir());
+    byte[] wasm = interpreterBytes.computeIfAbsent(InterpreterArtifact.CPYTHON, this::load);
+    PythonSnapshots.Resume resume = pythonResume(wasm);
+    if (resume == null) {
+      throw new InternalException("no Python snapshot: " + pythonSnapshots.failure());
+    }
+    return fetched || resume.fresh() || !resume.module().fromCache();
+  }
+
+  private <T> T onGuestThread(java.util.concurrent.Callable<T> work) {
+    try {
+      return guestThreads.submit(work).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InternalException("interrupted while preparing an interpreter", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new InternalException("preparing an interpreter failed: " + e.getCause(), e);
+    }
   }
 
   /**

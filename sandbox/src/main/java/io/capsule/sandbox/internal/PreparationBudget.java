@@ -7,6 +7,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -34,16 +35,19 @@ public final class PreparationBudget {
   private final String source;
   private final boolean bounded;
   private final long deadline;
+  private final Consumer<String> onStage;
   private volatile String stage = "start";
 
   private PreparationBudget(Duration limit, String source) {
-    this(limit, source, true);
+    this(limit, source, true, stage -> {});
   }
 
-  private PreparationBudget(Duration limit, String source, boolean bounded) {
+  private PreparationBudget(
+      Duration limit, String source, boolean bounded, Consumer<String> onStage) {
     this.limit = limit;
     this.source = source;
     this.bounded = bounded;
+    this.onStage = onStage;
     this.deadline = System.nanoTime() + limit.toNanos();
   }
 
@@ -77,7 +81,12 @@ public final class PreparationBudget {
 
   /** No deadline: for Capsule's own pinned interpreters, which are trusted input. */
   public static PreparationBudget unlimited() {
-    return new PreparationBudget(Duration.ofDays(365), "no limit", false);
+    return unlimited(stage -> {});
+  }
+
+  /** {@link #unlimited()}, telling {@code onStage} the name of each stage as it starts. */
+  public static PreparationBudget unlimited(Consumer<String> onStage) {
+    return new PreparationBudget(Duration.ofDays(365), "no limit", false, onStage);
   }
 
   /** The whole budget. */
@@ -109,6 +118,7 @@ public final class PreparationBudget {
   public void enter(String stage) {
     check();
     this.stage = stage;
+    onStage.accept(stage);
   }
 
   /** Throws {@link #exceeded()} when the deadline has passed or the thread was interrupted. */
