@@ -163,20 +163,33 @@ class HostileModuleTest {
   }
 
   /**
-   * A body too large for one JVM method would run in Chicory's interpreter inside compiled code,
+   * A body too large for one JVM method that the splitter cannot split (its operand stack is never
+   * empty, so it has no region to move) would run in Chicory's interpreter inside compiled code,
    * out of the account's reach: such a module runs wholly in the accounted interpreter, in compiled
    * mode too, so its frames are charged and the recursion ends {@code memory_limit}.
    */
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
   void deepRecursionThroughALargeFunctionEndsAsMemoryLimitWithTheHeapBounded(ExecutionMode mode) {
-    byte[] wasm = recursion(ModuleLimits.MAX_LOCALS_LARGE_BODY - 1, 12_000);
+    byte[] wasm = recursion(ModuleLimits.MAX_LOCALS_LARGE_BODY - 1, 12_000, UNSPLITTABLE_LOAD);
     ResultEnvelope envelope = runBounded(mode, wasm, ONE_MB);
     assertThat(envelope.error().errorType()).isEqualTo(ErrorType.MEMORY_LIMIT);
     assertThat(envelope.error().message()).contains("a call frame of").contains("recursion");
     assertThat(SANDBOXES.get(mode).prepare(wasm).machineFactory())
         .as("no compiled code for a module that falls back")
         .isNull();
+  }
+
+  /** The same large body made of regions the splitter can move compiles, and stays compiled. */
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void deepRecursionThroughASplitLargeFunctionEndsTypedWithTheHeapBounded(ExecutionMode mode) {
+    byte[] wasm = recursion(ModuleLimits.MAX_LOCALS_LARGE_BODY - 1, 12_000, SPLITTABLE_LOAD);
+    ResultEnvelope envelope = runBounded(mode, wasm, ONE_MB);
+    assertThat(envelope.error().errorType()).isEqualTo(stackEnd(mode));
+    if (mode == ExecutionMode.COMPILED) {
+      assertThat(SANDBOXES.get(mode).prepare(wasm).machineFactory()).isNotNull();
+    }
   }
 
   @Test
@@ -283,16 +296,29 @@ class HostileModuleTest {
    * locals beside its i32 parameter, and {@code padding} six-byte loads, skipped over, ahead of its
    * recursion.
    */
+  /** {@code (drop (i64.load (i32.const 0)))}: the stack is empty between two of them. */
+  private static final byte[] SPLITTABLE_LOAD = bytes(0x41, 0, 0x29, 0x03, 0, 0x1A);
+
+  /** {@code i32.const 0 i32.load i32.add}: after a leading {@code i32.const 0}, never empty. */
+  private static final byte[] UNSPLITTABLE_LOAD = bytes(0x41, 0, 0x28, 0x02, 0, 0x6A);
+
   private static byte[] recursion(int locals, int padding) {
-    byte[] load = bytes(0x41, 0, 0x29, 0x03, 0, 0x1A); // (drop (i64.load (i32.const 0)))
+    return recursion(locals, padding, SPLITTABLE_LOAD);
+  }
+
+  private static byte[] recursion(int locals, int padding, byte[] load) {
+    boolean accumulates = load == UNSPLITTABLE_LOAD;
     byte[] recurse =
         bytes(
             0x20, 0, 0x45, 0x04, 0x40, 0x0F, 0x0B, // if (n == 0) return
             0x20, 0, 0x41, 1, 0x6B, 0x10, 0, 0x0B); // r(n - 1)
     byte[] localsDecl = vec(concat(u32(locals), bytes(0x7E)));
     // if (n == -1) { padding }: compiled, never run (so the run makes no garbage)
-    byte[] skipped =
-        concat(bytes(0x20, 0, 0x41, 0x7F, 0x46, 0x04, 0x40), repeat(load, padding), bytes(0x0B));
+    byte[] padded =
+        accumulates
+            ? concat(bytes(0x41, 0), repeat(load, padding), bytes(0x1A))
+            : repeat(load, padding);
+    byte[] skipped = concat(bytes(0x20, 0, 0x41, 0x7F, 0x46, 0x04, 0x40), padded, bytes(0x0B));
     byte[] start = concat(bytes(0x41), s32(1_000_000), bytes(0x10, 0, 0x0B));
     return module(
         section(TYPE, vec(bytes(0x60, 1, 0x7F, 0), bytes(0x60, 0, 0))),
