@@ -1,12 +1,14 @@
 package io.capsule.worker.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.capsule.broker.junit.BootstrapServers;
 import io.capsule.broker.junit.KafkaBrokerExtension;
 import io.capsule.protocol.ComputeLevel;
 import io.capsule.protocol.TopicSpec;
 import io.capsule.protocol.Topics;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,15 +29,20 @@ class TopicSetupIT {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
       TopicSetup.createMissing(admin, topics, Set.of(ComputeLevel.LOW));
 
-      Set<String> names = admin.listTopics().names().get();
       List<TopicSpec> expected =
           topics.specs().stream()
               .filter(s -> s.level() == null || s.level() == ComputeLevel.LOW)
               .collect(Collectors.toList());
-      assertThat(names)
-          .containsAll(expected.stream().map(TopicSpec::name).collect(Collectors.toList()))
-          .contains("setup-it.dlq.replayed")
-          .doesNotContain(topics.tasks(ComputeLevel.HIGH));
+      // created topics reach the broker's metadata a moment after the creation is acknowledged
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(admin.listTopics().names().get())
+                      .containsAll(
+                          expected.stream().map(TopicSpec::name).collect(Collectors.toList()))
+                      .contains("setup-it.dlq.replayed"));
+      assertThat(admin.listTopics().names().get()).doesNotContain(topics.tasks(ComputeLevel.HIGH));
       for (TopicSpec spec : expected) {
         Config config = configOf(admin, spec.name());
         spec.configs()
