@@ -12,6 +12,7 @@ import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ModuleRef;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.ScriptRef;
+import io.capsule.protocol.Sha256;
 import io.capsule.protocol.TaskCancel;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
@@ -231,7 +232,7 @@ public final class CapsuleClient implements AutoCloseable {
     if (inline == null || inline.length <= inlineThreshold) {
       return CompletableFuture.completedFuture(request);
     }
-    String sha256 = ModuleUploads.sha256(inline);
+    String sha256 = Sha256.hex(inline);
     return modules
         .ensure(sha256, inline)
         .thenApply(v -> request.withModule(ModuleRef.byHash(sha256)));
@@ -244,7 +245,7 @@ public final class CapsuleClient implements AutoCloseable {
     if (source == null || source.length <= inlineThreshold) {
       return CompletableFuture.completedFuture(request);
     }
-    String sha256 = ModuleUploads.sha256(source);
+    String sha256 = Sha256.hex(source);
     return modules
         .ensure(sha256, source)
         .thenApply(v -> request.withScript(ScriptRef.byHash(script.fileName(), sha256)));

@@ -86,7 +86,7 @@ final class ModulePreparer {
    */
   private PreparedModule instrumentAndCompile(
       byte[] wasm, Map<String, byte[]> precompiled, PreparationBudget budget, boolean trusted) {
-    String sha256 = sha256(wasm);
+    String sha256 = Sha256.hex(wasm);
     budget.enter("fuel instrumentation");
     WasmModule module = instrument(wasm, sha256);
     int initialPages =
@@ -193,10 +193,6 @@ final class ModulePreparer {
         throw new InvalidModuleException("capsule." + imp.name() + " must be a function import");
       }
     }
-  }
-
-  static String sha256(byte[] bytes) {
-    return Sha256.hex(bytes);
   }
 
   static String oneLine(String message) {

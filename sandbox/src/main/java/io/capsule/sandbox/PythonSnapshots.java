@@ -8,6 +8,7 @@ import com.dylibso.chicory.runtime.WasmFunctionHandle;
 import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import io.capsule.protocol.InternalException;
+import io.capsule.protocol.Sha256;
 import io.capsule.sandbox.internal.AtomicFiles;
 import io.capsule.sandbox.internal.CacheUse;
 import io.capsule.sandbox.internal.PreparationBudget;
@@ -287,7 +288,7 @@ final class PythonSnapshots {
             String.join(" ", PythonSdk.ARGV),
             "CAPSULE_SNAPSHOT=1",
             PREOPENS);
-    return ModulePreparer.sha256(identity.getBytes(StandardCharsets.UTF_8)).substring(0, 24);
+    return Sha256.hex(identity.getBytes(StandardCharsets.UTF_8)).substring(0, 24);
   }
 
   private PreparedModule readRewritten(Path rewritten, Consumer<String> stages) {
@@ -455,7 +456,7 @@ final class PythonSnapshots {
     String identity =
         String.join(
             "\0",
-            ModulePreparer.sha256(interpreter),
+            Sha256.hex(interpreter),
             PythonSdk.directory(cacheDir).getFileName().toString(),
             String.join(" ", PythonSdk.ARGV),
             "CAPSULE_SNAPSHOT=1",
@@ -463,7 +464,7 @@ final class PythonSnapshots {
             Binaryen.NPM_SPEC,
             ModulePreparer.CHICORY_VERSION,
             FORMAT);
-    String key = ModulePreparer.sha256(identity.getBytes(StandardCharsets.UTF_8));
+    String key = Sha256.hex(identity.getBytes(StandardCharsets.UTF_8));
     return cacheDir
         .resolve("interpreters")
         .resolve("cpython-resumable-" + key.substring(0, 24) + ".wasm");
@@ -478,7 +479,7 @@ final class PythonSnapshots {
             PREOPENS,
             ModulePreparer.CHICORY_VERSION,
             FORMAT);
-    String key = ModulePreparer.sha256(identity.getBytes(StandardCharsets.UTF_8));
+    String key = Sha256.hex(identity.getBytes(StandardCharsets.UTF_8));
     return cacheDir.resolve("snapshots").resolve("cpython-" + key.substring(0, 24) + ".snap");
   }
 

@@ -3,6 +3,7 @@ package io.capsule.sandbox;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import io.capsule.protocol.InvalidRequestException;
+import io.capsule.protocol.Sha256;
 import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.lang.PreparationSteps;
 import io.capsule.sandbox.internal.lang.QuickJsSession;
@@ -132,7 +133,7 @@ final class QuickJsSnapshots {
             QuickJsSession.prelude(),
             ModulePreparer.CHICORY_VERSION,
             FORMAT);
-    String key = ModulePreparer.sha256(identity.getBytes(StandardCharsets.UTF_8));
+    String key = Sha256.hex(identity.getBytes(StandardCharsets.UTF_8));
     return "quickjs-" + key + ".snap";
   }
 }

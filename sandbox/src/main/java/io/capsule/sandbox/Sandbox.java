@@ -1,12 +1,14 @@
 package io.capsule.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.capsule.protocol.BoundedMap;
 import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.Execution;
 import io.capsule.protocol.InternalException;
 import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.Sha256;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.internal.PreparationBudget;
 import io.capsule.sandbox.internal.PreparationPool;
@@ -16,8 +18,6 @@ import io.capsule.sandbox.internal.lang.PreparationSteps;
 import io.capsule.sandbox.internal.net.HttpTransport;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -75,7 +75,7 @@ public final class Sandbox implements AutoCloseable {
     this.interpreterBytes = new java.util.concurrent.ConcurrentHashMap<>();
     this.smokeTested = new java.util.concurrent.atomic.AtomicBoolean();
     this.ownsThreads = true;
-    this.prepared = preparedCache();
+    this.prepared = BoundedMap.leastRecentlyUsed(PREPARED_CACHE_SIZE);
     this.preparations = PreparationPool.of(config.maxConcurrentPreparations());
   }
 
@@ -93,18 +93,6 @@ public final class Sandbox implements AutoCloseable {
     this.ownsThreads = false;
     this.prepared = shared.prepared;
     this.preparations = shared.preparations;
-  }
-
-  private static Map<String, PreparedModule> preparedCache() {
-    return Collections.synchronizedMap(
-        new LinkedHashMap<>(16, 0.75f, true) {
-          private static final long serialVersionUID = 1L;
-
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, PreparedModule> eldest) {
-            return size() > PREPARED_CACHE_SIZE;
-          }
-        });
   }
 
   /** A sandbox with these settings. Close it to release its threads. */
@@ -167,7 +155,7 @@ public final class Sandbox implements AutoCloseable {
    *     or their preparation exceeded its time budget
    */
   public PreparedModule prepare(byte[] wasm, TaskOptions options) {
-    String key = ModulePreparer.sha256(wasm);
+    String key = Sha256.hex(wasm);
     PreparedModule module = prepared.get(key);
     if (module == null) {
       module = within(options, budget -> preparer.prepare(wasm, Map.of(), budget));
@@ -281,7 +269,7 @@ public final class Sandbox implements AutoCloseable {
   }
 
   private PreparedModule prepareInterpreter(byte[] wasm) {
-    String key = ModulePreparer.sha256(wasm);
+    String key = Sha256.hex(wasm);
     PreparedModule module = prepared.get(key);
     if (module == null) {
       long start = System.nanoTime();

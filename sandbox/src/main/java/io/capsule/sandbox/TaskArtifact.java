@@ -2,6 +2,7 @@ package io.capsule.sandbox;
 
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.InvalidModuleException;
+import io.capsule.protocol.Sha256;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.internal.CacheWarnings;
 import io.capsule.sandbox.internal.DiskCompileCache;
@@ -132,7 +133,7 @@ public record TaskArtifact(
     var manifest = CapsuleJson.mapper().createObjectNode();
     manifest.put("format", FORMAT);
     manifest.put("chicory", ModulePreparer.CHICORY_VERSION);
-    manifest.put("sha256", ModulePreparer.sha256(wasm));
+    manifest.put("sha256", Sha256.hex(wasm));
     manifest.put("digest", digest);
     manifest.put("signature", signature);
     manifest.set("options", CapsuleJson.mapper().valueToTree(options));

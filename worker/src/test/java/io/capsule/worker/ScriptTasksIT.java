@@ -15,6 +15,7 @@ import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.ScriptRef;
+import io.capsule.protocol.Sha256;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
@@ -212,7 +213,7 @@ class ScriptTasksIT {
   void scriptNamedByHashRunsAndItsChildrenNameTheSameHash(@BootstrapServers String servers) {
     try (TestFleet fleet = new TestFleet(servers)) {
       byte[] source = FAMILY_TS.getBytes(StandardCharsets.UTF_8);
-      String sha = io.capsule.worker.internal.ModuleCache.sha256(source);
+      String sha = Sha256.hex(source);
       fleet.send(fleet.topics().modules(), sha, source);
       worker(fleet, 1);
       TaskRequest parent =

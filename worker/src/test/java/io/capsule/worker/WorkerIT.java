@@ -14,6 +14,7 @@ import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ModuleRef;
 import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.Sha256;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
@@ -255,7 +256,7 @@ class WorkerIT {
   void moduleNamedByHashIsReadFromTheModulesTopic(@BootstrapServers String servers) {
     try (TestFleet fleet = new TestFleet(servers)) {
       byte[] hello = Corpus.wat("hello");
-      String sha = io.capsule.worker.internal.ModuleCache.sha256(hello);
+      String sha = Sha256.hex(hello);
       fleet.send(fleet.topics().modules(), sha, hello);
       fleet.startWorker(c -> c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM)));
       TaskRequest byHash =

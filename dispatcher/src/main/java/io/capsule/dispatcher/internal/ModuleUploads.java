@@ -1,6 +1,5 @@
 package io.capsule.dispatcher.internal;
 
-import io.capsule.protocol.Sha256;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,11 +23,6 @@ public final class ModuleUploads {
   public ModuleUploads(Producer<String, byte[]> producer, String topic) {
     this.producer = producer;
     this.topic = topic;
-  }
-
-  /** The lower-case hex SHA-256 of a module. */
-  public static String sha256(byte[] module) {
-    return Sha256.hex(module);
   }
 
   /** Publishes the module unless this client already has; completes when Kafka acknowledges. */

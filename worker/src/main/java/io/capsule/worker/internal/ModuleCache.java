@@ -74,14 +74,9 @@ public final class ModuleCache implements AutoCloseable {
   private void keep(ConsumerRecord<String, byte[]> record) {
     if (record.key() != null
         && record.value() != null
-        && sha256(record.value()).equals(record.key())) {
+        && Sha256.hex(record.value()).equals(record.key())) {
       modules.put(record.key(), record.value());
     }
-  }
-
-  /** Lower-case hex SHA-256 of {@code bytes}. */
-  public static String sha256(byte[] bytes) {
-    return Sha256.hex(bytes);
   }
 
   /** Closes the reader, if one was opened. */
