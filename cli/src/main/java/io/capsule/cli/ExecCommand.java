@@ -6,7 +6,12 @@ import picocli.CommandLine.Command;
 @Command(
     name = "exec",
     mixinStandardHelpOptions = true,
-    description =
-        "Run a built artifact (from 'capsule build') without recompiling; flags override the"
-            + " options baked into it.")
+    description = {
+      "Run a built artifact (a .capsule from 'capsule build', of a module or a script) without"
+          + " compiling it again; flags override the options baked into it. Any task file that"
+          + " 'capsule run' takes runs too.",
+      "A script's artifact runs only on the interpreter snapshot it was built against, checked by"
+          + " SHA-256 and this installation's signature (else invalid_module: build it again);"
+          + " one from 'capsule build --export' runs anywhere."
+    })
 final class ExecCommand extends LocalTaskCommand {}

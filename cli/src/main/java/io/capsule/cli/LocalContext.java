@@ -1,5 +1,7 @@
 package io.capsule.cli;
 
+import io.capsule.protocol.CapsuleException;
+import io.capsule.protocol.ProjectConfig;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -41,6 +43,35 @@ final class LocalContext {
   /** The working directory: relative files and {@code allowed_files} resolve against it. */
   Path cwd() {
     return cwd != null ? cwd : Path.of("").toAbsolutePath();
+  }
+
+  /**
+   * The task file a command runs: {@code given}, or else the {@code [workflow] entrypoint} of the
+   * {@code capsule.toml} in the working directory (relative to it).
+   *
+   * @throws UsageException when neither is there
+   */
+  Path taskFile(Path given) {
+    if (given != null) {
+      return given;
+    }
+    Path entrypoint = project().entrypointPath();
+    if (entrypoint == null) {
+      throw new UsageException(
+          "Missing required parameter: 'FILE' (no [workflow] entrypoint in "
+              + cwd().resolve(ProjectConfig.FILE_NAME)
+              + ")");
+    }
+    return entrypoint;
+  }
+
+  /** The {@code capsule.toml} of the working directory, or none. */
+  ProjectConfig project() {
+    try {
+      return ProjectConfig.find(cwd());
+    } catch (CapsuleException e) {
+      throw new UsageException(e.getMessage());
+    }
   }
 
   /** The variables an {@code env_variables} allowlist picks from. */

@@ -71,7 +71,12 @@ final class LocalRun {
     }
     List<JsonNode> arguments = TaskArguments.of(argsFile, cwd, args);
     TaskOptions defaults = projectDefaults(cwd).defaults();
-    TaskOptions options = flags.over(task.bakedOptions()).over(defaults);
+    TaskOptions options;
+    try {
+      options = flags.over(task.bakedOptions(flags.name())).over(defaults);
+    } catch (CapsuleException e) { // several tasks and none named main
+      return print(ResultEnvelope.failure(e.toTaskError(), Execution.none(flags.nameOrDefault())));
+    }
     OperatorCeiling ceiling = OperatorGrant.ceiling(flags, defaults, overCeiling);
     progress.granted(ceiling, declarations(task, options), cwd);
     try (Sandbox sandbox = sandbox(cwd, ceiling)) {

@@ -15,7 +15,13 @@ import picocli.CommandLine.Spec;
  * to, and runs it itself when the daemon cannot be reached.
  */
 abstract class LocalTaskCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "FILE", description = "The task file.")
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "FILE",
+      description =
+          "The task file: .wasm, .wat, .capsule (from 'capsule build'), .py, .js, .mjs, .ts, .mts"
+              + " (default: the [workflow] entrypoint of ./capsule.toml).")
   Path file;
 
   @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the task.")
@@ -55,7 +61,7 @@ abstract class LocalTaskCommand implements Callable<Integer> {
     }
     return new LocalRun(
             context,
-            file,
+            context.taskFile(file),
             taskOptions.toOptions(),
             taskOptions.overCeiling,
             args,

@@ -43,7 +43,13 @@ import picocli.CommandLine.Spec;
       "one id (or with --wait one envelope) per line on stdout, a progress bar on stderr."
     })
 final class SubmitCommand implements Callable<Integer> {
-  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The task file.")
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "FILE",
+      description =
+          "The task file: .wasm, .wat, .capsule (a module's, from 'capsule build'), .py, .js,"
+              + " .mjs, .ts, .mts.")
   Path file;
 
   @Option(
@@ -98,8 +104,16 @@ final class SubmitCommand implements Callable<Integer> {
     boolean script = ScriptRef.isScriptFile(file.getFileName().toString());
     GuestScript source = script ? readScript() : null;
     TaskFile task = script ? null : readTaskFile();
-    TaskOptions baked = script ? source.optionsOf("main") : task.bakedOptions();
-    TaskOptions options = taskOptions.toOptions().over(baked).over(defaults());
+    TaskOptions flags = taskOptions.toOptions();
+    if (task != null && task.scriptArtifact() != null) {
+      throw new UsageException(
+          file
+              + " is a built script, which runs only where it was built (capsule exec);"
+              + " submit the script file itself");
+    }
+    TaskOptions baked =
+        script ? source.optionsOf(source.entryTask(flags.name())) : task.bakedOptions();
+    TaskOptions options = flags.over(baked).over(defaults());
     try (CapsuleClient client = CapsuleClient.builder().connection(kafka.connection()).build()) {
       TaskHandle handle =
           script

@@ -17,7 +17,11 @@ import picocli.CommandLine.TypeConversionException;
 
 /** The task options every running command takes; they win over task options and capsule.toml. */
 final class TaskOptionFlags {
-  @Option(names = "--task", paramLabel = "NAME", description = "Task name (default: main).")
+  @Option(
+      names = "--task",
+      paramLabel = "NAME",
+      description =
+          "Task to run (default: main, or a script's only task when it declares no main).")
   String name;
 
   @Option(

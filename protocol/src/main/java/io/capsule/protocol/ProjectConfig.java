@@ -58,6 +58,15 @@ public record ProjectConfig(String name, String version, String entrypoint, Task
     }
   }
 
+  /**
+   * The {@code [workflow] entrypoint} file, relative to the project root (where {@code
+   * capsule.toml} is), or {@code null} when none is set: what {@code capsule run} and {@code
+   * capsule build} take when given no file.
+   */
+  public Path entrypointPath() {
+    return entrypoint == null || entrypoint.isBlank() ? null : Path.of(entrypoint);
+  }
+
   /** Parses TOML text (for tests and embedded use). */
   public static ProjectConfig parse(String toml) {
     try {

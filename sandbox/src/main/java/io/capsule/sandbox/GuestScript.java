@@ -8,6 +8,8 @@ import io.capsule.sandbox.internal.lang.TaskDeclarations;
 import io.capsule.sandbox.internal.lang.TypeScriptCompiler;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * A Python or JavaScript/TypeScript task file to run on an interpreter compiled to WebAssembly.
@@ -20,6 +22,9 @@ import java.util.Objects;
  */
 public record GuestScript(
     Language language, String fileName, String source, Map<String, TaskOptions> tasks) {
+  private static final String MAIN = "main";
+  private static final Pattern PY_MAIN =
+      Pattern.compile("^(?:async[ \\t]+)?def[ \\t]+main[ \\t]*\\(", Pattern.MULTILINE);
   private static final TypeScriptCompiler TYPESCRIPT =
       new TypeScriptCompiler(SandboxConfig.defaultCacheDir(), System.err);
 
@@ -58,17 +63,64 @@ public record GuestScript(
     boolean python = Language.ofFile(fileName) == Language.PYTHON;
     boolean typescript = fileName.endsWith(".ts") || fileName.endsWith(".mts");
     String source = typescript ? TYPESCRIPT.toJavaScript(fileName, text) : text;
+    return declared(python ? Language.PYTHON : Language.JAVASCRIPT, fileName, source);
+  }
+
+  /**
+   * A script as it runs, read back from a built artifact: {@code source} is already JavaScript for
+   * a TypeScript {@code fileName}, so it is not compiled again.
+   *
+   * @throws InvalidModuleException when a task declaration's options are not literals
+   */
+  public static GuestScript built(String fileName, String source) {
+    Language language = Language.ofFile(fileName);
+    Objects.requireNonNull(language, "not a script file name: " + fileName);
+    return declared(language, fileName, source);
+  }
+
+  private static GuestScript declared(Language language, String fileName, String source) {
     try {
       Map<String, TaskOptions> tasks =
-          python ? TaskDeclarations.python(source) : TaskDeclarations.javascript(source);
-      return new GuestScript(
-          python ? Language.PYTHON : Language.JAVASCRIPT, fileName, source, tasks);
+          language == Language.PYTHON
+              ? TaskDeclarations.python(source)
+              : TaskDeclarations.javascript(source);
+      return new GuestScript(language, fileName, source, tasks);
     } catch (InvalidRequestException e) {
       // a declared option's value, named by its field (ram: size 'lots' is not understood…)
       throw new InvalidRequestException(fileName + ": task options: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
       throw new InvalidModuleException(fileName + ": task options: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The task a call asking for {@code requested} runs, as capsule-run picks it: a task named other
+   * than {@code main} is itself; {@code main} (or none) is the file's {@code main} task when it
+   * declares one (or, in Python, defines an undecorated top-level {@code main}), else the file's
+   * only task; a file with no task leaves {@code main} for the interpreter to report.
+   *
+   * @throws InvalidRequestException when {@code main} is asked for and the file declares several
+   *     tasks and none is {@code main}: the message names them
+   */
+  public String entryTask(String requested) {
+    if (requested != null && !requested.equals(MAIN)) {
+      return requested;
+    }
+    if (tasks.containsKey(MAIN) || tasks.isEmpty() || definesUndecoratedMain()) {
+      return MAIN;
+    }
+    if (tasks.size() == 1) {
+      return tasks.keySet().iterator().next();
+    }
+    throw new InvalidRequestException(
+        fileName
+            + " declares no task named 'main' and several tasks ("
+            + String.join(", ", new TreeSet<>(tasks.keySet()))
+            + "): name the one to run (capsule run --task NAME)");
+  }
+
+  private boolean definesUndecoratedMain() {
+    return language == Language.PYTHON && PY_MAIN.matcher(source).find();
   }
 
   /** The declared options of task {@code name} (with its name set), or just the name. */

@@ -58,6 +58,24 @@ final class QuickJsSnapshots {
   }
 
   /**
+   * The snapshot of {@code module} from memory or disk, never made now: {@code null} when this
+   * installation has none (a built artifact refuses to run rather than start from another).
+   */
+  ReactorSnapshot existing(PreparedModule module, Path cacheDir) {
+    ReactorSnapshot current = snapshot;
+    if (current == null && cacheDir != null) {
+      synchronized (this) {
+        current = snapshot;
+        if (current == null) {
+          current = new SnapshotFiles(cacheDir).read(fileName(module));
+          snapshot = current;
+        }
+      }
+    }
+    return current;
+  }
+
+  /**
    * {@link #of}, for a caller that prepares ahead of the first task: whether the snapshot had to be
    * made now ({@code false} when it was in memory or on disk).
    */

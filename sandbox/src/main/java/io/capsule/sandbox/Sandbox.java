@@ -181,6 +181,9 @@ public final class Sandbox implements AutoCloseable {
    *     or its preparation exceeded its time budget
    */
   public PreparedModule prepare(TaskFile file, TaskOptions options) {
+    if (file.scriptArtifact() != null) {
+      return file.scriptArtifact().prepareIn(this);
+    }
     if (file.script() != null) {
       return bind(file.wasm(), file.script());
     }

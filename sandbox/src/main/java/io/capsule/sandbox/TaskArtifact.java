@@ -1,5 +1,7 @@
 package io.capsule.sandbox;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.Sha256;
@@ -158,6 +160,16 @@ public record TaskArtifact(
 
   /** {@link #read(Path)} with another limit on the unpacked size. */
   static TaskArtifact read(Path file, long maxUnpacked) throws IOException {
+    Map<String, byte[]> entries = entries(file, maxUnpacked);
+    return from(file, manifest(file, entries), entries);
+  }
+
+  /**
+   * The entries of an artifact file, by name.
+   *
+   * @throws InvalidModuleException when they unpack to more than {@code maxUnpacked} bytes
+   */
+  static Map<String, byte[]> entries(Path file, long maxUnpacked) throws IOException {
     Map<String, byte[]> entries = new HashMap<>();
     long unpacked = 0;
     try (var zip = new ZipInputStream(Files.newInputStream(file))) {
@@ -171,13 +183,33 @@ public record TaskArtifact(
         entries.put(e.getName(), bytes);
       }
     }
-    if (!entries.containsKey("task.json") || !entries.containsKey("module.wasm")) {
+    return entries;
+  }
+
+  /**
+   * The manifest ({@code task.json}) of an artifact's entries.
+   *
+   * @throws InvalidModuleException when there is none or it is not JSON
+   */
+  static JsonNode manifest(Path file, Map<String, byte[]> entries) {
+    byte[] manifest = entries.get("task.json");
+    if (manifest == null) {
       throw new InvalidModuleException(file + " is not a capsule artifact");
     }
-    var manifest =
-        CapsuleJson.readTree(new String(entries.get("task.json"), StandardCharsets.UTF_8));
+    try {
+      return CapsuleJson.readTree(new String(manifest, StandardCharsets.UTF_8));
+    } catch (CapsuleException e) {
+      throw new InvalidModuleException(file + ": task.json is not JSON", e);
+    }
+  }
+
+  /** The module artifact of unpacked entries. */
+  static TaskArtifact from(Path file, JsonNode manifest, Map<String, byte[]> entries) {
     if (!FORMAT.equals(manifest.path("format").asText())) {
       throw new InvalidModuleException(file + " has unknown format " + manifest.path("format"));
+    }
+    if (!entries.containsKey("module.wasm")) {
+      throw new InvalidModuleException(file + " is not a capsule artifact");
     }
     var options = CapsuleJson.convert(manifest.get("options"), TaskOptions.class);
     boolean sameRuntime = ModulePreparer.CHICORY_VERSION.equals(manifest.path("chicory").asText());

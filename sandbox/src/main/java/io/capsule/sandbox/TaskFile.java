@@ -12,18 +12,32 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * A task read from a file: a {@code .wasm} module, WebAssembly text ({@code .wat}), or a built
- * artifact ({@code .capsule}, see {@link TaskArtifact}).
+ * A task read from a file: a {@code .wasm} module, WebAssembly text ({@code .wat}), a Python or
+ * JavaScript/TypeScript script, or a built artifact ({@code .capsule}: a module's, see {@link
+ * TaskArtifact}, or a script's, see {@link ScriptArtifact}).
  *
  * @param path the file
- * @param wasm the module bytes
- * @param artifact the artifact when the file is one, else {@code null}
+ * @param wasm the module bytes (for a script, its interpreter's; {@code null} for a script read
+ *     without it and for a script artifact)
+ * @param artifact the module artifact when the file is one, else {@code null}
+ * @param script the script when the file is one, else {@code null}
+ * @param scriptArtifact the script artifact when the file is one, else {@code null}
  */
-public record TaskFile(Path path, byte[] wasm, TaskArtifact artifact, GuestScript script) {
+public record TaskFile(
+    Path path,
+    byte[] wasm,
+    TaskArtifact artifact,
+    GuestScript script,
+    ScriptArtifact scriptArtifact) {
 
   /** A module or artifact file. */
   public TaskFile(Path path, byte[] wasm, TaskArtifact artifact) {
-    this(path, wasm, artifact, null);
+    this(path, wasm, artifact, null, null);
+  }
+
+  /** A script file, with its interpreter's bytes or without ({@code null}). */
+  public TaskFile(Path path, byte[] wasm, TaskArtifact artifact, GuestScript script) {
+    this(path, wasm, artifact, script, null);
   }
 
   /**
@@ -59,8 +73,7 @@ public record TaskFile(Path path, byte[] wasm, TaskArtifact artifact, GuestScrip
       throw new NoSuchFileException(path.toString(), null, "no such file");
     }
     if (TaskArtifact.isArtifact(path)) {
-      TaskArtifact artifact = TaskArtifact.read(path);
-      return new TaskFile(path, artifact.wasm(), artifact);
+      return readArtifact(path);
     }
     GuestScript script = readScript(path);
     if (script != null) {
@@ -77,6 +90,16 @@ public record TaskFile(Path path, byte[] wasm, TaskArtifact artifact, GuestScrip
       return new TaskFile(path, WatAssembler.assemble(path, timeout), null);
     }
     return new TaskFile(path, Files.readAllBytes(path), null);
+  }
+
+  private static TaskFile readArtifact(Path path) throws IOException {
+    var entries = TaskArtifact.entries(path, TaskArtifact.MAX_UNPACKED_BYTES);
+    var manifest = TaskArtifact.manifest(path, entries);
+    if (ScriptArtifact.isOne(manifest)) {
+      return new TaskFile(path, null, null, null, ScriptArtifact.from(path, manifest, entries));
+    }
+    TaskArtifact artifact = TaskArtifact.from(path, manifest, entries);
+    return new TaskFile(path, artifact.wasm(), artifact);
   }
 
   /**
@@ -99,10 +122,31 @@ public record TaskFile(Path path, byte[] wasm, TaskArtifact artifact, GuestScrip
     return null;
   }
 
-  /** The options baked into an artifact, or the {@code main} task's declared options, or none. */
+  /**
+   * The options baked into an artifact, or the entry task's declared options with its name (see
+   * {@link GuestScript#entryTask}: {@code main}, or a file's single task), or none.
+   *
+   * @throws io.capsule.protocol.InvalidRequestException when a script declares several tasks and
+   *     none is {@code main}
+   */
   public TaskOptions bakedOptions() {
+    return bakedOptions(null);
+  }
+
+  /**
+   * {@link #bakedOptions()} for a call asking for task {@code requested} ({@code null}: the entry
+   * task): a script's declared options of that task, with its name.
+   *
+   * @throws io.capsule.protocol.InvalidRequestException when {@code main} is asked for and a script
+   *     declares several tasks and none is {@code main}
+   */
+  public TaskOptions bakedOptions(String requested) {
     if (script != null) {
-      return script.tasks().getOrDefault("main", TaskOptions.NONE);
+      return script.optionsOf(script.entryTask(requested));
+    }
+    if (scriptArtifact != null) {
+      boolean entry = requested == null || requested.equals(scriptArtifact.options().name());
+      return entry ? scriptArtifact.options() : scriptArtifact.script().optionsOf(requested);
     }
     return artifact == null ? TaskOptions.NONE : artifact.options();
   }

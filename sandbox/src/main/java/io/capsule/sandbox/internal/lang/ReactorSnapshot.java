@@ -6,13 +6,17 @@ import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.MutabilityType;
 import com.dylibso.chicory.wasm.types.ValType;
 import io.capsule.protocol.MemoryLimitException;
+import io.capsule.protocol.Sha256;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 
@@ -37,6 +41,7 @@ public final class ReactorSnapshot {
   private final byte[] memory;
   private final int[] globalIndexes;
   private final long[] globalValues;
+  private volatile String sha256;
 
   private ReactorSnapshot(int pages, byte[] memory, int[] globalIndexes, long[] globalValues) {
     this.pages = pages;
@@ -106,6 +111,27 @@ public final class ReactorSnapshot {
     for (int i = 0; i < globalIndexes.length; i++) {
       instance.global(globalIndexes[i]).setValue(globalValues[i]);
     }
+  }
+
+  /**
+   * Hex SHA-256 of the state (memory size, globals, memory): what a built script artifact names the
+   * snapshot it was built against by. Computed once.
+   */
+  public String sha256() {
+    String hash = sha256;
+    if (hash == null) {
+      MessageDigest digest = Sha256.digest();
+      var header = ByteBuffer.allocate(8 + globalIndexes.length * 12);
+      header.putInt(pages).putInt(globalIndexes.length);
+      for (int i = 0; i < globalIndexes.length; i++) {
+        header.putInt(globalIndexes[i]).putLong(globalValues[i]);
+      }
+      digest.update(header.array());
+      digest.update(memory);
+      hash = HexFormat.of().formatHex(digest.digest());
+      sha256 = hash;
+    }
+    return hash;
   }
 
   /** Linear memory size of the state, in bytes. */
