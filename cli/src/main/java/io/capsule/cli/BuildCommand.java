@@ -64,12 +64,14 @@ final class BuildCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** Set by {@link Main}'s factory: the directory relative files and capsule.toml are found in. */
+  LocalContext context = LocalContext.inProcess(false);
+
   @Override
   public Integer call() throws IOException {
-    LocalContext here = LocalContext.inProcess(false);
-    Path source = here.taskFile(file);
-    ProjectConfig project = here.project();
-    Path out = output != null ? output : defaultOutput(source);
+    Path source = context.cwd().resolve(context.taskFile(file));
+    ProjectConfig project = context.project();
+    Path out = output != null ? context.cwd().resolve(output) : defaultOutput(source);
     refuseModuleName(out);
     SandboxConfig config = SandboxConfig.defaults();
     try (Sandbox sandbox = Sandbox.create(config)) {
@@ -84,7 +86,7 @@ final class BuildCommand implements Callable<Integer> {
         TaskArtifact artifact = TaskArtifact.of(module, options);
         (export ? artifact : artifact.signedBy(config.cacheDir())).write(out);
       }
-      spec.commandLine().getOut().println(out);
+      spec.commandLine().getOut().println(output != null ? output : out);
       return 0;
     } catch (CapsuleException e) {
       spec.commandLine().getErr().println("capsule: " + e.getMessage());

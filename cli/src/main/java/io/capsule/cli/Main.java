@@ -76,6 +76,8 @@ public final class Main {
       K made = CommandLine.defaultFactory().create(type);
       if (made instanceof LocalTaskCommand local) {
         local.context = context;
+      } else if (made instanceof BuildCommand build) {
+        build.context = context;
       }
       return made;
     }
