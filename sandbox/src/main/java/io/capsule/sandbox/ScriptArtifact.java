@@ -204,7 +204,7 @@ public record ScriptArtifact(
               + ", which this cache does not hold (swept or made again since); "
               + REBUILD);
     }
-    if (binding.code() != null) {
+    if (binding.code() != null && module.pythonResume() != null) {
       module.pythonResume().compiled().put(script.fileName(), script.source(), binding.code());
     }
     return module;
@@ -325,6 +325,9 @@ public record ScriptArtifact(
     byte[] source =
         checked(file, entries, SCRIPT_DIR + fileName, text(file, manifest, "script_sha256"));
     GuestScript script = GuestScript.built(fileName, new String(source, StandardCharsets.UTF_8));
+    if (!manifest.path("options").isObject()) {
+      throw new InvalidModuleException(file + ": task.json has no 'options' object");
+    }
     TaskOptions options = CapsuleJson.convert(manifest.get("options"), TaskOptions.class);
     String interpreter = text(file, manifest, "interpreter");
     if (!manifest.hasNonNull("signature")) {

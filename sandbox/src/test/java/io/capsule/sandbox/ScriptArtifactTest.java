@@ -199,6 +199,18 @@ class ScriptArtifactTest {
         .hasMessageContaining("not a script file name");
   }
 
+  @Test
+  void anArtifactWithoutOptionsIsRefused() throws IOException {
+    GuestScript script = script();
+    Path file = tmp.resolve("exported.capsule");
+    ScriptArtifact.exported(script, script.optionsOf("add")).write(file);
+    rewrite(file, (manifest, entries) -> manifest.remove("options"));
+
+    assertThatThrownBy(() -> TaskFile.read(file, ScriptSandbox.CACHE))
+        .isInstanceOf(InvalidModuleException.class)
+        .hasMessageContaining("no 'options' object");
+  }
+
   private interface Edit {
     void apply(ObjectNode manifest, Map<String, byte[]> entries);
   }
