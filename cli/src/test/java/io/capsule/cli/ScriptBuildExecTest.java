@@ -262,6 +262,32 @@ class ScriptBuildExecTest {
   }
 
   @Test
+  void anAlteredBuiltScriptIsAnInvalidModuleEnvelope() throws IOException {
+    Path out = tmp.resolve("hello.capsule");
+    CliRun build =
+        CliRun.of(
+            "build", EXAMPLES.resolve("javascript/hello.js").toString(), "-o", out.toString());
+    assertThat(build.exitCode()).as(build.err()).isZero();
+    Path altered = tmp.resolve("altered.capsule");
+    try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(out));
+        var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(altered))) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        byte[] bytes = in.readAllBytes();
+        zip.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+        zip.write(e.getName().startsWith("script/") ? "globalThis.stolen = 1;".getBytes() : bytes);
+        zip.closeEntry();
+      }
+    }
+
+    CliRun exec = CliRun.of("exec", altered.toString(), "--json");
+
+    assertThat(exec.exitCode()).isEqualTo(Main.TASK_FAILED);
+    JsonNode envelope = envelope(exec);
+    assertThat(envelope.at("/error/error_type").asText()).isEqualTo("invalid_module");
+    assertThat(envelope.at("/error/message").asText()).contains("does not match its SHA-256");
+  }
+
+  @Test
   void buildHelpNamesTheScriptTypesAndWhatExportWrites() {
     CliRun help = CliRun.of("build", "--help");
 

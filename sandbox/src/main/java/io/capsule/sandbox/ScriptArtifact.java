@@ -103,30 +103,39 @@ public record ScriptArtifact(
     if (key == null) {
       throw new InternalException("the cache " + cacheDir + " has no usable installation key");
     }
-    PreparedModule module;
-    ReactorSnapshot snapshot;
-    String code = null;
-    if (script.language() == GuestScript.Language.PYTHON) {
-      module = sandbox.prepare(script);
-      PythonSnapshots.Resume resume = module.pythonResume();
-      if (resume == null) {
-        throw new InternalException("no Python snapshot to build against (see the warning above)");
-      }
-      code = compile(sandbox, module, resume, options);
-      snapshot = resume.snapshot();
-    } else {
-      sandbox.prepareInterpreter(GuestScript.Language.JAVASCRIPT);
-      module = sandbox.prepare(script);
-      snapshot = module.quickJsSnapshots().existing(module, cacheDir);
-      if (snapshot == null) {
-        throw new InternalException("no QuickJS snapshot to build against");
-      }
-    }
+    Built built =
+        script.language() == GuestScript.Language.PYTHON
+            ? buildPython(sandbox, script, options)
+            : buildJavaScript(sandbox, script);
     var unsigned = exported(script, options);
-    byte[] tag = unsigned.tag(key, module.sha256(), snapshot.sha256(), code);
-    var binding =
-        new Binding(module.sha256(), snapshot.sha256(), code, HexFormat.of().formatHex(tag));
+    String module = built.module().sha256();
+    String snapshot = built.snapshot().sha256();
+    byte[] tag = unsigned.tag(key, module, snapshot, built.code());
+    var binding = new Binding(module, snapshot, built.code(), HexFormat.of().formatHex(tag));
     return new ScriptArtifact(script, options, unsigned.interpreter(), binding);
+  }
+
+  /** What a build binds a script to: its prepared interpreter, snapshot and compiled code. */
+  private record Built(PreparedModule module, ReactorSnapshot snapshot, String code) {}
+
+  private static Built buildPython(Sandbox sandbox, GuestScript script, TaskOptions options) {
+    PreparedModule module = sandbox.prepare(script);
+    PythonSnapshots.Resume resume = module.pythonResume();
+    if (resume == null) {
+      throw new InternalException("no Python snapshot to build against (see the warning above)");
+    }
+    return new Built(module, resume.snapshot(), compile(sandbox, module, resume, options));
+  }
+
+  private static Built buildJavaScript(Sandbox sandbox, GuestScript script) {
+    sandbox.prepareInterpreter(GuestScript.Language.JAVASCRIPT);
+    PreparedModule module = sandbox.prepare(script);
+    ReactorSnapshot snapshot =
+        module.quickJsSnapshots().existing(module, sandbox.config().cacheDir());
+    if (snapshot == null) {
+      throw new InternalException("no QuickJS snapshot to build against");
+    }
+    return new Built(module, snapshot, null);
   }
 
   /** The exported artifact of {@code script}: the script and its options, nothing bound. */
