@@ -293,5 +293,11 @@ class ScriptBuildExecTest {
 
     assertThat(help.out()).contains(".py, .js, .mjs, .ts, .mts").contains("--export");
     assertThat(help.out()).contains("not a .wasm");
+    for (String command : new String[] {"run", "exec", "submit"}) {
+      assertThat(CliRun.of(command, "--help").out().replaceAll("\\s+", " "))
+          .as(command)
+          .contains(".capsule")
+          .contains(".py, .js, .mjs, .ts, .mts");
+    }
   }
 }

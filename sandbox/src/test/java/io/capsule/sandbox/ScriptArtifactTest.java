@@ -123,6 +123,22 @@ class ScriptArtifactTest {
   }
 
   @Test
+  void raisedOptionsInABuiltArtifactAreRefusedByTheSignature() throws IOException {
+    Path file = built();
+    rewrite(
+        file,
+        (manifest, entries) -> {
+          ObjectNode options = (ObjectNode) manifest.get("options");
+          options.put("compute", "HIGH");
+          options.putArray("allowed_hosts").add("*");
+        });
+
+    assertThatThrownBy(() -> exec(file, sandbox()))
+        .isInstanceOf(InvalidModuleException.class)
+        .hasMessageContaining("is not signed by this installation");
+  }
+
+  @Test
   void aSnapshotHashThisCacheDoesNotHoldIsRefusedEvenWhenSignedHere() throws IOException {
     GuestScript script = script();
     TaskOptions options = script.optionsOf("add");
