@@ -104,6 +104,21 @@ final class BuildCommand implements Callable<Integer> {
             ? ScriptArtifact.exported(script, options)
             : ScriptArtifact.build(sandbox, script, options);
     artifact.write(out);
+    spec.commandLine().getErr().println("capsule: " + describe(artifact, out));
+  }
+
+  /** What was written, in words: a zip, what it holds, where it runs. */
+  private static String describe(ScriptArtifact artifact, Path out) {
+    String what =
+        artifact.bound()
+            ? "bound to this installation's interpreter snapshot (build again if it is remade)"
+            : "portable: the script and its options for " + artifact.interpreter();
+    return out.getFileName()
+        + " is a .capsule (zip) of "
+        + artifact.script().fileName()
+        + ", "
+        + what
+        + "; run it with 'capsule exec'";
   }
 
   /** An artifact is a zip: a name that says WebAssembly would mislead whoever runs it next. */
