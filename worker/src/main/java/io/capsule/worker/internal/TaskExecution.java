@@ -297,7 +297,9 @@ public final class TaskExecution {
     TaskCall call;
     try {
       script = script(request.script());
-      TaskOptions declared = request.options().over(script.optionsOf(request.task()));
+      String task = script.entryTask(request.task()); // main, or the file's only task
+      TaskOptions declared =
+          request.options().toBuilder().name(task).build().over(script.optionsOf(task));
       call = new TaskCall(withinPolicy(declared), request.args());
     } catch (CapsuleException e) {
       Integer untouched = request.tree() == null ? null : request.tree().budget();
