@@ -129,7 +129,7 @@ class WorkerProcessIT {
           .atMost(BOUND)
           .until(() -> WorkerIT.deadLettersOf(fleet, task.id()), l -> !l.isEmpty());
       assertThat(WorkerIT.deadLettersOf(fleet, task.id()).get(0).reason())
-          .isEqualTo(io.capsule.worker.internal.TaskExecution.DELIVERY_LIMIT);
+          .isEqualTo(io.capsule.worker.internal.OutcomePolicy.DELIVERY_LIMIT);
       TaskRequest next = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
       assertThat(WorkerIT.awaitFinal(fleet, next.id()).success()).isTrue();
     }
