@@ -1,3 +1,4 @@
+// Over 400 lines: the worker's lifecycle and the one place its parts are wired together.
 package io.capsule.worker;
 
 import io.capsule.protocol.ByteSize;

@@ -1,3 +1,4 @@
+// Over 400 lines: one poll thread's confined state (pause, hold, commit, rebalance) kept together.
 package io.capsule.worker.internal;
 
 import java.time.Duration;
