@@ -38,4 +38,25 @@ class WireRecordTest {
     assertThat(WireHeader.newTraceparent()).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
     assertThat(WireHeader.newTraceparent()).isNotEqualTo(WireHeader.newTraceparent());
   }
+
+  @Test
+  void onlyAW3cTraceparentIsOne() {
+    assertThat(WireHeader.isTraceparent(WireHeader.newTraceparent())).isTrue();
+    assertThat(WireHeader.isTraceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"))
+        .isTrue();
+    assertThat(WireHeader.isTraceparent(null)).isFalse();
+    assertThat(WireHeader.isTraceparent("00-" + "a".repeat(100_000))).isFalse();
+    assertThat(WireHeader.isTraceparent("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01"))
+        .isFalse();
+    assertThat(WireHeader.isTraceparent("ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"))
+        .isFalse();
+    assertThat(WireHeader.isTraceparent("00-" + "0".repeat(32) + "-b7ad6b7169203331-01")).isFalse();
+    assertThat(
+            WireHeader.isTraceparent(
+                "00-0af7651916cd43dd8448eb211c80319c-" + "0".repeat(16) + "-01"))
+        .isFalse();
+    assertThat(
+            WireHeader.isTraceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\n"))
+        .isFalse();
+  }
 }

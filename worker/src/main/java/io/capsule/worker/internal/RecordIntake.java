@@ -6,6 +6,7 @@ import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.WireHeader;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -24,6 +25,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class RecordIntake {
   private static final Logger LOG = LoggerFactory.getLogger(RecordIntake.class);
+  private static final int MAX_WHY_CHARS = 1_000;
+
+  /** The most of an unreadable record's value its dead letter carries. */
+  static final int MAX_RAW_BYTES = 512 * 1024;
 
   /**
    * The ram reserved for a request: its cap, or {@code defaultBytes}, never above {@code maxBytes}
@@ -133,11 +138,33 @@ public final class RecordIntake {
     return new Taken(item, settled);
   }
 
+  /**
+   * Dead-letters an unreadable record with as much of it as a dead letter can carry: its key cut to
+   * {@link TaskRequest#MAX_ID_LENGTH} characters and its value to {@link #MAX_RAW_BYTES} (base64 on
+   * the wire), so the dead letter stays within the broker's default record size and the record can
+   * be settled (a dead letter the broker refused would hold back the partition's commits).
+   */
   private CompletableFuture<Void> deadLetter(
       ConsumerRecord<String, byte[]> record, String level, String why) {
     String source = record.topic() + "/" + record.partition() + "/" + record.offset();
     LOG.warn("unreadable record at {}: {}", source, why);
-    DeadLetter letter = DeadLetter.unreadable(record.key(), record.value(), why, source);
+    String reason = why.length() > MAX_WHY_CHARS ? why.substring(0, MAX_WHY_CHARS) + "…" : why;
+    String key = record.key();
+    if (key != null && key.length() > TaskRequest.MAX_ID_LENGTH) {
+      reason +=
+          "; key cut to its first "
+              + TaskRequest.MAX_ID_LENGTH
+              + " of "
+              + key.length()
+              + " characters";
+      key = key.substring(0, TaskRequest.MAX_ID_LENGTH);
+    }
+    byte[] raw = record.value();
+    if (raw != null && raw.length > MAX_RAW_BYTES) {
+      reason += "; value cut to its first " + MAX_RAW_BYTES + " of " + raw.length + " bytes";
+      raw = Arrays.copyOf(raw, MAX_RAW_BYTES);
+    }
+    DeadLetter letter = DeadLetter.unreadable(key, raw, reason, source);
     return outcomes.unreadable(level, letter, traceparent(record));
   }
 
@@ -158,9 +185,16 @@ public final class RecordIntake {
     }
   }
 
-  /** The {@code traceparent} header's value, or {@code null}. */
+  /**
+   * The {@code traceparent} header's value, or {@code null} when there is none or it is not a W3C
+   * traceparent ({@link WireHeader#isTraceparent}): it is copied onto every output of the task.
+   */
   static String traceparent(ConsumerRecord<String, byte[]> record) {
     Header header = record.headers().lastHeader(WireHeader.TRACEPARENT);
-    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    if (header == null || header.value() == null || header.value().length != 55) {
+      return null;
+    }
+    String value = new String(header.value(), StandardCharsets.UTF_8);
+    return WireHeader.isTraceparent(value) ? value : null;
   }
 }
