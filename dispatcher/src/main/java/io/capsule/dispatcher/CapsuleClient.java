@@ -1,13 +1,13 @@
 package io.capsule.dispatcher;
 
+import static io.capsule.protocol.WireHeader.newTraceparent;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.capsule.dispatcher.internal.EventLog;
 import io.capsule.dispatcher.internal.KafkaSettings;
 import io.capsule.dispatcher.internal.ModuleUploads;
 import io.capsule.dispatcher.internal.ReplyListener;
 import io.capsule.dispatcher.internal.Sends;
-import io.capsule.dispatcher.internal.WireHeaders;
-import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ModuleRef;
 import io.capsule.protocol.ResultEnvelope;
@@ -18,6 +18,7 @@ import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
 import io.capsule.protocol.Topics;
+import io.capsule.protocol.WireRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -34,7 +35,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The Java client of a Capsule fleet: submits tasks to their level topics, uploads modules once by
@@ -192,12 +192,8 @@ public final class CapsuleClient implements AutoCloseable {
     join(publishEvent(cancelled));
     TaskCancel cancel = TaskCancel.of(taskId, connection.clientId());
     var record =
-        new ProducerRecord<>(
-            connection.topics().cancels(),
-            null,
-            taskId,
-            json(cancel),
-            WireHeaders.of(TaskCancel.SCHEMA, taskId));
+        WireRecord.json(
+            connection.topics().cancels(), TaskCancel.SCHEMA, taskId, cancel, newTraceparent());
     join(Sends.send(producer, record, "cancel of " + taskId));
     replies.cancel(taskId);
     return true;
@@ -260,23 +256,23 @@ public final class CapsuleClient implements AutoCloseable {
 
   private CompletableFuture<?> publishEvent(LifecycleEvent event) {
     var record =
-        new ProducerRecord<>(
+        WireRecord.json(
             connection.topics().events(),
-            null,
+            LifecycleEvent.SCHEMA,
             event.taskId(),
-            json(event),
-            WireHeaders.of(LifecycleEvent.SCHEMA, event.taskId()));
+            event,
+            newTraceparent());
     return Sends.send(producer, record, event.state().wireName() + " event");
   }
 
   private CompletableFuture<?> publishRequest(TaskRequest request) {
     var record =
-        new ProducerRecord<>(
+        WireRecord.json(
             connection.topics().tasks(request.level()),
-            null,
+            TaskRequest.SCHEMA,
             request.id(),
-            json(request),
-            WireHeaders.of(TaskRequest.SCHEMA, request.id()));
+            request,
+            newTraceparent());
     return Sends.send(producer, record, "task " + request.id());
   }
 
@@ -295,10 +291,6 @@ public final class CapsuleClient implements AutoCloseable {
       result.completeExceptionally(
           error instanceof java.util.concurrent.CompletionException c ? c.getCause() : error);
     }
-  }
-
-  private static byte[] json(Object value) {
-    return CapsuleJson.write(value).getBytes(StandardCharsets.UTF_8);
   }
 
   private static void join(CompletableFuture<?> future) {

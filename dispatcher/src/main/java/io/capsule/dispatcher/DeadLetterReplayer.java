@@ -3,7 +3,6 @@ package io.capsule.dispatcher;
 import io.capsule.dispatcher.internal.KafkaSettings;
 import io.capsule.dispatcher.internal.Sends;
 import io.capsule.dispatcher.internal.TopicScan;
-import io.capsule.dispatcher.internal.WireHeaders;
 import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.ComputeLevel;
@@ -13,6 +12,8 @@ import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
 import io.capsule.protocol.Topics;
+import io.capsule.protocol.WireHeader;
+import io.capsule.protocol.WireRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +28,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Puts dead-lettered tasks back on their level topics, each dead letter once.
@@ -201,24 +201,15 @@ public final class DeadLetterReplayer implements AutoCloseable {
 
   private CompletableFuture<?> republish(TaskRequest request, String source) {
     String id = request.id();
-    String trace = WireHeaders.newTraceparent();
+    String trace = WireHeader.newTraceparent();
     LifecycleEvent queued =
         LifecycleEvent.of(id, TaskState.QUEUED, request.level().topicSuffix(), 1, null)
             .withError(null, "replayed from " + source);
     var event =
-        new ProducerRecord<>(
-            connection.topics().events(),
-            null,
-            id,
-            json(queued),
-            WireHeaders.of(LifecycleEvent.SCHEMA, id, trace));
+        WireRecord.json(connection.topics().events(), LifecycleEvent.SCHEMA, id, queued, trace);
     var task =
-        new ProducerRecord<>(
-            connection.topics().tasks(request.level()),
-            null,
-            id,
-            json(request),
-            WireHeaders.of(TaskRequest.SCHEMA, id, trace));
+        WireRecord.json(
+            connection.topics().tasks(request.level()), TaskRequest.SCHEMA, id, request, trace);
     Map<String, Object> mark =
         Map.of(
             "schema",
@@ -230,12 +221,8 @@ public final class DeadLetterReplayer implements AutoCloseable {
             "replayed_at",
             System.currentTimeMillis());
     var marker =
-        new ProducerRecord<>(
-            markerTopic(connection.topics()),
-            null,
-            source,
-            json(mark),
-            WireHeaders.of(MARKER_SCHEMA, id, trace));
+        WireRecord.of(
+            markerTopic(connection.topics()), source, json(mark), MARKER_SCHEMA, id, trace);
     // Chained sends run on the common pool, not on the producer's I/O thread.
     return Sends.send(producer, event, "queued event")
         .thenComposeAsync(m -> Sends.send(producer, task, "task " + id))

@@ -5,12 +5,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Objects;
 
 /**
- * A request to stop a task ({@code capsule.cancel/v1}), published on the task's level topic after
- * its request, keyed by task id: it lands on the request's partition, behind it, so the worker that
- * owns the request reads it — and nobody else has to read anything. That worker drops the task if
- * it has not started, or stops its running attempt and publishes nothing more for it than a {@code
- * cancelled} event. Records carry the {@code capsule-schema} header with {@value #SCHEMA}, which is
- * how workers tell them from requests.
+ * A request to stop a task ({@code capsule.cancel/v1}), published on the cancels topic ({@code
+ * PREFIX.cancels}, see {@link Topics#cancels()}) keyed by task id, after the task's {@code
+ * cancelled} event. Every worker follows that topic: the worker running the task stops its attempt
+ * and publishes nothing more for it than a {@code cancelled} event; a worker holding the request
+ * drops it unstarted, and one that reads the request later skips it. Records carry the {@code
+ * capsule-schema} header with {@value #SCHEMA}.
  *
  * @param schema always {@value #SCHEMA}
  * @param taskId the task to stop

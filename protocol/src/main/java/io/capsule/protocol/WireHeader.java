@@ -1,5 +1,9 @@
 package io.capsule.protocol;
 
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+
 /**
  * The record header names of the Kafka contract (see {@code docs/kafka-contract.md}): every record
  * about a task carries its value's schema and the task id; a trace context travels with it.
@@ -20,5 +24,37 @@ public final class WireHeader {
    */
   public static final String DELIVERY = "capsule-delivery";
 
+  // W3C trace context, version 00 layout: version, 32-hex trace id, 16-hex span id, flags
+  private static final Pattern TRACEPARENT_FORM =
+      Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+
   private WireHeader() {}
+
+  /**
+   * Whether {@code value} is a W3C {@code traceparent} a worker may copy onto its outputs: the
+   * version-00 layout (55 characters), not version {@code ff}, trace and span ids not all zero. A
+   * producer's header is otherwise ignored, as the W3C recommendation says, so that no record can
+   * make a worker's outputs carry an arbitrary (or arbitrarily large) header.
+   */
+  public static boolean isTraceparent(String value) {
+    return value != null
+        && value.length() == 55
+        && TRACEPARENT_FORM.matcher(value).matches()
+        && !value.startsWith("ff")
+        && !value.substring(3, 35).equals("0".repeat(32))
+        && !value.substring(36, 52).equals("0".repeat(16));
+  }
+
+  /** A new W3C traceparent: version 00, random trace and span ids, sampled. */
+  public static String newTraceparent() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    byte[] trace = new byte[16];
+    byte[] span = new byte[8];
+    random.nextBytes(trace);
+    random.nextBytes(span);
+    trace[0] |= 1; // an all-zero id is invalid
+    span[0] |= 1;
+    HexFormat hex = HexFormat.of();
+    return "00-" + hex.formatHex(trace) + "-" + hex.formatHex(span) + "-01";
+  }
 }

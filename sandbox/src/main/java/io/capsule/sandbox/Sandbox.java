@@ -8,6 +8,7 @@ import io.capsule.protocol.InternalException;
 import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.RetryBackoff;
 import io.capsule.protocol.Sha256;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.internal.PreparationBudget;

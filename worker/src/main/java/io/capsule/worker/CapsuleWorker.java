@@ -1,20 +1,29 @@
+// Over 400 lines: the worker's lifecycle and the one place its parts are wired together.
 package io.capsule.worker;
 
 import io.capsule.protocol.ByteSize;
 import io.capsule.protocol.ComputeLevel;
 import io.capsule.protocol.OperatorCeiling;
+import io.capsule.protocol.RetryBackoff;
 import io.capsule.sandbox.Sandbox;
 import io.capsule.sandbox.SandboxConfig;
 import io.capsule.worker.internal.Admission;
 import io.capsule.worker.internal.CancelWatch;
 import io.capsule.worker.internal.ChildTasks;
 import io.capsule.worker.internal.ClassicLevelConsumer;
+import io.capsule.worker.internal.EventRecorder;
+import io.capsule.worker.internal.GuestBoundary;
 import io.capsule.worker.internal.HttpEndpoint;
 import io.capsule.worker.internal.KafkaClients;
 import io.capsule.worker.internal.LevelConsumer;
+import io.capsule.worker.internal.LevelContext;
 import io.capsule.worker.internal.ModuleCache;
+import io.capsule.worker.internal.OutcomePolicy;
+import io.capsule.worker.internal.OutcomePublisher;
 import io.capsule.worker.internal.OutputPublisher;
-import io.capsule.worker.internal.RetryBackoff;
+import io.capsule.worker.internal.RecordIntake;
+import io.capsule.worker.internal.Redeliveries;
+import io.capsule.worker.internal.RetryingPublisher;
 import io.capsule.worker.internal.RunningEvents;
 import io.capsule.worker.internal.ShareLevelConsumer;
 import io.capsule.worker.internal.TaskExecution;
@@ -85,6 +94,7 @@ public final class CapsuleWorker {
   private CancelWatch cancels;
   private ModuleCache modules;
   private TaskExecution execution;
+  private RetryingPublisher retrying;
   private ExecutorService pool;
   private ScheduledExecutorService timer;
   private HttpEndpoint http;
@@ -137,43 +147,46 @@ public final class CapsuleWorker {
     ledger.start();
     cancels = new CancelWatch(clients.reader("cancels"), config.topics().cancels());
     modules = new ModuleCache(() -> clients.reader("modules"), config.topics().modules());
-    OutputPublisher publisher = new OutputPublisher(producer, config.topics(), ledger);
+    OutputPublisher publisher = new OutputPublisher(producer, config.topics());
+    EventRecorder events = new EventRecorder(publisher, ledger);
     // running-event timers are cancelled by most tasks: drop them from the queue at once
     var timers = new ScheduledThreadPoolExecutor(1, named("capsule-timer-"));
     timers.setRemoveOnCancelPolicy(true);
     timer = timers;
+    retrying = new RetryingPublisher();
+    OutcomePublisher outcomes =
+        new OutcomePublisher(
+            publisher,
+            events,
+            retrying,
+            new OutcomePolicy(ceiling),
+            new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff()),
+            metrics,
+            config.workerId());
+    ChildTasks children =
+        new ChildTasks(publisher, events, ledger, admission, config.topics(), childLimits(ceiling));
     execution =
         new TaskExecution(
-            sandbox,
-            modules,
-            publisher,
-            ledger,
-            metrics,
-            new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff()),
-            config.defaultTimeout(),
-            new RunningEvents(publisher, timer, config.runningEventAfter()),
+            new GuestBoundary(sandbox, modules, children, ceiling, config.defaultTimeout()),
+            outcomes,
+            new Redeliveries(ledger, config.maxDeliveries()),
+            new RunningEvents(events, timer, config.runningEventAfter()),
             cancels,
-            config.workerId(),
-            new ChildTasks(publisher, ledger, admission, config.topics(), childLimits(ceiling)),
-            ceiling,
-            config.maxDeliveries());
+            metrics);
     // Admission bounds the running tasks (up to maxTasks() with long ones); the pool may hold
     // more threads than that because a parent waiting for its sub-tasks gives its slot back.
     cancels.onCancel(execution::cancelRunning);
     cancels.start();
     pool = Executors.newCachedThreadPool(named("capsule-task-"));
-    ClassicLevelConsumer.Context context =
-        new ClassicLevelConsumer.Context(
-            admission,
+    RecordIntake intake =
+        new RecordIntake(
             execution,
-            publisher,
-            ledger,
-            metrics,
+            outcomes,
+            cancels,
+            admission,
             pool,
-            timer,
-            config.defaultRam().bytes(),
-            ceiling.maxRam().bytes(),
-            cancels);
+            new RecordIntake.Ram(config.defaultRam().bytes(), ceiling.maxRam().bytes()));
+    LevelContext context = new LevelContext(intake, admission, timer, ledger::catchUp, metrics);
     for (ComputeLevel level : config.levels()) {
       if (config.mode() == ConsumptionMode.SHARE) {
         startShareSlots(clients, level, context);
@@ -188,20 +201,19 @@ public final class CapsuleWorker {
     return this;
   }
 
-  private void startClassic(
-      KafkaClients clients, ComputeLevel level, ClassicLevelConsumer.Context context) {
-    LevelConsumer consumer =
+  private void startClassic(KafkaClients clients, ComputeLevel level, LevelContext context) {
+    ClassicLevelConsumer consumer =
         new ClassicLevelConsumer(
             clients.groupConsumer(config.groupId(level), "tasks-" + level.topicSuffix()),
             config.topics().tasks(level),
             level.topicSuffix(),
             context);
+    cancels.onCancel(consumer::cancelWaiting);
     consumers.add(consumer);
     consumer.start();
   }
 
-  private void startShareSlots(
-      KafkaClients clients, ComputeLevel level, ClassicLevelConsumer.Context context) {
+  private void startShareSlots(KafkaClients clients, ComputeLevel level, LevelContext context) {
     String group = config.shareGroupId(level);
     try (Admin admin = clients.admin()) {
       TopicSetup.readShareGroupFromEarliest(admin, group);
@@ -257,12 +269,22 @@ public final class CapsuleWorker {
         sandbox.config().filesRoot());
   }
 
+  /**
+   * The policy's files root, or an empty directory when it grants no files: {@code no-files} in the
+   * cache directory (one for every worker using it, so a killed worker leaves nothing behind), or
+   * without a cache directory a temporary one, deleted on close or at the latest when the JVM
+   * exits.
+   */
   private Path filesRoot(WorkerPolicy policy) {
     if (policy.filesRoot() != null) {
       return Path.of(policy.filesRoot().path());
     }
     try {
+      if (config.cacheDir() != null) {
+        return Files.createDirectories(config.cacheDir().resolve("no-files"));
+      }
       noFilesRoot = Files.createTempDirectory("capsule-no-files-");
+      noFilesRoot.toFile().deleteOnExit();
       return noFilesRoot;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the worker's empty files root", e);
@@ -308,7 +330,7 @@ public final class CapsuleWorker {
       if (handedBack > 0) {
         LOG.warn("grace period over; handing back {} task(s)", handedBack);
       }
-      execution.close();
+      retrying.close();
       consumers.forEach(LevelConsumer::stop);
       for (LevelConsumer consumer : consumers) {
         consumer.join(Duration.ofSeconds(30));

@@ -15,7 +15,7 @@ import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
 import io.capsule.sandbox.testing.Corpus;
-import io.capsule.worker.internal.TaskExecution;
+import io.capsule.worker.internal.OutcomePolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -63,7 +63,7 @@ class DeliveryCapIT {
           .atMost(BOUND)
           .until(() -> WorkerIT.deadLettersOf(fleet, doom.id()), l -> !l.isEmpty());
       DeadLetter letter = WorkerIT.deadLettersOf(fleet, doom.id()).get(0);
-      assertThat(letter.reason()).isEqualTo(TaskExecution.DELIVERY_LIMIT);
+      assertThat(letter.reason()).isEqualTo(OutcomePolicy.DELIVERY_LIMIT);
       assertThat(letter.request().id()).isEqualTo(doom.id());
       await()
           .atMost(BOUND)

@@ -25,6 +25,7 @@ import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
@@ -107,6 +108,25 @@ final class TestFleet implements AutoCloseable {
     CapsuleWorker worker = CapsuleWorker.create(settings.apply(config()).build()).start();
     workers.add(worker);
     return worker;
+  }
+
+  /** The offset {@code level}'s consumer group committed on its partition, or -1 when none. */
+  long committedOffset(ComputeLevel level, int partition) {
+    String group = config().build().groupId(level);
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      OffsetAndMetadata offset =
+          admin
+              .listConsumerGroupOffsets(group)
+              .partitionsToOffsetAndMetadata()
+              .get()
+              .get(new TopicPartition(topics.tasks(level), partition));
+      return offset == null ? -1 : offset.offset();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /**

@@ -188,6 +188,27 @@ class WorkerIT {
   }
 
   @Test
+  void aPoisonRecordNearTheSizeLimitIsDeadLetteredCutAndItsOffsetCommitted(
+      @BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers)) {
+      fleet.startWorker(c -> c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM)));
+      String topic = fleet.topics().tasks(ComputeLevel.MEDIUM);
+      byte[] poison = new byte[900 * 1024];
+      java.util.Arrays.fill(poison, (byte) '[');
+      fleet.send(topic, "huge-poison", poison);
+      TaskRequest good = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
+
+      assertThat(awaitFinal(fleet, good.id()).success()).isTrue();
+      await().atMost(BOUND).until(fleet::deadLetters, l -> l.size() == 1);
+      DeadLetter letter = fleet.deadLetters().get(0);
+      assertThat(letter.taskId()).isEqualTo("huge-poison");
+      assertThat(letter.raw()).hasSize(512 * 1024);
+      assertThat(letter.message()).contains("value cut to its first 524288 of 921600 bytes");
+      await().atMost(BOUND).until(() -> fleet.committedOffset(ComputeLevel.MEDIUM, 0) == 2);
+    }
+  }
+
+  @Test
   void runningTasksNeverReserveMoreRamThanTheBudget(@BootstrapServers String servers) {
     try (TestFleet fleet = new TestFleet(servers)) {
       CapsuleWorker worker =

@@ -22,11 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -81,7 +77,7 @@ class WorkerProcessIT {
       ResultEnvelope envelope = WorkerIT.awaitFinal(fleet, task.id());
       assertThat(envelope.success()).isTrue();
       assertThat(envelope.worker()).isEqualTo("drained");
-      assertThat(committedOffset(fleet)).isEqualTo(1L);
+      assertThat(fleet.committedOffset(ComputeLevel.MEDIUM, 0)).isEqualTo(1L);
     }
   }
 
@@ -129,22 +125,9 @@ class WorkerProcessIT {
           .atMost(BOUND)
           .until(() -> WorkerIT.deadLettersOf(fleet, task.id()), l -> !l.isEmpty());
       assertThat(WorkerIT.deadLettersOf(fleet, task.id()).get(0).reason())
-          .isEqualTo(io.capsule.worker.internal.TaskExecution.DELIVERY_LIMIT);
+          .isEqualTo(io.capsule.worker.internal.OutcomePolicy.DELIVERY_LIMIT);
       TaskRequest next = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
       assertThat(WorkerIT.awaitFinal(fleet, next.id()).success()).isTrue();
-    }
-  }
-
-  private static long committedOffset(TestFleet fleet) throws Exception {
-    String group = fleet.topics().prefix() + "-workers-medium";
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", fleet.bootstrap()))) {
-      OffsetAndMetadata offset =
-          admin
-              .listConsumerGroupOffsets(group)
-              .partitionsToOffsetAndMetadata()
-              .get()
-              .get(new TopicPartition(fleet.topics().tasks(ComputeLevel.MEDIUM), 0));
-      return offset == null ? -1 : offset.offset();
     }
   }
 

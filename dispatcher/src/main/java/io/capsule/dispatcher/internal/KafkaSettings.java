@@ -1,7 +1,9 @@
 package io.capsule.dispatcher.internal;
 
 import io.capsule.dispatcher.FleetConnection;
+import io.capsule.protocol.ProducerSettings;
 import io.capsule.protocol.TopicSpec;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -14,7 +16,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Kafka client properties: our defaults, then the user's properties, then our essentials (serdes,
- * offset handling) which nothing overrides.
+ * offset handling, the producer's delivery guarantees) which nothing overrides.
  */
 public final class KafkaSettings {
   /** The largest module the producer sends (the modules topic allows the same plus overhead). */
@@ -29,18 +31,19 @@ public final class KafkaSettings {
 
   private KafkaSettings() {}
 
-  /** Properties for an idempotent producer of string keys and byte values. */
+  /**
+   * Properties for an idempotent producer of string keys and byte values, by the fleet's one {@link
+   * ProducerSettings} policy (the user's properties cannot weaken its guarantees).
+   */
   public static Properties producer(FleetConnection connection, String role) {
-    Properties p = base(connection, role);
-    p.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
-    p.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(LINGER_MS));
-    // KAFKA-14359: see the worker's producer; one request in flight avoids the stuck retry loop.
-    p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
-    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000");
-    p.putIfAbsent(
-        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-        Integer.toString(MAX_MODULE_BYTES + TopicSpec.RECORD_OVERHEAD_BYTES));
+    Map<String, Object> roleDefaults =
+        Map.of(
+            ProducerConfig.LINGER_MS_CONFIG, Integer.toString(LINGER_MS),
+            ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000",
+            ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                Integer.toString(MAX_MODULE_BYTES + TopicSpec.RECORD_OVERHEAD_BYTES));
+    Properties p = new Properties();
+    p.putAll(ProducerSettings.over(base(connection, role), roleDefaults));
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     return p;

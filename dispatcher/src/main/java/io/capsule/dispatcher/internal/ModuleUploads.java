@@ -1,10 +1,11 @@
 package io.capsule.dispatcher.internal;
 
+import io.capsule.protocol.WireHeader;
+import io.capsule.protocol.WireRecord;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Publishes each module once to the compacted modules topic (key = hex SHA-256, value = the bytes),
@@ -38,13 +39,7 @@ public final class ModuleUploads {
   }
 
   private CompletableFuture<Void> send(String sha256, byte[] module) {
-    var record =
-        new ProducerRecord<>(
-            topic,
-            null,
-            sha256,
-            module,
-            WireHeaders.of(SCHEMA, sha256, WireHeaders.newTraceparent()));
+    var record = WireRecord.of(topic, sha256, module, SCHEMA, sha256, WireHeader.newTraceparent());
     return Sends.send(producer, record, "module " + sha256).thenApply(metadata -> null);
   }
 

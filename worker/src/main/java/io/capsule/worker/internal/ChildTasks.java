@@ -44,6 +44,7 @@ public final class ChildTasks {
   private static final int MAX_PARENT_PREFIX = 150;
 
   private final OutputPublisher publisher;
+  private final EventRecorder events;
   private final TaskLedger ledger;
   private final Admission admission;
   private final Topics topics;
@@ -69,14 +70,19 @@ public final class ChildTasks {
     }
   }
 
-  /** Children published through {@code publisher}, awaited through {@code ledger}. */
+  /**
+   * Children published through {@code publisher} (their events recorded through {@code events}),
+   * awaited through {@code ledger}.
+   */
   public ChildTasks(
       OutputPublisher publisher,
+      EventRecorder events,
       TaskLedger ledger,
       Admission admission,
       Topics topics,
       Limits limits) {
     this.publisher = publisher;
+    this.events = events;
     this.ledger = ledger;
     this.admission = admission;
     this.topics = topics;
@@ -184,7 +190,7 @@ public final class ChildTasks {
         LifecycleEvent.of(child.request().id(), TaskState.CANCELLED, level, 0, null)
             .withParent(parent.request().id())
             .withError(null, "cancelled: its " + by + " ended without it");
-    publisher.event(cancelled, parent.traceparent());
+    events.record(cancelled, parent.traceparent());
     publisher.cancel(TaskCancel.of(child.request().id(), by), parent.traceparent());
   }
 
@@ -204,7 +210,7 @@ public final class ChildTasks {
     // event lands before any event of the worker that runs the child.
     CompletableFuture<Void> sent =
         CompletableFuture.allOf(
-            publisher.event(queued, parent.traceparent()),
+            events.record(queued, parent.traceparent()),
             publisher.request(topics.tasks(child.level()), child, parent.traceparent()));
     sent.whenComplete(
         (ok, error) -> {

@@ -1,8 +1,6 @@
+// Over 400 lines: one poll thread's confined state (pause, hold, commit, rebalance) kept together.
 package io.capsule.worker.internal;
 
-import io.capsule.protocol.DeadLetter;
-import io.capsule.protocol.ErrorType;
-import io.capsule.protocol.TaskRequest;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -16,9 +14,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -52,32 +48,9 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private static final int MAX_WAITING = 10_000;
   private static final Duration LEDGER_CATCH_UP = Duration.ofSeconds(10);
 
-  /** What the consumer needs from its worker. */
-  public record Context(
-      Admission admission,
-      TaskExecution execution,
-      OutputPublisher publisher,
-      TaskLedger ledger,
-      WorkerMetrics metrics,
-      ExecutorService pool,
-      ScheduledExecutorService timer,
-      long defaultRam,
-      long maxRam,
-      CancelWatch cancels) {
-
-    /**
-     * The ram reserved for a request: its cap, or the default, never above the policy's largest (a
-     * larger cap is refused or lowered to it before the task runs).
-     */
-    long ramOf(TaskRequest request) {
-      long declared = request.limits().ram() == null ? defaultRam : request.limits().ram().bytes();
-      return Math.min(declared, maxRam);
-    }
-  }
-
   private final Consumer<String, byte[]> consumer;
   private final String topic;
-  private final Context context;
+  private final LevelContext context;
   private final OffsetTracker offsets = new OffsetTracker();
   private final ArrayDeque<TaskItem> pending = new ArrayDeque<>();
   private final Map<TopicPartition, Set<TaskItem>> started = new HashMap<>();
@@ -89,8 +62,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
   // per assigned partition, its end offset when it was assigned (poll thread only)
   private final Map<TopicPartition, Long> assignedEnds = new HashMap<>();
   // task ids the cancel watch reported, applied on the poll thread
-  private final java.util.Queue<String> cancelsToApply =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final Queue<String> cancelsToApply = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<Admission.Slot> holding = new ArrayDeque<>();
   private long lastCommit;
   private long lastLag;
@@ -102,14 +74,21 @@ public final class ClassicLevelConsumer extends PollingConsumer
   // thread so that the next task starts at once instead of a broker round trip later.
   private static final Done SLOT_FREED = new Done(null, -1, null);
 
-  /** A consumer of {@code topic} for {@code level}; call {@link #start()}. */
+  /**
+   * A consumer of {@code topic} for {@code level}; call {@link #start()}. Tell it of cancels
+   * through {@link #cancelWaiting}.
+   */
   public ClassicLevelConsumer(
-      Consumer<String, byte[]> consumer, String topic, String level, Context context) {
+      Consumer<String, byte[]> consumer, String topic, String level, LevelContext context) {
     super(level, "capsule-poll-" + level);
     this.consumer = consumer;
     this.topic = topic;
     this.context = context;
-    context.cancels().onCancel(cancelsToApply::add);
+  }
+
+  /** A task was cancelled: if it waits here, it leaves its queue (applied on the poll thread). */
+  public void cancelWaiting(String taskId) {
+    cancelsToApply.add(taskId);
   }
 
   /** Tasks started (or waiting on a timer) and not yet acknowledged. */
@@ -185,50 +164,38 @@ public final class ClassicLevelConsumer extends PollingConsumer
     if (draining()) {
       return;
     }
-    RecordIntake.Read read = RecordIntake.read(record);
-    if (read.request() == null) {
-      deadLetterUnreadable(record, partition, read.unreadable());
-      return;
+    TaskItem.Delivery delivery =
+        record.offset() < assignedEnds.getOrDefault(partition, Long.MAX_VALUE)
+            ? TaskItem.Delivery.REASSIGNED
+            : TaskItem.Delivery.FIRST;
+    RecordIntake.Taken taken = context.intake().take(record, level(), delivery);
+    if (taken.runnable()) {
+      pending.add(taken.item());
+    } else if (taken.item() != null) {
+      track(taken.item());
+      whenDone(taken.item(), taken.settled());
+    } else {
+      whenSettled(partition, record.offset(), taken.settled());
     }
-    TaskRequest request = read.request();
-    if (context.cancels().cancelledAfter(request.id(), record.timestamp())) {
-      LOG.info("task {} was cancelled; not running it", request.id());
-      done.add(new Done(partition, record.offset(), null));
-      return;
-    }
-    long ram = context.ramOf(request);
-    TaskItem item =
-        new TaskItem(
-            partition,
-            record.offset(),
-            record.timestamp(),
-            level(),
-            request,
-            ram,
-            RecordIntake.traceparent(record),
-            record.offset() < assignedEnds.getOrDefault(partition, Long.MAX_VALUE)
-                ? TaskItem.Delivery.REASSIGNED
-                : TaskItem.Delivery.FIRST);
-    if (!context.admission().fitsAtAll(ram)) {
-      track(item);
-      whenDone(
-          item,
-          context
-              .execution()
-              .reject(
-                  item,
-                  ErrorType.INVALID_REQUEST,
-                  "ram " + request.limits().ram() + " exceeds this worker's memory budget"));
-      return;
-    }
-    pending.add(item);
+  }
+
+  /** A record that needed no task: its offset is done once what it needed was acknowledged. */
+  private void whenSettled(TopicPartition partition, long offset, CompletableFuture<Void> settled) {
+    settled.whenComplete(
+        (ok, error) -> {
+          if (error == null) {
+            done.add(new Done(partition, offset, null));
+          } else {
+            LOG.error("record {}/{} not settled; it will be read again", partition, offset, error);
+          }
+        });
   }
 
   /** Cancelled tasks that still wait here leave their queue (their offsets count as done). */
   private void applyCancels() {
     for (String taskId = cancelsToApply.poll(); taskId != null; taskId = cancelsToApply.poll()) {
-      List<java.util.Collection<TaskItem>> queues = List.of(pending, held);
-      for (java.util.Collection<TaskItem> waiting : queues) {
+      List<Collection<TaskItem>> queues = List.of(pending, held);
+      for (Collection<TaskItem> waiting : queues) {
         for (var it = waiting.iterator(); it.hasNext(); ) {
           TaskItem item = it.next();
           if (item.request().id().equals(taskId)) {
@@ -243,25 +210,6 @@ public final class ClassicLevelConsumer extends PollingConsumer
         }
       }
     }
-  }
-
-  private void deadLetterUnreadable(
-      ConsumerRecord<String, byte[]> record, TopicPartition partition, String why) {
-    String source = record.topic() + "/" + record.partition() + "/" + record.offset();
-    LOG.warn("unreadable record at {}: {}", source, why);
-    context.metrics().deadLetter(level(), DeadLetter.UNREADABLE);
-    DeadLetter letter = DeadLetter.unreadable(record.key(), record.value(), why, source);
-    context
-        .publisher()
-        .deadLetter(letter, RecordIntake.traceparent(record))
-        .whenComplete(
-            (ok, error) -> {
-              if (error == null) {
-                done.add(new Done(partition, record.offset(), null));
-              } else {
-                LOG.error("could not dead-letter {}; it will be read again", source, error);
-              }
-            });
   }
 
   private void dispatch() {
@@ -302,29 +250,8 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private void submit(TaskItem item, Admission.Slot slot) {
     item.holds(slot);
     track(item);
-    CompletableFuture<Void> finished = new CompletableFuture<>();
-    whenDone(item, finished);
-    try {
-      context
-          .pool()
-          .execute(
-              () ->
-                  context
-                      .execution()
-                      .run(item, () -> releaseSlot(slot))
-                      .whenComplete(
-                          (ok, error) -> {
-                            if (error == null) {
-                              finished.complete(null);
-                            } else {
-                              finished.completeExceptionally(error);
-                            }
-                          }));
-      holding.add(slot);
-    } catch (RuntimeException e) {
-      slot.release();
-      finished.completeExceptionally(e);
-    }
+    holding.add(slot);
+    whenDone(item, context.intake().start(item, () -> releaseSlot(slot)));
   }
 
   private void releaseSlot(Admission.Slot slot) {

@@ -1,5 +1,6 @@
 package io.capsule.worker.internal;
 
+import io.capsule.protocol.ProducerSettings;
 import io.capsule.worker.WorkerConfig;
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,7 +19,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Makes the worker's Kafka clients: the user's properties first (security, timeouts...), then the
- * settings the worker's guarantees depend on, which always win.
+ * settings the worker's guarantees depend on, which always win (for the producer: {@link
+ * ProducerSettings}).
  */
 public final class KafkaClients {
   private static final int BATCH_FETCH_BYTES = 256 * 1024;
@@ -42,16 +44,13 @@ public final class KafkaClients {
     return props;
   }
 
-  /** The idempotent producer every output goes through. */
+  /**
+   * The idempotent producer every output goes through, by the fleet's one {@link ProducerSettings}
+   * policy (the user's properties cannot weaken its guarantees).
+   */
   public KafkaProducer<String, byte[]> producer() {
-    Map<String, Object> props = base("producer");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
-    // KAFKA-14359: with several requests in flight, an idempotent producer whose first request
-    // timed out (seen under heavy CPU load) can retry OUT_OF_ORDER_SEQUENCE_NUMBER until the
-    // delivery timeout. One in flight avoids it; batches grow while it waits instead.
-    props.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+    Map<String, Object> props =
+        ProducerSettings.over(base("producer"), Map.of(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS));
     return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 

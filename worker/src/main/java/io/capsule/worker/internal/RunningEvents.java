@@ -16,13 +16,13 @@ import java.util.concurrent.TimeUnit;
  * outlives the delay gets its event then, always before its outcome (see {@link Notice#finish}).
  */
 public final class RunningEvents {
-  private final OutputPublisher publisher;
+  private final EventRecorder events;
   private final ScheduledExecutorService timer;
   private final long afterMillis;
 
-  /** Events sent through {@code publisher}, {@code after} an attempt starts, on {@code timer}. */
-  public RunningEvents(OutputPublisher publisher, ScheduledExecutorService timer, Duration after) {
-    this.publisher = publisher;
+  /** Events recorded through {@code events}, {@code after} an attempt starts, on {@code timer}. */
+  public RunningEvents(EventRecorder events, ScheduledExecutorService timer, Duration after) {
+    this.events = events;
     this.timer = timer;
     this.afterMillis = after.toMillis();
   }
@@ -94,7 +94,7 @@ public final class RunningEvents {
     @Override
     public synchronized void run() {
       if (!finished) {
-        sent = publisher.runningEvent(event, traceparent, delivery);
+        sent = events.recordRunning(event, traceparent, delivery);
       }
     }
 

@@ -1,8 +1,5 @@
 package io.capsule.worker.internal;
 
-import io.capsule.protocol.DeadLetter;
-import io.capsule.protocol.ErrorType;
-import io.capsule.protocol.TaskRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,7 +10,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ShareConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +26,7 @@ public final class ShareLevelConsumer extends PollingConsumer {
 
   private final ShareConsumer<String, byte[]> consumer;
   private final String topic;
-  private final ClassicLevelConsumer.Context context;
+  private final LevelContext context;
   private final AtomicInteger active = new AtomicInteger();
   private ConsumerRecord<String, byte[]> current;
 
@@ -39,7 +35,7 @@ public final class ShareLevelConsumer extends PollingConsumer {
       ShareConsumer<String, byte[]> consumer,
       String topic,
       String level,
-      ClassicLevelConsumer.Context context,
+      LevelContext context,
       int slot) {
     super(level, "capsule-share-" + level + "-" + slot);
     this.consumer = consumer;
@@ -93,67 +89,25 @@ public final class ShareLevelConsumer extends PollingConsumer {
   }
 
   private AcknowledgeType process(ConsumerRecord<String, byte[]> record) {
-    RecordIntake.Read read = RecordIntake.read(record);
-    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-    if (read.request() == null) {
-      return deadLetter(record, read.unreadable());
+    TaskItem.Delivery delivery =
+        record.deliveryCount().map(n -> n <= 1).orElse(false)
+            ? TaskItem.Delivery.FIRST
+            : TaskItem.Delivery.REDELIVERED;
+    RecordIntake.Taken taken = context.intake().take(record, level(), delivery);
+    if (!taken.runnable()) {
+      return await(record, taken.settled());
     }
-    TaskRequest request = read.request();
-    if (context.cancels().cancelledAfter(request.id(), record.timestamp())) {
-      LOG.info("task {} was cancelled; not running it", request.id());
-      return AcknowledgeType.ACCEPT;
-    }
-    long ram = context.ramOf(request);
-    TaskItem item =
-        new TaskItem(
-            partition,
-            record.offset(),
-            record.timestamp(),
-            level(),
-            request,
-            ram,
-            RecordIntake.traceparent(record),
-            record.deliveryCount().map(n -> n <= 1).orElse(false)
-                ? TaskItem.Delivery.FIRST
-                : TaskItem.Delivery.REDELIVERED);
-    if (!context.admission().fitsAtAll(ram)) {
-      return await(
-          record,
-          context
-              .execution()
-              .reject(item, ErrorType.INVALID_REQUEST, "ram exceeds this worker's memory budget"));
-    }
-    if (!waitUntil(record, request.notBefore()) || !admit(record, ram)) {
+    TaskItem item = taken.item();
+    if (!waitUntil(record, item.request().notBefore()) || !admit(record, item.ram())) {
       return AcknowledgeType.RELEASE;
     }
-    CompletableFuture<Void> finished = new CompletableFuture<>();
-    context
-        .pool()
-        .execute(
-            () ->
-                context
-                    .execution()
-                    .run(item, () -> context.admission().release(ram))
-                    .whenComplete(
-                        (ok, error) -> {
-                          if (error == null) {
-                            finished.complete(null);
-                          } else {
-                            finished.completeExceptionally(error);
-                          }
-                        }));
+    CompletableFuture<Void> finished =
+        context.intake().start(item, () -> context.admission().release(item.ram()));
     AcknowledgeType outcome = await(record, finished);
     if (outcome == AcknowledgeType.RELEASE) {
       item.abandon();
     }
     return outcome;
-  }
-
-  private AcknowledgeType deadLetter(ConsumerRecord<String, byte[]> record, String why) {
-    String source = record.topic() + "/" + record.partition() + "/" + record.offset();
-    context.metrics().deadLetter(level(), DeadLetter.UNREADABLE);
-    DeadLetter letter = DeadLetter.unreadable(record.key(), record.value(), why, source);
-    return await(record, context.publisher().deadLetter(letter, RecordIntake.traceparent(record)));
   }
 
   /** Waits for {@code work}, renewing the record's lock; ACCEPT when done, RELEASE otherwise. */

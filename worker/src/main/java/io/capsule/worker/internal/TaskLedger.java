@@ -5,6 +5,7 @@ import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskState;
+import io.capsule.protocol.WireHeader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -312,7 +313,7 @@ public final class TaskLedger extends TopicFollower {
   }
 
   private static int delivery(ConsumerRecord<String, byte[]> record) {
-    Header header = record.headers().lastHeader(OutputPublisher.DELIVERY_HEADER);
+    Header header = record.headers().lastHeader(WireHeader.DELIVERY);
     if (header == null) {
       return 0;
     }

@@ -1,0 +1,34 @@
+package io.capsule.worker.internal;
+
+import io.capsule.protocol.LifecycleEvent;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Records this worker's own lifecycle events in two places on purpose: its {@link TaskLedger} at
+ * once (so a redelivery of a task it just handled is recognised before the event is read back from
+ * the topic, and a parent waiting here for a sub-task it cancelled sees it), then the events topic
+ * through the {@link OutputPublisher}.
+ */
+public final class EventRecorder {
+  private final OutputPublisher publisher;
+  private final TaskLedger ledger;
+
+  /** Events noted in {@code ledger} and sent through {@code publisher}. */
+  public EventRecorder(OutputPublisher publisher, TaskLedger ledger) {
+    this.publisher = publisher;
+    this.ledger = ledger;
+  }
+
+  /** Notes and sends an event; completes when the broker acknowledged it. */
+  public CompletableFuture<Void> record(LifecycleEvent event, String traceparent) {
+    ledger.note(event, System.currentTimeMillis());
+    return publisher.event(event, traceparent);
+  }
+
+  /** Notes and sends a {@code running} event of the {@code delivery}-th delivery of its attempt. */
+  public CompletableFuture<Void> recordRunning(
+      LifecycleEvent event, String traceparent, int delivery) {
+    ledger.note(event, System.currentTimeMillis(), delivery);
+    return publisher.runningEvent(event, traceparent, delivery);
+  }
+}

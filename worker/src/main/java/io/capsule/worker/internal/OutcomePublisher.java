@@ -1,0 +1,194 @@
+package io.capsule.worker.internal;
+
+import io.capsule.protocol.DeadLetter;
+import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.LifecycleEvent;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.RetryBackoff;
+import io.capsule.protocol.TaskRequest;
+import io.capsule.protocol.TaskState;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Publishes what follows an attempt, as {@link OutcomePolicy} decides: on success the envelope and
+ * a {@code succeeded} event; on a retry the next attempt (delayed by the backoff) and a {@code
+ * retrying} event; otherwise the final envelope, a {@code dead_lettered} event and a dead letter.
+ * The returned futures complete once the broker acknowledged every record (sent again until then,
+ * by the {@link RetryingPublisher}), which is when the record's offset may be committed.
+ */
+public final class OutcomePublisher {
+  private final OutputPublisher publisher;
+  private final EventRecorder events;
+  private final RetryingPublisher retrying;
+  private final OutcomePolicy policy;
+  private final RetryBackoff backoff;
+  private final WorkerMetrics metrics;
+  private final String workerId;
+
+  /** Outcomes decided by {@code policy}, published by worker {@code workerId}. */
+  public OutcomePublisher(
+      OutputPublisher publisher,
+      EventRecorder events,
+      RetryingPublisher retrying,
+      OutcomePolicy policy,
+      RetryBackoff backoff,
+      WorkerMetrics metrics,
+      String workerId) {
+    this.publisher = publisher;
+    this.events = events;
+    this.retrying = retrying;
+    this.policy = policy;
+    this.backoff = backoff;
+    this.metrics = metrics;
+    this.workerId = workerId;
+  }
+
+  /**
+   * Publishes the outcome of the item's attempt, after {@code running} (its running event, whose
+   * failure does not hold the outcome back). Nothing when the item was abandoned.
+   */
+  public CompletableFuture<Void> publish(
+      TaskItem item, AttemptResult attempted, CompletableFuture<Void> running) {
+    if (!item.beginPublishing()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    TaskRequest request = item.request();
+    ResultEnvelope raw = attempted.envelope();
+    ResultEnvelope envelope =
+        raw.withExecution(
+                raw.execution().withRetries(request.attempt() - 1, raw.execution().durationMs()))
+            .withTask(request.id(), request.attempt(), workerId);
+    OutcomePolicy.Verdict verdict = policy.decide(request, envelope, attempted.finalReason());
+    Integer budgetLeft = budgetLeft(item, attempted);
+    // Sent from this thread, never from a send callback: a send that has to wait for a topic's
+    // metadata would block the producer's own I/O thread.
+    CompletableFuture<Void> outputs =
+        retrying.publish(request.id(), () -> outputs(item, envelope, verdict, budgetLeft));
+    return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
+  }
+
+  /** Publishes a final failure for an item that cannot run here (e.g. too big for the budget). */
+  public CompletableFuture<Void> reject(TaskItem item, ErrorType type, String message) {
+    ResultEnvelope envelope = AttemptResult.failure(item.request(), type, message);
+    return publish(
+        item, new AttemptResult(envelope, null), CompletableFuture.completedFuture(null));
+  }
+
+  /**
+   * A cancelled attempt publishes no envelope, retry or dead letter (the canceller already
+   * published the task's {@code cancelled} event and told its waiting client); it repeats the
+   * {@code cancelled} event so that it comes after this worker's own {@code running} event.
+   */
+  public CompletableFuture<Void> cancelled(
+      TaskItem item, ResultEnvelope stopped, CompletableFuture<Void> running) {
+    if (!item.beginPublishing()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    metrics.attempt(item.level(), stopped, "cancelled");
+    LifecycleEvent cancelled =
+        event(item, TaskState.CANCELLED).withError(null, "stopped by a cancel on " + workerId);
+    CompletableFuture<Void> outputs =
+        retrying.publish(item.request().id(), () -> events.record(cancelled, item.traceparent()));
+    return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
+  }
+
+  /**
+   * Dead-letters a record that is not a readable request (sent once: a failure leaves the record to
+   * be read again).
+   */
+  public CompletableFuture<Void> unreadable(String level, DeadLetter letter, String traceparent) {
+    metrics.deadLetter(level, DeadLetter.UNREADABLE);
+    return publisher.deadLetter(letter, traceparent);
+  }
+
+  /**
+   * What a sub-task's attempt left of its tree budget, as its run counted it; none when that is
+   * unknown (the worker itself failed), so neither its parent nor a retry gets more than is sure.
+   * {@code null} for a root.
+   */
+  private static Integer budgetLeft(TaskItem item, AttemptResult attempted) {
+    if (item.request().tree() == null) {
+      return null;
+    }
+    return attempted.treeBudgetLeft() != null ? attempted.treeBudgetLeft() : 0;
+  }
+
+  private CompletableFuture<Void> outputs(
+      TaskItem item, ResultEnvelope envelope, OutcomePolicy.Verdict verdict, Integer budgetLeft) {
+    return switch (verdict.next()) {
+      case SUCCEED -> succeed(item, envelope, budgetLeft);
+      case RETRY -> retry(item, envelope, budgetLeft);
+      case DEAD_LETTER -> deadLetter(item, envelope, verdict.reason(), budgetLeft);
+    };
+  }
+
+  private CompletableFuture<Void> succeed(
+      TaskItem item, ResultEnvelope envelope, Integer budgetLeft) {
+    metrics.attempt(item.level(), envelope, "succeeded");
+    return CompletableFuture.allOf(
+        publisher.envelope(item.request(), envelope, item.traceparent()),
+        events.record(
+            finalEvent(item, TaskState.SUCCEEDED, envelope).withTreeBudgetLeft(budgetLeft),
+            item.traceparent()));
+  }
+
+  /**
+   * The next attempt's request; a sub-task's keeps only the part of its tree budget this attempt
+   * left, so its attempts together start no more sub-tasks than its parent handed it.
+   */
+  private CompletableFuture<Void> retry(
+      TaskItem item, ResultEnvelope envelope, Integer budgetLeft) {
+    TaskRequest request = item.request();
+    metrics.attempt(item.level(), envelope, "retried");
+    metrics.retry(item.level());
+    long notBefore = System.currentTimeMillis() + backoff.delayBefore(request.attempt()).toMillis();
+    LifecycleEvent retrying =
+        event(item, TaskState.RETRYING)
+            .withError(envelope.error().errorType(), envelope.error().message());
+    TaskRequest next = request.nextAttempt(notBefore);
+    if (next.tree() != null && budgetLeft != null) {
+      next = next.withTree(next.tree().withBudget(budgetLeft));
+    }
+    return CompletableFuture.allOf(
+        publisher.request(item.partition().topic(), next, item.traceparent()),
+        events.record(retrying, item.traceparent()));
+  }
+
+  private CompletableFuture<Void> deadLetter(
+      TaskItem item, ResultEnvelope envelope, String reason, Integer budgetLeft) {
+    metrics.attempt(item.level(), envelope, envelope.error().errorType().wireName());
+    metrics.deadLetter(item.level(), reason);
+    return CompletableFuture.allOf(
+        publisher.envelope(item.request(), envelope, item.traceparent()),
+        events.record(
+            finalEvent(item, TaskState.DEAD_LETTERED, envelope).withTreeBudgetLeft(budgetLeft),
+            item.traceparent()),
+        publisher.deadLetter(letter(item, envelope, reason), item.traceparent()));
+  }
+
+  private static DeadLetter letter(TaskItem item, ResultEnvelope envelope, String reason) {
+    return new DeadLetter(
+        DeadLetter.SCHEMA,
+        item.request().id(),
+        reason,
+        envelope.error().errorType(),
+        envelope.error().message(),
+        item.request(),
+        envelope,
+        null,
+        item.source(),
+        System.currentTimeMillis());
+  }
+
+  /** A lifecycle event of the item's attempt, from this worker. */
+  LifecycleEvent event(TaskItem item, TaskState state) {
+    return LifecycleEvent.of(
+            item.request().id(), state, item.level(), item.request().attempt(), workerId)
+        .withParent(item.request().parentId());
+  }
+
+  private LifecycleEvent finalEvent(TaskItem item, TaskState state, ResultEnvelope envelope) {
+    return LifecycleEvent.finalOf(item.request().id(), state, item.level(), workerId, envelope)
+        .withParent(item.request().parentId());
+  }
+}

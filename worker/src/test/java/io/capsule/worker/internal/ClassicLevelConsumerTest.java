@@ -1,0 +1,215 @@
+package io.capsule.worker.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.capsule.protocol.ByteSize;
+import io.capsule.protocol.DeadLetter;
+import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskLimits;
+import io.capsule.protocol.TaskOptions;
+import io.capsule.protocol.TaskRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The classic consumer's flow control over Kafka's {@link MockConsumer}: tasks run through a fake
+ * {@link TaskRunner} whose outputs the test acknowledges, records that cannot run go through the
+ * real intake and outcome publishing over a {@link org.apache.kafka.clients.producer.MockProducer}.
+ */
+class ClassicLevelConsumerTest {
+  private static final TopicPartition P0 = new TopicPartition(MockOutputs.LOW, 0);
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  /** One task handed to the runner: its admission and its outputs, under the test's control. */
+  private record Started(TaskItem item, Runnable release, CompletableFuture<Void> outputs) {}
+
+  private final MockConsumer<String, byte[]> kafka = new MockConsumer<>("earliest");
+  private final MockOutputs outputs = new MockOutputs();
+  private final BlockingQueue<Started> started = new LinkedBlockingQueue<>();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+  private final CancelWatch cancels =
+      new CancelWatch(new MockConsumer<>("earliest"), MockOutputs.TOPICS.cancels());
+  // one task's 64 MiB at a time: room comes only when a task gives back its ram
+  private final Admission admission = new Admission(4, 64 * Tasks.MIB);
+  private ClassicLevelConsumer consumer;
+
+  private final TaskRunner runner =
+      (item, release) -> {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        started.add(new Started(item, release, done));
+        return done;
+      };
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    if (consumer != null) {
+      consumer.stop();
+      assertThat(consumer.join(WAIT)).isTrue();
+    }
+    timer.shutdownNow();
+  }
+
+  private void start(List<ConsumerRecord<String, byte[]>> records) {
+    RecordIntake intake =
+        new RecordIntake(
+            runner,
+            outputs.outcomes,
+            cancels,
+            admission,
+            Runnable::run,
+            new RecordIntake.Ram(64 * Tasks.MIB, Tasks.MIB * 1024));
+    LevelContext context =
+        new LevelContext(intake, admission, timer, within -> true, outputs.metrics);
+    consumer = new ClassicLevelConsumer(kafka, MockOutputs.LOW, "low", context);
+    cancels.onCancel(consumer::cancelWaiting);
+    kafka.updateBeginningOffsets(Map.of(P0, 0L));
+    kafka.updateEndOffsets(Map.of(P0, 0L)); // every record is a first delivery
+    kafka.schedulePollTask(
+        () -> {
+          kafka.rebalance(List.of(P0));
+          records.forEach(kafka::addRecord);
+        });
+    consumer.start();
+  }
+
+  private Long committed() {
+    OffsetAndMetadata committed = kafka.committed(Set.of(P0)).get(P0);
+    return committed == null ? null : committed.offset();
+  }
+
+  private Started next() throws InterruptedException {
+    Started next = started.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(next).as("a task started").isNotNull();
+    return next;
+  }
+
+  @Test
+  void pausesWhileARecordWaitsForRoomAndResumesOnceItStarts() throws InterruptedException {
+    TaskRequest first = Tasks.request();
+    TaskRequest second = Tasks.request();
+    start(List.of(Tasks.record(0, 0, first), Tasks.record(0, 1, second)));
+
+    Started one = next();
+    assertThat(one.item().request().id()).isEqualTo(first.id());
+    await().atMost(WAIT).until(() -> kafka.paused().contains(P0));
+    assertThat(started).isEmpty();
+
+    one.release().run();
+    Started two = next();
+    assertThat(two.item().request().id()).isEqualTo(second.id());
+    await().atMost(WAIT).until(() -> kafka.paused().isEmpty());
+  }
+
+  @Test
+  void commitsAnOffsetOnlyOnceItAndEveryRecordBeforeItHaveTheirOutputsAcknowledged()
+      throws InterruptedException {
+    start(List.of(Tasks.record(0, 0, Tasks.request()), Tasks.record(0, 1, Tasks.request())));
+    Started one = next();
+    one.release().run();
+    Started two = next();
+    two.release().run();
+
+    two.outputs().complete(null); // the later record is done, the earlier is not
+    await()
+        .during(Duration.ofMillis(600)) // three commit intervals
+        .atMost(WAIT)
+        .until(() -> committed() == null);
+
+    one.outputs().complete(null);
+    await().atMost(WAIT).until(() -> Long.valueOf(2).equals(committed()));
+  }
+
+  @Test
+  void aTaskWhoseOutputsFailedIsNeverCommitted() throws InterruptedException {
+    start(List.of(Tasks.record(0, 0, Tasks.request()), Tasks.record(0, 1, Tasks.request())));
+    Started one = next();
+    one.release().run();
+    Started two = next();
+
+    one.outputs().completeExceptionally(new IllegalStateException("broker gone"));
+    two.outputs().complete(null);
+
+    await().during(Duration.ofMillis(600)).atMost(WAIT).until(() -> committed() == null);
+  }
+
+  @Test
+  void anUnreadableRecordIsDeadLetteredAndCommittedOnceTheDeadLetterIsAcknowledged() {
+    start(List.of(Tasks.record(0, 0, "k", "{not json")));
+
+    await().atMost(WAIT).until(() -> outputs.sent().size() == 1);
+    DeadLetter letter = outputs.first(MockOutputs.TOPICS.deadLetters(), DeadLetter.class);
+    assertThat(letter.reason()).isEqualTo(DeadLetter.UNREADABLE);
+    assertThat(letter.source()).isEqualTo(MockOutputs.LOW + "/0/0");
+    await().during(Duration.ofMillis(600)).atMost(WAIT).until(() -> committed() == null);
+
+    outputs.ackAll();
+    await().atMost(WAIT).until(() -> Long.valueOf(1).equals(committed()));
+    assertThat(started).isEmpty();
+  }
+
+  @Test
+  void aRecordWhoseRamCanNeverFitIsRefusedNamingItsCapAndCommittedAfterTheRefusal() {
+    TaskRequest huge = Tasks.request(TaskOptions.builder().ram(ByteSize.parse("128MB")).build());
+    assertThat(huge.limits()).extracting(TaskLimits::ram).isNotNull();
+    start(List.of(Tasks.record(0, 0, huge)));
+
+    await().atMost(WAIT).until(() -> outputs.sent().size() == 3);
+    ResultEnvelope envelope = outputs.first(MockOutputs.TOPICS.results(), ResultEnvelope.class);
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.INVALID_REQUEST);
+    assertThat(envelope.error().message())
+        .isEqualTo("ram 128MB exceeds this worker's memory budget");
+    assertThat(consumer.active()).isEqualTo(1);
+
+    outputs.ackAll();
+    await().atMost(WAIT).until(() -> Long.valueOf(1).equals(committed()));
+    assertThat(consumer.active()).isZero();
+    assertThat(started).isEmpty();
+  }
+
+  @Test
+  void aRecordCancelledBeforeItWasReadIsCommittedWithoutRunning() {
+    TaskRequest cancelled = Tasks.request();
+    ConsumerRecord<String, byte[]> record = Tasks.record(0, 0, cancelled);
+    cancels.note(cancelled.id(), record.timestamp() + 1);
+
+    start(List.of(record, Tasks.record(0, 1, Tasks.request())));
+
+    await().atMost(WAIT).until(() -> started.size() == 1);
+    assertThat(started.peek().item().offset()).isEqualTo(1);
+    started.peek().release().run();
+    started.peek().outputs().complete(null);
+    await().atMost(WAIT).until(() -> Long.valueOf(2).equals(committed()));
+  }
+
+  @Test
+  void aCancelDropsARecordStillWaitingForRoom() throws InterruptedException {
+    TaskRequest waiting = Tasks.request();
+    start(List.of(Tasks.record(0, 0, Tasks.request()), Tasks.record(0, 1, waiting)));
+    Started one = next();
+    await().atMost(WAIT).until(() -> kafka.paused().contains(P0));
+
+    cancels.note(waiting.id(), System.currentTimeMillis());
+    one.outputs().complete(null);
+    await().atMost(WAIT).until(() -> Long.valueOf(2).equals(committed()));
+
+    one.release().run();
+    await().atMost(WAIT).until(() -> kafka.paused().isEmpty());
+    assertThat(started).isEmpty();
+  }
+}
