@@ -159,7 +159,7 @@ public final class CapsuleWorker {
             publisher,
             events,
             retrying,
-            new OutcomePolicy(ceiling),
+            OutcomePolicy.forRecordsOf(ceiling, clients.maxRequestBytes()),
             new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff()),
             metrics,
             config.workerId());

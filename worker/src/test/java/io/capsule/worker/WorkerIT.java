@@ -209,6 +209,36 @@ class WorkerIT {
   }
 
   @Test
+  void aResultTooLargeForARecordEndsTheTaskWithATaskErrorInsteadOfNever(
+      @BootstrapServers String servers) {
+    // writes 1,100,000 bytes of 'a' to stdout: the result (the first MiB) cannot fit a record
+    byte[] chatty =
+        io.capsule.sandbox.WatAssembler.assemble(
+            "(module (import \"wasi_snapshot_preview1\" \"fd_write\""
+                + " (func $w (param i32 i32 i32 i32) (result i32)))"
+                + " (memory (export \"memory\") 20)"
+                + " (func (export \"_start\")"
+                + " (memory.fill (i32.const 16) (i32.const 97) (i32.const 1100000))"
+                + " (i32.store (i32.const 0) (i32.const 16))"
+                + " (i32.store (i32.const 4) (i32.const 1100000))"
+                + " (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))");
+    try (TestFleet fleet = new TestFleet(servers)) {
+      fleet.startWorker(c -> c.withLevels(java.util.Set.of(ComputeLevel.MEDIUM)));
+      TaskRequest task = fleet.submit(request(chatty, TaskOptions.builder().maxRetries(2).build()));
+
+      ResultEnvelope envelope = awaitFinal(fleet, task.id());
+
+      assertThat(envelope.success()).isFalse();
+      assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
+      assertThat(envelope.error().message()).startsWith("result: the envelope would be");
+      await().atMost(BOUND).until(() -> deadLettersOf(fleet, task.id()), l -> l.size() == 1);
+      TaskRequest next = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
+      assertThat(awaitFinal(fleet, next.id()).success()).isTrue();
+      await().atMost(BOUND).until(() -> fleet.committedOffset(ComputeLevel.MEDIUM, 0) == 2);
+    }
+  }
+
+  @Test
   void runningTasksNeverReserveMoreRamThanTheBudget(@BootstrapServers String servers) {
     try (TestFleet fleet = new TestFleet(servers)) {
       CapsuleWorker worker =

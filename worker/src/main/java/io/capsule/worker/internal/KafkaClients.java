@@ -25,6 +25,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class KafkaClients {
   private static final int BATCH_FETCH_BYTES = 256 * 1024;
 
+  private static final int DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+
   /** The output producer's {@code linger.ms}. */
   public static final int LINGER_MS = 2;
 
@@ -52,6 +54,15 @@ public final class KafkaClients {
     Map<String, Object> props =
         ProducerSettings.over(base("producer"), Map.of(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS));
     return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /**
+   * The largest record the producer sends: the user's {@code max.request.size}, or Kafka's default
+   * (1 MiB).
+   */
+  public int maxRequestBytes() {
+    Object set = config.kafkaProperties().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+    return set == null ? DEFAULT_MAX_REQUEST_BYTES : Integer.parseInt(set.toString().trim());
   }
 
   /** A consumer in {@code groupId} that commits only what the worker tells it to. */

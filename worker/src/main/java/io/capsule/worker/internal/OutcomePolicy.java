@@ -1,15 +1,20 @@
 package io.capsule.worker.internal;
 
+import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.DeadLetter;
 import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.Execution;
 import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Decides what follows an attempt: success is final; a failure of a retryable type with attempts
  * left (the request's {@code max_retries}, never more than the policy's ceiling) is retried;
- * anything else is dead-lettered, with the reason why.
+ * anything else is dead-lettered, with the reason why. An envelope too large to publish becomes a
+ * failure that says so ({@link #deliverable}).
  */
 public final class OutcomePolicy {
   /** The dead-letter reason of a failure whose type is never retried (or that must not be). */
@@ -36,11 +41,69 @@ public final class OutcomePolicy {
    */
   public record Verdict(Next next, String reason) {}
 
-  private final Integer maxRetriesCeiling;
+  /**
+   * Room left in a record for what surrounds an envelope: the final event and the dead letter carry
+   * the envelope too, with the event's fields or the request and the record's headers.
+   */
+  public static final int RECORD_ROOM = 64 * 1024;
 
-  /** Retries within {@code ceiling}'s {@code max_retries} (none: the request's own). */
-  public OutcomePolicy(OperatorCeiling ceiling) {
+  private final Integer maxRetriesCeiling;
+  private final int maxEnvelopeBytes;
+
+  /**
+   * Retries within {@code ceiling}'s {@code max_retries} (none: the request's own); envelopes whose
+   * JSON is over {@code maxEnvelopeBytes} are not published as they are.
+   */
+  public OutcomePolicy(OperatorCeiling ceiling, int maxEnvelopeBytes) {
+    if (maxEnvelopeBytes <= 0) {
+      throw new IllegalArgumentException("maxEnvelopeBytes must be positive: " + maxEnvelopeBytes);
+    }
     this.maxRetriesCeiling = ceiling.maxRetries();
+    this.maxEnvelopeBytes = maxEnvelopeBytes;
+  }
+
+  /**
+   * The envelopes of a worker whose producer sends records of up to {@code maxRequestBytes} (its
+   * {@code max.request.size}): at most that less {@link #RECORD_ROOM}.
+   */
+  public static OutcomePolicy forRecordsOf(OperatorCeiling ceiling, int maxRequestBytes) {
+    return new OutcomePolicy(ceiling, Math.max(maxRequestBytes - RECORD_ROOM, RECORD_ROOM));
+  }
+
+  /**
+   * The attempt as it can be published. An envelope whose JSON is over the limit (a result or logs
+   * too large for a Kafka record) would be refused by the producer on every try, so the task would
+   * never end and its record never be committed: it becomes a {@code task_error} naming both sizes,
+   * never retried (the task would answer the same), with the attempt's measurements.
+   */
+  public AttemptResult deliverable(AttemptResult attempted) {
+    ResultEnvelope envelope = attempted.envelope();
+    int bytes = CapsuleJson.write(envelope).getBytes(StandardCharsets.UTF_8).length;
+    if (bytes <= maxEnvelopeBytes) {
+      return attempted;
+    }
+    Execution measured = envelope.execution();
+    String message =
+        "result: the envelope would be "
+            + bytes
+            + " bytes, over the "
+            + maxEnvelopeBytes
+            + " bytes this worker can publish (its producer's max.request.size less "
+            + RECORD_ROOM
+            + "); return a smaller result or write less output";
+    ResultEnvelope tooLarge =
+        ResultEnvelope.failure(
+                ErrorType.TASK_ERROR,
+                message,
+                new Execution(
+                    measured.taskName(),
+                    measured.durationMs(),
+                    measured.retries(),
+                    measured.fuelConsumed(),
+                    measured.ramUsed(),
+                    List.of()))
+            .withTask(envelope.taskId(), envelope.attempt(), envelope.worker());
+    return new AttemptResult(tooLarge, NOT_RETRYABLE, attempted.treeBudgetLeft());
   }
 
   /**

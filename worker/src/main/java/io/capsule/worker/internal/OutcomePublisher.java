@@ -54,12 +54,18 @@ public final class OutcomePublisher {
     }
     TaskRequest request = item.request();
     ResultEnvelope raw = attempted.envelope();
-    ResultEnvelope envelope =
-        raw.withExecution(
-                raw.execution().withRetries(request.attempt() - 1, raw.execution().durationMs()))
-            .withTask(request.id(), request.attempt(), workerId);
-    OutcomePolicy.Verdict verdict = policy.decide(request, envelope, attempted.finalReason());
-    Integer budgetLeft = budgetLeft(item, attempted);
+    AttemptResult enriched =
+        policy.deliverable(
+            new AttemptResult(
+                raw.withExecution(
+                        raw.execution()
+                            .withRetries(request.attempt() - 1, raw.execution().durationMs()))
+                    .withTask(request.id(), request.attempt(), workerId),
+                attempted.finalReason(),
+                attempted.treeBudgetLeft()));
+    ResultEnvelope envelope = enriched.envelope();
+    OutcomePolicy.Verdict verdict = policy.decide(request, envelope, enriched.finalReason());
+    Integer budgetLeft = budgetLeft(item, enriched);
     // Sent from this thread, never from a send callback: a send that has to wait for a topic's
     // metadata would block the producer's own I/O thread.
     CompletableFuture<Void> outputs =

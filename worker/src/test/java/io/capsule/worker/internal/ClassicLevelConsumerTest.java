@@ -19,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -94,9 +93,7 @@ class ClassicLevelConsumerTest {
   }
 
   private Started next() throws InterruptedException {
-    Started next = started.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-    assertThat(next).as("a task started").isNotNull();
-    return next;
+    return Tasks.nextStarted(started);
   }
 
   @Test

@@ -38,7 +38,7 @@ final class MockOutputs {
             publisher,
             new EventRecorder(publisher, ledger),
             retrying,
-            new OutcomePolicy(ceiling),
+            OutcomePolicy.forRecordsOf(ceiling, 1024 * 1024),
             new RetryBackoff(Duration.ofSeconds(5), Duration.ofSeconds(5)),
             metrics,
             "w-1");

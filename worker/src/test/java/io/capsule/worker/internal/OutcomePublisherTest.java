@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.capsule.protocol.DeadLetter;
 import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.Execution;
@@ -144,5 +145,29 @@ class OutcomePublisherTest {
 
     assertThat(done).isCompletedExceptionally();
     assertThat(outputs.sent()).hasSize(2);
+  }
+
+  @Test
+  void aResultTooLargeForARecordIsDeadLetteredAsATaskErrorAndEveryRecordFits() {
+    AttemptResult huge =
+        new AttemptResult(
+            ResultEnvelope.success(
+                TextNode.valueOf("a".repeat(1024 * 1024)), Execution.none("main")),
+            null);
+
+    publish(Tasks.item(Tasks.withRetries(3)), huge);
+
+    assertThat(outputs.topicsSent())
+        .containsExactlyInAnyOrder(
+            MockOutputs.TOPICS.results(),
+            MockOutputs.TOPICS.events(),
+            MockOutputs.TOPICS.deadLetters());
+    assertThat(outputs.sent())
+        .allSatisfy(r -> assertThat(r.value().length).isLessThan(1024 * 1024));
+    ResultEnvelope envelope = outputs.first(MockOutputs.TOPICS.results(), ResultEnvelope.class);
+    assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
+    assertThat(envelope.error().message()).startsWith("result: the envelope would be");
+    assertThat(outputs.first(MockOutputs.TOPICS.deadLetters(), DeadLetter.class).reason())
+        .isEqualTo(OutcomePolicy.NOT_RETRYABLE);
   }
 }

@@ -14,7 +14,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -107,9 +106,7 @@ class ShareLevelConsumerTest {
   }
 
   private Started next() throws InterruptedException {
-    Started next = started.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-    assertThat(next).as("a task started").isNotNull();
-    return next;
+    return Tasks.nextStarted(started);
   }
 
   @Test

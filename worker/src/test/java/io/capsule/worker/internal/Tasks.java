@@ -1,11 +1,15 @@
 package io.capsule.worker.internal;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.ModuleRef;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
@@ -48,5 +52,12 @@ final class Tasks {
       int partition, long offset, String key, String value) {
     return new ConsumerRecord<>(
         MockOutputs.LOW, partition, offset, key, value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The next task the fake runner started, waiting up to 10 s for it. */
+  static <T> T nextStarted(BlockingQueue<T> started) throws InterruptedException {
+    T next = started.poll(10, TimeUnit.SECONDS);
+    assertThat(next).as("a task started").isNotNull();
+    return next;
   }
 }
