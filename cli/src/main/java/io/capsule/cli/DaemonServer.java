@@ -47,8 +47,8 @@ final class DaemonServer {
             return t;
           });
   private volatile ServerSocketChannel server;
-  private volatile String lastFile; // the task file of the latest caller, for the warm-up's order
   private DaemonSandboxes sandboxes;
+  private DaemonWarmup warmup;
 
   DaemonServer(DaemonPaths paths, Duration idleTimeout, int warmupRuns, PrintStream log) {
     this.paths = paths;
@@ -70,12 +70,11 @@ final class DaemonServer {
       try (DaemonSandboxes shared = new DaemonSandboxes(paths.dir())) {
         this.sandboxes = shared;
         listen(lock);
-        Thread warmup = startWarmup();
-        try (var watchdog = new DaemonWatchdog(paths, idleTimeout, activity, log, this::stop)) {
+        try (DaemonWarmup warm = warmup(); // closed before the sandboxes close under it
+            var watchdog = new DaemonWatchdog(paths, idleTimeout, activity, log, this::stop)) {
+          this.warmup = warm;
           watchdog.start();
           acceptUntilStopped();
-        } finally {
-          warmup.interrupt(); // before the sandboxes close under it
         }
       }
     }
@@ -93,20 +92,15 @@ final class DaemonServer {
         ProcessHandle.current().pid(), paths.socket(), Durations.format(idleTimeout));
   }
 
-  private Thread startWarmup() {
-    var warmup =
-        new DaemonWarmup(
-            sandboxes,
-            paths.dir(),
-            warmupRuns,
-            log,
-            () -> !activity.isQuiet(),
-            () -> lastFile,
-            this::warmupRun);
-    Thread thread = new Thread(warmup, "warmup");
-    thread.setDaemon(true);
-    thread.start();
-    return thread;
+  private DaemonWarmup warmup() {
+    return new DaemonWarmup(
+        sandboxes,
+        paths.dir(),
+        warmupRuns,
+        log,
+        () -> !activity.isQuiet(),
+        this::warmupRun,
+        () -> DaemonMemory.trim(log, "the warm-up"));
   }
 
   private void acceptUntilStopped() throws IOException {
@@ -174,9 +168,6 @@ final class DaemonServer {
       return;
     }
     sink.accepted();
-    if (args != null && args.file() != null) {
-      lastFile = args.file().toString();
-    }
     int code;
     DaemonCallerWatch watch = DaemonCallerWatch.start(in, connections, log);
     try {
@@ -186,6 +177,9 @@ final class DaemonServer {
     }
     sink.exit(code);
     activity.served();
+    if (args != null && args.file() != null) {
+      warmup.requested(args.file());
+    }
   }
 
   /**

@@ -12,10 +12,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The daemon's clock: once a second it decides whether the daemon should stop (idle, socket gone,
- * build replaced), and a minute after the start it sweeps the cache.
+ * build replaced) or give back the heap a burst of tasks grew ({@link DaemonMemory#trim}); a minute
+ * after the start it sweeps the cache.
  */
 final class DaemonWatchdog implements AutoCloseable {
   private static final Duration SWEEP_DELAY = Duration.ofMinutes(1); // after the busy start
+
+  /** How long after a burst of tasks the heap is trimmed. */
+  private static final Duration TRIM_AFTER = Duration.ofSeconds(10);
 
   private final DaemonPaths paths;
   private final Duration idleTimeout;
@@ -74,6 +78,8 @@ final class DaemonWatchdog implements AutoCloseable {
     if (why != null) {
       log.println("capsule daemon: stopping: " + why);
       stop.run();
+    } else if (activity.burstEndedFor(TRIM_AFTER)) {
+      DaemonMemory.trim(log, "callers' tasks");
     }
   }
 
