@@ -37,6 +37,7 @@ final class NpmFiles {
         throw new InternalException(
             "Node.js ('" + nodeCommand() + "') is not on the PATH; it runs " + spec);
       }
+      Files.createDirectories(file.getParent()); // an unusable cache fails before a download
       byte[] tarball = NpmRegistry.configured(progress).fetchVerified(spec, sha256);
       byte[] bytes = TarGz.entry(tarball, entry);
       if (!Sha256.hex(bytes).equals(entrySha256)) {

@@ -52,6 +52,11 @@ final class NpmRegistry {
    * @param environment where {@code HTTPS_PROXY}, {@code NO_PROXY} and their kin are read
    */
   NpmRegistry(URI registry, Map<String, String> environment, PrintStream progress) {
+    String scheme = registry.getScheme() == null ? "" : registry.getScheme();
+    if (!scheme.equals("https") && !scheme.equals("http") || registry.getHost() == null) {
+      throw new InternalException(
+          "the npm registry must be an https:// (or http://) address, not '" + registry + "'");
+    }
     this.registry = registry;
     this.environment = Map.copyOf(environment);
     this.progress = progress;
@@ -63,8 +68,11 @@ final class NpmRegistry {
     if (base == null || base.isBlank()) {
       base = System.getenv().getOrDefault("CAPSULE_NPM_REGISTRY", "");
     }
-    return new NpmRegistry(
-        URI.create(base.isBlank() ? DEFAULT_REGISTRY : base.strip()), System.getenv(), progress);
+    URI uri = parse(base.isBlank() ? DEFAULT_REGISTRY : base.strip());
+    if (uri == null) {
+      throw new InternalException("the npm registry '" + base + "' is not an address");
+    }
+    return new NpmRegistry(uri, System.getenv(), progress);
   }
 
   /**

@@ -166,6 +166,16 @@ class NpmRegistryTest {
   }
 
   @Test
+  void aRegistryThatIsNotAnHttpAddressIsATypedError() {
+    for (String base : List.of("file:///etc", "ftp://registry.example", "registry.example")) {
+      assertThatThrownBy(() -> registry(URI.create(base), Map.of()))
+          .as(base)
+          .isInstanceOf(InternalException.class)
+          .hasMessageContaining("must be an https://");
+    }
+  }
+
+  @Test
   void aProxyVariableThatIsNotAnAddressIsATypedError() {
     URI npm = URI.create("https://registry.npmjs.org/x");
 
