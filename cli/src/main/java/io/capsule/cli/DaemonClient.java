@@ -217,6 +217,7 @@ final class DaemonClient {
       command.add("/usr/bin/setsid"); // out of the terminal's process group: Ctrl-C spares it
     }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(DaemonMemory.JVM_FLAGS); // before the caller's own: the last one wins
     String opts = System.getenv("CAPSULE_JAVA_OPTS");
     boolean ownCollector = false;
     if (opts != null && !opts.isBlank()) {

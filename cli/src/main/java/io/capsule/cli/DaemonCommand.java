@@ -108,8 +108,10 @@ final class DaemonCommand {
     @Option(
         names = "--warmup-runs",
         paramLabel = "N",
-        description = "Warm-up tasks per language after start (default 40; 0: none).")
-    int warmupRuns = 40;
+        description =
+            "Warm-up tasks for a script language, run after a caller's first task in it"
+                + " (default 16; 0: none).")
+    int warmupRuns = 16;
 
     @Override
     public Integer call() throws IOException {

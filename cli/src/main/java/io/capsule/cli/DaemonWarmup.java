@@ -7,18 +7,23 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 /**
- * Warms a new daemon up in the background: runs small JavaScript and Python tasks (sources held
- * here, written to the daemon's own directory; nothing from the repository) through the same path a
- * caller's {@code capsule run FILE --json} takes, so that the JIT compiles the interpreters' and
- * the request's paths before a caller's second run needs them. A language whose interpreter or
- * Python snapshot is not on disk yet is skipped: the first real task prepares it, and warming would
- * start minutes of work nobody asked for.
+ * Warms the daemon up for a script language once a caller has run a task in it: runs a few small
+ * tasks of that language (sources held here, written to the daemon's own directory; nothing from
+ * the repository) through the path a caller's {@code capsule run FILE --json} takes, between
+ * callers' tasks, so that the JIT compiles the interpreter's and the request's paths before the
+ * caller's next runs need them. A language nobody uses is never warmed (each costs seconds of CPU
+ * and heap), nor one whose interpreter or Python snapshot is not on disk yet: the caller's own run
+ * prepares it.
  */
-final class DaemonWarmup implements Runnable {
+final class DaemonWarmup implements AutoCloseable {
   static final String HELLO_JS =
       """
       import { task } from "@capsule-run/sdk";
@@ -35,8 +40,6 @@ final class DaemonWarmup implements Runnable {
           return "Hello from the warm-up!"
       """;
 
-  private static final int FIRST_REQUEST_WAIT_MS = 3_000;
-
   /** Runs {@code capsule run ARGS} in the daemon as a request would, output discarded. */
   interface Runner {
     int run(List<String> args, Path cwd);
@@ -47,14 +50,22 @@ final class DaemonWarmup implements Runnable {
   private final int runs;
   private final PrintStream log;
   private final BooleanSupplier busy;
-  private final Supplier<String> recentFile;
   private final Runner runner;
+  private final Runnable done;
+  private final Set<GuestScript.Language> asked = ConcurrentHashMap.newKeySet();
+  private final ExecutorService thread =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "warmup");
+            t.setDaemon(true);
+            return t;
+          });
 
   /**
    * @param home where the warm-up's task files are written
    * @param runs tasks per language
    * @param busy whether callers' tasks are running: the warm-up waits for them (they come first)
-   * @param recentFile the latest caller's task file (or {@code null}): its language warms first
+   * @param done called after each language's warm-up (the daemon then gives back heap)
    */
   DaemonWarmup(
       DaemonSandboxes sandboxes,
@@ -62,47 +73,49 @@ final class DaemonWarmup implements Runnable {
       int runs,
       PrintStream log,
       BooleanSupplier busy,
-      Supplier<String> recentFile,
-      Runner runner) {
+      Runner runner,
+      Runnable done) {
     this.sandboxes = sandboxes;
     this.home = home;
     this.runs = runs;
     this.log = log;
     this.busy = busy;
-    this.recentFile = recentFile;
     this.runner = runner;
+    this.done = done;
   }
 
-  /**
-   * One language after the other (alternating them measured worse for both on two cores): first the
-   * language of the task that started the daemon — its caller's next run is the likeliest next
-   * request — then the other. The client that starts the daemon sends its task at once, so the
-   * warm-up waits a moment for it.
-   */
-  @Override
-  public void run() {
-    long start = System.nanoTime();
-    try {
-      for (int i = 0; i < FIRST_REQUEST_WAIT_MS / 10 && recentFile.get() == null; i++) {
-        Thread.sleep(10);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return;
+  /** A caller ran {@code file}: warms its language up, the first time only. */
+  void requested(Path file) {
+    GuestScript.Language language = GuestScript.Language.ofFile(file.toString());
+    if (runs > 0 && language != null && asked.add(language)) {
+      thread.execute(() -> warm(language));
     }
-    awaitIdle();
-    String first = recentFile.get();
-    boolean pythonFirst = first != null && first.endsWith(".py");
-    int py = pythonFirst ? warmPython() : 0;
-    int js = warm(file(GuestScript.Language.JAVASCRIPT, "hello.js", HELLO_JS));
-    py = pythonFirst ? py : warmPython();
-    log.printf(
-        "capsule daemon: warmed up in %d ms (%d JavaScript, %d Python tasks; %s first)%n",
-        (System.nanoTime() - start) / 1_000_000, js, py, pythonFirst ? "Python" : "JavaScript");
   }
 
-  private int warmPython() {
-    return warm(file(GuestScript.Language.PYTHON, "hello.py", HELLO_PY));
+  @Override
+  public void close() {
+    thread.shutdownNow();
+  }
+
+  private void warm(GuestScript.Language language) {
+    long start = System.nanoTime();
+    Path file = file(language);
+    int ok = 0;
+    for (int i = 0; file != null && i < runs && !Thread.currentThread().isInterrupted(); i++) {
+      awaitIdle();
+      try {
+        ok += runner.run(List.of(file.toString(), "--json"), file.getParent()) == 0 ? 1 : 0;
+      } catch (RuntimeException e) {
+        log.println("capsule daemon: warm-up task failed: " + e);
+        break;
+      }
+    }
+    if (file != null) {
+      log.printf(
+          "capsule daemon: warmed up %s in %d ms (%d tasks)%n",
+          language.name().toLowerCase(Locale.ROOT), (System.nanoTime() - start) / 1_000_000, ok);
+      done.run();
+    }
   }
 
   private void awaitIdle() {
@@ -116,32 +129,20 @@ final class DaemonWarmup implements Runnable {
   }
 
   /** The warm-up file for {@code language}, or {@code null} when it must be skipped. */
-  private Path file(GuestScript.Language language, String name, String source) {
+  private Path file(GuestScript.Language language) {
+    boolean python = language == GuestScript.Language.PYTHON;
+    String name = python ? "hello.py" : "hello.js";
     try {
-      if (runs == 0 || !sandboxes.root(ExecutionMode.COMPILED).isReadyFor(language)) {
+      if (!sandboxes.root(ExecutionMode.COMPILED).isReadyFor(language)) {
         log.println("capsule daemon: warm-up skips " + name + " (interpreter not prepared yet)");
+        asked.remove(language); // a later task, after the preparation, asks again
         return null;
       }
       Path dir = Files.createDirectories(home.resolve("warmup"));
-      return Files.writeString(dir.resolve(name), source);
+      return Files.writeString(dir.resolve(name), python ? HELLO_PY : HELLO_JS);
     } catch (IOException | RuntimeException e) {
       log.println("capsule daemon: warm-up of " + name + " failed: " + e);
       return null;
     }
-  }
-
-  /** Runs the task {@code runs} times, each after callers' tasks; how many succeeded. */
-  private int warm(Path file) {
-    int ok = 0;
-    for (int i = 0; file != null && i < runs && !Thread.currentThread().isInterrupted(); i++) {
-      awaitIdle();
-      try {
-        ok += runner.run(List.of(file.toString(), "--json"), file.getParent()) == 0 ? 1 : 0;
-      } catch (RuntimeException e) {
-        log.println("capsule daemon: warm-up task failed: " + e);
-        return ok;
-      }
-    }
-    return ok;
   }
 }

@@ -237,6 +237,19 @@ public final class LangBench {
           task[runs / 2],
           task[runs - 1],
           wall[runs / 2]);
+      Process status = command(cache, List.of("daemon", "status")).start();
+      String resident =
+          new String(status.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+              .lines()
+              .filter(l -> l.startsWith("resident memory "))
+              .map(l -> l.substring("resident memory ".length()))
+              .findFirst()
+              .orElse("unknown");
+      out.printf(
+          Locale.ROOT,
+          "| %s, the daemon's resident memory after these runs | %s |%n",
+          name,
+          resident);
     } finally {
       command(cache, List.of("daemon", "stop")).start().waitFor();
     }

@@ -214,6 +214,7 @@ final class PythonSnapshots {
    * another core); its output is used only if the probe finds exactly that stack.
    */
   private void rewrite(byte[] interpreter, Path rewritten, PreparationSteps steps) {
+    Binaryen.requireRunnable(); // before minutes of compile and probe that would be of no use
     CompletableFuture<Binaryen> binaryen =
         CompletableFuture.supplyAsync(() -> Binaryen.load(cacheDir, progress), guestThreads);
     String key = stackKey();

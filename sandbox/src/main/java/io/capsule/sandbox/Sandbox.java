@@ -277,7 +277,12 @@ public final class Sandbox implements AutoCloseable {
     PreparedModule module = prepared.get(key);
     if (module == null) {
       long start = System.nanoTime();
-      module = preparer.prepareInterpreter(wasm);
+      module =
+          PreparationSteps.announcedIfSlow(
+              System.err,
+              "loading the interpreter (fuel-instrumented and compiled once, then read from the"
+                  + " cache)",
+              () -> preparer.prepareInterpreter(wasm));
       prepared.put(key, module);
       if (!module.fromCache()
           && config.cacheDir() != null

