@@ -1,7 +1,6 @@
 package io.capsule.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.capsule.protocol.BoundedMap;
 import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.Execution;
 import io.capsule.protocol.InternalException;
@@ -13,8 +12,6 @@ import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.internal.PreparationBudget;
 import io.capsule.sandbox.internal.PreparationPool;
 import io.capsule.sandbox.internal.lang.GuestRequests;
-import io.capsule.sandbox.internal.lang.InterpreterArtifact;
-import io.capsule.sandbox.internal.lang.PreparationSteps;
 import io.capsule.sandbox.internal.net.HttpTransport;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -45,7 +41,6 @@ import java.util.function.Function;
  * }</pre>
  */
 public final class Sandbox implements AutoCloseable {
-  private static final int PREPARED_CACHE_SIZE = 64;
   private static final long GUEST_STACK_BYTES = 8L << 20;
 
   private final SandboxConfig config;
@@ -53,12 +48,9 @@ public final class Sandbox implements AutoCloseable {
   private final RetryBackoff backoff;
   private final ExecutorService guestThreads;
   private final HttpTransport http;
-  private final Map<InterpreterArtifact, PreparedModule> interpreters;
-  private final Map<InterpreterArtifact, byte[]> interpreterBytes;
-  private final PythonSnapshots pythonSnapshots;
-  private final java.util.concurrent.atomic.AtomicBoolean smokeTested;
+  private final PreparedModules prepared;
+  private final Map<GuestScript.Language, ScriptInterpreter> scripts;
   private final boolean ownsThreads;
-  private final Map<String, PreparedModule> prepared;
   private final PreparationPool preparations;
 
   private Sandbox(SandboxConfig config) {
@@ -67,15 +59,9 @@ public final class Sandbox implements AutoCloseable {
     this.backoff = new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff());
     this.guestThreads = Executors.newCachedThreadPool(guestThreadFactory());
     this.http = HttpTransport.create(config.http());
-    this.pythonSnapshots =
-        config.executionMode() == ExecutionMode.COMPILED && config.cacheDir() != null
-            ? new PythonSnapshots(preparer, guestThreads, config.cacheDir(), System.err)
-            : null;
-    this.interpreters = new java.util.concurrent.ConcurrentHashMap<>();
-    this.interpreterBytes = new java.util.concurrent.ConcurrentHashMap<>();
-    this.smokeTested = new java.util.concurrent.atomic.AtomicBoolean();
+    this.prepared = new PreparedModules();
+    this.scripts = scriptInterpreters(new Interpreters(config, preparer, prepared));
     this.ownsThreads = true;
-    this.prepared = BoundedMap.leastRecentlyUsed(PREPARED_CACHE_SIZE);
     this.preparations = PreparationPool.of(config.maxConcurrentPreparations());
   }
 
@@ -86,13 +72,27 @@ public final class Sandbox implements AutoCloseable {
     this.backoff = shared.backoff;
     this.guestThreads = shared.guestThreads;
     this.http = shared.http;
-    this.pythonSnapshots = shared.pythonSnapshots;
-    this.interpreters = shared.interpreters;
-    this.interpreterBytes = shared.interpreterBytes;
-    this.smokeTested = shared.smokeTested;
-    this.ownsThreads = false;
     this.prepared = shared.prepared;
+    this.scripts = shared.scripts;
+    this.ownsThreads = false;
     this.preparations = shared.preparations;
+  }
+
+  /**
+   * Each script language's interpreter; Python resumes from snapshots in compiled sandboxes with a
+   * cache directory.
+   */
+  private Map<GuestScript.Language, ScriptInterpreter> scriptInterpreters(
+      Interpreters interpreters) {
+    PythonSnapshots snapshots =
+        config.executionMode() == ExecutionMode.COMPILED && config.cacheDir() != null
+            ? new PythonSnapshots(preparer, guestThreads, config.cacheDir(), System.err)
+            : null;
+    return Map.of(
+        GuestScript.Language.PYTHON,
+        new PythonInterpreter(interpreters, snapshots, this::attempt),
+        GuestScript.Language.JAVASCRIPT,
+        new JavaScriptInterpreter(interpreters, guestThreads));
   }
 
   /** A sandbox with these settings. Close it to release its threads. */
@@ -155,13 +155,9 @@ public final class Sandbox implements AutoCloseable {
    *     or their preparation exceeded its time budget
    */
   public PreparedModule prepare(byte[] wasm, TaskOptions options) {
-    String key = Sha256.hex(wasm);
-    PreparedModule module = prepared.get(key);
-    if (module == null) {
-      module = within(options, budget -> preparer.prepare(wasm, Map.of(), budget));
-      prepared.put(key, module);
-    }
-    return module;
+    return prepared.get(
+        Sha256.hex(wasm),
+        () -> within(options, budget -> preparer.prepare(wasm, Map.of(), budget)));
   }
 
   /**
@@ -182,7 +178,7 @@ public final class Sandbox implements AutoCloseable {
    */
   public PreparedModule prepare(TaskFile file, TaskOptions options) {
     if (file.script() != null) {
-      return bind(file.wasm(), file.script());
+      return scripts.get(file.script().language()).bind(file.wasm(), file.script());
     }
     return file.artifact() != null
         ? prepare(file.artifact(), options)
@@ -209,87 +205,6 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
-   * The interpreter {@code wasm} bound to {@code script}: a Python script resumes from the
-   * interpreter's snapshot when there is one (made on first use), else starts cold.
-   */
-  private PreparedModule bind(byte[] wasm, GuestScript script) {
-    if (script.language() == GuestScript.Language.PYTHON) {
-      PythonSnapshots.Resume resume = pythonResume(wasm);
-      if (resume != null) {
-        return resume.module().withScript(script, resume);
-      }
-    }
-    return prepareInterpreter(wasm).withScript(script);
-  }
-
-  /**
-   * The snapshot Python tasks resume from: compiled sandboxes with a cache directory only; made and
-   * checked on first use (see {@link PythonSnapshots}), or {@code null} when that failed.
-   */
-  private PythonSnapshots.Resume pythonResume(byte[] wasm) {
-    if (pythonSnapshots == null) {
-      return null;
-    }
-    PythonSnapshots.Resume resume = pythonSnapshots.resume(wasm);
-    if (resume != null && resume.fresh() && !smokeTested.get()) {
-      synchronized (smokeTested) {
-        if (!smokeTested.get()) {
-          String why =
-              new PreparationSteps(System.err)
-                  .run("smoke test: one task resumed from the snapshot", () -> smokeTest(resume));
-          smokeTested.set(true);
-          if (why != null) {
-            pythonSnapshots.reject(resume, why);
-            return null;
-          }
-        }
-      }
-    }
-    return pythonSnapshots.resume(wasm);
-  }
-
-  /** Runs one task resumed from a snapshot made in this process; why it failed, or null. */
-  private String smokeTest(PythonSnapshots.Resume resume) {
-    String source =
-        "from capsule import task\n\n@task(name=\"main\")\ndef main(a, b):\n"
-            + "    return {\"sum\": a + b}\n";
-    GuestScript script = GuestScript.of("capsule_smoke.py", source);
-    ResultEnvelope envelope =
-        attempt(
-            resume.module().withScript(script, resume),
-            new TaskCall(
-                script.optionsOf("main"),
-                List.of(
-                    com.fasterxml.jackson.databind.node.IntNode.valueOf(40),
-                    com.fasterxml.jackson.databind.node.IntNode.valueOf(2))));
-    if (envelope.success() && envelope.result().path("sum").asInt() == 42) {
-      return null;
-    }
-    return envelope.success() ? "wrong result " + envelope.result() : envelope.error().message();
-  }
-
-  private PreparedModule prepareInterpreter(byte[] wasm) {
-    String key = Sha256.hex(wasm);
-    PreparedModule module = prepared.get(key);
-    if (module == null) {
-      long start = System.nanoTime();
-      module = preparer.prepareInterpreter(wasm);
-      prepared.put(key, module);
-      if (!module.fromCache()
-          && config.cacheDir() != null
-          && config.executionMode() == ExecutionMode.COMPILED) {
-        System.err.println(
-            "capsule: interpreter fuel-instrumented and compiled in "
-                + PreparationSteps.seconds(Duration.ofNanos(System.nanoTime() - start))
-                + " (one time; cached in "
-                + config.cacheDir()
-                + ")");
-      }
-    }
-    return module;
-  }
-
-  /**
    * Prepares a built artifact's module, using its compiled classes instead of compiling when this
    * installation signed them ({@link TaskArtifact#trustedClasses}).
    *
@@ -301,10 +216,8 @@ public final class Sandbox implements AutoCloseable {
 
   private PreparedModule prepare(TaskArtifact artifact, TaskOptions options) {
     Map<String, byte[]> precompiled = artifact.trustedClasses(config.cacheDir());
-    PreparedModule module =
-        within(options, budget -> preparer.prepare(artifact.wasm(), precompiled, budget));
-    prepared.putIfAbsent(module.sha256(), module);
-    return module;
+    return prepared.remember(
+        within(options, budget -> preparer.prepare(artifact.wasm(), precompiled, budget)));
   }
 
   /**
@@ -528,28 +441,7 @@ public final class Sandbox implements AutoCloseable {
    * @throws io.capsule.protocol.InternalException when the interpreter cannot be fetched
    */
   public PreparedModule prepare(GuestScript script) {
-    var interpreter =
-        script.language() == GuestScript.Language.PYTHON
-            ? InterpreterArtifact.CPYTHON
-            : InterpreterArtifact.QUICKJS;
-    if (interpreter == InterpreterArtifact.CPYTHON && pythonSnapshots != null) {
-      return bind(interpreterBytes.computeIfAbsent(interpreter, this::load), script);
-    }
-    return interpreters.computeIfAbsent(interpreter, this::prepareInterpreter).withScript(script);
-  }
-
-  private PreparedModule prepareInterpreter(InterpreterArtifact interpreter) {
-    return prepareInterpreter(load(interpreter));
-  }
-
-  private byte[] load(InterpreterArtifact interpreter) {
-    return interpreter.load(cacheDir(), System.err);
-  }
-
-  private Path cacheDir() {
-    return config.cacheDir() != null
-        ? config.cacheDir()
-        : Path.of(System.getProperty("java.io.tmpdir"), "capsule");
+    return scripts.get(script.language()).prepare(script);
   }
 
   /**
@@ -566,38 +458,7 @@ public final class Sandbox implements AutoCloseable {
     if (config.cacheDir() == null || config.executionMode() != ExecutionMode.COMPILED) {
       throw new InternalException("preparing ahead needs compiled mode and a cache directory");
     }
-    if (language == GuestScript.Language.PYTHON) {
-      return preparePython();
-    }
-    boolean fetched = !InterpreterArtifact.QUICKJS.isCached(cacheDir());
-    PreparedModule module =
-        interpreters.computeIfAbsent(InterpreterArtifact.QUICKJS, this::prepareInterpreter);
-    boolean snapshotMade =
-        onGuestThread(() -> module.quickJsSnapshots().prepare(module, config.cacheDir()));
-    return fetched || !module.fromCache() || snapshotMade;
-  }
-
-  private boolean preparePython() {
-    boolean fetched = !InterpreterArtifact.CPYTHON.isCached(cacheDir());
-    byte[] wasm = interpreterBytes.computeIfAbsent(InterpreterArtifact.CPYTHON, this::load);
-    PythonSnapshots.Resume resume = pythonResume(wasm);
-    if (resume == null) {
-      throw new InternalException("no Python snapshot: " + pythonSnapshots.failure());
-    }
-    return fetched || resume.fresh() || !resume.module().fromCache();
-  }
-
-  private <T> T onGuestThread(java.util.concurrent.Callable<T> work) {
-    try {
-      return guestThreads.submit(work).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InternalException("interrupted while preparing an interpreter", e);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r
-          ? r
-          : new InternalException("preparing an interpreter failed: " + e.getCause(), e);
-    }
+    return scripts.get(language).prepareAhead();
   }
 
   /**
@@ -606,14 +467,7 @@ public final class Sandbox implements AutoCloseable {
    * in the background and must not start minutes of preparation nobody asked for.
    */
   public boolean isReadyFor(GuestScript.Language language) {
-    Path cache = cacheDir();
-    if (language == GuestScript.Language.JAVASCRIPT) {
-      return InterpreterArtifact.QUICKJS.isCached(cache);
-    }
-    return InterpreterArtifact.CPYTHON.isCached(cache)
-        && (pythonSnapshots == null
-            || pythonSnapshots.isMade(
-                interpreterBytes.computeIfAbsent(InterpreterArtifact.CPYTHON, this::load)));
+    return scripts.get(language).isReady();
   }
 
   /** {@link #run} on a sandbox thread. */
