@@ -58,6 +58,7 @@ final class JavaScriptStart extends GuestStart {
     module.quickJsSnapshots().of(module, cacheDir).restore(instance);
     session.runTask(
         instance,
+        module.script().fileName(),
         module.script().source(),
         call.taskName(),
         call.args(),

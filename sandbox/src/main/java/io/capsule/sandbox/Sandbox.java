@@ -26,6 +26,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -232,7 +233,8 @@ public final class Sandbox implements AutoCloseable {
 
   /** {@link #run(PreparedModule, TaskCall)}, telling {@code listener} about each attempt. */
   public ResultEnvelope run(PreparedModule module, TaskCall call, AttemptListener listener) {
-    return runAttempts(call, listener, bounded -> attempt(module, bounded));
+    return runAttempts(
+        call, listener, bounded -> rootAttempt(module, bounded, null, listener::taskOutput));
   }
 
   /** The retry loop around {@code attempt}, over the call bounded by the ceiling. */
@@ -305,7 +307,7 @@ public final class Sandbox implements AutoCloseable {
    * running when the attempt ends are cancelled (interrupted), with theirs.
    */
   public ResultEnvelope attempt(PreparedModule module, TaskCall call) {
-    return rootAttempt(module, call, null);
+    return rootAttempt(module, call, null, line -> {});
   }
 
   /**
@@ -318,10 +320,11 @@ public final class Sandbox implements AutoCloseable {
    * attempt ends.
    */
   public ResultEnvelope attempt(PreparedModule module, TaskCall call, SubTaskRunner subTasks) {
-    return rootAttempt(module, call, Objects.requireNonNull(subTasks, "subTasks"));
+    return rootAttempt(module, call, Objects.requireNonNull(subTasks, "subTasks"), line -> {});
   }
 
-  private ResultEnvelope rootAttempt(PreparedModule module, TaskCall call, SubTaskRunner external) {
+  private ResultEnvelope rootAttempt(
+      PreparedModule module, TaskCall call, SubTaskRunner external, Consumer<String> output) {
     TaskCall bounded;
     try {
       bounded = bound(call);
@@ -333,7 +336,8 @@ public final class Sandbox implements AutoCloseable {
             config.maxSubTasks(),
             config.maxSubTaskDepth(),
             bounded.options().computeOrDefault().fuel());
-    return attemptIn(tree, external == null ? 0 : external.depth(), module, bounded, external);
+    int depth = external == null ? 0 : external.depth();
+    return attemptIn(tree, depth, module, bounded, external, output);
   }
 
   /**
@@ -345,9 +349,11 @@ public final class Sandbox implements AutoCloseable {
       int depth,
       PreparedModule module,
       TaskCall bounded,
-      SubTaskRunner external) {
+      SubTaskRunner external,
+      Consumer<String> output) {
     List<CompletableFuture<ResultEnvelope>> children = new CopyOnWriteArrayList<>();
-    SubTaskRunner runner = external != null ? external : localSubTasks(module, tree, depth + 1);
+    SubTaskRunner runner =
+        external != null ? external : localSubTasks(module, tree, depth + 1, output);
     try {
       return new TaskAttempt(
               config,
@@ -356,7 +362,8 @@ public final class Sandbox implements AutoCloseable {
               guestThreads,
               http,
               adapt(module, runner, tree, depth + 1, children),
-              tree)
+              tree,
+              output)
           .run();
     } finally {
       if (external == null) {
@@ -369,14 +376,15 @@ public final class Sandbox implements AutoCloseable {
    * Sub-tasks run here, each in its own sandbox on this sandbox's threads, concurrently; cancelling
    * one's future interrupts its thread, which stops its attempt (and cancels its own sub-tasks).
    */
-  private SubTaskRunner localSubTasks(PreparedModule module, SubTaskTree tree, int depth) {
+  private SubTaskRunner localSubTasks(
+      PreparedModule module, SubTaskTree tree, int depth, Consumer<String> output) {
     return call -> {
       CompletableFuture<ResultEnvelope> result = new CompletableFuture<>();
       Future<?> thread =
           guestThreads.submit(
               () -> {
                 try {
-                  result.complete(runSubTask(module, call, tree, depth));
+                  result.complete(runSubTask(module, call, tree, depth, output));
                 } catch (RuntimeException | Error e) {
                   result.completeExceptionally(e);
                 }
@@ -393,9 +401,11 @@ public final class Sandbox implements AutoCloseable {
 
   /** A sub-task to its final outcome, its attempts in the tree (and drawing on its fuel). */
   private ResultEnvelope runSubTask(
-      PreparedModule module, TaskCall call, SubTaskTree tree, int depth) {
+      PreparedModule module, TaskCall call, SubTaskTree tree, int depth, Consumer<String> output) {
     return runAttempts(
-        call, AttemptListener.NONE, bounded -> attemptIn(tree, depth, module, bounded, null));
+        call,
+        AttemptListener.NONE,
+        bounded -> attemptIn(tree, depth, module, bounded, null, output));
   }
 
   /**

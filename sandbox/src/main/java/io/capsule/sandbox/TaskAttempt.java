@@ -12,7 +12,6 @@ import io.capsule.protocol.FuelExhaustedException;
 import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.MemoryLimitException;
 import io.capsule.protocol.ResultEnvelope;
-import io.capsule.protocol.TaskFailedException;
 import io.capsule.protocol.TimeoutExceededException;
 import io.capsule.sandbox.internal.AccountedInterpreter;
 import io.capsule.sandbox.internal.AccountedTable;
@@ -37,6 +36,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One attempt of one task: builds the instance, runs {@code _start}, turns the outcome into an
@@ -52,6 +52,7 @@ final class TaskAttempt {
 
   private final BoundedOutput stdout;
   private final BoundedOutput stderr;
+  private final GuestLines lines;
   private final HostImports host;
   private final HttpImports http;
   private final FuelMeter meter;
@@ -70,7 +71,8 @@ final class TaskAttempt {
       ExecutorService threads,
       HttpTransport transport,
       GuestRequests.SubTasks subTasks,
-      FuelMeter.Pool fuelPool) {
+      FuelMeter.Pool fuelPool,
+      Consumer<String> output) {
     this.subTasks = subTasks;
     this.config = config;
     this.module = module;
@@ -78,7 +80,9 @@ final class TaskAttempt {
     this.threads = threads;
     this.account = ResourceAccount.forRam(pages(ramBytes()) * PAGE);
     this.stdout = BoundedOutput.head(config.maxStdoutBytes()).chargedTo(account, "stdout");
-    this.stderr = BoundedOutput.tail(config.maxStderrBytes()).chargedTo(account, "stderr");
+    this.lines = new GuestLines(output);
+    this.stderr =
+        BoundedOutput.tail(config.maxStderrBytes()).chargedTo(account, "stderr").observedBy(lines);
     this.host = new HostImports(stderr);
     this.http =
         HttpImports.forAttempt(
@@ -99,6 +103,7 @@ final class TaskAttempt {
     if (failure != null) {
       failure = Outcomes.blameDenials(failure, wasi, http.firstDenial());
     }
+    lines.finish();
     Execution execution = execution(System.nanoTime() - start);
     ResultEnvelope envelope =
         failure == null
@@ -185,7 +190,7 @@ final class TaskAttempt {
     }
     checkFuelAtEnd();
     if (requests.error() != null) {
-      throw new TaskFailedException(requests.error());
+      throw Outcomes.reported(requests.error(), account);
     }
   }
 
