@@ -182,7 +182,7 @@
   // where it was thrown (the innermost frame in the file).
   const failure = (e, file) => {
     const isError = e instanceof Error;
-    const text = isError ? `${e.name}: ${e.message}` : String(e);
+    const text = (isError ? `${e.name}: ${e.message}` : String(e)).slice(0, 4000);
     const stack = isError && typeof e.stack === "string" ? e.stack : "";
     host("log", stack ? `${text}\n${stack.replace(/\s+$/, "")}` : text);
     const at = file ? stack.indexOf(`${file}:`) : -1;
