@@ -19,7 +19,7 @@ final class PythonInterpreter implements ScriptInterpreter {
   private final Interpreters interpreters;
   private final PythonSnapshots snapshots;
   private final BiFunction<PreparedModule, TaskCall, ResultEnvelope> attempt;
-  private boolean smokeTested;
+  private Boolean smokeTestPassed; // null: not run yet
 
   /**
    * @param snapshots where snapshots are made, or {@code null}: tasks start cold
@@ -77,23 +77,24 @@ final class PythonInterpreter implements ScriptInterpreter {
       return null;
     }
     PythonSnapshots.Resume resume = snapshots.resume(wasm);
-    if (resume != null && resume.fresh()) {
-      smokeTestOnce(resume);
-    }
-    return snapshots.resume(wasm);
+    return resume != null && resume.fresh() && !passesSmokeTest(resume) ? null : resume;
   }
 
-  private synchronized void smokeTestOnce(PythonSnapshots.Resume resume) {
-    if (smokeTested) {
-      return;
+  /**
+   * Whether a snapshot made in this process passed its smoke test, run once (a failed one is
+   * rejected, on disk too, and tasks start cold).
+   */
+  private synchronized boolean passesSmokeTest(PythonSnapshots.Resume resume) {
+    if (smokeTestPassed == null) {
+      String why =
+          new PreparationSteps(System.err)
+              .run("smoke test: one task resumed from the snapshot", () -> smokeTest(resume));
+      smokeTestPassed = why == null;
+      if (why != null) {
+        snapshots.reject(resume, why);
+      }
     }
-    String why =
-        new PreparationSteps(System.err)
-            .run("smoke test: one task resumed from the snapshot", () -> smokeTest(resume));
-    smokeTested = true;
-    if (why != null) {
-      snapshots.reject(resume, why);
-    }
+    return smokeTestPassed;
   }
 
   /** Runs one task resumed from a snapshot made in this process; why it failed, or null. */

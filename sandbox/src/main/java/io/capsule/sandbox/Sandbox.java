@@ -1,32 +1,24 @@
 package io.capsule.sandbox;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.capsule.protocol.CapsuleException;
-import io.capsule.protocol.Execution;
 import io.capsule.protocol.InternalException;
-import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.Sha256;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.internal.PreparationBudget;
 import io.capsule.sandbox.internal.PreparationPool;
-import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.net.HttpTransport;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -53,6 +45,7 @@ public final class Sandbox implements AutoCloseable {
   private final Map<GuestScript.Language, ScriptInterpreter> scripts;
   private final boolean ownsThreads;
   private final PreparationPool preparations;
+  private final TaskAttempts attempts;
 
   private Sandbox(SandboxConfig config) {
     this.config = config;
@@ -64,6 +57,7 @@ public final class Sandbox implements AutoCloseable {
     this.scripts = scriptInterpreters(new Interpreters(config, preparer, prepared));
     this.ownsThreads = true;
     this.preparations = PreparationPool.of(config.maxConcurrentPreparations());
+    this.attempts = new TaskAttempts(config, guestThreads, http, this::runAttempts);
   }
 
   /** A view of {@code shared} with another configuration (see {@link #forCaller}). */
@@ -77,6 +71,7 @@ public final class Sandbox implements AutoCloseable {
     this.scripts = shared.scripts;
     this.ownsThreads = false;
     this.preparations = shared.preparations;
+    this.attempts = new TaskAttempts(config, guestThreads, http, this::runAttempts);
   }
 
   /**
@@ -234,7 +229,7 @@ public final class Sandbox implements AutoCloseable {
   /** {@link #run(PreparedModule, TaskCall)}, telling {@code listener} about each attempt. */
   public ResultEnvelope run(PreparedModule module, TaskCall call, AttemptListener listener) {
     return runAttempts(
-        call, listener, bounded -> rootAttempt(module, bounded, null, listener::taskOutput));
+        call, listener, bounded -> attempts.root(module, bounded, null, listener::taskOutput));
   }
 
   /** The retry loop around {@code attempt}, over the call bounded by the ceiling. */
@@ -243,9 +238,9 @@ public final class Sandbox implements AutoCloseable {
     long start = System.nanoTime();
     TaskCall bounded;
     try {
-      bounded = bound(call);
+      bounded = attempts.bound(call);
     } catch (CapsuleException e) {
-      ResultEnvelope refused = refused(call, e);
+      ResultEnvelope refused = TaskAttempts.refused(call, e);
       listener.attemptFinished(1, refused, null);
       return refused.withTask(refused.taskId(), 1, refused.worker());
     }
@@ -272,32 +267,6 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
-   * The options a task runs with: its declared options narrowed by the operator's ceiling (the one
-   * rule of {@link OperatorCeiling#narrow(TaskOptions, Path)}); a task naming no ram gets the
-   * smaller of this sandbox's default and the ceiling's {@code max_ram}.
-   *
-   * @throws CapsuleException when an option is above the ceiling and the ceiling rejects
-   */
-  private TaskCall bound(TaskCall call) {
-    OperatorCeiling ceiling = config.ceiling();
-    if (ceiling.isUnlimited()) {
-      return call;
-    }
-    TaskOptions narrowed = ceiling.narrow(call.options(), config.filesRoot());
-    if (narrowed.ram() == null
-        && ceiling.maxRam() != null
-        && ceiling.maxRam().bytes() < config.defaultRam().bytes()) {
-      narrowed = narrowed.toBuilder().ram(ceiling.maxRam()).build();
-    }
-    return new TaskCall(narrowed, call.args());
-  }
-
-  private static ResultEnvelope refused(TaskCall call, CapsuleException e) {
-    return ResultEnvelope.failure(
-        e.toTaskError(), new Execution(call.taskName(), 0, 0, 0, 0, List.of()));
-  }
-
-  /**
    * Runs one attempt only, ignoring {@code max_retries}: for callers that schedule retries
    * themselves. The declared options are bounded by the operator's ceiling ({@link
    * SandboxConfig#ceiling()}); so are those of every sub-task the task starts, each in its own
@@ -307,7 +276,7 @@ public final class Sandbox implements AutoCloseable {
    * running when the attempt ends are cancelled (interrupted), with theirs.
    */
   public ResultEnvelope attempt(PreparedModule module, TaskCall call) {
-    return rootAttempt(module, call, null, line -> {});
+    return attempts.root(module, call, null, line -> {});
   }
 
   /**
@@ -320,128 +289,7 @@ public final class Sandbox implements AutoCloseable {
    * attempt ends.
    */
   public ResultEnvelope attempt(PreparedModule module, TaskCall call, SubTaskRunner subTasks) {
-    return rootAttempt(module, call, Objects.requireNonNull(subTasks, "subTasks"), line -> {});
-  }
-
-  private ResultEnvelope rootAttempt(
-      PreparedModule module, TaskCall call, SubTaskRunner external, Consumer<String> output) {
-    TaskCall bounded;
-    try {
-      bounded = bound(call);
-    } catch (CapsuleException e) {
-      return refused(call, e);
-    }
-    var tree =
-        new SubTaskTree(
-            config.maxSubTasks(),
-            config.maxSubTaskDepth(),
-            bounded.options().computeOrDefault().fuel());
-    int depth = external == null ? 0 : external.depth();
-    return attemptIn(tree, depth, module, bounded, external, output);
-  }
-
-  /**
-   * One attempt at {@code depth} of {@code tree}. Sub-tasks run here are cancelled when it ends; a
-   * caller's runner cancels its own (the worker's closes with the attempt, publishing the cancels).
-   */
-  private ResultEnvelope attemptIn(
-      SubTaskTree tree,
-      int depth,
-      PreparedModule module,
-      TaskCall bounded,
-      SubTaskRunner external,
-      Consumer<String> output) {
-    List<CompletableFuture<ResultEnvelope>> children = new CopyOnWriteArrayList<>();
-    SubTaskRunner runner =
-        external != null ? external : localSubTasks(module, tree, depth + 1, output);
-    try {
-      return new TaskAttempt(
-              config,
-              module,
-              bounded,
-              guestThreads,
-              http,
-              adapt(module, runner, tree, depth + 1, children),
-              tree,
-              output)
-          .run();
-    } finally {
-      if (external == null) {
-        children.forEach(child -> child.cancel(true));
-      }
-    }
-  }
-
-  /**
-   * Sub-tasks run here, each in its own sandbox on this sandbox's threads, concurrently; cancelling
-   * one's future interrupts its thread, which stops its attempt (and cancels its own sub-tasks).
-   */
-  private SubTaskRunner localSubTasks(
-      PreparedModule module, SubTaskTree tree, int depth, Consumer<String> output) {
-    return call -> {
-      CompletableFuture<ResultEnvelope> result = new CompletableFuture<>();
-      Future<?> thread =
-          guestThreads.submit(
-              () -> {
-                try {
-                  result.complete(runSubTask(module, call, tree, depth, output));
-                } catch (RuntimeException | Error e) {
-                  result.completeExceptionally(e);
-                }
-              });
-      result.whenComplete(
-          (envelope, failure) -> {
-            if (result.isCancelled()) {
-              thread.cancel(true);
-            }
-          });
-      return result;
-    };
-  }
-
-  /** A sub-task to its final outcome, its attempts in the tree (and drawing on its fuel). */
-  private ResultEnvelope runSubTask(
-      PreparedModule module, TaskCall call, SubTaskTree tree, int depth, Consumer<String> output) {
-    return runAttempts(
-        call,
-        AttemptListener.NONE,
-        bounded -> attemptIn(tree, depth, module, bounded, null, output));
-  }
-
-  /**
-   * The guest names a task; the child runs with that task's declared options bounded by the
-   * ceiling, counted against the tree's caps.
-   */
-  private GuestRequests.SubTasks adapt(
-      PreparedModule module,
-      SubTaskRunner runner,
-      SubTaskTree tree,
-      int depth,
-      List<CompletableFuture<ResultEnvelope>> children) {
-    GuestScript script = module.script();
-    return new GuestRequests.SubTasks() {
-      @Override
-      public CompletableFuture<ResultEnvelope> start(String name, List<JsonNode> args) {
-        if (script == null) {
-          throw new InvalidRequestException("sub-tasks need a script task");
-        }
-        tree.admit(depth);
-        TaskCall declared = new TaskCall(script.optionsOf(name), args);
-        CompletableFuture<ResultEnvelope> child;
-        try {
-          child = runner.start(bound(declared));
-        } catch (CapsuleException e) {
-          child = CompletableFuture.completedFuture(refused(declared, e));
-        }
-        children.add(child);
-        return child;
-      }
-
-      @Override
-      public Runnable parentWaiting() {
-        return runner.parentWaiting();
-      }
-    };
+    return attempts.root(module, call, Objects.requireNonNull(subTasks, "subTasks"), line -> {});
   }
 
   /**
