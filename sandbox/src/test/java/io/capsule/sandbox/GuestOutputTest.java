@@ -314,12 +314,4 @@ class GuestOutputTest {
         .isEqualTo(ErrorType.MEMORY_LIMIT);
     assertThat(envelope.attempt()).isEqualTo(1);
   }
-
-  @Test
-  void theGuestsClaimOfAnInvalidModuleAfterItsCodeBeganIsItsOwnError() {
-    GuestError claimed = new GuestError("SyntaxError", "SyntaxError: fake", "a.py", 3, false);
-    assertThat(claimed.isSyntaxError()).isFalse();
-    assertThat(new GuestError("SyntaxError", "SyntaxError: x", "a.py", 3, true).isSyntaxError())
-        .isTrue();
-  }
 }

@@ -21,9 +21,9 @@ public record GuestError(String type, String text, String file, int line, boolea
 
   /** Bounds every field. */
   public GuestError {
-    type = cut(type == null ? "" : type, MAX_NAME);
+    type = cut(firstLine(type == null ? "" : type), MAX_NAME);
     text = firstLine(text == null ? "" : text);
-    file = file == null ? null : cut(file, MAX_NAME);
+    file = file == null ? null : cut(firstLine(file), MAX_NAME);
     line = file == null ? 0 : Math.max(line, 0);
   }
 
