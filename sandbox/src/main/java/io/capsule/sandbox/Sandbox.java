@@ -226,7 +226,10 @@ public final class Sandbox implements AutoCloseable {
     return run(module, call, AttemptListener.NONE);
   }
 
-  /** {@link #run(PreparedModule, TaskCall)}, telling {@code listener} about each attempt. */
+  /**
+   * {@link #run(PreparedModule, TaskCall)}, telling {@code listener} about each attempt and each
+   * line the task (or a sub-task run here) writes to its logs, as it writes it.
+   */
   public ResultEnvelope run(PreparedModule module, TaskCall call, AttemptListener listener) {
     return runAttempts(
         call, listener, bounded -> attempts.root(module, bounded, null, listener::taskOutput));

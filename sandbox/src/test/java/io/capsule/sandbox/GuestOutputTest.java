@@ -313,4 +313,25 @@ class GuestOutputTest {
         .isEqualTo(ErrorType.MEMORY_LIMIT);
     assertThat(envelope.attempt()).isEqualTo(1);
   }
+
+  @Test
+  void aHugeErrorThrownWhileTheFileLoadsIsReadBoundedByTheHost() throws IOException {
+    ResultEnvelope envelope =
+        run(
+            "top.js",
+            """
+            import { task } from "@capsule-run/sdk";
+            const e = new Error("boom ".repeat(1000000));
+            Object.defineProperty(e, "name", { value: "Huge".repeat(1000000) });
+            throw e;
+            """,
+            new CopyOnWriteArrayList<>());
+    assertThat(envelope.error().errorType())
+        .as(envelope.toString())
+        .isEqualTo(ErrorType.TASK_ERROR);
+    assertThat(envelope.error().message())
+        .startsWith("top.js:2: HugeHuge")
+        .hasSizeLessThan(GuestError.MAX_TEXT + 20);
+    assertThat(CapsuleJson.write(envelope).length()).isLessThan(80 << 10);
+  }
 }

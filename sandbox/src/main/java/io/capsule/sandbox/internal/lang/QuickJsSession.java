@@ -39,6 +39,9 @@ public final class QuickJsSession {
   private String fileName = "task.js";
   private static final double SETTLED = -2;
   private static final int COMPILE_ONLY = 1 << 5; // quickjs-wasi's EvalFlags.COMPILE_ONLY
+  // what the host reads of an uncaught exception: its text (one line of it is kept) and its stack
+  private static final int MAX_ERROR_BYTES = 8 << 10;
+  private static final int MAX_STACK_BYTES = 64 << 10;
   private int tick;
 
   /** A session answering the SDK with {@code requests}, charging nothing for host calls. */
@@ -163,18 +166,18 @@ public final class QuickJsSession {
 
   /** An exception value as the task's error: its name, text and the file's line in its stack. */
   private GuestError error(int exception) {
-    String text = exceptionText(exception);
-    String type = property(exception, "name");
-    String stack = property(exception, "stack");
+    String text = string(exception, MAX_ERROR_BYTES);
+    String type = property(exception, "name", 200);
+    String stack = property(exception, "stack", MAX_STACK_BYTES);
     log(text + (stack.isBlank() ? "" : "\n" + stack.stripTrailing()));
     int at = stack.indexOf(fileName + ":");
     int line = at < 0 ? 0 : leadingNumber(stack.substring(at + fileName.length() + 1));
     return new GuestError(type, text, line > 0 ? fileName : null, line, false);
   }
 
-  private String property(int object, String name) {
+  private String property(int object, String name, int maxBytes) {
     int value = call("qjs_get_prop_string", object, cString(name));
-    String text = call("qjs_is_string", value) != 0 ? string(value) : "";
+    String text = call("qjs_is_string", value) != 0 ? string(value, maxBytes) : "";
     call("qjs_free_value", value);
     return text;
   }
@@ -313,12 +316,17 @@ public final class QuickJsSession {
   }
 
   private String string(int value) {
+    return string(value, Integer.MAX_VALUE);
+  }
+
+  /** The value as text, of which at most {@code maxBytes} are read out of the guest. */
+  private String string(int value, int maxBytes) {
     int lenPtr = call("wasm_malloc", 4);
     int cstr = call("qjs_get_string_len", value, lenPtr);
     if (cstr == 0) {
       return "<not a string>";
     }
-    int len = instance.memory().readInt(lenPtr);
+    int len = Math.min(instance.memory().readInt(lenPtr), maxBytes);
     String text = new String(instance.memory().readBytes(cstr, len), StandardCharsets.UTF_8);
     call("qjs_free_cstring", cstr);
     call("wasm_free", lenPtr);
