@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.capsule.protocol.CapsuleException;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.Execution;
-import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.OperatorCeiling.OverCeiling;
 import io.capsule.protocol.ProjectConfig;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
+import io.capsule.sandbox.AttemptListener;
 import io.capsule.sandbox.ExecutionMode;
 import io.capsule.sandbox.GuestScript;
 import io.capsule.sandbox.PreparedModule;
@@ -21,6 +21,7 @@ import io.capsule.sandbox.TaskFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,7 @@ final class LocalRun {
   private final boolean json;
   private final ProgressLines progress;
   private final PrintWriter out;
+  private final PrintWriter err;
   private final ExecutionMode mode;
   private final LocalContext context;
 
@@ -58,6 +60,7 @@ final class LocalRun {
     this.mode = output.interpreter ? ExecutionMode.INTERPRETED : ExecutionMode.COMPILED;
     this.progress = new ProgressLines(output.verbose, err);
     this.out = out;
+    this.err = err;
   }
 
   /** Runs the task and prints its outcome; returns the exit code. */
@@ -66,7 +69,7 @@ final class LocalRun {
     TaskFile task;
     try {
       task = readTaskFile(cwd, flags.over(projectDefaults(cwd).defaults()).timeout());
-    } catch (InvalidModuleException e) { // text that does not assemble or is over its budgets
+    } catch (CapsuleException e) { // text that does not assemble or parse, or is over its budgets
       return print(ResultEnvelope.failure(e.toTaskError(), Execution.none(flags.nameOrDefault())));
     }
     List<JsonNode> arguments = TaskArguments.of(argsFile, cwd, args);
@@ -130,8 +133,27 @@ final class LocalRun {
     } catch (CapsuleException e) {
       return ResultEnvelope.failure(e.toTaskError(), Execution.none(call.taskName()));
     }
-    ResultEnvelope envelope = sandbox.run(module, call, progress::attemptFinished);
-    return envelope;
+    return sandbox.run(module, call, listener());
+  }
+
+  /**
+   * Progress lines for each attempt, and the task's own output lines on stderr as it writes them,
+   * whatever the flags: capsule-run's tasks inherit the terminal's streams; here stdout stays the
+   * result's (and with {@code --json} the envelope's alone).
+   */
+  private AttemptListener listener() {
+    return new AttemptListener() {
+      @Override
+      public void attemptFinished(int attempt, ResultEnvelope envelope, Duration retryIn) {
+        progress.attemptFinished(attempt, envelope, retryIn);
+      }
+
+      @Override
+      public void taskOutput(String line) {
+        err.println(line);
+        err.flush();
+      }
+    };
   }
 
   /**

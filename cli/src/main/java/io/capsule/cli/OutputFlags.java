@@ -6,12 +6,17 @@ import picocli.CommandLine.Option;
 final class OutputFlags {
   @Option(
       names = "--json",
-      description = "Print exactly the result envelope as JSON on stdout, nothing else there.")
+      description =
+          "Print exactly the result envelope as JSON on stdout, nothing else there (the task's"
+              + " own output still goes to stderr).")
   boolean json;
 
   @Option(
       names = {"-v", "--verbose"},
-      description = "Live task lines on stderr.")
+      description =
+          "Live progress lines on stderr (grant, module, attempts, outcome). The task's own"
+              + " output (print, console.log, stderr) is shown on stderr as it is written, with or"
+              + " without this flag.")
   boolean verbose;
 
   @Option(

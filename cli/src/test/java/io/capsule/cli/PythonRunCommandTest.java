@@ -74,7 +74,7 @@ class PythonRunCommandTest {
   }
 
   @Test
-  void aRaisedExceptionExitsOneWithAOneLineReason() throws IOException {
+  void aRaisedExceptionExitsOneNamingFileAndLineAfterItsTraceback() throws IOException {
     Path file =
         Files.writeString(
             tmp.resolve("fail.py"),
@@ -88,7 +88,30 @@ class PythonRunCommandTest {
     CliRun run = CliRun.of("run", file.toString());
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.out()).isEmpty();
-    assertThat(run.err().strip().lines()).hasSize(1);
-    assertThat(run.err()).contains("task_error").contains("RuntimeError: no data today");
+    assertThat(run.err().strip().lines())
+        .as("the task's traceback as it printed it, then the reason")
+        .startsWith("Traceback (most recent call last):")
+        .endsWith(
+            "RuntimeError: no data today",
+            "✗ main failed: task_error: fail.py:5: RuntimeError: no data today");
+  }
+
+  @Test
+  void printedLinesGoToStderrAndJsonStdoutHoldsOnlyTheEnvelope() throws IOException {
+    Path file =
+        Files.writeString(
+            tmp.resolve("chatty.py"),
+            """
+            from capsule import task
+
+            @task(name="main")
+            def main():
+                print("working on it")
+                return 42
+            """);
+    CliRun run = CliRun.of("run", file.toString(), "--json");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(envelope(run).get("result").asInt()).isEqualTo(42);
+    assertThat(run.err().lines()).contains("working on it");
   }
 }

@@ -65,7 +65,11 @@ class RunCommandTest {
     CliRun run = CliRun.of("run", CORPUS.resolve("exit_3.wat").toString());
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.out()).isEmpty();
-    assertThat(run.err().strip().lines()).hasSize(1);
+    assertThat(run.err().strip().lines())
+        .as("the task's own stderr line, then the reason")
+        .hasSize(2)
+        .first()
+        .isEqualTo("input was empty");
     assertThat(run.err()).contains("task_error").contains("code 3");
   }
 

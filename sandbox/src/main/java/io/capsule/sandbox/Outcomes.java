@@ -17,6 +17,7 @@ import io.capsule.protocol.PermissionDeniedException;
 import io.capsule.protocol.TaskFailedException;
 import io.capsule.protocol.WasmTrapException;
 import io.capsule.sandbox.internal.ResourceAccount;
+import io.capsule.sandbox.internal.lang.GuestError;
 import io.capsule.sandbox.internal.wasi.Denial;
 import io.capsule.sandbox.internal.wasi.GuardedWasi;
 
@@ -101,12 +102,36 @@ final class Outcomes {
             + failure.getMessage());
   }
 
+  /**
+   * The failure an interpreter's guest reported: a syntax error while its boot code loaded the task
+   * file is {@code invalid_module} (it fails the same way every time), an out-of-memory error after
+   * the {@code ram} cap refused a growth is {@code memory_limit}, anything else {@code task_error};
+   * each message names the file and line where the guest said it happened.
+   */
+  static CapsuleException reported(GuestError error, ResourceAccount account) {
+    if (error.isSyntaxError()) {
+      return new InvalidModuleException(error.message());
+    }
+    String refusal = account.refusal();
+    if (refusal != null && error.isOutOfMemory()) {
+      return new MemoryLimitException(refusal + ", then " + error.message());
+    }
+    return new TaskFailedException(error.message());
+  }
+
   private static CapsuleException exited(int code, String refusal, String lastLog) {
-    String detail = lastLog.isEmpty() ? "" : ": " + lastLog;
+    String detail = lastLog.isEmpty() ? "" : ": " + bounded(lastLog);
     if (refusal != null) {
       return new MemoryLimitException(refusal + ", then exited with code " + code + detail);
     }
     return new TaskFailedException("task exited with code " + code + detail);
+  }
+
+  /** A guest's text quoted in a message: at most {@value GuestError#MAX_TEXT} characters. */
+  static String bounded(String text) {
+    return text.length() <= GuestError.MAX_TEXT
+        ? text
+        : text.substring(0, GuestError.MAX_TEXT - 1) + "…";
   }
 
   private static OutOfMemoryError outOfMemory(Throwable thrown) {

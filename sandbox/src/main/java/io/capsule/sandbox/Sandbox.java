@@ -1,11 +1,7 @@
 package io.capsule.sandbox;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.capsule.protocol.BoundedMap;
 import io.capsule.protocol.CapsuleException;
-import io.capsule.protocol.Execution;
 import io.capsule.protocol.InternalException;
-import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.RetryBackoff;
@@ -13,21 +9,14 @@ import io.capsule.protocol.Sha256;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.internal.PreparationBudget;
 import io.capsule.sandbox.internal.PreparationPool;
-import io.capsule.sandbox.internal.lang.GuestRequests;
-import io.capsule.sandbox.internal.lang.InterpreterArtifact;
-import io.capsule.sandbox.internal.lang.PreparationSteps;
 import io.capsule.sandbox.internal.net.HttpTransport;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,7 +35,6 @@ import java.util.function.Function;
  * }</pre>
  */
 public final class Sandbox implements AutoCloseable {
-  private static final int PREPARED_CACHE_SIZE = 64;
   private static final long GUEST_STACK_BYTES = 8L << 20;
 
   private final SandboxConfig config;
@@ -54,13 +42,11 @@ public final class Sandbox implements AutoCloseable {
   private final RetryBackoff backoff;
   private final ExecutorService guestThreads;
   private final HttpTransport http;
-  private final Map<InterpreterArtifact, PreparedModule> interpreters;
-  private final Map<InterpreterArtifact, byte[]> interpreterBytes;
-  private final PythonSnapshots pythonSnapshots;
-  private final java.util.concurrent.atomic.AtomicBoolean smokeTested;
+  private final PreparedModules prepared;
+  private final Map<GuestScript.Language, ScriptInterpreter> scripts;
   private final boolean ownsThreads;
-  private final Map<String, PreparedModule> prepared;
   private final PreparationPool preparations;
+  private final TaskAttempts attempts;
 
   private Sandbox(SandboxConfig config) {
     this.config = config;
@@ -68,16 +54,11 @@ public final class Sandbox implements AutoCloseable {
     this.backoff = new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff());
     this.guestThreads = Executors.newCachedThreadPool(guestThreadFactory());
     this.http = HttpTransport.create(config.http());
-    this.pythonSnapshots =
-        config.executionMode() == ExecutionMode.COMPILED && config.cacheDir() != null
-            ? new PythonSnapshots(preparer, guestThreads, config.cacheDir(), System.err)
-            : null;
-    this.interpreters = new java.util.concurrent.ConcurrentHashMap<>();
-    this.interpreterBytes = new java.util.concurrent.ConcurrentHashMap<>();
-    this.smokeTested = new java.util.concurrent.atomic.AtomicBoolean();
+    this.prepared = new PreparedModules();
+    this.scripts = scriptInterpreters(new Interpreters(config, preparer, prepared));
     this.ownsThreads = true;
-    this.prepared = BoundedMap.leastRecentlyUsed(PREPARED_CACHE_SIZE);
     this.preparations = PreparationPool.of(config.maxConcurrentPreparations());
+    this.attempts = new TaskAttempts(config, guestThreads, http, this::runAttempts);
   }
 
   /** A view of {@code shared} with another configuration (see {@link #forCaller}). */
@@ -87,13 +68,28 @@ public final class Sandbox implements AutoCloseable {
     this.backoff = shared.backoff;
     this.guestThreads = shared.guestThreads;
     this.http = shared.http;
-    this.pythonSnapshots = shared.pythonSnapshots;
-    this.interpreters = shared.interpreters;
-    this.interpreterBytes = shared.interpreterBytes;
-    this.smokeTested = shared.smokeTested;
-    this.ownsThreads = false;
     this.prepared = shared.prepared;
+    this.scripts = shared.scripts;
+    this.ownsThreads = false;
     this.preparations = shared.preparations;
+    this.attempts = new TaskAttempts(config, guestThreads, http, this::runAttempts);
+  }
+
+  /**
+   * Each script language's interpreter; Python resumes from snapshots in compiled sandboxes with a
+   * cache directory.
+   */
+  private Map<GuestScript.Language, ScriptInterpreter> scriptInterpreters(
+      Interpreters interpreters) {
+    PythonSnapshots snapshots =
+        config.executionMode() == ExecutionMode.COMPILED && config.cacheDir() != null
+            ? new PythonSnapshots(preparer, guestThreads, config.cacheDir(), System.err)
+            : null;
+    return Map.of(
+        GuestScript.Language.PYTHON,
+        new PythonInterpreter(interpreters, snapshots, this::attempt),
+        GuestScript.Language.JAVASCRIPT,
+        new JavaScriptInterpreter(interpreters, guestThreads));
   }
 
   /** A sandbox with these settings. Close it to release its threads. */
@@ -156,13 +152,9 @@ public final class Sandbox implements AutoCloseable {
    *     or their preparation exceeded its time budget
    */
   public PreparedModule prepare(byte[] wasm, TaskOptions options) {
-    String key = Sha256.hex(wasm);
-    PreparedModule module = prepared.get(key);
-    if (module == null) {
-      module = within(options, budget -> preparer.prepare(wasm, Map.of(), budget));
-      prepared.put(key, module);
-    }
-    return module;
+    return prepared.get(
+        Sha256.hex(wasm),
+        () -> within(options, budget -> preparer.prepare(wasm, Map.of(), budget)));
   }
 
   /**
@@ -186,7 +178,7 @@ public final class Sandbox implements AutoCloseable {
       return file.scriptArtifact().prepareIn(this);
     }
     if (file.script() != null) {
-      return bind(file.wasm(), file.script());
+      return scripts.get(file.script().language()).bind(file.wasm(), file.script());
     }
     return file.artifact() != null
         ? prepare(file.artifact(), options)
@@ -213,92 +205,6 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
-   * The interpreter {@code wasm} bound to {@code script}: a Python script resumes from the
-   * interpreter's snapshot when there is one (made on first use), else starts cold.
-   */
-  private PreparedModule bind(byte[] wasm, GuestScript script) {
-    if (script.language() == GuestScript.Language.PYTHON) {
-      PythonSnapshots.Resume resume = pythonResume(wasm);
-      if (resume != null) {
-        return resume.module().withScript(script, resume);
-      }
-    }
-    return prepareInterpreter(wasm).withScript(script);
-  }
-
-  /**
-   * The snapshot Python tasks resume from: compiled sandboxes with a cache directory only; made and
-   * checked on first use (see {@link PythonSnapshots}), or {@code null} when that failed.
-   */
-  private PythonSnapshots.Resume pythonResume(byte[] wasm) {
-    if (pythonSnapshots == null) {
-      return null;
-    }
-    PythonSnapshots.Resume resume = pythonSnapshots.resume(wasm);
-    if (resume != null && resume.fresh() && !smokeTested.get()) {
-      synchronized (smokeTested) {
-        if (!smokeTested.get()) {
-          String why =
-              new PreparationSteps(System.err)
-                  .run("smoke test: one task resumed from the snapshot", () -> smokeTest(resume));
-          smokeTested.set(true);
-          if (why != null) {
-            pythonSnapshots.reject(resume, why);
-            return null;
-          }
-        }
-      }
-    }
-    return pythonSnapshots.resume(wasm);
-  }
-
-  /** Runs one task resumed from a snapshot made in this process; why it failed, or null. */
-  private String smokeTest(PythonSnapshots.Resume resume) {
-    String source =
-        "from capsule import task\n\n@task(name=\"main\")\ndef main(a, b):\n"
-            + "    return {\"sum\": a + b}\n";
-    GuestScript script = GuestScript.of("capsule_smoke.py", source);
-    ResultEnvelope envelope =
-        attempt(
-            resume.module().withScript(script, resume),
-            new TaskCall(
-                script.optionsOf("main"),
-                List.of(
-                    com.fasterxml.jackson.databind.node.IntNode.valueOf(40),
-                    com.fasterxml.jackson.databind.node.IntNode.valueOf(2))));
-    if (envelope.success() && envelope.result().path("sum").asInt() == 42) {
-      return null;
-    }
-    return envelope.success() ? "wrong result " + envelope.result() : envelope.error().message();
-  }
-
-  private PreparedModule prepareInterpreter(byte[] wasm) {
-    String key = Sha256.hex(wasm);
-    PreparedModule module = prepared.get(key);
-    if (module == null) {
-      long start = System.nanoTime();
-      module =
-          PreparationSteps.announcedIfSlow(
-              System.err,
-              "loading the interpreter (fuel-instrumented and compiled once, then read from the"
-                  + " cache)",
-              () -> preparer.prepareInterpreter(wasm));
-      prepared.put(key, module);
-      if (!module.fromCache()
-          && config.cacheDir() != null
-          && config.executionMode() == ExecutionMode.COMPILED) {
-        System.err.println(
-            "capsule: interpreter fuel-instrumented and compiled in "
-                + PreparationSteps.seconds(Duration.ofNanos(System.nanoTime() - start))
-                + " (one time; cached in "
-                + config.cacheDir()
-                + ")");
-      }
-    }
-    return module;
-  }
-
-  /**
    * Prepares a built artifact's module, using its compiled classes instead of compiling when this
    * installation signed them ({@link TaskArtifact#trustedClasses}).
    *
@@ -310,10 +216,8 @@ public final class Sandbox implements AutoCloseable {
 
   private PreparedModule prepare(TaskArtifact artifact, TaskOptions options) {
     Map<String, byte[]> precompiled = artifact.trustedClasses(config.cacheDir());
-    PreparedModule module =
-        within(options, budget -> preparer.prepare(artifact.wasm(), precompiled, budget));
-    prepared.putIfAbsent(module.sha256(), module);
-    return module;
+    return prepared.remember(
+        within(options, budget -> preparer.prepare(artifact.wasm(), precompiled, budget)));
   }
 
   /**
@@ -326,9 +230,13 @@ public final class Sandbox implements AutoCloseable {
     return run(module, call, AttemptListener.NONE);
   }
 
-  /** {@link #run(PreparedModule, TaskCall)}, telling {@code listener} about each attempt. */
+  /**
+   * {@link #run(PreparedModule, TaskCall)}, telling {@code listener} about each attempt and each
+   * line the task (or a sub-task run here) writes to its logs, as it writes it.
+   */
   public ResultEnvelope run(PreparedModule module, TaskCall call, AttemptListener listener) {
-    return runAttempts(call, listener, bounded -> attempt(module, bounded));
+    return runAttempts(
+        call, listener, bounded -> attempts.root(module, bounded, null, listener::taskOutput));
   }
 
   /** The retry loop around {@code attempt}, over the call bounded by the ceiling. */
@@ -337,9 +245,9 @@ public final class Sandbox implements AutoCloseable {
     long start = System.nanoTime();
     TaskCall bounded;
     try {
-      bounded = bound(call);
+      bounded = attempts.bound(call);
     } catch (CapsuleException e) {
-      ResultEnvelope refused = refused(call, e);
+      ResultEnvelope refused = TaskAttempts.refused(call, e);
       listener.attemptFinished(1, refused, null);
       return refused.withTask(refused.taskId(), 1, refused.worker());
     }
@@ -366,32 +274,6 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
-   * The options a task runs with: its declared options narrowed by the operator's ceiling (the one
-   * rule of {@link OperatorCeiling#narrow(TaskOptions, Path)}); a task naming no ram gets the
-   * smaller of this sandbox's default and the ceiling's {@code max_ram}.
-   *
-   * @throws CapsuleException when an option is above the ceiling and the ceiling rejects
-   */
-  private TaskCall bound(TaskCall call) {
-    OperatorCeiling ceiling = config.ceiling();
-    if (ceiling.isUnlimited()) {
-      return call;
-    }
-    TaskOptions narrowed = ceiling.narrow(call.options(), config.filesRoot());
-    if (narrowed.ram() == null
-        && ceiling.maxRam() != null
-        && ceiling.maxRam().bytes() < config.defaultRam().bytes()) {
-      narrowed = narrowed.toBuilder().ram(ceiling.maxRam()).build();
-    }
-    return new TaskCall(narrowed, call.args());
-  }
-
-  private static ResultEnvelope refused(TaskCall call, CapsuleException e) {
-    return ResultEnvelope.failure(
-        e.toTaskError(), new Execution(call.taskName(), 0, 0, 0, 0, List.of()));
-  }
-
-  /**
    * Runs one attempt only, ignoring {@code max_retries}: for callers that schedule retries
    * themselves. The declared options are bounded by the operator's ceiling ({@link
    * SandboxConfig#ceiling()}); so are those of every sub-task the task starts, each in its own
@@ -401,7 +283,7 @@ public final class Sandbox implements AutoCloseable {
    * running when the attempt ends are cancelled (interrupted), with theirs.
    */
   public ResultEnvelope attempt(PreparedModule module, TaskCall call) {
-    return rootAttempt(module, call, null);
+    return attempts.root(module, call, null, line -> {});
   }
 
   /**
@@ -414,120 +296,7 @@ public final class Sandbox implements AutoCloseable {
    * attempt ends.
    */
   public ResultEnvelope attempt(PreparedModule module, TaskCall call, SubTaskRunner subTasks) {
-    return rootAttempt(module, call, Objects.requireNonNull(subTasks, "subTasks"));
-  }
-
-  private ResultEnvelope rootAttempt(PreparedModule module, TaskCall call, SubTaskRunner external) {
-    TaskCall bounded;
-    try {
-      bounded = bound(call);
-    } catch (CapsuleException e) {
-      return refused(call, e);
-    }
-    var tree =
-        new SubTaskTree(
-            config.maxSubTasks(),
-            config.maxSubTaskDepth(),
-            bounded.options().computeOrDefault().fuel());
-    return attemptIn(tree, external == null ? 0 : external.depth(), module, bounded, external);
-  }
-
-  /**
-   * One attempt at {@code depth} of {@code tree}. Sub-tasks run here are cancelled when it ends; a
-   * caller's runner cancels its own (the worker's closes with the attempt, publishing the cancels).
-   */
-  private ResultEnvelope attemptIn(
-      SubTaskTree tree,
-      int depth,
-      PreparedModule module,
-      TaskCall bounded,
-      SubTaskRunner external) {
-    List<CompletableFuture<ResultEnvelope>> children = new CopyOnWriteArrayList<>();
-    SubTaskRunner runner = external != null ? external : localSubTasks(module, tree, depth + 1);
-    try {
-      return new TaskAttempt(
-              config,
-              module,
-              bounded,
-              guestThreads,
-              http,
-              adapt(module, runner, tree, depth + 1, children),
-              tree)
-          .run();
-    } finally {
-      if (external == null) {
-        children.forEach(child -> child.cancel(true));
-      }
-    }
-  }
-
-  /**
-   * Sub-tasks run here, each in its own sandbox on this sandbox's threads, concurrently; cancelling
-   * one's future interrupts its thread, which stops its attempt (and cancels its own sub-tasks).
-   */
-  private SubTaskRunner localSubTasks(PreparedModule module, SubTaskTree tree, int depth) {
-    return call -> {
-      CompletableFuture<ResultEnvelope> result = new CompletableFuture<>();
-      Future<?> thread =
-          guestThreads.submit(
-              () -> {
-                try {
-                  result.complete(runSubTask(module, call, tree, depth));
-                } catch (RuntimeException | Error e) {
-                  result.completeExceptionally(e);
-                }
-              });
-      result.whenComplete(
-          (envelope, failure) -> {
-            if (result.isCancelled()) {
-              thread.cancel(true);
-            }
-          });
-      return result;
-    };
-  }
-
-  /** A sub-task to its final outcome, its attempts in the tree (and drawing on its fuel). */
-  private ResultEnvelope runSubTask(
-      PreparedModule module, TaskCall call, SubTaskTree tree, int depth) {
-    return runAttempts(
-        call, AttemptListener.NONE, bounded -> attemptIn(tree, depth, module, bounded, null));
-  }
-
-  /**
-   * The guest names a task; the child runs with that task's declared options bounded by the
-   * ceiling, counted against the tree's caps.
-   */
-  private GuestRequests.SubTasks adapt(
-      PreparedModule module,
-      SubTaskRunner runner,
-      SubTaskTree tree,
-      int depth,
-      List<CompletableFuture<ResultEnvelope>> children) {
-    GuestScript script = module.script();
-    return new GuestRequests.SubTasks() {
-      @Override
-      public CompletableFuture<ResultEnvelope> start(String name, List<JsonNode> args) {
-        if (script == null) {
-          throw new InvalidRequestException("sub-tasks need a script task");
-        }
-        tree.admit(depth);
-        TaskCall declared = new TaskCall(script.optionsOf(name), args);
-        CompletableFuture<ResultEnvelope> child;
-        try {
-          child = runner.start(bound(declared));
-        } catch (CapsuleException e) {
-          child = CompletableFuture.completedFuture(refused(declared, e));
-        }
-        children.add(child);
-        return child;
-      }
-
-      @Override
-      public Runnable parentWaiting() {
-        return runner.parentWaiting();
-      }
-    };
+    return attempts.root(module, call, Objects.requireNonNull(subTasks, "subTasks"), line -> {});
   }
 
   /**
@@ -537,28 +306,7 @@ public final class Sandbox implements AutoCloseable {
    * @throws io.capsule.protocol.InternalException when the interpreter cannot be fetched
    */
   public PreparedModule prepare(GuestScript script) {
-    var interpreter =
-        script.language() == GuestScript.Language.PYTHON
-            ? InterpreterArtifact.CPYTHON
-            : InterpreterArtifact.QUICKJS;
-    if (interpreter == InterpreterArtifact.CPYTHON && pythonSnapshots != null) {
-      return bind(interpreterBytes.computeIfAbsent(interpreter, this::load), script);
-    }
-    return interpreters.computeIfAbsent(interpreter, this::prepareInterpreter).withScript(script);
-  }
-
-  private PreparedModule prepareInterpreter(InterpreterArtifact interpreter) {
-    return prepareInterpreter(load(interpreter));
-  }
-
-  private byte[] load(InterpreterArtifact interpreter) {
-    return interpreter.load(cacheDir(), System.err);
-  }
-
-  private Path cacheDir() {
-    return config.cacheDir() != null
-        ? config.cacheDir()
-        : Path.of(System.getProperty("java.io.tmpdir"), "capsule");
+    return scripts.get(script.language()).prepare(script);
   }
 
   /**
@@ -575,38 +323,7 @@ public final class Sandbox implements AutoCloseable {
     if (config.cacheDir() == null || config.executionMode() != ExecutionMode.COMPILED) {
       throw new InternalException("preparing ahead needs compiled mode and a cache directory");
     }
-    if (language == GuestScript.Language.PYTHON) {
-      return preparePython();
-    }
-    boolean fetched = !InterpreterArtifact.QUICKJS.isCached(cacheDir());
-    PreparedModule module =
-        interpreters.computeIfAbsent(InterpreterArtifact.QUICKJS, this::prepareInterpreter);
-    boolean snapshotMade =
-        onGuestThread(() -> module.quickJsSnapshots().prepare(module, config.cacheDir()));
-    return fetched || !module.fromCache() || snapshotMade;
-  }
-
-  private boolean preparePython() {
-    boolean fetched = !InterpreterArtifact.CPYTHON.isCached(cacheDir());
-    byte[] wasm = interpreterBytes.computeIfAbsent(InterpreterArtifact.CPYTHON, this::load);
-    PythonSnapshots.Resume resume = pythonResume(wasm);
-    if (resume == null) {
-      throw new InternalException("no Python snapshot: " + pythonSnapshots.failure());
-    }
-    return fetched || resume.fresh() || !resume.module().fromCache();
-  }
-
-  private <T> T onGuestThread(java.util.concurrent.Callable<T> work) {
-    try {
-      return guestThreads.submit(work).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InternalException("interrupted while preparing an interpreter", e);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r
-          ? r
-          : new InternalException("preparing an interpreter failed: " + e.getCause(), e);
-    }
+    return scripts.get(language).prepareAhead();
   }
 
   /**
@@ -615,14 +332,7 @@ public final class Sandbox implements AutoCloseable {
    * in the background and must not start minutes of preparation nobody asked for.
    */
   public boolean isReadyFor(GuestScript.Language language) {
-    Path cache = cacheDir();
-    if (language == GuestScript.Language.JAVASCRIPT) {
-      return InterpreterArtifact.QUICKJS.isCached(cache);
-    }
-    return InterpreterArtifact.CPYTHON.isCached(cache)
-        && (pythonSnapshots == null
-            || pythonSnapshots.isMade(
-                interpreterBytes.computeIfAbsent(InterpreterArtifact.CPYTHON, this::load)));
+    return scripts.get(language).isReady();
   }
 
   /** {@link #run} on a sandbox thread. */

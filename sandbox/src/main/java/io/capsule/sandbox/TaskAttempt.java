@@ -5,17 +5,13 @@ import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasi.WasiExitException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.capsule.protocol.CapsuleException;
-import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.Execution;
 import io.capsule.protocol.FileGrant;
 import io.capsule.protocol.FuelExhaustedException;
 import io.capsule.protocol.InvalidRequestException;
 import io.capsule.protocol.MemoryLimitException;
 import io.capsule.protocol.ResultEnvelope;
-import io.capsule.protocol.TaskFailedException;
 import io.capsule.protocol.TimeoutExceededException;
 import io.capsule.sandbox.internal.AccountedInterpreter;
 import io.capsule.sandbox.internal.AccountedTable;
@@ -23,9 +19,6 @@ import io.capsule.sandbox.internal.CappedMemory;
 import io.capsule.sandbox.internal.HostCallCharges;
 import io.capsule.sandbox.internal.ResourceAccount;
 import io.capsule.sandbox.internal.lang.GuestRequests;
-import io.capsule.sandbox.internal.lang.PythonChannel;
-import io.capsule.sandbox.internal.lang.PythonSdk;
-import io.capsule.sandbox.internal.lang.QuickJsSession;
 import io.capsule.sandbox.internal.meter.FuelMeter;
 import io.capsule.sandbox.internal.net.HttpImports;
 import io.capsule.sandbox.internal.net.HttpTransport;
@@ -36,7 +29,6 @@ import io.capsule.sandbox.internal.wasi.Mount;
 import io.capsule.sandbox.internal.wasi.WasiConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -44,6 +36,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One attempt of one task: builds the instance, runs {@code _start}, turns the outcome into an
@@ -59,6 +52,7 @@ final class TaskAttempt {
 
   private final BoundedOutput stdout;
   private final BoundedOutput stderr;
+  private final GuestLines lines;
   private final HostImports host;
   private final HttpImports http;
   private final FuelMeter meter;
@@ -68,8 +62,7 @@ final class TaskAttempt {
   private volatile GuardedWasi wasi;
   private final ResourceAccount account;
   private volatile Instance instance;
-  private Map<String, String> environment = Map.of();
-  private PythonSnapshots.Resume resume;
+  private volatile GuestStart guest;
 
   TaskAttempt(
       SandboxConfig config,
@@ -78,7 +71,8 @@ final class TaskAttempt {
       ExecutorService threads,
       HttpTransport transport,
       GuestRequests.SubTasks subTasks,
-      FuelMeter.Pool fuelPool) {
+      FuelMeter.Pool fuelPool,
+      Consumer<String> output) {
     this.subTasks = subTasks;
     this.config = config;
     this.module = module;
@@ -86,7 +80,9 @@ final class TaskAttempt {
     this.threads = threads;
     this.account = ResourceAccount.forRam(pages(ramBytes()) * PAGE);
     this.stdout = BoundedOutput.head(config.maxStdoutBytes()).chargedTo(account, "stdout");
-    this.stderr = BoundedOutput.tail(config.maxStderrBytes()).chargedTo(account, "stderr");
+    this.lines = new GuestLines(output);
+    this.stderr =
+        BoundedOutput.tail(config.maxStderrBytes()).chargedTo(account, "stderr").observedBy(lines);
     this.host = new HostImports(stderr);
     this.http =
         HttpImports.forAttempt(
@@ -107,6 +103,7 @@ final class TaskAttempt {
     if (failure != null) {
       failure = Outcomes.blameDenials(failure, wasi, http.firstDenial());
     }
+    lines.finish();
     Execution execution = execution(System.nanoTime() - start);
     ResultEnvelope envelope =
         failure == null
@@ -133,29 +130,14 @@ final class TaskAttempt {
     var options = call.options();
     List<FileGrant> grants = options.allowedFiles() == null ? List.of() : options.allowedFiles();
     List<String> names = options.envVariables() == null ? List.of() : options.envVariables();
-    var environment = GuestEnvironment.select(names, config.environment());
-    this.environment = environment;
+    Map<String, String> environment = GuestEnvironment.select(names, config.environment());
     List<Mount> mounts = FileGrants.mounts(grants, config.filesRoot(), config.cacheDir());
     this.requests =
         new GuestRequests(http, subTasks, host::result, stderr, environment, List.copyOf(mounts));
-    GuestScript script = module.script();
-    boolean python = script != null && script.language() == GuestScript.Language.PYTHON;
-    resume = python ? module.pythonResume() : null;
-    var builder =
-        WasiConfig.builder()
-            .withArguments(python ? PythonSdk.ARGV : argv())
-            .withStdin(python ? scriptDocument(script) : stdinDocument())
-            .withStdout(stdout)
-            .withStderr(stderr)
-            .withEnvironment(environment);
-    if (!python) {
-      return builder.withMounts(mounts).build();
-    }
-    if (resume != null) {
-      // the snapshot's preopens are fixed: the task's directories are served under its root
-      return PythonSnapshots.preopens(builder, cacheDir(), mounts).build();
-    }
-    return builder.withMounts(mounts).withMount(PythonSnapshots.sdkMount(cacheDir())).build();
+    this.guest = GuestStart.of(module, call, requests, meter, cacheDir(), environment);
+    var common =
+        WasiConfig.builder().withStdout(stdout).withStderr(stderr).withEnvironment(environment);
+    return guest.wasi(common, mounts);
   }
 
   private void runGuest(WasiConfig wasiConfig, int capPages) {
@@ -169,19 +151,11 @@ final class TaskAttempt {
   private void runStart(WasiConfig wasiConfig, int capPages) {
     try (var wasi = GuardedWasi.create(wasiConfig)) {
       this.wasi = wasi;
-      GuestScript script = module.script();
-      boolean python = script != null && script.language() == GuestScript.Language.PYTHON;
-      QuickJsSession js =
-          script != null && !python ? new QuickJsSession(requests, meter::charge) : null;
-      HostFunction[] wasiFunctions = wasi.toHostFunctions();
-      if (script != null) {
+      HostFunction[] wasiFunctions = guest.wasiFunctions(wasi.toHostFunctions());
+      if (guest.defersCharging()) {
         meter.deferCharging();
       }
-      requests.onTaskStart(this::taskStarted);
-      if (python) {
-        Runnable begin = resume == null ? this::startCharging : this::resumed;
-        wasiFunctions = new PythonChannel(requests, begin).wrap(wasiFunctions);
-      }
+      requests.onTaskStart(guest::taskStarted);
       var charges =
           HostCallCharges.of(meter, account, wasiConfig.arguments(), wasiConfig.environment());
       var importsBuilder =
@@ -190,14 +164,11 @@ final class TaskAttempt {
               .addFunction(charges.wrap(host.functions()))
               .addFunction(charges.wrap(http.functions()))
               .addFunction(meter.refillFunction());
-      if (js != null) {
-        js.addImports(importsBuilder, module.module());
-      }
-      var imports = importsBuilder.build();
-      boolean restoresSnapshot = resume != null || js != null;
+      guest.addImports(importsBuilder);
+      boolean restoresSnapshot = guest.restoresSnapshot();
       var builder =
           Instance.builder(module.module())
-              .withImportValues(imports)
+              .withImportValues(importsBuilder.build())
               .withStart(false)
               .withMemoryFactory(
                   limits ->
@@ -211,17 +182,7 @@ final class TaskAttempt {
         builder.withMachineFactory(i -> new AccountedInterpreter(i, account));
       }
       instance = builder.build();
-      if (resume != null) {
-        resume.snapshot().restore(instance);
-        instance.export("asyncify_start_rewind").apply(resume.dataAddress());
-      }
-      if (js != null) {
-        module.quickJsSnapshots().of(module, cacheDir()).restore(instance);
-        js.runTask(
-            instance, script.source(), call.taskName(), call.args(), () -> requests.start(null));
-      } else {
-        instance.export("_start").apply();
-      }
+      guest.run(instance);
     } catch (WasiExitException e) {
       if (e.exitCode() != 0 && requests.error() == null) {
         throw e;
@@ -229,56 +190,14 @@ final class TaskAttempt {
     }
     checkFuelAtEnd();
     if (requests.error() != null) {
-      throw new TaskFailedException(requests.error());
+      throw Outcomes.reported(requests.error(), account);
     }
-  }
-
-  /**
-   * A resumed interpreter has rebuilt its stack down to the read of stdin it was snapshotted in:
-   * the rewind ends, and the task's own work (and fuel) begins.
-   */
-  private void resumed() {
-    instance.export("asyncify_stop_rewind").apply();
-    startCharging();
-  }
-
-  /**
-   * The guest's boot code says the task's own code runs next (once per attempt). A resumed Python
-   * interpreter sends the task file's compiled code along when it had to compile it.
-   */
-  private void taskStarted(JsonNode payload) {
-    startCharging();
-    GuestScript script = module.script();
-    if (resume != null && payload != null && payload.isTextual()) {
-      resume.compiled().put(script.fileName(), script.source(), payload.asText());
-    }
-  }
-
-  /** An interpreter's start-up is not the task's work: fuel counts from here. */
-  private void startCharging() {
-    meter.restart(instance);
   }
 
   private java.nio.file.Path cacheDir() {
     return config.cacheDir() != null
         ? config.cacheDir()
         : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "capsule");
-  }
-
-  private byte[] scriptDocument(GuestScript script) {
-    ObjectNode doc = JsonNodeFactory.instance.objectNode();
-    doc.put("task", call.taskName());
-    doc.putArray("args").addAll(call.args());
-    doc.put("file", script.fileName());
-    doc.put("source", script.source());
-    String compiled =
-        resume == null ? null : resume.compiled().get(script.fileName(), script.source());
-    if (compiled != null) {
-      doc.put("code", compiled);
-    }
-    var env = doc.putObject("env");
-    environment.forEach(env::put);
-    return CapsuleJson.write(doc).getBytes(StandardCharsets.UTF_8);
   }
 
   /** Checks happen at calls and loop headers, so a run can end overdrawn: that is exhaustion. */
@@ -348,22 +267,6 @@ final class TaskAttempt {
 
   private static int pages(long ramBytes) {
     return (int) Math.max(1, Math.min(ramBytes / PAGE, 65_536));
-  }
-
-  private List<String> argv() {
-    List<String> argv = new ArrayList<>();
-    argv.add(call.taskName());
-    for (JsonNode arg : call.args()) {
-      argv.add(arg.isTextual() ? arg.asText() : CapsuleJson.write(arg));
-    }
-    return argv;
-  }
-
-  private byte[] stdinDocument() {
-    ObjectNode doc = JsonNodeFactory.instance.objectNode();
-    doc.put("task", call.taskName());
-    doc.putArray("args").addAll(call.args());
-    return CapsuleJson.write(doc).getBytes(StandardCharsets.UTF_8);
   }
 
   private JsonNode result() {

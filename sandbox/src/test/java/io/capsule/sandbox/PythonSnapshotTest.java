@@ -537,7 +537,8 @@ class PythonSnapshotTest {
         .as(envelope.toString())
         .isEqualTo(ErrorType.PERMISSION_DENIED);
     assertThat(envelope.error().message())
-        .startsWith("path_open on 'new.txt' refused (read only), then OSError: [Errno 69]");
+        .startsWith(
+            "path_open on 'new.txt' refused (read only), then ro_write.py:5: OSError: [Errno 69]");
     assertThat(files.resolve("data/new.txt")).doesNotExist();
   }
 

@@ -65,7 +65,7 @@ public final class GuestRequests {
   private final List<Mount> mounts;
   private final Map<Integer, CompletableFuture<ResultEnvelope>> spawned = new ConcurrentHashMap<>();
   private final AtomicInteger handles = new AtomicInteger();
-  private volatile String error;
+  private volatile GuestError error;
   private final AtomicBoolean started = new AtomicBoolean();
   private volatile Consumer<JsonNode> onTaskStart = payload -> {};
 
@@ -101,8 +101,13 @@ public final class GuestRequests {
     }
   }
 
-  /** The message the guest reported its task failed with, or {@code null}. */
-  public String error() {
+  /** Records {@code error} as the task's failure, as the guest's {@code error} request does. */
+  public void fail(GuestError error) {
+    this.error = error;
+  }
+
+  /** The failure the guest reported, or {@code null}. */
+  public GuestError error() {
     return error;
   }
 
@@ -119,7 +124,7 @@ public final class GuestRequests {
             yield JSON.nullNode();
           }
           case "error" -> {
-            error = payload.asText();
+            error = GuestError.of(payload, !started.get());
             yield JSON.nullNode();
           }
           case "call" -> call(payload);

@@ -9,6 +9,7 @@ import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.TaskFailedException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +36,12 @@ public final class QuickJsSession {
   private final GuestRequests requests;
   private final ObjLongConsumer<Instance> charge;
   private Instance instance;
+  private String fileName = "task.js";
   private static final double SETTLED = -2;
+  private static final int COMPILE_ONLY = 1 << 5; // quickjs-wasi's EvalFlags.COMPILE_ONLY
+  // what the host reads of an uncaught exception: its text (one line of it is kept) and its stack
+  private static final int MAX_ERROR_BYTES = 8 << 10;
+  private static final int MAX_STACK_BYTES = 64 << 10;
   private int tick;
 
   /** A session answering the SDK with {@code requests}, charging nothing for host calls. */
@@ -98,21 +104,105 @@ public final class QuickJsSession {
   }
 
   /**
-   * Runs task {@code name} of {@code script} with {@code args} in an {@code instance} that was
-   * {@linkplain #initialise initialised}, by this session or restored from a snapshot of one.
+   * Runs task {@code name} of {@code script} (the file {@code fileName}) with {@code args} in an
+   * {@code instance} that was {@linkplain #initialise initialised}, by this session or restored
+   * from a snapshot of one. An exception the task does not handle is reported to the requests as
+   * the task's {@link GuestError}, naming the file's line where it was thrown, its stack in the
+   * logs.
    *
    * @param onTaskStart called where the task's own work begins (fuel counts from there)
-   * @throws TaskFailedException when the script cannot be evaluated or its promise never settles
+   * @throws InvalidModuleException when the file does not parse (a syntax error), naming its line
    */
   public void runTask(
-      Instance instance, String script, String name, List<JsonNode> args, Runnable onTaskStart) {
+      Instance instance,
+      String fileName,
+      String script,
+      String name,
+      List<JsonNode> args,
+      Runnable onTaskStart) {
     this.instance = instance;
+    this.fileName = fileName;
     eval("__capsule_begin(" + seeds() + ");", "capsule-begin.js");
     onTaskStart.run();
     String runner =
-        "\n;__capsule_run(" + CapsuleJson.write(name) + ", " + CapsuleJson.write(args) + ");\n";
-    eval(JsModuleForm.script(script) + runner, "task.js");
-    runEventLoop();
+        "\n;__capsule_run("
+            + CapsuleJson.write(name)
+            + ", "
+            + CapsuleJson.write(args)
+            + ", "
+            + CapsuleJson.write(fileName)
+            + ");\n";
+    try {
+      evalTaskFile(JsModuleForm.script(script) + runner);
+      runEventLoop();
+    } catch (Thrown e) {
+      requests.fail(e.error);
+    }
+  }
+
+  /**
+   * Evaluates the task file. A {@code SyntaxError} that compiling alone reproduces is the file's
+   * (not one its code threw, such as {@code JSON.parse}'s): {@code invalid_module}.
+   */
+  private void evalTaskFile(String code) {
+    int value = evalValue(code, fileName, 0);
+    if (call("qjs_is_exception", value) == 0) {
+      call("qjs_free_value", value);
+      return;
+    }
+    GuestError error = error(call("qjs_get_exception"));
+    if (error.type().equals("SyntaxError") && !compiles(code)) {
+      throw new InvalidModuleException(error.message());
+    }
+    throw new Thrown(error);
+  }
+
+  private boolean compiles(String code) {
+    int value = evalValue(code, fileName, COMPILE_ONLY);
+    boolean compiled = call("qjs_is_exception", value) == 0;
+    call("qjs_free_value", compiled ? value : call("qjs_get_exception"));
+    return compiled;
+  }
+
+  /** An exception value as the task's error: its name, text and the file's line in its stack. */
+  private GuestError error(int exception) {
+    String text = string(exception, MAX_ERROR_BYTES);
+    String type = property(exception, "name", 200);
+    String stack = property(exception, "stack", MAX_STACK_BYTES);
+    log(text + (stack.isBlank() ? "" : "\n" + stack.stripTrailing()));
+    int at = stack.indexOf(fileName + ":");
+    int line = at < 0 ? 0 : leadingNumber(stack.substring(at + fileName.length() + 1));
+    return new GuestError(type, text, line > 0 ? fileName : null, line, false);
+  }
+
+  private String property(int object, String name, int maxBytes) {
+    int value = call("qjs_get_prop_string", object, cString(name));
+    String text = call("qjs_is_string", value) != 0 ? string(value, maxBytes) : "";
+    call("qjs_free_value", value);
+    return text;
+  }
+
+  private void log(String text) {
+    requests.handle("log", com.fasterxml.jackson.databind.node.TextNode.valueOf(text));
+  }
+
+  private static int leadingNumber(String text) {
+    int end = 0;
+    while (end < text.length() && end < 9 && Character.isDigit(text.charAt(end))) {
+      end++;
+    }
+    return end == 0 ? 0 : Integer.parseInt(text.substring(0, end));
+  }
+
+  /** The task's unhandled exception, on its way out of the event loop. */
+  private static final class Thrown extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient GuestError error;
+
+    Thrown(GuestError error) {
+      super(error.message(), null, false, false);
+      this.error = error;
+    }
   }
 
   /**
@@ -148,7 +238,7 @@ public final class QuickJsSession {
   private void drainJobs() {
     while (call("qjs_is_job_pending") != 0) {
       if (call("qjs_execute_pending_job") < 0) {
-        throw new TaskFailedException(exceptionText(call("qjs_get_exception")));
+        throw new Thrown(error(call("qjs_get_exception")));
       }
     }
   }
@@ -163,7 +253,7 @@ public final class QuickJsSession {
     }
     int value = call("qjs_call", tick, call("qjs_get_undefined"), 0, 0);
     if (call("qjs_is_exception", value) != 0) {
-      throw new TaskFailedException(exceptionText(call("qjs_get_exception")));
+      throw new Thrown(error(call("qjs_get_exception")));
     }
     double wait = Double.longBitsToDouble(instance.export("qjs_get_float64").apply(value)[0]);
     call("qjs_free_value", value);
@@ -192,9 +282,13 @@ public final class QuickJsSession {
         + random.nextInt();
   }
 
-  private void eval(String code, String file) {
+  private int evalValue(String code, String file, int flags) {
     byte[] bytes = code.getBytes(StandardCharsets.UTF_8);
-    int value = call("qjs_eval", bytes(bytes), bytes.length, cString(file), 0);
+    return call("qjs_eval", bytes(bytes), bytes.length, cString(file), flags);
+  }
+
+  private void eval(String code, String file) {
+    int value = evalValue(code, file, 0);
     if (call("qjs_is_exception", value) != 0) {
       throw new TaskFailedException(exceptionText(call("qjs_get_exception")));
     }
@@ -222,12 +316,17 @@ public final class QuickJsSession {
   }
 
   private String string(int value) {
+    return string(value, Integer.MAX_VALUE);
+  }
+
+  /** The value as text, of which at most {@code maxBytes} are read out of the guest. */
+  private String string(int value, int maxBytes) {
     int lenPtr = call("wasm_malloc", 4);
     int cstr = call("qjs_get_string_len", value, lenPtr);
     if (cstr == 0) {
       return "<not a string>";
     }
-    int len = instance.memory().readInt(lenPtr);
+    int len = Math.min(instance.memory().readInt(lenPtr), maxBytes);
     String text = new String(instance.memory().readBytes(cstr, len), StandardCharsets.UTF_8);
     call("qjs_free_cstring", cstr);
     call("wasm_free", lenPtr);

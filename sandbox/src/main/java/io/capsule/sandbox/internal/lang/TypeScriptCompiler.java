@@ -148,8 +148,7 @@ public final class TypeScriptCompiler {
       Path out = work.resolve("task.js");
       var result = ChildProcess.run(command(runner, compiler, in, out), null, timeout);
       if (result.exitCode() == 2) {
-        throw new InvalidModuleException(
-            fileName + ": TypeScript syntax error: " + result.output());
+        throw new InvalidModuleException(syntaxError(fileName, result.output()));
       }
       if (result.exitCode() != 0 || !Files.isRegularFile(out)) {
         throw new InternalException("the TypeScript compiler failed: " + result.output());
@@ -168,6 +167,28 @@ public final class TypeScriptCompiler {
       NpmFiles.deleteTree(work);
     }
   }
+
+  /**
+   * The compiler's first diagnostic as the other languages name theirs, {@code broken.ts:4:
+   * SyntaxError: Unterminated string literal.}, saying how many more there are.
+   */
+  static String syntaxError(String fileName, String output) {
+    List<String> lines = output.strip().lines().filter(l -> !l.isBlank()).toList();
+    if (lines.isEmpty()) {
+      return fileName + ": SyntaxError";
+    }
+    var first = LINE.matcher(lines.get(0));
+    String where = first.matches() ? fileName + ":" + first.group(1) : fileName;
+    String text = first.matches() ? first.group(2) : lines.get(0);
+    if (text.length() > GuestError.MAX_TEXT) {
+      text = text.substring(0, GuestError.MAX_TEXT - 1) + "…";
+    }
+    String more = lines.size() > 1 ? " (and " + (lines.size() - 1) + " more)" : "";
+    return where + ": SyntaxError: " + text + more;
+  }
+
+  private static final java.util.regex.Pattern LINE =
+      java.util.regex.Pattern.compile("line (\\d+): (.*)");
 
   private List<String> command(Path runner, Path compiler, Path in, Path out) {
     List<String> command = new ArrayList<>(node);

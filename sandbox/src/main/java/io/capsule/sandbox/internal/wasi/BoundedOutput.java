@@ -30,12 +30,14 @@ public final class BoundedOutput extends OutputStream {
   private final boolean keepTail;
   private final ResourceAccount account;
   private final String name;
+  private final OutputStream observer;
   private byte[] buffer = new byte[0];
   private int start;
   private int size;
   private long total;
 
-  private BoundedOutput(int limit, boolean keepTail, ResourceAccount account, String name) {
+  private BoundedOutput(
+      int limit, boolean keepTail, ResourceAccount account, String name, OutputStream observer) {
     if (limit < 0) {
       throw new IllegalArgumentException("limit must not be negative: " + limit);
     }
@@ -43,10 +45,11 @@ public final class BoundedOutput extends OutputStream {
     this.keepTail = keepTail;
     this.account = account;
     this.name = name;
+    this.observer = observer;
   }
 
   private BoundedOutput(int limit, boolean keepTail) {
-    this(limit, keepTail, ResourceAccount.unlimited(), "output");
+    this(limit, keepTail, ResourceAccount.unlimited(), "output", OutputStream.nullOutputStream());
   }
 
   /**
@@ -56,7 +59,16 @@ public final class BoundedOutput extends OutputStream {
    * @param name the stream, for the report when a growth is refused ("stdout")
    */
   public BoundedOutput chargedTo(ResourceAccount account, String name) {
-    return new BoundedOutput(limit, keepTail, account, name);
+    return new BoundedOutput(limit, keepTail, account, name, observer);
+  }
+
+  /**
+   * This capture (empty) whose every write is also given to {@code observer}, whole and in order,
+   * before it is bounded: for a caller that shows the output as it is written. The observer must
+   * bound what it holds itself; what it throws is ignored.
+   */
+  public BoundedOutput observedBy(OutputStream observer) {
+    return new BoundedOutput(limit, keepTail, account, name, Objects.requireNonNull(observer));
   }
 
   /** Keeps the first {@code limit} bytes and drops the rest. */
@@ -87,11 +99,20 @@ public final class BoundedOutput extends OutputStream {
   @Override
   public synchronized void write(byte[] bytes, int offset, int length) {
     Objects.checkFromIndexSize(offset, length, bytes.length);
+    observe(bytes, offset, length);
     total += length;
     if (keepTail) {
       appendTail(bytes, offset, length);
     } else {
       appendHead(bytes, offset, length);
+    }
+  }
+
+  private void observe(byte[] bytes, int offset, int length) {
+    try {
+      observer.write(bytes, offset, length);
+    } catch (java.io.IOException | RuntimeException e) {
+      // the observer's trouble is not the guest's: the capture goes on
     }
   }
 

@@ -178,14 +178,25 @@
     globalThis.process.env = host("env", null);
     [s0, s1, s2, s3] = [a | 0, b | 0, c | 0, d | 1];
   };
-  globalThis.__capsule_run = (name, args) => {
+  // An unhandled exception: its stack goes to the logs, and the error names the task file's line
+  // where it was thrown (the innermost frame in the file).
+  const failure = (e, file) => {
+    const isError = e instanceof Error;
+    const text = (isError ? `${e.name}: ${e.message}` : String(e)).slice(0, 4000);
+    const stack = isError && typeof e.stack === "string" ? e.stack : "";
+    host("log", stack ? `${text}\n${stack.replace(/\s+$/, "")}` : text);
+    const at = file ? stack.indexOf(`${file}:`) : -1;
+    const line = at < 0 ? 0 : parseInt(stack.slice(at + file.length + 1), 10) || 0;
+    return { type: isError ? e.name : typeof e, text, file: line > 0 ? file : null, line };
+  };
+  globalThis.__capsule_run = (name, args, file) => {
     const report = (value) => {
       settled = true;
       host("result", JSON.stringify(value === undefined ? null : value));
     };
     const fail = (e) => {
       settled = true;
-      host("error", e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+      host("error", failure(e, file));
     };
     try {
       globalThis.process.argv = args;

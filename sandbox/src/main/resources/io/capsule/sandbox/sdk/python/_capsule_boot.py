@@ -121,8 +121,44 @@ def _call(document, namespace, code):
     return _RESULT_ENCODER.encode(result)
 
 
+_task_file = None  # the task file's name, as its code objects and tracebacks spell it
+_MAX_TEXT = 2000  # characters of an error's text sent to the host (it bounds them again)
+
+
+def _location(error):
+    """The task file's line where ``error`` happened (the innermost frame in the file, or the
+    line a SyntaxError names), or None when it did not happen in the file's code."""
+    if isinstance(error, SyntaxError) and error.filename == _task_file:
+        return error.lineno
+    line = None
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == _task_file:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _report(error):
+    """Prints the traceback from the task file's first frame on (the boot script's frames are
+    not the task's) and reports the error to the host: its type, one line of text, file, line."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != _task_file:
+        tb = tb.tb_next
+    traceback.print_exception(type(error), error, tb)
+    detail = error.msg if isinstance(error, SyntaxError) else str(error)
+    lines = str(detail)[:_MAX_TEXT].strip().splitlines()
+    text = type(error).__name__ + (": " + lines[0] if lines else "")
+    report = {"type": type(error).__name__, "text": text[:_MAX_TEXT],
+              "file": _task_file, "line": _location(error)}
+    os.write(capsule._CHANNEL_FD, json.dumps(
+        {"op": "error", "answer": False, "payload": report}).encode("utf-8"))
+
+
 def _run():
+    global _task_file
     document = _read_document(sys.stdin.buffer.read())
+    _task_file = document["file"]
     namespace, code, compiled = _load(document)
     gc.collect()
     gc.freeze()  # start-up objects never charge the task's collections
@@ -145,7 +181,7 @@ try:
 except SystemExit:
     raise
 except BaseException as error:
-    traceback.print_exc()
-    capsule._notify("error", f"{type(error).__name__}: {error}")
+    _report(error)
     sys.stdout.flush()
+    sys.stderr.flush()
     os._exit(1)

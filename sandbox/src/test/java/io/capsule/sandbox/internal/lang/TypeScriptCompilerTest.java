@@ -159,4 +159,17 @@ class TypeScriptCompilerTest {
       return false;
     }
   }
+
+  @Test
+  void aSyntaxErrorIsNamedByFileAndLineAndBoundedWhateverTheCompilerPrints() {
+    assertThat(
+            TypeScriptCompiler.syntaxError(
+                "broken.ts", "line 4: Unterminated string literal.\nline 5: ')' expected.\n"))
+        .isEqualTo("broken.ts:4: SyntaxError: Unterminated string literal. (and 1 more)");
+    String huge = "line 1: " + "z".repeat(1_000_000) + "\n" + "line 2: x\n".repeat(100_000);
+    assertThat(TypeScriptCompiler.syntaxError("big.ts", huge))
+        .startsWith("big.ts:1: SyntaxError: zzz")
+        .endsWith("(and 100000 more)")
+        .hasSizeLessThan(GuestError.MAX_TEXT + 100);
+  }
 }
