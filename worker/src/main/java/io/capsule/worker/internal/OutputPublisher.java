@@ -70,11 +70,14 @@ public final class OutputPublisher {
    */
   public CompletableFuture<Void> deadLetter(DeadLetter letter, String traceparent) {
     // Async: the first send's callback runs on the producer's I/O thread, which must not send.
-    return send(deadLetterRecord(letter, traceparent))
+    WireRecord whole = deadLetterRecord(letter, traceparent);
+    return send(whole)
         .exceptionallyComposeAsync(
             e ->
                 RetryingPublisher.neverFits(e) && !letter.bodiesOmitted()
-                    ? send(deadLetterRecord(letter.withoutBodies(tooLarge(e)), traceparent))
+                    ? send(
+                        deadLetterRecord(
+                            letter.withoutBodies(tooLarge(e, whole.value().length)), traceparent))
                     : CompletableFuture.failedFuture(e));
   }
 
@@ -83,9 +86,11 @@ public final class OutputPublisher {
         topics.deadLetters(), DeadLetter.SCHEMA, letter.taskId(), letter, traceparent);
   }
 
-  private static String tooLarge(Throwable error) {
+  private static String tooLarge(Throwable error, int bytes) {
     Throwable cause = RetryingPublisher.cause(error);
-    return "the whole dead letter was refused as too large for a record ("
+    return "the whole dead letter ("
+        + bytes
+        + " bytes) was refused as too large for a record ("
         + cause.getClass().getSimpleName()
         + ": "
         + cause.getMessage()

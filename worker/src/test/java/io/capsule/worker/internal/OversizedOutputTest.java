@@ -73,7 +73,8 @@ class OversizedOutputTest {
         .startsWith("it broke: xxx")
         .hasSize(DeadLetter.OMITTED_MESSAGE_CHARS + 7);
     assertThat(cut.omitted())
-        .startsWith("request and envelope left out: the whole dead letter was refused")
+        .startsWith("request and envelope left out: the whole dead letter (")
+        .contains("bytes) was refused as too large")
         .contains("RecordTooLargeException: The message is 2100000 bytes");
   }
 
