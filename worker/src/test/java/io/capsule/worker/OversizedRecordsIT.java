@@ -11,6 +11,7 @@ import io.capsule.broker.junit.KafkaBrokerExtension;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.ComputeLevel;
 import io.capsule.protocol.DeadLetter;
+import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TopicSpec;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * otherwise — and never hold back its partition's commits.
  */
 @ExtendWith(KafkaBrokerExtension.class)
-class OversizedDeadLetterIT {
+class OversizedRecordsIT {
   private static final Duration BOUND = Duration.ofSeconds(90);
 
   /** Bytes of the hostile module's data segment: its request is ~1,000,000 bytes of JSON. */
@@ -70,7 +71,7 @@ class OversizedDeadLetterIT {
   @Test
   void aDeadLetterTopicSizedByTheContractKeepsTheWholeLetter(@BootstrapServers String servers) {
     try (TestFleet fleet = new TestFleet(servers)) {
-      sizeDeadLetterTopicByTheContract(fleet);
+      setMaxMessageBytes(fleet, fleet.topics().deadLetters(), TopicSpec.MAX_DEAD_LETTER_BYTES);
       fleet.startWorker(c -> c.withLevels(Set.of(ComputeLevel.MEDIUM)));
       TaskRequest hostile = fleet.submit(hostileRequest());
       TaskRequest next = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
@@ -112,15 +113,43 @@ class OversizedDeadLetterIT {
     return hostile;
   }
 
-  private static void sizeDeadLetterTopicByTheContract(TestFleet fleet) {
-    ConfigResource dlq =
-        new ConfigResource(ConfigResource.Type.TOPIC, fleet.topics().deadLetters());
+  @Test
+  void anEnvelopeIsHeldToWhatTheResultsTopicAccepts(@BootstrapServers String servers) {
+    // writes 400,000 bytes of 'a' to stdout: fits the producer, not a results topic of 300,000
+    byte[] chatty =
+        WatAssembler.assemble(
+            "(module (import \"wasi_snapshot_preview1\" \"fd_write\""
+                + " (func $w (param i32 i32 i32 i32) (result i32)))"
+                + " (memory (export \"memory\") 8)"
+                + " (func (export \"_start\")"
+                + " (memory.fill (i32.const 16) (i32.const 97) (i32.const 400000))"
+                + " (i32.store (i32.const 0) (i32.const 16))"
+                + " (i32.store (i32.const 4) (i32.const 400000))"
+                + " (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))");
+    try (TestFleet fleet = new TestFleet(servers)) {
+      setMaxMessageBytes(fleet, fleet.topics().results(), 300_000);
+      fleet.startWorker(c -> c.withLevels(Set.of(ComputeLevel.MEDIUM)));
+      TaskRequest task = fleet.submit(request(chatty, TaskOptions.NONE));
+      TaskRequest next = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
+
+      ResultEnvelope envelope = awaitFinal(fleet, task.id());
+      assertThat(envelope.success()).isFalse();
+      assertThat(envelope.error().message())
+          .startsWith("result: the envelope would be")
+          .contains("over the " + (300_000 - 64 * 1024) + " bytes");
+      assertThat(awaitFinal(fleet, next.id()).success()).isTrue();
+      await().atMost(BOUND).until(() -> fleet.committedOffset(ComputeLevel.MEDIUM, 0) == 2);
+    }
+  }
+
+  private static void setMaxMessageBytes(TestFleet fleet, String topic, int bytes) {
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
     AlterConfigOp size =
         new AlterConfigOp(
-            new ConfigEntry("max.message.bytes", Integer.toString(TopicSpec.MAX_DEAD_LETTER_BYTES)),
+            new ConfigEntry("max.message.bytes", Integer.toString(bytes)),
             AlterConfigOp.OpType.SET);
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", fleet.bootstrap()))) {
-      admin.incrementalAlterConfigs(Map.of(dlq, List.of(size))).all().get();
+      admin.incrementalAlterConfigs(Map.of(resource, List.of(size))).all().get();
     } catch (ExecutionException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {
