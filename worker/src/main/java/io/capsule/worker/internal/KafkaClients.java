@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -20,6 +21,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -101,33 +103,42 @@ public final class KafkaClients {
     Topics topics = config.topics();
     try (Admin admin = admin()) {
       return Math.min(
-          maxRequestBytes(),
-          Math.min(
-              maxMessageBytes(admin, topics.results()), maxMessageBytes(admin, topics.events())));
+          maxRequestBytes(), smallestMaxMessageBytes(admin, topics.results(), topics.events()));
     }
   }
 
+  /** The smallest {@code max.message.bytes} of {@code topics}, read in one request. */
+  private static int smallestMaxMessageBytes(Admin admin, String... topics) {
+    List<ConfigResource> resources =
+        Stream.of(topics).map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+    Map<ConfigResource, KafkaFuture<Config>> described = admin.describeConfigs(resources).values();
+    long deadline = System.nanoTime() + DESCRIBE_TIMEOUT.toNanos();
+    int smallest = Integer.MAX_VALUE;
+    for (ConfigResource topic : resources) {
+      smallest = Math.min(smallest, maxMessageBytes(topic, described.get(topic), deadline));
+    }
+    return smallest;
+  }
+
   /**
-   * {@code topic}'s {@code max.message.bytes}; Kafka's default ({@link
-   * TopicSpec#DEFAULT_MAX_MESSAGE_BYTES}) when it cannot be read in time.
+   * A topic's {@code max.message.bytes}; Kafka's default ({@link
+   * TopicSpec#DEFAULT_MAX_MESSAGE_BYTES}) when it cannot be read by {@code deadline} ({@link
+   * System#nanoTime()}).
    */
-  private static int maxMessageBytes(Admin admin, String topic) {
-    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+  private static int maxMessageBytes(
+      ConfigResource topic, KafkaFuture<Config> described, long deadline) {
     try {
-      Config described =
-          admin
-              .describeConfigs(List.of(resource))
-              .all()
-              .get(DESCRIBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-              .get(resource);
+      long wait = Math.max(0, deadline - System.nanoTime());
       ConfigEntry entry =
-          described == null ? null : described.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+          described.get(wait, TimeUnit.NANOSECONDS).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
       if (entry != null && entry.value() != null) {
         return Integer.parseInt(entry.value().trim());
       }
     } catch (ExecutionException | TimeoutException | NumberFormatException e) {
       LOG.warn(
-          "cannot read {}'s max.message.bytes ({}); taking Kafka's default", topic, e.toString());
+          "cannot read {}'s max.message.bytes ({}); taking Kafka's default",
+          topic.name(),
+          e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
