@@ -75,11 +75,13 @@ final class ReplayCommand implements Callable<Integer> {
     spec.commandLine()
         .getErr()
         .printf(
-            "capsule: %d %s, %d already replayed, %d not replayable%n",
+            "capsule: %d %s, %d already replayed, %d not replayable, %d with their request left"
+                + " out (too large; read it at the letter's source)%n",
             report.count(dryRun ? Outcome.WOULD_REPLAY : Outcome.REPLAYED),
             dryRun ? "would be replayed" : "replayed",
             report.count(Outcome.ALREADY_REPLAYED),
-            report.count(Outcome.NOT_REPLAYABLE));
+            report.count(Outcome.NOT_REPLAYABLE),
+            report.count(Outcome.REQUEST_OMITTED));
     return 0;
   }
 

@@ -40,6 +40,11 @@ import org.apache.kafka.clients.producer.Producer;
  * task that fails again is a new letter at a new offset and can be replayed again. Markers are
  * written after the requests are acknowledged: a crash in between can replay a letter twice, which
  * workers absorb by task id. Run one replay at a time.
+ *
+ * <p>A letter whose request was left out because it was too large for a record is listed as {@link
+ * Outcome#REQUEST_OMITTED} and not replayed: this replayer reads only the dead-letter topic. Its
+ * request is still on its level topic, at the letter's {@code source}, until that topic's
+ * retention; an operator who wants it run again submits it from there.
  */
 public final class DeadLetterReplayer implements AutoCloseable {
   private static final String MARKER_SCHEMA = "capsule.replay/v1";
@@ -90,7 +95,13 @@ public final class DeadLetterReplayer implements AutoCloseable {
     /** Replayed by an earlier run; left alone. */
     ALREADY_REPLAYED,
     /** It holds no readable request (an unreadable record); it cannot be replayed. */
-    NOT_REPLAYABLE
+    NOT_REPLAYABLE,
+    /**
+     * Its request was left out because the letter was too large for a record ({@link
+     * DeadLetter#omitted()}); it cannot be replayed from the dead letter. The request is still on
+     * its level topic at the letter's {@link DeadLetter#source()} until that topic's retention.
+     */
+    REQUEST_OMITTED
   }
 
   /**
@@ -185,8 +196,11 @@ public final class DeadLetterReplayer implements AutoCloseable {
     String source = record.topic() + "/" + record.partition() + "/" + record.offset();
     Instant at = Instant.ofEpochMilli(letter.at() > 0 ? letter.at() : record.timestamp());
     if (!letter.replayable()) {
-      return new Entry(
-          letter.taskId(), source, letter.errorType(), at, null, Outcome.NOT_REPLAYABLE);
+      Outcome outcome =
+          letter.bodiesOmitted() && !DeadLetter.UNREADABLE.equals(letter.reason())
+              ? Outcome.REQUEST_OMITTED
+              : Outcome.NOT_REPLAYABLE;
+      return new Entry(letter.taskId(), source, letter.errorType(), at, null, outcome);
     }
     TaskRequest request = letter.request().firstAttempt();
     Outcome outcome =

@@ -99,6 +99,39 @@ class DeadLetterReplayerIT {
     }
   }
 
+  @Test
+  void aLetterWhoseRequestWasLeftOutIsListedAsSuchAndNothingIsReplayed(
+      @BootstrapServers String servers) {
+    FleetConnection fleet = TestFleet.fresh(servers);
+    TaskRequest request =
+        TaskRequest.of(
+            ModuleRef.inline(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0}),
+            List.of(),
+            TaskOptions.builder().compute(Compute.of(ComputeLevel.MEDIUM)).build());
+    ResultEnvelope last =
+        ResultEnvelope.failure(ErrorType.WASM_ERROR, "trap", Execution.none("main"))
+            .withTask(request.id(), 1, "fake-worker");
+    DeadLetter cut =
+        DeadLetter.failed(request, last, "not_retryable", "capsule.tasks.medium/0/9")
+            .withoutBodies("too large for a record");
+    TestFleet.produce(fleet, fleet.topics().deadLetters(), request.id(), cut);
+
+    try (var replayer = DeadLetterReplayer.connect(fleet, READ)) {
+      var report = replayer.replay(Filter.ALL, false);
+
+      assertThat(report.entries())
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.taskId()).isEqualTo(request.id());
+                assertThat(e.outcome()).isEqualTo(Outcome.REQUEST_OMITTED);
+                assertThat(e.level()).isNull();
+              });
+      assertThat(report.count(Outcome.REPLAYED)).isZero();
+    }
+    assertThat(TestFleet.records(fleet, fleet.topics().tasks(ComputeLevel.MEDIUM))).isEmpty();
+  }
+
   private static TaskRequest deadLetter(FleetConnection fleet, ErrorType type, ComputeLevel level) {
     TaskRequest request =
         TaskRequest.of(

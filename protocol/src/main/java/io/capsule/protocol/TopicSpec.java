@@ -27,6 +27,22 @@ public record TopicSpec(String name, ComputeLevel level, Map<String, String> con
   /** What the modules topic accepts beside the module itself (key, headers, batch overhead). */
   public static final int RECORD_OVERHEAD_BYTES = 65536;
 
+  /**
+   * The largest record Kafka accepts by default (the broker's {@code message.max.bytes}), which the
+   * contract leaves the level, results and events topics at: the largest request, and what an
+   * envelope has to fit.
+   */
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 12;
+
+  /**
+   * What the dead-letter topic accepts ({@code max.message.bytes}): a dead letter holds a request
+   * and an envelope, each up to {@link #DEFAULT_MAX_MESSAGE_BYTES}, and the envelope's error
+   * message once more at its top, plus its own fields. A larger letter is cut to its coordinates
+   * (see {@link DeadLetter#withoutBodies}).
+   */
+  public static final int MAX_DEAD_LETTER_BYTES =
+      3 * DEFAULT_MAX_MESSAGE_BYTES + RECORD_OVERHEAD_BYTES;
+
   /** Copies the configs. */
   public TopicSpec {
     Objects.requireNonNull(name, "name");

@@ -67,8 +67,10 @@ public record Topics(String prefix) {
   /**
    * Every topic of the contract with the settings it is created with, in a stable order: the three
    * level topics, results and cancels (deleted after {@link TopicSpec#TASK_RETENTION}), dead
-   * letters ({@link TopicSpec#DEAD_LETTER_RETENTION}), and the compacted events, modules (records
-   * up to {@link TopicSpec#MAX_MODULE_BYTES} plus overhead) and replay markers.
+   * letters ({@link TopicSpec#DEAD_LETTER_RETENTION}; records up to {@link
+   * TopicSpec#MAX_DEAD_LETTER_BYTES}, so a letter holds a maximal request and envelope), and the
+   * compacted events, modules (records up to {@link TopicSpec#MAX_MODULE_BYTES} plus overhead) and
+   * replay markers.
    */
   public List<TopicSpec> specs() {
     List<TopicSpec> specs = new ArrayList<>();
@@ -82,7 +84,9 @@ public record Topics(String prefix) {
             .with(
                 "max.message.bytes",
                 Integer.toString(TopicSpec.MAX_MODULE_BYTES + TopicSpec.RECORD_OVERHEAD_BYTES)));
-    specs.add(TopicSpec.retained(deadLetters(), null, TopicSpec.DEAD_LETTER_RETENTION));
+    specs.add(
+        TopicSpec.retained(deadLetters(), null, TopicSpec.DEAD_LETTER_RETENTION)
+            .with("max.message.bytes", Integer.toString(TopicSpec.MAX_DEAD_LETTER_BYTES)));
     specs.add(TopicSpec.retained(cancels(), null, TopicSpec.TASK_RETENTION));
     specs.add(TopicSpec.compacted(replayMarkers()));
     return List.copyOf(specs);

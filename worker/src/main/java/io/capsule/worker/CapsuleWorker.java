@@ -153,13 +153,13 @@ public final class CapsuleWorker {
     var timers = new ScheduledThreadPoolExecutor(1, named("capsule-timer-"));
     timers.setRemoveOnCancelPolicy(true);
     timer = timers;
-    retrying = new RetryingPublisher();
+    retrying = new RetryingPublisher(metrics);
     OutcomePublisher outcomes =
         new OutcomePublisher(
             publisher,
             events,
             retrying,
-            OutcomePolicy.forRecordsOf(ceiling, clients.maxRequestBytes()),
+            OutcomePolicy.forRecordsOf(ceiling, clients.maxEnvelopeRecordBytes()),
             new RetryBackoff(config.retryBackoff(), config.maxRetryBackoff()),
             metrics,
             config.workerId());

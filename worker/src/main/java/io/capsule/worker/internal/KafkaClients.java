@@ -1,21 +1,35 @@
 package io.capsule.worker.internal;
 
 import io.capsule.protocol.ProducerSettings;
+import io.capsule.protocol.TopicSpec;
+import io.capsule.protocol.Topics;
 import io.capsule.worker.WorkerConfig;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes the worker's Kafka clients: the user's properties first (security, timeouts...), then the
@@ -23,9 +37,16 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * ProducerSettings}).
  */
 public final class KafkaClients {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaClients.class);
   private static final int BATCH_FETCH_BYTES = 256 * 1024;
 
-  private static final int DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+  /**
+   * The producer's {@code max.request.size} unless the operator sets one: a whole dead letter (a
+   * maximal request and envelope) has to fit, so it is what the dead-letter topic accepts.
+   */
+  static final int DEFAULT_MAX_REQUEST_BYTES = TopicSpec.MAX_DEAD_LETTER_BYTES;
+
+  private static final Duration DESCRIBE_TIMEOUT = Duration.ofSeconds(30);
 
   /** The output producer's {@code linger.ms}. */
   public static final int LINGER_MS = 2;
@@ -52,17 +73,76 @@ public final class KafkaClients {
    */
   public KafkaProducer<String, byte[]> producer() {
     Map<String, Object> props =
-        ProducerSettings.over(base("producer"), Map.of(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS));
+        ProducerSettings.over(
+            base("producer"),
+            Map.of(
+                ProducerConfig.LINGER_MS_CONFIG,
+                LINGER_MS,
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                DEFAULT_MAX_REQUEST_BYTES));
     return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 
   /**
-   * The largest record the producer sends: the user's {@code max.request.size}, or Kafka's default
-   * (1 MiB).
+   * The largest record the producer sends: the user's {@code max.request.size}, or {@link
+   * #DEFAULT_MAX_REQUEST_BYTES}.
    */
   public int maxRequestBytes() {
     Object set = config.kafkaProperties().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
     return set == null ? DEFAULT_MAX_REQUEST_BYTES : Integer.parseInt(set.toString().trim());
+  }
+
+  /**
+   * The largest envelope record this worker can publish: an envelope goes to the results topic and,
+   * inside the final event, to the events topic, so the smallest of those topics' {@code
+   * max.message.bytes} and the producer's {@code max.request.size}. A topic whose config cannot be
+   * read (no rights, not created yet) counts as Kafka's default ({@link
+   * TopicSpec#DEFAULT_MAX_MESSAGE_BYTES}).
+   */
+  public int maxEnvelopeRecordBytes() {
+    Topics topics = config.topics();
+    try (Admin admin = admin()) {
+      return Math.min(
+          maxRequestBytes(), smallestMaxMessageBytes(admin, topics.results(), topics.events()));
+    }
+  }
+
+  /** The smallest {@code max.message.bytes} of {@code topics}, read in one request. */
+  private static int smallestMaxMessageBytes(Admin admin, String... topics) {
+    List<ConfigResource> resources =
+        Stream.of(topics).map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+    Map<ConfigResource, KafkaFuture<Config>> described = admin.describeConfigs(resources).values();
+    long deadline = System.nanoTime() + DESCRIBE_TIMEOUT.toNanos();
+    int smallest = Integer.MAX_VALUE;
+    for (ConfigResource topic : resources) {
+      smallest = Math.min(smallest, maxMessageBytes(topic, described.get(topic), deadline));
+    }
+    return smallest;
+  }
+
+  /**
+   * A topic's {@code max.message.bytes}; Kafka's default ({@link
+   * TopicSpec#DEFAULT_MAX_MESSAGE_BYTES}) when it cannot be read by {@code deadline} ({@link
+   * System#nanoTime()}).
+   */
+  private static int maxMessageBytes(
+      ConfigResource topic, KafkaFuture<Config> described, long deadline) {
+    try {
+      long wait = Math.max(0, deadline - System.nanoTime());
+      ConfigEntry entry =
+          described.get(wait, TimeUnit.NANOSECONDS).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+      if (entry != null && entry.value() != null) {
+        return Integer.parseInt(entry.value().trim());
+      }
+    } catch (ExecutionException | TimeoutException | NumberFormatException e) {
+      LOG.warn(
+          "cannot read {}'s max.message.bytes ({}); taking Kafka's default",
+          topic.name(),
+          e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return TopicSpec.DEFAULT_MAX_MESSAGE_BYTES;
   }
 
   /** A consumer in {@code groupId} that commits only what the worker tells it to. */

@@ -63,11 +63,14 @@ public final class OutcomePolicy {
   }
 
   /**
-   * The envelopes of a worker whose producer sends records of up to {@code maxRequestBytes} (its
-   * {@code max.request.size}): at most that less {@link #RECORD_ROOM}.
+   * The envelopes of a worker that can publish envelope records of up to {@code
+   * maxEnvelopeRecordBytes} (the smallest of the results and events topics' {@code
+   * max.message.bytes} and its producer's {@code max.request.size}, see {@link
+   * KafkaClients#maxEnvelopeRecordBytes()}): at most that less {@link #RECORD_ROOM}. Not the
+   * producer's limit alone: it is larger, so that a dead letter (a request and an envelope) fits.
    */
-  public static OutcomePolicy forRecordsOf(OperatorCeiling ceiling, int maxRequestBytes) {
-    return new OutcomePolicy(ceiling, Math.max(maxRequestBytes - RECORD_ROOM, RECORD_ROOM));
+  public static OutcomePolicy forRecordsOf(OperatorCeiling ceiling, int maxEnvelopeRecordBytes) {
+    return new OutcomePolicy(ceiling, Math.max(maxEnvelopeRecordBytes - RECORD_ROOM, RECORD_ROOM));
   }
 
   /**
@@ -88,7 +91,8 @@ public final class OutcomePolicy {
             + bytes
             + " bytes, over the "
             + maxEnvelopeBytes
-            + " bytes this worker can publish (its producer's max.request.size less "
+            + " bytes this worker can publish (the results and events topics' max.message.bytes"
+            + " less "
             + RECORD_ROOM
             + "); return a smaller result or write less output";
     ResultEnvelope tooLarge =

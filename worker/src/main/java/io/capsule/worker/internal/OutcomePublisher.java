@@ -173,17 +173,7 @@ public final class OutcomePublisher {
   }
 
   private static DeadLetter letter(TaskItem item, ResultEnvelope envelope, String reason) {
-    return new DeadLetter(
-        DeadLetter.SCHEMA,
-        item.request().id(),
-        reason,
-        envelope.error().errorType(),
-        envelope.error().message(),
-        item.request(),
-        envelope,
-        null,
-        item.source(),
-        System.currentTimeMillis());
+    return DeadLetter.failed(item.request(), envelope, reason, item.source());
   }
 
   /** A lifecycle event of the item's attempt, from this worker. */

@@ -63,11 +63,38 @@ public final class OutputPublisher {
         WireRecord.json(topics.cancels(), TaskCancel.SCHEMA, cancel.taskId(), cancel, traceparent));
   }
 
-  /** Sends a dead letter to the dlq topic. */
+  /**
+   * Sends a dead letter to the dlq topic; one too large for a record ({@link
+   * RetryingPublisher#neverFits}) is sent again without its request, envelope or raw value ({@link
+   * DeadLetter#withoutBodies}), which says why and where the request is.
+   */
   public CompletableFuture<Void> deadLetter(DeadLetter letter, String traceparent) {
-    return send(
-        WireRecord.json(
-            topics.deadLetters(), DeadLetter.SCHEMA, letter.taskId(), letter, traceparent));
+    // Async: the first send's callback runs on the producer's I/O thread, which must not send.
+    WireRecord whole = deadLetterRecord(letter, traceparent);
+    return send(whole)
+        .exceptionallyComposeAsync(
+            e ->
+                RetryingPublisher.neverFits(e) && !letter.bodiesOmitted()
+                    ? send(
+                        deadLetterRecord(
+                            letter.withoutBodies(tooLarge(e, whole.value().length)), traceparent))
+                    : CompletableFuture.failedFuture(e));
+  }
+
+  private WireRecord deadLetterRecord(DeadLetter letter, String traceparent) {
+    return WireRecord.json(
+        topics.deadLetters(), DeadLetter.SCHEMA, letter.taskId(), letter, traceparent);
+  }
+
+  private static String tooLarge(Throwable error, int bytes) {
+    Throwable cause = RetryingPublisher.cause(error);
+    return "the whole dead letter ("
+        + bytes
+        + " bytes) was refused as too large for a record ("
+        + cause.getClass().getSimpleName()
+        + ": "
+        + cause.getMessage()
+        + "); the request stays at source until its topic's retention";
   }
 
   private WireRecord eventRecord(LifecycleEvent event, String traceparent) {

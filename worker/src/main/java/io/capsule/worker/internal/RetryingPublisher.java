@@ -2,16 +2,22 @@ package io.capsule.worker.internal;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Sends a task's outputs until the broker acknowledges all of them: a failed round is sent again
  * after {@link #REPUBLISH_DELAY}, until {@link #close()} (the worker is stopping; the record is
- * then left uncommitted and runs again elsewhere).
+ * then left uncommitted and runs again elsewhere) — except a round that failed because a record can
+ * never fit ({@link #neverFits}): sending it again would fail the same way forever, its task would
+ * never settle and its partition's commits would stop, so it is logged, counted and settled.
  */
 public final class RetryingPublisher {
   private static final Logger LOG = LoggerFactory.getLogger(RetryingPublisher.class);
@@ -19,12 +25,20 @@ public final class RetryingPublisher {
   /** The pause before a failed round of sends is tried again. */
   static final Duration REPUBLISH_DELAY = Duration.ofSeconds(1);
 
+  private final WorkerMetrics metrics;
   private volatile boolean closed;
 
+  /** A publisher that counts the outputs it gives up on in {@code metrics}. */
+  public RetryingPublisher(WorkerMetrics metrics) {
+    this.metrics = metrics;
+  }
+
   /**
-   * Runs {@code sends} (one round of a task's outputs) until a round is acknowledged.
+   * Runs {@code sends} (one round of a task's outputs) until a round is acknowledged, or until one
+   * fails because a record can never fit.
    *
-   * @return completes when a round was acknowledged; fails with the last error once closed
+   * @return completes when a round was acknowledged or given up; fails with the last error once
+   *     closed
    */
   public CompletableFuture<Void> publish(String taskId, Supplier<CompletableFuture<Void>> sends) {
     return sends
@@ -32,6 +46,10 @@ public final class RetryingPublisher {
         .handle(
             (ok, error) -> {
               if (error == null) {
+                return CompletableFuture.<Void>completedFuture(null);
+              }
+              if (neverFits(error)) {
+                giveUp(taskId, error);
                 return CompletableFuture.<Void>completedFuture(null);
               }
               if (closed) {
@@ -45,6 +63,37 @@ public final class RetryingPublisher {
                   .thenCompose(x -> publish(taskId, sends));
             })
         .thenCompose(f -> f);
+  }
+
+  private void giveUp(String taskId, Throwable error) {
+    Throwable cause = cause(error);
+    LOG.error(
+        "task {}: an output is too large for a Kafka record and is dropped, not sent again (its"
+            + " record settles): {}",
+        taskId,
+        cause.toString());
+    metrics.outputDropped(cause.getClass().getSimpleName());
+  }
+
+  /**
+   * Whether a send failed because its record can never be accepted as it is: it is larger than the
+   * producer's {@code max.request.size} or its topic's {@code max.message.bytes}. Sending it again
+   * fails the same way; other errors (a broker away, missing rights) can pass once fixed.
+   */
+  public static boolean neverFits(Throwable error) {
+    Throwable cause = cause(error);
+    return cause instanceof RecordTooLargeException
+        || cause instanceof RecordBatchTooLargeException;
+  }
+
+  /** The error under a future's wrapping. */
+  static Throwable cause(Throwable error) {
+    Throwable cause = error;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
   }
 
   /** After this, failed rounds are no longer tried again. */

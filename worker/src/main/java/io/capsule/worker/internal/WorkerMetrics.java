@@ -17,8 +17,8 @@ import java.util.function.Supplier;
  * The worker's Micrometer meters, in a Prometheus registry: {@code capsule_tasks_total{level,
  * outcome}}, {@code capsule_task_duration_seconds{level}}, {@code capsule_task_fuel{level}}, {@code
  * capsule_tasks_in_flight}, {@code capsule_task_retries_total{level}}, {@code
- * capsule_dead_letters_total{level,reason}}, {@code capsule_duplicates_skipped_total{level}} and
- * {@code capsule_consumer_lag{level}}.
+ * capsule_dead_letters_total{level,reason}}, {@code capsule_outputs_dropped_total{reason}}, {@code
+ * capsule_duplicates_skipped_total{level}} and {@code capsule_consumer_lag{level}}.
  */
 public final class WorkerMetrics {
   private final PrometheusMeterRegistry registry =
@@ -70,6 +70,15 @@ public final class WorkerMetrics {
         .tag("reason", reason)
         .register(registry)
         .increment();
+  }
+
+  /**
+   * Counts an output the worker gave up sending because it can never fit a Kafka record ({@code
+   * reason}: the Kafka error, e.g. {@code RecordTooLargeException}); its task's record settled
+   * without it.
+   */
+  public void outputDropped(String reason) {
+    Counter.builder("capsule.outputs.dropped").tag("reason", reason).register(registry).increment();
   }
 
   /**

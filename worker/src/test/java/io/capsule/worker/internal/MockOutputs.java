@@ -28,7 +28,7 @@ final class MockOutputs {
       new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
   final TaskLedger ledger = new TaskLedger(new MockConsumer<>("earliest"), TOPICS.events());
   final WorkerMetrics metrics = new WorkerMetrics(() -> 0);
-  final RetryingPublisher retrying = new RetryingPublisher();
+  final RetryingPublisher retrying = new RetryingPublisher(metrics);
   final OutputPublisher publisher = new OutputPublisher(producer, TOPICS);
   final OutcomePublisher outcomes;
 
