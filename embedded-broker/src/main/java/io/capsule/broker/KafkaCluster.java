@@ -313,6 +313,7 @@ public final class KafkaCluster implements AutoCloseable {
    */
   private void awaitNodes(String servers, Set<Integer> expected) {
     long deadline = System.nanoTime() + startTimeout.toNanos();
+    awaitListening(expected, deadline);
     RuntimeException last = null;
     try (Admin admin = Admin.create(adminConfig(servers))) {
       while (System.nanoTime() < deadline) {
@@ -331,6 +332,36 @@ public final class KafkaCluster implements AutoCloseable {
       throw new IllegalStateException("interrupted while waiting for the cluster", e);
     }
     throw new IllegalStateException("cluster not ready within " + startTimeout, last);
+  }
+
+  /**
+   * Waits until each node's client port accepts connections, before any Kafka client tries (one
+   * would log a warning for every refused connection).
+   */
+  private void awaitListening(Set<Integer> ids, long deadline) {
+    for (int id : ids) {
+      while (!accepts(node(id).ports().client())) {
+        requireAlive(ids);
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("node " + id + " not listening within " + startTimeout);
+        }
+        try {
+          TimeUnit.MILLISECONDS.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for the cluster", e);
+        }
+      }
+    }
+  }
+
+  private static boolean accepts(int port) {
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.connect(new java.net.InetSocketAddress(ClusterProperties.HOST, port), 1_000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static Set<Integer> registered(Admin admin)
