@@ -12,7 +12,7 @@ import java.util.stream.IntStream;
  * The server configuration of one node of a {@link KafkaCluster}: every node is broker and
  * controller (combined mode), the controllers form a static quorum of all nodes, and internal
  * topics are replicated like the contract's topics (three replicas, two in sync, on three or more
- * nodes).
+ * nodes). A dead broker is fenced after 4 s, and KIP-848 consumer groups have a 6 s session.
  */
 final class ClusterProperties {
   static final String HOST = "127.0.0.1";
@@ -42,6 +42,12 @@ final class ClusterProperties {
     defaults.put("transaction.state.log.min.isr", minIsr);
     defaults.put("share.coordinator.state.topic.replication.factor", replicas);
     defaults.put("share.coordinator.state.topic.min.isr", minIsr);
+    // A killed broker is fenced (its partitions get new leaders) after 4 s, not Kafka's 9 s.
+    defaults.put("broker.heartbeat.interval.ms", "1000");
+    defaults.put("broker.session.timeout.ms", "4000");
+    // KIP-848 consumer groups may ask for session timeouts down to 3 s (Kafka: 45 s minimum).
+    defaults.put("group.consumer.min.session.timeout.ms", "3000");
+    defaults.put("group.consumer.session.timeout.ms", "6000");
     return defaults;
   }
 

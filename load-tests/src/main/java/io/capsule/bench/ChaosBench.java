@@ -6,13 +6,15 @@ import io.capsule.dispatcher.TopicAdmin;
 import io.capsule.protocol.ComputeLevel;
 import io.capsule.protocol.TopicReplication;
 import io.capsule.protocol.Topics;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -66,7 +68,7 @@ public final class ChaosBench {
             new ChaosFaults(cluster, workers, proxies, topics, options, this::line);
         long start = System.currentTimeMillis();
         Thread stream = streamThread(load);
-        List<ChaosFault> injected = faults.runSchedule(options.streamDuration(), stream);
+        List<ChaosFault> injected = faults.runSchedule(stream);
         stream.join();
         long streamEnd = System.currentTimeMillis();
         load.flush();
@@ -103,9 +105,7 @@ public final class ChaosBench {
     flags.addAll(List.of("--levels", "low", "--concurrency", "" + options.concurrency()));
     flags.addAll(List.of("--topic-prefix", topics.prefix(), "--group-id-prefix", topics.prefix()));
     flags.addAll(List.of("--create-topics", "false", "--shutdown-grace", "5s"));
-    for (Map.Entry<String, String> property : options.workerKafkaProperties().entrySet()) {
-      flags.addAll(List.of("--kafka-property", property.getKey() + "=" + property.getValue()));
-    }
+    flags.addAll(List.of("--kafka-config", kafkaConfig(logs).toString()));
     WorkerProcesses workers = new WorkerProcesses(options.workerCommand(), servers, flags, logs);
     long started = System.nanoTime();
     try {
@@ -118,6 +118,21 @@ public final class ChaosBench {
         "workers=%d (processes; chaos-0 through the proxies) ready_ms=%d kafka=%s",
         workers.size(), (System.nanoTime() - started) / 1_000_000, options.workerKafkaProperties());
     return workers;
+  }
+
+  /**
+   * The workers' Kafka properties as the {@code --kafka-config} file {@code capsule worker} reads.
+   */
+  private Path kafkaConfig(Path logs) {
+    Properties properties = new Properties();
+    properties.putAll(options.workerKafkaProperties());
+    Path file = logs.resolve("worker-kafka.properties");
+    try (var writer = Files.newBufferedWriter(file)) {
+      properties.store(writer, "chaos run: every worker's Kafka client properties");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return file;
   }
 
   private Thread streamThread(ChaosLoad load) {

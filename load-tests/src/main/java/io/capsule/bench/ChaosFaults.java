@@ -16,11 +16,11 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 
 /**
- * The chaos run's fault schedule: faults one after another, a fixed spacing apart, for as long as
- * the stream runs (the quick form runs each kind once). A killed broker is restarted after a
- * downtime and the next broker fault waits until every partition has all its replicas in sync
- * again, so two brokers are never down at once (with {@code min.insync.replicas=2} of three, that
- * would stop writes by design).
+ * The chaos run's fault schedule: after a 15 s warm-up, faults one after another with 10 s between
+ * the end of one and the start of the next, for as long as the stream runs (the quick form runs
+ * each kind once). A killed broker is restarted after a downtime and the next broker fault waits
+ * until every partition has all its replicas in sync again, so two brokers are never down at once
+ * (with {@code min.insync.replicas=2} of three, that would stop writes by design).
  */
 final class ChaosFaults {
   private static final List<String> FULL_CYCLE =
@@ -38,6 +38,8 @@ final class ChaosFaults {
   private static final Duration BROKER_DOWNTIME = Duration.ofSeconds(5);
   private static final Duration WORKER_DOWNTIME = Duration.ofSeconds(1);
   private static final Duration ISR_WAIT = Duration.ofMinutes(2);
+  private static final Duration WARM_UP = Duration.ofSeconds(15);
+  private static final Duration PAUSE = Duration.ofSeconds(10);
 
   private final KafkaCluster cluster;
   private final WorkerProcesses workers;
@@ -63,26 +65,16 @@ final class ChaosFaults {
   }
 
   /**
-   * Runs faults until {@code stream} ends (the quick form: each kind once, spread over the stream).
+   * Runs faults after a warm-up, a pause apart: the quick form each kind once (also if the stream
+   * ends first), the full form the cycle over and over until the stream ends.
    *
    * @return the faults, in order
    */
-  List<ChaosFault> runSchedule(Duration streamDuration, Thread stream) throws Exception {
+  List<ChaosFault> runSchedule(Thread stream) throws InterruptedException {
     List<String> cycle = options.quick() ? QUICK_CYCLE : FULL_CYCLE;
-    long spacing =
-        options.quick()
-            ? streamDuration.toMillis() / (cycle.size() + 1)
-            : Math.max(15_000, faultLength());
     List<ChaosFault> done = new ArrayList<>();
-    long next = System.currentTimeMillis() + spacing / 2;
-    for (int i = 0; stream.isAlive() && (!options.quick() || i < cycle.size()); i++) {
-      long wait = next - System.currentTimeMillis();
-      if (wait > 0) {
-        stream.join(wait);
-      }
-      if (!stream.isAlive() && !options.quick()) {
-        break;
-      }
+    stream.join(WARM_UP.toMillis());
+    for (int i = 0; options.quick() ? i < cycle.size() : stream.isAlive(); i++) {
       ChaosFault fault = inject(cycle.get(i % cycle.size()));
       log.accept(
           "injected %s %s (%.1fs)",
@@ -90,7 +82,11 @@ final class ChaosFaults {
             fault.kind(), fault.target(), (fault.endMillis() - fault.startMillis()) / 1000.0
           });
       done.add(fault);
-      next = Math.max(next + spacing, System.currentTimeMillis() + spacing / 2);
+      if (options.quick()) {
+        TimeUnit.MILLISECONDS.sleep(PAUSE.toMillis());
+      } else {
+        stream.join(PAUSE.toMillis());
+      }
     }
     return done;
   }
@@ -100,7 +96,17 @@ final class ChaosFaults {
     return options.sessionTimeoutMs() + 4_000;
   }
 
-  private ChaosFault inject(String kind) throws Exception {
+  private ChaosFault inject(String kind) throws InterruptedException {
+    try {
+      return injectOrFail(kind);
+    } catch (InterruptedException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("could not inject " + kind, e);
+    }
+  }
+
+  private ChaosFault injectOrFail(String kind) throws Exception {
     return switch (kind) {
       case "worker-kill" -> workerKill();
       case "leader-kill" -> brokerKill(kind, leaderOfTaskPartition());

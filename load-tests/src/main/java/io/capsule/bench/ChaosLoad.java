@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -52,6 +54,7 @@ final class ChaosLoad implements AutoCloseable {
   private final Map<Duration, byte[]> sleepers = new ConcurrentHashMap<>();
   private final Map<String, Submitted> submitted = new ConcurrentHashMap<>();
   private final AtomicInteger failedSends = new AtomicInteger();
+  private final ExecutorService chained = Executors.newSingleThreadExecutor();
   private boolean closed;
 
   ChaosLoad(String servers, Topics topics, String runId) {
@@ -121,11 +124,19 @@ final class ChaosLoad implements AutoCloseable {
           if (error != null) {
             failedSends.incrementAndGet();
           } else {
-            send(
-                record(topics.tasks(ComputeLevel.LOW), request.id(), request, TaskRequest.SCHEMA),
-                request.id(),
-                kind,
-                now);
+            // Not on the producer's I/O thread, which runs this callback: a send there that
+            // waits for metadata would wait for that very thread.
+            chained.execute(
+                () ->
+                    send(
+                        record(
+                            topics.tasks(ComputeLevel.LOW),
+                            request.id(),
+                            request,
+                            TaskRequest.SCHEMA),
+                        request.id(),
+                        kind,
+                        now));
           }
         });
   }
@@ -176,7 +187,10 @@ final class ChaosLoad implements AutoCloseable {
   }
 
   /** Waits until every submission so far is acknowledged (or failed for good). */
-  void flush() {
+  void flush() throws InterruptedException {
+    producer.flush();
+    chained.shutdown();
+    chained.awaitTermination(5, TimeUnit.MINUTES);
     producer.flush();
   }
 
@@ -185,6 +199,7 @@ final class ChaosLoad implements AutoCloseable {
   public synchronized void close() {
     if (!closed) {
       closed = true;
+      chained.shutdownNow();
       producer.flush();
       producer.close(Duration.ofSeconds(30));
     }

@@ -43,14 +43,14 @@ public record ChaosOptions(
   }
 
   /**
-   * The defaults: the quick form runs 480 tasks at 6/s (80 s) through 3 workers with one fault of
+   * The defaults: the quick form runs 600 tasks at 4/s (150 s) through 3 workers with one fault of
    * each kind; the full form 20,000 at 25/s (about 13 minutes) with every kind several times.
    */
   public static ChaosOptions defaults(boolean quick, List<String> workerCommand) {
     Map<String, String> kafka = new LinkedHashMap<>();
     kafka.put("session.timeout.ms", SESSION_TIMEOUT_MS);
     return quick
-        ? new ChaosOptions(480, 6, 3, 4, true, workerCommand, kafka)
+        ? new ChaosOptions(600, 4, 3, 4, true, workerCommand, kafka)
         : new ChaosOptions(20_000, 25, 3, 4, false, workerCommand, kafka);
   }
 
@@ -77,20 +77,27 @@ public record ChaosOptions(
     return withTasks((int) Math.max(1, Math.round(rate * duration.toMillis() / 1000.0)));
   }
 
-  /** These options with one more Kafka property for every worker (wins over the defaults). */
+  /**
+   * These options with one more Kafka property for every worker (wins over the defaults). With
+   * {@code group.protocol=consumer} (KIP-848) the session timeout is the broker's, so the default
+   * {@code session.timeout.ms} is dropped.
+   */
   public ChaosOptions withWorkerKafkaProperty(String key, String value) {
     Map<String, String> more = new LinkedHashMap<>(workerKafkaProperties);
+    if (key.equals("group.protocol") && value.equalsIgnoreCase("consumer")) {
+      more.remove("session.timeout.ms");
+    }
     more.put(key, value);
     return new ChaosOptions(tasks, rate, workers, concurrency, quick, workerCommand, more);
   }
 
-  /** How long the stream lasts. */
-  Duration streamDuration() {
-    return Duration.ofMillis((long) (tasks * 1000.0 / rate));
-  }
-
-  /** The workers' session timeout in milliseconds. */
+  /**
+   * The workers' session timeout in milliseconds: theirs, or with KIP-848 groups the chaos
+   * cluster's {@code group.consumer.session.timeout.ms} (6 s).
+   */
   long sessionTimeoutMs() {
-    return Long.parseLong(workerKafkaProperties.getOrDefault("session.timeout.ms", "45000"));
+    String fallback =
+        "consumer".equalsIgnoreCase(workerKafkaProperties.get("group.protocol")) ? "6000" : "45000";
+    return Long.parseLong(workerKafkaProperties.getOrDefault("session.timeout.ms", fallback));
   }
 }

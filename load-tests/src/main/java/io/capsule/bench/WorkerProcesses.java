@@ -24,6 +24,7 @@ final class WorkerProcesses implements AutoCloseable {
   private final List<String> flags;
   private final Path logDir;
   private final Process[] processes;
+  private final Thread killOnExit = new Thread(this::killAll, "chaos-workers-kill");
 
   /**
    * @param command the prefix that runs {@code capsule worker} ({@code java … Main worker})
@@ -38,6 +39,7 @@ final class WorkerProcesses implements AutoCloseable {
     this.flags = List.copyOf(flags);
     this.logDir = logDir;
     this.processes = new Process[bootstrapServers.size()];
+    Runtime.getRuntime().addShutdownHook(killOnExit);
   }
 
   int size() {
@@ -55,7 +57,7 @@ final class WorkerProcesses implements AutoCloseable {
     }
   }
 
-  /** Starts worker {@code index} and waits until it prints {@code ready}. */
+  /** Starts worker {@code index} and waits until it prints its first line (it has started). */
   synchronized void start(int index) {
     List<String> full = new ArrayList<>(command);
     full.addAll(List.of("--bootstrap-servers", bootstrapServers.get(index)));
@@ -79,7 +81,8 @@ final class WorkerProcesses implements AutoCloseable {
     BufferedReader out =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     String line = out.readLine();
-    if (line == null || !line.startsWith("ready")) {
+    // capsule worker prints "worker ID consuming LEVELS", WorkerMain "ready worker=ID".
+    if (line == null || !(line.startsWith("worker ") || line.startsWith("ready"))) {
       process.destroyForcibly();
       throw new IllegalStateException("worker " + index + " did not start: " + line);
     }
@@ -134,9 +137,18 @@ final class WorkerProcesses implements AutoCloseable {
     }
   }
 
-  /** Kills every worker (thawing frozen ones first, so none is left stopped). */
+  /** Kills every worker; a JVM that exits without closing this kills them too. */
   @Override
   public synchronized void close() {
+    killAll();
+    try {
+      Runtime.getRuntime().removeShutdownHook(killOnExit);
+    } catch (IllegalStateException e) {
+      // The JVM is exiting; the hook kills them again, harmlessly.
+    }
+  }
+
+  private void killAll() {
     for (int i = 0; i < processes.length; i++) {
       Process process = processes[i];
       if (process != null && process.isAlive()) {
