@@ -32,9 +32,10 @@ class BenchChaosIT {
 
     List<String> lines = report.lines().toList();
     assertThat(lines).as("report:%n%s%nerrors:%n%s", report, err).isNotEmpty();
-    assertThat(lines).anyMatch(l -> l.startsWith("tasks=600 lost=0 "));
+    assertThat(lines).anyMatch(l -> l.matches("tasks=\\d+ lost=0 .*"));
     assertThat(lines.get(lines.size() - 1)).startsWith("lost=0 duplicate_finals=");
     assertThat(lines).filteredOn(l -> l.startsWith("fault=")).hasSize(5);
+    assertThat(lines).anyMatch(l -> l.startsWith("throughput_per_s before="));
     assertThat(code).isZero();
   }
 }

@@ -97,6 +97,9 @@ final class ChaosAudit {
       completed.put(task.id(), envelopes.get(0).timestamp());
       duplicates += envelopes.size() - 1;
       ResultEnvelope first = read(envelopes.get(0), ResultEnvelope.class);
+      if (envelopes.size() > 1) {
+        note(examples, task.id() + " " + envelopes.size() + " envelopes: " + origins(envelopes));
+      }
       String mismatch = mismatch(task.kind(), first, deadReasons.get(task.id()));
       if (mismatch != null) {
         wrong++;
@@ -125,12 +128,32 @@ final class ChaosAudit {
     return null;
   }
 
+  /** Who wrote each envelope and when: {@code worker@epochMillis attempt N success|type}. */
+  private static String origins(List<ConsumerRecord<String, byte[]>> envelopes) {
+    List<String> origins = new ArrayList<>();
+    for (ConsumerRecord<String, byte[]> record : envelopes) {
+      ResultEnvelope envelope = read(record, ResultEnvelope.class);
+      origins.add(
+          envelope.worker()
+              + "@"
+              + record.timestamp()
+              + " attempt "
+              + envelope.attempt()
+              + " "
+              + (envelope.success() ? "success" : envelope.error().errorType().wireName())
+              + " "
+              + envelope.execution().durationMs()
+              + "ms");
+    }
+    return String.join(", ", origins);
+  }
+
   private static String state(LifecycleEvent event) {
     return event == null ? "none" : event.state().wireName();
   }
 
   private static void note(List<String> examples, String example) {
-    if (examples.size() < 10) {
+    if (examples.size() < 20) {
       examples.add(example);
     }
   }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code capsule bench chaos}: a steady mixed stream of tasks through {@code capsule worker}
@@ -32,6 +33,7 @@ public final class ChaosBench {
   private static final int PARTITIONS = 6;
   private static final Duration DRAIN = Duration.ofMinutes(5);
   private static final Duration SETTLE = Duration.ofSeconds(10);
+  private static final Duration TAIL = Duration.ofSeconds(20);
 
   private final ChaosOptions options;
   private final PrintWriter out;
@@ -67,8 +69,11 @@ public final class ChaosBench {
         ChaosFaults faults =
             new ChaosFaults(cluster, workers, proxies, topics, options, this::line);
         long start = System.currentTimeMillis();
-        Thread stream = streamThread(load);
-        List<ChaosFault> injected = faults.runSchedule(stream);
+        AtomicBoolean faulting = new AtomicBoolean(true);
+        Thread stream = streamThread(load, faulting);
+        List<ChaosFault> injected = faults.runSchedule(load);
+        TimeUnit.MILLISECONDS.sleep(TAIL.toMillis());
+        faulting.set(false);
         stream.join();
         long streamEnd = System.currentTimeMillis();
         load.flush();
@@ -135,12 +140,13 @@ public final class ChaosBench {
     return file;
   }
 
-  private Thread streamThread(ChaosLoad load) {
+  /** The stream: at least the options' tasks, and on until the faults are over and a tail ran. */
+  private Thread streamThread(ChaosLoad load, AtomicBoolean faulting) {
     Thread stream =
         new Thread(
             () -> {
               try {
-                load.run(options.tasks(), options.rate());
+                load.run(options.tasks(), options.rate(), faulting::get);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
@@ -182,11 +188,17 @@ public final class ChaosBench {
           timeline.gapAll(fault.startMillis(), windowEnd) / 1000.0,
           timeline.gapPartition(fault.startMillis(), windowEnd) / 1000.0);
     }
+    long firstCompletion =
+        verdict.completedAtMillis().values().stream()
+            .mapToLong(Long::longValue)
+            .min()
+            .orElse(start);
+    line("first_completion=+%.1fs", (firstCompletion - start) / 1000.0);
     long firstFault = faults.isEmpty() ? streamEnd : faults.get(0).startMillis();
     long lastFaultEnd = faults.isEmpty() ? streamEnd : faults.get(faults.size() - 1).endMillis();
     line(
         "throughput_per_s before=%.1f during=%.1f after=%.1f (submitted at %.1f/s)",
-        timeline.throughput(start, firstFault),
+        timeline.throughput(Math.min(firstCompletion, firstFault), firstFault),
         timeline.throughput(firstFault, lastFaultEnd),
         timeline.throughput(lastFaultEnd, streamEnd),
         options.rate());

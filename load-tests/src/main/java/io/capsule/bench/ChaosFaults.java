@@ -65,16 +65,16 @@ final class ChaosFaults {
   }
 
   /**
-   * Runs faults after a warm-up, a pause apart: the quick form each kind once (also if the stream
-   * ends first), the full form the cycle over and over until the stream ends.
+   * Runs faults after a warm-up, a pause apart: the quick form each kind once, the full form the
+   * cycle over and over until the stream has submitted its tasks.
    *
    * @return the faults, in order
    */
-  List<ChaosFault> runSchedule(Thread stream) throws InterruptedException {
+  List<ChaosFault> runSchedule(ChaosLoad load) throws InterruptedException {
     List<String> cycle = options.quick() ? QUICK_CYCLE : FULL_CYCLE;
     List<ChaosFault> done = new ArrayList<>();
-    stream.join(WARM_UP.toMillis());
-    for (int i = 0; options.quick() ? i < cycle.size() : stream.isAlive(); i++) {
+    TimeUnit.MILLISECONDS.sleep(WARM_UP.toMillis());
+    for (int i = 0; options.quick() ? i < cycle.size() : load.count() < options.tasks(); i++) {
       ChaosFault fault = inject(cycle.get(i % cycle.size()));
       log.accept(
           "injected %s %s (%.1fs)",
@@ -82,11 +82,7 @@ final class ChaosFaults {
             fault.kind(), fault.target(), (fault.endMillis() - fault.startMillis()) / 1000.0
           });
       done.add(fault);
-      if (options.quick()) {
-        TimeUnit.MILLISECONDS.sleep(PAUSE.toMillis());
-      } else {
-        stream.join(PAUSE.toMillis());
-      }
+      TimeUnit.MILLISECONDS.sleep(PAUSE.toMillis());
     }
     return done;
   }

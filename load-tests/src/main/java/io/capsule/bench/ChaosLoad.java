@@ -81,16 +81,25 @@ final class ChaosLoad implements AutoCloseable {
             new ByteArraySerializer());
   }
 
-  /** Submits {@code count} tasks at {@code perSecond}; returns when the last one is sent. */
-  void run(int count, double perSecond) throws InterruptedException {
+  /**
+   * Submits tasks at {@code perSecond}: at least {@code count}, and on while {@code more} says so;
+   * returns when the last one is sent.
+   */
+  void run(int count, double perSecond, java.util.function.BooleanSupplier more)
+      throws InterruptedException {
     long start = System.nanoTime();
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; i < count || more.getAsBoolean(); i++) {
       long wait = start + (long) (i * 1e9 / perSecond) - System.nanoTime();
       if (wait > 0) {
         TimeUnit.NANOSECONDS.sleep(wait);
       }
       submit(i);
     }
+  }
+
+  /** How many tasks were submitted so far. */
+  int count() {
+    return submitted.size();
   }
 
   /** Every task submitted so far, by id. */
