@@ -31,10 +31,13 @@ final class ChaosAudit {
 
   private final String servers;
   private final Topics topics;
+  private final long start;
 
-  ChaosAudit(String servers, Topics topics) {
+  /** An audit of the run that started at {@code startMillis} (times are reported from it). */
+  ChaosAudit(String servers, Topics topics, long startMillis) {
     this.servers = servers;
     this.topics = topics;
+    this.start = startMillis;
   }
 
   /**
@@ -48,6 +51,7 @@ final class ChaosAudit {
    *     the outcome)
    * @param examples a few wrong or stale tasks, for the report
    * @param completedAtMillis when each task's first envelope was written
+   * @param duplicateAtMillis when each envelope beyond a task's first was written
    */
   record Verdict(
       int tasks,
@@ -56,7 +60,8 @@ final class ChaosAudit {
       int wrongResults,
       int staleStates,
       List<String> examples,
-      Map<String, Long> completedAtMillis) {
+      Map<String, Long> completedAtMillis,
+      List<Long> duplicateAtMillis) {
 
     /** Whether every non-poison task has an envelope and every poison record a dead letter. */
     boolean complete() {
@@ -78,6 +83,7 @@ final class ChaosAudit {
     int stale = 0;
     List<String> examples = new ArrayList<>();
     Map<String, Long> completed = new HashMap<>();
+    List<Long> duplicateTimes = new ArrayList<>();
     for (ChaosLoad.Submitted task : submitted.values()) {
       if (task.kind() == ChaosTaskKind.POISON) {
         if (!DeadLetter.UNREADABLE.equals(deadReasons.get(task.id()))) {
@@ -96,6 +102,7 @@ final class ChaosAudit {
       }
       completed.put(task.id(), envelopes.get(0).timestamp());
       duplicates += envelopes.size() - 1;
+      envelopes.stream().skip(1).forEach(r -> duplicateTimes.add(r.timestamp()));
       ResultEnvelope first = read(envelopes.get(0), ResultEnvelope.class);
       if (envelopes.size() > 1) {
         note(examples, task.id() + " " + envelopes.size() + " envelopes: " + origins(envelopes));
@@ -110,7 +117,8 @@ final class ChaosAudit {
         note(examples, task.id() + " has an envelope but its last event is " + state(last));
       }
     }
-    return new Verdict(submitted.size(), lost, duplicates, wrong, stale, examples, completed);
+    return new Verdict(
+        submitted.size(), lost, duplicates, wrong, stale, examples, completed, duplicateTimes);
   }
 
   private static String mismatch(ChaosTaskKind kind, ResultEnvelope envelope, String deadReason) {
@@ -128,15 +136,15 @@ final class ChaosAudit {
     return null;
   }
 
-  /** Who wrote each envelope and when: {@code worker@epochMillis attempt N success|type}. */
-  private static String origins(List<ConsumerRecord<String, byte[]>> envelopes) {
+  /** Who wrote each envelope and when: {@code worker at +Ts attempt N success|type Dms}. */
+  private String origins(List<ConsumerRecord<String, byte[]>> envelopes) {
     List<String> origins = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> record : envelopes) {
       ResultEnvelope envelope = read(record, ResultEnvelope.class);
       origins.add(
           envelope.worker()
-              + "@"
-              + record.timestamp()
+              + " at +"
+              + String.format(java.util.Locale.ROOT, "%.1fs", (record.timestamp() - start) / 1000.0)
               + " attempt "
               + envelope.attempt()
               + " "

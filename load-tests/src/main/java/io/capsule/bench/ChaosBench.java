@@ -77,7 +77,7 @@ public final class ChaosBench {
         stream.join();
         long streamEnd = System.currentTimeMillis();
         load.flush();
-        ChaosAudit.Verdict verdict = drain(cluster.bootstrapServers(), load);
+        ChaosAudit.Verdict verdict = drain(cluster.bootstrapServers(), load, start);
         return report(load, verdict, injected, start, streamEnd);
       }
     }
@@ -157,8 +157,9 @@ public final class ChaosBench {
   }
 
   /** Audits until every task is accounted for (or the drain time is up), then once more. */
-  private ChaosAudit.Verdict drain(String servers, ChaosLoad load) throws InterruptedException {
-    ChaosAudit audit = new ChaosAudit(servers, topics);
+  private ChaosAudit.Verdict drain(String servers, ChaosLoad load, long start)
+      throws InterruptedException {
+    ChaosAudit audit = new ChaosAudit(servers, topics, start);
     long deadline = System.nanoTime() + DRAIN.toNanos();
     ChaosAudit.Verdict verdict = audit.check(load.submitted());
     while (!verdict.complete() && System.nanoTime() < deadline) {
@@ -180,13 +181,17 @@ public final class ChaosBench {
       ChaosFault fault = faults.get(i);
       long windowEnd = i + 1 < faults.size() ? faults.get(i + 1).startMillis() : streamEnd;
       line(
-          "fault=%s target=%s at=+%.1fs lasted=%.1fs gap_all=%.2fs gap_partition=%.2fs",
+          "fault=%s target=%s at=+%.1fs lasted=%.1fs gap_all=%.2fs gap_partition=%.2fs"
+              + " duplicates=%d",
           fault.kind(),
           fault.target(),
           (fault.startMillis() - start) / 1000.0,
           (fault.endMillis() - fault.startMillis()) / 1000.0,
           timeline.gapAll(fault.startMillis(), windowEnd) / 1000.0,
-          timeline.gapPartition(fault.startMillis(), windowEnd) / 1000.0);
+          timeline.gapPartition(fault.startMillis(), windowEnd) / 1000.0,
+          verdict.duplicateAtMillis().stream()
+              .filter(t -> t >= fault.startMillis() && t < windowEnd)
+              .count());
     }
     long firstCompletion =
         verdict.completedAtMillis().values().stream()
