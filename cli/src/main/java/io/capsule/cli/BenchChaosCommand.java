@@ -69,6 +69,12 @@ final class BenchChaosCommand implements Callable<Integer> {
   List<String> workerKafkaProperties = List.of();
 
   @Option(
+      names = "--logs",
+      paramLabel = "DIR",
+      description = "Where the workers' logs go (default: a new temp directory, printed).")
+  Path logs;
+
+  @Option(
       names = "--write",
       paramLabel = "FILE",
       description = "Also write the report into FILE's chaos section (e.g. BENCHMARKS.md).")
@@ -98,6 +104,9 @@ final class BenchChaosCommand implements Callable<Integer> {
     }
     if (workers != null) {
       options = options.withWorkers(workers);
+    }
+    if (logs != null) {
+      options = options.withLogDir(logs);
     }
     for (String property : workerKafkaProperties) {
       int eq = property.indexOf('=');

@@ -26,7 +26,14 @@ class BenchChaosIT {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code =
-        Main.execute(new PrintWriter(out), new PrintWriter(err), "bench", "chaos", "--quick");
+        Main.execute(
+            new PrintWriter(out),
+            new PrintWriter(err),
+            "bench",
+            "chaos",
+            "--quick",
+            "--logs",
+            "target/chaos-logs");
     String report = out.toString();
     System.out.println(report);
 

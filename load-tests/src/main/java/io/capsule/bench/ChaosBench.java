@@ -59,7 +59,10 @@ public final class ChaosBench {
 
   /** Runs the stream and the faults, checks every task and prints the report. */
   public Result run() throws Exception {
-    Path logs = Files.createTempDirectory("capsule-chaos-");
+    Path logs =
+        options.logDir() == null
+            ? Files.createTempDirectory("capsule-chaos-")
+            : Files.createDirectories(options.logDir());
     line("logs=%s", logs);
     try (KafkaCluster cluster = startCluster();
         Proxies proxies = Proxies.of(cluster)) {

@@ -1,5 +1,6 @@
 package io.capsule.bench;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +18,8 @@ import java.util.Objects;
  * @param quick one fault of each kind, shorter faults (for CI)
  * @param workerCommand the command prefix that runs {@code capsule worker} ({@code java -cp …
  *     io.capsule.cli.Main worker})
- * @param workerKafkaProperties Kafka client properties every worker gets ({@code --kafka-property})
+ * @param workerKafkaProperties Kafka client properties every worker gets ({@code --kafka-config})
+ * @param logDir where the workers' logs go, or {@code null} for a new temp directory
  */
 public record ChaosOptions(
     int tasks,
@@ -26,7 +28,8 @@ public record ChaosOptions(
     int concurrency,
     boolean quick,
     List<String> workerCommand,
-    Map<String, String> workerKafkaProperties) {
+    Map<String, String> workerKafkaProperties,
+    Path logDir) {
 
   /** The workers' consumer session timeout unless the options name one: 6 s, not Kafka's 45 s. */
   public static final String SESSION_TIMEOUT_MS = "6000";
@@ -50,26 +53,39 @@ public record ChaosOptions(
     Map<String, String> kafka = new LinkedHashMap<>();
     kafka.put("session.timeout.ms", SESSION_TIMEOUT_MS);
     return quick
-        ? new ChaosOptions(600, 4, 3, 4, true, workerCommand, kafka)
-        : new ChaosOptions(20_000, 25, 3, 4, false, workerCommand, kafka);
+        ? new ChaosOptions(600, 4, 3, 4, true, workerCommand, kafka, null)
+        : new ChaosOptions(20_000, 25, 3, 4, false, workerCommand, kafka, null);
   }
 
   /** These options with {@code tasks} tasks. */
   public ChaosOptions withTasks(int count) {
     return new ChaosOptions(
-        count, rate, workers, concurrency, quick, workerCommand, workerKafkaProperties);
+        count, rate, workers, concurrency, quick, workerCommand, workerKafkaProperties, logDir);
   }
 
   /** These options at {@code perSecond}. */
   public ChaosOptions withRate(double perSecond) {
     return new ChaosOptions(
-        tasks, perSecond, workers, concurrency, quick, workerCommand, workerKafkaProperties);
+        tasks,
+        perSecond,
+        workers,
+        concurrency,
+        quick,
+        workerCommand,
+        workerKafkaProperties,
+        logDir);
   }
 
   /** These options with {@code count} worker processes. */
   public ChaosOptions withWorkers(int count) {
     return new ChaosOptions(
-        tasks, rate, count, concurrency, quick, workerCommand, workerKafkaProperties);
+        tasks, rate, count, concurrency, quick, workerCommand, workerKafkaProperties, logDir);
+  }
+
+  /** These options with the workers' logs in {@code dir}. */
+  public ChaosOptions withLogDir(Path dir) {
+    return new ChaosOptions(
+        tasks, rate, workers, concurrency, quick, workerCommand, workerKafkaProperties, dir);
   }
 
   /** These options with as many tasks as {@code rate} submits in {@code duration}. */
@@ -88,7 +104,7 @@ public record ChaosOptions(
       more.remove("session.timeout.ms");
     }
     more.put(key, value);
-    return new ChaosOptions(tasks, rate, workers, concurrency, quick, workerCommand, more);
+    return new ChaosOptions(tasks, rate, workers, concurrency, quick, workerCommand, more, logDir);
   }
 
   /**
