@@ -16,9 +16,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code capsule bench sandbox|fleet}: benchmarks that print figures, never assert them. With
- * {@code --write FILE} the report also replaces its marked section of FILE (BENCHMARKS.md), headed
- * by the command, the machine and the date.
+ * {@code capsule bench sandbox|fleet|lang|chaos}: benchmarks that print figures, never assert them.
+ * With {@code --write FILE} the report also replaces its marked section of FILE (BENCHMARKS.md),
+ * headed by the command, the machine and the date.
  */
 @Command(
     name = "bench",
@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
     subcommands = {
       BenchCommand.SandboxCommand.class,
       BenchCommand.FleetCommand.class,
-      BenchLangCommand.class
+      BenchLangCommand.class,
+      BenchChaosCommand.class
     })
 final class BenchCommand {
 

@@ -1,6 +1,7 @@
 package io.capsule.cli;
 
 import io.capsule.broker.EmbeddedKafka;
+import io.capsule.broker.KafkaCluster;
 import io.capsule.dispatcher.FleetConnection;
 import io.capsule.dispatcher.TopicAdmin;
 import io.capsule.dispatcher.gateway.BearerTokens;
@@ -10,13 +11,14 @@ import io.capsule.protocol.ComputeLevel;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskState;
+import io.capsule.protocol.TopicReplication;
 import io.capsule.worker.CapsuleWorker;
 import io.capsule.worker.WorkerConfig;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -40,7 +42,10 @@ import picocli.CommandLine.Spec;
     description = {
       "Run a local fleet: embedded Kafka + one worker pool per level + HTTP gateway/dashboard.",
       "Prints 'ready bootstrap=HOST:PORT … gateway=http://HOST:PORT token=TOKEN' on stdout when",
-      "it accepts tasks; logs on stderr."
+      "it accepts tasks; logs on stderr.",
+      "Stop it with Ctrl-C (or SIGTERM: kill PID): workers drain for --shutdown-grace, then the",
+      "brokers stop. Without --data-dir nothing is kept: the brokers' temp directory is deleted",
+      "(and one left by a killed 'capsule up' is deleted on the next start)."
     })
 final class UpCommand implements Callable<Integer> {
   private static final List<ComputeLevel> LEVELS =
@@ -52,6 +57,25 @@ final class UpCommand implements Callable<Integer> {
       defaultValue = "0",
       description = "Port of the embedded broker (default: a free one).")
   int port;
+
+  @Option(
+      names = "--brokers",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = {
+        "Kafka brokers to start (default: ${DEFAULT-VALUE}, in this process). With 2 or more,",
+        "each is a separate process (KRaft, every node broker and controller) and the topics get",
+        "3 replicas (or N) with min.insync.replicas=2 (1 below 3 brokers)."
+      })
+  int brokers;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Keep the brokers' data in DIR, so a restarted 'capsule up' has its topics, tasks and"
+              + " results (default: a temp directory deleted on exit).")
+  Path dataDir;
 
   @Option(
       names = "--concurrency",
@@ -97,6 +121,7 @@ final class UpCommand implements Callable<Integer> {
 
   private final CountDownLatch stopped = new CountDownLatch(1);
   private EmbeddedKafka broker;
+  private KafkaCluster cluster;
   private final List<CapsuleWorker> workers = new ArrayList<>();
   private CapsuleGateway gateway;
 
@@ -104,10 +129,11 @@ final class UpCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Thread hook = new Thread(this::stop, "capsule-up-stop");
     Runtime.getRuntime().addShutdownHook(hook);
-    String servers = kafka.serversGiven() ? kafka.connection().bootstrapServers() : startBroker();
+    validate();
+    String servers = kafka.serversGiven() ? kafka.connection().bootstrapServers() : startBrokers();
     FleetConnection connection = kafka.connection(servers);
     try (TopicAdmin admin = TopicAdmin.connect(connection)) {
-      admin.create(partitions, Optional.empty());
+      admin.create(partitions, replication());
     }
     LEVELS.forEach(level -> workers.add(startWorker(connection, level)));
     BearerTokens token = BearerTokens.generate();
@@ -132,10 +158,47 @@ final class UpCommand implements Callable<Integer> {
     return gateway.url() + "/" + (gatewayFlags.noAuth ? "" : "?access_token=" + token.any());
   }
 
-  private String startBroker() {
+  private void validate() {
+    if (brokers < 1 || brokers > 9) {
+      throw new UsageException("--brokers must be 1..9");
+    }
+    if (brokers > 1 && port != 0) {
+      throw new UsageException(
+          "--port names the single embedded broker's port; not with --brokers");
+    }
+    if (kafka.serversGiven() && (brokers > 1 || dataDir != null)) {
+      throw new UsageException(
+          "--brokers and --data-dir start brokers; not with --bootstrap-servers");
+    }
+  }
+
+  private String startBrokers() {
+    if (brokers > 1) {
+      log("starting a Kafka cluster of " + brokers + " broker processes");
+      KafkaCluster.Builder builder = KafkaCluster.builder().withNodes(brokers);
+      if (dataDir != null) {
+        builder.withDataDir(dataDir);
+      }
+      cluster = builder.build().start();
+      return cluster.bootstrapServers();
+    }
     log("starting embedded Kafka");
-    broker = EmbeddedKafka.builder().withPort(port).withCloseOnJvmExit(false).build().start();
+    EmbeddedKafka.Builder builder =
+        EmbeddedKafka.builder().withPort(port).withCloseOnJvmExit(false);
+    if (dataDir != null) {
+      builder.withLogDir(dataDir);
+    }
+    broker = builder.build().start();
     return broker.bootstrapServers();
+  }
+
+  /** Replicated topics on a cluster of our own; the cluster's defaults on any other. */
+  private TopicReplication replication() {
+    if (kafka.serversGiven() || brokers == 1) {
+      return TopicReplication.BROKER_DEFAULT;
+    }
+    int factor = Math.min(3, brokers);
+    return new TopicReplication(factor, factor >= 3 ? 2 : 1);
   }
 
   private CapsuleWorker startWorker(FleetConnection connection, ComputeLevel level) {
@@ -163,6 +226,7 @@ final class UpCommand implements Callable<Integer> {
       quietly(worker.config().workerId(), () -> worker.shutdown().join(), true);
     }
     quietly("broker", () -> broker.close(), broker != null);
+    quietly("brokers", () -> cluster.close(), cluster != null);
     log("stopped");
     stopped.countDown();
   }

@@ -1,6 +1,7 @@
 package io.capsule.dispatcher;
 
 import io.capsule.dispatcher.internal.KafkaSettings;
+import io.capsule.protocol.TopicReplication;
 import io.capsule.protocol.TopicSpec;
 import io.capsule.protocol.Topics;
 import java.time.Duration;
@@ -33,6 +34,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  */
 public final class TopicAdmin implements AutoCloseable {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private static final long METADATA_POLL_MS = 100;
 
   private final Admin admin;
   private final Topics topics;
@@ -74,26 +76,51 @@ public final class TopicAdmin implements AutoCloseable {
   }
 
   /**
-   * Creates the contract's topics that do not exist yet.
+   * Creates the contract's topics that do not exist yet, with the broker's replication settings.
    *
    * @param partitions partitions of each new topic
    * @param replicationFactor replicas per partition, or empty for the broker's default
    * @return the status of every contract topic after the call
    */
   public List<TopicStatus> create(int partitions, Optional<Short> replicationFactor) {
+    return create(
+        partitions, new TopicReplication(replicationFactor.map(Short::intValue).orElse(0), 0));
+  }
+
+  /**
+   * Creates the contract's topics that do not exist yet and waits until the cluster's metadata
+   * shows every contract topic with a leader for each partition (a broker answers for a new topic
+   * only once the controller's record reached it), so the statuses returned are the cluster's state
+   * and a second call reports the same topics. Existing topics are left as they are.
+   *
+   * @param partitions partitions of each new topic
+   * @param replication replicas and {@code min.insync.replicas} of each new topic
+   * @return the status of every contract topic after the call
+   * @throws DispatcherException if Kafka refuses a creation (other than "exists") or the topics do
+   *     not show up within 30 s
+   */
+  public List<TopicStatus> create(int partitions, TopicReplication replication) {
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be at least 1");
     }
+    Optional<Short> factor =
+        replication.factor() == 0 ? Optional.empty() : Optional.of((short) replication.factor());
     List<String> created = new ArrayList<>();
     for (TopicSpec spec : topics.specs()) {
       NewTopic topic =
-          new NewTopic(spec.name(), Optional.of(partitions), replicationFactor)
-              .configs(spec.configs());
+          new NewTopic(spec.name(), Optional.of(partitions), factor)
+              .configs(spec.configs(replication));
       if (createOne(topic)) {
         created.add(spec.name());
       }
     }
-    return describe(created);
+    Map<String, TopicDescription> led = awaitLeaders();
+    List<TopicStatus> statuses = new ArrayList<>();
+    for (TopicSpec spec : topics.specs()) {
+      TopicDescription topic = led.get(spec.name());
+      statuses.add(status(spec.name(), topic, created.contains(spec.name())));
+    }
+    return List.copyOf(statuses);
   }
 
   /** The status of every contract topic; missing ones have zero partitions. */
@@ -110,6 +137,60 @@ public final class TopicAdmin implements AutoCloseable {
         return false;
       }
       throw e;
+    }
+  }
+
+  /**
+   * Polls the metadata until every contract topic has a leader on each partition.
+   *
+   * @return the descriptions that showed it
+   */
+  private Map<String, TopicDescription> awaitLeaders() {
+    List<String> names = topics.specs().stream().map(TopicSpec::name).toList();
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (true) {
+      Optional<Map<String, TopicDescription>> found = ledTopics(names);
+      if (found.isPresent()) {
+        return found.get();
+      }
+      if (System.nanoTime() > deadline) {
+        throw new DispatcherException(
+            "the contract's topics did not show up in the cluster's metadata within " + TIMEOUT);
+      }
+      pause();
+    }
+  }
+
+  private Optional<Map<String, TopicDescription>> ledTopics(List<String> names) {
+    try {
+      Map<String, TopicDescription> found =
+          admin
+              .describeTopics(names)
+              .allTopicNames()
+              .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      boolean led =
+          found.values().stream()
+              .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null));
+      return led ? Optional.of(found) : Optional.empty();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return Optional.empty();
+      }
+      throw new DispatcherException(e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DispatcherException("interrupted", e);
+    }
+  }
+
+  private static void pause() {
+    try {
+      TimeUnit.MILLISECONDS.sleep(METADATA_POLL_MS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DispatcherException("interrupted", e);
     }
   }
 
@@ -132,20 +213,42 @@ public final class TopicAdmin implements AutoCloseable {
       }
       throw e;
     }
-    int replicas = description.partitions().get(0).replicas().size();
-    return new TopicStatus(
-        spec.name(), description.partitions().size(), replicas, configs(spec.name()), created);
+    return status(spec.name(), description, created);
   }
 
+  private TopicStatus status(String name, TopicDescription description, boolean created) {
+    int replicas = description.partitions().get(0).replicas().size();
+    return new TopicStatus(name, description.partitions().size(), replicas, configs(name), created);
+  }
+
+  /**
+   * The topic's contract-relevant configs. A broker whose metadata does not have a new topic yet
+   * answers "unknown topic"; that is waited out (up to 30 s) like the topic's leaders.
+   */
   private Map<String, String> configs(String topic) {
     ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-    Config config = get(admin.describeConfigs(List.of(resource)).values().get(resource));
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (true) {
+      try {
+        return shownConfigs(get(admin.describeConfigs(List.of(resource)).values().get(resource)));
+      } catch (DispatcherException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+        pause();
+      }
+    }
+  }
+
+  private static Map<String, String> shownConfigs(Config config) {
     Map<String, String> shown = new LinkedHashMap<>();
     for (String name :
         List.of(
             TopicConfig.CLEANUP_POLICY_CONFIG,
             TopicConfig.RETENTION_MS_CONFIG,
-            TopicConfig.MAX_MESSAGE_BYTES_CONFIG)) {
+            TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+            TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG)) {
       ConfigEntry entry = config.get(name);
       if (entry != null && entry.value() != null) {
         shown.put(name, entry.value());

@@ -33,7 +33,9 @@ import org.apache.kafka.common.utils.Time;
  * <p>Storage is formatted as {@code kafka-storage format --standalone} does, with a random cluster
  * id. Without {@link Builder#withLogDir(Path)} the data lives in a temp directory that {@link
  * #close()} deletes; a given directory is kept, and a broker started on it again keeps its topics.
- * Kafka's own logging goes to stderr (see {@code log4j2.xml} in this jar).
+ * A temp directory is marked with its owner's pid: one left behind by a killed process is deleted
+ * when the next embedded broker starts. Kafka's own logging goes to stderr (see {@code log4j2.xml}
+ * in this jar).
  *
  * <p>Thread-safe: {@link #start()} and {@link #close()} may be called from any thread. A started
  * broker also closes from a JVM shutdown hook if the process exits without closing it.
@@ -52,6 +54,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   private Thread shutdownHook;
   private final boolean closeOnJvmExit;
   private Path logDir;
+  private Path tempRoot;
   private String bootstrapServers;
   private String clusterId;
 
@@ -91,7 +94,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     if (state != State.NEW) {
       throw new IllegalStateException("broker is " + state + "; start it only once");
     }
-    logDir = configuredLogDir != null ? configuredLogDir : Directories.createTemp(TEMP_PREFIX);
+    logDir = configuredLogDir != null ? configuredLogDir : tempLogDir();
     registerShutdownHook();
     try {
       launchRetryingPortClashes();
@@ -143,6 +146,16 @@ public final class EmbeddedKafka implements AutoCloseable {
       deleteTempStorage();
       unregisterShutdownHook();
     }
+  }
+
+  /**
+   * A log directory inside a fresh temp directory marked as this process's; temp directories of
+   * brokers whose process was killed before it could delete them are reaped first.
+   */
+  private Path tempLogDir() {
+    Directories.reapAbandoned(TEMP_PREFIX);
+    tempRoot = Directories.createOwnedTemp(TEMP_PREFIX);
+    return tempRoot.resolve("data");
   }
 
   /**
@@ -241,8 +254,8 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   private void deleteTempStorage() {
-    if (configuredLogDir == null && logDir != null) {
-      Directories.deleteRecursively(logDir);
+    if (tempRoot != null) {
+      Directories.deleteRecursively(tempRoot);
     }
   }
 
@@ -261,6 +274,7 @@ public final class EmbeddedKafka implements AutoCloseable {
    */
   public static final class Builder {
     private Path logDir;
+    private Path tempRoot;
     private int port;
     private final Map<String, String> config = new LinkedHashMap<>();
     private Duration startTimeout = Duration.ofSeconds(60);

@@ -27,15 +27,28 @@ final class StorageFormatter {
    */
   static void formatIfNeeded(Path logDir, Properties props, String clusterId) {
     if (!Files.exists(logDir.resolve("meta.properties"))) {
-      format(props, clusterId);
+      format(props, clusterId, true);
     }
   }
 
-  private static void format(Properties props, String clusterId) {
+  /**
+   * Formats {@code logDir} for a node of a static controller quorum ({@code
+   * controller.quorum.voters} in {@code props}) unless it already is: every node of one cluster is
+   * formatted with the same {@code clusterId}.
+   *
+   * @throws IllegalStateException with Kafka's output if the tool reports failure
+   */
+  static void formatVoterIfNeeded(Path logDir, Properties props, String clusterId) {
+    if (!Files.exists(logDir.resolve("meta.properties"))) {
+      format(props, clusterId, false);
+    }
+  }
+
+  private static void format(Properties props, String clusterId, boolean standalone) {
     Path configFile = writeTemp(props);
     ByteArrayOutputStream output = new ByteArrayOutputStream();
     try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8)) {
-      int exitCode = StorageTool.execute(arguments(configFile, clusterId), out);
+      int exitCode = StorageTool.execute(arguments(configFile, clusterId, standalone), out);
       if (exitCode != 0) {
         throw new IllegalStateException("kafka-storage format failed: " + text(output));
       }
@@ -44,10 +57,14 @@ final class StorageFormatter {
     }
   }
 
-  private static String[] arguments(Path configFile, String clusterId) {
-    return new String[] {
-      "format", "--config", configFile.toString(), "--cluster-id", clusterId, "--standalone"
-    };
+  private static String[] arguments(Path configFile, String clusterId, boolean standalone) {
+    String[] base = {"format", "--config", configFile.toString(), "--cluster-id", clusterId};
+    if (!standalone) {
+      return base;
+    }
+    String[] withStandalone = java.util.Arrays.copyOf(base, base.length + 1);
+    withStandalone[base.length] = "--standalone";
+    return withStandalone;
   }
 
   private static String text(ByteArrayOutputStream output) {

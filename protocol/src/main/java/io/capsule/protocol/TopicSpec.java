@@ -62,6 +62,13 @@ public record TopicSpec(String name, ComputeLevel level, Map<String, String> con
     return new TopicSpec(name, null, Map.of("cleanup.policy", "compact"));
   }
 
+  /** The configs to create this topic with under {@code replication} (its settings win). */
+  public Map<String, String> configs(TopicReplication replication) {
+    Map<String, String> all = new LinkedHashMap<>(configs);
+    all.putAll(replication.configs());
+    return all;
+  }
+
   /** This spec with one more config. */
   TopicSpec with(String config, String value) {
     Map<String, String> more = new LinkedHashMap<>(configs);

@@ -350,8 +350,9 @@ public final class ClassicLevelConsumer extends PollingConsumer
           commits,
           (c, error) -> {
             if (error != null) {
-              LOG.warn("commit of {} failed, will retry: {}", c, error.toString());
-              offsets.commitFailed(c);
+              LOG.warn("commit of {} failed, will retry: {}", commits, error.toString());
+              // The KIP-848 consumer (group.protocol=consumer) passes null offsets on failure.
+              offsets.commitFailed(commits);
             }
           });
     }
