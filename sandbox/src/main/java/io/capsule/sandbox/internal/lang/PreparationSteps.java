@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -67,17 +68,30 @@ public final class PreparationSteps {
    */
   public static <T> T announcedIfSlow(PrintStream progress, String what, Supplier<T> work) {
     long start = System.nanoTime();
+    // 0 = pending, 1 = announced, 2 = ended before the announcement; the lock keeps the timing line
+    // after an announcement that is being printed (a cancelled future may still be running it)
+    AtomicInteger state = new AtomicInteger();
+    Object lock = new Object();
     CompletableFuture<Void> announce =
         CompletableFuture.runAsync(
-            () -> progress.println("capsule: " + what + "…"),
+            () -> {
+              synchronized (lock) {
+                if (state.compareAndSet(0, 1)) {
+                  progress.println("capsule: " + what + "…");
+                }
+              }
+            },
             CompletableFuture.delayedExecutor(
                 ANNOUNCE_AFTER.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
     try {
       return work.get();
     } finally {
-      if (!announce.cancel(false)) {
-        progress.println(
-            "capsule: " + what + ": " + seconds(Duration.ofNanos(System.nanoTime() - start)));
+      announce.cancel(false);
+      synchronized (lock) {
+        if (!state.compareAndSet(0, 2)) {
+          progress.println(
+              "capsule: " + what + ": " + seconds(Duration.ofNanos(System.nanoTime() - start)));
+        }
       }
     }
   }
