@@ -6,6 +6,7 @@ import io.capsule.sandbox.Sandbox;
 import io.capsule.sandbox.SandboxConfig;
 import io.capsule.sandbox.TaskCall;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The sandbox half of a task's irreducible cost: the trivial module the fleet runs, prepared once,
@@ -16,16 +17,24 @@ import java.util.List;
 final class BareAttempt {
   private BareAttempt() {}
 
-  /** Process CPU microseconds per attempt over {@code runs} attempts after as many to warm up. */
-  static double cpuMicrosPerTask(int runs) {
+  /**
+   * What an attempt cost, in microseconds of CPU: the whole process's, and per thread group ({@link
+   * ThreadCpu}).
+   */
+  record Cost(double cpuMicrosPerTask, Map<String, Double> cpuByThread) {}
+
+  /** The cost per attempt over {@code runs} attempts after as many to warm up. */
+  static Cost measure(int runs) {
     TaskOptions options = FleetPipeline.taskOptions(FleetPipeline.TIMEOUT);
     try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().withCacheDir(null).build())) {
       PreparedModule module = sandbox.prepare(BenchModules.trivial(), options);
       TaskCall call = new TaskCall(options, List.of());
       attempts(sandbox, module, call, runs);
+      ThreadCpu threads = ThreadCpu.now();
       long start = Latencies.processCpuNanos();
       attempts(sandbox, module, call, runs);
-      return (Latencies.processCpuNanos() - start) / 1e3 / runs;
+      double micros = (Latencies.processCpuNanos() - start) / 1e3 / runs;
+      return new Cost(micros, ThreadCpu.now().microsPerTaskSince(threads, runs));
     }
   }
 

@@ -72,7 +72,7 @@ public final class FleetBench {
         mixed = options.mixed() ? mixed(pipeline, mixedRate) : null;
       }
       // after the fleet's workers have stopped, so nothing else runs beside it
-      double attempt = BareAttempt.cpuMicrosPerTask(Math.max(1000, options.tasks() * 2));
+      BareAttempt.Cost attempt = BareAttempt.measure(Math.max(1000, options.tasks() * 2));
       List<ProcessResult> processes = new ArrayList<>();
       for (int count : options.workerProcesses()) {
         processes.add(measureProcesses(servers, prefix + "-p" + count, partitions, count));
@@ -162,7 +162,7 @@ public final class FleetBench {
       Result fleet,
       long[] mixed,
       double mixedRate,
-      double attempt,
+      BareAttempt.Cost attempt,
       List<ProcessResult> processes) {
     out.printf(
         Locale.ROOT,
@@ -175,8 +175,8 @@ public final class FleetBench {
     if (mixed != null) {
       reportMixed(mixed, mixedRate);
     }
-    reportCpu(ceiling, fleet);
-    double overhead = reportOverhead(ceiling, fleet, attempt);
+    reportCpu(ceiling, fleet, attempt);
+    double overhead = reportOverhead(ceiling, fleet, attempt.cpuMicrosPerTask());
     if (!processes.isEmpty()) {
       reportProcesses(processes);
     }
@@ -239,23 +239,27 @@ public final class FleetBench {
     }
   }
 
-  /** Where each flood's CPU went, per thread group (see {@link ThreadCpu}). */
-  private void reportCpu(Result ceiling, Result fleet) {
+  /**
+   * Where each flood's CPU went, and the bare attempts', per thread group (see {@link ThreadCpu}).
+   */
+  private void reportCpu(Result ceiling, Result fleet, BareAttempt.Cost attempt) {
     out.printf(
         Locale.ROOT,
-        "%n| flood CPU by thread group, µs/task | %s | %s |%n",
+        "%n| flood CPU by thread group, µs/task | %s | %s | bare sandbox attempt |%n",
         ceiling.flood().name(),
         fleet.flood().name());
-    out.println("|---|---|---|");
+    out.println("|---|---|---|---|");
     Set<String> groups = new LinkedHashSet<>(fleet.cpuByThread().keySet());
     groups.addAll(ceiling.cpuByThread().keySet());
+    groups.addAll(attempt.cpuByThread().keySet());
     for (String group : groups) {
       out.printf(
           Locale.ROOT,
-          "| %s | %s | %s |%n",
+          "| %s | %s | %s | %s |%n",
           group,
           micros(ceiling.cpuByThread().get(group)),
-          micros(fleet.cpuByThread().get(group)));
+          micros(fleet.cpuByThread().get(group)),
+          micros(attempt.cpuByThread().get(group)));
     }
   }
 
