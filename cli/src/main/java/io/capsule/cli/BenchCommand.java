@@ -1,5 +1,7 @@
 package io.capsule.cli;
 
+import static java.util.stream.Collectors.joining;
+
 import io.capsule.bench.FleetBench;
 import io.capsule.bench.FleetBenchOptions;
 import io.capsule.bench.SandboxBench;
@@ -9,6 +11,7 @@ import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -79,7 +82,9 @@ final class BenchCommand {
       mixinStandardHelpOptions = true,
       description =
           "Throughput and latency of trivial tasks through real workers, and the raw Kafka"
-              + " ceiling of the same pipeline on the same broker. Prints ratio=X last.")
+              + " ceiling of the same pipeline on the same broker. Prints ratio=X, then"
+              + " overhead=X last (fleet CPU per task over the ceiling's plus a bare sandbox"
+              + " attempt's).")
   static final class FleetCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -119,6 +124,15 @@ final class BenchCommand {
     boolean shareGroups;
 
     @Option(
+        names = "--worker-processes",
+        paramLabel = "N,N",
+        split = ",",
+        description =
+            "Also flood through this many worker processes (child JVMs), each count in turn,"
+                + " e.g. 1,2,4.")
+    List<Integer> workerProcesses = List.of();
+
+    @Option(
         names = "--bootstrap-servers",
         paramLabel = "HOST:PORT",
         description = "An existing cluster (default: an embedded broker).")
@@ -153,18 +167,25 @@ final class BenchCommand {
       if (shareGroups) {
         options = options.withShareGroups();
       }
+      if (!workerProcesses.isEmpty()) {
+        options = options.withWorkerProcesses(workerProcesses);
+      }
       return servers == null ? options : options.withServers(servers);
     }
 
     private String commandLine() {
       return String.format(
-          "./capsule bench fleet --workers %d --concurrency %d --tasks %d --in-flight %d%s%s%s",
+          "./capsule bench fleet --workers %d --concurrency %d --tasks %d --in-flight %d%s%s%s%s",
           workers,
           concurrency,
           tasks != null ? tasks : quick ? 300 : 5000,
           inFlight,
           mixed ? " --mixed" : "",
           shareGroups ? " --share-groups" : "",
+          workerProcesses.isEmpty()
+              ? ""
+              : " --worker-processes "
+                  + workerProcesses.stream().map(String::valueOf).collect(joining(",")),
           quick ? " --quick" : "");
     }
   }

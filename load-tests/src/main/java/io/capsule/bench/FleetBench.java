@@ -3,7 +3,9 @@ package io.capsule.bench;
 import io.capsule.broker.EmbeddedKafka;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -19,8 +21,12 @@ import java.util.stream.IntStream;
  * flood also records the CPU time the whole process (broker included) spent per task: on a shared
  * machine that figure moves less than throughput, and {@code cpu_ratio} (ceiling CPU per task /
  * fleet CPU per task) is what the throughput ratio would be if CPU were the only limit. Prints
- * Markdown tables, then {@code cpu_ratio=X}, {@code p50_gap_ms=X} and, last, {@code ratio=X} (fleet
- * throughput / ceiling throughput). Figures only: nothing here asserts a threshold.
+ * Markdown tables, then {@code cpu_ratio=X}, {@code p50_gap_ms=X}, {@code ratio=X} (fleet
+ * throughput / ceiling throughput) and, last, {@code overhead=X}: the fleet's CPU per task over the
+ * irreducible cost of a task, the ceiling's CPU per task plus a bare sandbox attempt's ({@link
+ * BareAttempt}), both measured in the same run. With worker processes ({@link
+ * FleetWorkerProcesses}) it also floods 1, 2, … child-JVM workers in turn: the scale-out shape.
+ * Figures only: nothing here asserts a threshold.
  */
 public final class FleetBench {
   // Warm-up floods run until the JIT settles: compilation during a flood below this share of its
@@ -33,7 +39,7 @@ public final class FleetBench {
 
   private final FleetBenchOptions options;
   private final PrintWriter out;
-  private final java.util.List<String> warmUps = new java.util.ArrayList<>();
+  private final List<String> warmUps = new ArrayList<>();
 
   /** A benchmark run with {@code options}, reporting to {@code out}. */
   public FleetBench(FleetBenchOptions options, PrintWriter out) {
@@ -41,7 +47,10 @@ public final class FleetBench {
     this.out = out;
   }
 
-  /** Runs the ceiling, then the fleet (and the mixed workload), and prints the report. */
+  /**
+   * Runs the ceiling, then the fleet (and the mixed workload), then the bare sandbox attempt and
+   * the worker processes, and prints the report.
+   */
   public void run() throws Exception {
     EmbeddedKafka broker =
         options.servers() == null ? EmbeddedKafka.builder().build().start() : null;
@@ -54,12 +63,21 @@ public final class FleetBench {
           new KafkaCeiling(servers, prefix, partitions, options.workers())) {
         ceiling = measure(pipeline);
       }
-      try (FleetPipeline fleet = new FleetPipeline(servers, prefix, partitions, options)) {
-        Result result = measure(fleet);
-        double rate = options.mixedRate(result.flood().throughput());
-        long[] mixed = options.mixed() ? mixed(fleet, rate) : null;
-        report(ceiling, result, mixed, rate);
+      Result fleet;
+      long[] mixed;
+      double mixedRate;
+      try (FleetPipeline pipeline = new FleetPipeline(servers, prefix, partitions, options)) {
+        fleet = measure(pipeline);
+        mixedRate = options.mixedRate(fleet.flood().throughput());
+        mixed = options.mixed() ? mixed(pipeline, mixedRate) : null;
       }
+      // after the fleet's workers have stopped, so nothing else runs beside it
+      BareAttempt.Cost attempt = BareAttempt.measure(Math.max(1000, options.tasks() * 2));
+      List<ProcessResult> processes = new ArrayList<>();
+      for (int count : options.workerProcesses()) {
+        processes.add(measureProcesses(servers, prefix + "-p" + count, partitions, count));
+      }
+      report(ceiling, fleet, mixed, mixedRate, attempt, processes);
     } finally {
       if (broker != null) {
         broker.close();
@@ -69,6 +87,9 @@ public final class FleetBench {
 
   private record Result(Latencies flood, Latencies latency, Map<String, Double> cpuByThread) {}
 
+  /** A flood through worker processes: its figures and the CPU the workers used per task. */
+  private record ProcessResult(int processes, Latencies flood, double workerMicrosPerTask) {}
+
   private Result measure(Pipeline pipeline) throws Exception {
     warmUp(pipeline);
     ThreadCpu before = ThreadCpu.now();
@@ -76,6 +97,36 @@ public final class FleetBench {
     Map<String, Double> cpu = ThreadCpu.now().microsPerTaskSince(before, options.tasks());
     Latencies latency = LoadDriver.closedLoop(pipeline, options.latencyTasks(), options.inFlight());
     return new Result(flood, latency, cpu);
+  }
+
+  /**
+   * Starts {@code count} worker processes on topics of their own (at least a partition each), warms
+   * them up with a fixed number of tasks (their JIT is not visible from here: one flood in the
+   * quick form, two of {@value #WARM_UP_TASKS} otherwise), then floods them.
+   */
+  private ProcessResult measureProcesses(String servers, String prefix, int partitions, int count)
+      throws Exception {
+    try (FleetPipeline pipeline =
+        new FleetPipeline(
+            servers, prefix, Math.max(partitions, 2 * count), count, options.concurrency())) {
+      int size = Math.min(WARM_UP_TASKS, options.tasks());
+      int floods = size == WARM_UP_TASKS ? 2 : 1;
+      long start = System.nanoTime();
+      for (int i = 0; i < floods; i++) {
+        LoadDriver.flood(pipeline, size);
+      }
+      warmUps.add(
+          String.format(
+              Locale.ROOT,
+              "%s: warm-up %d tasks in %.1f s",
+              pipeline.name(),
+              size * floods,
+              (System.nanoTime() - start) / 1e9));
+      long workers = pipeline.workerProcessCpuNanos();
+      Latencies flood = LoadDriver.flood(pipeline, options.tasks());
+      double workerMicros = (pipeline.workerProcessCpuNanos() - workers) / 1e3 / options.tasks();
+      return new ProcessResult(count, flood, workerMicros);
+    }
   }
 
   /**
@@ -106,7 +157,13 @@ public final class FleetBench {
             jitShare * 100));
   }
 
-  private void report(Result ceiling, Result fleet, long[] mixed, double mixedRate) {
+  private void report(
+      Result ceiling,
+      Result fleet,
+      long[] mixed,
+      double mixedRate,
+      BareAttempt.Cost attempt,
+      List<ProcessResult> processes) {
     out.printf(
         Locale.ROOT,
         "| pipeline | flood: tasks | tasks/s | CPU µs/task | latency: tasks (%d in flight) | p50 ms"
@@ -118,7 +175,11 @@ public final class FleetBench {
     if (mixed != null) {
       reportMixed(mixed, mixedRate);
     }
-    reportCpu(ceiling, fleet);
+    reportCpu(ceiling, fleet, attempt);
+    double overhead = reportOverhead(ceiling, fleet, attempt.cpuMicrosPerTask());
+    if (!processes.isEmpty()) {
+      reportProcesses(processes);
+    }
     out.println();
     warmUps.forEach(out::println);
     out.println();
@@ -130,26 +191,75 @@ public final class FleetBench {
     out.printf(Locale.ROOT, "p50_gap_ms=%.2f%n", gap);
     out.printf(
         Locale.ROOT, "ratio=%.3f%n", fleet.flood().throughput() / ceiling.flood().throughput());
+    out.printf(Locale.ROOT, "overhead=%.2f%n", overhead);
     out.flush();
   }
 
-  /** Where each flood's CPU went, per thread group (see {@link ThreadCpu}). */
-  private void reportCpu(Result ceiling, Result fleet) {
+  /**
+   * The irreducible cost of a task (the raw Kafka round trip plus a bare sandbox attempt, both
+   * measured in this run) against what the fleet spent; returns the fleet's multiple of it.
+   */
+  private double reportOverhead(Result ceiling, Result fleet, double attempt) {
+    double floor = ceiling.flood().cpuMicrosPerTask() + attempt;
+    double overhead = fleet.flood().cpuMicrosPerTask() / floor;
+    out.printf("%n| irreducible cost vs the fleet, process CPU µs/task | µs |%n");
+    out.println("|---|---|");
     out.printf(
         Locale.ROOT,
-        "%n| flood CPU by thread group, µs/task | %s | %s |%n",
+        "| raw Kafka round trip (ceiling flood) | %.1f |%n",
+        ceiling.flood().cpuMicrosPerTask());
+    out.printf(
+        Locale.ROOT,
+        "| bare sandbox attempt (Sandbox.attempt: fresh instance + run, in-process) | %.1f |%n",
+        attempt);
+    out.printf(Locale.ROOT, "| irreducible total | %.1f |%n", floor);
+    out.printf(Locale.ROOT, "| fleet (flood) | %.1f |%n", fleet.flood().cpuMicrosPerTask());
+    out.printf(Locale.ROOT, "| overhead (fleet ÷ irreducible) | %.2f× |%n", overhead);
+    return overhead;
+  }
+
+  /** Throughput and CPU per task through 1, 2, … worker processes. */
+  private void reportProcesses(List<ProcessResult> processes) {
+    out.printf(
+        "%n| worker processes (× %d threads) | flood: tasks | tasks/s | CPU µs/task, all |"
+            + " of which worker processes | of which bench JVM (broker + client) |%n",
+        options.concurrency());
+    out.println("|---|---|---|---|---|---|");
+    for (ProcessResult r : processes) {
+      double local = r.flood().cpuMicrosPerTask();
+      out.printf(
+          Locale.ROOT,
+          "| %d | %d | %.0f | %.0f | %.0f | %.0f |%n",
+          r.processes(),
+          r.flood().count(),
+          r.flood().throughput(),
+          local + r.workerMicrosPerTask(),
+          r.workerMicrosPerTask(),
+          local);
+    }
+  }
+
+  /**
+   * Where each flood's CPU went, and the bare attempts', per thread group (see {@link ThreadCpu}).
+   */
+  private void reportCpu(Result ceiling, Result fleet, BareAttempt.Cost attempt) {
+    out.printf(
+        Locale.ROOT,
+        "%n| flood CPU by thread group, µs/task | %s | %s | bare sandbox attempt |%n",
         ceiling.flood().name(),
         fleet.flood().name());
-    out.println("|---|---|---|");
+    out.println("|---|---|---|---|");
     Set<String> groups = new LinkedHashSet<>(fleet.cpuByThread().keySet());
     groups.addAll(ceiling.cpuByThread().keySet());
+    groups.addAll(attempt.cpuByThread().keySet());
     for (String group : groups) {
       out.printf(
           Locale.ROOT,
-          "| %s | %s | %s |%n",
+          "| %s | %s | %s | %s |%n",
           group,
           micros(ceiling.cpuByThread().get(group)),
-          micros(fleet.cpuByThread().get(group)));
+          micros(fleet.cpuByThread().get(group)),
+          micros(attempt.cpuByThread().get(group)));
     }
   }
 

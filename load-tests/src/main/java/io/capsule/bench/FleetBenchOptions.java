@@ -1,6 +1,7 @@
 package io.capsule.bench;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What a fleet benchmark run measures.
@@ -16,6 +17,8 @@ import java.time.Duration;
  * @param servers an existing cluster, or {@code null} for an embedded broker
  * @param shareGroups whether workers consume through share groups (KIP-932) instead of a classic
  *     group
+ * @param workerProcesses the counts of worker processes (child JVMs, {@code concurrency} task
+ *     threads each) to flood in turn after the in-process fleet; empty for none
  */
 public record FleetBenchOptions(
     int workers,
@@ -27,7 +30,8 @@ public record FleetBenchOptions(
     int mixedTasks,
     Duration longTask,
     String servers,
-    boolean shareGroups) {
+    boolean shareGroups,
+    List<Integer> workerProcesses) {
 
   /** Checks that every count is positive. */
   public FleetBenchOptions {
@@ -37,6 +41,8 @@ public record FleetBenchOptions(
     positive(latencyTasks, "latency tasks");
     positive(inFlight, "in-flight tasks");
     positive(mixedTasks, "mixed tasks");
+    workerProcesses = List.copyOf(workerProcesses);
+    workerProcesses.forEach(n -> positive(n, "worker processes"));
     if (longTask.isNegative() || longTask.isZero()) {
       throw new IllegalArgumentException("the long task's duration must be positive");
     }
@@ -57,7 +63,8 @@ public record FleetBenchOptions(
         600,
         Duration.ofSeconds(2),
         null,
-        false);
+        false,
+        List.of());
   }
 
   /**
@@ -65,7 +72,17 @@ public record FleetBenchOptions(
    */
   public FleetBenchOptions withMixed(int count, Duration d) {
     return new FleetBenchOptions(
-        workers, concurrency, tasks, latencyTasks, inFlight, true, count, d, servers, shareGroups);
+        workers,
+        concurrency,
+        tasks,
+        latencyTasks,
+        inFlight,
+        true,
+        count,
+        d,
+        servers,
+        shareGroups,
+        workerProcesses);
   }
 
   /** The same run with {@code n} tasks in flight in the latency loop. */
@@ -80,7 +97,8 @@ public record FleetBenchOptions(
         mixedTasks,
         longTask,
         servers,
-        shareGroups);
+        shareGroups,
+        workerProcesses);
   }
 
   /** The same run against an existing cluster. */
@@ -95,7 +113,8 @@ public record FleetBenchOptions(
         mixedTasks,
         longTask,
         bootstrapServers,
-        shareGroups);
+        shareGroups,
+        workerProcesses);
   }
 
   /** The same run with workers consuming through share groups. */
@@ -110,7 +129,24 @@ public record FleetBenchOptions(
         mixedTasks,
         longTask,
         servers,
-        true);
+        true,
+        workerProcesses);
+  }
+
+  /** The same run, then floods through {@code counts} worker processes in turn. */
+  public FleetBenchOptions withWorkerProcesses(List<Integer> counts) {
+    return new FleetBenchOptions(
+        workers,
+        concurrency,
+        tasks,
+        latencyTasks,
+        inFlight,
+        mixed,
+        mixedTasks,
+        longTask,
+        servers,
+        shareGroups,
+        counts);
   }
 
   /**

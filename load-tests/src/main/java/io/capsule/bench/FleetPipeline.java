@@ -10,6 +10,7 @@ import io.capsule.protocol.TaskOptions;
 import io.capsule.worker.CapsuleWorker;
 import io.capsule.worker.ConsumptionMode;
 import io.capsule.worker.WorkerConfig;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,15 +19,20 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The product's own path: tasks submitted with {@link CapsuleClient}, run by in-process {@link
- * CapsuleWorker}s on the LOW level, the envelope read back by the client.
+ * The product's own path: tasks submitted with {@link CapsuleClient}, run on the LOW level by
+ * in-process {@link CapsuleWorker}s or by worker processes ({@link FleetWorkerProcesses}), the
+ * envelope read back by the client.
  */
 final class FleetPipeline implements Pipeline {
   // Small enough that the workers' memory budget never limits how many run at once.
   private static final ByteSize TASK_RAM = ByteSize.parse("16MB");
 
+  /** A trivial task's timeout. */
+  static final Duration TIMEOUT = Duration.ofSeconds(30);
+
   private final String name;
   private final List<CapsuleWorker> workers = new ArrayList<>();
+  private final FleetWorkerProcesses processes;
   private final CapsuleClient client;
   private final byte[] trivial = BenchModules.trivial();
 
@@ -40,14 +46,37 @@ final class FleetPipeline implements Pipeline {
         String.format(
             "fleet (%d workers × %d threads%s)",
             workerCount, options.concurrency(), options.shareGroups() ? ", share groups" : "");
+    FleetConnection connection = createTopics(servers, prefix, partitions);
+    for (int i = 0; i < workerCount; i++) {
+      workers.add(CapsuleWorker.create(config(servers, prefix, i, options)).start());
+    }
+    this.processes = null;
+    this.client = CapsuleClient.builder().connection(connection).build();
+  }
+
+  /**
+   * Creates the topics, starts {@code count} worker processes of {@code concurrency} task threads
+   * each (classic group), and connects a client.
+   */
+  FleetPipeline(String servers, String prefix, int partitions, int count, int concurrency)
+      throws IOException {
+    this.name = String.format("fleet (%d worker processes × %d threads)", count, concurrency);
+    FleetConnection connection = createTopics(servers, prefix, partitions);
+    this.processes = new FleetWorkerProcesses(servers, prefix, count, concurrency);
+    this.client = CapsuleClient.builder().connection(connection).build();
+  }
+
+  private static FleetConnection createTopics(String servers, String prefix, int partitions) {
     FleetConnection connection = FleetConnection.of(servers).withTopicPrefix(prefix);
     try (TopicAdmin admin = TopicAdmin.connect(connection)) {
       admin.create(partitions, Optional.empty());
     }
-    for (int i = 0; i < workerCount; i++) {
-      workers.add(CapsuleWorker.create(config(servers, prefix, i, options)).start());
-    }
-    this.client = CapsuleClient.builder().connection(connection).build();
+    return connection;
+  }
+
+  /** CPU time the worker processes have used so far, in nanoseconds (0 for in-process workers). */
+  long workerProcessCpuNanos() {
+    return processes == null ? 0 : processes.cpuNanos();
   }
 
   private static WorkerConfig config(
@@ -70,18 +99,24 @@ final class FleetPipeline implements Pipeline {
 
   @Override
   public CompletableFuture<?> submit() {
-    return submit(trivial, Duration.ofSeconds(30));
+    return submit(trivial, TIMEOUT);
   }
 
   /** Submits {@code module} as a LOW task with a small ram cap and the given timeout. */
   CompletableFuture<?> submit(byte[] module, Duration timeout) {
-    TaskOptions options =
-        TaskOptions.builder()
-            .compute(Compute.of(ComputeLevel.LOW))
-            .ram(TASK_RAM)
-            .timeout(timeout)
-            .build();
-    return client.submit(module, List.of(), options).result().thenAccept(FleetPipeline::check);
+    return client
+        .submit(module, List.of(), taskOptions(timeout))
+        .result()
+        .thenAccept(FleetPipeline::check);
+  }
+
+  /** A benchmark task's options: LOW, a small ram cap, {@code timeout}. */
+  static TaskOptions taskOptions(Duration timeout) {
+    return TaskOptions.builder()
+        .compute(Compute.of(ComputeLevel.LOW))
+        .ram(TASK_RAM)
+        .timeout(timeout)
+        .build();
   }
 
   private static void check(io.capsule.protocol.ResultEnvelope envelope) {
@@ -97,6 +132,9 @@ final class FleetPipeline implements Pipeline {
     } finally {
       workers.forEach(CapsuleWorker::shutdown);
       awaitWorkers();
+      if (processes != null) {
+        processes.close();
+      }
     }
   }
 

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 
 /**
  * The one JSON codec for wire types: snake_case names from the records, strict on input. Record
@@ -36,6 +38,41 @@ public final class CapsuleJson {
     }
   }
 
+  /** Writes a value as compact JSON in UTF-8, with no {@link String} in between. */
+  public static byte[] writeBytes(Object value) {
+    try {
+      return MAPPER.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new InternalException("cannot write JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * Writes {@code value}, which must write as a JSON object, with one more member {@code name}
+   * whose value is {@code json}, already written (by {@link #writeBytes}): a document that embeds
+   * one already sent elsewhere (a terminal event's envelope) without writing it twice. {@code
+   * value} must not have a member of that name itself.
+   */
+  public static byte[] writeWithMember(Object value, String name, byte[] json) {
+    byte[] object = writeBytes(value);
+    int last = object.length - 1;
+    if (object.length < 2 || object[0] != '{' || object[last] != '}') {
+      throw new InternalException("cannot add a member to JSON that is not an object");
+    }
+    byte[] key = writeBytes(name);
+    boolean empty = last == 1;
+    var out = new ByteArrayOutputStream(object.length + key.length + json.length + 2);
+    out.write(object, 0, last);
+    if (!empty) {
+      out.write(',');
+    }
+    out.writeBytes(key);
+    out.write(':');
+    out.writeBytes(json);
+    out.write('}');
+    return out.toByteArray();
+  }
+
   /** Writes a value as indented JSON. */
   public static String writePretty(Object value) {
     try {
@@ -55,6 +92,23 @@ public final class CapsuleJson {
       return MAPPER.readValue(json, type);
     } catch (JsonProcessingException e) {
       throw invalid(e);
+    }
+  }
+
+  /**
+   * Reads UTF-8 JSON into a wire type, with no {@link String} in between (a record's value as it
+   * arrives).
+   *
+   * @throws InvalidRequestException with the parser's reason when the bytes do not fit, including
+   *     bytes that are not UTF-8
+   */
+  public static <T> T read(byte[] json, Class<T> type) {
+    try {
+      return MAPPER.readValue(json, type);
+    } catch (JsonProcessingException e) {
+      throw invalid(e);
+    } catch (IOException e) {
+      throw new InvalidRequestException("invalid JSON: " + e.getMessage(), e);
     }
   }
 

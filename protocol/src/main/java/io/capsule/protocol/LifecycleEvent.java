@@ -146,4 +146,21 @@ public record LifecycleEvent(
         schema, taskId, state, level, attempt, worker, at, errorType, message, envelope, parentId,
         left);
   }
+
+  /** This event with {@code envelope} in place of its envelope ({@code null}: none). */
+  public LifecycleEvent withEnvelope(ResultEnvelope envelope) {
+    return new LifecycleEvent(
+        schema,
+        taskId,
+        state,
+        level,
+        attempt,
+        worker,
+        at,
+        errorType,
+        message,
+        envelope,
+        parentId,
+        treeBudgetLeft);
+  }
 }

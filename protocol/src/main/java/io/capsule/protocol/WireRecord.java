@@ -45,7 +45,7 @@ public final class WireRecord {
   /** A record about task {@code taskId}, keyed by it, with {@code value} written as JSON. */
   public static WireRecord json(
       String topic, String schema, String taskId, Object value, String traceparent) {
-    return of(topic, taskId, utf8(CapsuleJson.write(value)), schema, taskId, traceparent);
+    return of(topic, taskId, CapsuleJson.writeBytes(value), schema, taskId, traceparent);
   }
 
   /** This record with one more header (replacing one of the same name). */

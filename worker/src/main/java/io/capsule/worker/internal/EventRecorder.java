@@ -25,6 +25,16 @@ public final class EventRecorder {
     return publisher.event(event, traceparent);
   }
 
+  /**
+   * Notes and sends a terminal event whose envelope was already written as {@code envelopeJson}
+   * (for its reply); completes when the broker acknowledged it.
+   */
+  public CompletableFuture<Void> recordFinal(
+      LifecycleEvent event, byte[] envelopeJson, String traceparent) {
+    ledger.note(event, System.currentTimeMillis());
+    return publisher.finalEvent(event, envelopeJson, traceparent);
+  }
+
   /** Notes and sends a {@code running} event of the {@code delivery}-th delivery of its attempt. */
   public CompletableFuture<Void> recordRunning(
       LifecycleEvent event, String traceparent, int delivery) {

@@ -1,5 +1,6 @@
 package io.capsule.worker.internal;
 
+import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.DeadLetter;
 import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.LifecycleEvent;
@@ -131,10 +132,18 @@ public final class OutcomePublisher {
   private CompletableFuture<Void> succeed(
       TaskItem item, ResultEnvelope envelope, Integer budgetLeft) {
     metrics.attempt(item.level(), envelope, "succeeded");
+    return envelopeAndFinalEvent(item, envelope, TaskState.SUCCEEDED, budgetLeft);
+  }
+
+  /** The reply and the terminal event that embeds it, the envelope written once for both. */
+  private CompletableFuture<Void> envelopeAndFinalEvent(
+      TaskItem item, ResultEnvelope envelope, TaskState state, Integer budgetLeft) {
+    byte[] json = CapsuleJson.writeBytes(envelope);
     return CompletableFuture.allOf(
-        publisher.envelope(item.request(), envelope, item.traceparent()),
-        events.record(
-            finalEvent(item, TaskState.SUCCEEDED, envelope).withTreeBudgetLeft(budgetLeft),
+        publisher.envelope(item.request(), json, item.traceparent()),
+        events.recordFinal(
+            finalEvent(item, state, envelope).withTreeBudgetLeft(budgetLeft),
+            json,
             item.traceparent()));
   }
 
@@ -165,10 +174,7 @@ public final class OutcomePublisher {
     metrics.attempt(item.level(), envelope, envelope.error().errorType().wireName());
     metrics.deadLetter(item.level(), reason);
     return CompletableFuture.allOf(
-        publisher.envelope(item.request(), envelope, item.traceparent()),
-        events.record(
-            finalEvent(item, TaskState.DEAD_LETTERED, envelope).withTreeBudgetLeft(budgetLeft),
-            item.traceparent()),
+        envelopeAndFinalEvent(item, envelope, TaskState.DEAD_LETTERED, budgetLeft),
         publisher.deadLetter(letter(item, envelope, reason), item.traceparent()));
   }
 

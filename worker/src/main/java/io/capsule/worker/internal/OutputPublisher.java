@@ -1,5 +1,6 @@
 package io.capsule.worker.internal;
 
+import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.DeadLetter;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ResultEnvelope;
@@ -35,6 +36,23 @@ public final class OutputPublisher {
   }
 
   /**
+   * Sends a terminal event whose envelope is {@code envelopeJson}, the envelope as already written
+   * for its reply ({@link CapsuleJson#writeBytes}): written once for both records.
+   */
+  public CompletableFuture<Void> finalEvent(
+      LifecycleEvent event, byte[] envelopeJson, String traceparent) {
+    byte[] value = CapsuleJson.writeWithMember(event.withEnvelope(null), "envelope", envelopeJson);
+    return send(
+        WireRecord.of(
+            topics.events(),
+            event.taskId(),
+            value,
+            LifecycleEvent.SCHEMA,
+            event.taskId(),
+            traceparent));
+  }
+
+  /**
    * Sends a {@code running} event recording the {@code delivery}-th delivery of its attempt (in the
    * {@link WireHeader#DELIVERY} header).
    */
@@ -48,8 +66,18 @@ public final class OutputPublisher {
   /** Sends an envelope to the request's reply topic (the results topic by default). */
   public CompletableFuture<Void> envelope(
       TaskRequest request, ResultEnvelope envelope, String traceparent) {
+    return envelope(request, CapsuleJson.writeBytes(envelope), traceparent);
+  }
+
+  /**
+   * Sends an envelope already written as JSON ({@link CapsuleJson#writeBytes}) to the reply topic.
+   */
+  public CompletableFuture<Void> envelope(
+      TaskRequest request, byte[] envelopeJson, String traceparent) {
     String topic = request.replyTo() == null ? topics.results() : request.replyTo();
-    return send(WireRecord.json(topic, ResultEnvelope.SCHEMA, request.id(), envelope, traceparent));
+    return send(
+        WireRecord.of(
+            topic, request.id(), envelopeJson, ResultEnvelope.SCHEMA, request.id(), traceparent));
   }
 
   /** Publishes a request (a retry, a sub-task) to a level topic. */

@@ -177,8 +177,7 @@ public final class RecordIntake {
       return new Read(null, "empty record value");
     }
     try {
-      String json = new String(record.value(), StandardCharsets.UTF_8);
-      return new Read(CapsuleJson.read(json, TaskRequest.class), null);
+      return new Read(CapsuleJson.read(record.value(), TaskRequest.class), null);
     } catch (RuntimeException e) {
       String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       return new Read(null, why.lines().findFirst().orElse(why));

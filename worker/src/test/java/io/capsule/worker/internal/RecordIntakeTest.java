@@ -60,6 +60,19 @@ class RecordIntakeTest {
   }
 
   @Test
+  void aRequestThatIsNotUtf8IsDeadLetteredAsUnreadableSayingSo() {
+    byte[] value = "{\"id\":\"t-?\"}".getBytes(StandardCharsets.UTF_8);
+    value[9] = (byte) 0xff; // the '?': a byte no UTF-8 text holds
+
+    RecordIntake.Taken taken = take(record("t-1", value, null));
+
+    assertThat(taken.runnable()).isFalse();
+    DeadLetter letter = outputs.first(MockOutputs.TOPICS.deadLetters(), DeadLetter.class);
+    assertThat(letter.reason()).isEqualTo(DeadLetter.UNREADABLE);
+    assertThat(letter.message()).contains("UTF-8");
+  }
+
+  @Test
   void aHugeUnreadableRecordIsDeadLetteredCutToFitADefaultSizedRecord() {
     byte[] value = new byte[900 * 1024];
     Arrays.fill(value, (byte) '{');
