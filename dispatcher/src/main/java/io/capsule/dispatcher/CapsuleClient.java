@@ -1,3 +1,4 @@
+// Over 400 lines: the public client API (submit, await, cancel, status, modules) with its Javadoc.
 package io.capsule.dispatcher;
 
 import static io.capsule.protocol.WireHeader.newTraceparent;

@@ -1,3 +1,4 @@
+// Over 400 lines: node processes' life (configs, start, readiness, kill, restart, reap) together.
 package io.capsule.broker;
 
 import java.io.IOException;

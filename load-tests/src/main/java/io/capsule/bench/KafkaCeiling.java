@@ -1,7 +1,6 @@
 package io.capsule.bench;
 
-import io.capsule.dispatcher.internal.KafkaSettings;
-import io.capsule.worker.internal.KafkaClients;
+import io.capsule.protocol.ProducerSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,7 +49,7 @@ final class KafkaCeiling implements Pipeline {
     this.requests = prefix + ".ceiling.requests";
     this.replies = prefix + ".ceiling.replies";
     createTopics(partitions);
-    this.producer = producer(KafkaSettings.LINGER_MS);
+    this.producer = producer(ProducerSettings.CLIENT_LINGER_MS);
     KafkaConsumer<String, byte[]> reader = positionedReader(partitions);
     start("ceiling-reader", () -> readReplies(reader));
     for (int i = 0; i < echoes; i++) {
@@ -140,7 +139,7 @@ final class KafkaCeiling implements Pipeline {
 
   private void echo() {
     try (KafkaConsumer<String, byte[]> consumer = consumer("ceiling-echo");
-        KafkaProducer<String, byte[]> echoProducer = producer(KafkaClients.LINGER_MS)) {
+        KafkaProducer<String, byte[]> echoProducer = producer(ProducerSettings.WORKER_LINGER_MS)) {
       consumer.subscribe(List.of(requests));
       while (running) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {

@@ -25,6 +25,16 @@ public final class ProducerSettings {
   public static final Map<String, String> DEFAULTS =
       Map.of("max.in.flight.requests.per.connection", "1");
 
+  /**
+   * The client's (dispatcher's) {@code linger.ms}: none. A submission is two sends in a row (the
+   * queued event, acknowledged, then the request), so a linger would be paid twice per task; under
+   * load batches still form behind the one request in flight.
+   */
+  public static final int CLIENT_LINGER_MS = 0;
+
+  /** A worker's output producer's {@code linger.ms}: a task's records leave as one batch. */
+  public static final int WORKER_LINGER_MS = 2;
+
   private ProducerSettings() {}
 
   /**

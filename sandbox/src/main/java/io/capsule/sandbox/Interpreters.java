@@ -69,8 +69,6 @@ final class Interpreters {
 
   /** The cache directory, or a temporary one when the sandbox has none. */
   Path cacheDir() {
-    return config.cacheDir() != null
-        ? config.cacheDir()
-        : Path.of(System.getProperty("java.io.tmpdir"), "capsule");
+    return SandboxConfig.cacheDirOrTemp(config.cacheDir());
   }
 }

@@ -24,7 +24,11 @@ import java.util.function.Function;
 
 /** Validates, instruments and compiles modules; the one place a module's bytes are trusted. */
 final class ModulePreparer {
-  static final String CHICORY_VERSION = "1.7.5";
+  /**
+   * The Chicory version this was built with (it keys the compile caches: classes compiled by one
+   * version are never loaded by another), from the build's {@code build.properties}.
+   */
+  static final String CHICORY_VERSION = buildProperty("chicory.version");
 
   /**
    * Functions per generated class. Chicory's default (12,288) overflows a class file's constant
@@ -201,5 +205,22 @@ final class ModulePreparer {
     }
     int nl = message.indexOf('\n');
     return nl < 0 ? message : message.substring(0, nl);
+  }
+
+  private static String buildProperty(String name) {
+    var properties = new java.util.Properties();
+    try (var in = ModulePreparer.class.getResourceAsStream("build.properties")) {
+      if (in == null) {
+        throw new IllegalStateException("build.properties is missing from the sandbox's jar");
+      }
+      properties.load(in);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    String value = properties.getProperty(name, "");
+    if (value.isBlank() || value.startsWith("${")) {
+      throw new IllegalStateException(name + " was not filled in by the build: '" + value + "'");
+    }
+    return value;
   }
 }

@@ -1,3 +1,4 @@
+// Over 400 lines: the snapshot pipeline (probe, asyncify, unwind, signed files) read in order.
 package io.capsule.sandbox;
 
 import com.dylibso.chicory.runtime.HostFunction;

@@ -130,6 +130,14 @@ public record SandboxConfig(
   }
 
   /**
+   * Where downloads and interpreters go when a sandbox has no cache directory ({@code cacheDir} is
+   * {@code null}): {@code capsule} under the system's temporary directory; else {@code cacheDir}.
+   */
+  public static Path cacheDirOrTemp(Path cacheDir) {
+    return cacheDir != null ? cacheDir : Path.of(System.getProperty("java.io.tmpdir"), "capsule");
+  }
+
+  /**
    * The cache directory a sandbox uses unless told otherwise: system property {@code
    * capsule.cache.dir}, else {@code $CAPSULE_CACHE_DIR}, else {@code ~/.cache/capsule}.
    */

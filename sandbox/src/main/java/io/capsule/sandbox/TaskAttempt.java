@@ -195,9 +195,7 @@ final class TaskAttempt {
   }
 
   private java.nio.file.Path cacheDir() {
-    return config.cacheDir() != null
-        ? config.cacheDir()
-        : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "capsule");
+    return SandboxConfig.cacheDirOrTemp(config.cacheDir());
   }
 
   /** Checks happen at calls and loop headers, so a run can end overdrawn: that is exhaustion. */

@@ -81,8 +81,7 @@ public record TaskFile(
           script.language() == GuestScript.Language.PYTHON
               ? InterpreterArtifact.CPYTHON
               : InterpreterArtifact.QUICKJS;
-      Path cache =
-          cacheDir != null ? cacheDir : Path.of(System.getProperty("java.io.tmpdir"), "capsule");
+      Path cache = SandboxConfig.cacheDirOrTemp(cacheDir);
       return new TaskFile(path, interpreter.load(cache, System.err), null, script);
     }
     String name = path.getFileName().toString().toLowerCase(Locale.ROOT);

@@ -22,12 +22,8 @@ public final class KafkaSettings {
   /** The largest module the producer sends (the modules topic allows the same plus overhead). */
   public static final int MAX_MODULE_BYTES = TopicSpec.MAX_MODULE_BYTES;
 
-  /**
-   * The client's {@code linger.ms}: none. A submission is two sends in a row (the queued event,
-   * acknowledged, then the request), so a linger would be paid twice per task; under load batches
-   * still form behind the one request in flight.
-   */
-  public static final int LINGER_MS = 0;
+  /** The client's {@code linger.ms} ({@link ProducerSettings#CLIENT_LINGER_MS}). */
+  public static final int LINGER_MS = ProducerSettings.CLIENT_LINGER_MS;
 
   private KafkaSettings() {}
 

@@ -48,8 +48,8 @@ public final class KafkaClients {
 
   private static final Duration DESCRIBE_TIMEOUT = Duration.ofSeconds(30);
 
-  /** The output producer's {@code linger.ms}. */
-  public static final int LINGER_MS = 2;
+  /** The output producer's {@code linger.ms} ({@link ProducerSettings#WORKER_LINGER_MS}). */
+  public static final int LINGER_MS = ProducerSettings.WORKER_LINGER_MS;
 
   private final WorkerConfig config;
 
