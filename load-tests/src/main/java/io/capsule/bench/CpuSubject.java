@@ -9,8 +9,7 @@ import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
-import io.capsule.sandbox.internal.meter.FuelInstrumenter;
-import io.capsule.sandbox.internal.meter.FuelMeter;
+import io.capsule.sandbox.Metering;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -46,7 +45,7 @@ final class CpuSubject {
 
   /** The module fuel-instrumented, with an unlimited budget. */
   static CpuSubject metered(byte[] wasm, boolean compiled, List<String> args) {
-    return new CpuSubject(FuelInstrumenter.instrument(wasm).module(), compiled, true, argv(args));
+    return new CpuSubject(Metering.instrument(wasm), compiled, true, argv(args));
   }
 
   private static List<String> argv(List<String> args) {
@@ -63,7 +62,7 @@ final class CpuSubject {
 
   /** Runs {@code _start} once; returns the thread CPU time it took, in nanoseconds. */
   long run() {
-    var meter = metered ? new FuelMeter(Long.MAX_VALUE) : null;
+    var meter = metered ? Metering.unlimited() : null;
     try (var wasi = wasi()) {
       Instance instance = instantiate(wasi, meter);
       long start = THREADS.getCurrentThreadCpuTime();
@@ -82,7 +81,7 @@ final class CpuSubject {
    */
   long instantiateAndRun() {
     long start = System.nanoTime();
-    var meter = metered ? new FuelMeter(Long.MAX_VALUE) : null;
+    var meter = metered ? Metering.unlimited() : null;
     try (var wasi = wasi()) {
       runStart(instantiate(wasi, meter));
     }
@@ -95,7 +94,7 @@ final class CpuSubject {
     return WasiPreview1.builder().withOptions(options).build();
   }
 
-  private Instance instantiate(WasiPreview1 wasi, FuelMeter meter) {
+  private Instance instantiate(WasiPreview1 wasi, Metering meter) {
     var imports = ImportValues.builder().addFunction(wasi.toHostFunctions());
     if (meter != null) {
       imports.addFunction(meter.refillFunction());

@@ -387,13 +387,15 @@ public final class CapsuleWorker {
     return consumers.stream().mapToInt(LevelConsumer::active).sum();
   }
 
+  // What the tests in this package observe (not API: the metrics say it to operators).
+
   /** Tasks running in the sandbox now. */
-  public int running() {
+  int running() {
     return admission.running();
   }
 
   /** The most bytes of ram caps reserved at once so far. */
-  public long peakReservedRam() {
+  long peakReservedRam() {
     return admission.peakReserved();
   }
 
@@ -401,7 +403,7 @@ public final class CapsuleWorker {
    * How many partition assignments the level consumers received: one per level after joining; more
    * means the group rebalanced.
    */
-  public int assignments() {
+  int assignments() {
     return consumers.stream().mapToInt(LevelConsumer::assignments).sum();
   }
 
