@@ -2,6 +2,7 @@ package io.capsule.sandbox.internal.split;
 
 import com.dylibso.chicory.wasm.types.FunctionBody;
 import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.ValType;
 import io.capsule.sandbox.internal.meter.WasmReader;
 import io.capsule.sandbox.internal.meter.WasmWriter;
 import java.util.ArrayList;
@@ -79,7 +80,7 @@ final class FunctionSplit {
   private boolean shrink() {
     int[] measured = new int[1];
     List<Candidate> candidates =
-        RegionFinder.find(root, locals.results().size(), types, threshold, measured);
+        RegionFinder.find(root, ValueCodes.codes(locals.results()), types, threshold, measured);
     size = measured[0];
     workLeft -= size;
     if (size <= threshold || workLeft < 0) {
@@ -112,24 +113,33 @@ final class FunctionSplit {
       refused.add(candidate.key());
       return false;
     }
-    int code = locals.next();
-    int[] resultTemps = new int[shape.returns() ? locals.results().size() : 0];
-    for (int i = 0; i < resultTemps.length; i++) {
-      resultTemps[i] = code + 1 + i;
+    List<ValType> glueLocals = new ArrayList<>();
+    glueLocals.add(ValType.I32);
+    if (shape.returns()) {
+      glueLocals.addAll(locals.results());
     }
-    List<Node> glue = Glue.of(shape, firstNewFunction + moved.size(), code, resultTemps);
+    shape.slots().codes().forEach(c -> glueLocals.add(ValueCodes.type(c)));
+    int code = locals.next();
+    int[] resultTemps = indices(code + 1, shape.returns() ? locals.results().size() : 0);
+    int[] slotTemps = indices(code + 1 + resultTemps.length, shape.slots().codes().size());
+    List<Node> glue = Glue.of(shape, firstNewFunction + moved.size(), code, resultTemps, slotTemps);
     if (Nodes.size(glue) >= candidate.size()) {
       refused.add(candidate.key());
       return false;
     }
     moved.add(MovedRegion.of(List.copyOf(nodes), shape, locals, addedTypes));
-    locals.add(com.dylibso.chicory.wasm.types.ValType.I32);
-    for (int i = 0; i < resultTemps.length; i++) {
-      locals.add(locals.results().get(i));
-    }
+    glueLocals.forEach(locals::add);
     nodes.clear();
     candidate.body().add(candidate.start(), new Node.Outlined(glue));
     return true;
+  }
+
+  private static int[] indices(int first, int count) {
+    int[] indices = new int[count];
+    for (int i = 0; i < count; i++) {
+      indices[i] = first + i;
+    }
+    return indices;
   }
 
   private byte[] write(byte[] module, int bodyStart, int codeStart) {
