@@ -20,6 +20,14 @@ import java.util.Set;
  * reported): a hostile body of many tiny regions cannot make it quadratic.
  */
 final class FunctionSplit {
+  /**
+   * At most this many locals (parameters included) in a function once its glue has added its own:
+   * the glue of a region whose exits carry values keeps each value in a local, and a body of many
+   * regions leaving to wide labels could otherwise add thousands. CPython's eval loop ends with
+   * about 300.
+   */
+  static final int MAX_LOCALS = 4_096;
+
   /** The work budget per byte of body (see the class comment); CPython needs under 4. */
   static final int WORK_PER_BYTE = 32;
 
@@ -119,6 +127,10 @@ final class FunctionSplit {
       glueLocals.addAll(locals.results());
     }
     shape.slots().codes().forEach(c -> glueLocals.add(ValueCodes.type(c)));
+    if (locals.count() + glueLocals.size() > MAX_LOCALS) {
+      refused.add(candidate.key());
+      return false;
+    }
     int code = locals.next();
     int[] resultTemps = indices(code + 1, shape.returns() ? locals.results().size() : 0);
     int[] slotTemps = indices(code + 1 + resultTemps.length, shape.slots().codes().size());
