@@ -82,7 +82,7 @@ public final class LangBench {
           .formatted(LOOP_ITERATIONS);
 
   /** Iterations of the CPU-bound JavaScript row; the same loop runs in the machine's own node. */
-  static final int JS_LOOP_ITERATIONS = 1_000_000;
+  static final int JS_LOOP_ITERATIONS = 100_000;
 
   static final String LOOP_JS =
       """
