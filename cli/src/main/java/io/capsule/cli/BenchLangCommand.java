@@ -15,8 +15,11 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "hello.js (QuickJS) and hello.py (CPython): cold first task in a fresh cache directory,"
-            + " warm median/p99 per task in one sandbox, new-process runs. Prints a Markdown table,"
-            + " then lang_js_ms=X and lang_py_ms=Y.")
+            + " warm median/p99 per task in one sandbox, new-process runs; CPU-bound loops and a"
+            + " realistic Python mix (json, regex, sort, csv+statistics) beside the machine's"
+            + " python3 and node. Prints a Markdown table, then lang_js_ms, lang_py_ms and, last,"
+            + " py_loop_ratio, py_mix_ratio, js_loop_ratio and interpreted_functions (functions"
+            + " Chicory's compiler left to its interpreter in QuickJS and the resumable CPython).")
 final class BenchLangCommand implements Callable<Integer> {
   @Option(
       names = "--quick",

@@ -17,6 +17,8 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -27,13 +29,18 @@ import java.util.stream.Stream;
  * sandbox, two {@code capsule run --no-daemon} processes on that cache (wall time and the
  * envelope's {@code duration_ms}), and {@code capsule run} processes through the local daemon (the
  * first starts it, the medians of the next ones; then {@code capsule daemon stop}). For Python also
- * a CPU-bound loop, against the same loop in the machine's {@code python3}. Prints a Markdown
- * table, then {@code lang_js_ms=X} and, last, {@code lang_py_ms=Y} (the warm medians). Figures
- * only: nothing here asserts a threshold.
+ * a CPU-bound loop and a realistic mix ({@link #MIX_PY}) against the same code in the machine's
+ * {@code python3}, and for JavaScript a CPU-bound loop against {@code node}. Prints a Markdown
+ * table, then {@code lang_js_ms=X}, {@code lang_py_ms=Y} (the warm medians) and, last, {@code
+ * py_loop_ratio}, {@code py_mix_ratio} (geometric mean over the mix), {@code js_loop_ratio} and
+ * {@code interpreted_functions} (functions Chicory left to its interpreter in the interpreters the
+ * tasks ran). Figures only: nothing here asserts a threshold.
  *
  * <p>The interpreters themselves are copied from the user's cache when it has them (so the
  * benchmark does not measure {@code npm}). Python's first task in a fresh cache makes its snapshot
- * (minutes), so the quick form runs Python from the user's cache instead, and says so.
+ * (minutes), so the quick form runs Python from the user's cache instead, and says so. The
+ * CPU-bound rows run one warm task even in the quick form, so that their ratios leave preparation
+ * out.
  */
 public final class LangBench {
   static final String HELLO_JS =
@@ -74,8 +81,71 @@ public final class LangBench {
       """
           .formatted(LOOP_ITERATIONS);
 
+  /** Iterations of the CPU-bound JavaScript row; the same loop runs in the machine's own node. */
+  static final int JS_LOOP_ITERATIONS = 100_000;
+
+  static final String LOOP_JS =
+      """
+      import { task } from "@capsule-run/sdk";
+
+      export const main = task({
+        name: "main",
+        compute: "HIGH",
+        ram: "64MB"
+      }, () => {
+        return loop();
+      });
+
+      %s
+      """
+          .formatted(jsLoopFunction());
+
+  /**
+   * The realistic Python mix, each part the body of a function {@code f()} run as a task and in the
+   * machine's {@code python3}: a {@code json} round trip of a ~1 MB document, a regex scan, sorting
+   * 100,000 numbers, {@code statistics} over a CSV read with {@code csv}.
+   */
+  static final Map<String, String> MIX_PY =
+      Map.of(
+          "json",
+          """
+          import json
+          doc = {"items": [{"id": i, "name": "item%d" % i, "tags": ["a", "b", "c"],
+                            "price": i * 0.25} for i in range(14000)]}
+          text = json.dumps(doc)
+          return len(json.dumps(json.loads(text))) + len(text)
+          """,
+          "regex",
+          """
+          import re
+          text = " ".join("user%d@example%d.com word%d" % (i, i % 7, i) for i in range(20000))
+          return len(re.findall(r"[a-z0-9]+@[a-z0-9]+\\.com", text))
+          """,
+          "sort",
+          """
+          import random
+          rnd = random.Random(42)
+          xs = [rnd.random() for _ in range(100000)]
+          xs.sort()
+          return round(xs[50000], 6)
+          """,
+          "csv_statistics",
+          """
+          import csv, io, statistics
+          buf = io.StringIO()
+          w = csv.writer(buf)
+          for i in range(20000):
+              w.writerow([i, i * 0.5, "n%d" % (i % 13)])
+          vals = [float(r[1]) for r in csv.reader(io.StringIO(buf.getvalue()))]
+          return round(statistics.mean(vals) + statistics.stdev(vals) + statistics.median(vals), 3)
+          """);
+
   private final boolean quick;
   private final PrintWriter out;
+  private final Map<String, Integer> interpreted = new TreeMap<>();
+  private double pyLoopRatio = Double.NaN;
+  private double pyMixRatio = Double.NaN;
+  private double jsLoopRatio = Double.NaN;
   private final String mainClass;
   private final Path userCache;
 
@@ -101,8 +171,15 @@ public final class LangBench {
       out.println("|---|---|");
       double js = javascript(work);
       double py = python(work);
+      out.printf(Locale.ROOT, "| functions left to Chicory's interpreter | %s |%n", interpreted);
       out.printf(Locale.ROOT, "lang_js_ms=%.1f%n", js);
       out.printf(Locale.ROOT, "lang_py_ms=%.1f%n", py);
+      out.println("py_loop_ratio=" + ratio(pyLoopRatio));
+      out.println("py_mix_ratio=" + ratio(pyMixRatio));
+      out.println("js_loop_ratio=" + ratio(jsLoopRatio));
+      boolean unknown = interpreted.isEmpty() || interpreted.containsValue(-1);
+      int total = interpreted.values().stream().mapToInt(Integer::intValue).sum();
+      out.println("interpreted_functions=" + (unknown ? "unknown" : String.valueOf(total)));
     } finally {
       deleteTree(work);
     }
@@ -115,8 +192,35 @@ public final class LangBench {
       processRuns("hello.js", file, cache, "QuickJS");
       daemonRuns("hello.js", file, cache);
     }
-    return inSandbox(
-        "hello.js", file, freshCache(work.resolve("cache-js")), true, quick ? 20 : 200);
+    Path cache = freshCache(work.resolve("cache-js"));
+    double warm = inSandbox("hello.js", file, cache, true, quick ? 20 : 200);
+    cpuBoundJavaScript(work, cache);
+    return warm;
+  }
+
+  /** A CPU-bound JavaScript task (a {@code total += i} loop) beside the same loop in node. */
+  private void cpuBoundJavaScript(Path work, Path cache) throws IOException, InterruptedException {
+    Path file = write(work, "loop.js", LOOP_JS);
+    double sandboxed =
+        inSandbox(
+            "loop.js (" + JS_LOOP_ITERATIONS + " × `total += i`)",
+            file,
+            cache,
+            false,
+            quick ? 1 : 5);
+    String script =
+        jsLoopFunction()
+            + "\nloop();\nconst t = process.hrtime.bigint();\n"
+            + "for (let k = 0; k < 20; k++) loop();\n"
+            + "console.log((Number(process.hrtime.bigint() - t) / 20 / 1e6).toFixed(3)"
+            + " + ' ' + process.version);\n";
+    jsLoopRatio = compare(sandboxed, List.of("node", "-e", script), "node", "20 runs, warmed");
+  }
+
+  private static String jsLoopFunction() {
+    return "function loop() { let total = 0; for (let i = 0; i < "
+        + JS_LOOP_ITERATIONS
+        + "; i++) { total += i; } return total; }";
   }
 
   /**
@@ -129,11 +233,13 @@ public final class LangBench {
     if (quick) {
       double warm = inSandbox("hello.py", file, userCache, false, 10);
       cpuBoundPython(work, userCache);
+      pythonMix(work, userCache);
       return warm;
     }
     Path cache = freshCache(work.resolve("cache-py"));
     double warm = inSandbox("hello.py", file, cache, true, 50);
     cpuBoundPython(work, cache);
+    pythonMix(work, cache);
     if (mainClass != null) {
       processRuns("hello.py", file, cache, "CPython");
       daemonRuns("hello.py", file, cache);
@@ -150,43 +256,94 @@ public final class LangBench {
     Path file = write(work, "loop.py", LOOP_PY);
     double sandboxed =
         inSandbox(
-            "loop.py (" + LOOP_ITERATIONS + " × `total += i`)", file, cache, false, quick ? 0 : 5);
+            "loop.py (" + LOOP_ITERATIONS + " × `total += i`)", file, cache, false, quick ? 1 : 5);
     String nativeLoop =
-        "import sys, time\n"
-            + "def f():\n"
+        "def f():\n"
             + "    total = 0\n"
             + "    for i in range("
             + LOOP_ITERATIONS
             + "):\n"
             + "        total += i\n"
-            + "    return total\n"
-            + "t = time.perf_counter()\n"
-            + "for _ in range(50):\n"
+            + "    return total\n";
+    pyLoopRatio = comparePython(sandboxed, nativeLoop, 50);
+  }
+
+  /**
+   * The realistic mix: each part a task of its own (warm median), beside the same code in {@code
+   * python3}; {@code py_mix_ratio} is the geometric mean of the parts' ratios.
+   */
+  private void pythonMix(Path work, Path cache) throws IOException, InterruptedException {
+    double logSum = 0;
+    for (String part : new TreeMap<>(MIX_PY).keySet()) {
+      String body = MIX_PY.get(part).indent(4);
+      String task =
+          "from capsule import task\n\n"
+              + "@task(name=\"main\", compute=\"HIGH\", ram=\"256MB\", timeout=\"300s\")\n"
+              + "def main():\n"
+              + "    return f()\n\n"
+              + "def f():\n"
+              + body;
+      Path file = write(work, "mix_" + part + ".py", task);
+      double sandboxed = inSandbox("mix: " + part + ".py", file, cache, false, quick ? 1 : 3);
+      logSum += Math.log(comparePython(sandboxed, "def f():\n" + body, 5));
+    }
+    pyMixRatio = Math.exp(logSum / MIX_PY.size());
+  }
+
+  /** {@code sandboxed} ÷ the mean time of {@code f()} (defined by {@code code}) in python3. */
+  private double comparePython(double sandboxed, String code, int runs)
+      throws InterruptedException {
+    String script =
+        "import sys, time\n"
+            + code
+            + "\nf()\nt = time.perf_counter()\n"
+            + "for _ in range("
+            + runs
+            + "):\n"
             + "    f()\n"
-            + "print('%.3f %d.%d' % ((time.perf_counter() - t) / 50 * 1000, *sys.version_info[:2]))\n";
+            + "print('%.3f %d.%d' % ((time.perf_counter() - t) / "
+            + runs
+            + " * 1000, *sys.version_info[:2]))\n";
+    return compare(
+        sandboxed, List.of("python3", "-c", script), "native CPython", "mean of " + runs + " runs");
+  }
+
+  /**
+   * Runs {@code command}, which prints its mean time in ms and its version, prints the row and
+   * returns {@code sandboxed} ÷ that time (NaN when the command is missing or fails).
+   */
+  private double compare(double sandboxed, List<String> command, String what, String how)
+      throws InterruptedException {
     try {
-      Process python =
-          new ProcessBuilder("python3", "-c", nativeLoop)
-              .redirectError(ProcessBuilder.Redirect.DISCARD)
-              .start();
+      Process process =
+          new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
       String[] answer =
-          new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+          new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
               .strip()
               .split(" ");
-      if (python.waitFor() != 0 || answer.length != 2) {
-        throw new IOException("python3 failed");
+      if (process.waitFor() != 0 || answer.length != 2) {
+        throw new IOException(command.get(0) + " failed");
       }
       double millis = Double.parseDouble(answer[0]);
       out.printf(
           Locale.ROOT,
-          "| the same loop in this machine's native CPython %s (mean of 50 runs) | %.2f ms: the"
-              + " sandbox takes %.0f× as long |%n",
+          "| the same code in this machine's %s %s (%s) | %.2f ms: the sandbox takes %.0f× as"
+              + " long |%n",
+          what,
           answer[1],
+          how,
           millis,
           sandboxed / millis);
+      return sandboxed / millis;
     } catch (IOException | NumberFormatException e) {
-      out.println("| the same loop in native CPython | no `python3` on the PATH |");
+      out.printf(
+          Locale.ROOT, "| the same code in %s | no `%s` on the PATH |%n", what, command.get(0));
+      return Double.NaN;
     }
+  }
+
+  private static String ratio(double value) {
+    return Double.isNaN(value) ? "unknown" : String.format(Locale.ROOT, "%.1f", value);
   }
 
   private void processRuns(String name, Path file, Path cache, String interpreter)
@@ -269,6 +426,9 @@ public final class LangBench {
       TaskCall call = new TaskCall(task.bakedOptions().toBuilder().name("main").build(), List.of());
       ResultEnvelope first = check(sandbox.run(module, call));
       double cold = (System.nanoTime() - start) / 1e6;
+      interpreted.put(
+          file.getFileName().toString().endsWith(".py") ? "CPython" : "QuickJS",
+          module.interpretedFunctions());
       out.printf(
           Locale.ROOT,
           "| %s, first task of a new sandbox (%s; preparation included) | %.0f ms (task %d ms,"

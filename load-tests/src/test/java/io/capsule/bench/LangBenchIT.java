@@ -34,14 +34,21 @@ class LangBenchIT {
     assertThat(lines).anyMatch(l -> l.matches("\\| hello\\.js, warm .*median [\\d.]+ ms.*"));
     assertThat(lines).anyMatch(l -> l.startsWith("| hello.py, first task of a new sandbox"));
     assertThat(lines).anyMatch(l -> l.matches("\\| loop\\.py .*first task.*fuel [\\d,]+\\) \\|"));
+    assertThat(lines).anyMatch(l -> l.startsWith("| loop.js "));
+    assertThat(lines).anyMatch(l -> l.startsWith("| mix: json.py, first task"));
     assertThat(lines)
         .anyMatch(
             l ->
                 l.matches(
-                        "\\| the same loop in this machine's native CPython .* ms: .*× as long \\|")
-                    || l.equals("| the same loop in native CPython | no `python3` on the PATH |"));
-    assertThat(lines.get(lines.size() - 2)).matches("lang_js_ms=\\d+\\.\\d");
-    assertThat(lines.get(lines.size() - 1)).matches("lang_py_ms=\\d+\\.\\d");
-    assertThat(Double.parseDouble(lines.get(lines.size() - 2).split("=")[1])).isPositive();
+                        "\\| the same code in this machine's native CPython .* ms: .*× as long \\|")
+                    || l.equals("| the same code in native CPython | no `python3` on the PATH |"));
+    int n = lines.size();
+    assertThat(lines.get(n - 6)).matches("lang_js_ms=\\d+\\.\\d");
+    assertThat(lines.get(n - 5)).matches("lang_py_ms=\\d+\\.\\d");
+    assertThat(Double.parseDouble(lines.get(n - 6).split("=")[1])).isPositive();
+    assertThat(lines.get(n - 4)).matches("py_loop_ratio=(\\d+\\.\\d|unknown)");
+    assertThat(lines.get(n - 3)).matches("py_mix_ratio=(\\d+\\.\\d|unknown)");
+    assertThat(lines.get(n - 2)).matches("js_loop_ratio=(\\d+\\.\\d|unknown)");
+    assertThat(lines.get(n - 1)).isEqualTo("interpreted_functions=0");
   }
 }

@@ -141,6 +141,19 @@ public final class PreparedModule {
     return module.digest();
   }
 
+  /**
+   * How many functions of the module its tasks run (for Python, the resumable interpreter when
+   * there is one) Chicory's compiler left to its interpreter: 0 when everything is compiled, every
+   * function when the module runs interpreted, -1 when the compiled classes cannot tell.
+   */
+  public int interpretedFunctions() {
+    PreparedModule runs = pythonResume != null ? pythonResume.module() : this;
+    if (runs.machineFactory == null) {
+      return runs.module.functionSection().functionCount();
+    }
+    return io.capsule.sandbox.internal.InterpreterFallbacks.count(runs.compiledClasses);
+  }
+
   /** Whether runs use compiled code. */
   public boolean compiled() {
     return machineFactory != null;

@@ -41,6 +41,31 @@ public final class InterpreterFallbacks {
     }
   }
 
+  /**
+   * How many functions the compiled classes of a module leave to Chicory's interpreter: the cases
+   * of the {@code lookupswitch} with which the generated machine's {@code call(int, long[])} sends
+   * those functions to its interpreter (Chicory 1.7.5). 0 when no class declares the interpreter;
+   * -1 when there are no classes, or they cannot be read or have another shape.
+   */
+  public static int count(byte[] compiledClasses) {
+    if (compiledClasses == null) {
+      return -1;
+    }
+    try (var jar = new JarInputStream(new ByteArrayInputStream(compiledClasses))) {
+      boolean classes = false;
+      for (JarEntry entry = jar.getNextJarEntry(); entry != null; entry = jar.getNextJarEntry()) {
+        byte[] bytes = entry.getName().endsWith(".class") ? jar.readAllBytes() : new byte[0];
+        classes |= bytes.length > 0;
+        if (contains(bytes, FIELD)) {
+          return new MachineClass(bytes).interpretedCases();
+        }
+      }
+      return classes ? 0 : -1;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   private static boolean contains(byte[] bytes, byte[] part) {
     outer:
     for (int i = 0; i + part.length <= bytes.length; i++) {

@@ -85,10 +85,10 @@ final class BodyParser {
       return BlockType.EMPTY;
     }
     if (first >= 0x40 && first < 0x80) {
-      return new BlockType(0, 1);
+      return new BlockType(List.of(), List.of(ValueCodes.ofByte(first)));
     }
     FunctionType type = types.type(typeIndex(bytes));
-    return new BlockType(type.params().size(), type.returns().size());
+    return new BlockType(ValueCodes.codes(type.params()), ValueCodes.codes(type.returns()));
   }
 
   private static int typeIndex(byte[] bytes) {

@@ -2,6 +2,7 @@ package io.capsule.sandbox.internal.split;
 
 import com.dylibso.chicory.wasm.types.FunctionBody;
 import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.ValType;
 import io.capsule.sandbox.internal.meter.WasmReader;
 import io.capsule.sandbox.internal.meter.WasmWriter;
 import java.util.ArrayList;
@@ -19,6 +20,14 @@ import java.util.Set;
  * reported): a hostile body of many tiny regions cannot make it quadratic.
  */
 final class FunctionSplit {
+  /**
+   * At most this many locals (parameters included) in a function once its glue has added its own:
+   * the glue of a region whose exits carry values keeps each value in a local, and a body of many
+   * regions leaving to wide labels could otherwise add thousands. The resumable CPython's eval loop
+   * goes from 8 to 20.
+   */
+  static final int MAX_LOCALS = 4_096;
+
   /** The work budget per byte of body (see the class comment); CPython needs under 4. */
   static final int WORK_PER_BYTE = 32;
 
@@ -79,7 +88,7 @@ final class FunctionSplit {
   private boolean shrink() {
     int[] measured = new int[1];
     List<Candidate> candidates =
-        RegionFinder.find(root, locals.results().size(), types, threshold, measured);
+        RegionFinder.find(root, ValueCodes.codes(locals.results()), types, threshold, measured);
     size = measured[0];
     workLeft -= size;
     if (size <= threshold || workLeft < 0) {
@@ -112,24 +121,37 @@ final class FunctionSplit {
       refused.add(candidate.key());
       return false;
     }
-    int code = locals.next();
-    int[] resultTemps = new int[shape.returns() ? locals.results().size() : 0];
-    for (int i = 0; i < resultTemps.length; i++) {
-      resultTemps[i] = code + 1 + i;
+    List<ValType> glueLocals = new ArrayList<>();
+    glueLocals.add(ValType.I32);
+    if (shape.returns()) {
+      glueLocals.addAll(locals.results());
     }
-    List<Node> glue = Glue.of(shape, firstNewFunction + moved.size(), code, resultTemps);
+    shape.slots().codes().forEach(c -> glueLocals.add(ValueCodes.type(c)));
+    if (locals.count() + glueLocals.size() > MAX_LOCALS) {
+      refused.add(candidate.key());
+      return false;
+    }
+    int code = locals.next();
+    int[] resultTemps = indices(code + 1, shape.returns() ? locals.results().size() : 0);
+    int[] slotTemps = indices(code + 1 + resultTemps.length, shape.slots().codes().size());
+    List<Node> glue = Glue.of(shape, firstNewFunction + moved.size(), code, resultTemps, slotTemps);
     if (Nodes.size(glue) >= candidate.size()) {
       refused.add(candidate.key());
       return false;
     }
     moved.add(MovedRegion.of(List.copyOf(nodes), shape, locals, addedTypes));
-    locals.add(com.dylibso.chicory.wasm.types.ValType.I32);
-    for (int i = 0; i < resultTemps.length; i++) {
-      locals.add(locals.results().get(i));
-    }
+    glueLocals.forEach(locals::add);
     nodes.clear();
     candidate.body().add(candidate.start(), new Node.Outlined(glue));
     return true;
+  }
+
+  private static int[] indices(int first, int count) {
+    int[] indices = new int[count];
+    for (int i = 0; i < count; i++) {
+      indices[i] = first + i;
+    }
+    return indices;
   }
 
   private byte[] write(byte[] module, int bodyStart, int codeStart) {

@@ -9,8 +9,10 @@ import java.util.List;
  * take back the locals it wrote (and the exit code), and leave the way the region left.
  *
  * <pre>
- *   local.get passed...  call $region  local.set returned... (reversed)  local.set $code
+ *   local.get passed...  call $region  local.set $slots... local.set returned... (reversed)
+ *   local.set $code
  *   [local.set $results... ; if ($code == return) { local.get $results...; return }]
+ *   [if ($code == j+1) { local.get $slots of exit j...; br (exit label + 1) }]...  (exits with values)
  *   [block  local.get $code  br_table 0 (exit label + 1)...  end]
  *   [unreachable, when the region never falls through its end]
  * </pre>
@@ -23,14 +25,18 @@ final class Glue {
 
   /**
    * The glue for a region moved to {@code function}, keeping the exit code in local {@code code}
-   * (unused when the region has no exits) and the function's results in {@code resultTemps} (when
-   * it may return): locals of this glue alone, so that a larger region holding it later keeps them
-   * internal.
+   * (unused when the region has no exits), the function's results in {@code resultTemps} (when it
+   * may return) and the exit slots in {@code slotTemps}: locals of this glue alone, so that a
+   * larger region holding it later keeps them internal.
    */
-  static List<Node> of(RegionShape shape, int function, int code, int[] resultTemps) {
+  static List<Node> of(
+      RegionShape shape, int function, int code, int[] resultTemps, int[] slotTemps) {
     var glue = new ArrayList<Node>();
     shape.passed().forEach(local -> glue.add(withIndex(Opcodes.LOCAL_GET, local)));
     glue.add(withIndex(Opcodes.CALL, function));
+    for (int i = slotTemps.length - 1; i >= 0; i--) {
+      glue.add(withIndex(Opcodes.LOCAL_SET, slotTemps[i]));
+    }
     List<Integer> returned = shape.returned();
     for (int i = returned.size() - 1; i >= 0; i--) {
       glue.add(withIndex(Opcodes.LOCAL_SET, returned.get(i)));
@@ -42,8 +48,14 @@ final class Glue {
     if (shape.returns()) {
       addReturn(glue, code, exits.indexOf(RegionShape.RETURN) + 1, resultTemps);
     }
-    if (exits.size() > (shape.returns() ? 1 : 0)) {
-      glue.add(dispatch(code, exits));
+    for (int j = 0; j < exits.size(); j++) {
+      int[] slots = shape.slots().of(exits.get(j));
+      if (slots.length > 0) {
+        addBranchWithValues(glue, code, j + 1, exits.get(j), slots, slotTemps);
+      }
+    }
+    if (hasPlainExit(shape)) {
+      glue.add(dispatch(code, shape));
     }
     if (!shape.fallsThrough()) {
       glue.add(op(Opcodes.UNREACHABLE, new WasmWriter().u8(Opcodes.UNREACHABLE)));
@@ -66,11 +78,42 @@ final class Glue {
     glue.add(ifReturn);
   }
 
-  /** {@code block (local.get $code) (br_table ...) end}: code 0 falls through, j+1 takes exit j. */
-  private static Node dispatch(int code, List<Integer> exits) {
+  private static boolean hasPlainExit(RegionShape shape) {
+    for (int exit : shape.exits()) {
+      if (exit != RegionShape.RETURN && shape.slots().of(exit).length == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * {@code if ($code == exitCode) { local.get $slots...; br (exit + 1) }}: leaves by an exit whose
+   * label carries values, taking them from the slots.
+   */
+  private static void addBranchWithValues(
+      List<Node> glue, int code, int exitCode, int exit, int[] slots, int[] slotTemps) {
+    glue.add(withIndex(Opcodes.LOCAL_GET, code));
+    glue.add(op(Opcodes.I32_CONST, new WasmWriter().u8(Opcodes.I32_CONST).s64(exitCode)));
+    glue.add(op(Opcodes.I32_EQ, new WasmWriter().u8(Opcodes.I32_EQ)));
+    var ifTaken = emptyBlock(Opcodes.IF);
+    for (int slot : slots) {
+      ifTaken.bodies().get(0).add(withIndex(Opcodes.LOCAL_GET, slotTemps[slot]));
+    }
+    ifTaken.bodies().get(0).add(withIndex(Opcodes.BR, exit + 1));
+    glue.add(ifTaken);
+  }
+
+  /**
+   * {@code block (local.get $code) (br_table ...) end}: code 0 falls through, j+1 takes exit j (the
+   * codes of return and of exits with values, already taken above, fall through too).
+   */
+  private static Node dispatch(int code, RegionShape shape) {
+    List<Integer> exits = shape.exits();
     var out = new WasmWriter().u8(Opcodes.BR_TABLE).u32(exits.size() + 1L).u32(0);
     for (int exit : exits) {
-      out.u32(exit == RegionShape.RETURN ? 0 : exit + 1L);
+      boolean plain = exit != RegionShape.RETURN && shape.slots().of(exit).length == 0;
+      out.u32(plain ? exit + 1L : 0);
     }
     out.u32(0);
     var block = emptyBlock(Opcodes.BLOCK);

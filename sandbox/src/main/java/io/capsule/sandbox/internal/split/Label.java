@@ -1,11 +1,18 @@
 package io.capsule.sandbox.internal.split;
 
+import java.util.List;
+
 /**
- * A label a branch may name: how many values a branch to it carries, and whether it is the
- * function's own (a branch to it returns); linked to the label around it, so nested bodies share
- * their enclosing chain.
+ * A label a branch may name: the types of the values a branch to it carries (as value type
+ * encodings), and whether it is the function's own (a branch to it returns); linked to the label
+ * around it, so nested bodies share their enclosing chain.
  */
-record Label(int arity, boolean function, Label outer) {
+record Label(List<Integer> types, boolean function, Label outer) {
+
+  /** How many values a branch to it carries. */
+  int arity() {
+    return types.size();
+  }
 
   /** The label a branch of relative depth {@code depth} names, from where this one is innermost. */
   Label at(int depth) {

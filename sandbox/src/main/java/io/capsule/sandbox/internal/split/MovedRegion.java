@@ -6,15 +6,17 @@ import java.util.List;
 
 /**
  * The function a region moves to. It takes the region's passed locals as parameters (in the split
- * function's order), declares its internal ones (see {@link RegionShape}), and returns, as one
- * multi-value result: the split function's results when the region may return (zeros on the other
- * exits), the exit code (0: fell through its end; j+1: left by exit j), and the returned locals.
+ * function's order), declares its internal ones (see {@link RegionShape}) and one local per exit
+ * slot, and returns, as one multi-value result: the split function's results when the region may
+ * return (zeros on the other exits), the exit code (0: fell through its end; j+1: left by exit j),
+ * the returned locals, and the {@linkplain ExitSlots exit slots} (the values a branch out carried;
+ * whatever the slot's local holds otherwise).
  *
  * <pre>
- *   block (exit m-1) ... block (exit 0)
- *     region                     ;; branches out now target the exit blocks
- *     [zeros] i32.const 0 local.get returned... return
- *   end [zeros] i32.const 1 local.get returned... return
+ *   block (exit m-1) ... block (exit 0)   ;; each typed as its label (the function's results for return)
+ *     region                              ;; branches out now target the exit blocks
+ *     [zeros] i32.const 0 local.get returned... local.get slots... return
+ *   end [local.set slots (reversed)] [zeros] i32.const 1 local.get returned... local.get slots... return
  *   ...
  * </pre>
  *
@@ -33,70 +35,87 @@ record MovedRegion(int typeIndex, byte[] body) {
       params.add(locals.code(passed.get(i)));
     }
     List<Integer> internal = shape.internal();
-    var out = new WasmWriter().u32(internal.size());
+    List<Integer> slots = shape.slots().codes();
+    var out = new WasmWriter().u32((long) internal.size() + slots.size());
     for (int i = 0; i < internal.size(); i++) {
       localMap[internal.get(i)] = passed.size() + i;
       out.u32(1).u8(locals.code(internal.get(i)));
     }
+    slots.forEach(code -> out.u32(1).u8(code));
+    var tail = new Tail(shape, locals, localMap, passed.size() + internal.size());
     List<Integer> exits = shape.exits();
     for (int j = exits.size() - 1; j >= 0; j--) {
       out.u8(Opcodes.BLOCK);
-      writeBlockType(out, exits.get(j) == RegionShape.RETURN, locals, types);
+      writeBlockType(out, exitCodes(exits.get(j), shape, locals), types);
     }
     BodyWriter.moved(out, localMap, exits).write(region, 0);
-    writeTail(out, 0, false, shape, locals, localMap);
+    tail.write(out, 0, false);
     for (int j = 0; j < exits.size(); j++) {
       out.u8(Opcodes.END);
-      writeTail(out, j + 1, exits.get(j) == RegionShape.RETURN, shape, locals, localMap);
+      int exit = exits.get(j);
+      if (exit != RegionShape.RETURN) {
+        tail.spill(out, shape.slots().of(exit));
+      }
+      tail.write(out, j + 1, exit == RegionShape.RETURN);
     }
     out.u8(Opcodes.END);
     int type = types.of(params, results(shape, locals));
     return new MovedRegion(type, out.toByteArray());
   }
 
+  /** The values a branch out by {@code exit} carries: the block type of its exit block. */
+  private static List<Integer> exitCodes(int exit, RegionShape shape, FunctionLocals locals) {
+    return exit == RegionShape.RETURN ? ValueCodes.codes(locals.results()) : shape.exitTypes(exit);
+  }
+
   private static List<Integer> results(RegionShape shape, FunctionLocals locals) {
     var results = new ArrayList<Integer>();
     if (shape.returns()) {
-      locals.results().forEach(t -> results.add(ValueCodes.code(t)));
+      results.addAll(ValueCodes.codes(locals.results()));
     }
     if (!shape.exits().isEmpty()) {
       results.add(0x7F);
     }
     shape.returned().forEach(w -> results.add(locals.code(w)));
+    results.addAll(shape.slots().codes());
     return results;
   }
 
-  private static void writeBlockType(
-      WasmWriter out, boolean returns, FunctionLocals locals, AddedTypes types) {
-    var results = locals.results();
-    if (!returns || results.isEmpty()) {
+  private static void writeBlockType(WasmWriter out, List<Integer> codes, AddedTypes types) {
+    if (codes.isEmpty()) {
       out.u8(Opcodes.EMPTY_BLOCK_TYPE);
-    } else if (results.size() == 1) {
-      out.u8(ValueCodes.code(results.get(0)));
+    } else if (codes.size() == 1) {
+      out.u8(codes.get(0));
     } else {
-      var codes = new ArrayList<Integer>();
-      results.forEach(t -> codes.add(ValueCodes.code(t)));
       out.s64(types.of(List.of(), codes));
     }
   }
 
-  /** Leaves the function by exit {@code code}, with the function's results on the stack or not. */
-  private static void writeTail(
-      WasmWriter out,
-      int code,
-      boolean resultsOnStack,
-      RegionShape shape,
-      FunctionLocals locals,
-      int[] localMap) {
-    if (shape.returns() && !resultsOnStack) {
-      locals.results().forEach(t -> ValueCodes.zero(ValueCodes.code(t), out));
+  /** Leaving the new function: its results, built from the locals and the stack. */
+  private record Tail(RegionShape shape, FunctionLocals locals, int[] localMap, int firstSlot) {
+
+    /** Moves the values an exit carried from the stack into their slots' locals. */
+    void spill(WasmWriter out, int[] slots) {
+      for (int i = slots.length - 1; i >= 0; i--) {
+        out.u8(Opcodes.LOCAL_SET).u32(firstSlot + slots[i]);
+      }
     }
-    if (!shape.exits().isEmpty()) {
-      out.u8(Opcodes.I32_CONST).s64(code);
+
+    /** Leaves by exit {@code code}, with the function's results on the stack or not. */
+    void write(WasmWriter out, int code, boolean resultsOnStack) {
+      if (shape.returns() && !resultsOnStack) {
+        locals.results().forEach(t -> ValueCodes.zero(ValueCodes.code(t), out));
+      }
+      if (!shape.exits().isEmpty()) {
+        out.u8(Opcodes.I32_CONST).s64(code);
+      }
+      for (int returned : shape.returned()) {
+        out.u8(Opcodes.LOCAL_GET).u32(localMap[returned]);
+      }
+      for (int i = 0; i < shape.slots().codes().size(); i++) {
+        out.u8(Opcodes.LOCAL_GET).u32(firstSlot + i);
+      }
+      out.u8(Opcodes.RETURN);
     }
-    for (int returned : shape.returned()) {
-      out.u8(Opcodes.LOCAL_GET).u32(localMap[returned]);
-    }
-    out.u8(Opcodes.RETURN);
   }
 }

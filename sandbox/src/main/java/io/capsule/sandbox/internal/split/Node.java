@@ -66,9 +66,9 @@ sealed interface Node permits Node.Op, Node.Structure, Node.Outlined {
       return opener.opcode() == Opcodes.TRY_TABLE;
     }
 
-    /** How many values a branch to this structure's label carries. */
-    int labelArity() {
-      return isLoop() ? type.params() : type.results();
+    /** The types of the values a branch to this structure's label carries. */
+    List<Integer> labelTypes() {
+      return isLoop() ? type.paramCodes() : type.resultCodes();
     }
 
     @Override

@@ -21,9 +21,9 @@ final class RegionFinder {
 
   /** The candidates of a function body, and (as {@code size[0]}) the body's size. */
   static List<Candidate> find(
-      List<Node> root, int resultCount, ModuleTypes types, int maxSize, int[] size) {
+      List<Node> root, List<Integer> results, ModuleTypes types, int maxSize, int[] size) {
     var finder = new RegionFinder(types, maxSize);
-    size[0] = finder.body(root, new BlockType(0, resultCount), new Label(resultCount, true, null));
+    size[0] = finder.body(root, new BlockType(List.of(), results), new Label(results, true, null));
     return finder.found;
   }
 
@@ -91,7 +91,7 @@ final class RegionFinder {
       return node.size();
     }
     int size = structure.opener().size() + structure.bodies().size();
-    var inner = new Label(structure.labelArity(), false, labels);
+    var inner = new Label(structure.labelTypes(), false, labels);
     for (List<Node> body : structure.bodies()) {
       size += structure.isTryTable() ? Nodes.size(body) : body(body, structure.type(), inner);
     }

@@ -22,14 +22,21 @@ import java.util.TreeSet;
  * it writes is returned. (Compilers keep a case's temporaries in locals of their own, so most of a
  * large region's locals are internal.)
  *
- * <p>A region is refused (no shape) when it holds a {@code try_table} (an exception caught inside
- * the old function must see the locals the region wrote), a tail call, a GC branch, a branch out to
- * a label that carries values (other than the function's), a local of a type it cannot pass, or
- * more locals than one JVM method takes as parameters.
+ * <p>A branch out to a label that carries values is an exit like any other; the values travel in
+ * the new function's results ({@link ExitSlots}). A region is refused (no shape) when it holds a
+ * {@code try_table} (an exception caught inside the old function must see the locals the region
+ * wrote), a tail call, a GC branch, a branch out carrying a value of a type it cannot pass, a local
+ * of such a type, or more locals than one JVM method takes as parameters.
  */
 final class RegionShape {
   /** The exit taken by {@code return} and branches to the function's label. */
   static final int RETURN = -1;
+
+  /**
+   * At most this many results for the new function: Chicory returns them in a {@code long[]}, but a
+   * bound keeps the glue's size and the added types in proportion.
+   */
+  static final int MAX_RESULTS = 1_000;
 
   /** Chicory passes a function's parameters as JVM arguments up to this many slots. */
   static final int MAX_PARAMETER_SLOTS = 253;
@@ -42,7 +49,9 @@ final class RegionShape {
   private final TreeSet<Integer> returned = new TreeSet<>();
   private final TreeSet<Integer> internal = new TreeSet<>();
   private final List<Integer> exits = new ArrayList<>();
+  private final Map<Integer, List<Integer>> exitTypes = new HashMap<>();
   private final boolean fallsThrough;
+  private ExitSlots slots;
 
   private RegionShape(Label labels, boolean fallsThrough) {
     this.labels = labels;
@@ -66,7 +75,21 @@ final class RegionShape {
       return null;
     }
     shape.classify(functionUses);
+    shape.slots = new ExitSlots(shape.exits, shape.exitTypes);
     return shape.passable(locals) ? shape : null;
+  }
+
+  /** Where the values that the region's exits carry travel (see {@link ExitSlots}). */
+  ExitSlots slots() {
+    return slots;
+  }
+
+  /**
+   * The value types a branch out by {@code exit} carries (empty for most; the function's results
+   * for {@link #RETURN} are not listed here).
+   */
+  List<Integer> exitTypes(int exit) {
+    return exitTypes.getOrDefault(exit, List.of());
   }
 
   /** The locals passed in, in index order. */
@@ -175,10 +198,13 @@ final class RegionShape {
       addExit(RETURN);
       return true;
     }
-    if (label.arity() != 0) {
+    if (label.types().contains(ValueCodes.UNSUPPORTED)) {
       return false;
     }
     addExit(depth - nesting);
+    if (label.arity() != 0) {
+      exitTypes.put(depth - nesting, label.types());
+    }
     return true;
   }
 
@@ -186,6 +212,14 @@ final class RegionShape {
     if (!exits.contains(exit)) {
       exits.add(exit);
     }
+  }
+
+  /** How many results the new function has: see {@link MovedRegion}. */
+  int resultCount(FunctionLocals locals) {
+    return (returns() ? locals.results().size() : 0)
+        + (exits.isEmpty() ? 0 : 1)
+        + returned.size()
+        + slots.codes().size();
   }
 
   private boolean passable(FunctionLocals locals) {
@@ -202,6 +236,8 @@ final class RegionShape {
       }
       slots += ValueCodes.slots(code);
     }
-    return slots <= MAX_PARAMETER_SLOTS && (!returns() || locals.resultsPassable());
+    return slots <= MAX_PARAMETER_SLOTS
+        && (!returns() || locals.resultsPassable())
+        && resultCount(locals) <= MAX_RESULTS;
   }
 }

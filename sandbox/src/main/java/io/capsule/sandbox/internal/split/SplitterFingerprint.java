@@ -22,6 +22,7 @@ final class SplitterFingerprint {
           BodyParser.class,
           BodyWriter.class,
           Candidate.class,
+          ExitSlots.class,
           FunctionLocals.class,
           FunctionSplit.class,
           FunctionSplitter.class,

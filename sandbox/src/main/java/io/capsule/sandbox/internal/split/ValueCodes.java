@@ -28,6 +28,35 @@ final class ValueCodes {
     return UNSUPPORTED;
   }
 
+  /** The encodings of {@code types}, in order. */
+  static java.util.List<Integer> codes(java.util.List<ValType> types) {
+    return types.stream().map(ValueCodes::code).toList();
+  }
+
+  /**
+   * The encoding a one-byte block type names, or {@link #UNSUPPORTED} (v128, and the typed
+   * references whose heap type follows).
+   */
+  static int ofByte(int encoded) {
+    return switch (encoded) {
+      case 0x7F, 0x7E, 0x7D, 0x7C, 0x70, 0x6F -> encoded;
+      default -> UNSUPPORTED;
+    };
+  }
+
+  /** The value type of a supported encoding. */
+  static ValType type(int code) {
+    return switch (code) {
+      case 0x7F -> ValType.I32;
+      case 0x7E -> ValType.I64;
+      case 0x7D -> ValType.F32;
+      case 0x7C -> ValType.F64;
+      case 0x70 -> ValType.FuncRef;
+      case 0x6F -> ValType.ExternRef;
+      default -> throw new IllegalArgumentException("unsupported value type " + code);
+    };
+  }
+
   /** JVM local slots Chicory's compiler gives a parameter of this type. */
   static int slots(int code) {
     return code == 0x7E || code == 0x7C ? 2 : 1;

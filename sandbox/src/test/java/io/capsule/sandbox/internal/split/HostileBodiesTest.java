@@ -53,10 +53,57 @@ class HostileBodiesTest {
     assertThat(split.report().leftLarge()).hasSize(1);
   }
 
+  /**
+   * 200 blocks that may each leave a block of 200 results: every region moved out hands back 200
+   * values, which its glue keeps in 200 locals of the split function. Moving them all would add
+   * thousands of locals; the splitter stops at its bound and the module stays valid.
+   */
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void regionsLeavingWideLabelsStopAtTheLocalsBound() {
+    int width = 200;
+    var body = new WasmWriter().u32(0).u8(0x02).u8(1); // block (type 1): () -> (i32 x 200)
+    for (int i = 0; i < 200; i++) {
+      body.u8(0x02).u8(0x40);
+      for (int j = 0; j < width; j++) {
+        body.u8(0x41).u8(0);
+      }
+      body.u8(0x41).u8(1).u8(0x0D).u8(1); // br_if to the wide block, carrying 200 values
+      for (int j = 0; j < width; j++) {
+        body.u8(0x1A);
+      }
+      body.u8(0x0B);
+    }
+    for (int j = 0; j < width; j++) {
+      body.u8(0x41).u8(0);
+    }
+    body.u8(0x0B);
+    for (int j = 0; j < width; j++) {
+      body.u8(0x1A);
+    }
+    var wide = new WasmWriter().u8(0x60).u32(0).u32(width);
+    for (int j = 0; j < width; j++) {
+      wide.u8(0x7F);
+    }
+    byte[] wasm = module(body.u8(0x0B).toByteArray(), wide.toByteArray());
+
+    var split = FunctionSplitter.split(wasm, Parser.parse(wasm), 2_000);
+
+    assertThat(split.report().functionsAdded()).isPositive();
+    assertThat(split.module().codeSection().getFunctionBody(0).localTypes())
+        .hasSizeLessThanOrEqualTo(FunctionSplit.MAX_LOCALS);
+  }
+
   /** {@code (module (func (export "f")))} with {@code body}. */
   private static byte[] module(byte[] body) {
+    return module(body, new byte[0]);
+  }
+
+  /** The same, with {@code extraType} (encoded) as type 1 if not empty. */
+  private static byte[] module(byte[] body, byte[] extraType) {
     var module = new WasmWriter().u8(0).u8('a').u8('s').u8('m').u8(1).u8(0).u8(0).u8(0);
-    module.section(1, new WasmWriter().u32(1).u8(0x60).u32(0).u32(0).toByteArray());
+    var types = new WasmWriter().u32(extraType.length == 0 ? 1 : 2).u8(0x60).u32(0).u32(0);
+    module.section(1, types.bytes(extraType).toByteArray());
     module.section(3, new WasmWriter().u32(1).u32(0).toByteArray());
     module.section(7, new WasmWriter().u32(1).name("f").u8(0).u32(0).toByteArray());
     return module

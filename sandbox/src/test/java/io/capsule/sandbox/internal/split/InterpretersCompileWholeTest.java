@@ -17,10 +17,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The interpreters Capsule runs, fuel-instrumented as the sandbox runs them: unsplit, some of their
  * functions are too large for one JVM method and Chicory's compiler leaves them to its interpreter
  * (CPython's eval loop among them); split at the default threshold, none is left (a function the
- * splitter could not bring under the threshold may still fit one JVM method: QuickJS has one of
- * 30.3 KB). Tagged slow: compiling CPython takes minutes (run with {@code
- * -Dtest.excluded.groups=}); the interpreters come from the build's shared test cache (fetched with
- * npm on first use).
+ * splitter could not bring under the threshold may still fit one JVM method). The resumable CPython
+ * (after Asyncify, which needs Binaryen and the snapshot probe) is counted by {@code capsule bench
+ * lang}'s {@code interpreted_functions} instead. Tagged slow: compiling CPython takes minutes (run
+ * with {@code -Dtest.excluded.groups=}); the interpreters come from the build's shared test cache
+ * (fetched with npm on first use).
  */
 @Tag("slow")
 class InterpretersCompileWholeTest {
