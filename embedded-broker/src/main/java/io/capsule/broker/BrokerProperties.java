@@ -3,6 +3,7 @@ package io.capsule.broker;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 
@@ -33,6 +34,19 @@ final class BrokerProperties {
    * and KIP-848 consumer groups instead of 5 s (members get their assignment sooner), and a 16 MiB
    * log-cleaner buffer instead of Kafka's 128 MiB (which costs ~110 MiB of heap).
    */
+  /**
+   * {@code key} and {@code value} as a setting a caller may make; {@code setBy} names what derives
+   * the reserved ones in the error.
+   *
+   * @throws IllegalArgumentException for a blank or {@link #RESERVED} key
+   */
+  static void requireSettable(String key, String value, String setBy) {
+    Objects.requireNonNull(value, "value");
+    if (Objects.requireNonNull(key, "key").isBlank() || RESERVED.contains(key)) {
+      throw new IllegalArgumentException(key + " is set by " + setBy + " itself");
+    }
+  }
+
   static final Map<String, String> DEFAULTS = defaults();
 
   private static final String NODE_ID = "1";

@@ -317,10 +317,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @throws IllegalArgumentException for a reserved key or a blank key
      */
     public Builder withConfig(String key, String value) {
-      Objects.requireNonNull(value, "value");
-      if (Objects.requireNonNull(key, "key").isBlank() || BrokerProperties.RESERVED.contains(key)) {
-        throw new IllegalArgumentException(key + " is set by the embedded broker itself");
-      }
+      BrokerProperties.requireSettable(key, value, "the embedded broker");
       config.put(key, value);
       return this;
     }

@@ -476,10 +476,7 @@ public final class KafkaCluster implements AutoCloseable {
      * derived and refused.
      */
     public Builder withConfig(String key, String value) {
-      Objects.requireNonNull(value, "value");
-      if (Objects.requireNonNull(key, "key").isBlank() || BrokerProperties.RESERVED.contains(key)) {
-        throw new IllegalArgumentException(key + " is set by the cluster itself");
-      }
+      BrokerProperties.requireSettable(key, value, "the cluster");
       config.put(key, value);
       return this;
     }

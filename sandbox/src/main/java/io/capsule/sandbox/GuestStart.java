@@ -54,9 +54,17 @@ abstract class GuestStart {
   }
 
   /**
-   * The attempt's WASI settings: {@code common}'s streams, plus this kind's arguments and stdin.
+   * The attempt's WASI settings: {@code common}'s streams, plus this kind's arguments and stdin —
+   * unless a kind says otherwise, the call in argv and on stdin and the task's directories as
+   * preopens.
    */
-  abstract WasiConfig wasi(WasiConfig.Builder common, List<Mount> mounts);
+  WasiConfig wasi(WasiConfig.Builder common, List<Mount> mounts) {
+    return common
+        .withArguments(argv())
+        .withStdin(callDocument(doc -> {}))
+        .withMounts(mounts)
+        .build();
+  }
 
   /** The WASI functions the guest is given: {@code wasi} as is, unless this kind wraps some. */
   HostFunction[] wasiFunctions(HostFunction[] wasi) {

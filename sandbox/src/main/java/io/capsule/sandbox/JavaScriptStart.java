@@ -5,10 +5,7 @@ import com.dylibso.chicory.runtime.Instance;
 import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.lang.QuickJsSession;
 import io.capsule.sandbox.internal.meter.FuelMeter;
-import io.capsule.sandbox.internal.wasi.Mount;
-import io.capsule.sandbox.internal.wasi.WasiConfig;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * A JavaScript (or stripped TypeScript) task on the QuickJS reactor: the initialised interpreter is
@@ -27,15 +24,6 @@ final class JavaScriptStart extends GuestStart {
     super(module, call, requests, meter);
     this.session = new QuickJsSession(requests, meter::charge);
     this.cacheDir = cacheDir;
-  }
-
-  @Override
-  WasiConfig wasi(WasiConfig.Builder common, List<Mount> mounts) {
-    return common
-        .withArguments(argv())
-        .withStdin(callDocument(doc -> {}))
-        .withMounts(mounts)
-        .build();
   }
 
   @Override

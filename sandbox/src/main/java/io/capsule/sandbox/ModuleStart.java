@@ -3,9 +3,6 @@ package io.capsule.sandbox;
 import com.dylibso.chicory.runtime.Instance;
 import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.meter.FuelMeter;
-import io.capsule.sandbox.internal.wasi.Mount;
-import io.capsule.sandbox.internal.wasi.WasiConfig;
-import java.util.List;
 
 /**
  * A task module (guest ABI v1): the call in argv and on stdin, the task's directories as preopens,
@@ -14,15 +11,6 @@ import java.util.List;
 final class ModuleStart extends GuestStart {
   ModuleStart(PreparedModule module, TaskCall call, GuestRequests requests, FuelMeter meter) {
     super(module, call, requests, meter);
-  }
-
-  @Override
-  WasiConfig wasi(WasiConfig.Builder common, List<Mount> mounts) {
-    return common
-        .withArguments(argv())
-        .withStdin(callDocument(doc -> {}))
-        .withMounts(mounts)
-        .build();
   }
 
   @Override

@@ -99,7 +99,7 @@ public record ScriptArtifact(
     if (cacheDir == null || sandbox.config().executionMode() != ExecutionMode.COMPILED) {
       throw new InternalException("building a script needs compiled mode and a cache directory");
     }
-    InstallationKey key = keyOf(cacheDir);
+    InstallationKey key = TaskArtifact.keyOf(cacheDir);
     if (key == null) {
       throw new InternalException("the cache " + cacheDir + " has no usable installation key");
     }
@@ -186,7 +186,7 @@ public record ScriptArtifact(
     if (binding == null) {
       return sandbox.prepare(script);
     }
-    InstallationKey key = keyOf(sandbox.config().cacheDir());
+    InstallationKey key = TaskArtifact.keyOf(sandbox.config().cacheDir());
     if (key == null || !signedWith(key)) {
       throw refused(
           "is not signed by this installation (built elsewhere, by another user, or altered);"
@@ -228,17 +228,6 @@ public record ScriptArtifact(
 
   private InvalidModuleException refused(String why) {
     return new InvalidModuleException("the built " + script.fileName() + " " + why);
-  }
-
-  private static InstallationKey keyOf(Path cacheDir) {
-    if (cacheDir == null) {
-      return null;
-    }
-    try {
-      return InstallationKey.of(cacheDir);
-    } catch (IOException e) {
-      return null;
-    }
   }
 
   /** Whether this artifact is tied to the installation that built it. */

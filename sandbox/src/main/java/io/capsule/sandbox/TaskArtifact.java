@@ -108,7 +108,8 @@ public record TaskArtifact(
         key, tag, ModulePreparer.CHICORY_VERSION, digest, compiledClasses);
   }
 
-  private static InstallationKey keyOf(Path cacheDir) {
+  /** This installation's key in {@code cacheDir}, or {@code null} (none, or unreadable: warned). */
+  static InstallationKey keyOf(Path cacheDir) {
     if (cacheDir == null) {
       return null;
     }
