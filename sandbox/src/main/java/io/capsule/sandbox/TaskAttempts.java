@@ -66,8 +66,7 @@ final class TaskAttempts {
   }
 
   static ResultEnvelope refused(TaskCall call, CapsuleException e) {
-    return ResultEnvelope.failure(
-        e.toTaskError(), new Execution(call.taskName(), 0, 0, 0, 0, List.of()));
+    return ResultEnvelope.failure(e.toTaskError(), Execution.none(call.taskName()));
   }
 
   /**

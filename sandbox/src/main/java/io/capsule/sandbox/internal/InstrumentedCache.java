@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.jar.JarFile;
@@ -64,7 +63,7 @@ public final class InstrumentedCache {
   /** SHA-256 over the class files of the instrumenter's package, from its jar or directory. */
   static String fingerprint(Class<?> anchor) {
     try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      MessageDigest digest = io.capsule.protocol.Sha256.digest();
       CodeSource source = anchor.getProtectionDomain().getCodeSource();
       Path location = source == null ? null : Path.of(source.getLocation().toURI());
       if (location != null && Files.isDirectory(location)) {
@@ -98,7 +97,7 @@ public final class InstrumentedCache {
       return HexFormat.of().formatHex(digest.digest());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot fingerprint the fuel instrumenter", e);
-    } catch (URISyntaxException | NoSuchAlgorithmException e) {
+    } catch (URISyntaxException e) {
       throw new IllegalStateException("cannot fingerprint the fuel instrumenter", e);
     }
   }

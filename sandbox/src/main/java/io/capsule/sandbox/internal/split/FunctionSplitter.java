@@ -105,14 +105,8 @@ public final class FunctionSplitter {
    */
   public static String cacheKey(String sha256) {
     String identity = sha256 + " split " + threshold() + " " + SplitterFingerprint.value();
-    try {
-      byte[] digest =
-          java.security.MessageDigest.getInstance("SHA-256")
-              .digest(identity.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return java.util.HexFormat.of().formatHex(digest);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is always available", e);
-    }
+    return io.capsule.protocol.Sha256.hex(
+        identity.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /**

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -51,7 +50,7 @@ final class SplitterFingerprint {
 
   private static String compute() {
     try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      MessageDigest digest = io.capsule.protocol.Sha256.digest();
       for (Class<?> top : CLASSES) {
         for (Class<?> cls : top.getNestMembers()) {
           String resource = cls.getName().replace('.', '/') + ".class";
@@ -66,8 +65,6 @@ final class SplitterFingerprint {
       return HexFormat.of().formatHex(digest.digest());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot fingerprint the function splitter", e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is always available", e);
     }
   }
 }
