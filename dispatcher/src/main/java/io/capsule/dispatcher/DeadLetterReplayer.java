@@ -47,7 +47,7 @@ import org.apache.kafka.clients.producer.Producer;
  * retention; an operator who wants it run again submits it from there.
  */
 public final class DeadLetterReplayer implements AutoCloseable {
-  private static final String MARKER_SCHEMA = "capsule.replay/v1";
+  private static final String MARKER_SCHEMA = Topics.REPLAY_MARKER_SCHEMA;
 
   private final FleetConnection connection;
   private final Duration timeout;

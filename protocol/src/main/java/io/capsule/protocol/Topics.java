@@ -13,6 +13,16 @@ public record Topics(String prefix) {
   /** The default names: {@code capsule.tasks.low} and so on. */
   public static final Topics DEFAULT = new Topics("capsule");
 
+  /**
+   * The schema id of a record on {@link #modules()} (its value is the module's bytes). The other
+   * records' ids are on their types: {@link TaskRequest#SCHEMA}, {@link ResultEnvelope#SCHEMA},
+   * {@link LifecycleEvent#SCHEMA}, {@link DeadLetter#SCHEMA}, {@link TaskCancel#SCHEMA}.
+   */
+  public static final String MODULE_SCHEMA = "capsule.module/v1";
+
+  /** The schema id of a record on {@link #replayMarkers()}. */
+  public static final String REPLAY_MARKER_SCHEMA = "capsule.replay/v1";
+
   /** Validates the prefix. */
   public Topics {
     Objects.requireNonNull(prefix, "prefix");

@@ -1,5 +1,6 @@
 package io.capsule.dispatcher.internal;
 
+import io.capsule.protocol.Topics;
 import io.capsule.protocol.WireHeader;
 import io.capsule.protocol.WireRecord;
 import java.util.Map;
@@ -14,7 +15,7 @@ import org.apache.kafka.clients.producer.Producer;
  */
 public final class ModuleUploads {
   /** Schema header value of a module record. */
-  public static final String SCHEMA = "capsule.module/v1";
+  public static final String SCHEMA = Topics.MODULE_SCHEMA;
 
   private final Producer<String, byte[]> producer;
   private final String topic;
