@@ -50,6 +50,12 @@ public record DeadLetter(
   /** The reason for a record that could not be read. */
   public static final String UNREADABLE = "unreadable";
 
+  /**
+   * The reason for a task whose next attempt could not be queued: its request, re-written for the
+   * next attempt, is over its level topic's record limit.
+   */
+  public static final String RETRY_TOO_LARGE = "retry_too_large";
+
   /** The most of the message a letter without bodies keeps, in characters. */
   public static final int OMITTED_MESSAGE_CHARS = 4096;
 

@@ -164,14 +164,28 @@ public final class OutcomePublisher {
     if (next.tree() != null && budgetLeft != null) {
       next = next.withTree(next.tree().withBudget(budgetLeft));
     }
-    return CompletableFuture.allOf(
-        publisher.request(item.partition().topic(), next, item.traceparent()),
-        events.record(retrying, item.traceparent()));
+    // A next attempt its topic can never take (its request grew past the topic's record limit)
+    // ends the task dead-lettered instead of being dropped: the task still gets its outcome.
+    CompletableFuture<Void> nextSent =
+        publisher
+            .request(item.partition().topic(), next, item.traceparent())
+            .exceptionallyCompose(
+                error ->
+                    RetryingPublisher.neverFits(error)
+                        ? deadLettered(item, envelope, DeadLetter.RETRY_TOO_LARGE, budgetLeft)
+                        : CompletableFuture.failedFuture(error));
+    return CompletableFuture.allOf(nextSent, events.record(retrying, item.traceparent()));
   }
 
   private CompletableFuture<Void> deadLetter(
       TaskItem item, ResultEnvelope envelope, String reason, Integer budgetLeft) {
     metrics.attempt(item.level(), envelope, envelope.error().errorType().wireName());
+    return deadLettered(item, envelope, reason, budgetLeft);
+  }
+
+  /** The dead-letter outputs of an attempt already counted (as failed or retried). */
+  private CompletableFuture<Void> deadLettered(
+      TaskItem item, ResultEnvelope envelope, String reason, Integer budgetLeft) {
     metrics.deadLetter(item.level(), reason);
     return CompletableFuture.allOf(
         envelopeAndFinalEvent(item, envelope, TaskState.DEAD_LETTERED, budgetLeft),

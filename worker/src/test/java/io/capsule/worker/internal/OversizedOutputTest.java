@@ -8,7 +8,6 @@ import io.capsule.protocol.DeadLetter;
 import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.Execution;
 import io.capsule.protocol.ResultEnvelope;
-import io.capsule.protocol.TaskRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -79,20 +78,32 @@ class OversizedOutputTest {
   }
 
   @Test
-  void aRetryThatCanNeverFitItsTopicIsDroppedCountedAndTheRecordSettles() {
-    TaskRequest request = Tasks.withRetries(2);
-    CompletableFuture<Void> done = publishFailure(Tasks.item(request), ErrorType.TIMEOUT);
+  void aRetryThatCanNeverFitItsTopicEndsTheTaskDeadLettered() {
+    TaskItem item = Tasks.item(Tasks.withRetries(2));
+    CompletableFuture<Void> done = publishFailure(item, ErrorType.TIMEOUT);
     assertThat(outputs.topicsSent()).containsExactly(MockOutputs.LOW, MockOutputs.TOPICS.events());
 
     outputs.producer.errorNext(refused());
     outputs.producer.completeNext();
+    await().atMost(BOUND).until(() -> outputs.sent().size() == 5);
+    outputs.ackAll();
 
-    // completed at once: a round sent again would wait for acknowledgements that never come
     await().atMost(BOUND).until(done::isDone);
     assertThat(done).isCompleted();
-    assertThat(outputs.sent()).hasSize(2);
-    assertThat(outputs.metrics.scrape())
-        .contains("capsule_outputs_dropped_total{reason=\"RecordTooLargeException\"} 1.0");
+    assertThat(outputs.topicsSent())
+        .containsExactly(
+            MockOutputs.LOW,
+            MockOutputs.TOPICS.events(),
+            MockOutputs.TOPICS.results(),
+            MockOutputs.TOPICS.events(),
+            MockOutputs.TOPICS.deadLetters());
+    DeadLetter letter = letter(outputs.sent().get(4));
+    assertThat(letter.reason()).isEqualTo(DeadLetter.RETRY_TOO_LARGE);
+    assertThat(letter.taskId()).isEqualTo(item.request().id());
+    assertThat(letter.errorType()).isEqualTo(ErrorType.TIMEOUT);
+    assertThat(letter.replayable()).isTrue();
+    assertThat(new String(outputs.sent().get(3).value(), StandardCharsets.UTF_8))
+        .contains("dead_lettered");
   }
 
   @Test
