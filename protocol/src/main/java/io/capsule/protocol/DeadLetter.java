@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param schema always {@value #SCHEMA}
  * @param taskId the task id, or the original record key, or {@code null}
  * @param reason why it is here: {@code retries_exhausted}, {@code not_retryable}, {@code
- *     delivery_limit} or {@code unreadable}
+ *     delivery_limit}, {@code retry_too_large} or {@code unreadable}
  * @param errorType the error type of the last attempt, or {@code invalid_request} when unreadable
  * @param message a one-line explanation
  * @param request the failed request (absent when unreadable or omitted)
