@@ -34,6 +34,7 @@ public final class ChaosBench {
   private static final Duration DRAIN = Duration.ofMinutes(5);
   private static final Duration SETTLE = Duration.ofSeconds(10);
   private static final Duration TAIL = Duration.ofSeconds(20);
+  private static final Duration QUICK_TAIL = Duration.ofSeconds(10);
 
   private final ChaosOptions options;
   private final PrintWriter out;
@@ -75,7 +76,7 @@ public final class ChaosBench {
         AtomicBoolean faulting = new AtomicBoolean(true);
         Thread stream = streamThread(load, faulting);
         List<ChaosFault> injected = faults.runSchedule(load);
-        TimeUnit.MILLISECONDS.sleep(TAIL.toMillis());
+        TimeUnit.MILLISECONDS.sleep((options.quick() ? QUICK_TAIL : TAIL).toMillis());
         faulting.set(false);
         stream.join();
         long streamEnd = System.currentTimeMillis();
@@ -166,7 +167,7 @@ public final class ChaosBench {
     long deadline = System.nanoTime() + DRAIN.toNanos();
     ChaosAudit.Verdict verdict = audit.check(load.submitted());
     while (!verdict.complete() && System.nanoTime() < deadline) {
-      TimeUnit.SECONDS.sleep(5);
+      TimeUnit.SECONDS.sleep(2);
       verdict = audit.check(load.submitted());
     }
     TimeUnit.MILLISECONDS.sleep(SETTLE.toMillis());

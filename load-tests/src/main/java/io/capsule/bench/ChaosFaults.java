@@ -40,6 +40,9 @@ final class ChaosFaults {
   private static final Duration ISR_WAIT = Duration.ofMinutes(2);
   private static final Duration WARM_UP = Duration.ofSeconds(15);
   private static final Duration PAUSE = Duration.ofSeconds(10);
+  // The quick form (CI) keeps every fault kind but waits less around them.
+  private static final Duration QUICK_WARM_UP = Duration.ofSeconds(8);
+  private static final Duration QUICK_PAUSE = Duration.ofSeconds(6);
 
   private final KafkaCluster cluster;
   private final WorkerProcesses workers;
@@ -73,7 +76,7 @@ final class ChaosFaults {
   List<ChaosFault> runSchedule(ChaosLoad load) throws InterruptedException {
     List<String> cycle = options.quick() ? QUICK_CYCLE : FULL_CYCLE;
     List<ChaosFault> done = new ArrayList<>();
-    TimeUnit.MILLISECONDS.sleep(WARM_UP.toMillis());
+    TimeUnit.MILLISECONDS.sleep((options.quick() ? QUICK_WARM_UP : WARM_UP).toMillis());
     for (int i = 0; options.quick() ? i < cycle.size() : load.count() < options.tasks(); i++) {
       ChaosFault fault = inject(cycle.get(i % cycle.size()));
       log.accept(
@@ -82,7 +85,7 @@ final class ChaosFaults {
             fault.kind(), fault.target(), (fault.endMillis() - fault.startMillis()) / 1000.0
           });
       done.add(fault);
-      TimeUnit.MILLISECONDS.sleep(PAUSE.toMillis());
+      TimeUnit.MILLISECONDS.sleep((options.quick() ? QUICK_PAUSE : PAUSE).toMillis());
     }
     return done;
   }
