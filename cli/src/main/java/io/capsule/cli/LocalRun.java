@@ -150,7 +150,7 @@ final class LocalRun {
 
       @Override
       public void taskOutput(String line) {
-        err.println(line);
+        err.println(TerminalText.safe(line));
         err.flush();
       }
     };
