@@ -16,14 +16,17 @@ import picocli.CommandLine.Spec;
     description =
         "hello.js (QuickJS) and hello.py (CPython): cold first task in a fresh cache directory,"
             + " warm median/p99 per task in one sandbox, new-process runs; CPU-bound loops and a"
-            + " realistic Python mix (json, regex, sort, csv+statistics) beside the machine's"
-            + " python3 and node. Prints a Markdown table, then lang_js_ms, lang_py_ms and, last,"
-            + " py_loop_ratio, py_mix_ratio, js_loop_ratio and interpreted_functions (functions"
+            + " realistic mix (json, regex, sort, csv+statistics) in both languages beside the"
+            + " machine's python3 and node. Prints a Markdown table, then lang_js_ms, lang_py_ms"
+            + " and, last, py_loop_ratio, py_mix_ratio, js_loop_ratio, js_mix_ratio and"
+            + " interpreted_functions (functions"
             + " Chicory's compiler left to its interpreter in QuickJS and the resumable CPython).")
 final class BenchLangCommand implements Callable<Integer> {
   @Option(
       names = "--quick",
-      description = "Few runs; Python once, from the shared compile cache (for CI).")
+      description =
+          "Few runs, the mix at a tenth of its sizes; Python once, from the shared compile cache"
+              + " (for CI).")
   boolean quick;
 
   @Option(names = "--no-process", description = "Skip the new-process `capsule run` runs.")

@@ -29,12 +29,12 @@ import java.util.stream.Stream;
  * sandbox, two {@code capsule run --no-daemon} processes on that cache (wall time and the
  * envelope's {@code duration_ms}), and {@code capsule run} processes through the local daemon (the
  * first starts it, the medians of the next ones; then {@code capsule daemon stop}). For Python also
- * a CPU-bound loop and a realistic mix ({@link #MIX_PY}) against the same code in the machine's
- * {@code python3}, and for JavaScript a CPU-bound loop against {@code node}. Prints a Markdown
- * table, then {@code lang_js_ms=X}, {@code lang_py_ms=Y} (the warm medians) and, last, {@code
- * py_loop_ratio}, {@code py_mix_ratio} (geometric mean over the mix), {@code js_loop_ratio} and
- * {@code interpreted_functions} (functions Chicory left to its interpreter in the interpreters the
- * tasks ran). Figures only: nothing here asserts a threshold.
+ * a CPU-bound loop and a realistic mix ({@link #MIX}) against the same code in the machine's {@code
+ * python3}, and for JavaScript the same loop and mix against {@code node}. Prints a Markdown table,
+ * then {@code lang_js_ms=X}, {@code lang_py_ms=Y} (the warm medians) and, last, {@code
+ * py_loop_ratio}, {@code py_mix_ratio} (geometric mean over the mix), {@code js_loop_ratio}, {@code
+ * js_mix_ratio} and {@code interpreted_functions} (functions Chicory left to its interpreter in the
+ * interpreters the tasks ran). Figures only: nothing here asserts a threshold.
  *
  * <p>The interpreters themselves are copied from the user's cache when it has them (so the
  * benchmark does not measure {@code npm}). Python's first task in a fresh cache makes its snapshot
@@ -101,44 +101,108 @@ public final class LangBench {
           .formatted(jsLoopFunction());
 
   /**
-   * The realistic Python mix, each part the body of a function {@code f()} run as a task and in the
-   * machine's {@code python3}: a {@code json} round trip of a ~1 MB document, a regex scan, sorting
-   * 100,000 numbers, {@code statistics} over a CSV read with {@code csv}.
+   * One part of the realistic mix, in both languages: each body is the body of a function {@code
+   * f()} run as a task and in the machine's own {@code python3} or {@code node}, with {@code %d}
+   * standing for the part's size (a tenth of it in the quick form).
+   *
+   * @param name the part's name in the report
+   * @param size how many records, numbers or items it handles in the full form
+   * @param python the Python body
+   * @param javascript the JavaScript body
    */
-  static final Map<String, String> MIX_PY =
-      Map.of(
-          "json",
-          """
-          import json
-          doc = {"items": [{"id": i, "name": "item%d" % i, "tags": ["a", "b", "c"],
-                            "price": i * 0.25} for i in range(14000)]}
-          text = json.dumps(doc)
-          return len(json.dumps(json.loads(text))) + len(text)
-          """,
-          "regex",
-          """
-          import re
-          text = " ".join("user%d@example%d.com word%d" % (i, i % 7, i) for i in range(20000))
-          return len(re.findall(r"[a-z0-9]+@[a-z0-9]+\\.com", text))
-          """,
-          "sort",
-          """
-          import random
-          rnd = random.Random(42)
-          xs = [rnd.random() for _ in range(100000)]
-          xs.sort()
-          return round(xs[50000], 6)
-          """,
-          "csv_statistics",
-          """
-          import csv, io, statistics
-          buf = io.StringIO()
-          w = csv.writer(buf)
-          for i in range(20000):
-              w.writerow([i, i * 0.5, "n%d" % (i % 13)])
-          vals = [float(r[1]) for r in csv.reader(io.StringIO(buf.getvalue()))]
-          return round(statistics.mean(vals) + statistics.stdev(vals) + statistics.median(vals), 3)
-          """);
+  record MixPart(String name, int size, String python, String javascript) {
+    /** The Python body at a {@code divisor} of its size (1 for the full form). */
+    String python(int divisor) {
+      return python.formatted(Math.max(1, size / divisor));
+    }
+
+    /** The JavaScript body at a {@code divisor} of its size (1 for the full form). */
+    String javascript(int divisor) {
+      return javascript.formatted(Math.max(1, size / divisor));
+    }
+  }
+
+  /**
+   * The realistic mix: a JSON round trip of a ~1 MB document, a regex scan, sorting 100,000
+   * numbers, statistics over a CSV (Python's {@code csv} and {@code statistics}; in JavaScript the
+   * same by hand, as a script without libraries would).
+   */
+  static final List<MixPart> MIX =
+      List.of(
+          new MixPart(
+              "csv_statistics",
+              20_000,
+              """
+              import csv, io, statistics
+              buf = io.StringIO()
+              w = csv.writer(buf)
+              for i in range(%d):
+                  w.writerow([i, i * 0.5, "n%%d" %% (i %% 13)])
+              vals = [float(r[1]) for r in csv.reader(io.StringIO(buf.getvalue()))]
+              return round(statistics.mean(vals) + statistics.stdev(vals) + statistics.median(vals), 3)
+              """,
+              """
+              const rows = [];
+              for (let i = 0; i < %d; i++) rows.push(i + "," + i * 0.5 + ",n" + (i %% 13));
+              const vals = rows.join("\\n").split("\\n").map((l) => parseFloat(l.split(",")[1]));
+              const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
+              const sq = vals.reduce((a, v) => a + (v - mean) * (v - mean), 0);
+              const sorted = vals.slice().sort((a, b) => a - b);
+              const mid = sorted.length >> 1;
+              const median = sorted.length %% 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+              return Math.round((mean + Math.sqrt(sq / (vals.length - 1)) + median) * 1000) / 1000;
+              """),
+          new MixPart(
+              "json",
+              14_000,
+              """
+              import json
+              doc = {"items": [{"id": i, "name": "item%%d" %% i, "tags": ["a", "b", "c"],
+                                "price": i * 0.25} for i in range(%d)]}
+              text = json.dumps(doc)
+              return len(json.dumps(json.loads(text))) + len(text)
+              """,
+              """
+              const doc = { items: [] };
+              for (let i = 0; i < %d; i++) {
+                doc.items.push({ id: i, name: "item" + i, tags: ["a", "b", "c"], price: i * 0.25 });
+              }
+              const text = JSON.stringify(doc);
+              return JSON.stringify(JSON.parse(text)).length + text.length;
+              """),
+          new MixPart(
+              "regex",
+              20_000,
+              """
+              import re
+              text = " ".join("user%%d@example%%d.com word%%d" %% (i, i %% 7, i) for i in range(%d))
+              return len(re.findall(r"[a-z0-9]+@[a-z0-9]+\\.com", text))
+              """,
+              """
+              const parts = [];
+              for (let i = 0; i < %d; i++) parts.push("user" + i + "@example" + (i %% 7) + ".com word" + i);
+              return (parts.join(" ").match(/[a-z0-9]+@[a-z0-9]+\\.com/g) || []).length;
+              """),
+          new MixPart(
+              "sort",
+              100_000,
+              """
+              import random
+              rnd = random.Random(42)
+              xs = [rnd.random() for _ in range(%d)]
+              xs.sort()
+              return round(xs[len(xs) // 2], 6)
+              """,
+              """
+              let s = 42;
+              const xs = [];
+              for (let i = 0; i < %d; i++) {
+                s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+                xs.push(s / 4294967296);
+              }
+              xs.sort((a, b) => a - b);
+              return Math.round(xs[xs.length >> 1] * 1e6) / 1e6;
+              """));
 
   private final boolean quick;
   private final PrintWriter out;
@@ -146,6 +210,7 @@ public final class LangBench {
   private double pyLoopRatio = Double.NaN;
   private double pyMixRatio = Double.NaN;
   private double jsLoopRatio = Double.NaN;
+  private double jsMixRatio = Double.NaN;
   private final String mainClass;
   private final Path userCache;
 
@@ -177,6 +242,7 @@ public final class LangBench {
       out.println("py_loop_ratio=" + ratio(pyLoopRatio));
       out.println("py_mix_ratio=" + ratio(pyMixRatio));
       out.println("js_loop_ratio=" + ratio(jsLoopRatio));
+      out.println("js_mix_ratio=" + ratio(jsMixRatio));
       boolean unknown = interpreted.isEmpty() || interpreted.containsValue(-1);
       int total = interpreted.values().stream().mapToInt(Integer::intValue).sum();
       out.println("interpreted_functions=" + (unknown ? "unknown" : String.valueOf(total)));
@@ -195,6 +261,7 @@ public final class LangBench {
     Path cache = freshCache(work.resolve("cache-js"));
     double warm = inSandbox("hello.js", file, cache, true, quick ? 20 : 200);
     cpuBoundJavaScript(work, cache);
+    javaScriptMix(work, cache);
     return warm;
   }
 
@@ -269,13 +336,13 @@ public final class LangBench {
   }
 
   /**
-   * The realistic mix: each part a task of its own (warm median), beside the same code in {@code
-   * python3}; {@code py_mix_ratio} is the geometric mean of the parts' ratios.
+   * The realistic mix in Python: each part a task of its own (warm median), beside the same code in
+   * {@code python3}; {@code py_mix_ratio} is the geometric mean of the parts' ratios.
    */
   private void pythonMix(Path work, Path cache) throws IOException, InterruptedException {
     double logSum = 0;
-    for (String part : new TreeMap<>(MIX_PY).keySet()) {
-      String body = MIX_PY.get(part).indent(4);
+    for (MixPart part : MIX) {
+      String body = part.python(mixDivisor()).indent(4);
       String task =
           "from capsule import task\n\n"
               + "@task(name=\"main\", compute=\"HIGH\", ram=\"256MB\", timeout=\"300s\")\n"
@@ -283,11 +350,45 @@ public final class LangBench {
               + "    return f()\n\n"
               + "def f():\n"
               + body;
-      Path file = write(work, "mix_" + part + ".py", task);
-      double sandboxed = inSandbox("mix: " + part + ".py", file, cache, false, quick ? 1 : 3);
+      Path file = write(work, "mix_" + part.name() + ".py", task);
+      double sandboxed =
+          inSandbox("mix: " + part.name() + ".py", file, cache, false, quick ? 1 : 3);
       logSum += Math.log(comparePython(sandboxed, "def f():\n" + body, 5));
     }
-    pyMixRatio = Math.exp(logSum / MIX_PY.size());
+    pyMixRatio = Math.exp(logSum / MIX.size());
+  }
+
+  /**
+   * The realistic mix in JavaScript (QuickJS), beside the same code in {@code node}; {@code
+   * js_mix_ratio} is the geometric mean of the parts' ratios.
+   */
+  private void javaScriptMix(Path work, Path cache) throws IOException, InterruptedException {
+    double logSum = 0;
+    for (MixPart part : MIX) {
+      String function = "function f() {\n" + part.javascript(mixDivisor()).indent(2) + "}\n";
+      String task =
+          "import { task } from \"@capsule-run/sdk\";\n\n"
+              + "export const main = task({ name: \"main\", compute: \"HIGH\", ram: \"256MB\","
+              + " timeout: \"300s\" }, () => f());\n\n"
+              + function;
+      Path file = write(work, "mix_" + part.name() + ".js", task);
+      double sandboxed =
+          inSandbox("mix: " + part.name() + ".js", file, cache, false, quick ? 1 : 3);
+      String script =
+          function
+              + "f();\nconst t = process.hrtime.bigint();\n"
+              + "for (let k = 0; k < 5; k++) f();\n"
+              + "console.log((Number(process.hrtime.bigint() - t) / 5 / 1e6).toFixed(3)"
+              + " + ' ' + process.version);\n";
+      logSum +=
+          Math.log(compare(sandboxed, List.of("node", "-e", script), "node", "mean of 5 runs"));
+    }
+    jsMixRatio = Math.exp(logSum / MIX.size());
+  }
+
+  /** The mix runs at a tenth of its sizes in the quick form (whose figures mean nothing). */
+  private int mixDivisor() {
+    return quick ? 10 : 1;
   }
 
   /** {@code sandboxed} ÷ the mean time of {@code f()} (defined by {@code code}) in python3. */
