@@ -11,6 +11,7 @@ import io.capsule.worker.internal.Admission;
 import io.capsule.worker.internal.CancelWatch;
 import io.capsule.worker.internal.ChildTasks;
 import io.capsule.worker.internal.ClassicLevelConsumer;
+import io.capsule.worker.internal.EmptyFilesRoot;
 import io.capsule.worker.internal.EventRecorder;
 import io.capsule.worker.internal.GuestBoundary;
 import io.capsule.worker.internal.HttpEndpoint;
@@ -272,8 +273,8 @@ public final class CapsuleWorker {
   /**
    * The policy's files root, or an empty directory when it grants no files: {@code no-files} in the
    * cache directory (one for every worker using it, so a killed worker leaves nothing behind), or
-   * without a cache directory a temporary one, deleted on close or at the latest when the JVM
-   * exits.
+   * without a cache directory a temporary one ({@link EmptyFilesRoot}), deleted on close, when the
+   * JVM exits, or by the next worker to start if this one is killed.
    */
   private Path filesRoot(WorkerPolicy policy) {
     if (policy.filesRoot() != null) {
@@ -283,8 +284,7 @@ public final class CapsuleWorker {
       if (config.cacheDir() != null) {
         return Files.createDirectories(config.cacheDir().resolve("no-files"));
       }
-      noFilesRoot = Files.createTempDirectory("capsule-no-files-");
-      noFilesRoot.toFile().deleteOnExit();
+      noFilesRoot = EmptyFilesRoot.create(Path.of(System.getProperty("java.io.tmpdir")));
       return noFilesRoot;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the worker's empty files root", e);
