@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -55,6 +56,12 @@ final class BenchCommand {
     boolean noColdStart;
 
     @Option(
+        names = "--only",
+        paramLabel = "PART",
+        description = "Run one part only: metering (not written with --write).")
+    String only;
+
+    @Option(
         names = "--write",
         paramLabel = "FILE",
         description = "Also write the report into FILE's sandbox section (e.g. BENCHMARKS.md).")
@@ -62,6 +69,13 @@ final class BenchCommand {
 
     @Override
     public Integer call() throws Exception {
+      if ("metering".equals(only)) {
+        new SandboxBench(quick, spec.commandLine().getOut(), null).runMetering();
+        return 0;
+      }
+      if (only != null) {
+        throw new ParameterException(spec.commandLine(), "--only takes: metering");
+      }
       var coldStart = noColdStart ? null : SandboxBench.processStart(Main.class.getName());
       var report = new StringWriter();
       new SandboxBench(quick, tee(spec, report), coldStart).run();

@@ -72,6 +72,16 @@ public final class SandboxBench {
     out.flush();
   }
 
+  /** Runs the metering part only (metered vs unmetered CPU time) and prints its rows. */
+  public void runMetering() {
+    out.println("| measurement | value |");
+    out.println("|---|---|");
+    double overhead = meteringOverhead();
+    out.println();
+    out.printf(Locale.ROOT, "fuel_overhead=%.3f%n", overhead);
+    out.flush();
+  }
+
   private double perTaskCost() {
     var config = SandboxConfig.builder().withCacheDir(null).build();
     try (Sandbox sandbox = Sandbox.create(config)) {

@@ -33,10 +33,11 @@ import java.util.Locale;
  *
  * <p>Functions with loops count in an i64 local written back to the global around calls and
  * returns; loop-free functions charge the global (see {@link MeteringStrategy}); functions only
- * ever called directly receive the caller's count as an extra trailing i64 parameter (see {@link
- * FuelParameters}), so their type in the rewritten module differs. Costs are charged per
- * straight-line segment, up front, so after a trap the global may be ahead of the operators that
- * really ran by at most the rest of one segment per active frame.
+ * ever called directly receive the caller's count as an extra trailing i64 parameter and, when they
+ * have no result or one i32 result, hand it back in their result (see {@link FuelParameters}), so
+ * their type in the rewritten module differs. Costs are charged per straight-line segment, up
+ * front, so after a trap the global may be ahead of the operators that really ran by at most the
+ * rest of one segment per active frame.
  */
 public final class FuelInstrumenter {
   /** The import module of the refill function. */

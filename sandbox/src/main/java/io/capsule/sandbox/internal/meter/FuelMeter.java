@@ -27,6 +27,13 @@ public final class FuelMeter {
   /** The default chunk: 100,000 units (see the class comment for the trade-off). */
   public static final long DEFAULT_CHUNK = 100_000L;
 
+  /**
+   * The largest chunk handed out (2^30 units): a larger chunk asked for is handed out in pieces of
+   * this size. The guest's count then stays within an i32 after each check, which functions that
+   * hand their count back packed beside an i32 result rely on (see {@code FuelParameters}).
+   */
+  public static final long MAX_CHUNK = 1L << 30;
+
   private static final FunctionType REFILL_TYPE =
       FunctionType.of(List.of(ValType.I64), List.of(ValType.I64));
 
@@ -78,7 +85,7 @@ public final class FuelMeter {
    * Creates a meter whose refills also draw from {@code pool}.
    *
    * @param budget the fuel the run may use, positive
-   * @param chunk the fuel handed out per refill, positive
+   * @param chunk the fuel handed out per refill, positive (at most {@link #MAX_CHUNK} is used)
    * @param pool fuel shared with other runs
    */
   public FuelMeter(long budget, long chunk, Pool pool) {
@@ -86,7 +93,7 @@ public final class FuelMeter {
       throw new IllegalArgumentException("budget and chunk must be positive");
     }
     this.budget = budget;
-    this.chunk = chunk;
+    this.chunk = Math.min(chunk, MAX_CHUNK);
     this.pool = java.util.Objects.requireNonNull(pool, "pool");
   }
 

@@ -19,18 +19,45 @@ import java.util.Map;
  * start function, never named by {@code ref.func} or an element segment) and with a plain numeric
  * signature. A caller then passes its count instead of writing it back, which halves the global
  * accesses per call (a Chicory global access costs several loads the JIT cannot hoist).
+ *
+ * <p>Such a function with no result or one i32 result also hands its final count back in its result
+ * rather than through the global (see {@link CountReturn}), when every way out of it is a {@code
+ * return}, an unconditional {@code br} to its label or its end, and no {@code return_call} names it
+ * or leaves it (a tail call would make its caller return the callee's result type).
  */
 final class FuelParameters {
   private static final int FUNC_TYPE = 0x60;
   private static final int I64 = 0x7E;
 
+  /** How a function that takes the count as a parameter hands its final count back. */
+  enum CountReturn {
+    /** It writes the count to the global before it returns; the caller reloads it. */
+    GLOBAL,
+    /** It had no result: the count is its only result. */
+    ALONE,
+    /**
+     * It had one i32 result: it returns an i64 holding the count (an i32, sign-extended) in the
+     * high half and the result in the low half. The count always fits: it is at most the meter's
+     * {@linkplain FuelMeter#MAX_CHUNK largest chunk} after a check and goes below zero between two
+     * checks by no more than one function's straight-line code and one leaf callee's (a caller
+     * checks after each call to a packing function that does not check on entry).
+     */
+    PACKED
+  }
+
   private final int importedFunctions;
   private final int[] newTypes;
+  private final CountReturn[] countReturns;
   private final List<FunctionType> addedTypes;
 
-  private FuelParameters(int importedFunctions, int[] newTypes, List<FunctionType> addedTypes) {
+  private FuelParameters(
+      int importedFunctions,
+      int[] newTypes,
+      CountReturn[] countReturns,
+      List<FunctionType> addedTypes) {
     this.importedFunctions = importedFunctions;
     this.newTypes = newTypes;
+    this.countReturns = countReturns;
     this.addedTypes = addedTypes;
   }
 
@@ -38,8 +65,10 @@ final class FuelParameters {
   static FuelParameters none(WasmModule module) {
     int[] unchanged = new int[module.functionSection().functionCount()];
     Arrays.fill(unchanged, -1);
+    var viaGlobal = new CountReturn[unchanged.length];
+    Arrays.fill(viaGlobal, CountReturn.GLOBAL);
     return new FuelParameters(
-        module.importSection().count(ExternalType.FUNCTION), unchanged, List.of());
+        module.importSection().count(ExternalType.FUNCTION), unchanged, viaGlobal, List.of());
   }
 
   /**
@@ -49,17 +78,70 @@ final class FuelParameters {
   static FuelParameters plan(WasmModule module, FunctionShape[] shapes, int firstType) {
     var plan = none(module);
     BitSet referenced = referencedFunctions(module);
+    BitSet tailCalled = tailCalledFunctions(module);
     Map<FunctionType, Integer> types = new LinkedHashMap<>();
     for (int i = 0; i < plan.newTypes.length; i++) {
       FunctionType type = module.functionSection().getFunctionType(i, module.typeSection());
       if (!referenced.get(plan.importedFunctions + i)
           && isNumeric(type)
           && !shapes[i].catchesExceptions()) {
-        plan.newTypes[i] = types.computeIfAbsent(withFuel(type), t -> firstType + types.size());
+        List<? extends Instruction> body = module.codeSection().getFunctionBody(i).instructions();
+        boolean returnsCount =
+            !tailCalled.get(plan.importedFunctions + i) && leavesOnlyByReturning(body);
+        plan.countReturns[i] = returnsCount ? countReturn(type) : CountReturn.GLOBAL;
+        FunctionType rewritten = withFuel(type, plan.countReturns[i]);
+        plan.newTypes[i] = types.computeIfAbsent(rewritten, t -> firstType + types.size());
       }
     }
     return new FuelParameters(
-        plan.importedFunctions, plan.newTypes, new ArrayList<>(types.keySet()));
+        plan.importedFunctions, plan.newTypes, plan.countReturns, new ArrayList<>(types.keySet()));
+  }
+
+  /** How function {@code index} (original numbering) hands its final count back. */
+  CountReturn countReturn(long index) {
+    return index >= importedFunctions
+        ? countReturns[(int) index - importedFunctions]
+        : CountReturn.GLOBAL;
+  }
+
+  private static CountReturn countReturn(FunctionType type) {
+    if (type.returns().isEmpty()) {
+      return CountReturn.ALONE;
+    }
+    return type.returns().equals(List.of(ValType.I32)) ? CountReturn.PACKED : CountReturn.GLOBAL;
+  }
+
+  /**
+   * Whether control leaves the body only by {@code return}, an unconditional {@code br} to the
+   * function's label, or its end (or a throw or trap): no conditional branch out of the function,
+   * whose result could not be rewritten on the taken edge alone, and no tail call.
+   */
+  private static boolean leavesOnlyByReturning(List<? extends Instruction> body) {
+    int depth = 0;
+    for (Instruction ins : body) {
+      OpCode op = ins.opcode();
+      if (op == OpCode.RETURN_CALL
+          || op == OpCode.RETURN_CALL_INDIRECT
+          || op == OpCode.RETURN_CALL_REF
+          || (op != OpCode.BR && Opcodes.mayBranchOutOfFunction(ins, depth))) {
+        return false;
+      }
+      depth += Opcodes.opensBlock(op) ? 1 : op == OpCode.END ? -1 : 0;
+    }
+    return true;
+  }
+
+  /** Functions named by a {@code return_call}, in original numbering. */
+  private static BitSet tailCalledFunctions(WasmModule module) {
+    var named = new BitSet();
+    for (var body : module.codeSection().functionBodies()) {
+      for (Instruction ins : body.instructions()) {
+        if (ins.opcode() == OpCode.RETURN_CALL) {
+          named.set((int) ins.operand(0));
+        }
+      }
+    }
+    return named;
   }
 
   /** Whether function {@code index} (original numbering) takes a fuel parameter. */
@@ -86,10 +168,11 @@ final class FuelParameters {
     return addedTypes.size();
   }
 
-  private static FunctionType withFuel(FunctionType type) {
+  private static FunctionType withFuel(FunctionType type, CountReturn countReturn) {
     var params = new ArrayList<>(type.params());
     params.add(ValType.I64);
-    return FunctionType.of(params, type.returns());
+    return FunctionType.of(
+        params, countReturn == CountReturn.GLOBAL ? type.returns() : List.of(ValType.I64));
   }
 
   private static boolean isNumeric(FunctionType type) {

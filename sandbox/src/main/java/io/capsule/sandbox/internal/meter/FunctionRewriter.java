@@ -13,9 +13,11 @@ import java.util.List;
  * {@link MeteringStrategy} decides. A local counter starts from the global at entry (or from the
  * caller's count, passed as a trailing parameter to functions only called directly: see {@link
  * FuelParameters}); it is written back to the global before calls, returns and branches out of the
- * function, and reloaded after calls. The count is checked (and refilled when negative) at the
+ * function, and reloaded after calls, except where the callee hands it back in its result instead
+ * ({@link FuelParameters.CountReturn}). The count is checked (and refilled when negative) at the
  * entry of a function that calls, at loop headers (unless the iteration surely reaches another
- * check) and after a length charge: any endless execution passes one of those points endlessly.
+ * check), after a length charge and before a packed count is returned: any endless execution passes
+ * one of those points endlessly.
  *
  * <p>Original instructions are copied byte for byte from the module (Chicory gives each one's
  * absolute address), except function indices, which move up by one past the added import, and local
@@ -32,8 +34,9 @@ final class FunctionRewriter {
    * @param params how many parameters it has in the original module
    * @param takesFuel whether it gets its caller's count as an added trailing parameter (which then
    *     is its counter; its original locals move up one index)
+   * @param countReturn how it hands its final count back to its caller
    */
-  record Signature(int params, boolean takesFuel) {}
+  record Signature(int params, boolean takesFuel, FuelParameters.CountReturn countReturn) {}
 
   private final byte[] module;
   private final MeterLayout layout;
@@ -146,7 +149,13 @@ final class FunctionRewriter {
   private void chargeSegment(int index, long cost) {
     OpCode previous = code.get(index - 1).opcode();
     boolean loopHeader = previous == OpCode.LOOP && loopHeaderChecks(index);
-    if (inLocal && Opcodes.isReturningCall(previous)) {
+    FuelParameters.CountReturn returned = countReturnedBy(code.get(index - 1));
+    if (returned != FuelParameters.CountReturn.GLOBAL) {
+      meter.takeCount(returned, counter, cost);
+      if (!inLocal) {
+        meter.storeLocal(counter);
+      }
+    } else if (inLocal && Opcodes.isReturningCall(previous)) {
       meter.loadLocal(counter, cost, false);
     } else if (inLocal && loopHeader) {
       meter.chargeLocalAndCheck(counter, cost);
@@ -159,8 +168,11 @@ final class FunctionRewriter {
 
   private void beforeInstruction(Instruction ins, int depth, boolean last) {
     OpCode op = ins.opcode();
+    boolean returnsCount = signature.countReturn() != FuelParameters.CountReturn.GLOBAL;
     if (callsFuelTaker(ins)) {
       meter.pushCount(inLocal ? counter : -1);
+    } else if (returnsCount && returnsHere(ins, depth, last)) {
+      meter.returnCount(signature.countReturn(), counter);
     } else if (inLocal && needsWriteBack(ins, depth, last)) {
       meter.storeLocal(counter);
     }
@@ -175,6 +187,25 @@ final class FunctionRewriter {
         || Opcodes.isReturningCall(op)
         || Opcodes.leavesFrame(op)
         || Opcodes.mayBranchOutOfFunction(ins, depth);
+  }
+
+  /**
+   * Whether {@code ins} leaves the function with its result: its end, {@code return}, or a {@code
+   * br} to the function's label (in a function that {@linkplain FuelParameters returns its count},
+   * no other branch leaves it).
+   */
+  private static boolean returnsHere(Instruction ins, int depth, boolean last) {
+    OpCode op = ins.opcode();
+    return last
+        || op == OpCode.RETURN
+        || (op == OpCode.BR && Opcodes.mayBranchOutOfFunction(ins, depth));
+  }
+
+  /** How the call {@code ins} (if it is a direct call) hands the callee's count back. */
+  private FuelParameters.CountReturn countReturnedBy(Instruction ins) {
+    return ins.opcode() == OpCode.CALL
+        ? layout.fuelParameters().countReturn(ins.operand(0))
+        : FuelParameters.CountReturn.GLOBAL;
   }
 
   /** Whether {@code ins} directly calls a function that takes the count as a parameter. */

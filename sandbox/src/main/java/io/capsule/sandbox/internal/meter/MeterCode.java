@@ -24,6 +24,13 @@ final class MeterCode {
   private static final int I64_EXTEND_I32_U = 0xAD;
   private static final int I64_ADD = 0x7C;
   private static final int I64_MUL = 0x7E;
+  private static final int I64_AND = 0x83;
+  private static final int I64_OR = 0x84;
+  private static final int I64_SHL = 0x86;
+  private static final int I64_SHR_S = 0x87;
+  private static final int I64_EXTEND_I32_S = 0xAC;
+  private static final int HALF = 32;
+  private static final long LOW_HALF = 0xFFFF_FFFFL;
   private static final int MISC_PREFIX = 0xFC;
   private static final int TABLE_SIZE = 16;
   private static final int EMPTY_BLOCK_TYPE = 0x40;
@@ -68,6 +75,34 @@ final class MeterCode {
     } else {
       globalGet();
     }
+  }
+
+  /**
+   * At a return of a function that {@linkplain FuelParameters.CountReturn returns its count}: turns
+   * its result (an i32 on the stack, or none) into the i64 it now returns. A packed count is
+   * checked first, so it is between zero and the meter's largest chunk and fits the high half.
+   */
+  void returnCount(FuelParameters.CountReturn how, int counter) {
+    if (how == FuelParameters.CountReturn.PACKED) {
+      localGet(counter).refillIfNegative(counter, false);
+      // zero-extension as extend_s + and: Chicory compiles extend_u to a call, these to bytecode
+      u8(I64_EXTEND_I32_S).u8(I64_CONST);
+      out.s64(LOW_HALF);
+      u8(I64_AND).localGet(counter).u8(I64_CONST).u8(HALF).u8(I64_SHL).u8(I64_OR);
+    } else {
+      localGet(counter);
+    }
+  }
+
+  /**
+   * After a call to a function that returns its count: {@code counter} = that count - {@code cost},
+   * leaving the callee's own result (if any) on the stack.
+   */
+  void takeCount(FuelParameters.CountReturn how, int counter, long cost) {
+    if (how == FuelParameters.CountReturn.PACKED) {
+      localTee(counter).u8(I32_WRAP_I64).localGet(counter).u8(I64_CONST).u8(HALF).u8(I64_SHR_S);
+    }
+    subtract(cost).localSet(counter);
   }
 
   /** {@code fuel = counter}. */

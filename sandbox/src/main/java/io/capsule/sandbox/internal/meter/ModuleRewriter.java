@@ -250,7 +250,10 @@ final class ModuleRewriter {
               bodyStart,
               bodyStart + size,
               module.codeSection().getFunctionBody(i),
-              new FunctionRewriter.Signature(params, layout.fuelParameters().newType(i) >= 0),
+              new FunctionRewriter.Signature(
+                  params,
+                  layout.fuelParameters().newType(i) >= 0,
+                  layout.fuelParameters().countReturn(layout.importedFunctions() + i)),
               layout);
       section.u32(body.length).bytes(body);
       in.seek(bodyStart + size);

@@ -32,7 +32,18 @@ class FuelExhaustionTest {
             + " (func (export \"run\") (loop $l (call $caller) (br $l)))"),
     LOOP_CALLING_A_FUNCTION_THAT_SKIPS_ITS_LOOP(
         "(func $f (param i32) (block (br_if 0 (local.get 0)) (loop $l (br $l))))"
-            + " (func (export \"run\") (loop $l (call $f (i32.const 1)) (br $l)))");
+            + " (func (export \"run\") (loop $l (call $f (i32.const 1)) (br $l)))"),
+    RECURSION_RETURNING_ITS_COUNT_PACKED(
+        "(func $p (param i32) (result i32) (i32.add (call $p (local.get 0)) (i32.const 1)))"
+            + " (func (export \"run\") (drop (call $p (i32.const 1))))"),
+    LOOP_CALLING_A_LEAF_THAT_RETURNS_ITS_COUNT_PACKED(
+        "(func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))"
+            + " (func (export \"run\") (local i32)"
+            + " (loop $l (local.set 0 (call $leaf (local.get 0))) (br $l)))"),
+    LOOP_CALLING_A_LEAF_THAT_RETURNS_ITS_COUNT_ALONE(
+        "(global $g (mut i32) (i32.const 0))"
+            + " (func $leaf (global.set $g (i32.add (global.get $g) (i32.const 1))))"
+            + " (func (export \"run\") (loop $l (call $leaf) (br $l)))");
 
     final String wat;
 

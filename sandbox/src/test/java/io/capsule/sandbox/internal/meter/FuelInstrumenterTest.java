@@ -52,6 +52,7 @@ class FuelInstrumenterTest {
         Program.wat("bulk", WatModules.BULK),
         Program.wat("tables", WatModules.TABLES),
         Program.wat("exit", WatModules.EXIT),
+        new Program("count-returns", WatModules.countReturns(), "run", List.of()),
         Program.cpu("fib", "12"),
         Program.cpu("loop", "500"),
         Program.cpu("qsort", "200"),
@@ -91,6 +92,51 @@ class FuelInstrumenterTest {
     assertThat(reference.fuel()).isPositive();
     assertThat(run.fuel()).isEqualTo(reference.fuel());
     assertThat(run.results()).isEqualTo(reference.results());
+    assertThat(run.stdout()).isEqualTo(reference.stdout());
+  }
+
+  @Test
+  void directlyCalledFunctionsWithNoOrOneI32ResultReturnTheirCount() {
+    var module = FuelInstrumenter.instrument(WatModules.countReturns()).module();
+
+    // defined functions in text order: leaf bump skip out even odd exit_if wide twice tail run
+    List<String> types = new ArrayList<>();
+    for (int i = 0; i < module.functionSection().functionCount(); i++) {
+      var type = module.functionSection().getFunctionType(i, module.typeSection());
+      types.add(type.params() + " -> " + type.returns());
+    }
+
+    assertThat(types)
+        .containsExactly(
+            "[I32, I64] -> [I64]", // leaf: count packed beside its i32 result
+            "[I32, I64] -> [I64]", // bump: no result, the count alone
+            "[I32, I64] -> [I64]", // skip: left by a br to its label
+            "[I32, I64] -> [I64]", // out: an i32 left by a br to its label
+            "[I32, I64] -> [I64]", // even
+            "[I32, I64] -> [I64]", // odd
+            "[I32, I64] -> [I32]", // exit_if: a br_if leaves it, count via the global
+            "[I64, I64] -> [I64]", // wide: an i64 result, count via the global
+            "[I32, I64] -> [I32]", // twice: a tail call's target
+            "[I32, I64] -> [I32]", // tail: makes a tail call
+            "[] -> [I32]"); // run: exported, reads the global
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExecutionMode.class)
+  void aChunkLargerThanAPackedCountHoldsStillGivesExactFuel(ExecutionMode mode) {
+    Program fib = Program.cpu("fib", "12");
+    Guest.Run reference = Guest.reference(fib.wasm(), fib.entry(), fib.args());
+
+    // a chunk of 2^62 would not fit the high half of a packed i32 result: it is capped
+    Guest.Run run =
+        Guest.metered(
+            FuelInstrumenter.instrument(fib.wasm()),
+            mode,
+            new FuelMeter(LARGE_BUDGET, Long.MAX_VALUE / 2),
+            fib.entry(),
+            fib.args());
+
+    assertThat(run.fuel()).isEqualTo(reference.fuel());
     assertThat(run.stdout()).isEqualTo(reference.stdout());
   }
 

@@ -181,9 +181,101 @@ final class WatModules {
           (unreachable)))
       """;
 
+  /**
+   * Functions only called directly, so they take the caller's count as a parameter, of every result
+   * shape and way out: no result (returns the count alone) left by its end, a {@code return} in a
+   * loop or a {@code br} to its label; one i32 result (returns the count packed beside it) left
+   * likewise, from a leaf called a thousand times in one straight line and from mutual recursion;
+   * an i32 result left by a {@code br_if} to the function label, an i64 result, a tail call and its
+   * target (these hand the count back through the global). run returns 1,000 * 3 + 14 + 64 + 0 + 1
+   * + 21 + 5 + 14 - 7 = 3,112.
+   */
+  static final String COUNT_RETURNS =
+      """
+      (module
+        (global $g (mut i32) (i32.const 0))
+        (func $leaf (param $x i32) (result i32)
+          (i32.add (local.get $x) (i32.const 2)))
+        (func $bump (param $n i32)
+          (loop $l
+            (global.set $g (i32.add (global.get $g) (i32.const 1)))
+            (if (i32.ge_u (global.get $g) (local.get $n)) (then (return)))
+            (br $l)))
+        (func $skip (param $x i32)
+          (block $b
+            (br_if $b (local.get $x))
+            (br 1))
+          (global.set $g (i32.add (global.get $g) (i32.const 10))))
+        (func $out (param $x i32) (result i32)
+          (block $b
+            (br_if $b (i32.eqz (local.get $x)))
+            (br 1 (i32.const 64)))
+          (i32.const 0))
+        (func $even (param $n i32) (result i32)
+          (if (result i32) (i32.eqz (local.get $n))
+            (then (i32.const 1))
+            (else (call $odd (i32.sub (local.get $n) (i32.const 1))))))
+        (func $odd (param $n i32) (result i32)
+          (if (result i32) (i32.eqz (local.get $n))
+            (then (i32.const 0))
+            (else (call $even (i32.sub (local.get $n) (i32.const 1))))))
+        (func $exit_if (param $x i32) (result i32)
+          (drop (br_if 0 (i32.const 21) (local.get $x)))
+          (i32.const 22))
+        (func $wide (param $x i64) (result i64)
+          (loop $l
+            (local.set $x (i64.sub (local.get $x) (i64.const 1)))
+            (br_if $l (i64.gt_s (local.get $x) (i64.const 5))))
+          (local.get $x))
+        (func $twice (param $x i32) (result i32)
+          (i32.shl (local.get $x) (i32.const 1)))
+        (func $tail (param $x i32) (result i32)
+          (return (call $twice (local.get $x))))
+        (func (export "run") (result i32)
+          (local $i i32) (local $t i32)
+          (loop $l
+            (local.set $t (i32.add (local.get $t)
+              (i32.add (call $leaf (i32.const 1))
+                (i32.sub (call $leaf (local.get $i)) (i32.add (local.get $i) (i32.const 2))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $l (i32.lt_u (local.get $i) (i32.const 1000))))
+          (call $bump (i32.const 4))
+          (call $skip (i32.const 0))
+          (call $skip (i32.const 1))
+          (local.set $t (i32.add (local.get $t) (global.get $g)))
+          (local.set $t (i32.add (local.get $t) (call $out (i32.const 1))))
+          (local.set $t (i32.add (local.get $t) (call $out (i32.const 0))))
+          (local.set $t (i32.add (local.get $t) (call $even (i32.const 30))))
+          (local.set $t (i32.add (local.get $t) (call $exit_if (i32.const 1))))
+          (local.set $t (i32.add (local.get $t) (i32.wrap_i64 (call $wide (i64.const 40)))))
+          (local.set $t (i32.add (local.get $t) (call $tail (i32.const 7))))
+          (i32.sub (local.get $t) (i32.const 7))))
+      """;
+
   private static final Map<String, byte[]> ASSEMBLED = new ConcurrentHashMap<>();
 
   private WatModules() {}
+
+  /** {@link #COUNT_RETURNS} with $tail's {@code call $twice} (function 8) made a tail call. */
+  static byte[] countReturns() {
+    byte[] wasm = binary(COUNT_RETURNS);
+    // local.get 0, call 8, return, end: $tail's whole body
+    byte[] call = {0x20, 0x00, 0x10, 0x08, 0x0F, 0x0B};
+    int at = -1;
+    for (int i = 0; i + call.length <= wasm.length; i++) {
+      if (java.util.Arrays.equals(wasm, i, i + call.length, call, 0, call.length)) {
+        if (at >= 0) {
+          throw new IllegalStateException("$tail's body is not unique in the binary");
+        }
+        at = i;
+      }
+    }
+    if (at < 0) {
+      throw new IllegalStateException("$tail's body not found in the binary");
+    }
+    wasm[at + 2] = 0x12; // return_call
+    return wasm;
+  }
 
   /** The binary of a module text (assembled once per text). */
   static byte[] binary(String wat) {
