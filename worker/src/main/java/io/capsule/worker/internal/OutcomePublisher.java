@@ -3,11 +3,14 @@ package io.capsule.worker.internal;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.DeadLetter;
 import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.Execution;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.RetryBackoff;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
+import io.capsule.protocol.TimeoutExceededException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -25,6 +28,7 @@ public final class OutcomePublisher {
   private final RetryBackoff backoff;
   private final WorkerMetrics metrics;
   private final String workerId;
+  private final OutputFence fence;
 
   /** Outcomes decided by {@code policy}, published by worker {@code workerId}. */
   public OutcomePublisher(
@@ -42,11 +46,14 @@ public final class OutcomePublisher {
     this.backoff = backoff;
     this.metrics = metrics;
     this.workerId = workerId;
+    this.fence = new OutputFence(metrics);
   }
 
   /**
    * Publishes the outcome of the item's attempt, after {@code running} (its running event, whose
-   * failure does not hold the outcome back). Nothing when the item was abandoned.
+   * failure does not hold the outcome back). Nothing when the item was abandoned, or when this
+   * worker no longer holds its record when the outputs are to be sent ({@link OutputFence}). An
+   * attempt whose wall clock passed its timeout ends {@code timeout} ({@link #onTheWallClock}).
    */
   public CompletableFuture<Void> publish(
       TaskItem item, AttemptResult attempted, CompletableFuture<Void> running) {
@@ -54,7 +61,7 @@ public final class OutcomePublisher {
       return CompletableFuture.completedFuture(null);
     }
     TaskRequest request = item.request();
-    ResultEnvelope raw = attempted.envelope();
+    ResultEnvelope raw = onTheWallClock(item, attempted.envelope());
     AttemptResult enriched =
         policy.deliverable(
             new AttemptResult(
@@ -70,8 +77,42 @@ public final class OutcomePublisher {
     // Sent from this thread, never from a send callback: a send that has to wait for a topic's
     // metadata would block the producer's own I/O thread.
     CompletableFuture<Void> outputs =
-        retrying.publish(request.id(), () -> outputs(item, envelope, verdict, budgetLeft));
+        retrying.publish(
+            request.id(),
+            () ->
+                fence.send(
+                    item,
+                    "outcome " + verdict.next(),
+                    () -> outputs(item, envelope, verdict, budgetLeft)));
     return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
+  }
+
+  /**
+   * The attempt's envelope judged on the wall clock: an attempt that ran under a timeout and whose
+   * duration, plus the time since it ended, is past that timeout when its outcome is published (its
+   * worker was frozen, by SIGSTOP or a long GC pause, while or after it ran) ends {@code timeout}
+   * with that wall-clock duration, whatever it returned.
+   */
+  static ResultEnvelope onTheWallClock(TaskItem item, ResultEnvelope envelope) {
+    Duration timeout = item.timeout();
+    boolean timedOut =
+        envelope.error() != null && envelope.error().errorType() == ErrorType.TIMEOUT;
+    if (timeout == null || timedOut) {
+      return envelope;
+    }
+    long wallMs = envelope.execution().durationMs() + item.sinceAttemptEndedMs();
+    if (wallMs <= timeout.toMillis()) {
+      return envelope;
+    }
+    String message =
+        new TimeoutExceededException(timeout).getMessage()
+            + " ("
+            + wallMs
+            + " ms on the wall clock when its outcome was published)";
+    Execution execution = envelope.execution();
+    return ResultEnvelope.failure(
+            ErrorType.TIMEOUT, message, execution.withRetries(execution.retries(), wallMs))
+        .withLogs(envelope.logs());
   }
 
   /** Publishes a final failure for an item that cannot run here (e.g. too big for the budget). */
@@ -95,7 +136,11 @@ public final class OutcomePublisher {
     LifecycleEvent cancelled =
         event(item, TaskState.CANCELLED).withError(null, "stopped by a cancel on " + workerId);
     CompletableFuture<Void> outputs =
-        retrying.publish(item.request().id(), () -> events.record(cancelled, item.traceparent()));
+        retrying.publish(
+            item.request().id(),
+            () ->
+                fence.send(
+                    item, "cancelled event", () -> events.record(cancelled, item.traceparent())));
     return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
   }
 

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * after {@link #REPUBLISH_DELAY}, until {@link #close()} (the worker is stopping; the record is
  * then left uncommitted and runs again elsewhere) — except a round that failed because a record can
  * never fit ({@link #neverFits}): sending it again would fail the same way forever, its task would
- * never settle and its partition's commits would stop, so it is logged, counted and settled.
+ * never settle and its partition's commits would stop, so it is logged, counted and settled; and a
+ * round fenced because the record is no longer this worker's ({@link OutputsFencedException#lost}),
+ * which fails for good.
  */
 public final class RetryingPublisher {
   private static final Logger LOG = LoggerFactory.getLogger(RetryingPublisher.class);
@@ -52,10 +54,14 @@ public final class RetryingPublisher {
                 giveUp(taskId, error);
                 return CompletableFuture.<Void>completedFuture(null);
               }
-              if (closed) {
+              if (closed || OutputsFencedException.isLost(error)) {
                 return CompletableFuture.<Void>failedFuture(error);
               }
-              LOG.warn("publishing task {} failed; trying again", taskId, error);
+              if (cause(error) instanceof OutputsFencedException unconfirmed) {
+                LOG.warn("task {}: {}", taskId, unconfirmed.getMessage());
+              } else {
+                LOG.warn("publishing task {} failed; trying again", taskId, error);
+              }
               Executor later =
                   CompletableFuture.delayedExecutor(
                       REPUBLISH_DELAY.toMillis(), TimeUnit.MILLISECONDS);
