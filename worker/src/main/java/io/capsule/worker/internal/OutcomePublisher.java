@@ -12,6 +12,7 @@ import io.capsule.protocol.TaskState;
 import io.capsule.protocol.TimeoutExceededException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Publishes what follows an attempt, as {@link OutcomePolicy} decides: on success the envelope and
@@ -76,14 +77,7 @@ public final class OutcomePublisher {
     Integer budgetLeft = budgetLeft(item, enriched);
     // Sent from this thread, never from a send callback: a send that has to wait for a topic's
     // metadata would block the producer's own I/O thread.
-    CompletableFuture<Void> outputs =
-        retrying.publish(
-            request.id(),
-            () ->
-                fence.send(
-                    item,
-                    "outcome " + verdict.next(),
-                    () -> outputs(item, envelope, verdict, budgetLeft)));
+    CompletableFuture<Void> outputs = outputs(item, envelope, verdict, budgetLeft);
     return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
   }
 
@@ -136,11 +130,7 @@ public final class OutcomePublisher {
     LifecycleEvent cancelled =
         event(item, TaskState.CANCELLED).withError(null, "stopped by a cancel on " + workerId);
     CompletableFuture<Void> outputs =
-        retrying.publish(
-            item.request().id(),
-            () ->
-                fence.send(
-                    item, "cancelled event", () -> events.record(cancelled, item.traceparent())));
+        send(item, "cancelled event", () -> events.record(cancelled, item.traceparent()));
     return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
   }
 
@@ -165,6 +155,17 @@ public final class OutcomePublisher {
     return attempted.treeBudgetLeft() != null ? attempted.treeBudgetLeft() : 0;
   }
 
+  /**
+   * One output of the item's attempt, sent while this worker holds its record ({@link OutputFence})
+   * and sent again on its own until the broker acknowledges it: never with the outputs already
+   * acknowledged (sending a whole round again would write a second envelope when only its event had
+   * failed, e.g. behind a partition leader being killed).
+   */
+  private CompletableFuture<Void> send(
+      TaskItem item, String what, Supplier<CompletableFuture<Void>> output) {
+    return retrying.publish(item.request().id(), () -> fence.send(item, what, output));
+  }
+
   private CompletableFuture<Void> outputs(
       TaskItem item, ResultEnvelope envelope, OutcomePolicy.Verdict verdict, Integer budgetLeft) {
     return switch (verdict.next()) {
@@ -184,12 +185,10 @@ public final class OutcomePublisher {
   private CompletableFuture<Void> envelopeAndFinalEvent(
       TaskItem item, ResultEnvelope envelope, TaskState state, Integer budgetLeft) {
     byte[] json = CapsuleJson.writeBytes(envelope);
+    LifecycleEvent last = finalEvent(item, state, envelope).withTreeBudgetLeft(budgetLeft);
     return CompletableFuture.allOf(
-        publisher.envelope(item.request(), json, item.traceparent()),
-        events.recordFinal(
-            finalEvent(item, state, envelope).withTreeBudgetLeft(budgetLeft),
-            json,
-            item.traceparent()));
+        send(item, "envelope", () -> publisher.envelope(item.request(), json, item.traceparent())),
+        send(item, "final event", () -> events.recordFinal(last, json, item.traceparent())));
   }
 
   /**
@@ -211,15 +210,22 @@ public final class OutcomePublisher {
     }
     // A next attempt its topic can never take (its request grew past the topic's record limit)
     // ends the task dead-lettered instead of being dropped: the task still gets its outcome.
+    TaskRequest nextAttempt = next;
     CompletableFuture<Void> nextSent =
-        publisher
-            .request(item.partition().topic(), next, item.traceparent())
-            .exceptionallyCompose(
-                error ->
-                    RetryingPublisher.neverFits(error)
-                        ? deadLettered(item, envelope, DeadLetter.RETRY_TOO_LARGE, budgetLeft)
-                        : CompletableFuture.failedFuture(error));
-    return CompletableFuture.allOf(nextSent, events.record(retrying, item.traceparent()));
+        send(
+            item,
+            "retry request",
+            () ->
+                publisher
+                    .request(item.partition().topic(), nextAttempt, item.traceparent())
+                    .exceptionallyCompose(
+                        error ->
+                            RetryingPublisher.neverFits(error)
+                                ? deadLettered(
+                                    item, envelope, DeadLetter.RETRY_TOO_LARGE, budgetLeft)
+                                : CompletableFuture.failedFuture(error)));
+    return CompletableFuture.allOf(
+        nextSent, send(item, "retrying event", () -> events.record(retrying, item.traceparent())));
   }
 
   private CompletableFuture<Void> deadLetter(
@@ -234,7 +240,10 @@ public final class OutcomePublisher {
     metrics.deadLetter(item.level(), reason);
     return CompletableFuture.allOf(
         envelopeAndFinalEvent(item, envelope, TaskState.DEAD_LETTERED, budgetLeft),
-        publisher.deadLetter(letter(item, envelope, reason), item.traceparent()));
+        send(
+            item,
+            "dead letter",
+            () -> publisher.deadLetter(letter(item, envelope, reason), item.traceparent())));
   }
 
   private static DeadLetter letter(TaskItem item, ResultEnvelope envelope, String reason) {

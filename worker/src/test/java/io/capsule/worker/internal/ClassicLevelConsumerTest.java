@@ -98,6 +98,19 @@ class ClassicLevelConsumerTest {
   }
 
   @Test
+  void aRecordsClaimIsConfirmedWhileItsPartitionIsHeldAndLostOnceItIsRevoked()
+      throws InterruptedException {
+    start(List.of(Tasks.record(0, 0, Tasks.request())));
+    Started one = next();
+    assertThat(one.item().claim()).isNotSameAs(Lease.UNFENCED);
+    await().atMost(WAIT).until(() -> one.item().claim().now() == Lease.Standing.HELD);
+
+    kafka.schedulePollTask(() -> kafka.rebalance(List.of()));
+
+    await().atMost(WAIT).until(() -> one.item().claim().now() == Lease.Standing.LOST);
+  }
+
+  @Test
   void pausesWhileARecordWaitsForRoomAndResumesOnceItStarts() throws InterruptedException {
     TaskRequest first = Tasks.request();
     TaskRequest second = Tasks.request();
