@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
@@ -26,6 +27,15 @@ public final class RetryingPublisher {
 
   /** The pause before a failed round of sends is tried again. */
   static final Duration REPUBLISH_DELAY = Duration.ofSeconds(1);
+
+  // Rounds sent again may wait, bounded, at the OutputFence: never on the common pool's threads.
+  private static final Executor AGAIN =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread thread = new Thread(r, "capsule-republish");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   private final WorkerMetrics metrics;
   private volatile boolean closed;
@@ -64,7 +74,7 @@ public final class RetryingPublisher {
               }
               Executor later =
                   CompletableFuture.delayedExecutor(
-                      REPUBLISH_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+                      REPUBLISH_DELAY.toMillis(), TimeUnit.MILLISECONDS, AGAIN);
               return CompletableFuture.supplyAsync(() -> null, later)
                   .thenCompose(x -> publish(taskId, sends));
             })
