@@ -16,11 +16,13 @@ import io.capsule.worker.internal.EventRecorder;
 import io.capsule.worker.internal.GuestBoundary;
 import io.capsule.worker.internal.HttpEndpoint;
 import io.capsule.worker.internal.KafkaClients;
+import io.capsule.worker.internal.Lease;
 import io.capsule.worker.internal.LevelConsumer;
 import io.capsule.worker.internal.LevelContext;
 import io.capsule.worker.internal.ModuleCache;
 import io.capsule.worker.internal.OutcomePolicy;
 import io.capsule.worker.internal.OutcomePublisher;
+import io.capsule.worker.internal.OutputFence;
 import io.capsule.worker.internal.OutputPublisher;
 import io.capsule.worker.internal.RecordIntake;
 import io.capsule.worker.internal.Redeliveries;
@@ -171,7 +173,7 @@ public final class CapsuleWorker {
             new GuestBoundary(sandbox, modules, children, ceiling, config.defaultTimeout()),
             outcomes,
             new Redeliveries(ledger, config.maxDeliveries()),
-            new RunningEvents(events, timer, config.runningEventAfter()),
+            new RunningEvents(events, timer, config.runningEventAfter(), new OutputFence(metrics)),
             cancels,
             metrics);
     // Admission bounds the running tasks (up to maxTasks() with long ones); the pool may hold
@@ -208,7 +210,8 @@ public final class CapsuleWorker {
             clients.groupConsumer(config.groupId(level), "tasks-" + level.topicSuffix()),
             config.topics().tasks(level),
             level.topicSuffix(),
-            context);
+            context,
+            new Lease(clients.leaseTerm()));
     cancels.onCancel(consumer::cancelWaiting);
     consumers.add(consumer);
     consumer.start();

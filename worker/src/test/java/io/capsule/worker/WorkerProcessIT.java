@@ -13,12 +13,7 @@ import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
 import io.capsule.sandbox.testing.Corpus;
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,11 +26,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(KafkaBrokerExtension.class)
 class WorkerProcessIT {
   private static final Duration BOUND = Duration.ofSeconds(90);
-  private final List<Process> processes = new ArrayList<>();
+  private final WorkerJvm workers = new WorkerJvm();
 
   @AfterEach
   void killLeftovers() {
-    processes.forEach(Process::destroyForcibly);
+    workers.close();
   }
 
   @Test
@@ -142,47 +137,9 @@ class WorkerProcessIT {
 
   private Process launch(TestFleet fleet, String workerId, List<String> jvm, List<String> flags)
       throws IOException {
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command = new ArrayList<>();
-    command.add(java.toString());
-    command.addAll(jvm);
-    String cacheDir = System.getProperty("capsule.cache.dir");
-    if (cacheDir != null) {
-      command.add("-Dcapsule.cache.dir=" + cacheDir);
-    }
-    command.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            WorkerMain.class.getName(),
-            "--bootstrap-servers",
-            fleet.bootstrap(),
-            "--levels",
-            "medium",
-            "--concurrency",
-            "1",
-            "--topic-prefix",
-            fleet.topics().prefix(),
-            "--group-id-prefix",
-            fleet.topics().prefix(),
-            "--worker-id",
-            workerId,
-            "--shutdown-grace",
-            "20s",
-            "--kafka-property",
-            "session.timeout.ms=6000"));
-    command.addAll(flags);
-    File log = Path.of("target", "worker-" + workerId + ".log").toFile();
-    long launched = System.nanoTime();
-    Process process =
-        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.to(log)).start();
-    processes.add(process);
-    BufferedReader out =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    String line = out.readLine();
-    assertThat(line).as("first line of worker %s (see %s)", workerId, log).startsWith("ready");
-    System.err.printf(
-        "worker %s process ready in %d ms%n", workerId, (System.nanoTime() - launched) / 1_000_000);
-    return process;
+    List<String> sixSecondSession =
+        new ArrayList<>(List.of("--kafka-property", "session.timeout.ms=6000"));
+    sixSecondSession.addAll(flags);
+    return workers.launch(fleet, workerId, jvm, sixSecondSession);
   }
 }

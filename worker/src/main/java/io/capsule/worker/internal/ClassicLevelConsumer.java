@@ -21,7 +21,10 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +67,9 @@ public final class ClassicLevelConsumer extends PollingConsumer
   // task ids the cancel watch reported, applied on the poll thread
   private final Queue<String> cancelsToApply = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<Admission.Slot> holding = new ArrayDeque<>();
+  private final Lease lease;
+  private long pollStartedAt;
+  private long lastConfirmation;
   private long lastCommit;
   private long lastLag;
   private long nextKafkaPoll;
@@ -76,14 +82,21 @@ public final class ClassicLevelConsumer extends PollingConsumer
 
   /**
    * A consumer of {@code topic} for {@code level}; call {@link #start()}. Tell it of cancels
-   * through {@link #cancelWaiting}.
+   * through {@link #cancelWaiting}. Its records' outputs are fenced by {@code lease}: this consumer
+   * renews and revokes its partitions' tenures there, and confirms them by its commits.
    */
   public ClassicLevelConsumer(
-      Consumer<String, byte[]> consumer, String topic, String level, LevelContext context) {
+      Consumer<String, byte[]> consumer,
+      String topic,
+      String level,
+      LevelContext context,
+      Lease lease) {
     super(level, "capsule-poll-" + level);
     this.consumer = consumer;
     this.topic = topic;
     this.context = context;
+    this.lease = lease;
+    this.lastConfirmation = lease.now() - TimeUnit.SECONDS.toNanos(1);
   }
 
   /** A task was cancelled: if it waits here, it leaves its queue (applied on the poll thread). */
@@ -135,7 +148,9 @@ public final class ClassicLevelConsumer extends PollingConsumer
     }
     adjustPause();
     commit(false);
+    confirmTenure();
     reportLag();
+    pollStartedAt = lease.now();
     for (ConsumerRecord<String, byte[]> record : consumer.poll(full ? Duration.ZERO : POLL)) {
       intake(record);
     }
@@ -169,6 +184,9 @@ public final class ClassicLevelConsumer extends PollingConsumer
             ? TaskItem.Delivery.REASSIGNED
             : TaskItem.Delivery.FIRST;
     RecordIntake.Taken taken = context.intake().take(record, level(), delivery);
+    if (taken.item() != null) {
+      taken.item().fencedBy(lease.claim(partition));
+    }
     if (taken.runnable()) {
       pending.add(taken.item());
     } else if (taken.item() != null) {
@@ -294,7 +312,9 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private void whenDone(TaskItem item, CompletableFuture<Void> finished) {
     finished.whenComplete(
         (ok, error) -> {
-          if (error != null && !item.abandoned()) {
+          if (error != null && OutputsFencedException.isLost(error)) {
+            LOG.info("task {} fenced: its record is no longer held here", item.request().id());
+          } else if (error != null && !item.abandoned()) {
             LOG.error(
                 "task {} outputs not published; it will run again", item.request().id(), error);
           }
@@ -343,18 +363,52 @@ public final class ClassicLevelConsumer extends PollingConsumer
     if (commits.isEmpty()) {
       return;
     }
+    long sentAt = lease.now();
     if (sync) {
       consumer.commitSync(commits);
+      lease.confirmed(sentAt);
     } else {
       consumer.commitAsync(
           commits,
           (c, error) -> {
-            if (error != null) {
+            if (error == null) {
+              lease.confirmed(sentAt);
+            } else {
               LOG.warn("commit of {} failed, will retry: {}", commits, error.toString());
               // The KIP-848 consumer (group.protocol=consumer) passes null offsets on failure.
               offsets.commitFailed(commits);
             }
           });
+    }
+  }
+
+  /**
+   * Gets the broker to confirm this member's tenure when a publisher waits for it, or before the
+   * last confirmation grows stale while records are in flight: a synchronous commit of what is
+   * already committable (the offset of each partition's first record in flight) succeeds only if
+   * the coordinator still knows this member in the current generation. A failed one means the group
+   * moved on: the next poll rejoins and revokes or loses the partitions, which fences their
+   * records' outputs.
+   */
+  private void confirmTenure() {
+    long now = lease.now();
+    if (now - lastConfirmation < TimeUnit.MILLISECONDS.toNanos(COMMIT_INTERVAL_MS)
+        || !lease.confirmationDue(active.get() > 0)) {
+      return;
+    }
+    lastConfirmation = now;
+    Map<TopicPartition, OffsetAndMetadata> holding = offsets.firstInFlight();
+    holding.keySet().retainAll(consumer.assignment());
+    if (holding.isEmpty()) {
+      return;
+    }
+    try {
+      consumer.commitSync(holding, lease.term());
+      lease.confirmed(now);
+    } catch (WakeupException | InterruptException e) {
+      throw e;
+    } catch (KafkaException e) {
+      LOG.info("{}: tenure not confirmed ({}); rejoining on the next poll", level(), e.toString());
     }
   }
 
@@ -374,6 +428,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
   /** Commits what is complete, abandons what still runs, leaves the group. */
   @Override
   void finish() {
+    lease.revokeAll();
     try {
       drainDone();
       commit(true);
@@ -410,6 +465,9 @@ public final class ClassicLevelConsumer extends PollingConsumer
   @Override
   public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
     assignments.incrementAndGet();
+    // the assignment came in a group generation the coordinator just confirmed
+    lease.renew(partitions);
+    lease.confirmed(pollStartedAt);
     if (partitions.isEmpty()) {
       return;
     }
@@ -429,6 +487,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
   }
 
   private void abandonAll(Collection<TopicPartition> partitions) {
+    lease.revoke(partitions);
     Set<TopicPartition> gone = new HashSet<>(partitions);
     pending.removeIf(item -> gone.contains(item.partition()));
     held.removeIf(item -> gone.contains(item.partition()));

@@ -77,6 +77,7 @@ public final class GuestBoundary {
       return runScript(item);
     }
     TaskCall call = new TaskCall(withinPolicy(request.options()), request.args());
+    item.runsUnder(call.options().timeout());
     ResultEnvelope envelope =
         sandbox.attempt(sandbox.prepare(moduleBytes(request), call.options()), call);
     return new AttemptResult(envelope, null);
@@ -97,6 +98,7 @@ public final class GuestBoundary {
       TaskOptions declared =
           request.options().toBuilder().name(task).build().over(script.optionsOf(task));
       call = new TaskCall(withinPolicy(declared), request.args());
+      item.runsUnder(call.options().timeout());
     } catch (CapsuleException e) {
       Integer untouched = request.tree() == null ? null : request.tree().budget();
       return new AttemptResult(

@@ -145,19 +145,70 @@ public final class KafkaClients {
     return TopicSpec.DEFAULT_MAX_MESSAGE_BYTES;
   }
 
+  /**
+   * The classic group's session timeout unless the operator sets one: a worker killed with {@code
+   * kill -9} is noticed by the group coordinator within it, so its partitions move and output
+   * resumes within about this plus a rebalance (Kafka's default of 45 s stopped output for minutes
+   * in the chaos run: every restart's rebalance waited for the dead members). 6 s is the smallest a
+   * broker accepts by default ({@code group.min.session.timeout.ms}); the cost is that a worker
+   * frozen longer than that (a GC pause) loses its partitions, and its outputs are then fenced.
+   */
+  static final int DEFAULT_SESSION_TIMEOUT_MS = 6_000;
+
+  /**
+   * A quarter of the default session timeout (at most a quarter of the one set): a lost heartbeat
+   * or two does not end the session.
+   */
+  static final int DEFAULT_HEARTBEAT_INTERVAL_MS = 1_500;
+
   /** A consumer in {@code groupId} that commits only what the worker tells it to. */
   public KafkaConsumer<String, byte[]> groupConsumer(String groupId, String clientSuffix) {
+    return new KafkaConsumer<>(
+        groupConsumerProperties(groupId, clientSuffix),
+        new StringDeserializer(),
+        new ByteArrayDeserializer());
+  }
+
+  /** The properties of {@link #groupConsumer}: the operator's, over the worker's defaults. */
+  Map<String, Object> groupConsumerProperties(String groupId, String clientSuffix) {
     Map<String, Object> props = base(clientSuffix);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    // KIP-848 groups (group.protocol=consumer) assign on the broker and refuse a client assignor.
-    if (!"consumer".equalsIgnoreCase(String.valueOf(props.get("group.protocol")))) {
+    // KIP-848 groups (group.protocol=consumer) assign on the broker and refuse a client assignor
+    // and client-side session settings (the broker's group.consumer.* settings apply).
+    if (!consumerProtocol()) {
       props.putIfAbsent(
           ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
           CooperativeStickyAssignor.class.getName());
+      props.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS);
+      long session = Long.parseLong(props.get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG).toString());
+      props.putIfAbsent(
+          ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+          (int) Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, Math.max(1, session / 4)));
     }
-    return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    return props;
+  }
+
+  /**
+   * How long one broker confirmation of a group member's tenure is trusted before its records'
+   * outputs wait for another ({@link Lease}): half the session timeout (the coordinator cannot give
+   * the member's partitions to another worker sooner than a whole one after confirming it). With
+   * {@code group.protocol=consumer} the session timeout is the broker's and unknown here: half the
+   * classic default is assumed, shorter than any the broker accepts by default, so only safer.
+   */
+  public Duration leaseTerm() {
+    Object set = config.kafkaProperties().get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+    long session =
+        consumerProtocol() || set == null
+            ? DEFAULT_SESSION_TIMEOUT_MS
+            : Long.parseLong(set.toString().trim());
+    return Duration.ofMillis(Math.max(1, session / 2));
+  }
+
+  private boolean consumerProtocol() {
+    return "consumer"
+        .equalsIgnoreCase(String.valueOf(config.kafkaProperties().get("group.protocol")).trim());
   }
 
   /**

@@ -50,6 +50,21 @@ public final class OffsetTracker {
     commits.forEach((partition, offset) -> committed.remove(partition, offset.offset()));
   }
 
+  /**
+   * Per partition with records in flight, the offset of the first: committing it commits nothing
+   * not yet done (everything before it is).
+   */
+  public Map<TopicPartition, OffsetAndMetadata> firstInFlight() {
+    Map<TopicPartition, OffsetAndMetadata> first = new HashMap<>();
+    partitions.forEach(
+        (partition, offsets) -> {
+          if (!offsets.isEmpty()) {
+            first.put(partition, new OffsetAndMetadata(offsets.firstKey()));
+          }
+        });
+    return first;
+  }
+
   /** Records still in flight on a partition. */
   public int inFlight(TopicPartition partition) {
     TreeMap<Long, Boolean> offsets = partitions.get(partition);

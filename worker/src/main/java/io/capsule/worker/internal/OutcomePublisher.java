@@ -3,12 +3,16 @@ package io.capsule.worker.internal;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.DeadLetter;
 import io.capsule.protocol.ErrorType;
+import io.capsule.protocol.Execution;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.RetryBackoff;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
+import io.capsule.protocol.TimeoutExceededException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Publishes what follows an attempt, as {@link OutcomePolicy} decides: on success the envelope and
@@ -25,6 +29,7 @@ public final class OutcomePublisher {
   private final RetryBackoff backoff;
   private final WorkerMetrics metrics;
   private final String workerId;
+  private final OutputFence fence;
 
   /** Outcomes decided by {@code policy}, published by worker {@code workerId}. */
   public OutcomePublisher(
@@ -42,11 +47,14 @@ public final class OutcomePublisher {
     this.backoff = backoff;
     this.metrics = metrics;
     this.workerId = workerId;
+    this.fence = new OutputFence(metrics);
   }
 
   /**
    * Publishes the outcome of the item's attempt, after {@code running} (its running event, whose
-   * failure does not hold the outcome back). Nothing when the item was abandoned.
+   * failure does not hold the outcome back). Nothing when the item was abandoned, or when this
+   * worker no longer holds its record when the outputs are to be sent ({@link OutputFence}). An
+   * attempt whose wall clock passed its timeout ends {@code timeout} ({@link #onTheWallClock}).
    */
   public CompletableFuture<Void> publish(
       TaskItem item, AttemptResult attempted, CompletableFuture<Void> running) {
@@ -54,7 +62,7 @@ public final class OutcomePublisher {
       return CompletableFuture.completedFuture(null);
     }
     TaskRequest request = item.request();
-    ResultEnvelope raw = attempted.envelope();
+    ResultEnvelope raw = onTheWallClock(item, attempted.envelope());
     AttemptResult enriched =
         policy.deliverable(
             new AttemptResult(
@@ -69,9 +77,36 @@ public final class OutcomePublisher {
     Integer budgetLeft = budgetLeft(item, enriched);
     // Sent from this thread, never from a send callback: a send that has to wait for a topic's
     // metadata would block the producer's own I/O thread.
-    CompletableFuture<Void> outputs =
-        retrying.publish(request.id(), () -> outputs(item, envelope, verdict, budgetLeft));
+    CompletableFuture<Void> outputs = outputs(item, envelope, verdict, budgetLeft);
     return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
+  }
+
+  /**
+   * The attempt's envelope judged on the wall clock: an attempt that ran under a timeout and whose
+   * duration, plus the time since it ended, is past that timeout when its outcome is published (its
+   * worker was frozen, by SIGSTOP or a long GC pause, while or after it ran) ends {@code timeout}
+   * with that wall-clock duration, whatever it returned.
+   */
+  static ResultEnvelope onTheWallClock(TaskItem item, ResultEnvelope envelope) {
+    Duration timeout = item.timeout();
+    boolean timedOut =
+        envelope.error() != null && envelope.error().errorType() == ErrorType.TIMEOUT;
+    if (timeout == null || timedOut) {
+      return envelope;
+    }
+    long wallMs = envelope.execution().durationMs() + item.sinceAttemptEndedMs();
+    if (wallMs <= timeout.toMillis()) {
+      return envelope;
+    }
+    String message =
+        new TimeoutExceededException(timeout).getMessage()
+            + " ("
+            + wallMs
+            + " ms on the wall clock when its outcome was published)";
+    Execution execution = envelope.execution();
+    return ResultEnvelope.failure(
+            ErrorType.TIMEOUT, message, execution.withRetries(execution.retries(), wallMs))
+        .withLogs(envelope.logs());
   }
 
   /** Publishes a final failure for an item that cannot run here (e.g. too big for the budget). */
@@ -95,7 +130,7 @@ public final class OutcomePublisher {
     LifecycleEvent cancelled =
         event(item, TaskState.CANCELLED).withError(null, "stopped by a cancel on " + workerId);
     CompletableFuture<Void> outputs =
-        retrying.publish(item.request().id(), () -> events.record(cancelled, item.traceparent()));
+        send(item, "cancelled event", () -> events.record(cancelled, item.traceparent()));
     return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
   }
 
@@ -120,6 +155,17 @@ public final class OutcomePublisher {
     return attempted.treeBudgetLeft() != null ? attempted.treeBudgetLeft() : 0;
   }
 
+  /**
+   * One output of the item's attempt, sent while this worker holds its record ({@link OutputFence})
+   * and sent again on its own until the broker acknowledges it: never with the outputs already
+   * acknowledged (sending a whole round again would write a second envelope when only its event had
+   * failed, e.g. behind a partition leader being killed).
+   */
+  private CompletableFuture<Void> send(
+      TaskItem item, String what, Supplier<CompletableFuture<Void>> output) {
+    return retrying.publish(item.request().id(), () -> fence.send(item, what, output));
+  }
+
   private CompletableFuture<Void> outputs(
       TaskItem item, ResultEnvelope envelope, OutcomePolicy.Verdict verdict, Integer budgetLeft) {
     return switch (verdict.next()) {
@@ -139,12 +185,10 @@ public final class OutcomePublisher {
   private CompletableFuture<Void> envelopeAndFinalEvent(
       TaskItem item, ResultEnvelope envelope, TaskState state, Integer budgetLeft) {
     byte[] json = CapsuleJson.writeBytes(envelope);
+    LifecycleEvent last = finalEvent(item, state, envelope).withTreeBudgetLeft(budgetLeft);
     return CompletableFuture.allOf(
-        publisher.envelope(item.request(), json, item.traceparent()),
-        events.recordFinal(
-            finalEvent(item, state, envelope).withTreeBudgetLeft(budgetLeft),
-            json,
-            item.traceparent()));
+        send(item, "envelope", () -> publisher.envelope(item.request(), json, item.traceparent())),
+        send(item, "final event", () -> events.recordFinal(last, json, item.traceparent())));
   }
 
   /**
@@ -166,15 +210,22 @@ public final class OutcomePublisher {
     }
     // A next attempt its topic can never take (its request grew past the topic's record limit)
     // ends the task dead-lettered instead of being dropped: the task still gets its outcome.
+    TaskRequest nextAttempt = next;
     CompletableFuture<Void> nextSent =
-        publisher
-            .request(item.partition().topic(), next, item.traceparent())
-            .exceptionallyCompose(
-                error ->
-                    RetryingPublisher.neverFits(error)
-                        ? deadLettered(item, envelope, DeadLetter.RETRY_TOO_LARGE, budgetLeft)
-                        : CompletableFuture.failedFuture(error));
-    return CompletableFuture.allOf(nextSent, events.record(retrying, item.traceparent()));
+        send(
+            item,
+            "retry request",
+            () ->
+                publisher
+                    .request(item.partition().topic(), nextAttempt, item.traceparent())
+                    .exceptionallyCompose(
+                        error ->
+                            RetryingPublisher.neverFits(error)
+                                ? deadLettered(
+                                    item, envelope, DeadLetter.RETRY_TOO_LARGE, budgetLeft)
+                                : CompletableFuture.failedFuture(error)));
+    return CompletableFuture.allOf(
+        nextSent, send(item, "retrying event", () -> events.record(retrying, item.traceparent())));
   }
 
   private CompletableFuture<Void> deadLetter(
@@ -189,7 +240,10 @@ public final class OutcomePublisher {
     metrics.deadLetter(item.level(), reason);
     return CompletableFuture.allOf(
         envelopeAndFinalEvent(item, envelope, TaskState.DEAD_LETTERED, budgetLeft),
-        publisher.deadLetter(letter(item, envelope, reason), item.traceparent()));
+        send(
+            item,
+            "dead letter",
+            () -> publisher.deadLetter(letter(item, envelope, reason), item.traceparent())));
   }
 
   private static DeadLetter letter(TaskItem item, ResultEnvelope envelope, String reason) {

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * Recognises, through the {@link TaskLedger}, a record delivered again: one already handled (a
  * duplicate, skipped) and one whose earlier deliveries kept ending with their worker gone (counted,
  * and dead-lettered past the operator's limit). Asks the ledger only about records that may have
- * been delivered before.
+ * been delivered before, and about retries (a retry published twice by an attempt that ran twice).
  */
 public final class Redeliveries {
   private static final Logger LOG = LoggerFactory.getLogger(Redeliveries.class);
@@ -33,7 +33,11 @@ public final class Redeliveries {
     TaskRequest request = item.request();
     switch (item.delivery()) {
       case FIRST:
-        return false;
+        // A retry's record may have a twin: when an attempt ran twice (windows (a) and (b) of the
+        // delivery guarantee), each run published the next attempt. What this worker already
+        // knows of the task (its own events, no catch-up) recognises the second of them.
+        return request.attempt() > 1
+            && ledger.alreadyHandled(request.id(), request.attempt(), item.timestamp());
       case REDELIVERED:
         if (!ledger.catchUp(LEDGER_CATCH_UP)) {
           LOG.warn(

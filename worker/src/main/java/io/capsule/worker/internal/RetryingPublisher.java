@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
@@ -17,13 +18,24 @@ import org.slf4j.LoggerFactory;
  * after {@link #REPUBLISH_DELAY}, until {@link #close()} (the worker is stopping; the record is
  * then left uncommitted and runs again elsewhere) — except a round that failed because a record can
  * never fit ({@link #neverFits}): sending it again would fail the same way forever, its task would
- * never settle and its partition's commits would stop, so it is logged, counted and settled.
+ * never settle and its partition's commits would stop, so it is logged, counted and settled; and a
+ * round fenced because the record is no longer this worker's ({@link OutputsFencedException#lost}),
+ * which fails for good.
  */
 public final class RetryingPublisher {
   private static final Logger LOG = LoggerFactory.getLogger(RetryingPublisher.class);
 
   /** The pause before a failed round of sends is tried again. */
   static final Duration REPUBLISH_DELAY = Duration.ofSeconds(1);
+
+  // Rounds sent again may wait, bounded, at the OutputFence: never on the common pool's threads.
+  private static final Executor AGAIN =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread thread = new Thread(r, "capsule-republish");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   private final WorkerMetrics metrics;
   private volatile boolean closed;
@@ -52,13 +64,17 @@ public final class RetryingPublisher {
                 giveUp(taskId, error);
                 return CompletableFuture.<Void>completedFuture(null);
               }
-              if (closed) {
+              if (closed || OutputsFencedException.isLost(error)) {
                 return CompletableFuture.<Void>failedFuture(error);
               }
-              LOG.warn("publishing task {} failed; trying again", taskId, error);
+              if (cause(error) instanceof OutputsFencedException unconfirmed) {
+                LOG.warn("task {}: {}", taskId, unconfirmed.getMessage());
+              } else {
+                LOG.warn("publishing task {} failed; trying again", taskId, error);
+              }
               Executor later =
                   CompletableFuture.delayedExecutor(
-                      REPUBLISH_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+                      REPUBLISH_DELAY.toMillis(), TimeUnit.MILLISECONDS, AGAIN);
               return CompletableFuture.supplyAsync(() -> null, later)
                   .thenCompose(x -> publish(taskId, sends));
             })

@@ -19,20 +19,26 @@ public final class RunningEvents {
   private final EventRecorder events;
   private final ScheduledExecutorService timer;
   private final long afterMillis;
+  private final OutputFence fence;
 
-  /** Events recorded through {@code events}, {@code after} an attempt starts, on {@code timer}. */
-  public RunningEvents(EventRecorder events, ScheduledExecutorService timer, Duration after) {
+  /**
+   * Events recorded through {@code events}, {@code after} an attempt starts, on {@code timer}, each
+   * only while this worker holds its record ({@code fence}).
+   */
+  public RunningEvents(
+      EventRecorder events, ScheduledExecutorService timer, Duration after, OutputFence fence) {
     this.events = events;
     this.timer = timer;
     this.afterMillis = after.toMillis();
+    this.fence = fence;
   }
 
   /**
    * Starts the clock of one attempt whose running event is {@code event}, recording the {@code
    * delivery}-th delivery of its record.
    */
-  public Notice start(LifecycleEvent event, String traceparent, int delivery) {
-    Notice notice = notice(event, traceparent, delivery);
+  public Notice start(TaskItem item, LifecycleEvent event, int delivery) {
+    Notice notice = notice(item, event, delivery);
     notice.schedule();
     return notice;
   }
@@ -42,10 +48,9 @@ public final class RunningEvents {
    * delivery that may follow one whose worker died, so that this delivery is counted before the
    * task can kill another worker.
    */
-  public Notice startAcknowledged(
-      LifecycleEvent event, String traceparent, int delivery, Duration ack) {
-    Notice notice = notice(event, traceparent, delivery);
-    notice.run();
+  public Notice startAcknowledged(TaskItem item, LifecycleEvent event, int delivery, Duration ack) {
+    Notice notice = notice(item, event, delivery);
+    notice.sendIf(fence.held(item, "running event"));
     try {
       notice.sent.get(ack.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -56,45 +61,52 @@ public final class RunningEvents {
     return notice;
   }
 
-  private Notice notice(LifecycleEvent event, String traceparent, int delivery) {
+  private Notice notice(TaskItem item, LifecycleEvent event, int delivery) {
     if (event.state() != TaskState.RUNNING) {
       throw new IllegalArgumentException("not a running event: " + event.state());
     }
-    return new Notice(event, traceparent, delivery);
+    return new Notice(item, event, delivery);
   }
 
   /** One attempt's pending running event. */
   public final class Notice implements Runnable {
+    private final TaskItem item;
     private final LifecycleEvent event;
-    private final String traceparent;
     private final int delivery;
     private boolean finished; // guarded by this
     private CompletableFuture<Void> sent = CompletableFuture.completedFuture(null); // by this
     private ScheduledFuture<?> pending; // guarded by this
 
-    private Notice(LifecycleEvent event, String traceparent, int delivery) {
+    private Notice(TaskItem item, LifecycleEvent event, int delivery) {
+      this.item = item;
       this.event = event;
-      this.traceparent = traceparent;
       this.delivery = delivery;
     }
 
     private synchronized void schedule() {
       if (afterMillis == 0) {
-        run();
+        sendIf(fence.held(item, "running event"));
         return;
       }
       try {
         pending = timer.schedule(this, afterMillis, TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException e) {
-        run(); // the worker is stopping: send it now rather than never
+        run(); // the worker is stopping: send it now (if still held) rather than never
       }
     }
 
-    /** Sends the event unless the attempt has finished. */
+    /**
+     * Sends the event unless the attempt has finished or this worker cannot show it still holds the
+     * record (not worth waiting for on the timer: the event is then left out).
+     */
     @Override
     public synchronized void run() {
-      if (!finished) {
-        sent = events.recordRunning(event, traceparent, delivery);
+      sendIf(!finished && fence.heldNow(item, "running event"));
+    }
+
+    private synchronized void sendIf(boolean held) {
+      if (held && !finished) {
+        sent = events.recordRunning(event, item.traceparent(), delivery);
       }
     }
 

@@ -29,6 +29,9 @@ public final class ShareLevelConsumer extends PollingConsumer {
   private final LevelContext context;
   private final AtomicInteger active = new AtomicInteger();
   private ConsumerRecord<String, byte[]> current;
+  private Lease lease = new Lease(Duration.ofMillis(DEFAULT_LOCK_MS / 2));
+  private long pollStartedAt;
+  private long lockConfirmedAt;
 
   /** A slot consuming {@code topic}; call {@link #start()}. */
   public ShareLevelConsumer(
@@ -53,6 +56,7 @@ public final class ShareLevelConsumer extends PollingConsumer {
   void consume() {
     consumer.subscribe(List.of(topic));
     while (!stopping() && !draining()) {
+      pollStartedAt = System.nanoTime();
       for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
         handle(record);
       }
@@ -73,6 +77,11 @@ public final class ShareLevelConsumer extends PollingConsumer {
   private void handle(ConsumerRecord<String, byte[]> record) {
     active.set(1);
     current = record;
+    // the record's lock was taken during the poll: trusted for half the lock's duration from its
+    // start, then only while RENEWs keep coming back
+    lease = new Lease(Duration.ofMillis(Math.max(1, lockMs() / 2)));
+    lease.confirmed(pollStartedAt);
+    lockConfirmedAt = pollStartedAt;
     try {
       AcknowledgeType outcome = process(record);
       consumer.acknowledge(current, outcome);
@@ -80,6 +89,7 @@ public final class ShareLevelConsumer extends PollingConsumer {
     } catch (IllegalStateException e) {
       LOG.warn("could not acknowledge {}; its lock will lapse and the ledger skips it", key(), e);
     } finally {
+      lease.revokeAll();
       active.set(0);
     }
   }
@@ -98,6 +108,7 @@ public final class ShareLevelConsumer extends PollingConsumer {
       return await(record, taken.settled());
     }
     TaskItem item = taken.item();
+    item.fencedBy(lease.claim(key()));
     if (!waitUntil(record, item.request().notBefore()) || !admit(record, item.ram())) {
       return AcknowledgeType.RELEASE;
     }
@@ -120,7 +131,11 @@ public final class ShareLevelConsumer extends PollingConsumer {
       } catch (TimeoutException e) {
         renew(record);
       } catch (ExecutionException e) {
-        LOG.error("outputs of {} not published; releasing it", record.key(), e.getCause());
+        if (OutputsFencedException.isLost(e.getCause())) {
+          LOG.info("outputs of {} fenced: its lock had lapsed", record.key());
+        } else {
+          LOG.error("outputs of {} not published; releasing it", record.key(), e.getCause());
+        }
         return AcknowledgeType.RELEASE;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -160,12 +175,15 @@ public final class ShareLevelConsumer extends PollingConsumer {
    * within {@code max.poll.interval.ms}.
    */
   private void renew(ConsumerRecord<String, byte[]> record) {
+    long sentAt = System.nanoTime();
     consumer.acknowledge(current, AcknowledgeType.RENEW);
     long deadline = System.currentTimeMillis() + renewInterval();
     while (!stopping() && System.currentTimeMillis() < deadline) {
       for (ConsumerRecord<String, byte[]> again : consumer.poll(Duration.ofMillis(100))) {
         if (again.partition() == current.partition() && again.offset() == current.offset()) {
           current = again;
+          lease.confirmed(sentAt);
+          lockConfirmedAt = sentAt;
           context.metrics().lockRenewal(level(), true);
           return;
         }
@@ -175,11 +193,20 @@ public final class ShareLevelConsumer extends PollingConsumer {
     if (!stopping()) {
       context.metrics().lockRenewal(level(), false);
     }
+    // not handed back: once a whole lock duration has passed since the broker last confirmed the
+    // lock, it has lapsed and the record may be another consumer's: its outputs are fenced
+    if (System.nanoTime() - lockConfirmedAt > TimeUnit.MILLISECONDS.toNanos(lockMs())) {
+      lease.revokeAll();
+    }
     LOG.warn("{} was not handed back after RENEW", key());
   }
 
   private long renewInterval() {
-    return consumer.acquisitionLockTimeoutMs().map(ms -> ms / 3L).orElse(DEFAULT_LOCK_MS / 3);
+    return lockMs() / 3;
+  }
+
+  private long lockMs() {
+    return consumer.acquisitionLockTimeoutMs().map(Integer::longValue).orElse(DEFAULT_LOCK_MS);
   }
 
   private static void sleep(long ms) {

@@ -58,6 +58,10 @@ public final class TaskExecution implements TaskRunner {
         LOG.info("task {} cancelled before it started", request.id());
         return CompletableFuture.completedFuture(null);
       }
+      if (item.claim().now() == Lease.Standing.LOST && item.abandon()) {
+        LOG.info("task {}: its record is no longer held here; not running it", request.id());
+        return CompletableFuture.completedFuture(null);
+      }
       if (redeliveries.handledBefore(item)) {
         metrics.duplicateSkipped(item.level());
         LOG.info("task {} attempt {} already handled; skipping", request.id(), request.attempt());
@@ -99,9 +103,9 @@ public final class TaskExecution implements TaskRunner {
   private RunningEvents.Notice announce(TaskItem item, int delivery) {
     LifecycleEvent event = outcomes.event(item, TaskState.RUNNING);
     if (item.delivery() == TaskItem.Delivery.FIRST) {
-      return runningEvents.start(event, item.traceparent(), delivery);
+      return runningEvents.start(item, event, delivery);
     }
-    return runningEvents.startAcknowledged(event, item.traceparent(), delivery, RUNNING_ACK);
+    return runningEvents.startAcknowledged(item, event, delivery, RUNNING_ACK);
   }
 
   /**

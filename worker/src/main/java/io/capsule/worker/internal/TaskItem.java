@@ -39,6 +39,9 @@ public final class TaskItem {
   private volatile Admission.Slot slot;
   private Thread runner; // guarded by this
   private volatile boolean cancelled;
+  private volatile Lease.Claim claim = Lease.UNFENCED;
+  private volatile java.time.Duration timeout;
+  private volatile Long attemptEndedNanos;
 
   /** A readable request fetched from {@code partition} at {@code offset}. */
   public TaskItem(
@@ -155,7 +158,36 @@ public final class TaskItem {
    */
   public synchronized void stoppedRunning() {
     runner = null;
+    attemptEndedNanos = System.nanoTime();
     Thread.interrupted();
+  }
+
+  /** Fences its outputs by {@code claim}: its holder's tenure of the record when it was fetched. */
+  public void fencedBy(Lease.Claim claim) {
+    this.claim = claim;
+  }
+
+  /** Its holder's tenure of the record ({@link Lease#UNFENCED} when none was given). */
+  public Lease.Claim claim() {
+    return claim;
+  }
+
+  /** The timeout its attempt runs under, once the policy has been applied. */
+  public void runsUnder(java.time.Duration timeout) {
+    this.timeout = timeout;
+  }
+
+  /** The timeout its attempt ran under, or {@code null} when it never reached the sandbox. */
+  public java.time.Duration timeout() {
+    return timeout;
+  }
+
+  /** Milliseconds since its attempt ended (0 while it runs or when it never ran). */
+  public long sinceAttemptEndedMs() {
+    Long ended = attemptEndedNanos;
+    return ended == null
+        ? 0
+        : java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - ended);
   }
 
   /** Whether it was given back. */

@@ -73,6 +73,14 @@ public final class WorkerMetrics {
   }
 
   /**
+   * Counts a record's outputs dropped because this worker no longer held the record (frozen or cut
+   * off past its session timeout or lock): its new owner runs the task.
+   */
+  public void outputsFenced(String level) {
+    Counter.builder("capsule.outputs.fenced").tag("level", level).register(registry).increment();
+  }
+
+  /**
    * Counts an output the worker gave up sending because it can never fit a Kafka record ({@code
    * reason}: the Kafka error, e.g. {@code RecordTooLargeException}); its task's record settled
    * without it.

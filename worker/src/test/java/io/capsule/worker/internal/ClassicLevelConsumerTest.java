@@ -46,6 +46,7 @@ class ClassicLevelConsumerTest {
       new CancelWatch(new MockConsumer<>("earliest"), MockOutputs.TOPICS.cancels());
   // one task's 64 MiB at a time: room comes only when a task gives back its ram
   private final Admission admission = new Admission(4, 64 * Tasks.MIB);
+  private final Lease lease = new Lease(Duration.ofSeconds(3));
   private ClassicLevelConsumer consumer;
 
   private final TaskRunner runner =
@@ -75,7 +76,7 @@ class ClassicLevelConsumerTest {
             new RecordIntake.Ram(64 * Tasks.MIB, Tasks.MIB * 1024));
     LevelContext context =
         new LevelContext(intake, admission, timer, within -> true, outputs.metrics);
-    consumer = new ClassicLevelConsumer(kafka, MockOutputs.LOW, "low", context);
+    consumer = new ClassicLevelConsumer(kafka, MockOutputs.LOW, "low", context, lease);
     cancels.onCancel(consumer::cancelWaiting);
     kafka.updateBeginningOffsets(Map.of(P0, 0L));
     kafka.updateEndOffsets(Map.of(P0, 0L)); // every record is a first delivery
@@ -94,6 +95,19 @@ class ClassicLevelConsumerTest {
 
   private Started next() throws InterruptedException {
     return Tasks.nextStarted(started);
+  }
+
+  @Test
+  void aRecordsClaimIsConfirmedWhileItsPartitionIsHeldAndLostOnceItIsRevoked()
+      throws InterruptedException {
+    start(List.of(Tasks.record(0, 0, Tasks.request())));
+    Started one = next();
+    assertThat(one.item().claim()).isNotSameAs(Lease.UNFENCED);
+    await().atMost(WAIT).until(() -> one.item().claim().now() == Lease.Standing.HELD);
+
+    kafka.schedulePollTask(() -> kafka.rebalance(List.of()));
+
+    await().atMost(WAIT).until(() -> one.item().claim().now() == Lease.Standing.LOST);
   }
 
   @Test

@@ -141,11 +141,12 @@ class OversizedOutputTest {
     outputs.producer.completeNext();
     outputs.producer.errorNext(new TimeoutException("no broker"));
 
-    await().atMost(BOUND).until(() -> outputs.sent().size() == 6);
+    // the dead letter alone again (the acknowledged envelope and event are not written twice)
+    await().atMost(BOUND).until(() -> outputs.sent().size() == 4);
     outputs.ackAll();
     await().atMost(BOUND).until(done::isDone);
     assertThat(done).isCompleted();
-    DeadLetter again = letter(outputs.sent().get(5));
+    DeadLetter again = letter(outputs.sent().get(3));
     assertThat(again.bodiesOmitted()).isFalse();
     assertThat(again.replayable()).isTrue();
   }

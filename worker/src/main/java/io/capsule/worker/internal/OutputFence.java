@@ -1,0 +1,74 @@
+package io.capsule.worker.internal;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gate every output of a record passes (its running event, outcome, retry request, dead letter,
+ * cancelled event): sent only while the record's {@link Lease.Claim} is held. A lost claim drops
+ * the outputs for good (the record's new owner runs the task) and counts them in {@code
+ * capsule_outputs_fenced_total}; an unconfirmed one fails the round with {@link
+ * OutputsFencedException#unconfirmed}, which the {@link RetryingPublisher} tries again.
+ */
+public final class OutputFence {
+  private static final Logger LOG = LoggerFactory.getLogger(OutputFence.class);
+
+  private final WorkerMetrics metrics;
+
+  /** A fence counting what it drops in {@code metrics}. */
+  public OutputFence(WorkerMetrics metrics) {
+    this.metrics = metrics;
+  }
+
+  /**
+   * Runs {@code sends} if the item's claim is held, waiting (bounded by the lease's term) for its
+   * holder to confirm it when the last confirmation is stale.
+   *
+   * @return the sends' future; failed with an {@link OutputsFencedException} when not sent
+   */
+  public CompletableFuture<Void> send(
+      TaskItem item, String what, Supplier<CompletableFuture<Void>> sends) {
+    return switch (item.claim().await()) {
+      case HELD -> sends.get();
+      case UNCONFIRMED ->
+          CompletableFuture.failedFuture(OutputsFencedException.unconfirmed(item.source()));
+      case LOST -> CompletableFuture.failedFuture(lost(item, what));
+    };
+  }
+
+  /**
+   * Whether the item's claim is held, waiting (bounded by the lease's term) for a confirmation when
+   * the last one is stale; a lost claim is counted.
+   */
+  public boolean held(TaskItem item, String what) {
+    Lease.Standing standing = item.claim().await();
+    if (standing == Lease.Standing.LOST) {
+      lost(item, what);
+    }
+    return standing == Lease.Standing.HELD;
+  }
+
+  /**
+   * Whether an output that is not worth waiting for (a running event on a timer) may be sent now; a
+   * lost claim is counted.
+   */
+  public boolean heldNow(TaskItem item, String what) {
+    Lease.Standing standing = item.claim().now();
+    if (standing == Lease.Standing.LOST) {
+      lost(item, what);
+    }
+    return standing == Lease.Standing.HELD;
+  }
+
+  private OutputsFencedException lost(TaskItem item, String what) {
+    LOG.info(
+        "task {}: {} not published: this worker no longer holds {} (its new owner runs it)",
+        item.request().id(),
+        what,
+        item.source());
+    metrics.outputsFenced(item.level());
+    return OutputsFencedException.lost(item.source());
+  }
+}
