@@ -172,6 +172,19 @@ class AsyncifyTest {
   }
 
   @Test
+  void aRewindFromABufferWithoutFramesTrapsInsteadOfReadingBelowIt() {
+    var instance = Resumption.instance(RESUMABLE, ExecutionMode.INTERPRETER, (inst, a) -> a);
+    instance.memory().writeI32(Resumption.DATA, Resumption.DATA + 8); // no frame pushed
+    instance.memory().writeI32(Resumption.DATA + 4, Resumption.DATA + 4096);
+    instance.export("asyncify_start_rewind").apply(Resumption.DATA);
+
+    assertThatThrownBy(() -> instance.export("run").apply(9))
+        .isInstanceOf(TrapException.class)
+        .hasMessageContaining("unreachable");
+    assertThat(instance.memory().readInt(Resumption.DATA)).isEqualTo(Resumption.DATA + 8);
+  }
+
+  @Test
   void functionsOutsideTheSetKeepTheirCode() {
     var before = Parser.parse(ORIGINAL).codeSection().getFunctionBody(2);
     var after = Parser.parse(RESUMABLE).codeSection().getFunctionBody(2);
