@@ -4,6 +4,7 @@ import com.dylibso.chicory.wasm.types.FunctionType;
 import io.capsule.sandbox.internal.meter.WasmReader;
 import io.capsule.sandbox.internal.meter.WasmWriter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +17,9 @@ import java.util.Set;
  * <p>The body is cut, level by level (a level is the instruction list of the body, a block, a loop
  * or an arm of an if), into <em>elements</em> — the calls that may unwind and the structures that
  * hold one — and the <em>segments</em> of other code between them. Every value that crosses the
- * boundary of a segment or an element lives in a fresh local ("spilled"), so that each segment and
- * each element starts and ends with an empty operand stack:
+ * boundary of a segment or an element lives in a local ("spilled": one local per stack position and
+ * type, see {@link #spill}), so that each segment and each element starts and ends with an empty
+ * operand stack:
  *
  * <ul>
  *   <li>a segment runs only when not rewinding: {@code if (state != 2) { reload; code; spill }};
@@ -44,6 +46,7 @@ final class FunctionUnwinder {
   private final WasmWriter out = new WasmWriter();
   private final List<Boolean> labels = new ArrayList<>();
   private final Map<Piece.Structure, Boolean> active = new IdentityHashMap<>();
+  private final Map<Long, Integer> slots = new HashMap<>();
   private final int siteLocal;
   private final int fpLocal;
   private int sites;
@@ -93,7 +96,7 @@ final class FunctionUnwinder {
   private byte[] write(int params, List<Piece> body, List<Integer> results) {
     labels.add(false); // $unwind
     labels.add(true); // $body: the function's own label
-    writeLevel(body, results);
+    writeLevel(body, results, 0);
     byte[] code = out.toByteArray();
     int[] offsets = frameOffsets();
     int size = offsets[locals.size()];
@@ -230,7 +233,7 @@ final class FunctionUnwinder {
    * Writes a level that holds an element (or lies in a structure that does): the real operand stack
    * is empty at its start and holds {@code results} at its end.
    */
-  private void writeLevel(List<Piece> level, List<Integer> results) {
+  private void writeLevel(List<Piece> level, List<Integer> results, int base) {
     List<Integer> virtual = new ArrayList<>(); // locals holding the level's stack, bottom first
     int i = 0;
     int n = level.size();
@@ -246,22 +249,23 @@ final class FunctionUnwinder {
       }
       List<Piece> segment = level.subList(start, i);
       if (dead) {
-        writeSegment(virtual, segment, true);
+        writeSegment(virtual, segment, true, base);
         results.forEach(t -> zero(out, t)); // reached only when the segment was skipped
         return;
       }
       if (!segment.isEmpty()) {
-        virtual = writeSegment(virtual, segment, false);
+        virtual = writeSegment(virtual, segment, false, base);
       }
       if (i == n) {
         reload(virtual);
         return;
       }
-      virtual = writeElement(virtual, level.get(i++));
+      virtual = writeElement(virtual, level.get(i++), base);
     }
   }
 
-  private List<Integer> writeSegment(List<Integer> virtual, List<Piece> segment, boolean dead) {
+  private List<Integer> writeSegment(
+      List<Integer> virtual, List<Piece> segment, boolean dead, int base) {
     state(out, 2);
     out.u8(Codes.I32_NE).u8(Codes.IF).u8(Codes.EMPTY_BLOCK);
     labels.add(false);
@@ -272,21 +276,22 @@ final class FunctionUnwinder {
       writeVerbatim(piece);
       simulate(piece, types);
     }
-    List<Integer> spilled = dead ? List.of() : spill(types);
+    List<Integer> spilled = dead ? List.of() : spill(base, types);
     out.u8(Codes.END);
     labels.remove(labels.size() - 1);
     return spilled;
   }
 
-  private List<Integer> writeElement(List<Integer> virtual, Piece piece) {
+  private List<Integer> writeElement(List<Integer> virtual, Piece piece, int base) {
     if (piece instanceof Piece.Op op) {
-      return writeCall(virtual, op);
+      return writeCall(virtual, op, base);
     }
     var structure = (Piece.Structure) piece;
     if (!structure.params().isEmpty()) {
       throw new AsyncifyRefusedException("a block with parameters around a call that may unwind");
     }
     List<Integer> below = new ArrayList<>(virtual);
+    int inner = base + virtual.size(); // above every slot still live here, an if's condition too
     if (structure.isIf()) {
       out.u8(Codes.LOCAL_GET).u32(below.remove(below.size() - 1));
     }
@@ -297,15 +302,17 @@ final class FunctionUnwinder {
       if (b > 0) {
         out.u8(Codes.ELSE);
       }
-      writeLevel(bodies.get(b), structure.results());
+      writeLevel(bodies.get(b), structure.results(), inner);
     }
     out.u8(Codes.END);
     labels.remove(labels.size() - 1);
-    below.addAll(spill(new ArrayList<>(structure.results())));
+    // not a position's slot: a rewind enters structures that do not hold its call, and what they
+    // leave (skipped code, reloaded slots) must not overwrite a slot restored from the frame
+    below.addAll(spill(-1, structure.results()));
     return below;
   }
 
-  private List<Integer> writeCall(List<Integer> virtual, Piece.Op op) {
+  private List<Integer> writeCall(List<Integer> virtual, Piece.Op op, int base) {
     boolean indirect = op.opcode() == Codes.CALL_INDIRECT;
     FunctionType type = indirect ? facts.type(first(op)) : facts.ofFunction(first(op));
     int inputs = type.params().size() + (indirect ? 1 : 0);
@@ -327,7 +334,8 @@ final class FunctionUnwinder {
     out.u8(Codes.BR).u32(labels.size() - 1L); // to $unwind, the outermost label
     out.u8(Codes.END);
     labels.remove(labels.size() - 1);
-    List<Integer> results = spill(new ArrayList<>(ModuleFacts.codes(type.returns())));
+    List<Integer> results =
+        spill(base + virtual.size() - inputs, ModuleFacts.codes(type.returns()));
     out.u8(Codes.END);
     labels.remove(labels.size() - 1);
     List<Integer> after = new ArrayList<>(virtual.subList(0, virtual.size() - inputs));
@@ -341,19 +349,30 @@ final class FunctionUnwinder {
     }
   }
 
-  /** Pops values of {@code types} (top last) into fresh locals; returns them, bottom first. */
-  private List<Integer> spill(List<Integer> types) {
+  /**
+   * Pops values of {@code types} (top last) into the slots of stack positions {@code base}, {@code
+   * base + 1}, …; returns them, bottom first. A negative {@code base} means fresh locals, never
+   * reused. A slot is the local of one position and type: a level's values sit at positions above
+   * every value still live in the levels around it, so a slot is rewritten only once its value is
+   * dead (after the reload that consumed it).
+   */
+  private List<Integer> spill(int base, List<Integer> types) {
     List<Integer> slots = new ArrayList<>();
-    for (int type : types) {
+    for (int i = 0; i < types.size(); i++) {
+      int type = types.get(i);
       if (!Codes.isNumeric(type)) {
         throw new AsyncifyRefusedException("a value of a non-numeric type around a call");
       }
-      slots.add(addLocal(type));
+      slots.add(base < 0 ? addLocal(type) : slot(base + i, type));
     }
     for (int i = slots.size() - 1; i >= 0; i--) {
       out.u8(Codes.LOCAL_SET).u32(slots.get(i));
     }
     return slots;
+  }
+
+  private int slot(int position, int type) {
+    return slots.computeIfAbsent(((long) position << 8) | type, key -> addLocal(type));
   }
 
   private int addLocal(int type) {
