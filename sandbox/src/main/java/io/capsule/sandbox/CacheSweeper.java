@@ -26,7 +26,7 @@ public final class CacheSweeper {
   /** How long an entry may stay unused before a sweep removes it. */
   public static final Duration DEFAULT_MAX_UNUSED = Duration.ofDays(30);
 
-  /** The folders swept; tools (Binaryen) and the SDK copies are small and stay. */
+  /** The folders swept; tools (TypeScript's compiler) and the SDK copies are small and stay. */
   static final List<String> SWEPT =
       List.of("compiled", "instrumented", "interpreters", "snapshots");
 

@@ -13,10 +13,7 @@ import io.capsule.protocol.Sha256;
 import io.capsule.sandbox.internal.AtomicFiles;
 import io.capsule.sandbox.internal.CacheUse;
 import io.capsule.sandbox.internal.PreparationBudget;
-import io.capsule.sandbox.internal.lang.Binaryen;
 import io.capsule.sandbox.internal.lang.CompiledScripts;
-import io.capsule.sandbox.internal.lang.InterpreterArtifact;
-import io.capsule.sandbox.internal.lang.KnownStacks;
 import io.capsule.sandbox.internal.lang.PreparationSteps;
 import io.capsule.sandbox.internal.lang.PythonSdk;
 import io.capsule.sandbox.internal.lang.ReactorSnapshot;
@@ -24,6 +21,8 @@ import io.capsule.sandbox.internal.lang.SnapshotFiles;
 import io.capsule.sandbox.internal.meter.FuelInstrumenter;
 import io.capsule.sandbox.internal.meter.FuelMeter;
 import io.capsule.sandbox.internal.split.FunctionSplitter;
+import io.capsule.sandbox.internal.unwind.Asyncify;
+import io.capsule.sandbox.internal.unwind.AsyncifyRefusedException;
 import io.capsule.sandbox.internal.wasi.BoundedOutput;
 import io.capsule.sandbox.internal.wasi.GuardedWasi;
 import io.capsule.sandbox.internal.wasi.Mount;
@@ -31,7 +30,6 @@ import io.capsule.sandbox.internal.wasi.WasiConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,8 +37,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
@@ -58,8 +54,9 @@ import java.util.regex.Pattern;
  *   <li><b>probe</b>: run the plain interpreter (compiled) to the first stdin read and take the
  *       WebAssembly functions on the stack from the JVM stack (the compiler names each function's
  *       method {@code func_<index>}, interpreted ones included);
- *   <li><b>rewrite</b>: Binaryen's Asyncify limited to exactly those functions and to the {@code
- *       fd_read} import (+~1% code), then fuel instrumentation and compilation as for any module;
+ *   <li><b>rewrite</b>: Capsule's own Asyncify ({@link Asyncify}, in this JVM: no Node.js, no
+ *       Binaryen) limited to exactly those functions and to the {@code fd_read} import, then fuel
+ *       instrumentation and compilation as for any module;
  *   <li><b>snapshot</b>: run the rewritten interpreter to the same read, unwind the stack into a
  *       buffer at the end of linear memory, and keep memory and mutable globals (not the fuel
  *       global);
@@ -78,7 +75,7 @@ import java.util.regex.Pattern;
  */
 final class PythonSnapshots {
   /** Bumped whenever the preparation changes in a way the cache key does not capture. */
-  private static final String FORMAT = "3"; // 3: Asyncify at optimisation level 1, no -O1 after
+  private static final String FORMAT = "4"; // 4: Capsule's own Asyncify (internal/unwind)
 
   /**
    * The preopen table every snapshot run and resumed task has (wasi-libc reads it once, at
@@ -208,23 +205,11 @@ final class PythonSnapshots {
   }
 
   /**
-   * Probe, then Asyncify: the plain interpreter is compiled (Binaryen is fetched meanwhile) and run
-   * to its snapshot point to learn the functions on the stack there, which are the only ones
-   * Asyncify instruments. When {@link KnownStacks} has a stack for this interpreter and SDK,
-   * Asyncify starts from it at once, beside the compile and probe (about a minute of CPU each, on
-   * another core); its output is used only if the probe finds exactly that stack.
+   * Probe, then Asyncify: the plain interpreter is compiled and run to its snapshot point to learn
+   * the functions on the stack there, which are the only ones {@link Asyncify} (Capsule's own pass,
+   * in this JVM) instruments.
    */
   private void rewrite(byte[] interpreter, Path rewritten, PreparationSteps steps) {
-    Binaryen.requireRunnable(); // before minutes of compile and probe that would be of no use
-    CompletableFuture<Binaryen> binaryen =
-        CompletableFuture.supplyAsync(() -> Binaryen.load(cacheDir, progress), guestThreads);
-    String key = stackKey();
-    Set<Integer> known = KnownStacks.of(key);
-    Path early = rewritten.resolveSibling(rewritten.getFileName() + ".early");
-    CompletableFuture<Void> started =
-        known == null
-            ? null
-            : binaryen.thenAcceptAsync(b -> asyncify(b, interpreter, known, early), guestThreads);
     PreparedModule plain =
         steps.runStages(
             "CPython for the stack probe",
@@ -233,64 +218,12 @@ final class PythonSnapshots {
     Set<Integer> stack =
         steps.run(
             "probe: CPython to its snapshot point", () -> onGuestThread(() -> probeStack(plain)));
-    if (stack.equals(known) && finish(started, early, rewritten, steps)) {
-      return;
-    }
-    if (started != null) {
-      started.whenComplete((done, failed) -> deleteQuietly(early));
-    }
-    progress.println("capsule:   stack not known beforehand: " + KnownStacks.line(key, stack));
     steps.run(
-        "asyncify (wasm-opt) for the " + stack.size() + " functions on the stack",
+        "asyncify (capsule) for the " + stack.size() + " functions on the stack",
         () -> {
-          asyncify(join(binaryen), interpreter, stack, rewritten);
+          asyncify(interpreter, stack, rewritten);
           return null;
         });
-  }
-
-  /** Waits for the Asyncify started from the known stack; false when it failed. */
-  private static boolean finish(
-      CompletableFuture<Void> started, Path early, Path rewritten, PreparationSteps steps) {
-    try {
-      steps.run(
-          "asyncify (wasm-opt), started beside the probe from the stack it found",
-          () -> {
-            join(started);
-            try {
-              AtomicFiles.move(early, rewritten);
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-            return null;
-          });
-      return true;
-    } catch (RuntimeException e) {
-      deleteQuietly(early);
-      return false;
-    }
-  }
-
-  private static void deleteQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      // a stray temporary file in the cache; the sweep removes it
-    }
-  }
-
-  /**
-   * What decides the stack at the snapshot point: interpreter, SDK, argv, environment, preopens.
-   */
-  String stackKey() {
-    String identity =
-        String.join(
-            "\0",
-            InterpreterArtifact.CPYTHON.npmSpec(),
-            PythonSdk.directory(cacheDir).getFileName().toString(),
-            String.join(" ", PythonSdk.ARGV),
-            "CAPSULE_SNAPSHOT=1",
-            PREOPENS);
-    return Sha256.hex(identity.getBytes(StandardCharsets.UTF_8)).substring(0, 24);
   }
 
   private PreparedModule readRewritten(Path rewritten, Consumer<String> stages) {
@@ -302,14 +235,6 @@ final class PythonSnapshots {
       return module;
     } catch (IOException e) {
       throw new InternalException("cannot read " + rewritten + ": " + e, e);
-    }
-  }
-
-  private static <T> T join(CompletableFuture<T> future) {
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : e;
     }
   }
 
@@ -436,17 +361,20 @@ final class PythonSnapshots {
     return builder.withVirtualRoot(mounts).withMount(sdkMount(cacheDir));
   }
 
-  private void asyncify(Binaryen binaryen, byte[] interpreter, Set<Integer> stack, Path out) {
+  private static void asyncify(byte[] interpreter, Set<Integer> stack, Path out) {
+    byte[] resumable;
+    try {
+      resumable = Asyncify.instrument(interpreter, stack, GuardedWasi.MODULE, "fd_read");
+    } catch (AsyncifyRefusedException e) {
+      throw new InternalException("asyncify: " + e.getMessage(), e);
+    }
     try {
       Files.createDirectories(out.getParent());
-      Path in = Files.createTempFile(out.getParent(), "cpython-plain", ".wasm");
       Path tmp = Files.createTempFile(out.getParent(), "cpython-resume", ".part");
       try {
-        Files.write(in, interpreter);
-        binaryen.asyncify(in, tmp, GuardedWasi.MODULE, "fd_read", stack);
+        Files.write(tmp, resumable);
         AtomicFiles.move(tmp, out);
       } finally {
-        Files.deleteIfExists(in);
         Files.deleteIfExists(tmp);
       }
     } catch (IOException e) {
@@ -463,7 +391,7 @@ final class PythonSnapshots {
             String.join(" ", PythonSdk.ARGV),
             "CAPSULE_SNAPSHOT=1",
             PREOPENS,
-            Binaryen.NPM_SPEC,
+            "capsule-asyncify",
             ModulePreparer.CHICORY_VERSION,
             FORMAT);
     String key = Sha256.hex(identity.getBytes(StandardCharsets.UTF_8));

@@ -12,9 +12,9 @@ import java.nio.file.Path;
 import java.util.Comparator;
 
 /**
- * Files of npm packages that run on Node.js (Binaryen's {@code wasm-opt}, TypeScript's compiler),
- * taken from their pinned tarballs ({@link NpmRegistry}) and kept in the cache; and the {@code
- * node} command that runs them.
+ * Files of npm packages that run on Node.js (TypeScript's compiler), taken from their pinned
+ * tarballs ({@link NpmRegistry}) and kept in the cache; and the {@code node} command that runs
+ * them.
  */
 final class NpmFiles {
   private NpmFiles() {}
