@@ -38,7 +38,9 @@ final class SplitterFingerprint {
           SplitReport.class,
           StackEffects.class,
           ValueCodes.class,
-          LocalUses.class);
+          LocalUses.class,
+          ScratchGlobals.class,
+          WriteBack.class);
 
   private static final String VALUE = compute();
 
