@@ -22,9 +22,9 @@ import java.util.Set;
 final class FunctionSplit {
   /**
    * At most this many locals (parameters included) in a function once its glue has added its own:
-   * the glue of each region with exits keeps its exit code in an i32 local of its own (so that a
-   * larger region holding it later keeps it internal), and a body of many small regions could
-   * otherwise add thousands.
+   * the glue of a region whose exits carry values keeps each value in a local, and a body of many
+   * regions leaving to wide labels could otherwise add thousands. The resumable CPython's eval loop
+   * goes from 8 to 20.
    */
   static final int MAX_LOCALS = 4_096;
 
@@ -35,7 +35,6 @@ final class FunctionSplit {
   private final FunctionLocals locals;
   private final ModuleTypes types;
   private final AddedTypes addedTypes;
-  private final ScratchGlobals globals;
   private final int threshold;
   private final int firstNewFunction;
   private final List<MovedRegion> moved = new ArrayList<>();
@@ -48,13 +47,11 @@ final class FunctionSplit {
       FunctionLocals locals,
       ModuleTypes types,
       AddedTypes addedTypes,
-      ScratchGlobals globals,
       int threshold,
       int firstNewFunction) {
     this.locals = locals;
     this.types = types;
     this.addedTypes = addedTypes;
-    this.globals = globals;
     this.threshold = threshold;
     this.firstNewFunction = firstNewFunction;
   }
@@ -74,11 +71,10 @@ final class FunctionSplit {
       FunctionType type,
       ModuleTypes types,
       AddedTypes addedTypes,
-      ScratchGlobals globals,
       int threshold,
       int firstNewFunction) {
     var locals = new FunctionLocals(type.params(), body.localTypes(), type.returns());
-    var split = new FunctionSplit(locals, types, addedTypes, globals, threshold, firstNewFunction);
+    var split = new FunctionSplit(locals, types, addedTypes, threshold, firstNewFunction);
     BodyParser.parse(module, bodyEnd, body.instructions(), types, split.root);
     split.workLeft = (long) WORK_PER_BYTE * (bodyEnd - bodyStart);
     while (split.shrink()) {
@@ -125,25 +121,37 @@ final class FunctionSplit {
       refused.add(candidate.key());
       return false;
     }
-    int added = shape.exits().isEmpty() ? 0 : 1;
-    if (locals.count() + added > MAX_LOCALS) {
+    List<ValType> glueLocals = new ArrayList<>();
+    glueLocals.add(ValType.I32);
+    if (shape.returns()) {
+      glueLocals.addAll(locals.results());
+    }
+    shape.slots().codes().forEach(c -> glueLocals.add(ValueCodes.type(c)));
+    if (locals.count() + glueLocals.size() > MAX_LOCALS) {
       refused.add(candidate.key());
       return false;
     }
-    var back = WriteBack.of(shape, locals, globals);
     int code = locals.next();
-    List<Node> glue = Glue.of(shape, firstNewFunction + moved.size(), code, back);
+    int[] resultTemps = indices(code + 1, shape.returns() ? locals.results().size() : 0);
+    int[] slotTemps = indices(code + 1 + resultTemps.length, shape.slots().codes().size());
+    List<Node> glue = Glue.of(shape, firstNewFunction + moved.size(), code, resultTemps, slotTemps);
     if (Nodes.size(glue) >= candidate.size()) {
       refused.add(candidate.key());
       return false;
     }
-    moved.add(MovedRegion.of(List.copyOf(nodes), shape, locals, addedTypes, back));
-    if (added > 0) {
-      locals.add(ValType.I32);
-    }
+    moved.add(MovedRegion.of(List.copyOf(nodes), shape, locals, addedTypes));
+    glueLocals.forEach(locals::add);
     nodes.clear();
     candidate.body().add(candidate.start(), new Node.Outlined(glue));
     return true;
+  }
+
+  private static int[] indices(int first, int count) {
+    int[] indices = new int[count];
+    for (int i = 0; i < count; i++) {
+      indices[i] = first + i;
+    }
+    return indices;
   }
 
   private byte[] write(byte[] module, int bodyStart, int codeStart) {

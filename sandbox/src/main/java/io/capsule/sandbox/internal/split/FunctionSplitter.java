@@ -20,17 +20,16 @@ import java.util.List;
  * body — runs of sibling instructions that start and end with an empty operand stack: a case of a
  * {@code br_table} dispatch, the body of a block or loop, a stretch of a long straight body — into
  * new functions appended to the module, until the body fits under the threshold. A moved region
- * takes the locals it uses as parameters, hands back those it writes through mutable globals the
- * pass adds ({@link ScratchGlobals}), and returns how it left (fell through, branched to an outer
- * label, returned) as its only result, an i32 code the glue in its place dispatches on (see {@link
- * Glue}, {@link MovedRegion}). Run after the fuel instrumentation, it moves the fuel code like any
- * other: a region charges the same counter (a local passed in and back, or the global), and the
- * glue is not metered, so fuel is identical. Traps are the same; only the call depth grows by one
- * frame per region entered, so stack exhaustion comes a little sooner.
+ * takes the locals it uses as parameters and returns those it writes, and reports how it left (fell
+ * through, branched to an outer label, returned) as an i32 code the glue in its place dispatches on
+ * (see {@link Glue}, {@link MovedRegion}). Run after the fuel instrumentation, it moves the fuel
+ * code like any other: a region charges the same counter (a local passed in and back, or the
+ * global), and the glue is not metered, so fuel is identical. Traps are the same; only the call
+ * depth grows by one frame per region entered, so stack exhaustion comes a little sooner.
  *
- * <p>Existing function and global indices do not change (new ones come last, none exported), so
- * exports, tables, element segments and the {@code name} section stay valid; a {@value #SECTION}
- * custom section records where the added functions start ({@link #isAdded}).
+ * <p>Existing function indices do not change (new functions come last, none exported), so exports,
+ * tables, element segments and the {@code name} section stay valid; a {@value #SECTION} custom
+ * section records where the added functions start ({@link #isAdded}).
  */
 public final class FunctionSplitter {
   /**
@@ -50,14 +49,12 @@ public final class FunctionSplitter {
   private static final int HEADER_SIZE = 8;
   private static final int TYPE = 1;
   private static final int FUNCTION = 3;
-  private static final int GLOBAL = ScratchGlobals.SECTION_ID;
   private static final int CODE = 10;
 
   private final byte[] bytes;
   private final WasmModule module;
   private final ModuleTypes types;
   private final AddedTypes addedTypes;
-  private final ScratchGlobals globals;
   private final int threshold;
   private final List<byte[]> bodies = new ArrayList<>();
   private final List<MovedRegion> added = new ArrayList<>();
@@ -69,7 +66,6 @@ public final class FunctionSplitter {
     this.module = module;
     this.types = new ModuleTypes(module);
     this.addedTypes = new AddedTypes(types.typeCount());
-    this.globals = new ScratchGlobals(module);
     this.threshold = threshold;
   }
 
@@ -194,7 +190,6 @@ public final class FunctionSplitter {
             types.ofFunction(imported + defined),
             types,
             addedTypes,
-            globals,
             threshold,
             types.functionCount() + added.size());
     if (!result.added().isEmpty()) {
@@ -212,22 +207,13 @@ public final class FunctionSplitter {
   private byte[] writeModule() {
     var out = new WasmWriter().bytes(bytes, 0, HEADER_SIZE);
     var in = new WasmReader(bytes, HEADER_SIZE);
-    boolean globalsWritten = globals.count() == 0;
     while (!in.atEnd()) {
       int id = in.u8();
       int size = in.u32();
       int start = in.position();
-      if (!globalsWritten && ScratchGlobals.comesAfter(id)) {
-        out.section(GLOBAL, globals.section());
-        globalsWritten = true;
-      }
       switch (id) {
         case TYPE -> out.section(id, types(start, start + size));
         case FUNCTION -> out.section(id, functions(start, start + size));
-        case GLOBAL -> {
-          out.section(id, globals(start, start + size));
-          globalsWritten = true;
-        }
         case CODE -> out.section(id, code());
         default -> out.section(id, Arrays.copyOfRange(bytes, start, start + size));
       }
@@ -246,12 +232,6 @@ public final class FunctionSplitter {
   private byte[] functions(int start, int end) {
     var section = countedPrefix(start, end, added.size());
     added.forEach(f -> section.u32(f.typeIndex()));
-    return section.toByteArray();
-  }
-
-  private byte[] globals(int start, int end) {
-    var section = countedPrefix(start, end, globals.count());
-    globals.writeEntries(section);
     return section.toByteArray();
   }
 

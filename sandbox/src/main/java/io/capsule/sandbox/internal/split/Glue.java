@@ -6,50 +6,52 @@ import java.util.List;
 
 /**
  * The code that stands where a region was: pass the locals it uses, call the function it moved to,
- * take back the exit code and (from the {@linkplain WriteBack scratch globals}) the locals it
- * wrote, and leave the way the region left.
+ * take back the locals it wrote (and the exit code), and leave the way the region left.
  *
  * <pre>
- *   local.get passed...  call $region  [local.set $code]
- *   (global.get $g  local.set returned)...
- *   [if ($code == return) { global.get $results...; return }]
- *   [if ($code == j+1) { global.get $slots of exit j...; br (exit label + 1) }]...  (exits with values)
+ *   local.get passed...  call $region  local.set $slots... local.set returned... (reversed)
+ *   local.set $code
+ *   [local.set $results... ; if ($code == return) { local.get $results...; return }]
+ *   [if ($code == j+1) { local.get $slots of exit j...; br (exit label + 1) }]...  (exits with values)
  *   [block  local.get $code  br_table 0 (exit label + 1)...  end]
  *   [unreachable, when the region never falls through its end]
  * </pre>
  *
- * <p>No call runs between the region's writes to the globals and these reads, so a region that
- * recursively enters the same function cannot clobber them. None of it is metered: the fuel code is
- * part of the region, and the region's function counts in the same counter (a local it is passed
- * and hands back, or the global).
+ * <p>None of it is metered: the fuel code is part of the region, and the region's function counts
+ * in the same counter (a local it is passed and returns, or the global).
  */
 final class Glue {
   private Glue() {}
 
   /**
    * The glue for a region moved to {@code function}, keeping the exit code in local {@code code}
-   * (unused when the region has no exits) and taking what the region hands back from {@code back}.
+   * (unused when the region has no exits), the function's results in {@code resultTemps} (when it
+   * may return) and the exit slots in {@code slotTemps}: locals of this glue alone, so that a
+   * larger region holding it later keeps them internal.
    */
-  static List<Node> of(RegionShape shape, int function, int code, WriteBack back) {
+  static List<Node> of(
+      RegionShape shape, int function, int code, int[] resultTemps, int[] slotTemps) {
     var glue = new ArrayList<Node>();
     shape.passed().forEach(local -> glue.add(withIndex(Opcodes.LOCAL_GET, local)));
     glue.add(withIndex(Opcodes.CALL, function));
+    for (int i = slotTemps.length - 1; i >= 0; i--) {
+      glue.add(withIndex(Opcodes.LOCAL_SET, slotTemps[i]));
+    }
+    List<Integer> returned = shape.returned();
+    for (int i = returned.size() - 1; i >= 0; i--) {
+      glue.add(withIndex(Opcodes.LOCAL_SET, returned.get(i)));
+    }
     List<Integer> exits = shape.exits();
     if (!exits.isEmpty()) {
       glue.add(withIndex(Opcodes.LOCAL_SET, code));
     }
-    List<Integer> returned = shape.returned();
-    for (int i = 0; i < returned.size(); i++) {
-      glue.add(withIndex(Opcodes.GLOBAL_GET, back.returned()[i]));
-      glue.add(withIndex(Opcodes.LOCAL_SET, returned.get(i)));
-    }
     if (shape.returns()) {
-      addReturn(glue, code, exits.indexOf(RegionShape.RETURN) + 1, back.results());
+      addReturn(glue, code, exits.indexOf(RegionShape.RETURN) + 1, resultTemps);
     }
     for (int j = 0; j < exits.size(); j++) {
       int[] slots = shape.slots().of(exits.get(j));
       if (slots.length > 0) {
-        addBranchWithValues(glue, code, j + 1, exits.get(j), slots, back.slots());
+        addBranchWithValues(glue, code, j + 1, exits.get(j), slots, slotTemps);
       }
     }
     if (hasPlainExit(shape)) {
@@ -61,13 +63,16 @@ final class Glue {
     return glue;
   }
 
-  private static void addReturn(List<Node> glue, int code, int returnCode, int[] results) {
+  private static void addReturn(List<Node> glue, int code, int returnCode, int[] temps) {
+    for (int i = temps.length - 1; i >= 0; i--) {
+      glue.add(withIndex(Opcodes.LOCAL_SET, temps[i]));
+    }
     glue.add(withIndex(Opcodes.LOCAL_GET, code));
     glue.add(op(Opcodes.I32_CONST, new WasmWriter().u8(Opcodes.I32_CONST).s64(returnCode)));
     glue.add(op(Opcodes.I32_EQ, new WasmWriter().u8(Opcodes.I32_EQ)));
     var ifReturn = emptyBlock(Opcodes.IF);
-    for (int global : results) {
-      ifReturn.bodies().get(0).add(withIndex(Opcodes.GLOBAL_GET, global));
+    for (int temp : temps) {
+      ifReturn.bodies().get(0).add(withIndex(Opcodes.LOCAL_GET, temp));
     }
     ifReturn.bodies().get(0).add(op(Opcodes.RETURN, new WasmWriter().u8(Opcodes.RETURN)));
     glue.add(ifReturn);
@@ -83,17 +88,17 @@ final class Glue {
   }
 
   /**
-   * {@code if ($code == exitCode) { global.get $slots...; br (exit + 1) }}: leaves by an exit whose
-   * label carries values, taking them from the slots' globals.
+   * {@code if ($code == exitCode) { local.get $slots...; br (exit + 1) }}: leaves by an exit whose
+   * label carries values, taking them from the slots.
    */
   private static void addBranchWithValues(
-      List<Node> glue, int code, int exitCode, int exit, int[] slots, int[] slotGlobals) {
+      List<Node> glue, int code, int exitCode, int exit, int[] slots, int[] slotTemps) {
     glue.add(withIndex(Opcodes.LOCAL_GET, code));
     glue.add(op(Opcodes.I32_CONST, new WasmWriter().u8(Opcodes.I32_CONST).s64(exitCode)));
     glue.add(op(Opcodes.I32_EQ, new WasmWriter().u8(Opcodes.I32_EQ)));
     var ifTaken = emptyBlock(Opcodes.IF);
     for (int slot : slots) {
-      ifTaken.bodies().get(0).add(withIndex(Opcodes.GLOBAL_GET, slotGlobals[slot]));
+      ifTaken.bodies().get(0).add(withIndex(Opcodes.LOCAL_GET, slotTemps[slot]));
     }
     ifTaken.bodies().get(0).add(withIndex(Opcodes.BR, exit + 1));
     glue.add(ifTaken);

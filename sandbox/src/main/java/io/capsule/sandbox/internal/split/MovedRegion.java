@@ -6,29 +6,19 @@ import java.util.List;
 
 /**
  * The function a region moves to. It takes the region's passed locals as parameters (in the split
- * function's order), declares its internal ones (see {@link RegionShape}), and returns at most one
- * value: the exit code (0: fell through its end; j+1: left by exit j), when the region has exits.
- * Everything else its glue needs goes through {@linkplain WriteBack scratch globals}, written just
- * before it returns: the split function's results when it left by {@code return}, the values a
- * branch out carried (its {@linkplain ExitSlots exit slots}), and the returned locals.
+ * function's order), declares its internal ones (see {@link RegionShape}) and one local per exit
+ * slot, and returns, as one multi-value result: the split function's results when the region may
+ * return (zeros on the other exits), the exit code (0: fell through its end; j+1: left by exit j),
+ * the returned locals, and the {@linkplain ExitSlots exit slots} (the values a branch out carried;
+ * whatever the slot's local holds otherwise).
  *
  * <pre>
- *   block $done
- *     block (exit m-1) ... block (exit 0)   ;; each typed as its label (the function's results for return)
- *       region                              ;; branches out now target the exit blocks
- *       i32.const 0  local.set $code  br $done
- *     end (global.set $slot)...  i32.const 1  local.set $code  br $done
- *     ...
- *   end
- *   (local.get returned  global.set $g)...  local.get $code
+ *   block (exit m-1) ... block (exit 0)   ;; each typed as its label (the function's results for return)
+ *     region                              ;; branches out now target the exit blocks
+ *     [zeros] i32.const 0 local.get returned... local.get slots... return
+ *   end [local.set slots (reversed)] [zeros] i32.const 1 local.get returned... local.get slots... return
+ *   ...
  * </pre>
- *
- * <p>The returned locals are written back once, after the exits meet, so that a region with many
- * exits and many returned locals does not repeat them per exit. Without exits it is just the region
- * and the write-back.
- *
- * <p>A multi-value result would cost an array per call: Chicory's compiler returns a function's
- * only result as a JVM primitive, but several as a {@code long[]}.
  *
  * @param typeIndex the index of its type
  * @param body its body, encoded (locals declaration and code)
@@ -36,11 +26,7 @@ import java.util.List;
 record MovedRegion(int typeIndex, byte[] body) {
 
   static MovedRegion of(
-      List<Node> region,
-      RegionShape shape,
-      FunctionLocals locals,
-      AddedTypes types,
-      WriteBack back) {
+      List<Node> region, RegionShape shape, FunctionLocals locals, AddedTypes types) {
     List<Integer> passed = shape.passed();
     int[] localMap = new int[locals.count()];
     var params = new ArrayList<Integer>();
@@ -49,64 +35,32 @@ record MovedRegion(int typeIndex, byte[] body) {
       params.add(locals.code(passed.get(i)));
     }
     List<Integer> internal = shape.internal();
-    List<Integer> exits = shape.exits();
-    var out = new WasmWriter().u32(internal.size() + (exits.isEmpty() ? 0L : 1L));
+    List<Integer> slots = shape.slots().codes();
+    var out = new WasmWriter().u32((long) internal.size() + slots.size());
     for (int i = 0; i < internal.size(); i++) {
       localMap[internal.get(i)] = passed.size() + i;
       out.u32(1).u8(locals.code(internal.get(i)));
     }
-    int code = passed.size() + internal.size();
-    if (!exits.isEmpty()) {
-      out.u32(1).u8(0x7F); // the exit code
-    }
-    var writeBack = new WasmWriter();
-    List<Integer> returned = shape.returned();
-    for (int i = 0; i < returned.size(); i++) {
-      writeBack.u8(Opcodes.LOCAL_GET).u32(localMap[returned.get(i)]);
-      writeBack.u8(Opcodes.GLOBAL_SET).u32(back.returned()[i]);
-    }
-    if (exits.isEmpty()) {
-      BodyWriter.moved(out, localMap, exits).write(region, 0);
-      if (!shape.fallsThrough()) {
-        writeBack = new WasmWriter().u8(Opcodes.UNREACHABLE); // the code after it may leave values
-      }
-      return new MovedRegion(
-          types.of(params, List.of()),
-          out.bytes(writeBack.toByteArray()).u8(Opcodes.END).toByteArray());
-    }
-    out.u8(Opcodes.BLOCK).u8(Opcodes.EMPTY_BLOCK_TYPE);
+    slots.forEach(code -> out.u32(1).u8(code));
+    var tail = new Tail(shape, locals, localMap, passed.size() + internal.size());
+    List<Integer> exits = shape.exits();
     for (int j = exits.size() - 1; j >= 0; j--) {
       out.u8(Opcodes.BLOCK);
       writeBlockType(out, exitCodes(exits.get(j), shape, locals), types);
     }
     BodyWriter.moved(out, localMap, exits).write(region, 0);
-    if (shape.fallsThrough()) {
-      leave(out, code, 0, exits.size());
-    } else {
-      out.u8(Opcodes.UNREACHABLE);
-    }
+    tail.write(out, 0, false);
     for (int j = 0; j < exits.size(); j++) {
       out.u8(Opcodes.END);
       int exit = exits.get(j);
-      spill(out, exit == RegionShape.RETURN ? back.results() : slotGlobals(shape, exit, back));
-      leave(out, code, j + 1, exits.size() - 1 - j);
+      if (exit != RegionShape.RETURN) {
+        tail.spill(out, shape.slots().of(exit));
+      }
+      tail.write(out, j + 1, exit == RegionShape.RETURN);
     }
-    out.u8(Opcodes.END).bytes(writeBack.toByteArray());
-    out.u8(Opcodes.LOCAL_GET).u32(code).u8(Opcodes.END);
-    return new MovedRegion(types.of(params, List.of(0x7F)), out.toByteArray());
-  }
-
-  /** {@code i32.const exitCode local.set $code br depth}: on to the write-back. */
-  private static void leave(WasmWriter out, int code, int exitCode, int depth) {
-    out.u8(Opcodes.I32_CONST).s64(exitCode).u8(Opcodes.LOCAL_SET).u32(code);
-    out.u8(Opcodes.BR).u32(depth);
-  }
-
-  /** Moves the values an exit carried from the stack into their globals. */
-  private static void spill(WasmWriter out, int[] globals) {
-    for (int i = globals.length - 1; i >= 0; i--) {
-      out.u8(Opcodes.GLOBAL_SET).u32(globals[i]);
-    }
+    out.u8(Opcodes.END);
+    int type = types.of(params, results(shape, locals));
+    return new MovedRegion(type, out.toByteArray());
   }
 
   /** The values a branch out by {@code exit} carries: the block type of its exit block. */
@@ -114,14 +68,17 @@ record MovedRegion(int typeIndex, byte[] body) {
     return exit == RegionShape.RETURN ? ValueCodes.codes(locals.results()) : shape.exitTypes(exit);
   }
 
-  /** The globals of the values exit {@code exit} carries, in stack order. */
-  private static int[] slotGlobals(RegionShape shape, int exit, WriteBack back) {
-    int[] slots = shape.slots().of(exit);
-    int[] globals = new int[slots.length];
-    for (int i = 0; i < slots.length; i++) {
-      globals[i] = back.slots()[slots[i]];
+  private static List<Integer> results(RegionShape shape, FunctionLocals locals) {
+    var results = new ArrayList<Integer>();
+    if (shape.returns()) {
+      results.addAll(ValueCodes.codes(locals.results()));
     }
-    return globals;
+    if (!shape.exits().isEmpty()) {
+      results.add(0x7F);
+    }
+    shape.returned().forEach(w -> results.add(locals.code(w)));
+    results.addAll(shape.slots().codes());
+    return results;
   }
 
   private static void writeBlockType(WasmWriter out, List<Integer> codes, AddedTypes types) {
@@ -131,6 +88,34 @@ record MovedRegion(int typeIndex, byte[] body) {
       out.u8(codes.get(0));
     } else {
       out.s64(types.of(List.of(), codes));
+    }
+  }
+
+  /** Leaving the new function: its results, built from the locals and the stack. */
+  private record Tail(RegionShape shape, FunctionLocals locals, int[] localMap, int firstSlot) {
+
+    /** Moves the values an exit carried from the stack into their slots' locals. */
+    void spill(WasmWriter out, int[] slots) {
+      for (int i = slots.length - 1; i >= 0; i--) {
+        out.u8(Opcodes.LOCAL_SET).u32(firstSlot + slots[i]);
+      }
+    }
+
+    /** Leaves by exit {@code code}, with the function's results on the stack or not. */
+    void write(WasmWriter out, int code, boolean resultsOnStack) {
+      if (shape.returns() && !resultsOnStack) {
+        locals.results().forEach(t -> ValueCodes.zero(ValueCodes.code(t), out));
+      }
+      if (!shape.exits().isEmpty()) {
+        out.u8(Opcodes.I32_CONST).s64(code);
+      }
+      for (int returned : shape.returned()) {
+        out.u8(Opcodes.LOCAL_GET).u32(localMap[returned]);
+      }
+      for (int i = 0; i < shape.slots().codes().size(); i++) {
+        out.u8(Opcodes.LOCAL_GET).u32(firstSlot + i);
+      }
+      out.u8(Opcodes.RETURN);
     }
   }
 }

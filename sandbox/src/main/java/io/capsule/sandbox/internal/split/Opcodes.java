@@ -26,8 +26,6 @@ final class Opcodes {
   static final int LOCAL_GET = 0x20;
   static final int LOCAL_SET = 0x21;
   static final int LOCAL_TEE = 0x22;
-  static final int GLOBAL_GET = 0x23;
-  static final int GLOBAL_SET = 0x24;
   static final int I32_CONST = 0x41;
   static final int I64_CONST = 0x42;
   static final int F32_CONST = 0x43;

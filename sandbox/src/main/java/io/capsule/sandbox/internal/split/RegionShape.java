@@ -22,21 +22,21 @@ import java.util.TreeSet;
  * it writes is returned. (Compilers keep a case's temporaries in locals of their own, so most of a
  * large region's locals are internal.)
  *
- * <p>A branch out to a label that carries values is an exit like any other; the values travel
- * through the exit slots' globals ({@link ExitSlots}, {@link WriteBack}). A region is refused (no
- * shape) when it holds a {@code try_table} (an exception caught inside the old function must see
- * the locals the region wrote), a tail call, a GC branch, a branch out carrying a value of a type
- * it cannot pass, a local of such a type, or more locals than one JVM method takes as parameters.
+ * <p>A branch out to a label that carries values is an exit like any other; the values travel in
+ * the new function's results ({@link ExitSlots}). A region is refused (no shape) when it holds a
+ * {@code try_table} (an exception caught inside the old function must see the locals the region
+ * wrote), a tail call, a GC branch, a branch out carrying a value of a type it cannot pass, a local
+ * of such a type, or more locals than one JVM method takes as parameters.
  */
 final class RegionShape {
   /** The exit taken by {@code return} and branches to the function's label. */
   static final int RETURN = -1;
 
   /**
-   * At most this many values handed back through {@linkplain WriteBack scratch globals} by one
-   * region: a bound keeps the glue's size and the globals added in proportion.
+   * At most this many results for the new function: Chicory returns them in a {@code long[]}, but a
+   * bound keeps the glue's size and the added types in proportion.
    */
-  static final int MAX_WRITTEN_BACK = 1_000;
+  static final int MAX_RESULTS = 1_000;
 
   /** Chicory passes a function's parameters as JVM arguments up to this many slots. */
   static final int MAX_PARAMETER_SLOTS = 253;
@@ -214,9 +214,12 @@ final class RegionShape {
     }
   }
 
-  /** How many values the new function hands back through globals: see {@link WriteBack}. */
-  int writtenBack(FunctionLocals locals) {
-    return (returns() ? locals.results().size() : 0) + returned.size() + slots.codes().size();
+  /** How many results the new function has: see {@link MovedRegion}. */
+  int resultCount(FunctionLocals locals) {
+    return (returns() ? locals.results().size() : 0)
+        + (exits.isEmpty() ? 0 : 1)
+        + returned.size()
+        + slots.codes().size();
   }
 
   private boolean passable(FunctionLocals locals) {
@@ -235,6 +238,6 @@ final class RegionShape {
     }
     return slots <= MAX_PARAMETER_SLOTS
         && (!returns() || locals.resultsPassable())
-        && writtenBack(locals) <= MAX_WRITTEN_BACK;
+        && resultCount(locals) <= MAX_RESULTS;
   }
 }

@@ -38,9 +38,7 @@ final class SplitterFingerprint {
           SplitReport.class,
           StackEffects.class,
           ValueCodes.class,
-          LocalUses.class,
-          ScratchGlobals.class,
-          WriteBack.class);
+          LocalUses.class);
 
   private static final String VALUE = compute();
 

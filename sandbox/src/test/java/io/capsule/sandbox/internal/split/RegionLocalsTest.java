@@ -50,9 +50,9 @@ class RegionLocalsTest {
   @EnumSource(ExecutionMode.class)
   void splitFunctionsKeepValuesThatCrossTheRegionBoundary(ExecutionMode mode) {
     var instrumented = FuelInstrumenter.instrument(WatAssembler.assemble(MODULE));
-    for (int threshold : new int[] {24, 32, 64}) {
+    for (int threshold : new int[] {16, 32, 64}) {
       var split = FunctionSplitter.split(instrumented.bytes(), instrumented.module(), threshold);
-      assertThat(split.report().functionsSplit()).as("threshold %d", threshold).isEqualTo(3);
+      assertThat(split.report().functionsSplit()).isEqualTo(3);
       for (String function : List.of("carried", "arms", "scratch")) {
         for (long n : new long[] {1, 2, 9}) {
           SplitRun before = SplitRun.of(instrumented.module(), mode, function, List.of(), n);

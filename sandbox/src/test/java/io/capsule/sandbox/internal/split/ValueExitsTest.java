@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * regions with such exits could move, it stayed whole.
  */
 class ValueExitsTest {
-  static final String MODULE =
+  private static final String MODULE =
       """
       (module
         (func (export "asyncShaped") (param $n i32) (result i32)
