@@ -42,14 +42,14 @@ public final class FunctionSplitter {
 
   /**
    * The default piece size: a function the splitter splits (one above the threshold) is split into
-   * regions of at most 8,000 bytes and a body left under 8,000 bytes. Those pieces (7–13 KB of JVM
-   * bytecode) are small enough for HotSpot's C2 to compile; 30,000-byte pieces of CPython's eval
-   * loop (42–45 KB) were refused by C1 and C2 and ran in HotSpot's bytecode interpreter. Functions
-   * between the two sizes stay whole: they fit one JVM method, and splitting them (QuickJS's
-   * dispatch among them) made the JavaScript loop ~7× slower. See {@code
-   * docs/function-splitting.md} for the measurements.
+   * regions of at most this many bytes and a body left under it; functions between the piece size
+   * and the threshold stay whole. The default is the threshold itself (as before there was a piece
+   * size): 8,000-byte pieces (7–13 KB of JVM bytecode), which HotSpot's C2 compiles where it
+   * refuses the 42–45 KB of a 30,000-byte piece, made CPython's loop ~4× faster per warm task but
+   * QuickJS's ~10× slower, so the choice belongs to each interpreter. See {@code
+   * docs/function-splitting.md}.
    */
-  public static final int DEFAULT_PIECE_SIZE = 8_000;
+  public static final int DEFAULT_PIECE_SIZE = DEFAULT_THRESHOLD;
 
   /**
    * Bodies above this size are left as they are (reported): the splitter's tree costs tens of bytes
@@ -103,7 +103,7 @@ public final class FunctionSplitter {
 
   /**
    * The system property that overrides the {@linkplain #DEFAULT_PIECE_SIZE default piece size} (a
-   * tuning knob for measurements: e.g. {@code -Dcapsule.split.piece=30000} splits as before).
+   * tuning knob for measurements: e.g. {@code -Dcapsule.split.piece=8000}).
    */
   public static final String PIECE_PROPERTY = "capsule.split.piece";
 
