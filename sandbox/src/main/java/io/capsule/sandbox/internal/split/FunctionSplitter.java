@@ -19,13 +19,14 @@ import java.util.List;
  * times slower (CPython's eval loop among them). This pass moves single-entry regions of such a
  * body — runs of sibling instructions that start and end with an empty operand stack: a case of a
  * {@code br_table} dispatch, the body of a block or loop, a stretch of a long straight body — into
- * new functions appended to the module, until the body fits under the threshold. A moved region
- * takes the locals it uses as parameters and returns those it writes, and reports how it left (fell
- * through, branched to an outer label, returned) as an i32 code the glue in its place dispatches on
- * (see {@link Glue}, {@link MovedRegion}). Run after the fuel instrumentation, it moves the fuel
- * code like any other: a region charges the same counter (a local passed in and back, or the
- * global), and the glue is not metered, so fuel is identical. Traps are the same; only the call
- * depth grows by one frame per region entered, so stack exhaustion comes a little sooner.
+ * new functions appended to the module, until the body fits under the piece size (see {@link
+ * #DEFAULT_PIECE_SIZE}). A moved region takes the locals it uses as parameters and returns those it
+ * writes, and reports how it left (fell through, branched to an outer label, returned) as an i32
+ * code the glue in its place dispatches on (see {@link Glue}, {@link MovedRegion}). Run after the
+ * fuel instrumentation, it moves the fuel code like any other: a region charges the same counter (a
+ * local passed in and back, or the global), and the glue is not metered, so fuel is identical.
+ * Traps are the same; only the call depth grows by one frame per region entered, so stack
+ * exhaustion comes a little sooner.
  *
  * <p>Existing function indices do not change (new functions come last, none exported), so exports,
  * tables, element segments and the {@code name} section stay valid; a {@value #SECTION} custom
@@ -38,6 +39,17 @@ public final class FunctionSplitter {
    * 65,535-byte method limit; see {@code docs/} for the measurement.
    */
   public static final int DEFAULT_THRESHOLD = 30_000;
+
+  /**
+   * The default piece size: a function the splitter splits (one above the threshold) is split into
+   * regions of at most this many bytes and a body left under it; functions between the piece size
+   * and the threshold stay whole. The default is the threshold itself (as before there was a piece
+   * size): 8,000-byte pieces (7–13 KB of JVM bytecode), which HotSpot's C2 compiles where it
+   * refuses the 42–45 KB of a 30,000-byte piece, made QuickJS's loop ~10× slower and CPython's
+   * anywhere from 2× faster to 2× slower from one run to the next. See {@code
+   * docs/function-splitting.md}.
+   */
+  public static final int DEFAULT_PIECE_SIZE = DEFAULT_THRESHOLD;
 
   /**
    * Bodies above this size are left as they are (reported): the splitter's tree costs tens of bytes
@@ -56,17 +68,19 @@ public final class FunctionSplitter {
   private final ModuleTypes types;
   private final AddedTypes addedTypes;
   private final int threshold;
+  private final int pieceSize;
   private final List<byte[]> bodies = new ArrayList<>();
   private final List<MovedRegion> added = new ArrayList<>();
   private final List<SplitReport.LargeFunction> leftLarge = new ArrayList<>();
   private int functionsSplit;
 
-  private FunctionSplitter(byte[] bytes, WasmModule module, int threshold) {
+  private FunctionSplitter(byte[] bytes, WasmModule module, int threshold, int pieceSize) {
     this.bytes = bytes;
     this.module = module;
     this.types = new ModuleTypes(module);
     this.addedTypes = new AddedTypes(types.typeCount());
     this.threshold = threshold;
+    this.pieceSize = pieceSize;
   }
 
   /** The custom section that marks a split module: the number of functions it had before. */
@@ -87,24 +101,37 @@ public final class FunctionSplitter {
    */
   public static final String THRESHOLD_PROPERTY = "capsule.split.threshold";
 
+  /**
+   * The system property that overrides the {@linkplain #DEFAULT_PIECE_SIZE default piece size} (a
+   * tuning knob for measurements: e.g. {@code -Dcapsule.split.piece=8000}).
+   */
+  public static final String PIECE_PROPERTY = "capsule.split.piece";
+
+  /** The piece size in force: {@value #PIECE_PROPERTY}, else the default. */
+  public static int pieceSize() {
+    return Integer.getInteger(PIECE_PROPERTY, DEFAULT_PIECE_SIZE);
+  }
+
   /** The threshold in force: {@value #THRESHOLD_PROPERTY}, else the default. */
   public static int threshold() {
     return Integer.getInteger(THRESHOLD_PROPERTY, DEFAULT_THRESHOLD);
   }
 
   /**
-   * {@link #split(byte[], WasmModule, int)} at the {@linkplain #threshold() threshold in force}.
+   * {@link #split(byte[], WasmModule, int, int)} at the {@linkplain #threshold() threshold} and
+   * {@linkplain #pieceSize() piece size} in force.
    */
   public static Split split(byte[] bytes, WasmModule module) {
-    return split(bytes, module, threshold());
+    return split(bytes, module, threshold(), pieceSize());
   }
 
   /**
    * The key under which to cache the split form of the module with SHA-256 {@code sha256}: it names
-   * the splitter's code and threshold, so a changed splitter splits again.
+   * the splitter's code, threshold and piece size, so a changed splitter splits again.
    */
   public static String cacheKey(String sha256) {
-    String identity = sha256 + " split " + threshold() + " " + SplitterFingerprint.value();
+    String identity =
+        sha256 + " split " + threshold() + " " + pieceSize() + " " + SplitterFingerprint.value();
     return io.capsule.protocol.Sha256.hex(
         identity.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
@@ -116,10 +143,22 @@ public final class FunctionSplitter {
    * @return the module (the same bytes when nothing was split) and the report
    */
   public static Split split(byte[] bytes, WasmModule module, int threshold) {
-    if (threshold < 1) {
-      throw new IllegalArgumentException("threshold must be positive: " + threshold);
+    return split(bytes, module, threshold, threshold);
+  }
+
+  /**
+   * Splits the functions of {@code bytes} (which {@code module} was parsed and validated from)
+   * whose bodies are larger than {@code threshold} bytes into regions, and a body left, of at most
+   * {@code min(threshold, pieceSize)} bytes.
+   *
+   * @return the module (the same bytes when nothing was split) and the report
+   */
+  public static Split split(byte[] bytes, WasmModule module, int threshold, int pieceSize) {
+    if (threshold < 1 || pieceSize < 1) {
+      throw new IllegalArgumentException(
+          "threshold and piece size must be positive: " + threshold + ", " + pieceSize);
     }
-    var splitter = new FunctionSplitter(bytes, module, threshold);
+    var splitter = new FunctionSplitter(bytes, module, threshold, Math.min(threshold, pieceSize));
     byte[] result = splitter.rewrite();
     var report =
         new SplitReport(
@@ -190,7 +229,7 @@ public final class FunctionSplitter {
             types.ofFunction(imported + defined),
             types,
             addedTypes,
-            threshold,
+            pieceSize,
             types.functionCount() + added.size());
     if (!result.added().isEmpty()) {
       functionsSplit++;
