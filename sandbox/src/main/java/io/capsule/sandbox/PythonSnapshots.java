@@ -14,6 +14,8 @@ import io.capsule.sandbox.internal.AtomicFiles;
 import io.capsule.sandbox.internal.CacheUse;
 import io.capsule.sandbox.internal.PreparationBudget;
 import io.capsule.sandbox.internal.lang.CompiledScripts;
+import io.capsule.sandbox.internal.lang.InterpreterArtifact;
+import io.capsule.sandbox.internal.lang.KnownStacks;
 import io.capsule.sandbox.internal.lang.PreparationSteps;
 import io.capsule.sandbox.internal.lang.PythonSdk;
 import io.capsule.sandbox.internal.lang.ReactorSnapshot;
@@ -40,6 +42,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -51,15 +54,16 @@ import java.util.regex.Pattern;
  * eval loop to {@code fd_read}), so memory alone cannot resume it. The one-time preparation:
  *
  * <ol>
- *   <li><b>probe</b>: run the plain interpreter (compiled) to the first stdin read and take the
- *       WebAssembly functions on the stack from the JVM stack (the compiler names each function's
- *       method {@code func_<index>}, interpreted ones included);
  *   <li><b>rewrite</b>: Capsule's own Asyncify ({@link Asyncify}, in this JVM: no Node.js, no
- *       Binaryen) limited to exactly those functions and to the {@code fd_read} import, then fuel
- *       instrumentation and compilation as for any module;
- *   <li><b>snapshot</b>: run the rewritten interpreter to the same read, unwind the stack into a
- *       buffer at the end of linear memory, and keep memory and mutable globals (not the fuel
- *       global);
+ *       Binaryen) limited to the functions expected on the stack at the first stdin read ({@link
+ *       KnownStacks}' list for the pinned interpreter and SDK) and to the {@code fd_read} import,
+ *       then fuel instrumentation and compilation as for any module;
+ *   <li><b>snapshot</b>: run the rewritten interpreter to that read and take the WebAssembly
+ *       functions on the stack from the JVM stack (the compiler names each function's method {@code
+ *       func_<index>}, interpreted ones included). When they are exactly the ones instrumented,
+ *       unwind the stack into a buffer at the end of linear memory and keep memory and mutable
+ *       globals (not the fuel global); otherwise rewrite for the stack found and run again (with no
+ *       known stack the first round instruments nothing: it is the probe);
  *   <li><b>smoke test</b>: the sandbox resumes one task from it before trusting it.
  * </ol>
  *
@@ -111,15 +115,27 @@ final class PythonSnapshots {
   private final ExecutorService guestThreads;
   private final Path cacheDir;
   private final PrintStream progress;
+  private final Function<String, Set<Integer>> knownStacks;
   private Resume resume;
   private String failure;
 
   PythonSnapshots(
       ModulePreparer preparer, ExecutorService guestThreads, Path cacheDir, PrintStream progress) {
+    this(preparer, guestThreads, cacheDir, progress, KnownStacks::of);
+  }
+
+  /** With {@code knownStacks} instead of {@link KnownStacks} (tests: a wrong or missing guess). */
+  PythonSnapshots(
+      ModulePreparer preparer,
+      ExecutorService guestThreads,
+      Path cacheDir,
+      PrintStream progress,
+      Function<String, Set<Integer>> knownStacks) {
     this.preparer = preparer;
     this.guestThreads = guestThreads;
     this.cacheDir = cacheDir;
     this.progress = progress;
+    this.knownStacks = knownStacks;
   }
 
   /**
@@ -168,26 +184,34 @@ final class PythonSnapshots {
   private Resume make(byte[] interpreter) {
     long start = System.nanoTime();
     Path rewritten = rewrittenFile(interpreter);
-    boolean rewrite = !Files.isRegularFile(rewritten);
-    var steps = new PreparationSteps(rewrite ? progress : QUIET);
-    if (rewrite) {
+    PreparedModule module;
+    ReactorSnapshot snapshot;
+    boolean fresh;
+    if (!Files.isRegularFile(rewritten)) {
       progress.println(
           "capsule: preparing the Python snapshot (one time; cached in " + cacheDir + ")…");
-      rewrite(interpreter, rewritten, steps);
+      Captured made = rewrite(interpreter, rewritten, new PreparationSteps(progress));
+      module = made.module();
+      snapshot = made.snapshot();
+      fresh = true;
+    } else {
+      module =
+          new PreparationSteps(QUIET)
+              .runStages("resumable CPython", stages -> readRewritten(rewritten, stages));
+      snapshot = new SnapshotFiles(cacheDir).read(snapshotFile(module).getFileName().toString());
+      fresh = snapshot == null;
+      if (fresh) {
+        PreparedModule resumable = module;
+        snapshot =
+            new PreparationSteps(progress)
+                .run(
+                    "snapshot: CPython to its snapshot point, unwound and copied",
+                    () -> onGuestThread(() -> capture(resumable, null).snapshot()));
+      }
     }
-    PreparedModule module =
-        steps.runStages("resumable CPython", stages -> readRewritten(rewritten, stages));
-    Path file = snapshotFile(module);
-    var snapshots = new SnapshotFiles(cacheDir);
-    ReactorSnapshot snapshot = snapshots.read(file.getFileName().toString());
-    boolean fresh = snapshot == null;
     if (fresh) {
-      snapshot =
-          new PreparationSteps(progress)
-              .run(
-                  "snapshot: CPython to its snapshot point, unwound and copied",
-                  () -> onGuestThread(() -> capture(module)));
-      snapshots.write(file.getFileName().toString(), snapshot);
+      Path file = snapshotFile(module);
+      new SnapshotFiles(cacheDir).write(file.getFileName().toString(), snapshot);
       progress.println(
           "capsule: Python snapshot saved ("
               + snapshot.memoryBytes() / (1 << 20)
@@ -204,26 +228,68 @@ final class PythonSnapshots {
         new CompiledScripts(COMPILED_FILES, COMPILED_CHARS));
   }
 
+  /** The rewritten interpreter, prepared, and the snapshot its run to the snapshot point made. */
+  private record Captured(PreparedModule module, ReactorSnapshot snapshot, Set<Integer> stack) {}
+
+  /** Rounds of Asyncify and a run to the snapshot point before the stack must have settled. */
+  private static final int MAX_ROUNDS = 3;
+
   /**
-   * Probe, then Asyncify: the plain interpreter is compiled and run to its snapshot point to learn
-   * the functions on the stack there, which are the only ones {@link Asyncify} (Capsule's own pass,
-   * in this JVM) instruments.
+   * Asyncify (Capsule's own pass, in this JVM) for the functions expected on the stack at the
+   * snapshot point, then a run of the result to that point, which reads the stack there from the
+   * JVM's (the compiler names each function's method {@code func_<index>}): when it holds exactly
+   * the functions instrumented, the run unwinds and its memory is the snapshot; otherwise the next
+   * round instruments the stack it found. The first guess is {@link KnownStacks}' stack for this
+   * interpreter and SDK, so a pinned interpreter takes one round; without one, the first round
+   * instruments nothing and serves as the probe.
    */
-  private void rewrite(byte[] interpreter, Path rewritten, PreparationSteps steps) {
-    PreparedModule plain =
-        steps.runStages(
-            "CPython for the stack probe",
-            stages ->
-                preparer.prepareInterpreter(interpreter, PreparationBudget.unlimited(stages)));
-    Set<Integer> stack =
-        steps.run(
-            "probe: CPython to its snapshot point", () -> onGuestThread(() -> probeStack(plain)));
-    steps.run(
-        "asyncify (capsule) for the " + stack.size() + " functions on the stack",
-        () -> {
-          asyncify(interpreter, stack, rewritten);
-          return null;
-        });
+  private Captured rewrite(byte[] interpreter, Path out, PreparationSteps steps) {
+    String key = stackKey();
+    Set<Integer> known = knownStacks.apply(key);
+    Set<Integer> guess = known == null ? Set.of() : known;
+    for (int round = 1; round <= MAX_ROUNDS; round++) {
+      Set<Integer> instrumented = guess;
+      byte[] resumable =
+          steps.run(
+              "asyncify (capsule) for the "
+                  + instrumented.size()
+                  + " functions expected on the stack",
+              () -> asyncify(interpreter, instrumented));
+      PreparedModule module =
+          steps.runStages(
+              "resumable CPython",
+              stages ->
+                  preparer.prepareInterpreter(resumable, PreparationBudget.unlimited(stages)));
+      Captured run =
+          steps.run(
+              "snapshot: CPython to its snapshot point",
+              () -> onGuestThread(() -> capture(module, instrumented)));
+      if (run.snapshot() != null) {
+        write(resumable, out);
+        return run;
+      }
+      progress.println(
+          "capsule:   the stack there was not the one instrumented; next round: "
+              + KnownStacks.line(key, run.stack()));
+      guess = run.stack();
+    }
+    throw new InternalException(
+        "the stack at the snapshot point differed in " + MAX_ROUNDS + " runs in a row");
+  }
+
+  /**
+   * What decides the stack at the snapshot point: interpreter, SDK, argv, environment, preopens.
+   */
+  String stackKey() {
+    String identity =
+        String.join(
+            "\0",
+            InterpreterArtifact.CPYTHON.npmSpec(),
+            PythonSdk.directory(cacheDir).getFileName().toString(),
+            String.join(" ", PythonSdk.ARGV),
+            "CAPSULE_SNAPSHOT=1",
+            PREOPENS);
+    return Sha256.hex(identity.getBytes(StandardCharsets.UTF_8)).substring(0, 24);
   }
 
   private PreparedModule readRewritten(Path rewritten, Consumer<String> stages) {
@@ -243,59 +309,71 @@ final class PythonSnapshots {
     return (int) (snapshot.memoryBytes() - DATA_PAGES * PAGE);
   }
 
-  private Set<Integer> probeStack(PreparedModule cold) {
-    int imports = cold.module().importSection().count(ExternalType.FUNCTION);
+  /**
+   * The module's own functions on this thread's stack (split-off pieces and the fuel refill import
+   * left out), read from the JVM's stack inside a host call.
+   */
+  private static Set<Integer> stackAt(PreparedModule module) {
+    int imports = module.module().importSection().count(ExternalType.FUNCTION);
     Set<Integer> stack = new TreeSet<>();
+    for (StackTraceElement frame : Thread.currentThread().getStackTrace()) {
+      Matcher m = COMPILED_FUNCTION.matcher(frame.getMethodName());
+      if (frame.getClassName().startsWith("com.dylibso.chicory.$gen") && m.matches()) {
+        int index = Integer.parseInt(m.group(1));
+        if (index >= imports && !FunctionSplitter.isAdded(module.module(), index)) {
+          stack.add(index - imports); // the refill import sits after the module's own
+        }
+      }
+    }
+    return stack;
+  }
+
+  /**
+   * Runs {@code module} to its first read of stdin; there, when {@code expected} is {@code null} or
+   * the stack holds exactly those functions, unwinds and returns the snapshot, else returns the
+   * stack it found (and no snapshot).
+   */
+  private Captured capture(PreparedModule module, Set<Integer> expected) {
+    Instance[] held = new Instance[1];
+    int[] data = new int[1];
+    Set<Integer> found = new TreeSet<>();
     try {
       runToFirstRead(
-          cold,
+          module,
           (instance, args) -> {
-            for (StackTraceElement frame : Thread.currentThread().getStackTrace()) {
-              Matcher m = COMPILED_FUNCTION.matcher(frame.getMethodName());
-              if (frame.getClassName().startsWith("com.dylibso.chicory.$gen") && m.matches()) {
-                int index = Integer.parseInt(m.group(1));
-                if (index >= imports && !FunctionSplitter.isAdded(cold.module(), index)) {
-                  stack.add(index - imports); // the refill import sits after the module's own
-                }
+            if (expected != null) {
+              found.addAll(stackAt(module));
+              if (!found.equals(expected)) {
+                throw new ProbeDone();
               }
             }
-            throw new ProbeDone();
+            held[0] = instance;
+            Memory memory = instance.memory();
+            int start = memory.grow(DATA_PAGES);
+            if (start < 0) {
+              throw new InternalException("cannot grow memory for the unwind buffer");
+            }
+            data[0] = (int) (start * PAGE);
+            memory.writeI32(data[0], data[0] + 8);
+            memory.writeI32(data[0] + 4, (int) ((start + DATA_PAGES) * PAGE));
+            instance.export("asyncify_start_unwind").apply(data[0]);
+            return new long[] {0};
           });
     } catch (RuntimeException e) {
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof ProbeDone) {
-          return stack;
+          return new Captured(module, null, found);
         }
       }
       throw e;
     }
-    throw new InternalException("the interpreter never read stdin");
-  }
-
-  private ReactorSnapshot capture(PreparedModule module) {
-    Instance[] held = new Instance[1];
-    int[] data = new int[1];
-    runToFirstRead(
-        module,
-        (instance, args) -> {
-          held[0] = instance;
-          Memory memory = instance.memory();
-          int start = memory.grow(DATA_PAGES);
-          if (start < 0) {
-            throw new InternalException("cannot grow memory for the unwind buffer");
-          }
-          data[0] = (int) (start * PAGE);
-          memory.writeI32(data[0], data[0] + 8);
-          memory.writeI32(data[0] + 4, (int) ((start + DATA_PAGES) * PAGE));
-          instance.export("asyncify_start_unwind").apply(data[0]);
-          return new long[] {0};
-        });
     Instance instance = held[0];
     if (instance == null) {
       throw new InternalException("the interpreter never read stdin");
     }
     instance.export("asyncify_stop_unwind").apply();
-    return ReactorSnapshot.capture(instance, Set.of(FuelInstrumenter.FUEL_GLOBAL));
+    return new Captured(
+        module, ReactorSnapshot.capture(instance, Set.of(FuelInstrumenter.FUEL_GLOBAL)), found);
   }
 
   /**
@@ -361,13 +439,15 @@ final class PythonSnapshots {
     return builder.withVirtualRoot(mounts).withMount(sdkMount(cacheDir));
   }
 
-  private static void asyncify(byte[] interpreter, Set<Integer> stack, Path out) {
-    byte[] resumable;
+  private static byte[] asyncify(byte[] interpreter, Set<Integer> stack) {
     try {
-      resumable = Asyncify.instrument(interpreter, stack, GuardedWasi.MODULE, "fd_read");
+      return Asyncify.instrument(interpreter, stack, GuardedWasi.MODULE, "fd_read");
     } catch (AsyncifyRefusedException e) {
       throw new InternalException("asyncify: " + e.getMessage(), e);
     }
+  }
+
+  private static void write(byte[] resumable, Path out) {
     try {
       Files.createDirectories(out.getParent());
       Path tmp = Files.createTempFile(out.getParent(), "cpython-resume", ".part");
@@ -427,7 +507,7 @@ final class PythonSnapshots {
     }
   }
 
-  /** Ends the probe run at its first read of stdin. */
+  /** Ends a run whose stack at the first read of stdin is not the one instrumented. */
   private static final class ProbeDone extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
