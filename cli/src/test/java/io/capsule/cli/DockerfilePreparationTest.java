@@ -18,8 +18,9 @@ import picocli.CommandLine;
 /**
  * The container image prepares both interpreters at build (no Docker engine here: the Dockerfile is
  * parsed): its build stage runs {@code capsule prepare} for Python and JavaScript into one cache
- * directory, with npm and node installed first, and the run stage copies that directory, owned by
- * the user the containers run as, and points {@code CAPSULE_CACHE_DIR} at it.
+ * directory, in the JVM alone (no node or npm installed: the preparation must not need them), and
+ * the run stage copies that directory, owned by the user the containers run as, and points {@code
+ * CAPSULE_CACHE_DIR} at it.
  */
 class DockerfilePreparationTest {
   private static final Path DOCKERFILE = Path.of("..", "deploy", "Dockerfile");
@@ -43,7 +44,9 @@ class DockerfilePreparationTest {
         List.of(
             dockerfile.replace("prepare python", "--version"),
             dockerfile.replace("prepare javascript", "--version"),
-            dockerfile.replace("nodejs npm", "curl"),
+            dockerfile.replace(
+                "FROM eclipse-temurin:17-jdk AS build",
+                "FROM eclipse-temurin:17-jdk AS build\nRUN apt-get install -y nodejs npm"),
             dockerfile.replace("--chown=10001:10001 /var/lib/capsule/cache/", "/tmp/"),
             dockerfile.replace("ENV CAPSULE_CACHE_DIR=", "ENV UNUSED="))) {
       assertThatThrownBy(() -> checkPreparesAtBuild(broken)).isInstanceOf(AssertionError.class);
@@ -64,10 +67,11 @@ class DockerfilePreparationTest {
       }
       for (String command : step.text().split("&&")) {
         List<String> words = words(command);
-        nodeInstalled |= words.contains("install") && words.containsAll(List.of("nodejs", "npm"));
+        nodeInstalled |=
+            words.contains("install") && (words.contains("nodejs") || words.contains("npm"));
         int main = words.indexOf(MAIN);
         if (main >= 0 && words.size() > main + 1 && words.get(main + 1).equals("prepare")) {
-          assertThat(nodeInstalled).as("npm and node installed before " + command).isTrue();
+          assertThat(nodeInstalled).as("node or npm installed before " + command).isFalse();
           CommandLine.ParseResult parsed = parse(words.subList(main + 1, words.size()));
           var prepare = (PrepareCommand) parsed.subcommand().commandSpec().userObject();
           assertThat(prepare.cacheDir).as("--cache-dir of " + command).isNotNull();
