@@ -1,4 +1,4 @@
-// Over 400 lines: the snapshot pipeline (probe, asyncify, unwind, signed files) read in order.
+// Over 400 lines: the snapshot pipeline (asyncify rounds, unwind, signed files) read in order.
 package io.capsule.sandbox;
 
 import com.dylibso.chicory.runtime.HostFunction;
