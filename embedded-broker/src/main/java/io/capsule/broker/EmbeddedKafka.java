@@ -3,7 +3,9 @@ package io.capsule.broker;
 import java.net.BindException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -160,17 +162,23 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /**
    * Free ports are picked before Kafka binds them, so another process can take one in between; a
-   * bind failure is therefore retried on new ports a few times.
+   * bind failure is therefore retried on new ports a few times. A port the operator chose is tried
+   * once: a second server on the same busy port would fail the same way, and each failed start
+   * leaves Kafka threads winding down on the same log directory. The failures of earlier attempts
+   * are suppressed in the one thrown.
    */
   private void launchRetryingPortClashes() {
+    List<RuntimeException> earlier = new ArrayList<>();
     for (int attempt = 1; ; attempt++) {
       try {
         launch();
         return;
       } catch (RuntimeException e) {
-        if (attempt == BIND_ATTEMPTS || !isBindFailure(e)) {
+        if (attempt == BIND_ATTEMPTS || configuredPort != 0 || !isBindFailure(e)) {
+          earlier.forEach(e::addSuppressed);
           throw e;
         }
+        earlier.add(e);
         stopServer();
       }
     }

@@ -2,6 +2,7 @@ package io.capsule.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.BindException;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -73,16 +75,36 @@ class EmbeddedKafkaLifecycleIT {
     }
   }
 
+  /**
+   * A busy port the caller chose fails the start once, deletes the storage and leaves no Kafka
+   * thread behind: a thread of a failed start still writing to the deleted log directory makes
+   * Kafka's fault handler halt the whole JVM.
+   */
   @Test
-  void startOnABusyPortFailsAndLeavesNoStorage() throws IOException {
+  void startOnABusyPortFailsAndLeavesNoStorageOrThreads() throws IOException {
+    Set<Thread> before = Thread.getAllStackTraces().keySet();
     try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       EmbeddedKafka kafka = EmbeddedKafka.builder().withPort(busy.getLocalPort()).build();
       EmbeddedKafkaException failure =
           catchThrowableOfType(EmbeddedKafkaException.class, kafka::start);
       assertThat(failure).isNotNull().hasRootCauseInstanceOf(BindException.class);
+      assertThat(failure.getCause().getSuppressed()).as("earlier attempts").isEmpty();
       assertThat(kafka.state()).isEqualTo(EmbeddedKafka.State.CLOSED);
       assertThat(failure.logDir()).doesNotExist();
     }
+    await()
+        .pollInSameThread()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(threadsStartedSince(before)).isEmpty());
+  }
+
+  /** Live threads not in {@code before}, but for the metrics library's JVM-wide ticker. */
+  private static List<String> threadsStartedSince(Set<Thread> before) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> !before.contains(t) && t.isAlive())
+        .map(Thread::getName)
+        .filter(name -> !name.startsWith("metrics-meter-tick-thread"))
+        .toList();
   }
 
   @Test
