@@ -50,6 +50,9 @@ import org.slf4j.LoggerFactory;
 public final class ChildTasks {
   private static final Logger LOG = LoggerFactory.getLogger(ChildTasks.class);
   private static final int MAX_PARENT_PREFIX = 150;
+  // How many lease terms a sub-task call waits for its parent's lease to be confirmed: two session
+  // timeouts, by when the worker has either been confirmed or learnt it lost the parent's record.
+  private static final int FENCE_TERMS = 4;
   // Sends a child's request once its queued event is acknowledged: never on the producer's I/O
   // thread that completes that event (the fence may wait there, and so may a send for metadata).
   private static final Executor REQUESTS =
@@ -233,12 +236,14 @@ public final class ChildTasks {
             .send(
                 parent,
                 "sub-task's queued event",
+                FENCE_TERMS,
                 () -> events.record(queuedEvent, parent.traceparent()))
             .thenComposeAsync(
                 ok ->
                     fence.send(
                         parent,
                         "sub-task request",
+                        FENCE_TERMS,
                         () ->
                             publisher.request(
                                 topics.tasks(child.level()), child, parent.traceparent())),

@@ -39,7 +39,26 @@ public final class OutputFence {
    */
   public CompletableFuture<Void> send(
       TaskItem item, String what, Supplier<CompletableFuture<Void>> sends) {
-    return switch (item.claim().await()) {
+    return gate(item, what, item.claim().await(), sends);
+  }
+
+  /**
+   * {@link #send}, waiting up to {@code terms} of the lease's terms for a confirmation: for an
+   * output a running task waits on (a sub-task's request), which should fail only once this worker
+   * knows it lost the record, not at the first term its group coordinator is away.
+   */
+  public CompletableFuture<Void> send(
+      TaskItem item, String what, int terms, Supplier<CompletableFuture<Void>> sends) {
+    Lease.Claim claim = item.claim();
+    return gate(item, what, claim.await(claim.term().multipliedBy(terms)), sends);
+  }
+
+  private CompletableFuture<Void> gate(
+      TaskItem item,
+      String what,
+      Lease.Standing standing,
+      Supplier<CompletableFuture<Void>> sends) {
+    return switch (standing) {
       case HELD -> sends.get();
       case UNCONFIRMED ->
           CompletableFuture.failedFuture(OutputsFencedException.unconfirmed(item.source()));

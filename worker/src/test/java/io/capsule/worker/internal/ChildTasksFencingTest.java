@@ -68,6 +68,21 @@ class ChildTasksFencingTest {
   }
 
   @Test
+  void aParentWhoseLeaseIsStaleStartsItsChildOnceItsHolderConfirmsIt() {
+    TaskItem parent = parent(); // never confirmed: the coordinator was away
+    ChildTasks.ParentRunner runner = children.forParent(parent, TaskOptions.NONE);
+
+    CompletableFuture<CompletableFuture<ResultEnvelope>> starting =
+        CompletableFuture.supplyAsync(() -> runner.start(call()));
+    await().atMost(BOUND).until(() -> lease.confirmationDue(false));
+    assertThat(outputs.sent()).as("nothing while the lease is unconfirmed").isEmpty();
+    lease.confirmed(lease.now());
+
+    await().atMost(BOUND).until(() -> outputs.sent().size() == 1);
+    assertThat(starting.join()).isNotDone();
+  }
+
+  @Test
   void aChildsRequestFollowsItsQueuedEventOnceTheBrokerHasIt() {
     lease.confirmed(lease.now());
     TaskItem parent = parent();
