@@ -144,6 +144,7 @@ public final class CapsuleWorker {
     sandbox = Sandbox.create(sandboxConfig());
     OperatorCeiling ceiling = sandbox.config().ceiling();
     producer = clients.producer();
+    OutputFence.knowTopics(producer, outputTopics());
     ledger =
         new TaskLedger(
             clients.batchedReader("ledger", TaskLedger.FETCH_WAIT), config.topics().events());
@@ -167,7 +168,14 @@ public final class CapsuleWorker {
             metrics,
             config.workerId());
     ChildTasks children =
-        new ChildTasks(publisher, events, ledger, admission, config.topics(), childLimits(ceiling));
+        new ChildTasks(
+            publisher,
+            events,
+            ledger,
+            admission,
+            config.topics(),
+            childLimits(ceiling),
+            new OutputFence(metrics));
     execution =
         new TaskExecution(
             new GuestBoundary(sandbox, modules, children, ceiling, config.defaultTimeout()),
@@ -240,6 +248,18 @@ public final class CapsuleWorker {
    * can hand a task any other), the files root (or an empty directory of its own when the policy
    * grants no files), and the policy's ceiling, which bounds every task and sub-task.
    */
+  /**
+   * The topics most of this worker's outputs go to, which it cannot work without (its dead letters
+   * and reply topics named by requests aside).
+   */
+  private List<String> outputTopics() {
+    List<String> topics = new ArrayList<>();
+    topics.add(config.topics().events());
+    topics.add(config.topics().results());
+    config.levels().forEach(level -> topics.add(config.topics().tasks(level)));
+    return topics;
+  }
+
   private SandboxConfig sandboxConfig() {
     WorkerPolicy policy = config.policy();
     SandboxConfig.Builder builder = SandboxConfig.builder();

@@ -25,7 +25,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -49,33 +48,34 @@ class ZombieFencingIT {
   }
 
   /**
-   * Tagged slow because it FAILS in the full suite at the moment (two CI checks on 2026-12-07; it
-   * passes when run alone): the zombie's running event, due on its timer while it was frozen, was
-   * written after the survivor's final event, so the lease fence lets a timer's running event
-   * through on waking. Open in issue 15; run it with {@code -Dtest.excluded.groups=}.
+   * The zombie first runs a trivial task to its end, as a worker that has been up a while would
+   * have: its first outputs pay for loading and compiling the producer's send path (hundreds of ms
+   * on a loaded machine), and a freeze during that time, after a fence check and before the record
+   * reached the producer, is the documented window no lease closes (the test failed that way in
+   * full CI runs, when its task also came to a zombie that had just started). Then the task to
+   * fence: the freeze falls before its running event is due (5 s into the attempt), so on waking
+   * the zombie has a running event due on its timer and an outcome to publish, and its poll thread
+   * has not yet learnt that the partition is gone.
    */
   @Test
-  @Tag("slow")
   void frozenWorkerPublishesNothingForATaskItsSuccessorFinished(@BootstrapServers String servers)
       throws Exception {
     try (TestFleet fleet = new TestFleet(servers)) {
       int port = freePort();
-      // its running event is due 5 s into the attempt: while it is frozen (the freeze starts as
-      // soon
-      // as the attempt shows on /metrics and lasts the 6 s session and the survivor's 3 s task). At
-      // 2 s a CI check once ended with a running event after the survivor's final one, most likely
-      // one handed to the producer just before the freeze (the documented window (b), not what
-      // this test is about); the assertions print the events should it happen again.
       Process zombie =
           workers.launch(
               fleet,
               "zombie",
-              List.of("-Xmx256m"),
+              // its log (target/worker-zombie.log) shows the group's view should this fail
+              List.of("-Xmx256m", "-Dcapsule.kafka.log.level=INFO"),
               List.of("--metrics-port", Integer.toString(port), "--running-event-after", "5s"));
+      TaskRequest warmUp = fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE));
+      assertThat(WorkerIT.awaitFinal(fleet, warmUp.id()).worker()).isEqualTo("zombie");
+
       TaskRequest task = fleet.submit(request(Corpus.wat("sleep_3s"), TaskOptions.NONE));
       await()
           .atMost(BOUND)
-          .pollInterval(Duration.ofMillis(50))
+          .pollInterval(Duration.ofMillis(20))
           .until(() -> metrics(port).contains("capsule_tasks_in_flight 1.0"));
       WorkerJvm.signal(zombie, "STOP");
 
@@ -87,9 +87,7 @@ class ZombieFencingIT {
 
       WorkerJvm.signal(zombie, "CONT");
       // awake, it settles the task it held: its poll thread learns the partition is gone (the task
-      // is abandoned) or its publisher meets the fence (the outputs are dropped); without the
-      // fence, whichever of its threads wins that race publishes a second envelope or a running
-      // event after the final one
+      // is abandoned) or its publisher meets the fence (the outputs are dropped)
       await()
           .atMost(BOUND)
           .pollInterval(Duration.ofMillis(100))
@@ -98,12 +96,11 @@ class ZombieFencingIT {
 
       List<LifecycleEvent> events = fleet.events(task.id());
       assertThat(fleet.results(task.id())).as("events: %s", events).hasSize(1);
+      assertThat(events)
+          .as("nothing from the zombie, whose running event was due during the freeze")
+          .allMatch(e -> "survivor".equals(e.worker()));
       LifecycleEvent last = events.get(events.size() - 1);
       assertThat(last.state()).as("events: %s", events).isEqualTo(TaskState.SUCCEEDED);
-      assertThat(last.worker()).as("events: %s", events).isEqualTo("survivor");
-      assertThat(events)
-          .filteredOn(e -> "zombie".equals(e.worker()))
-          .allMatch(e -> e.state() == TaskState.RUNNING);
     }
   }
 

@@ -20,6 +20,8 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,10 +40,28 @@ import org.slf4j.LoggerFactory;
  * is left with it, and gives back what it did not use when it ends ({@link SubTaskBudget}), so a
  * tree never starts more than the policy's {@code max_sub_tasks} in all, without any state shared
  * between workers.
+ *
+ * <p>A child's request and {@code queued} event are outputs of its parent's record: sent only while
+ * this worker holds that record ({@link OutputFence}), so a parent frozen past its session starts
+ * no children once awake (its record's new owner runs the parent, and starts its own). The request
+ * follows the {@code queued} event once the broker has it, so the child's own events (published by
+ * whichever worker runs it) always come after.
  */
 public final class ChildTasks {
   private static final Logger LOG = LoggerFactory.getLogger(ChildTasks.class);
   private static final int MAX_PARENT_PREFIX = 150;
+  // How many lease terms a sub-task call waits for its parent's lease to be confirmed: two session
+  // timeouts, by when the worker has either been confirmed or learnt it lost the parent's record.
+  private static final int FENCE_TERMS = 4;
+  // Sends a child's request once its queued event is acknowledged: never on the producer's I/O
+  // thread that completes that event (the fence may wait there, and so may a send for metadata).
+  private static final Executor REQUESTS =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread thread = new Thread(r, "capsule-sub-task-request");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   private final OutputPublisher publisher;
   private final EventRecorder events;
@@ -49,6 +69,7 @@ public final class ChildTasks {
   private final Admission admission;
   private final Topics topics;
   private final Limits limits;
+  private final OutputFence fence;
 
   /**
    * The worker's bounds on sub-tasks.
@@ -71,8 +92,8 @@ public final class ChildTasks {
   }
 
   /**
-   * Children published through {@code publisher} (their events recorded through {@code events}),
-   * awaited through {@code ledger}.
+   * Children published through {@code publisher} (their events recorded through {@code events})
+   * while their parent's record is held ({@code fence}), awaited through {@code ledger}.
    */
   public ChildTasks(
       OutputPublisher publisher,
@@ -80,13 +101,15 @@ public final class ChildTasks {
       TaskLedger ledger,
       Admission admission,
       Topics topics,
-      Limits limits) {
+      Limits limits,
+      OutputFence fence) {
     this.publisher = publisher;
     this.events = events;
     this.ledger = ledger;
     this.admission = admission;
     this.topics = topics;
     this.limits = limits;
+    this.fence = fence;
   }
 
   /**
@@ -205,13 +228,26 @@ public final class ChildTasks {
       LOG.info("sub-task {} of {} {}", child.id(), parent.request().id(), note);
       queued = queued.withError(null, note);
     }
-    // Both sent from this (the guest's) thread, never from a send callback: a send that waits for
-    // topic metadata would block the producer's I/O thread. Same key, same producer: the queued
-    // event lands before any event of the worker that runs the child.
+    // The queued event from this (the guest's) thread, the request once the broker has that event:
+    // the worker that runs the child (another producer) cannot publish the child's events first.
+    LifecycleEvent queuedEvent = queued;
     CompletableFuture<Void> sent =
-        CompletableFuture.allOf(
-            events.record(queued, parent.traceparent()),
-            publisher.request(topics.tasks(child.level()), child, parent.traceparent()));
+        fence
+            .send(
+                parent,
+                "sub-task's queued event",
+                FENCE_TERMS,
+                () -> events.record(queuedEvent, parent.traceparent()))
+            .thenComposeAsync(
+                ok ->
+                    fence.send(
+                        parent,
+                        "sub-task request",
+                        FENCE_TERMS,
+                        () ->
+                            publisher.request(
+                                topics.tasks(child.level()), child, parent.traceparent())),
+                REQUESTS);
     sent.whenComplete(
         (ok, error) -> {
           if (error != null) {

@@ -185,6 +185,11 @@ public final class Lease {
       this.epoch = epoch;
     }
 
+    /** Its lease's term (zero for {@link #UNFENCED}). */
+    public Duration term() {
+      return lease == null ? Duration.ZERO : lease.term();
+    }
+
     /** Its standing now, without waiting. */
     public Standing now() {
       return lease == null ? Standing.HELD : lease.standing(this);

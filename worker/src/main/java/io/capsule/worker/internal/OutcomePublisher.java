@@ -18,8 +18,9 @@ import java.util.function.Supplier;
  * Publishes what follows an attempt, as {@link OutcomePolicy} decides: on success the envelope and
  * a {@code succeeded} event; on a retry the next attempt (delayed by the backoff) and a {@code
  * retrying} event; otherwise the final envelope, a {@code dead_lettered} event and a dead letter.
- * The returned futures complete once the broker acknowledged every record (sent again until then,
- * by the {@link RetryingPublisher}), which is when the record's offset may be committed.
+ * The next attempt's request is sent only once its {@code retrying} event is acknowledged. The
+ * returned futures complete once the broker acknowledged every record (sent again until then, by
+ * the {@link RetryingPublisher}), which is when the record's offset may be committed.
  */
 public final class OutcomePublisher {
   private final OutputPublisher publisher;
@@ -201,7 +202,7 @@ public final class OutcomePublisher {
     metrics.attempt(item.level(), envelope, "retried");
     metrics.retry(item.level());
     long notBefore = System.currentTimeMillis() + backoff.delayBefore(request.attempt()).toMillis();
-    LifecycleEvent retrying =
+    LifecycleEvent retryingEvent =
         event(item, TaskState.RETRYING)
             .withError(envelope.error().errorType(), envelope.error().message());
     TaskRequest next = request.nextAttempt(notBefore);
@@ -211,21 +212,28 @@ public final class OutcomePublisher {
     // A next attempt its topic can never take (its request grew past the topic's record limit)
     // ends the task dead-lettered instead of being dropped: the task still gets its outcome.
     TaskRequest nextAttempt = next;
-    CompletableFuture<Void> nextSent =
-        send(
-            item,
-            "retry request",
-            () ->
-                publisher
-                    .request(item.partition().topic(), nextAttempt, item.traceparent())
-                    .exceptionallyCompose(
-                        error ->
-                            RetryingPublisher.neverFits(error)
-                                ? deadLettered(
-                                    item, envelope, DeadLetter.RETRY_TOO_LARGE, budgetLeft)
-                                : CompletableFuture.failedFuture(error)));
-    return CompletableFuture.allOf(
-        nextSent, send(item, "retrying event", () -> events.record(retrying, item.traceparent())));
+    // The retrying event first, the next attempt's request only once the broker has that event:
+    // the next attempt, on whichever worker takes it, then cannot publish its events before this
+    // one (two producers' records reach a partition in no order between them), which had left
+    // tasks whose last event was this retrying event, after their final one.
+    CompletableFuture<Void> retryingSent =
+        send(item, "retrying event", () -> events.record(retryingEvent, item.traceparent()));
+    return retrying.publishAfter(
+        retryingSent,
+        request.id(),
+        () ->
+            fence.send(
+                item,
+                "retry request",
+                () ->
+                    publisher
+                        .request(item.partition().topic(), nextAttempt, item.traceparent())
+                        .exceptionallyCompose(
+                            error ->
+                                RetryingPublisher.neverFits(error)
+                                    ? deadLettered(
+                                        item, envelope, DeadLetter.RETRY_TOO_LARGE, budgetLeft)
+                                    : CompletableFuture.failedFuture(error))));
   }
 
   private CompletableFuture<Void> deadLetter(

@@ -81,6 +81,18 @@ public final class RetryingPublisher {
         .thenCompose(f -> f);
   }
 
+  /**
+   * {@link #publish} of {@code sends} once {@code first} completed normally, on a thread of this
+   * publisher (never on the thread that completes {@code first}: that is the producer's I/O thread,
+   * which must not wait at the fence or for a topic's metadata); nothing when {@code first} failed.
+   *
+   * @return completes when both were acknowledged; fails with {@code first}'s error
+   */
+  public CompletableFuture<Void> publishAfter(
+      CompletableFuture<Void> first, String taskId, Supplier<CompletableFuture<Void>> sends) {
+    return first.thenComposeAsync(ok -> publish(taskId, sends), AGAIN);
+  }
+
   private void giveUp(String taskId, Throwable error) {
     Throwable cause = cause(error);
     LOG.error(

@@ -10,11 +10,18 @@ import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskState;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -137,17 +144,67 @@ class FencedOutputsTest {
   }
 
   @Test
+  void aRunningEventDueDuringAFreezeIsDroppedOnWakingBeforeThePollThreadLearnsOfTheLoss()
+      throws Exception {
+    lease.confirmed(lease.now());
+    TaskItem item = fencedItem();
+    RunningEvents running =
+        new RunningEvents(
+            new EventRecorder(outputs.publisher, outputs.ledger),
+            timer,
+            Duration.ofMillis(50),
+            new OutputFence(outputs.metrics));
+    LifecycleEvent event = outputs.outcomes.event(item, TaskState.RUNNING);
+
+    RunningEvents.Notice notice = running.start(item, event, 1);
+    // SIGSTOP for 12 s, past the session: System.nanoTime keeps counting through it. On SIGCONT
+    // the overdue timer runs first; the poll thread has not yet learnt the partition is gone, so
+    // the claim's epoch is unchanged: only the confirmation's age stops the event.
+    clock.addAndGet(Duration.ofSeconds(12).toNanos());
+    timer.schedule(() -> null, 100, TimeUnit.MILLISECONDS).get(); // the timer ran the notice
+    assertThat(outputs.sent()).isEmpty();
+
+    lease.confirmed(lease.now()); // a later confirmation does not bring a dropped event back
+    timer.schedule(() -> null, 100, TimeUnit.MILLISECONDS).get();
+    assertThat(notice.finish()).isCompleted();
+    assertThat(outputs.sent()).isEmpty();
+  }
+
+  @Test
+  void theWorkerLearnsItsOutputTopicsBeforeItsFirstFenceCheck() {
+    List<String> asked = new ArrayList<>();
+    MockProducer<String, byte[]> producer =
+        new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer()) {
+          @Override
+          public List<PartitionInfo> partitionsFor(String topic) {
+            asked.add(topic);
+            if (topic.equals("missing")) {
+              throw new TimeoutException("no such topic within max.block.ms");
+            }
+            return List.of();
+          }
+        };
+
+    OutputFence.knowTopics(producer, List.of("events", "missing", "results"));
+
+    assertThat(asked)
+        .as("a missing topic does not stop the others")
+        .containsExactly("events", "missing", "results");
+  }
+
+  @Test
   void anAttemptWhoseWallClockPassedItsTimeoutEndsTimeoutNotSuccess() {
     lease.confirmed(lease.now());
     TaskItem item = fencedItem();
     item.runsUnder(Duration.ofSeconds(10));
 
     publish(item, success(90_100)); // ran 90 s, frozen, under a 10 s timeout
-    outputs.ackAll();
+    outputs.ackAll(); // the retrying event: the retry request follows it
 
+    await().atMost(Duration.ofSeconds(10)).until(() -> outputs.sent().size() == 2);
     assertThat(outputs.topicsSent())
         .as("a timeout with retries left is retried, not succeeded")
-        .containsExactlyInAnyOrder(MockOutputs.LOW, MockOutputs.TOPICS.events());
+        .containsExactly(MockOutputs.TOPICS.events(), MockOutputs.LOW);
     LifecycleEvent retrying = outputs.first(MockOutputs.TOPICS.events(), LifecycleEvent.class);
     assertThat(retrying.state()).isEqualTo(TaskState.RETRYING);
     assertThat(retrying.errorType()).isEqualTo(ErrorType.TIMEOUT);
