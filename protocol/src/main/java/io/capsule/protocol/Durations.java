@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
  */
 public final class Durations {
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
+  private static final Pattern NUMBER = Pattern.compile("\\d+(\\.\\d+)?");
 
   private Durations() {}
 
@@ -21,7 +22,7 @@ public final class Durations {
    */
   public static Duration parse(String text) {
     String t = text == null ? "" : text.strip().toLowerCase(Locale.ROOT).replace(" ", "");
-    if (t.matches("\\d+(\\.\\d+)?")) {
+    if (NUMBER.matcher(t).matches()) {
       t = t + "s";
     }
     Matcher m = PART.matcher(t);
