@@ -95,7 +95,8 @@ final class SubmitCommand implements Callable<Integer> {
       throw new UsageException("give a task FILE or --requests FILE.jsonl (one of them)");
     }
     if (requests != null) {
-      try (CapsuleClient client = CapsuleClient.builder().connection(kafka.connection()).build()) {
+      try (CapsuleClient client =
+          CapsuleClient.builder().connection(kafka.connection()).queuedEvents(true).build()) {
         return new BatchSubmit(client, spec.commandLine().getOut(), spec.commandLine().getErr())
             .run(BatchSubmit.read(requests), await, waitTimeout);
       }
@@ -114,7 +115,8 @@ final class SubmitCommand implements Callable<Integer> {
     TaskOptions baked =
         script ? source.optionsOf(source.entryTask(flags.name())) : task.bakedOptions();
     TaskOptions options = flags.over(baked).over(defaults());
-    try (CapsuleClient client = CapsuleClient.builder().connection(kafka.connection()).build()) {
+    try (CapsuleClient client =
+        CapsuleClient.builder().connection(kafka.connection()).queuedEvents(true).build()) {
       TaskHandle handle =
           script
               ? client.submitScript(file.getFileName().toString(), readText(), arguments, options)

@@ -50,9 +50,11 @@ import org.apache.kafka.clients.producer.Producer;
  *
  * <p>Modules up to {@link Builder#DEFAULT_INLINE_THRESHOLD} bytes travel inline in the request (one
  * record, no lookup by the worker); larger ones are published once to the compacted modules topic
- * and the request names their SHA-256. Before each request the client publishes a {@code queued}
- * lifecycle event and waits for its acknowledgement, so a worker's {@code running} event always
- * lands after it on the compacted events topic.
+ * and the request names their SHA-256. A client built with {@link Builder#queuedEvents(boolean)}
+ * publishes a {@code queued} lifecycle event before each request and waits for its acknowledgement,
+ * so a worker's {@code running} event always lands after it on the compacted events topic; without
+ * it (the default) a task has no event until a worker publishes one, and each task costs the fleet
+ * one record less.
  *
  * <p>Thread-safe. One producer and two reading threads per client (replies, and lifecycle events
  * read in batches up to 100 ms late: they matter for cancels, envelopes sent to another reply topic
@@ -62,6 +64,7 @@ public final class CapsuleClient implements AutoCloseable {
   private final FleetConnection connection;
   private final String replyTopic;
   private final int inlineThreshold;
+  private final boolean queuedEvents;
   private final Producer<String, byte[]> producer;
   private final ModuleUploads modules;
   private final ReplyListener replies;
@@ -75,6 +78,7 @@ public final class CapsuleClient implements AutoCloseable {
     this.replyTopic =
         builder.replyTopic != null ? builder.replyTopic : connection.topics().results();
     this.inlineThreshold = builder.inlineThreshold;
+    this.queuedEvents = builder.queuedEvents;
     this.events = new EventLog(connection, builder.readTimeout);
     this.replies = new ReplyListener(connection, replyTopic, builder.observer);
     this.producer = new KafkaProducer<>(KafkaSettings.producer(connection, "dispatcher"));
@@ -130,11 +134,12 @@ public final class CapsuleClient implements AutoCloseable {
   public TaskHandle submit(TaskRequest request) {
     TaskRequest ready = request.replyTo() == null ? request.withReplyTo(replyTopic) : request;
     CompletableFuture<ResultEnvelope> result = replies.await(ready.id());
+    CompletableFuture<TaskRequest> announced = moduleReady(ready);
+    if (queuedEvents) {
+      announced = announced.thenComposeAsync(this::publishQueued, sender);
+    }
     CompletableFuture<Void> accepted =
-        moduleReady(ready)
-            .thenComposeAsync(this::publishQueued, sender)
-            .thenComposeAsync(this::publishRequest, sender)
-            .thenApply(r -> null);
+        announced.thenComposeAsync(this::publishRequest, sender).thenApply(r -> null);
     accepted.whenComplete((ok, error) -> failOnRejection(ready.id(), result, error));
     return new TaskHandle(ready.id(), ready.level(), accepted, result);
   }
@@ -314,6 +319,7 @@ public final class CapsuleClient implements AutoCloseable {
     private String clientId;
     private String replyTopic;
     private int inlineThreshold = DEFAULT_INLINE_THRESHOLD;
+    private boolean queuedEvents;
     private Duration readTimeout = Duration.ofSeconds(30);
     private Consumer<LifecycleEvent> observer; // none: only awaited tasks' events are parsed
 
@@ -364,6 +370,18 @@ public final class CapsuleClient implements AutoCloseable {
         throw new IllegalArgumentException("inline threshold cannot be negative");
       }
       this.inlineThreshold = bytes;
+      return this;
+    }
+
+    /**
+     * Whether a {@code queued} event precedes each request on the events topic, acknowledged before
+     * the request is sent (default {@code false}): then {@link #status(String)}, {@code capsule
+     * status} and the gateway show a task as queued before any worker took it. Without it a task
+     * waiting for a worker has no state yet, and each task costs one record (and one round trip)
+     * less. The gateway and {@code capsule submit} turn it on.
+     */
+    public Builder queuedEvents(boolean queuedEvents) {
+      this.queuedEvents = queuedEvents;
       return this;
     }
 

@@ -99,7 +99,7 @@ class CapsuleClientIT {
       @BootstrapServers String servers) throws Exception {
     FleetConnection fleet = TestFleet.fresh(servers);
     String id;
-    try (var client = CapsuleClient.builder().connection(fleet).build()) {
+    try (var client = CapsuleClient.builder().connection(fleet).queuedEvents(true).build()) {
       TaskHandle handle = client.submit(MODULE, List.of(), TaskOptions.NONE);
       handle.accepted().get(30, TimeUnit.SECONDS);
       id = handle.id();
@@ -114,6 +114,22 @@ class CapsuleClientIT {
     assertThat(header(record.headers().lastHeader("capsule-task-id"))).isEqualTo(id);
     assertThat(header(record.headers().lastHeader("traceparent")))
         .matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
+  }
+
+  @Test
+  void aClientThatDoesNotAskForQueuedEventsSendsTheRequestAlone(@BootstrapServers String servers)
+      throws Exception {
+    FleetConnection fleet = TestFleet.fresh(servers);
+    String id;
+    try (var client = CapsuleClient.builder().connection(fleet).build()) {
+      TaskHandle handle = client.submit(MODULE, List.of(), TaskOptions.NONE);
+      handle.accepted().get(30, TimeUnit.SECONDS);
+      id = handle.id();
+      assertThat(client.status(id)).isEmpty();
+    }
+    assertThat(TestFleet.records(fleet, fleet.topics().events())).isEmpty();
+    var requests = TestFleet.records(fleet, fleet.topics().tasks(ComputeLevel.MEDIUM));
+    assertThat(requests).extracting(r -> r.key()).containsExactly(id);
   }
 
   @Test

@@ -73,6 +73,7 @@ public final class FleetBench {
       }
       // after the fleet's workers have stopped, so nothing else runs beside it
       BareAttempt.Cost attempt = BareAttempt.measure(Math.max(1000, options.tasks() * 2));
+      warmUps.add(attempt.warmUp());
       List<ProcessResult> processes = new ArrayList<>();
       for (int count : options.workerProcesses()) {
         processes.add(measureProcesses(servers, prefix + "-p" + count, partitions, count));

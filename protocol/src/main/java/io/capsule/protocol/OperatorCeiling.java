@@ -234,21 +234,21 @@ public record OperatorCeiling(
   }
 
   private List<FileGrant> narrowFiles(List<FileGrant> declared, Path filesRoot, boolean clamp) {
-    if (allowedFiles == null || declared == null) {
+    if (allowedFiles == null || declared == null || declared.isEmpty()) {
       return declared;
     }
     return new FileCeiling(allowedFiles, filesRoot).narrow(declared, clamp);
   }
 
   private List<String> narrowHosts(List<String> declared, boolean clamp) {
-    if (allowedHosts == null || declared == null) {
+    if (allowedHosts == null || declared == null || declared.isEmpty()) {
       return declared;
     }
     return new HostCeiling(allowedHosts).narrow(declared, clamp);
   }
 
   private List<String> narrowEnv(List<String> declared, boolean clamp) {
-    if (envVariables == null || declared == null) {
+    if (envVariables == null || declared == null || declared.isEmpty()) {
       return declared;
     }
     List<String> kept = new ArrayList<>();

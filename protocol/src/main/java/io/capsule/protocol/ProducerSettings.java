@@ -26,9 +26,10 @@ public final class ProducerSettings {
       Map.of("max.in.flight.requests.per.connection", "1");
 
   /**
-   * The client's (dispatcher's) {@code linger.ms}: none. A submission is two sends in a row (the
-   * queued event, acknowledged, then the request), so a linger would be paid twice per task; under
-   * load batches still form behind the one request in flight.
+   * The client's (dispatcher's) {@code linger.ms}: none. A submission is one send (two in a row
+   * when the client publishes queued events: the event, acknowledged, then the request), so a
+   * linger would add to every task's latency; under load batches still form behind the one request
+   * in flight.
    */
   public static final int CLIENT_LINGER_MS = 0;
 

@@ -6,6 +6,9 @@ import java.util.HexFormat;
 
 /** SHA-256, the content address of modules and scripts on the wire ({@code sha256} fields). */
 public final class Sha256 {
+  // cloned rather than looked up among the security providers for each digest (once per task)
+  private static final MessageDigest PROTOTYPE = lookUp();
+
   private Sha256() {}
 
   /** The lower-case hex SHA-256 of {@code bytes}. */
@@ -15,6 +18,14 @@ public final class Sha256 {
 
   /** A new SHA-256 digest, for input fed in parts. */
   public static MessageDigest digest() {
+    try {
+      return (MessageDigest) PROTOTYPE.clone();
+    } catch (CloneNotSupportedException e) {
+      return lookUp();
+    }
+  }
+
+  private static MessageDigest lookUp() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

@@ -27,6 +27,8 @@ public final class WireHeader {
   // W3C trace context, version 00 layout: version, 32-hex trace id, 16-hex span id, flags
   private static final Pattern TRACEPARENT_FORM =
       Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+  private static final String ZERO_TRACE_ID = "0".repeat(32);
+  private static final String ZERO_SPAN_ID = "0".repeat(16);
 
   private WireHeader() {}
 
@@ -41,8 +43,8 @@ public final class WireHeader {
         && value.length() == 55
         && TRACEPARENT_FORM.matcher(value).matches()
         && !value.startsWith("ff")
-        && !value.substring(3, 35).equals("0".repeat(32))
-        && !value.substring(36, 52).equals("0".repeat(16));
+        && !value.startsWith(ZERO_TRACE_ID, 3)
+        && !value.startsWith(ZERO_SPAN_ID, 36);
   }
 
   /** A new W3C traceparent: version 00, random trace and span ids, sampled. */

@@ -19,14 +19,18 @@ class DurationsTest {
     "1m30s, 90000",
     "2, 2000",
     "1.5s, 1500",
-    "30S, 30000"
+    "30S, 30000",
+    "030s, 30000",
+    "9000000000ms, 9000000000",
+    "9000000001ms, 9000000001",
+    "2500000h, 9000000000000"
   })
   void parsesCapsuleRunDurations(String text, long millis) {
     assertThat(Durations.parse(text)).isEqualTo(Duration.ofMillis(millis));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "soon", "5 minutes", "0s", "-1s", "10x", "s"})
+  @ValueSource(strings = {"", "soon", "5 minutes", "0s", "00ms", "-1s", "10x", "s", "5sm", "5 s5"})
   void rejectsOtherTextClearly(String text) {
     assertThatThrownBy(() -> Durations.parse(text))
         .isInstanceOf(InvalidRequestException.class)

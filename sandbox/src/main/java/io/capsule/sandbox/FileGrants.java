@@ -24,6 +24,9 @@ final class FileGrants {
    * null): a task must not read the installation key nor change the compiled code other tasks load.
    */
   static List<Mount> mounts(List<FileGrant> grants, Path filesRoot, Path cacheDir) {
+    if (grants.isEmpty()) {
+      return List.of(); // most tasks: no file system call per attempt
+    }
     Path cache = cacheDir == null ? null : realOrAbsolute(cacheDir);
     List<Mount> mounts = new ArrayList<>();
     for (FileGrant grant : grants) {

@@ -11,7 +11,6 @@ import io.capsule.sandbox.internal.lang.GuestRequests;
 import io.capsule.sandbox.internal.meter.FuelMeter;
 import io.capsule.sandbox.internal.wasi.Mount;
 import io.capsule.sandbox.internal.wasi.WasiConfig;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,6 +125,6 @@ abstract class GuestStart {
     doc.put("task", call.taskName());
     doc.putArray("args").addAll(call.args());
     more.accept(doc);
-    return CapsuleJson.write(doc).getBytes(StandardCharsets.UTF_8);
+    return CapsuleJson.writeBytes(doc);
   }
 }

@@ -4,7 +4,9 @@ import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.UninstantiableException;
 import com.dylibso.chicory.wasm.UnlinkableException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.capsule.protocol.CapsuleException;
@@ -26,6 +28,10 @@ import io.capsule.sandbox.internal.wasi.GuardedWasi;
  * only place that catches broadly.
  */
 final class Outcomes {
+  // strict (no trailing tokens), made once: a result is parsed for every task
+  private static final ObjectReader RESULT_READER =
+      CapsuleJson.mapper().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   private static final String STACK_EXHAUSTED = "call stack exhausted";
 
   private Outcomes() {}
@@ -168,10 +174,7 @@ final class Outcomes {
       return NullNode.getInstance();
     }
     try {
-      return CapsuleJson.mapper()
-          .reader()
-          .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .readTree(text);
+      return RESULT_READER.readTree(text);
     } catch (java.io.IOException | RuntimeException e) {
       return TextNode.valueOf(text);
     }

@@ -44,7 +44,8 @@ public final class CapsuleGateway implements AutoCloseable {
       FleetConnection connection, GatewayConfig config, Consumer<CapsuleClient.Builder> tune) {
     this.config = config;
     this.board = new TaskBoard(connection, config.recentCapacity()).start();
-    CapsuleClient.Builder builder = CapsuleClient.builder().connection(connection);
+    CapsuleClient.Builder builder =
+        CapsuleClient.builder().connection(connection).queuedEvents(true);
     tune.accept(builder);
     this.client = builder.build();
     this.metrics = new GatewayMetrics(board);

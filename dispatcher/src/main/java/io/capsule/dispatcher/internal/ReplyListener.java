@@ -148,6 +148,14 @@ public final class ReplyListener implements AutoCloseable {
 
   private static Optional<ResultEnvelope> parseEnvelope(byte[] value) {
     try {
+      return Optional.of(CapsuleJson.read(value, ResultEnvelope.class)); // no String between
+    } catch (CapsuleException | IllegalArgumentException | NullPointerException e) {
+      return parseDecoded(value); // e.g. not UTF-8: read as decoded text, as before
+    }
+  }
+
+  private static Optional<ResultEnvelope> parseDecoded(byte[] value) {
+    try {
       String json = new String(value, StandardCharsets.UTF_8);
       return Optional.of(CapsuleJson.read(json, ResultEnvelope.class));
     } catch (CapsuleException | IllegalArgumentException | NullPointerException e) {

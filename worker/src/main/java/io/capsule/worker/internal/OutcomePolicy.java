@@ -7,7 +7,6 @@ import io.capsule.protocol.Execution;
 import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskRequest;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -80,8 +79,15 @@ public final class OutcomePolicy {
    * never retried (the task would answer the same), with the attempt's measurements.
    */
   public AttemptResult deliverable(AttemptResult attempted) {
+    return deliverable(attempted, CapsuleJson.writeBytes(attempted.envelope()).length);
+  }
+
+  /**
+   * {@link #deliverable(AttemptResult)} of an attempt whose envelope was already written, as {@code
+   * bytes} bytes of JSON (the publisher writes it once, for the check and the records).
+   */
+  public AttemptResult deliverable(AttemptResult attempted, int bytes) {
     ResultEnvelope envelope = attempted.envelope();
-    int bytes = CapsuleJson.write(envelope).getBytes(StandardCharsets.UTF_8).length;
     if (bytes <= maxEnvelopeBytes) {
       return attempted;
     }

@@ -64,17 +64,23 @@ public final class OutcomePublisher {
     }
     TaskRequest request = item.request();
     ResultEnvelope raw = onTheWallClock(item, attempted.envelope());
-    AttemptResult enriched =
-        policy.deliverable(
-            new AttemptResult(
-                raw.withExecution(
-                        raw.execution()
-                            .withRetries(request.attempt() - 1, raw.execution().durationMs()))
-                    .withTask(request.id(), request.attempt(), workerId),
-                attempted.finalReason(),
-                attempted.treeBudgetLeft()));
-    ResultEnvelope envelope = enriched.envelope();
-    OutcomePolicy.Verdict verdict = policy.decide(request, envelope, enriched.finalReason());
+    AttemptResult published =
+        new AttemptResult(
+            raw.withExecution(
+                    raw.execution()
+                        .withRetries(request.attempt() - 1, raw.execution().durationMs()))
+                .withTask(request.id(), request.attempt(), workerId),
+            attempted.finalReason(),
+            attempted.treeBudgetLeft());
+    // written once: for the size check, the reply and the terminal event
+    byte[] json = CapsuleJson.writeBytes(published.envelope());
+    AttemptResult enriched = policy.deliverable(published, json.length);
+    if (enriched != published) {
+      json = CapsuleJson.writeBytes(enriched.envelope());
+    }
+    Written envelope = new Written(enriched.envelope(), json);
+    OutcomePolicy.Verdict verdict =
+        policy.decide(request, envelope.envelope(), enriched.finalReason());
     Integer budgetLeft = budgetLeft(item, enriched);
     // Sent from this thread, never from a send callback: a send that has to wait for a topic's
     // metadata would block the producer's own I/O thread.
@@ -109,6 +115,9 @@ public final class OutcomePublisher {
             ErrorType.TIMEOUT, message, execution.withRetries(execution.retries(), wallMs))
         .withLogs(envelope.logs());
   }
+
+  /** An envelope and its JSON, as written once for every record that carries it. */
+  private record Written(ResultEnvelope envelope, byte[] json) {}
 
   /** Publishes a final failure for an item that cannot run here (e.g. too big for the budget). */
   public CompletableFuture<Void> reject(TaskItem item, ErrorType type, String message) {
@@ -168,7 +177,7 @@ public final class OutcomePublisher {
   }
 
   private CompletableFuture<Void> outputs(
-      TaskItem item, ResultEnvelope envelope, OutcomePolicy.Verdict verdict, Integer budgetLeft) {
+      TaskItem item, Written envelope, OutcomePolicy.Verdict verdict, Integer budgetLeft) {
     return switch (verdict.next()) {
       case SUCCEED -> succeed(item, envelope, budgetLeft);
       case RETRY -> retry(item, envelope, budgetLeft);
@@ -176,17 +185,17 @@ public final class OutcomePublisher {
     };
   }
 
-  private CompletableFuture<Void> succeed(
-      TaskItem item, ResultEnvelope envelope, Integer budgetLeft) {
-    metrics.attempt(item.level(), envelope, "succeeded");
+  private CompletableFuture<Void> succeed(TaskItem item, Written envelope, Integer budgetLeft) {
+    metrics.attempt(item.level(), envelope.envelope(), "succeeded");
     return envelopeAndFinalEvent(item, envelope, TaskState.SUCCEEDED, budgetLeft);
   }
 
   /** The reply and the terminal event that embeds it, the envelope written once for both. */
   private CompletableFuture<Void> envelopeAndFinalEvent(
-      TaskItem item, ResultEnvelope envelope, TaskState state, Integer budgetLeft) {
-    byte[] json = CapsuleJson.writeBytes(envelope);
-    LifecycleEvent last = finalEvent(item, state, envelope).withTreeBudgetLeft(budgetLeft);
+      TaskItem item, Written envelope, TaskState state, Integer budgetLeft) {
+    byte[] json = envelope.json();
+    LifecycleEvent last =
+        finalEvent(item, state, envelope.envelope()).withTreeBudgetLeft(budgetLeft);
     return CompletableFuture.allOf(
         send(item, "envelope", () -> publisher.envelope(item.request(), json, item.traceparent())),
         send(item, "final event", () -> events.recordFinal(last, json, item.traceparent())));
@@ -196,9 +205,9 @@ public final class OutcomePublisher {
    * The next attempt's request; a sub-task's keeps only the part of its tree budget this attempt
    * left, so its attempts together start no more sub-tasks than its parent handed it.
    */
-  private CompletableFuture<Void> retry(
-      TaskItem item, ResultEnvelope envelope, Integer budgetLeft) {
+  private CompletableFuture<Void> retry(TaskItem item, Written written, Integer budgetLeft) {
     TaskRequest request = item.request();
+    ResultEnvelope envelope = written.envelope();
     metrics.attempt(item.level(), envelope, "retried");
     metrics.retry(item.level());
     long notBefore = System.currentTimeMillis() + backoff.delayBefore(request.attempt()).toMillis();
@@ -232,26 +241,29 @@ public final class OutcomePublisher {
                             error ->
                                 RetryingPublisher.neverFits(error)
                                     ? deadLettered(
-                                        item, envelope, DeadLetter.RETRY_TOO_LARGE, budgetLeft)
+                                        item, written, DeadLetter.RETRY_TOO_LARGE, budgetLeft)
                                     : CompletableFuture.failedFuture(error))));
   }
 
   private CompletableFuture<Void> deadLetter(
-      TaskItem item, ResultEnvelope envelope, String reason, Integer budgetLeft) {
-    metrics.attempt(item.level(), envelope, envelope.error().errorType().wireName());
+      TaskItem item, Written envelope, String reason, Integer budgetLeft) {
+    ResultEnvelope failed = envelope.envelope();
+    metrics.attempt(item.level(), failed, failed.error().errorType().wireName());
     return deadLettered(item, envelope, reason, budgetLeft);
   }
 
   /** The dead-letter outputs of an attempt already counted (as failed or retried). */
   private CompletableFuture<Void> deadLettered(
-      TaskItem item, ResultEnvelope envelope, String reason, Integer budgetLeft) {
+      TaskItem item, Written envelope, String reason, Integer budgetLeft) {
     metrics.deadLetter(item.level(), reason);
     return CompletableFuture.allOf(
         envelopeAndFinalEvent(item, envelope, TaskState.DEAD_LETTERED, budgetLeft),
         send(
             item,
             "dead letter",
-            () -> publisher.deadLetter(letter(item, envelope, reason), item.traceparent())));
+            () ->
+                publisher.deadLetter(
+                    letter(item, envelope.envelope(), reason), item.traceparent())));
   }
 
   private static DeadLetter letter(TaskItem item, ResultEnvelope envelope, String reason) {
