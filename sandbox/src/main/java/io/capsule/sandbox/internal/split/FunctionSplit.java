@@ -14,12 +14,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Splits one function: while its body is larger than the threshold, moves the largest run that fits
- * in the threshold and can move (see {@link RegionShape}) into a new function, and puts {@link
- * Glue} in its place. A run moved out may hold runs moved out before. Each round shrinks the body,
- * so it ends: when the body fits, or when nothing more can move, or when the work spent (bytes
- * scanned and analysed) passes {@value #WORK_PER_BYTE} times the body's size (the function is then
- * reported): a hostile body of many tiny regions cannot make it quadratic.
+ * Splits one function: while its body is larger than the threshold, moves runs that fit in the
+ * threshold and can move (see {@link RegionShape}) into new functions, and puts {@link Glue} in
+ * their place. Each round first moves, largest first, runs that hold no run moved before (several,
+ * disjoint, until the body would fit); only when none can does it move the largest run, which may
+ * then hold runs moved before. Each round shrinks the body, so it ends: when the body fits, or when
+ * nothing more can move, or when the work spent (bytes scanned and analysed) passes {@value
+ * #WORK_PER_BYTE} times the body's size (the function is then reported): a hostile body of many
+ * tiny regions cannot make it quadratic.
  */
 final class FunctionSplit {
   /**
