@@ -6,18 +6,22 @@ import com.dylibso.chicory.wasm.types.ValType;
 import io.capsule.sandbox.internal.meter.WasmReader;
 import io.capsule.sandbox.internal.meter.WasmWriter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Splits one function: while its body is larger than the threshold, moves the largest run that fits
- * in the threshold and can move (see {@link RegionShape}) into a new function, and puts {@link
- * Glue} in its place. A run moved out may hold runs moved out before. Each round shrinks the body,
- * so it ends: when the body fits, or when nothing more can move, or when the work spent (bytes
- * scanned and analysed) passes {@value #WORK_PER_BYTE} times the body's size (the function is then
- * reported): a hostile body of many tiny regions cannot make it quadratic.
+ * Splits one function: while its body is larger than the threshold, moves runs that fit in the
+ * threshold and can move (see {@link RegionShape}) into new functions, and puts {@link Glue} in
+ * their place. Each round first moves, largest first, runs that hold no run moved before (several,
+ * disjoint, until the body would fit); only when none can does it move the largest run, which may
+ * then hold runs moved before. Each round shrinks the body, so it ends: when the body fits, or when
+ * nothing more can move, or when the work spent (bytes scanned and analysed) passes {@value
+ * #WORK_PER_BYTE} times the body's size (the function is then reported): a hostile body of many
+ * tiny regions cannot make it quadratic.
  */
 final class FunctionSplit {
   /**
@@ -96,6 +100,9 @@ final class FunctionSplit {
     }
     candidates.sort(Comparator.comparingInt(Candidate::size).reversed());
     uses = LocalUses.count(root, locals);
+    if (moveFlat(candidates)) {
+      return true;
+    }
     for (Candidate candidate : candidates) {
       if (workLeft < 0) {
         return false;
@@ -107,16 +114,49 @@ final class FunctionSplit {
     return false;
   }
 
+  /**
+   * Moves, largest first, regions that hold no region moved before, several per round (at most one
+   * per body, none inside another), until the body would fit; false when none could move.
+   *
+   * <p>Flat regions keep the calls shallow: a region of a {@code br_table} dispatch (the case
+   * blocks nest, each case after the block of the ones before) that may hold the regions moved
+   * before it puts the dispatch at the bottom of a chain of calls, and a case in an outer piece
+   * pays one call and one return per piece on the way (CPython's eval loop: up to six per Python
+   * instruction). Flat, the dispatch is one call and a case at most one more. Several moves per
+   * round keep the many rounds this takes within the work budget.
+   */
+  private boolean moveFlat(List<Candidate> candidates) {
+    var spans = new NodeSpans(root);
+    Set<List<Node>> edited = Collections.newSetFromMap(new IdentityHashMap<>());
+    int left = size;
+    boolean any = false;
+    for (Candidate candidate : candidates) {
+      if (left <= threshold || workLeft < 0) {
+        break;
+      }
+      if (edited.contains(candidate.body())) {
+        continue;
+      }
+      int[] span = spans.of(candidate.nodes());
+      if (spans.holdsOutlined(span)
+          || spans.overlapsMoved(span)
+          || refused.contains(candidate.key())) {
+        continue;
+      }
+      if (tryMove(candidate)) {
+        any = true;
+        left -= candidate.size() - candidate.body().get(candidate.start()).size();
+        edited.add(candidate.body());
+        spans.move(span);
+      }
+    }
+    return any;
+  }
+
   private boolean tryMove(Candidate candidate) {
     workLeft -= candidate.size();
     List<Node> nodes = candidate.nodes();
-    var shape =
-        RegionShape.of(
-            nodes,
-            candidate.labels(),
-            candidate.fallsThrough(),
-            locals,
-            LocalUses.count(root, locals));
+    var shape = RegionShape.of(nodes, candidate.labels(), candidate.fallsThrough(), locals, uses);
     if (shape == null) {
       refused.add(candidate.key());
       return false;
@@ -139,8 +179,10 @@ final class FunctionSplit {
       refused.add(candidate.key());
       return false;
     }
-    moved.add(MovedRegion.of(List.copyOf(nodes), shape, locals, addedTypes));
+    List<Node> region = List.copyOf(nodes);
+    moved.add(MovedRegion.of(region, shape, locals, addedTypes));
     glueLocals.forEach(locals::add);
+    uses = LocalUses.moved(uses, region, glue, locals.count());
     nodes.clear();
     candidate.body().add(candidate.start(), new Node.Outlined(glue));
     return true;

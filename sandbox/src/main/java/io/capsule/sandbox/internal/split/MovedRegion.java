@@ -6,18 +6,26 @@ import java.util.List;
 
 /**
  * The function a region moves to. It takes the region's passed locals as parameters (in the split
- * function's order), declares its internal ones (see {@link RegionShape}) and one local per exit
- * slot, and returns, as one multi-value result: the split function's results when the region may
- * return (zeros on the other exits), the exit code (0: fell through its end; j+1: left by exit j),
- * the returned locals, and the {@linkplain ExitSlots exit slots} (the values a branch out carried;
- * whatever the slot's local holds otherwise).
+ * function's order), declares its internal ones (see {@link RegionShape}), one local per exit slot
+ * and one for the exit code, and returns, as one multi-value result: the split function's results
+ * when the region may return (zeros on the other exits), the exit code (0: fell through its end;
+ * j+1: left by exit j), the returned locals, and the {@linkplain ExitSlots exit slots} (the values
+ * a branch out carried; whatever the slot's local holds otherwise).
+ *
+ * <p>Every exit but {@code return} sets the code and meets the others at one tail that hands the
+ * locals back, so the tail is written once, not once per exit: a region of a dispatch loop leaves
+ * by dozens of exits with dozens of locals, and a tail per exit made its JVM method several
+ * kilobytes larger (and harder for HotSpot to compile).
  *
  * <pre>
- *   block (exit m-1) ... block (exit 0)   ;; each typed as its label (the function's results for return)
- *     region                              ;; branches out now target the exit blocks
- *     [zeros] i32.const 0 local.get returned... local.get slots... return
- *   end [local.set slots (reversed)] [zeros] i32.const 1 local.get returned... local.get slots... return
- *   ...
+ *   block $done
+ *     block (exit m-1) ... block (exit 0)   ;; each typed as its label (the function's results for return)
+ *       region                              ;; branches out now target the exit blocks
+ *       i32.const 0 local.set $code br $done
+ *     end [local.set slots (reversed)] i32.const 1 local.set $code br $done
+ *     ...                                   ;; return's exit: results on the stack, its own tail
+ *   end
+ *   [zeros] local.get $code local.get returned... local.get slots... return
  * </pre>
  *
  * @param typeIndex the index of its type
@@ -36,31 +44,58 @@ record MovedRegion(int typeIndex, byte[] body) {
     }
     List<Integer> internal = shape.internal();
     List<Integer> slots = shape.slots().codes();
-    var out = new WasmWriter().u32((long) internal.size() + slots.size());
+    List<Integer> exits = shape.exits();
+    int codeLocals = exits.isEmpty() ? 0 : 1;
+    var out = new WasmWriter().u32((long) internal.size() + slots.size() + codeLocals);
     for (int i = 0; i < internal.size(); i++) {
       localMap[internal.get(i)] = passed.size() + i;
       out.u32(1).u8(locals.code(internal.get(i)));
     }
     slots.forEach(code -> out.u32(1).u8(code));
-    var tail = new Tail(shape, locals, localMap, passed.size() + internal.size());
-    List<Integer> exits = shape.exits();
-    for (int j = exits.size() - 1; j >= 0; j--) {
-      out.u8(Opcodes.BLOCK);
-      writeBlockType(out, exitCodes(exits.get(j), shape, locals), types);
-    }
-    BodyWriter.moved(out, localMap, exits).write(region, 0);
-    tail.write(out, 0, false);
-    for (int j = 0; j < exits.size(); j++) {
-      out.u8(Opcodes.END);
-      int exit = exits.get(j);
-      if (exit != RegionShape.RETURN) {
-        tail.spill(out, shape.slots().of(exit));
-      }
-      tail.write(out, j + 1, exit == RegionShape.RETURN);
+    int firstSlot = passed.size() + internal.size();
+    if (exits.isEmpty()) {
+      BodyWriter.moved(out, localMap, exits).write(region, 0);
+      new Tail(shape, locals, localMap, firstSlot, -1).write(out, false);
+    } else {
+      out.u32(1).u8(0x7F);
+      var tail = new Tail(shape, locals, localMap, firstSlot, firstSlot + slots.size());
+      writeExits(out, region, shape, localMap, tail, locals, types);
     }
     out.u8(Opcodes.END);
     int type = types.of(params, results(shape, locals));
     return new MovedRegion(type, out.toByteArray());
+  }
+
+  /** The region inside its exit blocks and {@code $done}, each exit's code, and the one tail. */
+  private static void writeExits(
+      WasmWriter out,
+      List<Node> region,
+      RegionShape shape,
+      int[] localMap,
+      Tail tail,
+      FunctionLocals locals,
+      AddedTypes types) {
+    List<Integer> exits = shape.exits();
+    int m = exits.size();
+    out.u8(Opcodes.BLOCK).u8(Opcodes.EMPTY_BLOCK_TYPE);
+    for (int j = m - 1; j >= 0; j--) {
+      out.u8(Opcodes.BLOCK);
+      writeBlockType(out, exitCodes(exits.get(j), shape, locals), types);
+    }
+    BodyWriter.moved(out, localMap, exits).write(region, 0);
+    tail.leave(out, 0, m);
+    for (int j = 0; j < m; j++) {
+      out.u8(Opcodes.END);
+      int exit = exits.get(j);
+      if (exit == RegionShape.RETURN) {
+        tail.returnWithResults(out, j + 1);
+      } else {
+        tail.spill(out, shape.slots().of(exit));
+        tail.leave(out, j + 1, m - 1 - j);
+      }
+    }
+    out.u8(Opcodes.END);
+    tail.write(out, false);
   }
 
   /** The values a branch out by {@code exit} carries: the block type of its exit block. */
@@ -91,8 +126,12 @@ record MovedRegion(int typeIndex, byte[] body) {
     }
   }
 
-  /** Leaving the new function: its results, built from the locals and the stack. */
-  private record Tail(RegionShape shape, FunctionLocals locals, int[] localMap, int firstSlot) {
+  /**
+   * Leaving the new function: its results, built from the locals and the stack; {@code codeLocal}
+   * holds the exit code (-1 when the region has no exits).
+   */
+  private record Tail(
+      RegionShape shape, FunctionLocals locals, int[] localMap, int firstSlot, int codeLocal) {
 
     /** Moves the values an exit carried from the stack into their slots' locals. */
     void spill(WasmWriter out, int[] slots) {
@@ -101,14 +140,32 @@ record MovedRegion(int typeIndex, byte[] body) {
       }
     }
 
-    /** Leaves by exit {@code code}, with the function's results on the stack or not. */
-    void write(WasmWriter out, int code, boolean resultsOnStack) {
+    /** Sets the exit code to {@code code} and branches to {@code $done}, {@code depth} out. */
+    void leave(WasmWriter out, int code, int depth) {
+      out.u8(Opcodes.I32_CONST).s64(code).u8(Opcodes.LOCAL_SET).u32(codeLocal);
+      if (depth > 0) {
+        out.u8(Opcodes.BR).u32(depth);
+      }
+    }
+
+    /** Returns by exit {@code code}, the function's results on the stack. */
+    void returnWithResults(WasmWriter out, int code) {
+      out.u8(Opcodes.I32_CONST).s64(code);
+      handBack(out);
+    }
+
+    /** The one tail: the function's results (zeros, or none), the exit code, locals and slots. */
+    void write(WasmWriter out, boolean resultsOnStack) {
       if (shape.returns() && !resultsOnStack) {
         locals.results().forEach(t -> ValueCodes.zero(ValueCodes.code(t), out));
       }
-      if (!shape.exits().isEmpty()) {
-        out.u8(Opcodes.I32_CONST).s64(code);
+      if (codeLocal >= 0) {
+        out.u8(Opcodes.LOCAL_GET).u32(codeLocal);
       }
+      handBack(out);
+    }
+
+    private void handBack(WasmWriter out) {
       for (int returned : shape.returned()) {
         out.u8(Opcodes.LOCAL_GET).u32(localMap[returned]);
       }

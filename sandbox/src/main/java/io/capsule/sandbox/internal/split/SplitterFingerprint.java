@@ -38,7 +38,8 @@ final class SplitterFingerprint {
           SplitReport.class,
           StackEffects.class,
           ValueCodes.class,
-          LocalUses.class);
+          LocalUses.class,
+          NodeSpans.class);
 
   private static final String VALUE = compute();
 

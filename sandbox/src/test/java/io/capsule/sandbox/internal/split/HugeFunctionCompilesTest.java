@@ -60,6 +60,33 @@ class HugeFunctionCompilesTest {
     assertThat(split.report().leftLarge()).isEmpty();
   }
 
+  /**
+   * The regions are flat: the dispatch (a {@code br_table} over nested case blocks) and the cases
+   * are each one call from the split function, never a chain of pieces calling pieces (as when each
+   * region moved held the ones moved before it, which put every case behind all of them).
+   */
+  @Test
+  void noPieceCallsAnotherPiece() {
+    WasmModule module = split.module();
+    int firstAdded = instrumented.functionSection().functionCount() + imported(instrumented);
+    int total = module.functionSection().functionCount() + imported(module);
+    assertThat(total).isGreaterThan(firstAdded + 1);
+    for (int f = firstAdded; f < total; f++) {
+      for (var instruction :
+          module.codeSection().getFunctionBody(f - imported(module)).instructions()) {
+        if (instruction.opcode() == com.dylibso.chicory.wasm.types.OpCode.CALL) {
+          assertThat(instruction.operand(0))
+              .as("piece %d calls function %d", f, instruction.operand(0))
+              .isLessThan(firstAdded);
+        }
+      }
+    }
+  }
+
+  private static int imported(WasmModule module) {
+    return module.importSection().count(com.dylibso.chicory.wasm.types.ExternalType.FUNCTION);
+  }
+
   private static void compile(WasmModule module) {
     var factory =
         MachineFactoryCompiler.builder(module)
