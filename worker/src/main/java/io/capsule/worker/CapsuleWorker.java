@@ -20,6 +20,7 @@ import io.capsule.worker.internal.Lease;
 import io.capsule.worker.internal.LevelConsumer;
 import io.capsule.worker.internal.LevelContext;
 import io.capsule.worker.internal.ModuleCache;
+import io.capsule.worker.internal.OffsetTracker;
 import io.capsule.worker.internal.OutcomePolicy;
 import io.capsule.worker.internal.OutcomePublisher;
 import io.capsule.worker.internal.OutputFence;
@@ -32,6 +33,7 @@ import io.capsule.worker.internal.ShareLevelConsumer;
 import io.capsule.worker.internal.TaskExecution;
 import io.capsule.worker.internal.TaskLedger;
 import io.capsule.worker.internal.TopicSetup;
+import io.capsule.worker.internal.TransactionalOutputs;
 import io.capsule.worker.internal.WorkerMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -92,7 +94,8 @@ public final class CapsuleWorker {
   private final Admission admission;
   private final WorkerMetrics metrics;
   private Sandbox sandbox;
-  private KafkaProducer<String, byte[]> producer;
+  private KafkaProducer<String, byte[]> producer; // null with transactional outputs
+  private OutputPublisher publisher;
   private TaskLedger ledger;
   private CancelWatch cancels;
   private ModuleCache modules;
@@ -143,14 +146,18 @@ public final class CapsuleWorker {
     }
     sandbox = Sandbox.create(sandboxConfig());
     OperatorCeiling ceiling = sandbox.config().ceiling();
-    producer = clients.producer();
+    boolean transactional = config.outputs() == OutputMode.TRANSACTIONAL;
+    producer = transactional ? null : clients.producer();
     ledger =
         new TaskLedger(
             clients.batchedReader("ledger", TaskLedger.FETCH_WAIT), config.topics().events());
     ledger.start();
     cancels = new CancelWatch(clients.reader("cancels"), config.topics().cancels());
     modules = new ModuleCache(() -> clients.reader("modules"), config.topics().modules());
-    OutputPublisher publisher = new OutputPublisher(producer, config.topics());
+    publisher =
+        transactional
+            ? OutputPublisher.transactional(config.topics())
+            : new OutputPublisher(producer, config.topics());
     EventRecorder events = new EventRecorder(publisher, ledger);
     // running-event timers are cancelled by most tasks: drop them from the queue at once
     var timers = new ScheduledThreadPoolExecutor(1, named("capsule-timer-"));
@@ -205,13 +212,28 @@ public final class CapsuleWorker {
   }
 
   private void startClassic(KafkaClients clients, ComputeLevel level, LevelContext context) {
+    String name = level.topicSuffix();
+    String topic = config.topics().tasks(level);
+    OffsetTracker offsets = new OffsetTracker();
+    TransactionalOutputs transactions = null;
+    if (publisher.transactional()) {
+      transactions =
+          new TransactionalOutputs(
+              () -> clients.transactionalProducer(name),
+              offsets,
+              config.transactionInterval(),
+              clients.maxRequestBytes());
+      publisher.transactionsOf(name, topic, transactions);
+    }
     ClassicLevelConsumer consumer =
         new ClassicLevelConsumer(
-            clients.groupConsumer(config.groupId(level), "tasks-" + level.topicSuffix()),
-            config.topics().tasks(level),
-            level.topicSuffix(),
+            clients.groupConsumer(config.groupId(level), "tasks-" + name),
+            topic,
+            name,
             context,
-            new Lease(clients.leaseTerm()));
+            new Lease(clients.leaseTerm()),
+            offsets,
+            transactions);
     cancels.onCancel(consumer::cancelWaiting);
     consumers.add(consumer);
     consumer.start();
@@ -352,7 +374,9 @@ public final class CapsuleWorker {
   private void closeRest() {
     pool.shutdownNow();
     timer.shutdownNow();
-    producer.close(Duration.ofSeconds(10));
+    if (producer != null) {
+      producer.close(Duration.ofSeconds(10));
+    }
     ledger.close();
     cancels.close();
     modules.close();

@@ -38,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * back its slot, so the records behind it (of its partition or any other) start meanwhile; its
  * offset is committed once it and everything before it are done.
  *
+ * <p>In transactional output mode ({@link TransactionalOutputs}) nothing is committed outside a
+ * transaction: the transaction committed every few milliseconds carries the offsets (and confirms
+ * the lease); a failed one is aborted and the partitions are rewound to their committed offsets
+ * ({@link #rewind}), so that every attempt whose outputs were dropped runs again.
+ *
  * <p>Poll-thread state is confined to that thread; pool and timer threads talk to it through two
  * queues.
  */
@@ -54,7 +59,8 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private final Consumer<String, byte[]> consumer;
   private final String topic;
   private final LevelContext context;
-  private final OffsetTracker offsets = new OffsetTracker();
+  private final OffsetTracker offsets;
+  private final TransactionalOutputs transactions; // null: idempotent outputs
   private final ArrayDeque<TaskItem> pending = new ArrayDeque<>();
   private final Map<TopicPartition, Set<TaskItem>> started = new HashMap<>();
   private final Queue<TaskItem> due = new ConcurrentLinkedQueue<>();
@@ -91,11 +97,29 @@ public final class ClassicLevelConsumer extends PollingConsumer
       String level,
       LevelContext context,
       Lease lease) {
+    this(consumer, topic, level, context, lease, new OffsetTracker(), null);
+  }
+
+  /**
+   * A consumer whose records' outputs, and offsets, are committed in the transactions of {@code
+   * transactions} (which marks offsets done in {@code offsets}); {@code null} for idempotent
+   * outputs and commits of its own.
+   */
+  public ClassicLevelConsumer(
+      Consumer<String, byte[]> consumer,
+      String topic,
+      String level,
+      LevelContext context,
+      Lease lease,
+      OffsetTracker offsets,
+      TransactionalOutputs transactions) {
     super(level, "capsule-poll-" + level);
     this.consumer = consumer;
     this.topic = topic;
     this.context = context;
     this.lease = lease;
+    this.offsets = offsets;
+    this.transactions = transactions;
     this.lastConfirmation = lease.now() - TimeUnit.SECONDS.toNanos(1);
   }
 
@@ -151,7 +175,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
     confirmTenure();
     reportLag();
     pollStartedAt = lease.now();
-    for (ConsumerRecord<String, byte[]> record : consumer.poll(full ? Duration.ZERO : POLL)) {
+    for (ConsumerRecord<String, byte[]> record : consumer.poll(full ? Duration.ZERO : pollWait())) {
       intake(record);
     }
     nextKafkaPoll = System.nanoTime() + PAUSED_POLL.toNanos();
@@ -163,7 +187,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
   /** While every partition is paused for want of room, sleeps until a task completes. */
   private void awaitCompletion() {
     try {
-      Done first = done.poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
+      Done first = done.poll(pollWait().toMillis(), TimeUnit.MILLISECONDS);
       if (first != null) {
         handle(first);
       }
@@ -171,6 +195,11 @@ public final class ClassicLevelConsumer extends PollingConsumer
       Thread.currentThread().interrupt();
       stopFromPollThread();
     }
+  }
+
+  /** How long to wait for records or completions: until the open transaction is due, if any. */
+  private Duration pollWait() {
+    return transactions != null && transactions.open() ? transactions.interval() : POLL;
   }
 
   private void intake(ConsumerRecord<String, byte[]> record) {
@@ -354,6 +383,10 @@ public final class ClassicLevelConsumer extends PollingConsumer
   }
 
   private void commit(boolean sync) {
+    if (transactions != null) {
+      commitTransaction(sync);
+      return;
+    }
     long now = System.currentTimeMillis();
     if (!sync && now - lastCommit < COMMIT_INTERVAL_MS) {
       return;
@@ -383,6 +416,53 @@ public final class ClassicLevelConsumer extends PollingConsumer
   }
 
   /**
+   * Commits the open transaction with the offsets it advances, when due or {@code now}; when that
+   * fails, the transaction was aborted and the partitions are rewound.
+   */
+  private void commitTransaction(boolean now) {
+    long sentAt = lease.now();
+    TransactionalOutputs.Commit done = transactions.commit(consumer, now);
+    if (done == TransactionalOutputs.Commit.ABORTED) {
+      rewind(consumer.assignment());
+    } else if (done == TransactionalOutputs.Commit.CONFIRMED) {
+      lease.confirmed(sentAt);
+    }
+  }
+
+  /**
+   * After an aborted transaction: abandons everything in flight (their claims are lost, so none of
+   * their outputs joins a later transaction) and seeks every assigned partition back to its
+   * committed offset, so the records whose outputs were dropped are read and run again. If the
+   * committed offsets cannot be read, leaves and rejoins the group, which does the same.
+   */
+  private void rewind(Set<TopicPartition> partitions) {
+    transactions.exclusively(
+        () -> {
+          Set<TopicPartition> assigned = new HashSet<>(partitions);
+          abandonAll(assigned);
+          try {
+            Map<TopicPartition, OffsetAndMetadata> committed =
+                consumer.committed(assigned, LEDGER_CATCH_UP);
+            for (TopicPartition partition : assigned) {
+              OffsetAndMetadata at = committed.get(partition);
+              if (at == null) {
+                consumer.seekToBeginning(List.of(partition));
+              } else {
+                consumer.seek(partition, at.offset());
+              }
+            }
+            LOG.info("{}: rewound {} to their committed offsets", level(), assigned);
+          } catch (WakeupException | InterruptException e) {
+            throw e;
+          } catch (KafkaException e) {
+            LOG.warn("{}: committed offsets unreadable ({}); rejoining", level(), e.toString());
+            consumer.unsubscribe();
+            consumer.subscribe(List.of(topic), this);
+          }
+        });
+  }
+
+  /**
    * Gets the broker to confirm this member's tenure when a publisher waits for it, or before the
    * last confirmation grows stale while records are in flight: a synchronous commit of what is
    * already committable (the offset of each partition's first record in flight) succeeds only if
@@ -397,6 +477,11 @@ public final class ClassicLevelConsumer extends PollingConsumer
       return;
     }
     lastConfirmation = now;
+    if (transactions != null) {
+      // a transaction's offsets are checked against the group generation: it confirms as well
+      commitTransaction(true);
+      return;
+    }
     Map<TopicPartition, OffsetAndMetadata> holding = offsets.firstInFlight();
     holding.keySet().retainAll(consumer.assignment());
     if (holding.isEmpty()) {
@@ -428,16 +513,27 @@ public final class ClassicLevelConsumer extends PollingConsumer
   /** Commits what is complete, abandons what still runs, leaves the group. */
   @Override
   void finish() {
-    lease.revokeAll();
     try {
-      drainDone();
-      commit(true);
-      abandonAll(new ArrayList<>(started.keySet()));
+      if (transactions != null) {
+        transactions.exclusively(this::finishCommitted);
+      } else {
+        finishCommitted();
+      }
     } catch (RuntimeException e) {
       LOG.warn("final commit of {} failed", level(), e);
     } finally {
+      if (transactions != null) {
+        transactions.close();
+      }
       consumer.close();
     }
+  }
+
+  private void finishCommitted() {
+    lease.revokeAll();
+    drainDone();
+    commit(true);
+    abandonAll(new ArrayList<>(started.keySet()));
   }
 
   /** Commits what is complete on revoked partitions, then gives back what still runs there. */
@@ -446,6 +542,15 @@ public final class ClassicLevelConsumer extends PollingConsumer
     if (partitions.isEmpty()) {
       return;
     }
+    if (transactions != null) {
+      // no attempt of these partitions joins a transaction between this commit and their loss
+      transactions.exclusively(() -> commitAndAbandon(partitions));
+    } else {
+      commitAndAbandon(partitions);
+    }
+  }
+
+  private void commitAndAbandon(Collection<TopicPartition> partitions) {
     drainDone();
     try {
       commit(true);
@@ -458,7 +563,21 @@ public final class ClassicLevelConsumer extends PollingConsumer
   /** Gives back what runs on lost partitions; nothing can be committed for them. */
   @Override
   public void onPartitionsLost(Collection<TopicPartition> partitions) {
-    abandonAll(partitions);
+    if (transactions == null) {
+      abandonAll(partitions);
+      return;
+    }
+    // the open transaction may hold their outputs: it can no longer commit them
+    transactions.exclusively(
+        () -> {
+          transactions.abort("partitions lost: " + partitions);
+          abandonAll(partitions);
+        });
+    Set<TopicPartition> kept = new HashSet<>(consumer.assignment());
+    kept.removeAll(partitions);
+    if (!kept.isEmpty()) {
+      rewind(kept);
+    }
   }
 
   /** Counts the assignment and lets the ledger catch up before the partitions' records run. */
