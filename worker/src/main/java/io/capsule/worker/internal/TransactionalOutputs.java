@@ -11,7 +11,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -257,7 +259,7 @@ public final class TransactionalOutputs {
         throw new KafkaException("an output was not sent", doomed);
       }
       if (!positions.isEmpty()) {
-        producer.sendOffsetsToTransaction(positions, consumer.groupMetadata());
+        producer.sendOffsetsToTransaction(positions, member(consumer));
       }
       producer.commitTransaction();
     } catch (KafkaException | IllegalStateException e) {
@@ -267,6 +269,24 @@ public final class TransactionalOutputs {
     open = false;
     completePending(null);
     return positions.isEmpty() ? Commit.COMMITTED : Commit.CONFIRMED;
+  }
+
+  /**
+   * The consumer's group metadata, refused when it has no generation: its heartbeat thread found
+   * the member gone (a zombie waking, a poll too late) and reset it. The coordinator checks a
+   * transactional offset commit's generation only when it has one — one with none (generation -1,
+   * no member id, as older clients sent) is accepted even while other members hold the group — so
+   * committing then would make a zombie's outputs visible.
+   */
+  private static ConsumerGroupMetadata member(Consumer<?, ?> consumer) {
+    ConsumerGroupMetadata member = consumer.groupMetadata();
+    if (member.generationId() < 0 || member.memberId().isEmpty()) {
+      throw new CommitFailedException(
+          "this member has no group generation (left or removed from group "
+              + member.groupId()
+              + "): its partitions are lost");
+    }
+    return member;
   }
 
   /** Positions to commit: the tracker's, for the partitions still assigned. */

@@ -14,11 +14,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -225,6 +227,26 @@ class TransactionalOutputsTest {
     assertThat(tx.commit(consumer, true)).isEqualTo(TransactionalOutputs.Commit.ABORTED);
 
     assertThat(committedTopics()).as("a zombie's running event is never visible").isEmpty();
+  }
+
+  @Test
+  void aMemberWhoseGenerationWasResetNeverCommits() {
+    // what a zombie's consumer reports once its heartbeat thread found it gone from the group
+    MockConsumer<String, byte[]> reset =
+        new MockConsumer<>("earliest") {
+          @Override
+          @SuppressWarnings("removal") // the only way to make one with no generation
+          public synchronized ConsumerGroupMetadata groupMetadata() {
+            return new ConsumerGroupMetadata("g", -1, "", Optional.empty());
+          }
+        };
+    reset.assign(List.of(LOW0));
+    CompletableFuture<Void> done = succeed(fetched(7));
+
+    assertThat(tx.commit(reset, true)).isEqualTo(TransactionalOutputs.Commit.ABORTED);
+
+    assertThat(committedTopics()).isEmpty();
+    assertThat(lost(done)).isTrue();
   }
 
   @Test
