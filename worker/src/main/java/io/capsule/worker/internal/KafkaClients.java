@@ -93,6 +93,9 @@ public final class KafkaClients {
    */
   static final int DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
 
+  /** The transactional producer's {@code retry.backoff.ms} unless the operator sets one. */
+  static final int TRANSACTION_RETRY_BACKOFF_MS = 10;
+
   /**
    * A transactional producer for the outputs of {@code level}'s records ({@link
    * TransactionalOutputs}), over the same settings as {@link #producer()}: its {@code
@@ -110,7 +113,11 @@ public final class KafkaClients {
                 ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
                 DEFAULT_MAX_REQUEST_BYTES,
                 ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-                DEFAULT_TRANSACTION_TIMEOUT_MS));
+                DEFAULT_TRANSACTION_TIMEOUT_MS,
+                // a transaction's first send right after the last commit meets
+                // CONCURRENT_TRANSACTIONS until the commit's markers are written: retry soon
+                ProducerConfig.RETRY_BACKOFF_MS_CONFIG,
+                TRANSACTION_RETRY_BACKOFF_MS));
     props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(level));
     return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
