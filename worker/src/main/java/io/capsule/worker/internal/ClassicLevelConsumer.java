@@ -197,9 +197,15 @@ public final class ClassicLevelConsumer extends PollingConsumer
     }
   }
 
-  /** How long to wait for records or completions: until the open transaction is due, if any. */
+  /**
+   * How long to wait for records or completions: with transactional outputs, no longer than the
+   * transaction interval while a transaction is open or tasks run (their outputs are committed by
+   * this thread).
+   */
   private Duration pollWait() {
-    return transactions != null && transactions.open() ? transactions.interval() : POLL;
+    return transactions != null && (transactions.open() || active.get() > 0)
+        ? transactions.interval()
+        : POLL;
   }
 
   private void intake(ConsumerRecord<String, byte[]> record) {
