@@ -445,7 +445,14 @@ public final class ClassicLevelConsumer extends PollingConsumer
     transactions.exclusively(
         () -> {
           Set<TopicPartition> assigned = new HashSet<>(partitions);
+          Map<TopicPartition, Long> ends = new HashMap<>(assignedEnds);
           abandonAll(assigned);
+          // still this worker's tenure: a record read again is not one a previous owner may have
+          // handled, and the deliveries whose outputs were aborted here do not count as deliveries
+          // to a worker that died (the ledger's latest event of such a task may be its running
+          // event, committed on its own)
+          ends.keySet().retainAll(assigned);
+          assignedEnds.putAll(ends);
           try {
             Map<TopicPartition, OffsetAndMetadata> committed =
                 consumer.committed(assigned, LEDGER_CATCH_UP);
