@@ -70,6 +70,9 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private final Set<TaskItem> held = new HashSet<>();
   // per assigned partition, its end offset when it was assigned (poll thread only)
   private final Map<TopicPartition, Long> assignedEnds = new HashMap<>();
+  // per partition rewound after an aborted transaction, its position then: records below it were
+  // read before in this tenure (poll thread only)
+  private final Map<TopicPartition, Long> rereadBelow = new HashMap<>();
   // task ids the cancel watch reported, applied on the poll thread
   private final Queue<String> cancelsToApply = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<Admission.Slot> holding = new ArrayDeque<>();
@@ -214,10 +217,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
     if (draining()) {
       return;
     }
-    TaskItem.Delivery delivery =
-        record.offset() < assignedEnds.getOrDefault(partition, Long.MAX_VALUE)
-            ? TaskItem.Delivery.REASSIGNED
-            : TaskItem.Delivery.FIRST;
+    TaskItem.Delivery delivery = delivery(partition, record.offset());
     RecordIntake.Taken taken = context.intake().take(record, level(), delivery);
     if (taken.item() != null) {
       taken.item().fencedBy(lease.claim(partition));
@@ -230,6 +230,15 @@ public final class ClassicLevelConsumer extends PollingConsumer
     } else {
       whenSettled(partition, record.offset(), taken.settled());
     }
+  }
+
+  private TaskItem.Delivery delivery(TopicPartition partition, long offset) {
+    if (offset < rereadBelow.getOrDefault(partition, -1L)) {
+      return TaskItem.Delivery.REREAD;
+    }
+    return offset < assignedEnds.getOrDefault(partition, Long.MAX_VALUE)
+        ? TaskItem.Delivery.REASSIGNED
+        : TaskItem.Delivery.FIRST;
   }
 
   /** A record that needed no task: its offset is done once what it needed was acknowledged. */
@@ -446,13 +455,14 @@ public final class ClassicLevelConsumer extends PollingConsumer
         () -> {
           Set<TopicPartition> assigned = new HashSet<>(partitions);
           Map<TopicPartition, Long> ends = new HashMap<>(assignedEnds);
+          Map<TopicPartition, Long> read = positions(assigned);
           abandonAll(assigned);
-          // still this worker's tenure: a record read again is not one a previous owner may have
-          // handled, and the deliveries whose outputs were aborted here do not count as deliveries
-          // to a worker that died (the ledger's latest event of such a task may be its running
-          // event, committed on its own)
+          // still this worker's tenure: the records read again are not counted as deliveries to a
+          // worker that died (the ledger's latest event of such a task may be its running event,
+          // committed on its own), and those never read yet keep their standing
           ends.keySet().retainAll(assigned);
           assignedEnds.putAll(ends);
+          rereadBelow.putAll(read);
           try {
             Map<TopicPartition, OffsetAndMetadata> committed =
                 consumer.committed(assigned, LEDGER_CATCH_UP);
@@ -473,6 +483,18 @@ public final class ClassicLevelConsumer extends PollingConsumer
             consumer.subscribe(List.of(topic), this);
           }
         });
+  }
+
+  private Map<TopicPartition, Long> positions(Set<TopicPartition> partitions) {
+    Map<TopicPartition, Long> read = new HashMap<>();
+    for (TopicPartition partition : partitions) {
+      try {
+        read.put(partition, consumer.position(partition, Duration.ZERO));
+      } catch (KafkaException e) {
+        // no position yet: nothing was read
+      }
+    }
+    return read;
   }
 
   /**
@@ -631,6 +653,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
       }
       offsets.forget(partition);
       assignedEnds.remove(partition);
+      rereadBelow.remove(partition);
     }
   }
 }
