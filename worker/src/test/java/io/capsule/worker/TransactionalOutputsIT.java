@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,42 @@ class TransactionalOutputsIT {
               TaskState.DEAD_LETTERED)
           .endsWith(TaskState.DEAD_LETTERED);
       for (TaskRequest task : ok) {
+        assertThat(WorkerIT.states(fleet, task.id())).endsWith(TaskState.SUCCEEDED);
+      }
+    }
+  }
+
+  /**
+   * Rebalances while tasks flow: each member's commits fail for a moment as the group moves to a
+   * new generation, and their transactions are aborted and their records read again. Every task
+   * still ends once.
+   */
+  @Test
+  void tasksFlowingThroughRebalancesEndOnceEach(@BootstrapServers String servers) {
+    try (TestFleet fleet = new TestFleet(servers, 4)) {
+      UnaryOperator<WorkerConfig.Builder> transactional =
+          c ->
+              c.withLevels(Set.of(ComputeLevel.MEDIUM))
+                  .withOutputs(OutputMode.TRANSACTIONAL)
+                  .withRunningEventAfter(Duration.ZERO);
+      fleet.startWorker(transactional);
+      List<TaskRequest> tasks = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        tasks.add(fleet.submit(request(Corpus.wat("hello"), TaskOptions.NONE)));
+        if (i == 20 || i == 40) {
+          fleet.startWorker(transactional); // a rebalance while the first tasks run
+        }
+      }
+
+      await()
+          .atMost(BOUND)
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> fleet.results().size() >= tasks.size());
+      Map<String, Long> envelopes =
+          fleet.results().stream()
+              .collect(Collectors.groupingBy(ResultEnvelope::taskId, Collectors.counting()));
+      assertThat(envelopes).hasSize(tasks.size()).allSatisfy((id, n) -> assertThat(n).isOne());
+      for (TaskRequest task : tasks) {
         assertThat(WorkerIT.states(fleet, task.id())).endsWith(TaskState.SUCCEEDED);
       }
     }

@@ -213,7 +213,12 @@ public final class TransactionalOutputs {
       }
       if (producer == null) {
         Producer<String, byte[]> fresh = producers.get();
-        fresh.initTransactions();
+        try {
+          fresh.initTransactions();
+        } catch (RuntimeException e) {
+          closeQuietly(fresh); // the next transaction starts from a new one
+          throw e;
+        }
         producer = fresh;
       }
       producer.beginTransaction();
