@@ -436,10 +436,9 @@ public final class ClassicLevelConsumer extends PollingConsumer
    */
   private void commitTransaction(boolean now) {
     long sentAt = lease.now();
-    TransactionalOutputs.Commit done = transactions.commit(consumer, now);
-    if (done == TransactionalOutputs.Commit.ABORTED) {
-      rewind(consumer.assignment());
-    } else if (done == TransactionalOutputs.Commit.CONFIRMED) {
+    TransactionalOutputs.Commit done =
+        transactions.commit(consumer, now, () -> rewind(consumer.assignment()));
+    if (done == TransactionalOutputs.Commit.CONFIRMED) {
       lease.confirmed(sentAt);
     }
   }

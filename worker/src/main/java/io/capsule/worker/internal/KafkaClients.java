@@ -96,6 +96,9 @@ public final class KafkaClients {
   /** The transactional producer's {@code retry.backoff.ms} unless the operator sets one. */
   static final int TRANSACTION_RETRY_BACKOFF_MS = 10;
 
+  /** The transactional producer's {@code max.block.ms} unless the operator sets one. */
+  static final int TRANSACTION_MAX_BLOCK_MS = 15_000;
+
   /**
    * A transactional producer for the outputs of {@code level}'s records ({@link
    * TransactionalOutputs}), over the same settings as {@link #producer()}: its {@code
@@ -117,7 +120,10 @@ public final class KafkaClients {
                 // a transaction's first send right after the last commit meets
                 // CONCURRENT_TRANSACTIONS until the commit's markers are written: retry soon
                 ProducerConfig.RETRY_BACKOFF_MS_CONFIG,
-                TRANSACTION_RETRY_BACKOFF_MS));
+                TRANSACTION_RETRY_BACKOFF_MS,
+                // the poll thread commits: a coordinator out of reach holds it this long at most
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                TRANSACTION_MAX_BLOCK_MS));
     props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(level));
     return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }

@@ -211,18 +211,30 @@ public final class TransactionalOutputs {
       if (open) {
         return;
       }
-      if (producer == null) {
-        Producer<String, byte[]> fresh = producers.get();
-        try {
-          fresh.initTransactions();
-        } catch (RuntimeException e) {
-          closeQuietly(fresh); // the next transaction starts from a new one
-          throw e;
-        }
-        producer = fresh;
-      }
+      ensureProducer();
       producer.beginTransaction();
       open = true;
+    }
+  }
+
+  /**
+   * Makes and initialises a producer if there is none: its {@code initTransactions} also settles a
+   * transaction its predecessor (same {@code transactional.id}) left open or committing — rolled
+   * forward if its commit had begun, aborted otherwise.
+   */
+  private void ensureProducer() {
+    synchronized (opening) {
+      if (producer != null) {
+        return;
+      }
+      Producer<String, byte[]> fresh = producers.get();
+      try {
+        fresh.initTransactions();
+      } catch (RuntimeException e) {
+        closeQuietly(fresh); // the next transaction starts from a new one
+        throw e;
+      }
+      producer = fresh;
     }
   }
 
@@ -235,11 +247,13 @@ public final class TransactionalOutputs {
   /**
    * Commits the open transaction with the positions of {@code consumer}'s partitions in {@code
    * offsets} (poll thread), when {@code force}d or when one is open and the interval has passed;
-   * aborts it when the commit fails.
+   * aborts it when the commit fails, then runs {@code rewind} before any other output joins a
+   * transaction (under the same hold of the write lock: an attempt handed over in between, its
+   * claim still held, would go into the next transaction although its record is read again).
    *
-   * @return what it did; {@link Commit#ABORTED}: the caller rewinds its partitions
+   * @return what it did; {@link Commit#ABORTED}: {@code rewind} ran
    */
-  public Commit commit(Consumer<?, ?> consumer, boolean force) {
+  public Commit commit(Consumer<?, ?> consumer, boolean force, Runnable rewind) {
     long now = System.nanoTime();
     if (!force && (!open() || now - lastCommit < intervalNanos)) {
       return Commit.IDLE;
@@ -247,7 +261,11 @@ public final class TransactionalOutputs {
     lastCommit = now;
     lock.writeLock().lock();
     try {
-      return commitNow(consumer);
+      Commit done = commitNow(consumer);
+      if (done == Commit.ABORTED) {
+        rewind.run();
+      }
+      return done;
     } finally {
       lock.writeLock().unlock();
     }
@@ -338,10 +356,17 @@ public final class TransactionalOutputs {
       try {
         current.abortTransaction();
       } catch (KafkaException | IllegalStateException e) {
-        // fenced, or in a fatal state: a new producer with the same transactional.id aborts it
+        // fenced, timed out committing, or in a fatal state: whether the transaction committed is
+        // unknown until a new producer with the same transactional.id settles it, which is done
+        // now, before the caller reads the committed offsets to rewind to
         LOG.warn("producer cannot abort ({}); replacing it", e.toString());
         closeQuietly(current);
         producer = null;
+        try {
+          ensureProducer();
+        } catch (RuntimeException again) {
+          LOG.warn("no new producer yet ({}); the next transaction tries again", again.toString());
+        }
       }
     }
     completePending(aborted(cause));

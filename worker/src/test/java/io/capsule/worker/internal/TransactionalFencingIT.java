@@ -82,12 +82,13 @@ class TransactionalFencingIT {
       ConsumerRecord<String, byte[]> fetchedByB = fetch(b, tasks);
       assertThat(fetchedByB.offset()).isEqualTo(fetchedByA.offset());
       CompletableFuture<Void> successorOutputs = run(b, fetchedByB, topics, "b");
-      assertThat(b.tx().commit(b.consumer(), true))
+      assertThat(b.tx().commit(b.consumer(), true, () -> {}))
           .isEqualTo(TransactionalOutputs.Commit.CONFIRMED);
       assertThat(successorOutputs).isCompleted();
 
       // A wakes and commits: refused, aborted
-      assertThat(a.tx().commit(a.consumer(), true)).isEqualTo(TransactionalOutputs.Commit.ABORTED);
+      assertThat(a.tx().commit(a.consumer(), true, () -> {}))
+          .isEqualTo(TransactionalOutputs.Commit.ABORTED);
       assertThat(OutputsFencedException.isLost(zombieOutputs.handle((ok, e) -> e).join())).isTrue();
 
       List<ResultEnvelope> committed = envelopes(servers, topics, "read_committed");

@@ -133,7 +133,7 @@ class TransactionalOutputsTest {
 
     assertThat(committedTopics()).as("nothing visible before the commit").isEmpty();
     assertThat(done).isNotDone();
-    assertThat(tx.commit(consumer, true)).isIn(TransactionalOutputs.Commit.CONFIRMED);
+    assertThat(tx.commit(consumer, true, () -> {})).isIn(TransactionalOutputs.Commit.CONFIRMED);
     assertThat(committedTopics())
         .containsExactlyInAnyOrder(MockOutputs.TOPICS.results(), MockOutputs.TOPICS.events());
     assertThat(lastCommittedOffset().offset()).as("the offset after the attempt's").isEqualTo(8);
@@ -147,7 +147,7 @@ class TransactionalOutputsTest {
     // a zombie: its generation is stale, so the coordinator refuses the transaction's offsets
     producer().sendOffsetsToTransactionException = new CommitFailedException();
 
-    assertThat(tx.commit(consumer, true)).isEqualTo(TransactionalOutputs.Commit.ABORTED);
+    assertThat(tx.commit(consumer, true, () -> {})).isEqualTo(TransactionalOutputs.Commit.ABORTED);
 
     assertThat(producer().transactionAborted()).isTrue();
     assertThat(committedTopics()).isEmpty();
@@ -160,13 +160,16 @@ class TransactionalOutputsTest {
     CompletableFuture<Void> first = succeed(fetched(7));
     producer().fenceProducer();
 
-    assertThat(tx.commit(consumer, true)).isEqualTo(TransactionalOutputs.Commit.ABORTED);
+    assertThat(tx.commit(consumer, true, () -> {})).isEqualTo(TransactionalOutputs.Commit.ABORTED);
     assertThat(lost(first)).isTrue();
-    assertThat(producer().closed()).as("a fenced producer cannot abort: closed").isTrue();
+    assertThat(producers.get(0).closed()).as("a fenced producer cannot abort: closed").isTrue();
+    assertThat(producers).as("replaced at once, settling what it left").hasSize(2);
+    assertThat(producer().transactionInitialized()).isTrue();
 
     offsets.forget(LOW0); // the consumer rewinds and reads the record again
     CompletableFuture<Void> again = succeed(fetched(7));
-    assertThat(tx.commit(consumer, true)).isEqualTo(TransactionalOutputs.Commit.CONFIRMED);
+    assertThat(tx.commit(consumer, true, () -> {}))
+        .isEqualTo(TransactionalOutputs.Commit.CONFIRMED);
 
     assertThat(producers).hasSize(2);
     assertThat(again).isCompleted();
@@ -205,16 +208,50 @@ class TransactionalOutputsTest {
     // a running event of another attempt opens a transaction meanwhile; it commits alone
     events.recordRunning(LifecycleEvent.of("other", TaskState.RUNNING, "low", 1, "w-1"), null, 1);
 
-    assertThat(tx.commit(consumer, true)).isEqualTo(TransactionalOutputs.Commit.CONFIRMED);
+    assertThat(tx.commit(consumer, true, () -> {}))
+        .isEqualTo(TransactionalOutputs.Commit.CONFIRMED);
     assertThat(committedTopics()).containsExactly(MockOutputs.TOPICS.events());
     assertThat(lastCommittedOffset().offset()).as("the attempt's record not done").isEqualTo(7);
 
     release.countDown();
     task.join(10_000);
-    assertThat(tx.commit(consumer, true)).isEqualTo(TransactionalOutputs.Commit.CONFIRMED);
+    assertThat(tx.commit(consumer, true, () -> {}))
+        .isEqualTo(TransactionalOutputs.Commit.CONFIRMED);
     assertThat(committedTopics()).hasSize(3);
     assertThat(lastCommittedOffset().offset()).isEqualTo(8);
     assertThat(done.get()).isCompleted();
+  }
+
+  @Test
+  void anAttemptHandedOverWhileTheAbortedTransactionsRecordsAreRewoundJoinsNoTransaction()
+      throws Exception {
+    CompletableFuture<Void> first = succeed(fetched(7));
+    TaskItem second = fetched(8);
+    producer().sendOffsetsToTransactionException = new CommitFailedException();
+    AtomicReference<CompletableFuture<Void>> late = new AtomicReference<>();
+    Thread task = new Thread(() -> late.set(succeed(second)));
+
+    TransactionalOutputs.Commit done =
+        tx.commit(
+            consumer,
+            true,
+            () -> {
+              // the rewind: the second attempt ends meanwhile; it must wait for the rewind
+              task.start();
+              org.awaitility.Awaitility.await()
+                  .atMost(Duration.ofSeconds(10))
+                  .until(() -> task.getState() == Thread.State.WAITING);
+              lease.revoke(List.of(LOW0));
+              offsets.forget(LOW0);
+            });
+    task.join(10_000);
+    producer().sendOffsetsToTransactionException = null;
+    tx.commit(consumer, true, () -> {});
+
+    assertThat(done).isEqualTo(TransactionalOutputs.Commit.ABORTED);
+    assertThat(lost(first)).isTrue();
+    assertThat(lost(late.get())).as("its record is read again: its outputs are dropped").isTrue();
+    assertThat(committedTopics()).isEmpty();
   }
 
   @Test
@@ -224,7 +261,7 @@ class TransactionalOutputsTest {
         LifecycleEvent.of(item.request().id(), TaskState.RUNNING, "low", 1, "w-1"), null, 1);
     producer().sendOffsetsToTransactionException = new CommitFailedException();
 
-    assertThat(tx.commit(consumer, true)).isEqualTo(TransactionalOutputs.Commit.ABORTED);
+    assertThat(tx.commit(consumer, true, () -> {})).isEqualTo(TransactionalOutputs.Commit.ABORTED);
 
     assertThat(committedTopics()).as("a zombie's running event is never visible").isEmpty();
   }
@@ -243,7 +280,7 @@ class TransactionalOutputsTest {
     reset.assign(List.of(LOW0));
     CompletableFuture<Void> done = succeed(fetched(7));
 
-    assertThat(tx.commit(reset, true)).isEqualTo(TransactionalOutputs.Commit.ABORTED);
+    assertThat(tx.commit(reset, true, () -> {})).isEqualTo(TransactionalOutputs.Commit.ABORTED);
 
     assertThat(committedTopics()).isEmpty();
     assertThat(lost(done)).isTrue();
@@ -269,7 +306,8 @@ class TransactionalOutputsTest {
     assertThat(huge).isCompletedExceptionally();
     assertThat(huge.handle((ok, e) -> RetryingPublisher.cause(e)).join())
         .isInstanceOf(RecordTooLargeException.class);
-    assertThat(tx.commit(consumer, true)).isEqualTo(TransactionalOutputs.Commit.CONFIRMED);
+    assertThat(tx.commit(consumer, true, () -> {}))
+        .isEqualTo(TransactionalOutputs.Commit.CONFIRMED);
     assertThat(done).isCompleted();
   }
 
