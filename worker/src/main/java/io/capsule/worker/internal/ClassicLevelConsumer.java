@@ -602,16 +602,18 @@ public final class ClassicLevelConsumer extends PollingConsumer
       return;
     }
     // the open transaction may hold their outputs: it can no longer commit them
+    // the partitions kept (if any) had outputs in it too: rewound before any other output can join
+    // a transaction
     transactions.exclusively(
         () -> {
           transactions.abort("partitions lost: " + partitions);
           abandonAll(partitions);
+          Set<TopicPartition> kept = new HashSet<>(consumer.assignment());
+          kept.removeAll(partitions);
+          if (!kept.isEmpty()) {
+            rewind(kept);
+          }
         });
-    Set<TopicPartition> kept = new HashSet<>(consumer.assignment());
-    kept.removeAll(partitions);
-    if (!kept.isEmpty()) {
-      rewind(kept);
-    }
   }
 
   /** Counts the assignment and lets the ledger catch up before the partitions' records run. */
