@@ -467,10 +467,11 @@ public final class ClassicLevelConsumer extends PollingConsumer
                 consumer.committed(assigned, LEDGER_CATCH_UP);
             for (TopicPartition partition : assigned) {
               OffsetAndMetadata at = committed.get(partition);
-              if (at == null) {
+              long ours = transactions.committedPosition(partition);
+              if (at == null && ours < 0) {
                 consumer.seekToBeginning(List.of(partition));
               } else {
-                consumer.seek(partition, at.offset());
+                consumer.seek(partition, Math.max(at == null ? -1 : at.offset(), ours));
               }
             }
             LOG.info("{}: rewound {} to their committed offsets", level(), assigned);

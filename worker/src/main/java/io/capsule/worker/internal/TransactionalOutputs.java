@@ -3,6 +3,7 @@ package io.capsule.worker.internal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -80,6 +81,7 @@ public final class TransactionalOutputs {
   private volatile Producer<String, byte[]> producer; // replaced under opening or the write lock
   private volatile boolean open;
   private volatile Throwable doomed;
+  private final Map<TopicPartition, Long> committed = new HashMap<>(); // poll thread only
   private long lastCommit; // poll thread only
   private long aborts; // poll thread only
 
@@ -290,6 +292,7 @@ public final class TransactionalOutputs {
       return Commit.ABORTED;
     }
     open = false;
+    positions.forEach((partition, at) -> committed.merge(partition, at.offset(), Math::max));
     completePending(null);
     return positions.isEmpty() ? Commit.COMMITTED : Commit.CONFIRMED;
   }
@@ -310,6 +313,17 @@ public final class TransactionalOutputs {
               + "): its partitions are lost");
     }
     return member;
+  }
+
+  /**
+   * The furthest position of {@code partition} this committer's transactions committed, or -1 (poll
+   * thread). A rewind never goes back past it: the group coordinator may answer an offset fetch
+   * before it has applied a transaction whose commit already succeeded (its markers are written
+   * after), and committing that older offset again would make the records in between run again
+   * later.
+   */
+  public long committedPosition(TopicPartition partition) {
+    return committed.getOrDefault(partition, -1L);
   }
 
   /** Positions to commit: the tracker's, for the partitions still assigned. */

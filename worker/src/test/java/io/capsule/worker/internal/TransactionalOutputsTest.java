@@ -138,6 +138,7 @@ class TransactionalOutputsTest {
         .containsExactlyInAnyOrder(MockOutputs.TOPICS.results(), MockOutputs.TOPICS.events());
     assertThat(lastCommittedOffset().offset()).as("the offset after the attempt's").isEqualTo(8);
     assertThat(done).isCompleted();
+    assertThat(tx.committedPosition(LOW0)).as("a rewind goes back no further").isEqualTo(8);
   }
 
   @Test
