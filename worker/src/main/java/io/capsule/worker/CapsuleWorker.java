@@ -233,7 +233,8 @@ public final class CapsuleWorker {
             context,
             new Lease(clients.leaseTerm()),
             offsets,
-            transactions);
+            transactions,
+            clients::highWatermarks);
     cancels.onCancel(consumer::cancelWaiting);
     consumers.add(consumer);
     consumer.start();

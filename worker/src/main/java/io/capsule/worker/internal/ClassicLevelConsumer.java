@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -61,6 +62,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private final LevelContext context;
   private final OffsetTracker offsets;
   private final TransactionalOutputs transactions; // null: idempotent outputs
+  private final Function<Collection<TopicPartition>, Map<TopicPartition, Long>> writtenEnds;
   private final ArrayDeque<TaskItem> pending = new ArrayDeque<>();
   private final Map<TopicPartition, Set<TaskItem>> started = new HashMap<>();
   private final Queue<TaskItem> due = new ConcurrentLinkedQueue<>();
@@ -100,13 +102,17 @@ public final class ClassicLevelConsumer extends PollingConsumer
       String level,
       LevelContext context,
       Lease lease) {
-    this(consumer, topic, level, context, lease, new OffsetTracker(), null);
+    this(consumer, topic, level, context, lease, new OffsetTracker(), null, consumer::endOffsets);
   }
 
   /**
    * A consumer whose records' outputs, and offsets, are committed in the transactions of {@code
    * transactions} (which marks offsets done in {@code offsets}); {@code null} for idempotent
-   * outputs and commits of its own.
+   * outputs and commits of its own. {@code writtenEnds} reads partitions' high watermarks: with
+   * {@code read_committed}, the consumer's own end offsets are the last stable offsets, which stop
+   * at the first open transaction (a frozen worker's retry request), and a record past it that a
+   * previous owner (or this worker, before a revocation) did handle would be taken for a first
+   * delivery and run again without a ledger check.
    */
   public ClassicLevelConsumer(
       Consumer<String, byte[]> consumer,
@@ -115,7 +121,8 @@ public final class ClassicLevelConsumer extends PollingConsumer
       LevelContext context,
       Lease lease,
       OffsetTracker offsets,
-      TransactionalOutputs transactions) {
+      TransactionalOutputs transactions,
+      Function<Collection<TopicPartition>, Map<TopicPartition, Long>> writtenEnds) {
     super(level, "capsule-poll-" + level);
     this.consumer = consumer;
     this.topic = topic;
@@ -123,6 +130,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
     this.lease = lease;
     this.offsets = offsets;
     this.transactions = transactions;
+    this.writtenEnds = writtenEnds;
     this.lastConfirmation = lease.now() - TimeUnit.SECONDS.toNanos(1);
   }
 
@@ -632,7 +640,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
       // records below these ends may have been handled by a previous owner: they are checked
       // against the ledger, which reads what that owner published first; later records cannot
       // have been (the previous owner's revocation ended before this assignment)
-      assignedEnds.putAll(consumer.endOffsets(partitions));
+      assignedEnds.putAll(writtenEnds.apply(partitions));
     } catch (RuntimeException e) {
       LOG.warn("could not read the assigned partitions' ends; checking every record", e);
       partitions.forEach(p -> assignedEnds.put(p, Long.MAX_VALUE));

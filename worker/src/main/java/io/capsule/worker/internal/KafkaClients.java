@@ -6,6 +6,7 @@ import io.capsule.protocol.TopicSpec;
 import io.capsule.protocol.Topics;
 import io.capsule.worker.WorkerConfig;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,13 +17,18 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -313,6 +319,29 @@ public final class KafkaClients {
     props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) maxWait.toMillis());
     ConsumerSettings.enforce(props);
     return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * The partitions' high watermarks (every record written, committed or not): what a {@code
+   * read_committed} consumer's own {@code endOffsets} (the last stable offsets) leave out.
+   */
+  public Map<TopicPartition, Long> highWatermarks(Collection<TopicPartition> partitions) {
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
+    try (Admin admin = admin()) {
+      Map<TopicPartition, Long> ends = new HashMap<>();
+      admin
+          .listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+          .all()
+          .get(DESCRIBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .forEach((p, info) -> ends.put(p, info.offset()));
+      return ends;
+    } catch (ExecutionException | TimeoutException e) {
+      throw new KafkaException("cannot read the high watermarks of " + partitions, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KafkaException("interrupted reading high watermarks", e);
+    }
   }
 
   /** An admin client (topic creation, offsets). */
