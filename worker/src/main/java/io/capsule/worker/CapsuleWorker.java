@@ -53,6 +53,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -225,16 +226,20 @@ public final class CapsuleWorker {
               clients.maxRequestBytes());
       publisher.transactionsOf(name, topic, transactions);
     }
+    KafkaConsumer<String, byte[]> group =
+        clients.groupConsumer(config.groupId(level), "tasks-" + name);
     ClassicLevelConsumer consumer =
         new ClassicLevelConsumer(
-            clients.groupConsumer(config.groupId(level), "tasks-" + name),
+            group,
             topic,
             name,
             context,
             new Lease(clients.leaseTerm()),
             offsets,
             transactions,
-            clients::highWatermarks);
+            // read_committed end offsets stop at open transactions, of which only a
+            // transactional fleet writes any
+            transactions != null ? clients::highWatermarks : group::endOffsets);
     cancels.onCancel(consumer::cancelWaiting);
     consumers.add(consumer);
     consumer.start();
