@@ -149,9 +149,13 @@ public final class CapsuleWorker {
     OperatorCeiling ceiling = sandbox.config().ceiling();
     boolean transactional = config.outputs() == OutputMode.TRANSACTIONAL;
     producer = transactional ? null : clients.producer();
+    KafkaConsumer<String, byte[]> ledgerReader =
+        clients.batchedReader("ledger", TaskLedger.FETCH_WAIT);
     ledger =
         new TaskLedger(
-            clients.batchedReader("ledger", TaskLedger.FETCH_WAIT), config.topics().events());
+            ledgerReader,
+            config.topics().events(),
+            transactional ? clients::highWatermarks : ledgerReader::endOffsets);
     ledger.start();
     cancels = new CancelWatch(clients.reader("cancels"), config.topics().cancels());
     modules = new ModuleCache(() -> clients.reader("modules"), config.topics().modules());
