@@ -59,8 +59,6 @@ public final class TransactionalOutputs {
     IDLE,
     /** Committed, with offsets: the coordinator checked the group generation (a confirmation). */
     CONFIRMED,
-    /** Committed outputs only (no partition positions to carry). */
-    COMMITTED,
     /** Failed and aborted: the caller rewinds its partitions. */
     ABORTED
   }
@@ -278,6 +276,13 @@ public final class TransactionalOutputs {
     if (!open() && positions.isEmpty()) {
       return Commit.IDLE;
     }
+    if (positions.isEmpty()) {
+      // every output belongs to a record of a partition held here; with none held (a zombie that
+      // rejoined with nothing, a rewind not yet read again) they are stale, and a transaction
+      // without offsets would commit unfenced
+      abortNow(new KafkaException("outputs of records no longer held here"));
+      return Commit.ABORTED;
+    }
     try {
       ensureOpen();
       if (doomed != null) {
@@ -294,7 +299,7 @@ public final class TransactionalOutputs {
     open = false;
     positions.forEach((partition, at) -> committed.merge(partition, at.offset(), Math::max));
     completePending(null);
-    return positions.isEmpty() ? Commit.COMMITTED : Commit.CONFIRMED;
+    return Commit.CONFIRMED;
   }
 
   /**

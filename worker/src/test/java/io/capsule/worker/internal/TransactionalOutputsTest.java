@@ -268,6 +268,20 @@ class TransactionalOutputsTest {
   }
 
   @Test
+  void outputsOfNoPartitionHeldHereAreNeverCommittedUnfenced() {
+    // a zombie that rejoined with no partition: its late running event would commit with no offsets
+    MockConsumer<String, byte[]> rejoinedEmpty = new MockConsumer<>("earliest");
+    TaskItem item = fetched(7);
+    events.recordRunning(
+        LifecycleEvent.of(item.request().id(), TaskState.RUNNING, "low", 1, "w-1"), null, 1);
+
+    assertThat(tx.commit(rejoinedEmpty, true, () -> {}))
+        .isEqualTo(TransactionalOutputs.Commit.ABORTED);
+
+    assertThat(committedTopics()).isEmpty();
+  }
+
+  @Test
   void aMemberWhoseGenerationWasResetNeverCommits() {
     // what a zombie's consumer reports once its heartbeat thread found it gone from the group
     MockConsumer<String, byte[]> reset =
