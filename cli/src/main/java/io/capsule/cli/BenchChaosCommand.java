@@ -2,11 +2,13 @@ package io.capsule.cli;
 
 import io.capsule.bench.ChaosBench;
 import io.capsule.bench.ChaosOptions;
+import io.capsule.worker.OutputMode;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -69,6 +71,12 @@ final class BenchChaosCommand implements Callable<Integer> {
   List<String> workerKafkaProperties = List.of();
 
   @Option(
+      names = "--outputs",
+      paramLabel = "MODE",
+      description = "The workers' --outputs: idempotent (default) or transactional.")
+  String outputs;
+
+  @Option(
       names = "--logs",
       paramLabel = "DIR",
       description = "Where the workers' logs go (default: a new temp directory, printed).")
@@ -92,7 +100,12 @@ final class BenchChaosCommand implements Callable<Integer> {
   }
 
   private ChaosOptions options() {
-    ChaosOptions options = ChaosOptions.defaults(quick, workerCommand());
+    List<String> command = workerCommand();
+    if (outputs != null) {
+      command.addAll(
+          List.of("--outputs", OutputMode.parse(outputs).name().toLowerCase(Locale.ROOT)));
+    }
+    ChaosOptions options = ChaosOptions.defaults(quick, command);
     if (rate != null) {
       options = options.withRate(rate);
     }
@@ -143,6 +156,7 @@ final class BenchChaosCommand implements Callable<Integer> {
     append(line, "--duration", duration);
     append(line, "--workers", workers);
     workerKafkaProperties.forEach(p -> line.append(" --worker-kafka-property ").append(p));
+    append(line, "--outputs", outputs);
     return line.toString();
   }
 

@@ -5,6 +5,7 @@ import static java.util.stream.Collectors.joining;
 import io.capsule.bench.FleetBench;
 import io.capsule.bench.FleetBenchOptions;
 import io.capsule.bench.SandboxBench;
+import io.capsule.worker.OutputMode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -138,6 +139,12 @@ final class BenchCommand {
     boolean shareGroups;
 
     @Option(
+        names = "--outputs",
+        paramLabel = "MODE",
+        description = "The workers' outputs: idempotent (default) or transactional.")
+    String outputs;
+
+    @Option(
         names = "--worker-processes",
         paramLabel = "N,N",
         split = ",",
@@ -184,12 +191,15 @@ final class BenchCommand {
       if (!workerProcesses.isEmpty()) {
         options = options.withWorkerProcesses(workerProcesses);
       }
+      if (outputs != null) {
+        options = options.withOutputs(OutputMode.parse(outputs));
+      }
       return servers == null ? options : options.withServers(servers);
     }
 
     private String commandLine() {
       return String.format(
-          "./capsule bench fleet --workers %d --concurrency %d --tasks %d --in-flight %d%s%s%s%s",
+          "./capsule bench fleet --workers %d --concurrency %d --tasks %d --in-flight %d%s%s%s%s%s",
           workers,
           concurrency,
           tasks != null ? tasks : quick ? 300 : 5000,
@@ -200,6 +210,7 @@ final class BenchCommand {
               ? ""
               : " --worker-processes "
                   + workerProcesses.stream().map(String::valueOf).collect(joining(",")),
+          outputs != null ? " --outputs " + outputs : "",
           quick ? " --quick" : "");
     }
   }

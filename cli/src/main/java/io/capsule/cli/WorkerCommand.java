@@ -4,6 +4,7 @@ import io.capsule.protocol.ByteSize;
 import io.capsule.protocol.Durations;
 import io.capsule.worker.CapsuleWorker;
 import io.capsule.worker.ConsumptionMode;
+import io.capsule.worker.OutputMode;
 import io.capsule.worker.WorkerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +34,21 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Option(names = "--mode", defaultValue = "classic", description = "classic or share.")
   String mode;
+
+  @Option(
+      names = "--outputs",
+      defaultValue = "idempotent",
+      description =
+          "idempotent (each output sent on its own; at least once) or transactional (an"
+              + " attempt's outputs and its offset commit in one Kafka transaction; one final"
+              + " envelope per task for read_committed readers; classic mode only).")
+  String outputs;
+
+  @Option(
+      names = "--transaction-interval",
+      defaultValue = "10ms",
+      description = "With transactional outputs, how often the open transaction commits.")
+  String transactionInterval;
 
   @Option(names = "--kafka-config", paramLabel = "FILE", description = "Kafka client properties.")
   Path kafkaConfig;
@@ -100,6 +116,8 @@ final class WorkerCommand implements Callable<Integer> {
             .withKafkaProperties(WorkerConfig.kafkaPropertiesFromEnvironment(env))
             .withLevels(levels)
             .withMode(ConsumptionMode.parse(mode))
+            .withOutputs(OutputMode.parse(outputs))
+            .withTransactionInterval(Durations.parse(transactionInterval))
             .withTopicPrefix(topicPrefix)
             .withGroupIdPrefix(groupIdPrefix)
             .withMemoryBudget(ByteSize.parse(memoryBudget))

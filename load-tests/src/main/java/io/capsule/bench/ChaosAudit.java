@@ -1,6 +1,7 @@
 package io.capsule.bench;
 
 import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.ConsumerSettings;
 import io.capsule.protocol.DeadLetter;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ResultEnvelope;
@@ -202,18 +203,14 @@ final class ChaosAudit {
   }
 
   private KafkaConsumer<String, byte[]> consumer() {
-    return new KafkaConsumer<>(
-        Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            servers,
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-            false,
-            ConsumerConfig.CLIENT_ID_CONFIG,
-            "chaos-audit",
-            ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-            5_000),
-        new StringDeserializer(),
-        new ByteArrayDeserializer());
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "chaos-audit");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+    // what a client sees: a transactional worker's aborted outputs are not outcomes
+    ConsumerSettings.enforce(props);
+    return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
   private static <T> T read(ConsumerRecord<String, byte[]> record, Class<T> type) {

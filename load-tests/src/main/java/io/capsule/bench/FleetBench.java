@@ -109,7 +109,12 @@ public final class FleetBench {
       throws Exception {
     try (FleetPipeline pipeline =
         new FleetPipeline(
-            servers, prefix, Math.max(partitions, 2 * count), count, options.concurrency())) {
+            servers,
+            prefix,
+            Math.max(partitions, 2 * count),
+            count,
+            options.concurrency(),
+            options.outputs())) {
       int size = Math.min(WARM_UP_TASKS, options.tasks());
       int floods = size == WARM_UP_TASKS ? 2 : 1;
       long start = System.nanoTime();

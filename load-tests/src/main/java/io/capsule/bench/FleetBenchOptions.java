@@ -1,5 +1,6 @@
 package io.capsule.bench;
 
+import io.capsule.worker.OutputMode;
 import java.time.Duration;
 import java.util.List;
 
@@ -19,6 +20,7 @@ import java.util.List;
  *     group
  * @param workerProcesses the counts of worker processes (child JVMs, {@code concurrency} task
  *     threads each) to flood in turn after the in-process fleet; empty for none
+ * @param outputs how the workers write their outputs (idempotent by default)
  */
 public record FleetBenchOptions(
     int workers,
@@ -31,7 +33,8 @@ public record FleetBenchOptions(
     Duration longTask,
     String servers,
     boolean shareGroups,
-    List<Integer> workerProcesses) {
+    List<Integer> workerProcesses,
+    OutputMode outputs) {
 
   /** Checks that every count is positive. */
   public FleetBenchOptions {
@@ -64,7 +67,8 @@ public record FleetBenchOptions(
         Duration.ofSeconds(2),
         null,
         false,
-        List.of());
+        List.of(),
+        OutputMode.IDEMPOTENT);
   }
 
   /**
@@ -82,7 +86,8 @@ public record FleetBenchOptions(
         d,
         servers,
         shareGroups,
-        workerProcesses);
+        workerProcesses,
+        outputs);
   }
 
   /** The same run with {@code n} tasks in flight in the latency loop. */
@@ -98,7 +103,8 @@ public record FleetBenchOptions(
         longTask,
         servers,
         shareGroups,
-        workerProcesses);
+        workerProcesses,
+        outputs);
   }
 
   /** The same run against an existing cluster. */
@@ -114,7 +120,8 @@ public record FleetBenchOptions(
         longTask,
         bootstrapServers,
         shareGroups,
-        workerProcesses);
+        workerProcesses,
+        outputs);
   }
 
   /** The same run with workers consuming through share groups. */
@@ -130,7 +137,8 @@ public record FleetBenchOptions(
         longTask,
         servers,
         true,
-        workerProcesses);
+        workerProcesses,
+        outputs);
   }
 
   /** The same run, then floods through {@code counts} worker processes in turn. */
@@ -146,7 +154,25 @@ public record FleetBenchOptions(
         longTask,
         servers,
         shareGroups,
-        counts);
+        counts,
+        outputs);
+  }
+
+  /** The same run with workers writing their outputs as {@code mode} says. */
+  public FleetBenchOptions withOutputs(OutputMode mode) {
+    return new FleetBenchOptions(
+        workers,
+        concurrency,
+        tasks,
+        latencyTasks,
+        inFlight,
+        mixed,
+        mixedTasks,
+        longTask,
+        servers,
+        shareGroups,
+        workerProcesses,
+        mode);
   }
 
   /**

@@ -56,13 +56,19 @@ final class FleetPipeline implements Pipeline {
 
   /**
    * Creates the topics, starts {@code count} worker processes of {@code concurrency} task threads
-   * each (classic group), and connects a client.
+   * each (classic group) writing their outputs as {@code outputs} says, and connects a client.
    */
-  FleetPipeline(String servers, String prefix, int partitions, int count, int concurrency)
+  FleetPipeline(
+      String servers,
+      String prefix,
+      int partitions,
+      int count,
+      int concurrency,
+      io.capsule.worker.OutputMode outputs)
       throws IOException {
     this.name = String.format("fleet (%d worker processes × %d threads)", count, concurrency);
     FleetConnection connection = createTopics(servers, prefix, partitions);
-    this.processes = new FleetWorkerProcesses(servers, prefix, count, concurrency);
+    this.processes = new FleetWorkerProcesses(servers, prefix, count, concurrency, outputs);
     this.client = CapsuleClient.builder().connection(connection).build();
   }
 
@@ -87,6 +93,7 @@ final class FleetPipeline implements Pipeline {
         .withLevels(Set.of(ComputeLevel.LOW))
         .withConcurrency(options.concurrency())
         .withMode(options.shareGroups() ? ConsumptionMode.SHARE : ConsumptionMode.CLASSIC)
+        .withOutputs(options.outputs())
         .withWorkerId("bench-" + index)
         .withCreateTopics(false)
         .build();

@@ -1,6 +1,7 @@
 package io.capsule.bench;
 
 import io.capsule.sandbox.SandboxConfig;
+import io.capsule.worker.OutputMode;
 import io.capsule.worker.WorkerMain;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -30,14 +32,15 @@ final class FleetWorkerProcesses implements AutoCloseable {
   /**
    * Starts {@code count} workers of {@code concurrency} task threads; waits until each is ready.
    */
-  FleetWorkerProcesses(String servers, String prefix, int count, int concurrency)
+  FleetWorkerProcesses(
+      String servers, String prefix, int count, int concurrency, OutputMode outputs)
       throws IOException {
     this.log = Files.createTempFile("capsule-bench-workers", ".log");
     try {
       List<CompletableFuture<Void>> ready = new ArrayList<>();
       for (int i = 0; i < count; i++) {
         Process process =
-            new ProcessBuilder(command(servers, prefix, i, concurrency))
+            new ProcessBuilder(command(servers, prefix, i, concurrency, outputs))
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
         processes.add(process);
@@ -53,7 +56,8 @@ final class FleetWorkerProcesses implements AutoCloseable {
     }
   }
 
-  private static List<String> command(String servers, String prefix, int index, int concurrency) {
+  private static List<String> command(
+      String servers, String prefix, int index, int concurrency, OutputMode outputs) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // The launcher's settings (see the capsule script) and a heap that suits a worker.
@@ -79,7 +83,9 @@ final class FleetWorkerProcesses implements AutoCloseable {
             "--worker-id",
             "bench-process-" + index,
             "--create-topics",
-            "false"));
+            "false",
+            "--outputs",
+            outputs.name().toLowerCase(Locale.ROOT)));
     return command;
   }
 

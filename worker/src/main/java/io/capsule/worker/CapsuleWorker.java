@@ -20,6 +20,7 @@ import io.capsule.worker.internal.Lease;
 import io.capsule.worker.internal.LevelConsumer;
 import io.capsule.worker.internal.LevelContext;
 import io.capsule.worker.internal.ModuleCache;
+import io.capsule.worker.internal.OffsetTracker;
 import io.capsule.worker.internal.OutcomePolicy;
 import io.capsule.worker.internal.OutcomePublisher;
 import io.capsule.worker.internal.OutputFence;
@@ -32,6 +33,7 @@ import io.capsule.worker.internal.ShareLevelConsumer;
 import io.capsule.worker.internal.TaskExecution;
 import io.capsule.worker.internal.TaskLedger;
 import io.capsule.worker.internal.TopicSetup;
+import io.capsule.worker.internal.TransactionalOutputs;
 import io.capsule.worker.internal.WorkerMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,6 +53,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,7 +95,8 @@ public final class CapsuleWorker {
   private final Admission admission;
   private final WorkerMetrics metrics;
   private Sandbox sandbox;
-  private KafkaProducer<String, byte[]> producer;
+  private KafkaProducer<String, byte[]> producer; // null with transactional outputs
+  private OutputPublisher publisher;
   private TaskLedger ledger;
   private CancelWatch cancels;
   private ModuleCache modules;
@@ -143,15 +147,25 @@ public final class CapsuleWorker {
     }
     sandbox = Sandbox.create(sandboxConfig());
     OperatorCeiling ceiling = sandbox.config().ceiling();
-    producer = clients.producer();
-    OutputFence.knowTopics(producer, outputTopics());
+    boolean transactional = config.outputs() == OutputMode.TRANSACTIONAL;
+    producer = transactional ? null : clients.producer();
+    if (producer != null) {
+      OutputFence.knowTopics(producer, outputTopics());
+    }
+    KafkaConsumer<String, byte[]> ledgerReader =
+        clients.batchedReader("ledger", TaskLedger.FETCH_WAIT);
     ledger =
         new TaskLedger(
-            clients.batchedReader("ledger", TaskLedger.FETCH_WAIT), config.topics().events());
+            ledgerReader,
+            config.topics().events(),
+            transactional ? clients::highWatermarks : ledgerReader::endOffsets);
     ledger.start();
     cancels = new CancelWatch(clients.reader("cancels"), config.topics().cancels());
     modules = new ModuleCache(() -> clients.reader("modules"), config.topics().modules());
-    OutputPublisher publisher = new OutputPublisher(producer, config.topics());
+    publisher =
+        transactional
+            ? OutputPublisher.transactional(config.topics())
+            : new OutputPublisher(producer, config.topics());
     EventRecorder events = new EventRecorder(publisher, ledger);
     // running-event timers are cancelled by most tasks: drop them from the queue at once
     var timers = new ScheduledThreadPoolExecutor(1, named("capsule-timer-"));
@@ -213,13 +227,33 @@ public final class CapsuleWorker {
   }
 
   private void startClassic(KafkaClients clients, ComputeLevel level, LevelContext context) {
+    String name = level.topicSuffix();
+    String topic = config.topics().tasks(level);
+    OffsetTracker offsets = new OffsetTracker();
+    TransactionalOutputs transactions = null;
+    if (publisher.transactional()) {
+      transactions =
+          new TransactionalOutputs(
+              () -> clients.transactionalProducer(name),
+              offsets,
+              config.transactionInterval(),
+              clients.maxRequestBytes());
+      publisher.transactionsOf(name, topic, transactions);
+    }
+    KafkaConsumer<String, byte[]> group =
+        clients.groupConsumer(config.groupId(level), "tasks-" + name);
     ClassicLevelConsumer consumer =
         new ClassicLevelConsumer(
-            clients.groupConsumer(config.groupId(level), "tasks-" + level.topicSuffix()),
-            config.topics().tasks(level),
-            level.topicSuffix(),
+            group,
+            topic,
+            name,
             context,
-            new Lease(clients.leaseTerm()));
+            new Lease(clients.leaseTerm()),
+            offsets,
+            transactions,
+            // read_committed end offsets stop at open transactions, of which only a
+            // transactional fleet writes any
+            transactions != null ? clients::highWatermarks : group::endOffsets);
     cancels.onCancel(consumer::cancelWaiting);
     consumers.add(consumer);
     consumer.start();
@@ -372,7 +406,9 @@ public final class CapsuleWorker {
   private void closeRest() {
     pool.shutdownNow();
     timer.shutdownNow();
-    producer.close(Duration.ofSeconds(10));
+    if (producer != null) {
+      producer.close(Duration.ofSeconds(10));
+    }
     ledger.close();
     cancels.close();
     modules.close();

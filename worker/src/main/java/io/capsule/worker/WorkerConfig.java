@@ -51,6 +51,10 @@ import java.util.UUID;
  *     environment); the sandbox is given only the allowlisted ones
  * @param maxDeliveries how many times one attempt of a task may be delivered to a worker that then
  *     died (or lost it) before publishing an outcome; the next delivery dead-letters it (default 3)
+ * @param outputs how an attempt's outputs are written (default {@link OutputMode#IDEMPOTENT});
+ *     {@link OutputMode#TRANSACTIONAL} needs {@link ConsumptionMode#CLASSIC}
+ * @param transactionInterval in transactional mode, how often the open transaction (the outputs of
+ *     the attempts that ended meanwhile and their offsets) is committed (default 10ms)
  * @param cacheDir where interpreters for script tasks and compiled modules are kept ({@code null},
  *     the default: the sandbox's default, {@code capsule.cache.dir}, {@code $CAPSULE_CACHE_DIR} or
  *     {@code ~/.cache/capsule})
@@ -75,7 +79,9 @@ public record WorkerConfig(
     boolean createTopics,
     Map<String, String> environment,
     Path cacheDir,
-    int maxDeliveries) {
+    int maxDeliveries,
+    OutputMode outputs,
+    Duration transactionInterval) {
 
   /** The prefix of environment variables read as Kafka properties. */
   public static final String KAFKA_ENV_PREFIX = "CAPSULE_KAFKA_";
@@ -96,6 +102,12 @@ public record WorkerConfig(
     }
     if (maxDeliveries < 1) {
       throw new IllegalArgumentException("max deliveries must be at least 1");
+    }
+    if (outputs == OutputMode.TRANSACTIONAL && mode != ConsumptionMode.CLASSIC) {
+      throw new IllegalArgumentException("transactional outputs need the classic consumption mode");
+    }
+    if (transactionInterval.isNegative() || transactionInterval.isZero()) {
+      throw new IllegalArgumentException("the transaction interval must be positive");
     }
     policy.refuseCredentials(environment, kafkaProperties);
   }
@@ -175,6 +187,8 @@ public record WorkerConfig(
     private boolean createTopics = true;
     private Map<String, String> environment = System.getenv();
     private int maxDeliveries = 3;
+    private OutputMode outputs = OutputMode.IDEMPOTENT;
+    private Duration transactionInterval = Duration.ofMillis(10);
 
     private Builder() {}
 
@@ -338,6 +352,19 @@ public record WorkerConfig(
       return this;
     }
 
+    /** Sets how an attempt's outputs are written. */
+    public Builder withOutputs(OutputMode outputs) {
+      this.outputs = Objects.requireNonNull(outputs, "outputs");
+      return this;
+    }
+
+    /** Sets how often a transactional worker commits its open transaction. */
+    public Builder withTransactionInterval(Duration interval) {
+      requirePositive(interval, "transaction interval");
+      this.transactionInterval = interval;
+      return this;
+    }
+
     /** Checks combinations and builds. */
     public WorkerConfig build() {
       return new WorkerConfig(
@@ -360,7 +387,9 @@ public record WorkerConfig(
           createTopics,
           environment,
           cacheDir,
-          maxDeliveries);
+          maxDeliveries,
+          outputs,
+          transactionInterval);
     }
 
     private static String requireText(String value, String what) {

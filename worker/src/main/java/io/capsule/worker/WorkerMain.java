@@ -13,7 +13,8 @@ import java.util.Map;
  * ready worker=ID} once started.
  *
  * <p>Flags (each takes a value): {@code --bootstrap-servers}, {@code --levels low,medium,high},
- * {@code --concurrency N}, {@code --mode classic|share}, {@code --kafka-config FILE}, {@code
+ * {@code --concurrency N}, {@code --mode classic|share}, {@code --outputs
+ * idempotent|transactional}, {@code --transaction-interval D}, {@code --kafka-config FILE}, {@code
  * --kafka-property KEY=VALUE} (repeatable), {@code --topic-prefix P}, {@code --group-id-prefix P},
  * {@code --memory-budget SIZE}, {@code --default-timeout D}, {@code --shutdown-grace D}, {@code
  * --metrics-port N}, {@code --worker-id ID}, {@code --create-topics true|false}, {@code
@@ -88,6 +89,8 @@ public final class WorkerMain {
       case "--concurrency" -> builder.withConcurrency(Integer.parseInt(value));
       case "--max-deliveries" -> builder.withMaxDeliveries(Integer.parseInt(value));
       case "--mode" -> builder.withMode(ConsumptionMode.parse(value));
+      case "--outputs" -> builder.withOutputs(OutputMode.parse(value));
+      case "--transaction-interval" -> builder.withTransactionInterval(Durations.parse(value));
       case "--kafka-config" ->
           builder.withKafkaProperties(WorkerConfig.kafkaPropertiesFromFile(Path.of(value)));
       case "--kafka-property" -> {

@@ -257,7 +257,10 @@ final class TestFleet implements AutoCloseable {
                 "max.poll.records",
                 5000,
                 "allow.auto.create.topics",
-                false),
+                false,
+                // as every reader of the contract: a transactional worker's aborted outputs unseen
+                "isolation.level",
+                "read_committed"),
             new StringDeserializer(),
             new ByteArrayDeserializer())) {
       List<TopicPartition> partitions =

@@ -1,6 +1,7 @@
 package io.capsule.dispatcher.internal;
 
 import io.capsule.dispatcher.FleetConnection;
+import io.capsule.protocol.ConsumerSettings;
 import io.capsule.protocol.ProducerSettings;
 import io.capsule.protocol.TopicSpec;
 import java.util.Map;
@@ -45,13 +46,17 @@ public final class KafkaSettings {
     return p;
   }
 
-  /** Properties for a group-less consumer that reads by assignment and never commits. */
+  /**
+   * Properties for a group-less consumer that reads by assignment and never commits, and reads only
+   * committed records ({@link ConsumerSettings}).
+   */
   public static Properties reader(FleetConnection connection, String role) {
     Properties p = base(connection, role);
     p.remove(ConsumerConfig.GROUP_ID_CONFIG);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+    ConsumerSettings.enforce(p);
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     return p;

@@ -41,6 +41,20 @@ class KafkaSettingsTest {
   }
 
   @Test
+  void readersSeeOnlyCommittedRecordsWhateverTheUserSets() {
+    FleetConnection connection =
+        FleetConnection.of("localhost:1")
+            .withProperties(Map.of("isolation.level", "read_uncommitted", "fetch.max.bytes", "9"));
+
+    Properties props = KafkaSettings.reader(connection, "test");
+
+    // a transactional worker's aborted outputs (a fenced zombie's envelope) stay unseen
+    assertThat(props)
+        .containsEntry("isolation.level", "read_committed")
+        .containsEntry("fetch.max.bytes", "9");
+  }
+
+  @Test
   void aWireRecordBecomesAKafkaRecordWithTheSameKeyValueAndHeadersInOrder() {
     WireRecord wire =
         WireRecord.of("t", "k", new byte[] {1, 2}, "s/v1", "task-1", "00-a-b-01")

@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -38,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * back its slot, so the records behind it (of its partition or any other) start meanwhile; its
  * offset is committed once it and everything before it are done.
  *
+ * <p>In transactional output mode ({@link TransactionalOutputs}) nothing is committed outside a
+ * transaction: the transaction committed every few milliseconds carries the offsets (and confirms
+ * the lease); a failed one is aborted and the partitions are rewound to their committed offsets
+ * ({@link #rewind}), so that every attempt whose outputs were dropped runs again.
+ *
  * <p>Poll-thread state is confined to that thread; pool and timer threads talk to it through two
  * queues.
  */
@@ -54,7 +60,9 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private final Consumer<String, byte[]> consumer;
   private final String topic;
   private final LevelContext context;
-  private final OffsetTracker offsets = new OffsetTracker();
+  private final OffsetTracker offsets;
+  private final TransactionalOutputs transactions; // null: idempotent outputs
+  private final Function<Collection<TopicPartition>, Map<TopicPartition, Long>> writtenEnds;
   private final ArrayDeque<TaskItem> pending = new ArrayDeque<>();
   private final Map<TopicPartition, Set<TaskItem>> started = new HashMap<>();
   private final Queue<TaskItem> due = new ConcurrentLinkedQueue<>();
@@ -64,6 +72,9 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private final Set<TaskItem> held = new HashSet<>();
   // per assigned partition, its end offset when it was assigned (poll thread only)
   private final Map<TopicPartition, Long> assignedEnds = new HashMap<>();
+  // per partition rewound after an aborted transaction, its position then: records below it were
+  // read before in this tenure (poll thread only)
+  private final Map<TopicPartition, Long> rereadBelow = new HashMap<>();
   // task ids the cancel watch reported, applied on the poll thread
   private final Queue<String> cancelsToApply = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<Admission.Slot> holding = new ArrayDeque<>();
@@ -91,11 +102,35 @@ public final class ClassicLevelConsumer extends PollingConsumer
       String level,
       LevelContext context,
       Lease lease) {
+    this(consumer, topic, level, context, lease, new OffsetTracker(), null, consumer::endOffsets);
+  }
+
+  /**
+   * A consumer whose records' outputs, and offsets, are committed in the transactions of {@code
+   * transactions} (which marks offsets done in {@code offsets}); {@code null} for idempotent
+   * outputs and commits of its own. {@code writtenEnds} reads partitions' high watermarks: with
+   * {@code read_committed}, the consumer's own end offsets are the last stable offsets, which stop
+   * at the first open transaction (a frozen worker's retry request), and a record past it that a
+   * previous owner (or this worker, before a revocation) did handle would be taken for a first
+   * delivery and run again without a ledger check.
+   */
+  public ClassicLevelConsumer(
+      Consumer<String, byte[]> consumer,
+      String topic,
+      String level,
+      LevelContext context,
+      Lease lease,
+      OffsetTracker offsets,
+      TransactionalOutputs transactions,
+      Function<Collection<TopicPartition>, Map<TopicPartition, Long>> writtenEnds) {
     super(level, "capsule-poll-" + level);
     this.consumer = consumer;
     this.topic = topic;
     this.context = context;
     this.lease = lease;
+    this.offsets = offsets;
+    this.transactions = transactions;
+    this.writtenEnds = writtenEnds;
     this.lastConfirmation = lease.now() - TimeUnit.SECONDS.toNanos(1);
   }
 
@@ -151,7 +186,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
     confirmTenure();
     reportLag();
     pollStartedAt = lease.now();
-    for (ConsumerRecord<String, byte[]> record : consumer.poll(full ? Duration.ZERO : POLL)) {
+    for (ConsumerRecord<String, byte[]> record : consumer.poll(full ? Duration.ZERO : pollWait())) {
       intake(record);
     }
     nextKafkaPoll = System.nanoTime() + PAUSED_POLL.toNanos();
@@ -163,7 +198,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
   /** While every partition is paused for want of room, sleeps until a task completes. */
   private void awaitCompletion() {
     try {
-      Done first = done.poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
+      Done first = done.poll(pollWait().toMillis(), TimeUnit.MILLISECONDS);
       if (first != null) {
         handle(first);
       }
@@ -173,16 +208,24 @@ public final class ClassicLevelConsumer extends PollingConsumer
     }
   }
 
+  /**
+   * How long to wait for records or completions: with transactional outputs, no longer than the
+   * transaction interval while a transaction is open or tasks run (their outputs are committed by
+   * this thread).
+   */
+  private Duration pollWait() {
+    return transactions != null && (transactions.open() || active.get() > 0)
+        ? transactions.interval()
+        : POLL;
+  }
+
   private void intake(ConsumerRecord<String, byte[]> record) {
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
     offsets.track(partition, record.offset());
     if (draining()) {
       return;
     }
-    TaskItem.Delivery delivery =
-        record.offset() < assignedEnds.getOrDefault(partition, Long.MAX_VALUE)
-            ? TaskItem.Delivery.REASSIGNED
-            : TaskItem.Delivery.FIRST;
+    TaskItem.Delivery delivery = delivery(partition, record.offset());
     RecordIntake.Taken taken = context.intake().take(record, level(), delivery);
     if (taken.item() != null) {
       taken.item().fencedBy(lease.claim(partition));
@@ -195,6 +238,15 @@ public final class ClassicLevelConsumer extends PollingConsumer
     } else {
       whenSettled(partition, record.offset(), taken.settled());
     }
+  }
+
+  private TaskItem.Delivery delivery(TopicPartition partition, long offset) {
+    if (offset < rereadBelow.getOrDefault(partition, -1L)) {
+      return TaskItem.Delivery.REREAD;
+    }
+    return offset < assignedEnds.getOrDefault(partition, Long.MAX_VALUE)
+        ? TaskItem.Delivery.REASSIGNED
+        : TaskItem.Delivery.FIRST;
   }
 
   /** A record that needed no task: its offset is done once what it needed was acknowledged. */
@@ -354,6 +406,10 @@ public final class ClassicLevelConsumer extends PollingConsumer
   }
 
   private void commit(boolean sync) {
+    if (transactions != null) {
+      commitTransaction(sync);
+      return;
+    }
     long now = System.currentTimeMillis();
     if (!sync && now - lastCommit < COMMIT_INTERVAL_MS) {
       return;
@@ -383,6 +439,73 @@ public final class ClassicLevelConsumer extends PollingConsumer
   }
 
   /**
+   * Commits the open transaction with the offsets it advances, when due or {@code now}; when that
+   * fails, the transaction was aborted and the partitions are rewound.
+   */
+  private void commitTransaction(boolean now) {
+    long sentAt = lease.now();
+    TransactionalOutputs.Commit done =
+        transactions.commit(consumer, now, () -> rewind(consumer.assignment()));
+    if (done == TransactionalOutputs.Commit.CONFIRMED) {
+      lease.confirmed(sentAt);
+    }
+  }
+
+  /**
+   * After an aborted transaction: abandons everything in flight (their claims are lost, so none of
+   * their outputs joins a later transaction) and seeks every assigned partition back to its
+   * committed offset, so the records whose outputs were dropped are read and run again. If the
+   * committed offsets cannot be read, leaves and rejoins the group, which does the same.
+   */
+  private void rewind(Set<TopicPartition> partitions) {
+    transactions.exclusively(
+        () -> {
+          Set<TopicPartition> assigned = new HashSet<>(partitions);
+          Map<TopicPartition, Long> ends = new HashMap<>(assignedEnds);
+          Map<TopicPartition, Long> read = positions(assigned);
+          abandonAll(assigned);
+          // still this worker's tenure: the records read again are not counted as deliveries to a
+          // worker that died (the ledger's latest event of such a task may be its running event,
+          // committed on its own), and those never read yet keep their standing
+          ends.keySet().retainAll(assigned);
+          assignedEnds.putAll(ends);
+          rereadBelow.putAll(read);
+          try {
+            Map<TopicPartition, OffsetAndMetadata> committed =
+                consumer.committed(assigned, LEDGER_CATCH_UP);
+            for (TopicPartition partition : assigned) {
+              OffsetAndMetadata at = committed.get(partition);
+              long ours = transactions.committedPosition(partition);
+              if (at == null && ours < 0) {
+                consumer.seekToBeginning(List.of(partition));
+              } else {
+                consumer.seek(partition, Math.max(at == null ? -1 : at.offset(), ours));
+              }
+            }
+            LOG.info("{}: rewound {} to their committed offsets", level(), assigned);
+          } catch (WakeupException | InterruptException e) {
+            throw e;
+          } catch (KafkaException e) {
+            LOG.warn("{}: committed offsets unreadable ({}); rejoining", level(), e.toString());
+            consumer.unsubscribe();
+            consumer.subscribe(List.of(topic), this);
+          }
+        });
+  }
+
+  private Map<TopicPartition, Long> positions(Set<TopicPartition> partitions) {
+    Map<TopicPartition, Long> read = new HashMap<>();
+    for (TopicPartition partition : partitions) {
+      try {
+        read.put(partition, consumer.position(partition, Duration.ZERO));
+      } catch (KafkaException e) {
+        // no position yet: nothing was read
+      }
+    }
+    return read;
+  }
+
+  /**
    * Gets the broker to confirm this member's tenure when a publisher waits for it, or before the
    * last confirmation grows stale while records are in flight: a synchronous commit of what is
    * already committable (the offset of each partition's first record in flight) succeeds only if
@@ -397,6 +520,11 @@ public final class ClassicLevelConsumer extends PollingConsumer
       return;
     }
     lastConfirmation = now;
+    if (transactions != null) {
+      // a transaction's offsets are checked against the group generation: it confirms as well
+      commitTransaction(true);
+      return;
+    }
     Map<TopicPartition, OffsetAndMetadata> holding = offsets.firstInFlight();
     holding.keySet().retainAll(consumer.assignment());
     if (holding.isEmpty()) {
@@ -428,16 +556,27 @@ public final class ClassicLevelConsumer extends PollingConsumer
   /** Commits what is complete, abandons what still runs, leaves the group. */
   @Override
   void finish() {
-    lease.revokeAll();
     try {
-      drainDone();
-      commit(true);
-      abandonAll(new ArrayList<>(started.keySet()));
+      if (transactions != null) {
+        transactions.exclusively(this::finishCommitted);
+      } else {
+        finishCommitted();
+      }
     } catch (RuntimeException e) {
       LOG.warn("final commit of {} failed", level(), e);
     } finally {
+      if (transactions != null) {
+        transactions.close();
+      }
       consumer.close();
     }
+  }
+
+  private void finishCommitted() {
+    lease.revokeAll();
+    drainDone();
+    commit(true);
+    abandonAll(new ArrayList<>(started.keySet()));
   }
 
   /** Commits what is complete on revoked partitions, then gives back what still runs there. */
@@ -446,6 +585,15 @@ public final class ClassicLevelConsumer extends PollingConsumer
     if (partitions.isEmpty()) {
       return;
     }
+    if (transactions != null) {
+      // no attempt of these partitions joins a transaction between this commit and their loss
+      transactions.exclusively(() -> commitAndAbandon(partitions));
+    } else {
+      commitAndAbandon(partitions);
+    }
+  }
+
+  private void commitAndAbandon(Collection<TopicPartition> partitions) {
     drainDone();
     try {
       commit(true);
@@ -458,7 +606,23 @@ public final class ClassicLevelConsumer extends PollingConsumer
   /** Gives back what runs on lost partitions; nothing can be committed for them. */
   @Override
   public void onPartitionsLost(Collection<TopicPartition> partitions) {
-    abandonAll(partitions);
+    if (transactions == null) {
+      abandonAll(partitions);
+      return;
+    }
+    // the open transaction may hold their outputs: it can no longer commit them
+    // the partitions kept (if any) had outputs in it too: rewound before any other output can join
+    // a transaction
+    transactions.exclusively(
+        () -> {
+          transactions.abort("partitions lost: " + partitions);
+          abandonAll(partitions);
+          Set<TopicPartition> kept = new HashSet<>(consumer.assignment());
+          kept.removeAll(partitions);
+          if (!kept.isEmpty()) {
+            rewind(kept);
+          }
+        });
   }
 
   /** Counts the assignment and lets the ledger catch up before the partitions' records run. */
@@ -476,7 +640,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
       // records below these ends may have been handled by a previous owner: they are checked
       // against the ledger, which reads what that owner published first; later records cannot
       // have been (the previous owner's revocation ended before this assignment)
-      assignedEnds.putAll(consumer.endOffsets(partitions));
+      assignedEnds.putAll(writtenEnds.apply(partitions));
     } catch (RuntimeException e) {
       LOG.warn("could not read the assigned partitions' ends; checking every record", e);
       partitions.forEach(p -> assignedEnds.put(p, Long.MAX_VALUE));
@@ -499,6 +663,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
       }
       offsets.forget(partition);
       assignedEnds.remove(partition);
+      rereadBelow.remove(partition);
     }
   }
 }

@@ -1,10 +1,12 @@
 package io.capsule.worker.internal;
 
+import io.capsule.protocol.ConsumerSettings;
 import io.capsule.protocol.ProducerSettings;
 import io.capsule.protocol.TopicSpec;
 import io.capsule.protocol.Topics;
 import io.capsule.worker.WorkerConfig;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,13 +17,18 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -81,6 +88,55 @@ public final class KafkaClients {
                 ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
                 DEFAULT_MAX_REQUEST_BYTES));
     return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /**
+   * How long a transaction of a transactional worker may stay open before its coordinator aborts
+   * it, unless the operator sets {@code transaction.timeout.ms}: readers ({@code read_committed})
+   * of a partition it wrote to see nothing past its first record until then, so a worker frozen (or
+   * killed) with a transaction open holds up the results and events it shares a partition with for
+   * at most this long. A worker commits every few milliseconds, so 10 s is ample.
+   */
+  static final int DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
+
+  /** The transactional producer's {@code retry.backoff.ms} unless the operator sets one. */
+  static final int TRANSACTION_RETRY_BACKOFF_MS = 10;
+
+  /** The transactional producer's {@code max.block.ms} unless the operator sets one. */
+  static final int TRANSACTION_MAX_BLOCK_MS = 15_000;
+
+  /**
+   * A transactional producer for the outputs of {@code level}'s records ({@link
+   * TransactionalOutputs}), over the same settings as {@link #producer()}: its {@code
+   * transactional.id} is {@code capsule-<worker id>-<level>}, so a worker restarted under the same
+   * id fences its previous incarnation's producer, and each level's commits carry that level's
+   * consumer-group metadata.
+   */
+  public KafkaProducer<String, byte[]> transactionalProducer(String level) {
+    Map<String, Object> props =
+        ProducerSettings.over(
+            base("producer-" + level),
+            Map.of(
+                ProducerConfig.LINGER_MS_CONFIG,
+                LINGER_MS,
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                DEFAULT_MAX_REQUEST_BYTES,
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                DEFAULT_TRANSACTION_TIMEOUT_MS,
+                // a transaction's first send right after the last commit meets
+                // CONCURRENT_TRANSACTIONS until the commit's markers are written: retry soon
+                ProducerConfig.RETRY_BACKOFF_MS_CONFIG,
+                TRANSACTION_RETRY_BACKOFF_MS,
+                // the poll thread commits: a coordinator out of reach holds it this long at most
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                TRANSACTION_MAX_BLOCK_MS));
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(level));
+    return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /** The {@code transactional.id} of {@code level}'s output producer. */
+  String transactionalId(String level) {
+    return "capsule-" + config.workerId() + "-" + level;
   }
 
   /**
@@ -161,7 +217,11 @@ public final class KafkaClients {
    */
   static final int DEFAULT_HEARTBEAT_INTERVAL_MS = 1_500;
 
-  /** A consumer in {@code groupId} that commits only what the worker tells it to. */
+  /**
+   * A consumer in {@code groupId} that commits only what the worker tells it to, and reads only
+   * committed requests ({@link ConsumerSettings}: a transactional worker's aborted retries and
+   * sub-task requests never run).
+   */
   public KafkaConsumer<String, byte[]> groupConsumer(String groupId, String clientSuffix) {
     return new KafkaConsumer<>(
         groupConsumerProperties(groupId, clientSuffix),
@@ -175,6 +235,7 @@ public final class KafkaClients {
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    ConsumerSettings.enforce(props);
     // KIP-848 groups (group.protocol=consumer) assign on the broker and refuse a client assignor
     // and client-side session settings (the broker's group.consumer.* settings apply).
     if (!consumerProtocol()) {
@@ -229,13 +290,17 @@ public final class KafkaClients {
     return new KafkaShareConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
-  /** A group-less consumer for reading compacted topics by assignment. */
+  /**
+   * A group-less consumer for reading compacted topics by assignment, committed records only
+   * ({@link ConsumerSettings}).
+   */
   public KafkaConsumer<String, byte[]> reader(String clientSuffix) {
     Map<String, Object> props = base(clientSuffix);
     props.remove(ConsumerConfig.GROUP_ID_CONFIG);
     props.remove("group.protocol");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    ConsumerSettings.enforce(props);
     return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
@@ -252,7 +317,31 @@ public final class KafkaClients {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, BATCH_FETCH_BYTES);
     props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) maxWait.toMillis());
+    ConsumerSettings.enforce(props);
     return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * The partitions' high watermarks (every record written, committed or not): what a {@code
+   * read_committed} consumer's own {@code endOffsets} (the last stable offsets) leave out.
+   */
+  public Map<TopicPartition, Long> highWatermarks(Collection<TopicPartition> partitions) {
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
+    try (Admin admin = admin()) {
+      Map<TopicPartition, Long> ends = new HashMap<>();
+      admin
+          .listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+          .all()
+          .get(DESCRIBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .forEach((p, info) -> ends.put(p, info.offset()));
+      return ends;
+    } catch (ExecutionException | TimeoutException e) {
+      throw new KafkaException("cannot read the high watermarks of " + partitions, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KafkaException("interrupted reading high watermarks", e);
+    }
   }
 
   /** An admin client (topic creation, offsets). */

@@ -84,7 +84,8 @@ public final class OutcomePublisher {
     Integer budgetLeft = budgetLeft(item, enriched);
     // Sent from this thread, never from a send callback: a send that has to wait for a topic's
     // metadata would block the producer's own I/O thread.
-    CompletableFuture<Void> outputs = outputs(item, envelope, verdict, budgetLeft);
+    CompletableFuture<Void> outputs =
+        publisher.atomically(item, () -> outputs(item, envelope, verdict, budgetLeft));
     return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
   }
 
@@ -140,7 +141,10 @@ public final class OutcomePublisher {
     LifecycleEvent cancelled =
         event(item, TaskState.CANCELLED).withError(null, "stopped by a cancel on " + workerId);
     CompletableFuture<Void> outputs =
-        send(item, "cancelled event", () -> events.record(cancelled, item.traceparent()));
+        publisher.atomically(
+            item,
+            () ->
+                send(item, "cancelled event", () -> events.record(cancelled, item.traceparent())));
     return CompletableFuture.allOf(running.exceptionally(e -> null), outputs);
   }
 
@@ -169,10 +173,15 @@ public final class OutcomePublisher {
    * One output of the item's attempt, sent while this worker holds its record ({@link OutputFence})
    * and sent again on its own until the broker acknowledges it: never with the outputs already
    * acknowledged (sending a whole round again would write a second envelope when only its event had
-   * failed, e.g. behind a partition leader being killed).
+   * failed, e.g. behind a partition leader being killed). In transactional mode the output only
+   * joins the attempt's transaction, which fences and retries as one ({@link
+   * TransactionalOutputs}).
    */
   private CompletableFuture<Void> send(
       TaskItem item, String what, Supplier<CompletableFuture<Void>> output) {
+    if (publisher.transactional()) {
+      return output.get();
+    }
     return retrying.publish(item.request().id(), () -> fence.send(item, what, output));
   }
 

@@ -9,30 +9,76 @@ import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.Topics;
 import io.capsule.protocol.WireHeader;
 import io.capsule.protocol.WireRecord;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Publishes the worker's outputs (envelopes, lifecycle events, retries, cancels, dead letters)
- * through one idempotent producer, and nothing else: no read model is fed here (see {@link
- * EventRecorder}). Every record is a {@link WireRecord} keyed by task id with the contract's
- * headers ({@code traceparent} when the request had one).
+ * through one idempotent producer — or, in transactional mode, through each level's {@link
+ * TransactionalOutputs} — and nothing else: no read model is fed here (see {@link EventRecorder}).
+ * Every record is a {@link WireRecord} keyed by task id with the contract's headers ({@code
+ * traceparent} when the request had one).
  */
 public final class OutputPublisher {
   private final Producer<String, byte[]> producer;
   private final Topics topics;
+  // transactional mode: the committers by level name and by task topic (null otherwise)
+  private final Map<String, TransactionalOutputs> byLevel;
+  private final Map<String, TransactionalOutputs> byTopic;
 
-  /** A publisher over {@code producer} to the topics of {@code topics}. */
+  /** A publisher over {@code producer} (idempotent) to the topics of {@code topics}. */
   public OutputPublisher(Producer<String, byte[]> producer, Topics topics) {
     this.producer = producer;
     this.topics = topics;
+    this.byLevel = null;
+    this.byTopic = null;
+  }
+
+  private OutputPublisher(Topics topics) {
+    this.producer = null;
+    this.topics = topics;
+    this.byLevel = new ConcurrentHashMap<>();
+    this.byTopic = new ConcurrentHashMap<>();
+  }
+
+  /**
+   * A publisher whose outputs go into Kafka transactions, through the committer of the level they
+   * belong to ({@link #transactionsOf}).
+   */
+  public static OutputPublisher transactional(Topics topics) {
+    return new OutputPublisher(topics);
+  }
+
+  /** Whether outputs go into transactions. */
+  public boolean transactional() {
+    return byLevel != null;
+  }
+
+  /** Sends the outputs of {@code level}'s records, read from {@code topic}, through {@code tx}. */
+  public void transactionsOf(String level, String topic, TransactionalOutputs tx) {
+    byLevel.put(level, tx);
+    byTopic.put(topic, tx);
+  }
+
+  /**
+   * Runs {@code outputs}, the outputs of the item's attempt: in transactional mode they join one
+   * transaction together with the advance of the item's offset ({@link
+   * TransactionalOutputs#atomically}); otherwise each is sent on its own.
+   */
+  public CompletableFuture<Void> atomically(
+      TaskItem item, Supplier<CompletableFuture<Void>> outputs) {
+    TransactionalOutputs tx = byLevel == null ? null : byLevel.get(item.level());
+    return tx == null ? outputs.get() : tx.atomically(item, outputs);
   }
 
   /** Sends a lifecycle event to the events topic. */
   public CompletableFuture<Void> event(LifecycleEvent event, String traceparent) {
-    return send(eventRecord(event, traceparent));
+    return send(eventRecord(event, traceparent), levelTx(event.level()));
   }
 
   /**
@@ -49,7 +95,8 @@ public final class OutputPublisher {
             value,
             LifecycleEvent.SCHEMA,
             event.taskId(),
-            traceparent));
+            traceparent),
+        levelTx(event.level()));
   }
 
   /**
@@ -59,8 +106,8 @@ public final class OutputPublisher {
   public CompletableFuture<Void> runningEvent(
       LifecycleEvent event, String traceparent, int delivery) {
     return send(
-        eventRecord(event, traceparent)
-            .withHeader(WireHeader.DELIVERY, Integer.toString(delivery)));
+        eventRecord(event, traceparent).withHeader(WireHeader.DELIVERY, Integer.toString(delivery)),
+        levelTx(event.level()));
   }
 
   /** Sends an envelope to the request's reply topic (the results topic by default). */
@@ -82,7 +129,9 @@ public final class OutputPublisher {
 
   /** Publishes a request (a retry, a sub-task) to a level topic. */
   public CompletableFuture<Void> request(String topic, TaskRequest request, String traceparent) {
-    return send(WireRecord.json(topic, TaskRequest.SCHEMA, request.id(), request, traceparent));
+    return send(
+        WireRecord.json(topic, TaskRequest.SCHEMA, request.id(), request, traceparent),
+        byTopic == null ? null : byTopic.get(topic));
   }
 
   /** Sends a cancel to the cancels topic. */
@@ -130,12 +179,27 @@ public final class OutputPublisher {
         topics.events(), LifecycleEvent.SCHEMA, event.taskId(), event, traceparent);
   }
 
-  /** Sends one record; completes when the broker acknowledged it. */
+  private TransactionalOutputs levelTx(String level) {
+    return byLevel == null || level == null ? null : byLevel.get(level);
+  }
+
   private CompletableFuture<Void> send(WireRecord record) {
+    return send(record, null);
+  }
+
+  /**
+   * Sends one record; completes when the broker acknowledged it. In transactional mode: staged in
+   * the calling thread's attempt if it has one, else sent in the open transaction of {@code tx} (or
+   * of any level when {@code null}); completes when that transaction committed.
+   */
+  private CompletableFuture<Void> send(WireRecord record, TransactionalOutputs tx) {
     RecordHeaders headers = new RecordHeaders();
     record.headers().forEach(headers::add);
     ProducerRecord<String, byte[]> kafka =
         new ProducerRecord<>(record.topic(), null, record.key(), record.value(), headers);
+    if (byLevel != null) {
+      return transactionally(kafka, tx);
+    }
     CompletableFuture<Void> acked = new CompletableFuture<>();
     try {
       producer.send(
@@ -151,5 +215,20 @@ public final class OutputPublisher {
       acked.completeExceptionally(e);
     }
     return acked;
+  }
+
+  private CompletableFuture<Void> transactionally(
+      ProducerRecord<String, byte[]> record, TransactionalOutputs tx) {
+    CompletableFuture<Void> staged = TransactionalOutputs.stage(record);
+    if (staged != null) {
+      return staged;
+    }
+    TransactionalOutputs chosen =
+        tx != null ? tx : byLevel.values().stream().findFirst().orElse(null);
+    if (chosen == null) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("no level consumer takes transactional outputs yet"));
+    }
+    return chosen.send(record);
   }
 }

@@ -56,7 +56,7 @@ public final class Redeliveries {
    * the deliveries the ledger saw start without an outcome.
    */
   int delivery(TaskItem item) {
-    if (item.delivery() == TaskItem.Delivery.FIRST) {
+    if (item.delivery() == TaskItem.Delivery.FIRST || item.delivery() == TaskItem.Delivery.REREAD) {
       return 1;
     }
     TaskRequest request = item.request();

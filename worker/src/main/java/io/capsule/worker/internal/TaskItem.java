@@ -19,6 +19,12 @@ public final class TaskItem {
      * may have handled it; the ledger caught up at the assignment.
      */
     REASSIGNED,
+    /**
+     * Read again by the same worker in the same tenure of its partition, after a transaction that
+     * held its outputs was aborted (transactional outputs): checked against the ledger like a
+     * reassigned record, but not counted as a delivery to a worker that died.
+     */
+    REREAD,
     /** Delivered again (share groups): the ledger must catch up before it is checked. */
     REDELIVERED
   }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -70,10 +72,25 @@ public final class TaskLedger extends TopicFollower {
   private final List<CompletableFuture<Void>> catchUps = new ArrayList<>(); // guarded by demand
   private final AtomicLong eventsRead = new AtomicLong();
   private final AtomicLong idleChecks = new AtomicLong();
+  private final Function<Collection<TopicPartition>, Map<TopicPartition, Long>> ends;
 
   /** A ledger reading {@code topic} with {@code consumer} (group-less). */
   public TaskLedger(Consumer<String, byte[]> consumer, String topic) {
+    this(consumer, topic, consumer::endOffsets);
+  }
+
+  /**
+   * A ledger whose catch-ups read up to {@code ends} of the topic's partitions: with transactional
+   * workers, their high watermarks — the {@code read_committed} consumer's own end offsets stop at
+   * the first open transaction (a frozen worker's), so a catch-up would end before final events
+   * committed after it, and a record whose task they end would run again.
+   */
+  public TaskLedger(
+      Consumer<String, byte[]> consumer,
+      String topic,
+      Function<Collection<TopicPartition>, Map<TopicPartition, Long>> ends) {
     super(consumer, topic, "capsule-ledger");
+    this.ends = ends;
   }
 
   /** Notes an event (this worker's own, or one read from the topic). */
@@ -208,7 +225,7 @@ public final class TaskLedger extends TopicFollower {
           consumer.seekToBeginning(partitions);
           skipped = false;
         }
-        readUpTo(consumer.endOffsets(partitions));
+        readUpTo(ends.apply(partitions));
         requests.forEach(r -> r.complete(null));
       } else if (awaited.isEmpty()) {
         following = false;

@@ -27,6 +27,26 @@ class OffsetTrackerTest {
   }
 
   @Test
+  void positionsAreTakenEveryTimeAndNeverPassARecordInFlight() {
+    TopicPartition idle = new TopicPartition("t", 1);
+    for (long o = 10; o < 13; o++) {
+      tracker.track(p, o);
+    }
+    tracker.track(idle, 5);
+    tracker.complete(idle, 5);
+    tracker.complete(p, 11); // done behind 10, which still runs
+
+    assertThat(tracker.takePositions())
+        .containsEntry(p, new OffsetAndMetadata(10))
+        .containsEntry(idle, new OffsetAndMetadata(6));
+    // carried again by the next transaction: each one is fenced by the group generation
+    assertThat(tracker.takePositions()).hasSize(2);
+
+    tracker.complete(p, 10);
+    assertThat(tracker.takePositions()).containsEntry(p, new OffsetAndMetadata(12));
+  }
+
+  @Test
   void aFailedCommitIsSentAgain() {
     tracker.track(p, 0);
     tracker.complete(p, 0);
