@@ -21,6 +21,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +66,12 @@ public final class TransactionalOutputs {
 
   private static final Logger LOG = LoggerFactory.getLogger(TransactionalOutputs.class);
   private static final ThreadLocal<Unit> STAGING = new ThreadLocal<>();
+
+  /**
+   * How many times a commit is called before a time-out aborts the transaction: with the producer's
+   * {@code max.block.ms} each (15 s by default), a minute, longer than a coordinator's failover.
+   */
+  static final int COMMIT_TRIES = 4;
 
   /** A bound on a record's size beyond its key, value and headers (batch and record framing). */
   static final int RECORD_FRAMING_BYTES = 512;
@@ -291,7 +298,7 @@ public final class TransactionalOutputs {
       if (!positions.isEmpty()) {
         producer.sendOffsetsToTransaction(positions, member(consumer));
       }
-      producer.commitTransaction();
+      commitRetryingTimeouts();
     } catch (KafkaException | IllegalStateException e) {
       abortNow(e);
       return Commit.ABORTED;
@@ -300,6 +307,28 @@ public final class TransactionalOutputs {
     positions.forEach((partition, at) -> committed.merge(partition, at.offset(), Math::max));
     completePending(null);
     return Commit.CONFIRMED;
+  }
+
+  /**
+   * Commits the open transaction, calling the commit again when it times out (its coordinator's
+   * broker down or moving), up to {@link #COMMIT_TRIES} times. A timed-out commit may still take
+   * effect: aborting it instead and replacing the producer let the new producer's initialisation
+   * roll it forward while the worker read its records again and ran them a second time (10
+   * duplicate finals in a chaos run's coordinator kill). Kafka's producer resumes the same commit
+   * when called again.
+   */
+  private void commitRetryingTimeouts() {
+    for (int tries = 1; ; tries++) {
+      try {
+        producer.commitTransaction();
+        return;
+      } catch (TimeoutException e) {
+        if (tries == COMMIT_TRIES) {
+          throw e;
+        }
+        LOG.warn("transaction commit timed out ({}); calling it again", e.toString());
+      }
+    }
   }
 
   /**

@@ -27,6 +27,7 @@ import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeEach;
@@ -71,9 +72,20 @@ class TransactionalOutputsTest {
     lease.confirmed(lease.now());
   }
 
+  private int commitTimeouts; // the next commits that time out, as with a coordinator away
+
   private MockProducer<String, byte[]> newProducer() {
     MockProducer<String, byte[]> producer =
-        new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+        new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer()) {
+          @Override
+          public void commitTransaction() {
+            if (commitTimeouts > 0) {
+              commitTimeouts--;
+              throw new TimeoutException("the coordinator did not answer");
+            }
+            super.commitTransaction();
+          }
+        };
     producers.add(producer);
     return producer;
   }
@@ -139,6 +151,37 @@ class TransactionalOutputsTest {
     assertThat(lastCommittedOffset().offset()).as("the offset after the attempt's").isEqualTo(8);
     assertThat(done).isCompleted();
     assertThat(tx.committedPosition(LOW0)).as("a rewind goes back no further").isEqualTo(8);
+  }
+
+  /**
+   * A commit that timed out may still take effect (a replacing producer rolls it forward), so it is
+   * called again, not aborted: aborting ran its attempts a second time.
+   */
+  @Test
+  void aCommitThatTimesOutIsCalledAgainNotAborted() {
+    TaskItem item = fetched(7);
+    CompletableFuture<Void> done = succeed(item);
+    commitTimeouts = TransactionalOutputs.COMMIT_TRIES - 1;
+
+    assertThat(tx.commit(consumer, true, () -> {}))
+        .isEqualTo(TransactionalOutputs.Commit.CONFIRMED);
+
+    assertThat(producers).as("the same producer, not replaced").hasSize(1);
+    assertThat(tx.aborts()).isZero();
+    assertThat(committedTopics())
+        .containsExactlyInAnyOrder(MockOutputs.TOPICS.results(), MockOutputs.TOPICS.events());
+    assertThat(done).isCompleted();
+  }
+
+  @Test
+  void aCommitThatKeepsTimingOutIsAborted() {
+    CompletableFuture<Void> done = succeed(fetched(7));
+    commitTimeouts = TransactionalOutputs.COMMIT_TRIES;
+
+    assertThat(tx.commit(consumer, true, () -> {})).isEqualTo(TransactionalOutputs.Commit.ABORTED);
+
+    assertThat(lost(done)).isTrue();
+    assertThat(tx.aborts()).isEqualTo(1);
   }
 
   @Test
