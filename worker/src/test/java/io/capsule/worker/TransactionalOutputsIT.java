@@ -14,12 +14,6 @@ import io.capsule.protocol.TaskOptions;
 import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
 import io.capsule.sandbox.testing.Corpus;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -133,7 +127,7 @@ class TransactionalOutputsIT {
   void aFrozenTransactionalWorkerLeavesNothingVisibleAfterItsSuccessorsFinal(
       @BootstrapServers String servers) throws Exception {
     try (TestFleet fleet = new TestFleet(servers)) {
-      int port = freePort();
+      int port = WorkerJvm.freePort();
       Process zombie =
           workers.launch(
               fleet,
@@ -150,7 +144,7 @@ class TransactionalOutputsIT {
       await()
           .atMost(BOUND)
           .pollInterval(Duration.ofMillis(50))
-          .until(() -> metrics(port).contains("capsule_tasks_in_flight 1.0"));
+          .until(() -> WorkerJvm.metrics(port).contains("capsule_tasks_in_flight 1.0"));
       WorkerJvm.signal(zombie, "STOP");
 
       fleet.startWorker(
@@ -167,7 +161,7 @@ class TransactionalOutputsIT {
       await()
           .atMost(BOUND)
           .pollInterval(Duration.ofMillis(100))
-          .until(() -> metrics(port).contains("capsule_tasks_in_flight 0.0"));
+          .until(() -> WorkerJvm.metrics(port).contains("capsule_tasks_in_flight 0.0"));
 
       List<LifecycleEvent> events = fleet.events(task.id());
       assertThat(fleet.results(task.id())).as("events: %s", events).hasSize(1);
@@ -176,21 +170,6 @@ class TransactionalOutputsIT {
       assertThat(last.worker()).as("events: %s", events).isEqualTo("survivor");
       Function<LifecycleEvent, String> byWorker = LifecycleEvent::worker;
       assertThat(events).extracting(byWorker).as("events: %s", events).doesNotContain("zombie");
-    }
-  }
-
-  private final HttpClient http = HttpClient.newHttpClient();
-
-  private String metrics(int port) throws IOException, InterruptedException {
-    return http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }

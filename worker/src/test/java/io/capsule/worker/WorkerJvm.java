@@ -6,6 +6,11 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +23,7 @@ import java.util.concurrent.TimeUnit;
  * kills whatever is left.
  */
 final class WorkerJvm implements AutoCloseable {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private final List<Process> processes = new ArrayList<>();
 
   /** Starts worker {@code workerId} with extra JVM options and worker flags. */
@@ -73,6 +79,21 @@ final class WorkerJvm implements AutoCloseable {
         new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
     assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
     assertThat(kill.exitValue()).as("kill -%s %d", signal, process.pid()).isZero();
+  }
+
+  /** A loopback port free now, for a worker's metrics endpoint. */
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** What the worker whose metrics endpoint is on {@code port} answers at {@code /metrics}. */
+  static String metrics(int port) throws IOException, InterruptedException {
+    return HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   /** Resumes any stopped process (a stopped one ignores nothing but SIGKILL) and kills it. */

@@ -14,11 +14,6 @@ import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
 import io.capsule.sandbox.testing.Corpus;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -40,7 +35,6 @@ class ZombieFencingIT {
   private static final Pattern FENCED =
       Pattern.compile("capsule_outputs_fenced_total\\{level=\"medium\"} ([0-9.]+)");
   private final WorkerJvm workers = new WorkerJvm();
-  private final HttpClient http = HttpClient.newHttpClient();
 
   @AfterEach
   void killLeftovers() {
@@ -61,7 +55,7 @@ class ZombieFencingIT {
   void frozenWorkerPublishesNothingForATaskItsSuccessorFinished(@BootstrapServers String servers)
       throws Exception {
     try (TestFleet fleet = new TestFleet(servers)) {
-      int port = freePort();
+      int port = WorkerJvm.freePort();
       Process zombie =
           workers.launch(
               fleet,
@@ -76,7 +70,7 @@ class ZombieFencingIT {
       await()
           .atMost(BOUND)
           .pollInterval(Duration.ofMillis(20))
-          .until(() -> metrics(port).contains("capsule_tasks_in_flight 1.0"));
+          .until(() -> WorkerJvm.metrics(port).contains("capsule_tasks_in_flight 1.0"));
       WorkerJvm.signal(zombie, "STOP");
 
       fleet.startWorker(c -> c.withLevels(Set.of(ComputeLevel.MEDIUM)).withWorkerId("survivor"));
@@ -91,7 +85,7 @@ class ZombieFencingIT {
       await()
           .atMost(BOUND)
           .pollInterval(Duration.ofMillis(100))
-          .until(() -> metrics(port).contains("capsule_tasks_in_flight 0.0"));
+          .until(() -> WorkerJvm.metrics(port).contains("capsule_tasks_in_flight 0.0"));
       System.err.printf("zombie fenced %.0f outputs%n", fenced(port));
 
       List<LifecycleEvent> events = fleet.events(task.id());
@@ -105,20 +99,7 @@ class ZombieFencingIT {
   }
 
   private double fenced(int port) throws IOException, InterruptedException {
-    Matcher m = FENCED.matcher(metrics(port));
+    Matcher m = FENCED.matcher(WorkerJvm.metrics(port));
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
-  }
-
-  private String metrics(int port) throws IOException, InterruptedException {
-    return http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }
