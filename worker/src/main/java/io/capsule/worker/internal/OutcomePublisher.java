@@ -230,28 +230,30 @@ public final class OutcomePublisher {
     // A next attempt its topic can never take (its request grew past the topic's record limit)
     // ends the task dead-lettered instead of being dropped: the task still gets its outcome.
     TaskRequest nextAttempt = next;
+    Supplier<CompletableFuture<Void>> nextRequest =
+        () ->
+            publisher
+                .request(item.partition().topic(), nextAttempt, item.traceparent())
+                .exceptionallyCompose(
+                    error ->
+                        RetryingPublisher.neverFits(error)
+                            ? deadLettered(item, written, DeadLetter.RETRY_TOO_LARGE, budgetLeft)
+                            : CompletableFuture.failedFuture(error));
+    CompletableFuture<Void> retryingSent =
+        send(item, "retrying event", () -> events.record(retryingEvent, item.traceparent()));
+    if (publisher.transactional()) {
+      // Both join the attempt's transaction, committed with its record's offset: the next attempt
+      // can read its request only once this retrying event is visible, so nothing it writes comes
+      // before it. Sent after the commit instead, the request went into a later transaction whose
+      // abort lost it, its record's offset already committed (a quick chaos run lost a task so).
+      return CompletableFuture.allOf(retryingSent, nextRequest.get());
+    }
     // The retrying event first, the next attempt's request only once the broker has that event:
     // the next attempt, on whichever worker takes it, then cannot publish its events before this
     // one (two producers' records reach a partition in no order between them), which had left
     // tasks whose last event was this retrying event, after their final one.
-    CompletableFuture<Void> retryingSent =
-        send(item, "retrying event", () -> events.record(retryingEvent, item.traceparent()));
     return retrying.publishAfter(
-        retryingSent,
-        request.id(),
-        () ->
-            fence.send(
-                item,
-                "retry request",
-                () ->
-                    publisher
-                        .request(item.partition().topic(), nextAttempt, item.traceparent())
-                        .exceptionallyCompose(
-                            error ->
-                                RetryingPublisher.neverFits(error)
-                                    ? deadLettered(
-                                        item, written, DeadLetter.RETRY_TOO_LARGE, budgetLeft)
-                                    : CompletableFuture.failedFuture(error))));
+        retryingSent, request.id(), () -> fence.send(item, "retry request", nextRequest));
   }
 
   private CompletableFuture<Void> deadLetter(

@@ -9,6 +9,7 @@ import io.capsule.protocol.WireHeader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,8 +25,15 @@ final class MockOutputs {
   static final Topics TOPICS = Topics.DEFAULT;
   static final String LOW = TOPICS.tasks(ComputeLevel.LOW);
 
+  private final AtomicInteger completed = new AtomicInteger();
   final MockProducer<String, byte[]> producer =
-      new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
+      new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer()) {
+        // completeNext() is errorNext(null): every completion passes here once
+        @Override
+        public synchronized boolean errorNext(RuntimeException e) {
+          return counted(super.errorNext(e));
+        }
+      };
   final TaskLedger ledger = new TaskLedger(new MockConsumer<>("earliest"), TOPICS.events());
   final WorkerMetrics metrics = new WorkerMetrics(() -> 0);
   final RetryingPublisher retrying = new RetryingPublisher(metrics);
@@ -48,11 +56,22 @@ final class MockOutputs {
     this(OperatorCeiling.NONE);
   }
 
-  /** Acknowledges every send not yet acknowledged. */
+  /**
+   * Acknowledges every send not yet acknowledged when called — not one that a send acknowledged
+   * here starts meanwhile on another thread (a retry request following its retrying event).
+   */
   void ackAll() {
-    while (producer.completeNext()) {
+    int pending = producer.history().size() - completed.get();
+    for (int i = 0; i < pending && producer.completeNext(); i++) {
       // next
     }
+  }
+
+  private boolean counted(boolean done) {
+    if (done) {
+      completed.incrementAndGet();
+    }
+    return done;
   }
 
   /** The records sent so far. */

@@ -3,11 +3,13 @@ package io.capsule.worker.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.IntNode;
+import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.Execution;
 import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.OperatorCeiling;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.RetryBackoff;
+import io.capsule.protocol.TaskRequest;
 import io.capsule.protocol.TaskState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -95,13 +97,17 @@ class TransactionalOutputsTest {
   }
 
   private TaskItem fetched(long offset) {
+    return fetched(offset, Tasks.request());
+  }
+
+  private TaskItem fetched(long offset, TaskRequest request) {
     TaskItem item =
         new TaskItem(
             LOW0,
             offset,
             System.currentTimeMillis(),
             "low",
-            Tasks.request(),
+            request,
             64 * Tasks.MIB,
             null,
             TaskItem.Delivery.FIRST);
@@ -151,6 +157,30 @@ class TransactionalOutputsTest {
     assertThat(lastCommittedOffset().offset()).as("the offset after the attempt's").isEqualTo(8);
     assertThat(done).isCompleted();
     assertThat(tx.committedPosition(LOW0)).as("a rewind goes back no further").isEqualTo(8);
+  }
+
+  /**
+   * A failed attempt's retrying event and its next attempt's request commit in one transaction with
+   * its record's offset: a request sent after that commit, in a transaction of its own, was lost
+   * when that one aborted.
+   */
+  @Test
+  void aRetryRequestCommitsWithItsRetryingEventAndOffset() {
+    TaskItem item = fetched(7, Tasks.withRetries(2));
+    AttemptResult failed =
+        new AttemptResult(
+            ResultEnvelope.failure(ErrorType.TASK_ERROR, "boom", Execution.none("main")), null);
+    CompletableFuture<Void> done =
+        outcomes.publish(item, failed, CompletableFuture.completedFuture(null));
+
+    assertThat(tx.commit(consumer, true, () -> {}))
+        .isEqualTo(TransactionalOutputs.Commit.CONFIRMED);
+
+    assertThat(committedTopics())
+        .as("the retrying event and the next attempt's request, in the offset's transaction")
+        .containsExactlyInAnyOrder(MockOutputs.TOPICS.events(), MockOutputs.LOW);
+    assertThat(lastCommittedOffset().offset()).isEqualTo(8);
+    assertThat(done).isCompleted();
   }
 
   /**
