@@ -18,9 +18,11 @@ import java.util.function.Supplier;
  * Publishes what follows an attempt, as {@link OutcomePolicy} decides: on success the envelope and
  * a {@code succeeded} event; on a retry the next attempt (delayed by the backoff) and a {@code
  * retrying} event; otherwise the final envelope, a {@code dead_lettered} event and a dead letter.
- * The next attempt's request is sent only once its {@code retrying} event is acknowledged. The
- * returned futures complete once the broker acknowledged every record (sent again until then, by
- * the {@link RetryingPublisher}), which is when the record's offset may be committed.
+ * With idempotent outputs the next attempt's request is sent only once its {@code retrying} event
+ * is acknowledged; with transactional outputs both join the attempt's transaction. The returned
+ * futures complete once the broker acknowledged every record (sent again until then, by the {@link
+ * RetryingPublisher}) or their transaction committed, which is when the record's offset may be
+ * committed.
  */
 public final class OutcomePublisher {
   private final OutputPublisher publisher;
