@@ -295,9 +295,7 @@ public final class TransactionalOutputs {
       if (doomed != null) {
         throw new KafkaException("an output was not sent", doomed);
       }
-      if (!positions.isEmpty()) {
-        producer.sendOffsetsToTransaction(positions, member(consumer));
-      }
+      producer.sendOffsetsToTransaction(positions, member(consumer));
       commitRetryingTimeouts();
     } catch (KafkaException | IllegalStateException e) {
       abortNow(e);
