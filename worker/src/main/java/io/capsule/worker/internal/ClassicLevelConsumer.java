@@ -75,6 +75,14 @@ public final class ClassicLevelConsumer extends PollingConsumer
   // per partition rewound after an aborted transaction, its position then: records below it were
   // read before in this tenure (poll thread only)
   private final Map<TopicPartition, Long> rereadBelow = new HashMap<>();
+
+  /**
+   * Per partition, the records past its committed position that the transaction committing it
+   * listed as done (transactional outputs write the list): read again after a rewind or by a new
+   * owner, they are not run again.
+   */
+  private final Map<TopicPartition, DoneOffsets> doneBeyond = new HashMap<>();
+
   // task ids the cancel watch reported, applied on the poll thread
   private final Queue<String> cancelsToApply = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<Admission.Slot> holding = new ArrayDeque<>();
@@ -222,6 +230,10 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private void intake(ConsumerRecord<String, byte[]> record) {
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
     offsets.track(partition, record.offset());
+    if (committedDone(partition, record.offset())) {
+      offsets.complete(partition, record.offset());
+      return;
+    }
     if (draining()) {
       return;
     }
@@ -238,6 +250,40 @@ public final class ClassicLevelConsumer extends PollingConsumer
     } else {
       whenSettled(partition, record.offset(), taken.settled());
     }
+  }
+
+  /**
+   * Whether the record at {@code offset} is one a committed transaction listed as done past its
+   * partition's committed position (its outputs are already visible); forgets the list once read
+   * past its end.
+   */
+  private boolean committedDone(TopicPartition partition, long offset) {
+    DoneOffsets done = doneBeyond.get(partition);
+    if (done == null) {
+      return false;
+    }
+    if (offset >= done.last()) {
+      doneBeyond.remove(partition);
+    }
+    if (!done.contains(offset)) {
+      return false;
+    }
+    LOG.debug("{}: record {}/{} was done in a committed transaction", level(), partition, offset);
+    return true;
+  }
+
+  /** Keeps what each committed offset's metadata lists as done past it ({@link DoneOffsets}). */
+  private void rememberDone(Map<TopicPartition, OffsetAndMetadata> committed) {
+    committed.forEach(
+        (partition, at) -> {
+          DoneOffsets done =
+              at == null ? DoneOffsets.none() : DoneOffsets.parse(at.offset(), at.metadata());
+          if (done.isEmpty()) {
+            doneBeyond.remove(partition);
+          } else {
+            doneBeyond.put(partition, done);
+          }
+        });
   }
 
   private TaskItem.Delivery delivery(TopicPartition partition, long offset) {
@@ -473,6 +519,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
           try {
             Map<TopicPartition, OffsetAndMetadata> committed =
                 consumer.committed(assigned, LEDGER_CATCH_UP);
+            rememberDone(committed);
             for (TopicPartition partition : assigned) {
               OffsetAndMetadata at = committed.get(partition);
               long ours = transactions.committedPosition(partition);
@@ -645,8 +692,26 @@ public final class ClassicLevelConsumer extends PollingConsumer
       LOG.warn("could not read the assigned partitions' ends; checking every record", e);
       partitions.forEach(p -> assignedEnds.put(p, Long.MAX_VALUE));
     }
+    readDone(partitions);
     if (!context.ledger().catchUp(LEDGER_CATCH_UP)) {
       LOG.warn("events not read to the end within {}; duplicates may run", LEDGER_CATCH_UP);
+    }
+  }
+
+  /**
+   * Reads what the committed offsets of newly assigned partitions list as done past them (the
+   * previous owner's last transaction), so that those records are not run again here.
+   */
+  private void readDone(Collection<TopicPartition> partitions) {
+    try {
+      rememberDone(consumer.committed(new HashSet<>(partitions), LEDGER_CATCH_UP));
+    } catch (WakeupException | InterruptException e) {
+      throw e;
+    } catch (KafkaException e) {
+      LOG.warn(
+          "{}: committed offsets unreadable ({}); the ledger alone recognises records done",
+          level(),
+          e.toString());
     }
   }
 
@@ -664,6 +729,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
       offsets.forget(partition);
       assignedEnds.remove(partition);
       rereadBelow.remove(partition);
+      doneBeyond.remove(partition);
     }
   }
 }

@@ -2,7 +2,9 @@ package io.capsule.worker.internal;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -56,15 +58,35 @@ public final class OffsetTracker {
    * The position to commit of every partition tracked: the offset of its first record in flight, or
    * with none in flight the offset after its last done one (when any is done); marks them
    * committed. Committed again each time, so every transaction that carries them is fenced by the
-   * group generation.
+   * group generation. A position with records done past it carries them in its metadata ({@link
+   * DoneOffsets}): in transactional mode every offset done here has its outputs in the transaction
+   * being committed or in one committed before.
    */
   public synchronized Map<TopicPartition, OffsetAndMetadata> takePositions() {
     Map<TopicPartition, OffsetAndMetadata> positions = new HashMap<>();
     committable.forEach(
         (partition, offset) -> positions.put(partition, new OffsetAndMetadata(offset)));
-    positions.putAll(firstInFlight());
+    partitions.forEach(
+        (partition, offsets) -> {
+          if (!offsets.isEmpty()) {
+            long first = offsets.firstKey();
+            String done = DoneOffsets.format(first, doneKeys(offsets));
+            positions.put(partition, new OffsetAndMetadata(first, done));
+          }
+        });
     positions.forEach((partition, offset) -> committed.put(partition, offset.offset()));
     return positions;
+  }
+
+  private static NavigableSet<Long> doneKeys(TreeMap<Long, Boolean> offsets) {
+    NavigableSet<Long> done = new TreeSet<>();
+    offsets.forEach(
+        (offset, isDone) -> {
+          if (isDone) {
+            done.add(offset);
+          }
+        });
+    return done;
   }
 
   /**

@@ -66,6 +66,13 @@ class ClassicLevelConsumerTest {
   }
 
   private void start(List<ConsumerRecord<String, byte[]>> records) {
+    start(records, Map.of());
+  }
+
+  /** Starts with {@code committed} as the group's committed offsets when P0 is assigned. */
+  private void start(
+      List<ConsumerRecord<String, byte[]>> records,
+      Map<TopicPartition, OffsetAndMetadata> committed) {
     RecordIntake intake =
         new RecordIntake(
             runner,
@@ -82,6 +89,7 @@ class ClassicLevelConsumerTest {
     kafka.updateEndOffsets(Map.of(P0, 0L)); // every record is a first delivery
     kafka.schedulePollTask(
         () -> {
+          kafka.commitSync(committed); // after subscribing, which forgets what was committed
           kafka.rebalance(List.of(P0));
           records.forEach(kafka::addRecord);
         });
@@ -144,6 +152,32 @@ class ClassicLevelConsumerTest {
 
     one.outputs().complete(null);
     await().atMost(WAIT).until(() -> Long.valueOf(2).equals(committed()));
+  }
+
+  @Test
+  void recordsTheCommittedOffsetListsAsDoneAreNotRunAgain() throws InterruptedException {
+    TaskRequest first = Tasks.request();
+    TaskRequest fourth = Tasks.request();
+    start(
+        List.of(
+            Tasks.record(0, 0, first),
+            Tasks.record(0, 1, Tasks.request()),
+            Tasks.record(0, 2, Tasks.request()),
+            Tasks.record(0, 3, fourth)),
+        // a previous owner's transaction committed 1 and 2's outputs while 0 still ran
+        Map.of(P0, new OffsetAndMetadata(0, "capsule-done-v1:1-2")));
+
+    Started one = next();
+    assertThat(one.item().request().id()).isEqualTo(first.id());
+    one.release().run();
+    Started two = next();
+    assertThat(two.item().request().id()).isEqualTo(fourth.id());
+    two.release().run();
+    one.outputs().complete(null);
+    two.outputs().complete(null);
+
+    await().atMost(WAIT).until(() -> Long.valueOf(4).equals(committed()));
+    assertThat(started).isEmpty();
   }
 
   @Test

@@ -36,8 +36,9 @@ class OffsetTrackerTest {
     tracker.complete(idle, 5);
     tracker.complete(p, 11); // done behind 10, which still runs
 
+    // 11's outputs are committed with this position: its metadata says so (DoneOffsets)
     assertThat(tracker.takePositions())
-        .containsEntry(p, new OffsetAndMetadata(10))
+        .containsEntry(p, new OffsetAndMetadata(10, "capsule-done-v1:1"))
         .containsEntry(idle, new OffsetAndMetadata(6));
     // carried again by the next transaction: each one is fenced by the group generation
     assertThat(tracker.takePositions()).hasSize(2);

@@ -165,6 +165,21 @@ class TransactionalOutputsTest {
    * when that one aborted.
    */
   @Test
+  void anAttemptDonePastOneStillRunningIsListedInTheCommittedOffsetsMetadata() {
+    TaskItem running = fetched(0);
+    TaskItem done = fetched(1);
+    assertThat(running.offset()).isZero();
+
+    CompletableFuture<Void> committed = succeed(done);
+    assertThat(tx.commit(consumer, true, () -> {}))
+        .isEqualTo(TransactionalOutputs.Commit.CONFIRMED);
+
+    assertThat(committed).isCompleted();
+    // the position stays on the record still running; 1's outputs are visible, and so is that
+    assertThat(lastCommittedOffset()).isEqualTo(new OffsetAndMetadata(0, "capsule-done-v1:1"));
+  }
+
+  @Test
   void aRetryRequestCommitsWithItsRetryingEventAndOffset() {
     TaskItem item = fetched(7, Tasks.withRetries(2));
     AttemptResult failed =
