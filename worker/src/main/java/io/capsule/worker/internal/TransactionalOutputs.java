@@ -295,7 +295,7 @@ public final class TransactionalOutputs {
       if (doomed != null) {
         throw new KafkaException("an output was not sent", doomed);
       }
-      producer.sendOffsetsToTransaction(positions, member(consumer));
+      sendOffsetsRetryingTimeouts(positions, member(consumer));
       commitRetryingTimeouts();
     } catch (KafkaException | IllegalStateException e) {
       abortNow(e);
@@ -305,6 +305,28 @@ public final class TransactionalOutputs {
     positions.forEach((partition, at) -> committed.merge(partition, at.offset(), Math::max));
     completePending(null);
     return Commit.CONFIRMED;
+  }
+
+  /**
+   * Adds the positions to the open transaction, calling again when that times out (a coordinator's
+   * broker down or moving), up to {@link #COMMIT_TRIES} times. Aborting instead stalled the poll
+   * thread a second {@code max.block.ms} (the abort waits for the same coordinator: 30 s of no
+   * output on a worker's partitions in every chaos run's coordinator kill) and then ran every
+   * attempt of the transaction again. Sending the same positions twice commits the same offsets.
+   */
+  private void sendOffsetsRetryingTimeouts(
+      Map<TopicPartition, OffsetAndMetadata> positions, ConsumerGroupMetadata member) {
+    for (int tries = 1; ; tries++) {
+      try {
+        producer.sendOffsetsToTransaction(positions, member);
+        return;
+      } catch (TimeoutException e) {
+        if (tries == COMMIT_TRIES) {
+          throw e;
+        }
+        LOG.warn("adding offsets to the transaction timed out ({}); calling again", e.toString());
+      }
+    }
   }
 
   /**

@@ -75,10 +75,21 @@ class TransactionalOutputsTest {
   }
 
   private int commitTimeouts; // the next commits that time out, as with a coordinator away
+  private int sendOffsetsTimeouts; // the same for adding the offsets to the transaction
 
   private MockProducer<String, byte[]> newProducer() {
     MockProducer<String, byte[]> producer =
         new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer()) {
+          @Override
+          public void sendOffsetsToTransaction(
+              Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
+            if (sendOffsetsTimeouts > 0) {
+              sendOffsetsTimeouts--;
+              throw new TimeoutException("the coordinator did not answer");
+            }
+            super.sendOffsetsToTransaction(offsets, group);
+          }
+
           @Override
           public void commitTransaction() {
             if (commitTimeouts > 0) {
@@ -216,6 +227,32 @@ class TransactionalOutputsTest {
     assertThat(committedTopics())
         .containsExactlyInAnyOrder(MockOutputs.TOPICS.results(), MockOutputs.TOPICS.events());
     assertThat(done).isCompleted();
+  }
+
+  @Test
+  void offsetsWhoseAddingTimesOutAreSentAgainNotAborted() {
+    TaskItem item = fetched(7);
+    CompletableFuture<Void> done = succeed(item);
+    sendOffsetsTimeouts = TransactionalOutputs.COMMIT_TRIES - 1;
+
+    assertThat(tx.commit(consumer, true, () -> {}))
+        .isEqualTo(TransactionalOutputs.Commit.CONFIRMED);
+
+    assertThat(producers).as("the same producer, not replaced").hasSize(1);
+    assertThat(tx.aborts()).isZero();
+    assertThat(lastCommittedOffset().offset()).isEqualTo(8);
+    assertThat(done).isCompleted();
+  }
+
+  @Test
+  void offsetsWhoseAddingKeepsTimingOutAbortTheTransaction() {
+    CompletableFuture<Void> done = succeed(fetched(7));
+    sendOffsetsTimeouts = TransactionalOutputs.COMMIT_TRIES;
+
+    assertThat(tx.commit(consumer, true, () -> {})).isEqualTo(TransactionalOutputs.Commit.ABORTED);
+
+    assertThat(lost(done)).isTrue();
+    assertThat(tx.aborts()).isEqualTo(1);
   }
 
   @Test
