@@ -56,6 +56,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private static final long LAG_INTERVAL_MS = 1_000;
   private static final int MAX_WAITING = 10_000;
   private static final Duration LEDGER_CATCH_UP = Duration.ofSeconds(10);
+  private static final Duration REWIND_RETRY = Duration.ofSeconds(1);
 
   private final Consumer<String, byte[]> consumer;
   private final String topic;
@@ -82,6 +83,13 @@ public final class ClassicLevelConsumer extends PollingConsumer
    * owner, they are not run again.
    */
   private final Map<TopicPartition, DoneOffsets> doneBeyond = new HashMap<>();
+
+  /**
+   * Partitions whose rewind could not read the committed offsets yet: kept paused (their records
+   * past the rewind point must not run before the records the abort dropped) until a later step
+   * reads them, or until they are revoked or lost.
+   */
+  private final Set<TopicPartition> unrewound = new HashSet<>();
 
   // task ids the cancel watch reported, applied on the poll thread
   private final Queue<String> cancelsToApply = new ConcurrentLinkedQueue<>();
@@ -189,6 +197,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
       awaitCompletion();
       return;
     }
+    retryRewinds();
     adjustPause();
     commit(false);
     confirmTenure();
@@ -447,7 +456,9 @@ public final class ClassicLevelConsumer extends PollingConsumer
     if (draining() || !pending.isEmpty() || held.size() >= MAX_WAITING) {
       consumer.pause(assigned);
     } else if (!consumer.paused().isEmpty()) {
-      consumer.resume(consumer.paused());
+      Set<TopicPartition> resumable = new HashSet<>(consumer.paused());
+      resumable.removeAll(unrewound);
+      consumer.resume(resumable);
     }
   }
 
@@ -501,7 +512,8 @@ public final class ClassicLevelConsumer extends PollingConsumer
    * After an aborted transaction: abandons everything in flight (their claims are lost, so none of
    * their outputs joins a later transaction) and seeks every assigned partition back to its
    * committed offset, so the records whose outputs were dropped are read and run again. If the
-   * committed offsets cannot be read, leaves and rejoins the group, which does the same.
+   * committed offsets cannot be read, the partitions stay paused until a later step reads them
+   * ({@link #retryRewinds}) or they are revoked or lost.
    */
   private void rewind(Set<TopicPartition> partitions) {
     transactions.exclusively(
@@ -516,26 +528,60 @@ public final class ClassicLevelConsumer extends PollingConsumer
           ends.keySet().retainAll(assigned);
           assignedEnds.putAll(ends);
           rereadBelow.putAll(read);
-          try {
-            Map<TopicPartition, OffsetAndMetadata> committed =
-                consumer.committed(assigned, LEDGER_CATCH_UP);
-            rememberDone(committed);
-            for (TopicPartition partition : assigned) {
-              OffsetAndMetadata at = committed.get(partition);
-              long ours = transactions.committedPosition(partition);
-              if (at == null && ours < 0) {
-                consumer.seekToBeginning(List.of(partition));
-              } else {
-                consumer.seek(partition, Math.max(at == null ? -1 : at.offset(), ours));
-              }
-            }
-            LOG.info("{}: rewound {} to their committed offsets", level(), assigned);
-          } catch (WakeupException | InterruptException e) {
-            throw e;
-          } catch (KafkaException e) {
-            LOG.warn("{}: committed offsets unreadable ({}); rejoining", level(), e.toString());
-            consumer.unsubscribe();
-            consumer.subscribe(List.of(topic), this);
+          if (!seekToCommitted(assigned, LEDGER_CATCH_UP)) {
+            consumer.pause(assigned);
+            unrewound.addAll(assigned);
+          }
+        });
+  }
+
+  /**
+   * Seeks {@code partitions} to their committed offsets (never back past what this worker's own
+   * transactions committed).
+   *
+   * @return false when the committed offsets could not be read (a member the coordinator fenced:
+   *     its next poll rejoins, and the partitions are then lost; a coordinator away)
+   */
+  private boolean seekToCommitted(Set<TopicPartition> partitions, Duration timeout) {
+    try {
+      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions, timeout);
+      rememberDone(committed);
+      for (TopicPartition partition : partitions) {
+        OffsetAndMetadata at = committed.get(partition);
+        long ours = transactions.committedPosition(partition);
+        if (at == null && ours < 0) {
+          consumer.seekToBeginning(List.of(partition));
+        } else {
+          consumer.seek(partition, Math.max(at == null ? -1 : at.offset(), ours));
+        }
+      }
+      LOG.info("{}: rewound {} to their committed offsets", level(), partitions);
+      return true;
+    } catch (WakeupException | InterruptException e) {
+      throw e;
+    } catch (KafkaException e) {
+      // Leaving and rejoining the group here (as before) left the KIP-848 consumer unsubscribed:
+      // its next poll threw and the level stopped consuming. Paused, the partitions wait instead.
+      LOG.warn(
+          "{}: committed offsets of {} unreadable ({}); paused until they are read",
+          level(),
+          partitions,
+          e.toString());
+      return false;
+    }
+  }
+
+  /** Tries again to rewind the partitions whose committed offsets could not be read. */
+  private void retryRewinds() {
+    unrewound.retainAll(consumer.assignment());
+    if (unrewound.isEmpty()) {
+      return;
+    }
+    Set<TopicPartition> waiting = new HashSet<>(unrewound);
+    transactions.exclusively(
+        () -> {
+          if (seekToCommitted(waiting, REWIND_RETRY)) {
+            unrewound.removeAll(waiting);
           }
         });
   }
@@ -730,6 +776,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
       assignedEnds.remove(partition);
       rereadBelow.remove(partition);
       doneBeyond.remove(partition);
+      unrewound.remove(partition);
     }
   }
 }

@@ -19,10 +19,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +46,18 @@ class ClassicLevelConsumerTest {
   /** One task handed to the runner: its admission and its outputs, under the test's control. */
   private record Started(TaskItem item, Runnable release, CompletableFuture<Void> outputs) {}
 
-  private final MockConsumer<String, byte[]> kafka = new MockConsumer<>("earliest");
+  private final AtomicInteger unreadableCommits = new AtomicInteger(); // next committed() that fail
+  private final MockConsumer<String, byte[]> kafka =
+      new MockConsumer<>("earliest") {
+        @Override
+        public synchronized Map<TopicPartition, OffsetAndMetadata> committed(
+            Set<TopicPartition> partitions, Duration timeout) {
+          if (unreadableCommits.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new UnknownMemberIdException("the coordinator is not aware of this member");
+          }
+          return super.committed(partitions, timeout);
+        }
+      };
   private final MockOutputs outputs = new MockOutputs();
   private final BlockingQueue<Started> started = new LinkedBlockingQueue<>();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
@@ -69,6 +88,13 @@ class ClassicLevelConsumerTest {
     start(records, Map.of());
   }
 
+  /**
+   * A transactional consumer's commits go through {@code tx}, marking offsets in {@code offsets}.
+   */
+  private OffsetTracker offsets;
+
+  private TransactionalOutputs tx;
+
   /** Starts with {@code committed} as the group's committed offsets when P0 is assigned. */
   private void start(
       List<ConsumerRecord<String, byte[]>> records,
@@ -83,7 +109,11 @@ class ClassicLevelConsumerTest {
             new RecordIntake.Ram(64 * Tasks.MIB, Tasks.MIB * 1024));
     LevelContext context =
         new LevelContext(intake, admission, timer, within -> true, outputs.metrics);
-    consumer = new ClassicLevelConsumer(kafka, MockOutputs.LOW, "low", context, lease);
+    consumer =
+        tx == null
+            ? new ClassicLevelConsumer(kafka, MockOutputs.LOW, "low", context, lease)
+            : new ClassicLevelConsumer(
+                kafka, MockOutputs.LOW, "low", context, lease, offsets, tx, kafka::endOffsets);
     cancels.onCancel(consumer::cancelWaiting);
     kafka.updateBeginningOffsets(Map.of(P0, 0L));
     kafka.updateEndOffsets(Map.of(P0, 0L)); // every record is a first delivery
@@ -178,6 +208,56 @@ class ClassicLevelConsumerTest {
 
     await().atMost(WAIT).until(() -> Long.valueOf(4).equals(committed()));
     assertThat(started).isEmpty();
+  }
+
+  /**
+   * After an aborted transaction, a partition whose committed offsets cannot be read (a member the
+   * coordinator fenced, asking with a stale epoch) stays paused, then is rewound once they can be:
+   * the dropped attempt runs again and the poll thread carries on. Leaving and rejoining the group
+   * there instead left Kafka's KIP-848 consumer unsubscribed in a chaos run: its next poll threw
+   * and the level stopped consuming.
+   */
+  @Test
+  void aRewindWhoseCommittedOffsetsAreUnreadableWaitsPausedAndRunsTheRecordAgain()
+      throws InterruptedException {
+    AtomicInteger refusals = new AtomicInteger(1);
+    offsets = new OffsetTracker();
+    tx =
+        new TransactionalOutputs(
+            () ->
+                new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer()) {
+                  @Override
+                  public void sendOffsetsToTransaction(
+                      Map<TopicPartition, OffsetAndMetadata> positions,
+                      ConsumerGroupMetadata group) {
+                    if (refusals.getAndDecrement() > 0) {
+                      throw new CommitFailedException("the group moved on");
+                    }
+                    super.sendOffsetsToTransaction(positions, group);
+                  }
+                },
+            offsets,
+            Duration.ofMillis(5),
+            64 * 1024);
+    TaskRequest request = Tasks.request();
+    start(List.of(Tasks.record(0, 0, request)));
+    Started first = next();
+    unreadableCommits.set(3);
+
+    tx.send(new ProducerRecord<>(MockOutputs.TOPICS.events(), "x", new byte[0])); // opens one
+
+    // the rewind tries again while paused, and seeks back once the offsets can be read (4th try)
+    await().atMost(WAIT).until(() -> unreadableCommits.get() == 0);
+    await().atMost(WAIT).until(() -> kafka.paused().isEmpty());
+    first.release().run(); // the abandoned attempt ends, giving back its room
+    kafka.addRecord(Tasks.record(0, 0, request)); // still in the log (MockConsumer forgets it)
+    Started again = next();
+    assertThat(again.item().request().id()).isEqualTo(request.id());
+    assertThat(first.item().abandoned()).isTrue();
+    again.release().run();
+    again.outputs().complete(null);
+    await().atMost(WAIT).until(() -> kafka.paused().isEmpty());
+    assertThat(consumer.join(Duration.ZERO)).as("the poll thread still runs").isFalse();
   }
 
   @Test
