@@ -25,11 +25,10 @@ import java.util.stream.IntStream;
  * fleet CPU per task) is what the throughput ratio would be if CPU were the only limit. The full
  * form floods each pipeline three times and reports the flood with the median CPU per task (the
  * bare attempt likewise the median of three rounds): on a shared machine one flood can meet a burst
- * of other work. Prints
- * Markdown tables, then {@code cpu_ratio=X}, {@code p50_gap_ms=X}, {@code ratio=X} (fleet
- * throughput / ceiling throughput) and, last, {@code overhead=X}: the fleet's CPU per task over the
- * irreducible cost of a task, the ceiling's CPU per task plus a bare sandbox attempt's ({@link
- * BareAttempt}), both measured in the same run. With worker processes ({@link
+ * of other work. Prints Markdown tables, then {@code cpu_ratio=X}, {@code p50_gap_ms=X}, {@code
+ * ratio=X} (fleet throughput / ceiling throughput) and, last, {@code overhead=X}: the fleet's CPU
+ * per task over the irreducible cost of a task, the ceiling's CPU per task plus a bare sandbox
+ * attempt's ({@link BareAttempt}), both measured in the same run. With worker processes ({@link
  * FleetWorkerProcesses}) it also floods 1, 2, … child-JVM workers in turn: the scale-out shape.
  * Figures only: nothing here asserts a threshold.
  */

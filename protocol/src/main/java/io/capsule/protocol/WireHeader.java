@@ -46,7 +46,9 @@ public final class WireHeader {
         && !value.startsWith(ZERO_SPAN_ID, 36);
   }
 
-  /** Dashes where the layout has them and lower-case hex digits elsewhere (no pattern per record). */
+  /**
+   * Dashes where the layout has them and lower-case hex digits elsewhere (no pattern per record).
+   */
   private static boolean hasTraceparentLayout(String value) {
     int dash = 0;
     for (int i = 0; i < value.length(); i++) {

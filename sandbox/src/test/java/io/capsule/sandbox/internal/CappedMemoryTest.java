@@ -87,8 +87,7 @@ class CappedMemoryTest {
     Instance next = instance(false); // may be given the released pages
     next.memory().writeString(200, "the next task's");
     assertThatThrownBy(() -> memory.readBytes(200, 15)).isInstanceOf(ChicoryException.class);
-    assertThatThrownBy(() -> memory.writeByte(200, (byte) 1))
-        .isInstanceOf(ChicoryException.class);
+    assertThatThrownBy(() -> memory.writeByte(200, (byte) 1)).isInstanceOf(ChicoryException.class);
     assertThat(next.memory().readString(200, 15)).isEqualTo("the next task's");
   }
 }

@@ -326,7 +326,8 @@ public final class ClassicLevelConsumer extends PollingConsumer
 
   /**
    * Gives back a task's slot once its attempt is over, before its outputs are acknowledged, and
-   * wakes the poll thread so that the next task starts at once instead of a broker round trip later.
+   * wakes the poll thread so that the next task starts at once instead of a broker round trip
+   * later.
    */
   private void releaseSlot(Admission.Slot slot) {
     slot.release();
