@@ -4,12 +4,14 @@ import io.capsule.broker.EmbeddedKafka;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
@@ -20,11 +22,13 @@ import java.util.stream.IntStream;
  * Optionally a mixed workload (5% long tasks) shows whether short tasks wait behind long ones. The
  * flood also records the CPU time the whole process (broker included) spent per task: on a shared
  * machine that figure moves less than throughput, and {@code cpu_ratio} (ceiling CPU per task /
- * fleet CPU per task) is what the throughput ratio would be if CPU were the only limit. Prints
- * Markdown tables, then {@code cpu_ratio=X}, {@code p50_gap_ms=X}, {@code ratio=X} (fleet
- * throughput / ceiling throughput) and, last, {@code overhead=X}: the fleet's CPU per task over the
- * irreducible cost of a task, the ceiling's CPU per task plus a bare sandbox attempt's ({@link
- * BareAttempt}), both measured in the same run. With worker processes ({@link
+ * fleet CPU per task) is what the throughput ratio would be if CPU were the only limit. The full
+ * form floods each pipeline three times and reports the flood with the median CPU per task (the
+ * bare attempt likewise the median of three rounds): on a shared machine one flood can meet a burst
+ * of other work. Prints Markdown tables, then {@code cpu_ratio=X}, {@code p50_gap_ms=X}, {@code
+ * ratio=X} (fleet throughput / ceiling throughput) and, last, {@code overhead=X}: the fleet's CPU
+ * per task over the irreducible cost of a task, the ceiling's CPU per task plus a bare sandbox
+ * attempt's ({@link BareAttempt}), both measured in the same run. With worker processes ({@link
  * FleetWorkerProcesses}) it also floods 1, 2, … child-JVM workers in turn: the scale-out shape.
  * Figures only: nothing here asserts a threshold.
  */
@@ -36,10 +40,12 @@ public final class FleetBench {
   private static final int WARM_UP_TASKS = 2000;
   private static final double JIT_SETTLED = 0.05;
   private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(40);
+  private static final int FLOODS = 3;
 
   private final FleetBenchOptions options;
   private final PrintWriter out;
   private final List<String> warmUps = new ArrayList<>();
+  private final List<String> floodSpreads = new ArrayList<>();
 
   /** A benchmark run with {@code options}, reporting to {@code out}. */
   public FleetBench(FleetBenchOptions options, PrintWriter out) {
@@ -93,11 +99,38 @@ public final class FleetBench {
 
   private Result measure(Pipeline pipeline) throws Exception {
     warmUp(pipeline);
-    ThreadCpu before = ThreadCpu.now();
-    Latencies flood = LoadDriver.flood(pipeline, options.tasks());
-    Map<String, Double> cpu = ThreadCpu.now().microsPerTaskSince(before, options.tasks());
+    List<Result> floods = new ArrayList<>();
+    for (int i = 0; i < floods(); i++) {
+      ThreadCpu before = ThreadCpu.now();
+      Latencies flood = LoadDriver.flood(pipeline, options.tasks());
+      Map<String, Double> cpu = ThreadCpu.now().microsPerTaskSince(before, options.tasks());
+      floods.add(new Result(flood, null, cpu));
+    }
+    floods.sort(Comparator.comparingDouble(r -> r.flood().cpuMicrosPerTask()));
+    Result median = floods.get(floods.size() / 2);
+    floodSpreads.add(spread(pipeline.name(), floods));
     Latencies latency = LoadDriver.closedLoop(pipeline, options.latencyTasks(), options.inFlight());
-    return new Result(flood, latency, cpu);
+    return new Result(median.flood(), latency, median.cpuByThread());
+  }
+
+  /**
+   * How many floods of a pipeline are measured: {@value #FLOODS} in the full form, whose median (by
+   * CPU per task) is reported, so that one flood that met a burst of other work on the machine does
+   * not decide the figures; one in the quick form.
+   */
+  private int floods() {
+    return options.tasks() >= WARM_UP_TASKS ? FLOODS : 1;
+  }
+
+  private static String spread(String name, List<Result> floods) {
+    return String.format(
+        Locale.ROOT,
+        "%s: median of %d floods, CPU µs/task %s",
+        name,
+        floods.size(),
+        floods.stream()
+            .map(r -> String.format(Locale.ROOT, "%.0f", r.flood().cpuMicrosPerTask()))
+            .collect(Collectors.joining(" ")));
   }
 
   /**
@@ -188,6 +221,7 @@ public final class FleetBench {
     }
     out.println();
     warmUps.forEach(out::println);
+    floodSpreads.forEach(out::println);
     out.println();
     double gap = fleet.latency().percentileMs(0.5) - ceiling.latency().percentileMs(0.5);
     out.printf(

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
 /**
@@ -61,16 +60,19 @@ public final class CapsuleJson {
     }
     byte[] key = writeBytes(name);
     boolean empty = last == 1;
-    var out = new ByteArrayOutputStream(object.length + key.length + json.length + 2);
-    out.write(object, 0, last);
+    // one array of the exact size: {object's members}[,]"name":json}
+    byte[] out = new byte[last + (empty ? 0 : 1) + key.length + 1 + json.length + 1];
+    System.arraycopy(object, 0, out, 0, last);
+    int at = last;
     if (!empty) {
-      out.write(',');
+      out[at++] = ',';
     }
-    out.writeBytes(key);
-    out.write(':');
-    out.writeBytes(json);
-    out.write('}');
-    return out.toByteArray();
+    System.arraycopy(key, 0, out, at, key.length);
+    at += key.length;
+    out[at++] = ':';
+    System.arraycopy(json, 0, out, at, json.length);
+    out[at + json.length] = '}';
+    return out;
   }
 
   /** Writes a value as indented JSON. */

@@ -1,8 +1,13 @@
 package io.capsule.protocol;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import java.io.IOException;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -12,9 +17,13 @@ import java.util.Objects;
  * @param level the level; {@code CUSTOM} for a number
  * @param fuel the budget in units
  */
+@JsonDeserialize(using = Compute.Reader.class)
 public record Compute(ComputeLevel level, long fuel) {
   /** The default budget, {@code MEDIUM}. */
   public static final Compute DEFAULT = of(ComputeLevel.MEDIUM);
+
+  private static final Compute LOW = of(ComputeLevel.LOW);
+  private static final Compute HIGH = of(ComputeLevel.HIGH);
 
   /** Checks that the budget is positive and matches the level. */
   public Compute {
@@ -46,6 +55,16 @@ public record Compute(ComputeLevel level, long fuel) {
    */
   public static Compute parse(String text) {
     Objects.requireNonNull(text, "compute");
+    switch (text) { // the names as written on the wire, without the work below
+      case "LOW":
+        return LOW;
+      case "MEDIUM":
+        return DEFAULT;
+      case "HIGH":
+        return HIGH;
+      default:
+        break;
+    }
     String t = text.strip().replace("_", "").replace(",", "");
     if (!t.isEmpty() && t.chars().allMatch(Character::isDigit)) {
       try {
@@ -62,16 +81,32 @@ public record Compute(ComputeLevel level, long fuel) {
         "compute must be LOW, MEDIUM, HIGH or a positive number of fuel units, not '" + text + "'");
   }
 
-  /** Reads the JSON form: a level name or a number. */
-  @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
-  public static Compute fromJson(JsonNode node) {
-    if (node.isIntegralNumber()) {
-      return custom(node.asLong());
+  /**
+   * Reads the JSON form, a level name or a number, from the parser's tokens (no tree in between:
+   * every request read by a worker's poll thread has one).
+   */
+  static final class Reader extends StdDeserializer<Compute> {
+    private static final long serialVersionUID = 1L;
+
+    Reader() {
+      super(Compute.class);
     }
-    if (node.isTextual()) {
-      return parse(node.asText());
+
+    @Override
+    public Compute deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      JsonToken token = p.currentToken();
+      if (token == JsonToken.VALUE_NUMBER_INT) {
+        return custom(
+            p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                ? p.getBigIntegerValue().longValue()
+                : p.getLongValue());
+      }
+      if (token == JsonToken.VALUE_STRING) {
+        return parse(p.getText());
+      }
+      JsonNode node = p.readValueAsTree();
+      throw new InvalidRequestException("compute must be a level name or a number, not " + node);
     }
-    throw new InvalidRequestException("compute must be a level name or a number, not " + node);
   }
 
   /** The JSON form: the level name, or the number for {@code CUSTOM}. */

@@ -2,8 +2,8 @@ package io.capsule.protocol;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
@@ -39,12 +39,16 @@ final class DurationJson {
 
     @Override
     public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-      JsonNode node = p.readValueAsTree();
-      if (node.isNumber()) {
-        return Durations.parse(node.asText() + "s");
+      // from the tokens, no tree in between; a number reads as its tree node would print it
+      JsonToken token = p.currentToken();
+      if (token == JsonToken.VALUE_STRING) {
+        return Durations.parse(p.getText());
       }
-      if (node.isTextual()) {
-        return Durations.parse(node.asText());
+      if (token == JsonToken.VALUE_NUMBER_INT) {
+        return Durations.parse(p.getNumberValue() + "s");
+      }
+      if (token == JsonToken.VALUE_NUMBER_FLOAT) {
+        return Durations.parse(p.getDoubleValue() + "s");
       }
       throw new InvalidRequestException("a duration must be a string like \"30s\"");
     }

@@ -2,7 +2,6 @@ package io.capsule.protocol;
 
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 
 /**
  * The record header names of the Kafka contract (see {@code docs/kafka-contract.md}): every record
@@ -24,9 +23,9 @@ public final class WireHeader {
    */
   public static final String DELIVERY = "capsule-delivery";
 
-  // W3C trace context, version 00 layout: version, 32-hex trace id, 16-hex span id, flags
-  private static final Pattern TRACEPARENT_FORM =
-      Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+  // W3C trace context, version 00 layout: version, 32-hex trace id, 16-hex span id, flags, with a
+  // dash at each of these indexes and lower-case hex digits everywhere else
+  private static final int[] TRACEPARENT_DASHES = {2, 35, 52};
   private static final String ZERO_TRACE_ID = "0".repeat(32);
   private static final String ZERO_SPAN_ID = "0".repeat(16);
 
@@ -41,10 +40,29 @@ public final class WireHeader {
   public static boolean isTraceparent(String value) {
     return value != null
         && value.length() == 55
-        && TRACEPARENT_FORM.matcher(value).matches()
+        && hasTraceparentLayout(value)
         && !value.startsWith("ff")
         && !value.startsWith(ZERO_TRACE_ID, 3)
         && !value.startsWith(ZERO_SPAN_ID, 36);
+  }
+
+  /**
+   * Dashes where the layout has them and lower-case hex digits elsewhere (no pattern per record).
+   */
+  private static boolean hasTraceparentLayout(String value) {
+    int dash = 0;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (dash < TRACEPARENT_DASHES.length && i == TRACEPARENT_DASHES[dash]) {
+        if (c != '-') {
+          return false;
+        }
+        dash++;
+      } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A new W3C traceparent: version 00, random trace and span ids, sampled. */

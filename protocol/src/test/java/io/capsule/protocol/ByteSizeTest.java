@@ -41,4 +41,28 @@ class ByteSizeTest {
   void printsTheShortestExactForm(String text, String printed) {
     assertThat(ByteSize.parse(text).toString()).isEqualTo(printed);
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"999999999999999TB", "99999999999999GB", "9999999999999999999"})
+  void refusesSizesPastTheLargestLongRatherThanWrappingAround(String text) {
+    assertThatThrownBy(() -> ByteSize.parse(text))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("out of range");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {"\"16MB\" | 16777216", "1048576 | 1048576", "\"1.5kb\" | 1536"})
+  void readsTheJsonFormAStringOrANumberOfBytes(String json, long bytes) {
+    assertThat(CapsuleJson.read(json, ByteSize.class).bytes()).isEqualTo(bytes);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"1.5", "true", "{\"bytes\": 5}", "[\"16MB\"]"})
+  void refusesJsonThatIsNeitherAStringNorAnInteger(String json) {
+    assertThatThrownBy(() -> CapsuleJson.read(json, ByteSize.class))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("a size must be a string like \"64MB\" or a number of bytes");
+  }
 }

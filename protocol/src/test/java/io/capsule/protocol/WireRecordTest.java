@@ -58,5 +58,16 @@ class WireRecordTest {
     assertThat(
             WireHeader.isTraceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\n"))
         .isFalse();
+    // 55 characters, but a dash moved, missing or doubled, or a character that is no hex digit
+    assertThat(WireHeader.isTraceparent("000-af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"))
+        .isFalse();
+    assertThat(WireHeader.isTraceparent("00-0af7651916cd43dd8448eb211c80319cbb7ad6b7169203331-01"))
+        .isFalse();
+    assertThat(WireHeader.isTraceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331--1"))
+        .isFalse();
+    assertThat(WireHeader.isTraceparent("00-0af7651916cd43dd8448eb211c80319g-b7ad6b7169203331-01"))
+        .isFalse();
+    assertThat(WireHeader.isTraceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0 "))
+        .isFalse();
   }
 }

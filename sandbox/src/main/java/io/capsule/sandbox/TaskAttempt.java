@@ -63,6 +63,7 @@ final class TaskAttempt {
   private final ResourceAccount account;
   private volatile Instance instance;
   private volatile GuestStart guest;
+  private CappedMemory memory; // the guest thread's
 
   TaskAttempt(
       SandboxConfig config,
@@ -144,6 +145,9 @@ final class TaskAttempt {
     try {
       runStart(wasiConfig, capPages);
     } finally {
+      if (memory != null) {
+        memory.release(); // no guest code runs on it any more: a later attempt may reuse it
+      }
       finished.countDown();
     }
   }
@@ -172,9 +176,10 @@ final class TaskAttempt {
               .withStart(false)
               .withMemoryFactory(
                   limits ->
-                      restoresSnapshot
-                          ? CappedMemory.forSnapshotRestore(limits, capPages, account)
-                          : CappedMemory.create(limits, capPages, account))
+                      memory =
+                          restoresSnapshot
+                              ? CappedMemory.forSnapshotRestore(limits, capPages, account)
+                              : CappedMemory.create(limits, capPages, account))
               .withTableFactory((table, init) -> AccountedTable.create(table, init, account));
       if (module.machineFactory() != null) {
         builder.withMachineFactory(module.machineFactory());

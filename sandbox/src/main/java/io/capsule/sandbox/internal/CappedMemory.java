@@ -13,24 +13,39 @@ import com.dylibso.chicory.wasm.types.PassiveDataSegment;
  * is kept: Chicory's {@code withMemoryLimits} would replace it). A {@code memory.grow} past the cap
  * returns -1 as WebAssembly says, and is remembered so a failure that follows can be reported as
  * {@code memory_limit}. Its pages are charged to the attempt's {@link ResourceAccount}, which also
- * holds the attempt's tables: a grow the account cannot hold fails the same way.
+ * holds the attempt's tables: a grow the account cannot hold fails the same way. The pages of a
+ * small memory are reused by a later attempt once this one is {@linkplain #release released}
+ * ({@link GuestMemoryPool}), zeroed whole before that attempt gets them.
  *
  * <p>This class only delegates; it is long because {@link Memory} is wide, not because it does
  * much. Atomic operations use {@link Memory}'s default implementations over the delegate.
  */
 public final class CappedMemory implements Memory {
   private static final long PAGE = 65_536;
+  private static final GuestMemoryPool POOL = new GuestMemoryPool();
+  // What a released memory reads and writes through: no page, so any access fails.
+  private static final Memory RELEASED = new ByteArrayMemory(new MemoryLimits(0, 0));
 
-  private final Memory delegate;
+  private Memory delegate; // RELEASED once released
+  private final MemoryLimits pooledAs; // the pool's key when it came from the pool, else null
   private final int capPages;
   private final ResourceAccount account;
   private boolean contentsFromSnapshot; // until instantiation has initialised this memory
+  // Until instantiation has initialised this memory, its pages are as the JVM allocated them: all
+  // zero. Instantiation zeroes a memory before it copies the data segments in; that second pass
+  // over the pages (64 KiB and more per attempt) is skipped while this holds.
+  private boolean asAllocated = true;
   private volatile boolean capHit;
 
   private CappedMemory(
-      Memory delegate, int capPages, ResourceAccount account, boolean contentsFromSnapshot) {
+      Memory delegate,
+      MemoryLimits pooledAs,
+      int capPages,
+      ResourceAccount account,
+      boolean contentsFromSnapshot) {
     account.charge(delegate.pages() * PAGE, "initial memory of " + delegate.pages() + " pages");
     this.delegate = delegate;
+    this.pooledAs = pooledAs;
     this.capPages = capPages;
     this.account = account;
     this.contentsFromSnapshot = contentsFromSnapshot;
@@ -47,12 +62,14 @@ public final class CappedMemory implements Memory {
   }
 
   /**
-   * Like {@link #create(MemoryLimits, int)}, charging its pages to {@code account}.
+   * Like {@link #create(MemoryLimits, int)}, charging its pages to {@code account}. A small memory
+   * may be one an earlier attempt {@linkplain #release released}, zeroed whole first.
    *
    * @throws io.capsule.protocol.MemoryLimitException when the account cannot hold the initial pages
    */
   public static CappedMemory create(MemoryLimits declared, int capPages, ResourceAccount account) {
-    return new CappedMemory(clamped(declared, capPages), capPages, account, false);
+    MemoryLimits limits = clamped(declared, capPages);
+    return new CappedMemory(POOL.take(limits), limits, capPages, account, false);
   }
 
   /**
@@ -69,14 +86,32 @@ public final class CappedMemory implements Memory {
   /** Like {@link #forSnapshotRestore(MemoryLimits, int)}, charging its pages to {@code account}. */
   public static CappedMemory forSnapshotRestore(
       MemoryLimits declared, int capPages, ResourceAccount account) {
-    return new CappedMemory(clamped(declared, capPages), capPages, account, true);
+    return new CappedMemory(
+        new ByteArrayMemory(clamped(declared, capPages)), null, capPages, account, true);
   }
 
-  /** Memory for the declared limits with the maximum clamped to the cap (initial kept below it). */
-  private static Memory clamped(MemoryLimits declared, int capPages) {
+  /** The declared limits with the maximum clamped to the cap (initial kept below it). */
+  private static MemoryLimits clamped(MemoryLimits declared, int capPages) {
     int max = Math.min(declared.maximumPages(), capPages);
     int initial = Math.min(declared.initialPages(), max);
-    return new ByteArrayMemory(new MemoryLimits(initial, max, declared.shared()));
+    return new MemoryLimits(initial, max, declared.shared());
+  }
+
+  /**
+   * Ends this memory's use: a small one that never grew goes back to the pool for a later attempt
+   * (zeroed whole before that attempt gets it). Call only from the thread that ran the guest, once
+   * it can run no guest code any more (no other thread reads or writes a guest's memory). Any use
+   * of this object afterwards fails as out of bounds instead of reaching a later attempt's memory.
+   */
+  public void release() {
+    Memory released = delegate;
+    if (released == RELEASED) {
+      return;
+    }
+    delegate = RELEASED;
+    if (pooledAs != null && released instanceof ByteArrayMemory pages) {
+      POOL.give(pages, pooledAs);
+    }
   }
 
   /** Whether a grow was refused because of the cap. */
@@ -161,6 +196,7 @@ public final class CappedMemory implements Memory {
     delegate.initialize(
         instance, contentsFromSnapshot ? passiveOnly(dataSegments) : dataSegments, memoryIndex);
     contentsFromSnapshot = false;
+    asAllocated = false;
   }
 
   /**
@@ -270,9 +306,14 @@ public final class CappedMemory implements Memory {
     return delegate.readF64(addr);
   }
 
+  /**
+   * Zeroes every page, except before instantiation has initialised this memory: its pages are then
+   * still as the JVM allocated them (zero), or about to be overwritten whole by a snapshot restore.
+   * A memory is never shared between instances, so nothing a guest wrote can be left there.
+   */
   @Override
   public void zero() {
-    if (!contentsFromSnapshot) {
+    if (!asAllocated) {
       delegate.zero();
     }
   }

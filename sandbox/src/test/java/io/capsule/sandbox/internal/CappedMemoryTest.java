@@ -1,11 +1,15 @@
 package io.capsule.sandbox.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import io.capsule.sandbox.WatAssembler;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class CappedMemoryTest {
@@ -52,5 +56,38 @@ class CappedMemoryTest {
     instance.memory().writeString(200, "left over");
     instance.memory().zero();
     assertThat(instance.memory().readBytes(200, 9)).containsOnly(0);
+  }
+
+  @Test
+  void plainMemoryZeroesAfterInstantiation() {
+    Instance instance = instance(false);
+    instance.memory().writeString(200, "left over");
+    instance.memory().zero();
+    assertThat(instance.memory().readBytes(0, 65_536)).containsOnly(0);
+  }
+
+  @Test
+  void aReleasedMemoryIsReusedOnlyZeroedWhole() {
+    for (int round = 0; round < 3; round++) {
+      Instance instance = instance(false);
+      byte[] page = instance.memory().readBytes(0, 65_536);
+      assertThat(new String(page, 16, 6, StandardCharsets.UTF_8)).isEqualTo("active");
+      Arrays.fill(page, 16, 22, (byte) 0);
+      assertThat(page).as("round %d", round).containsOnly(0);
+      instance.memory().fill((byte) 0xA5, 0, 65_536);
+      ((CappedMemory) instance.memory()).release();
+    }
+  }
+
+  @Test
+  void aReleasedMemoryCanNoLongerBeReadOrWritten() {
+    Instance instance = instance(false);
+    CappedMemory memory = (CappedMemory) instance.memory();
+    memory.release();
+    Instance next = instance(false); // may be given the released pages
+    next.memory().writeString(200, "the next task's");
+    assertThatThrownBy(() -> memory.readBytes(200, 15)).isInstanceOf(ChicoryException.class);
+    assertThatThrownBy(() -> memory.writeByte(200, (byte) 1)).isInstanceOf(ChicoryException.class);
+    assertThat(next.memory().readString(200, 15)).isEqualTo("the next task's");
   }
 }

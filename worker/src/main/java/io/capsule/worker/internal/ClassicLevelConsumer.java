@@ -11,10 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -67,7 +66,12 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private final ArrayDeque<TaskItem> pending = new ArrayDeque<>();
   private final Map<TopicPartition, Set<TaskItem>> started = new HashMap<>();
   private final Queue<TaskItem> due = new ConcurrentLinkedQueue<>();
-  private final BlockingQueue<Done> done = new LinkedBlockingQueue<>();
+  // Outputs acknowledged (or records settled): handled at the poll thread's next step, without
+  // waking it (their offsets wait for the next commit anyway; a wake-up per task cost a context
+  // switch of the poll thread per task).
+  private final Queue<Done> done = new ConcurrentLinkedQueue<>();
+  // A permit per slot given back: what a poll thread with records it cannot start waits for.
+  private final Semaphore slotsFreed = new Semaphore(0);
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicInteger assignments = new AtomicInteger();
   private final Set<TaskItem> held = new HashSet<>();
@@ -102,10 +106,6 @@ public final class ClassicLevelConsumer extends PollingConsumer
   private long nextKafkaPoll;
 
   private record Done(TopicPartition partition, long offset, TaskItem item) {}
-
-  // Queued when a task gives back its slot, before its outputs are acknowledged: wakes the poll
-  // thread so that the next task starts at once instead of a broker round trip later.
-  private static final Done SLOT_FREED = new Done(null, -1, null);
 
   /**
    * A consumer of {@code topic} for {@code level}; call {@link #start()}. Tell it of cancels
@@ -212,13 +212,13 @@ public final class ClassicLevelConsumer extends PollingConsumer
     }
   }
 
-  /** While every partition is paused for want of room, sleeps until a task completes. */
+  /**
+   * While every partition is paused for want of room, sleeps until a task gives back its slot (at
+   * most {@link #pollWait()}).
+   */
   private void awaitCompletion() {
     try {
-      Done first = done.poll(pollWait().toMillis(), TimeUnit.MILLISECONDS);
-      if (first != null) {
-        handle(first);
-      }
+      slotsFreed.tryAcquire(pollWait().toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopFromPollThread();
@@ -379,9 +379,14 @@ public final class ClassicLevelConsumer extends PollingConsumer
     whenDone(item, context.intake().start(item, () -> releaseSlot(slot)));
   }
 
+  /**
+   * Gives back a task's slot once its attempt is over, before its outputs are acknowledged, and
+   * wakes the poll thread so that the next task starts at once instead of a broker round trip
+   * later.
+   */
   private void releaseSlot(Admission.Slot slot) {
     slot.release();
-    done.add(SLOT_FREED);
+    slotsFreed.release();
   }
 
   /**
@@ -430,6 +435,7 @@ public final class ClassicLevelConsumer extends PollingConsumer
   }
 
   private void drainDone() {
+    slotsFreed.drainPermits(); // this step sees every slot freed so far
     for (Done d = done.poll(); d != null; d = done.poll()) {
       handle(d);
     }

@@ -7,9 +7,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -43,7 +43,7 @@ public final class WorkerMetrics {
   private record AttemptMeters(Counter count, Timer duration, DistributionSummary fuel) {
     void record(ResultEnvelope envelope) {
       count.increment();
-      duration.record(Duration.ofMillis(envelope.execution().durationMs()));
+      duration.record(envelope.execution().durationMs(), TimeUnit.MILLISECONDS);
       fuel.record(envelope.execution().fuelConsumed());
     }
   }
