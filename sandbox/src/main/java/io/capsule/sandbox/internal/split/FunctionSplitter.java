@@ -109,7 +109,16 @@ public final class FunctionSplitter {
 
   /** The piece size in force: {@value #PIECE_PROPERTY}, else the default. */
   public static int pieceSize() {
-    return Integer.getInteger(PIECE_PROPERTY, DEFAULT_PIECE_SIZE);
+    return pieceSize(DEFAULT_PIECE_SIZE);
+  }
+
+  /**
+   * The piece size in force for a module whose preparer prefers {@code preferred} (an interpreter
+   * whose dispatch runs fastest in pieces of that size): {@value #PIECE_PROPERTY} when set, else
+   * {@code preferred}.
+   */
+  public static int pieceSize(int preferred) {
+    return Integer.getInteger(PIECE_PROPERTY, preferred);
   }
 
   /** The threshold in force: {@value #THRESHOLD_PROPERTY}, else the default. */
@@ -126,12 +135,13 @@ public final class FunctionSplitter {
   }
 
   /**
-   * The key under which to cache the split form of the module with SHA-256 {@code sha256}: it names
-   * the splitter's code, threshold and piece size, so a changed splitter splits again.
+   * The key under which to cache the split form of the module with SHA-256 {@code sha256}, split at
+   * the threshold in force into pieces of {@code pieceSize}: it names the splitter's code,
+   * threshold and piece size, so a changed splitter splits again.
    */
-  public static String cacheKey(String sha256) {
+  public static String cacheKey(String sha256, int pieceSize) {
     String identity =
-        sha256 + " split " + threshold() + " " + pieceSize() + " " + SplitterFingerprint.value();
+        sha256 + " split " + threshold() + " " + pieceSize + " " + SplitterFingerprint.value();
     return io.capsule.protocol.Sha256.hex(
         identity.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
