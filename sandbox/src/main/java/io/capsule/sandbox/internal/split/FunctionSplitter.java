@@ -45,8 +45,8 @@ public final class FunctionSplitter {
    * regions of at most this many bytes and a body left under it; functions between the piece size
    * and the threshold stay whole. The default is the threshold itself (as before there was a piece
    * size): 8,000-byte pieces (7–13 KB of JVM bytecode), which HotSpot's C2 compiles where it
-   * refuses the 42–45 KB of a 30,000-byte piece, made QuickJS's loop ~10× slower and CPython's
-   * anywhere from 2× faster to 2× slower from one run to the next. See {@code
+   * refuses the 42–45 KB of a 30,000-byte piece, made QuickJS's loop ~3–10× slower; CPython asks
+   * for them ({@link #pieceSize(int)}), its loop steadier and faster so. See {@code
    * docs/function-splitting.md}.
    */
   public static final int DEFAULT_PIECE_SIZE = DEFAULT_THRESHOLD;
