@@ -68,7 +68,8 @@ final class ModulePreparer {
     budget.enter("validation");
     io.capsule.sandbox.internal.ModuleLimits.check(original, wasm.length);
     checkIsTaskModule(original);
-    return instrumentAndCompile(wasm, precompiled, budget, false);
+    return instrumentAndCompile(
+        wasm, precompiled, budget, false, FunctionSplitter.DEFAULT_PIECE_SIZE);
   }
 
   /**
@@ -81,18 +82,32 @@ final class ModulePreparer {
 
   /** {@link #prepareInterpreter(byte[])}, its stages reported to {@code budget}. */
   PreparedModule prepareInterpreter(byte[] wasm, PreparationBudget budget) {
-    return instrumentAndCompile(wasm, Map.of(), budget, true);
+    return prepareInterpreter(wasm, budget, FunctionSplitter.DEFAULT_PIECE_SIZE);
+  }
+
+  /**
+   * {@link #prepareInterpreter(byte[], PreparationBudget)} for an interpreter whose too-large
+   * functions run fastest split into pieces of {@code pieceSize} bytes (see {@link
+   * FunctionSplitter#pieceSize(int)}; the system property still wins).
+   */
+  PreparedModule prepareInterpreter(byte[] wasm, PreparationBudget budget, int pieceSize) {
+    return instrumentAndCompile(wasm, Map.of(), budget, true, pieceSize);
   }
 
   /**
    * @param trusted whether the module is one of Capsule's own interpreters, which may keep
    *     functions in Chicory's interpreter inside compiled code (see {@link #fallsBack})
+   * @param pieceSize the piece size the caller prefers for its functions too large to compile whole
    */
   private PreparedModule instrumentAndCompile(
-      byte[] wasm, Map<String, byte[]> precompiled, PreparationBudget budget, boolean trusted) {
+      byte[] wasm,
+      Map<String, byte[]> precompiled,
+      PreparationBudget budget,
+      boolean trusted,
+      int pieceSize) {
     String sha256 = Sha256.hex(wasm);
     budget.enter("fuel instrumentation");
-    WasmModule module = instrument(wasm, sha256);
+    WasmModule module = instrument(wasm, sha256, FunctionSplitter.pieceSize(pieceSize));
     int initialPages =
         module
             .memorySection()
@@ -114,10 +129,11 @@ final class ModulePreparer {
 
   /**
    * The fuel-instrumented module with its too-large functions split (see {@link FunctionSplitter}),
-   * from the disk cache or rewritten now (and cached, under a key that names the splitter's code).
+   * from the disk cache or rewritten now (and cached, under a key that names the splitter's code
+   * and sizes).
    */
-  private WasmModule instrument(byte[] wasm, String sha) {
-    String key = FunctionSplitter.cacheKey(sha);
+  private WasmModule instrument(byte[] wasm, String sha, int pieceSize) {
+    String key = FunctionSplitter.cacheKey(sha, pieceSize);
     byte[] cached = instrumentedCache == null ? null : instrumentedCache.get(key);
     if (cached != null) {
       try {
@@ -127,7 +143,9 @@ final class ModulePreparer {
       }
     }
     var instrumented = FuelInstrumenter.instrument(wasm);
-    var split = FunctionSplitter.split(instrumented.bytes(), instrumented.module());
+    var split =
+        FunctionSplitter.split(
+            instrumented.bytes(), instrumented.module(), FunctionSplitter.threshold(), pieceSize);
     if (instrumentedCache != null) {
       instrumentedCache.put(key, split.bytes());
     }

@@ -111,6 +111,14 @@ final class PythonSnapshots {
 
   private static final long COMPILED_CHARS = 64L << 20;
 
+  /**
+   * The piece size CPython's too-large functions are split into (see {@link
+   * FunctionSplitter#pieceSize(int)}): its eval loop runs fastest in pieces HotSpot's C2 compiles,
+   * where QuickJS's dispatch runs fastest in the default's larger pieces. Measured in {@code
+   * docs/function-splitting.md}.
+   */
+  static final int PIECE_SIZE = 8_000;
+
   private final ModulePreparer preparer;
   private final ExecutorService guestThreads;
   private final Path cacheDir;
@@ -259,7 +267,8 @@ final class PythonSnapshots {
           steps.runStages(
               "resumable CPython",
               stages ->
-                  preparer.prepareInterpreter(resumable, PreparationBudget.unlimited(stages)));
+                  preparer.prepareInterpreter(
+                      resumable, PreparationBudget.unlimited(stages), PIECE_SIZE));
       Captured run =
           steps.run(
               "snapshot: CPython to its snapshot point",
@@ -296,7 +305,7 @@ final class PythonSnapshots {
     try {
       PreparedModule module =
           preparer.prepareInterpreter(
-              Files.readAllBytes(rewritten), PreparationBudget.unlimited(stages));
+              Files.readAllBytes(rewritten), PreparationBudget.unlimited(stages), PIECE_SIZE);
       CacheUse.markUsed(rewritten);
       return module;
     } catch (IOException e) {

@@ -34,6 +34,19 @@ final class AddedTypes {
         });
   }
 
+  /** How many types are added so far: a mark to {@linkplain #rollBack roll back} to. */
+  int mark() {
+    return encoded.size();
+  }
+
+  /** Forgets the types added since {@code mark} (a split attempt that was dropped). */
+  void rollBack(int mark) {
+    while (encoded.size() > mark) {
+      byte[] last = encoded.remove(encoded.size() - 1);
+      indices.remove(java.util.HexFormat.of().formatHex(last));
+    }
+  }
+
   /** The added types, encoded, in index order. */
   List<byte[]> encoded() {
     return encoded;

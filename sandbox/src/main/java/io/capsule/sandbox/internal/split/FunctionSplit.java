@@ -35,6 +35,13 @@ final class FunctionSplit {
   /** The work budget per byte of body (see the class comment); CPython needs under 4. */
   static final int WORK_PER_BYTE = 32;
 
+  /**
+   * A {@code br_table} with at least this many targets is an interpreter's dispatch (an opcode
+   * {@code switch}; CPython's has 256, QuickJS's about as many): the largest such in a function
+   * stays in it (see {@link #shrink}).
+   */
+  static final int DISPATCH_TARGETS = 64;
+
   private final List<Node> root = new ArrayList<>();
   private final FunctionLocals locals;
   private final ModuleTypes types;
@@ -43,6 +50,9 @@ final class FunctionSplit {
   private final int firstNewFunction;
   private final List<MovedRegion> moved = new ArrayList<>();
   private final Set<Candidate.Key> refused = new HashSet<>();
+  private Node.Op dispatch;
+  private int glueWeight = 1;
+  private Result written;
   private int size;
   private int[] uses;
   private long workLeft;
@@ -66,6 +76,10 @@ final class FunctionSplit {
   /**
    * Splits the function whose body spans {@code [bodyStart, bodyEnd)} of {@code module}; the
    * functions it adds get indices from {@code firstNewFunction} on.
+   *
+   * <p>A function with a {@linkplain Dispatch dispatch} is first split keeping it in place; when
+   * the body left (the dispatch loop and the glue of its cases) cannot fit the threshold so, that
+   * attempt is dropped and the function is split again, the dispatch free to move like any region.
    */
   static Result split(
       byte[] module,
@@ -77,18 +91,71 @@ final class FunctionSplit {
       AddedTypes addedTypes,
       int threshold,
       int firstNewFunction) {
+    int mark = addedTypes.mark();
+    var kept =
+        attempt(
+            module,
+            bodyStart,
+            bodyEnd,
+            body,
+            type,
+            types,
+            addedTypes,
+            threshold,
+            firstNewFunction,
+            true);
+    if (kept.dispatch == null || kept.size <= threshold) {
+      return kept.written;
+    }
+    addedTypes.rollBack(mark);
+    return attempt(
+            module,
+            bodyStart,
+            bodyEnd,
+            body,
+            type,
+            types,
+            addedTypes,
+            threshold,
+            firstNewFunction,
+            false)
+        .written;
+  }
+
+  private static FunctionSplit attempt(
+      byte[] module,
+      int bodyStart,
+      int bodyEnd,
+      FunctionBody body,
+      FunctionType type,
+      ModuleTypes types,
+      AddedTypes addedTypes,
+      int threshold,
+      int firstNewFunction,
+      boolean pin) {
     var locals = new FunctionLocals(type.params(), body.localTypes(), type.returns());
     var split = new FunctionSplit(locals, types, addedTypes, threshold, firstNewFunction);
     BodyParser.parse(module, bodyEnd, body.instructions(), types, split.root);
+    split.dispatch = pin ? Dispatch.find(split.root, DISPATCH_TARGETS) : null;
+    // a body keeping its dispatch ends up mostly glue: weigh it as the JVM method it becomes
+    split.glueWeight = split.dispatch == null ? 1 : Node.Outlined.GLUE_WEIGHT;
     split.workLeft = (long) WORK_PER_BYTE * (bodyEnd - bodyStart);
     while (split.shrink()) {
       // each round moves one region out
     }
     int codeStart = body.instructions().get(0).address();
-    return new Result(split.write(module, bodyStart, codeStart), split.moved, split.size);
+    split.written = new Result(split.write(module, bodyStart, codeStart), split.moved, split.size);
+    return split;
   }
 
-  /** Moves one region out; false when the body fits or nothing can move. */
+  /**
+   * Moves one region out (or several flat ones); false when the body fits or nothing can move.
+   *
+   * <p>A region holding the {@linkplain Dispatch dispatch} being kept never moves: the dispatch
+   * loop then stays in this function, and each opcode's case is one call from it (the case's
+   * region), rather than a call to a piece holding the dispatch, which returns an exit code this
+   * function dispatches on again before it calls the case.
+   */
   private boolean shrink() {
     int[] measured = new int[1];
     List<Candidate> candidates =
@@ -100,14 +167,17 @@ final class FunctionSplit {
     }
     candidates.sort(Comparator.comparingInt(Candidate::size).reversed());
     uses = LocalUses.count(root, locals);
-    if (moveFlat(candidates)) {
+    var spans = new NodeSpans(root);
+    if (moveFlat(candidates, spans)) {
       return true;
     }
     for (Candidate candidate : candidates) {
       if (workLeft < 0) {
         return false;
       }
-      if (!refused.contains(candidate.key()) && tryMove(candidate)) {
+      if (!spans.holds(spans.of(candidate.nodes()), dispatch)
+          && !refused.contains(candidate.key())
+          && tryMove(candidate)) {
         return true;
       }
     }
@@ -125,8 +195,7 @@ final class FunctionSplit {
    * instruction). Flat, the dispatch is one call and a case at most one more. Several moves per
    * round keep the many rounds this takes within the work budget.
    */
-  private boolean moveFlat(List<Candidate> candidates) {
-    var spans = new NodeSpans(root);
+  private boolean moveFlat(List<Candidate> candidates, NodeSpans spans) {
     Set<List<Node>> edited = Collections.newSetFromMap(new IdentityHashMap<>());
     int left = size;
     boolean any = false;
@@ -139,6 +208,7 @@ final class FunctionSplit {
       }
       int[] span = spans.of(candidate.nodes());
       if (spans.holdsOutlined(span)
+          || spans.holds(span, dispatch)
           || spans.overlapsMoved(span)
           || refused.contains(candidate.key())) {
         continue;
@@ -175,7 +245,7 @@ final class FunctionSplit {
     int[] resultTemps = indices(code + 1, shape.returns() ? locals.results().size() : 0);
     int[] slotTemps = indices(code + 1 + resultTemps.length, shape.slots().codes().size());
     List<Node> glue = Glue.of(shape, firstNewFunction + moved.size(), code, resultTemps, slotTemps);
-    if (Nodes.size(glue) >= candidate.size()) {
+    if (glueWeight * Nodes.size(glue) >= candidate.size()) {
       refused.add(candidate.key());
       return false;
     }
@@ -184,7 +254,7 @@ final class FunctionSplit {
     glueLocals.forEach(locals::add);
     uses = LocalUses.moved(uses, region, glue, locals.count());
     nodes.clear();
-    candidate.body().add(candidate.start(), new Node.Outlined(glue));
+    candidate.body().add(candidate.start(), new Node.Outlined(glue, glueWeight));
     return true;
   }
 

@@ -45,8 +45,8 @@ public final class FunctionSplitter {
    * regions of at most this many bytes and a body left under it; functions between the piece size
    * and the threshold stay whole. The default is the threshold itself (as before there was a piece
    * size): 8,000-byte pieces (7–13 KB of JVM bytecode), which HotSpot's C2 compiles where it
-   * refuses the 42–45 KB of a 30,000-byte piece, made QuickJS's loop ~10× slower and CPython's
-   * anywhere from 2× faster to 2× slower from one run to the next. See {@code
+   * refuses the 42–45 KB of a 30,000-byte piece, made QuickJS's loop ~3–10× slower; CPython asks
+   * for them ({@link #pieceSize(int)}), its loop steadier and faster so. See {@code
    * docs/function-splitting.md}.
    */
   public static final int DEFAULT_PIECE_SIZE = DEFAULT_THRESHOLD;
@@ -109,7 +109,16 @@ public final class FunctionSplitter {
 
   /** The piece size in force: {@value #PIECE_PROPERTY}, else the default. */
   public static int pieceSize() {
-    return Integer.getInteger(PIECE_PROPERTY, DEFAULT_PIECE_SIZE);
+    return pieceSize(DEFAULT_PIECE_SIZE);
+  }
+
+  /**
+   * The piece size in force for a module whose preparer prefers {@code preferred} (an interpreter
+   * whose dispatch runs fastest in pieces of that size): {@value #PIECE_PROPERTY} when set, else
+   * {@code preferred}.
+   */
+  public static int pieceSize(int preferred) {
+    return Integer.getInteger(PIECE_PROPERTY, preferred);
   }
 
   /** The threshold in force: {@value #THRESHOLD_PROPERTY}, else the default. */
@@ -126,12 +135,13 @@ public final class FunctionSplitter {
   }
 
   /**
-   * The key under which to cache the split form of the module with SHA-256 {@code sha256}: it names
-   * the splitter's code, threshold and piece size, so a changed splitter splits again.
+   * The key under which to cache the split form of the module with SHA-256 {@code sha256}, split at
+   * the threshold in force into pieces of {@code pieceSize}: it names the splitter's code,
+   * threshold and piece size, so a changed splitter splits again.
    */
-  public static String cacheKey(String sha256) {
+  public static String cacheKey(String sha256, int pieceSize) {
     String identity =
-        sha256 + " split " + threshold() + " " + pieceSize() + " " + SplitterFingerprint.value();
+        sha256 + " split " + threshold() + " " + pieceSize + " " + SplitterFingerprint.value();
     return io.capsule.protocol.Sha256.hex(
         identity.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }

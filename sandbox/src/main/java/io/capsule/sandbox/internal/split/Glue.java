@@ -13,6 +13,7 @@ import java.util.List;
  *   local.set $code
  *   [local.set $results... ; if ($code == return) { local.get $results...; return }]
  *   [if ($code == j+1) { local.get $slots of exit j...; br (exit label + 1) }]...  (exits with values)
+ *   [br_if (exit label) ($code == j+1)]...                       (exits back to a loop, see below)
  *   [block  local.get $code  br_table 0 (exit label + 1)...  end]
  *   [unreachable, when the region never falls through its end]
  * </pre>
@@ -52,6 +53,8 @@ final class Glue {
       int[] slots = shape.slots().of(exits.get(j));
       if (slots.length > 0) {
         addBranchWithValues(glue, code, j + 1, exits.get(j), slots, slotTemps);
+      } else if (loopsBack(shape, exits.get(j))) {
+        addBranchBack(glue, code, j + 1, exits.get(j));
       }
     }
     if (hasPlainExit(shape)) {
@@ -80,11 +83,36 @@ final class Glue {
 
   private static boolean hasPlainExit(RegionShape shape) {
     for (int exit : shape.exits()) {
-      if (exit != RegionShape.RETURN && shape.slots().of(exit).length == 0) {
+      if (isPlain(shape, exit)) {
         return true;
       }
     }
     return false;
+  }
+
+  /** An exit the {@link #dispatch} takes: no values, not {@code return}, not back to a loop. */
+  private static boolean isPlain(RegionShape shape, int exit) {
+    return exit != RegionShape.RETURN
+        && shape.slots().of(exit).length == 0
+        && !shape.loopsBack(exit);
+  }
+
+  private static boolean loopsBack(RegionShape shape, int exit) {
+    return exit != RegionShape.RETURN && shape.loopsBack(exit);
+  }
+
+  /**
+   * {@code br_if exit (code == exitCode)}: an exit back to a loop leaves by a branch of its own,
+   * not through the {@code br_table} of the {@link #dispatch}. Chicory compiles a {@code br_table}
+   * to a {@code tableswitch}, and HotSpot counts back edges (and compiles a running loop, on-stack
+   * replacement) only at {@code goto} and {@code if} bytecodes: a dispatch loop whose cases all
+   * moved out, entered once and looping through the glue's tables, would never be compiled.
+   */
+  private static void addBranchBack(List<Node> glue, int code, int exitCode, int exit) {
+    glue.add(withIndex(Opcodes.LOCAL_GET, code));
+    glue.add(op(Opcodes.I32_CONST, new WasmWriter().u8(Opcodes.I32_CONST).s64(exitCode)));
+    glue.add(op(Opcodes.I32_EQ, new WasmWriter().u8(Opcodes.I32_EQ)));
+    glue.add(withIndex(Opcodes.BR_IF, exit));
   }
 
   /**
@@ -106,14 +134,14 @@ final class Glue {
 
   /**
    * {@code block (local.get $code) (br_table ...) end}: code 0 falls through, j+1 takes exit j (the
-   * codes of return and of exits with values, already taken above, fall through too).
+   * codes of return, of exits with values and of exits back to a loop, already taken above, fall
+   * through too).
    */
   private static Node dispatch(int code, RegionShape shape) {
     List<Integer> exits = shape.exits();
     var out = new WasmWriter().u8(Opcodes.BR_TABLE).u32(exits.size() + 1L).u32(0);
     for (int exit : exits) {
-      boolean plain = exit != RegionShape.RETURN && shape.slots().of(exit).length == 0;
-      out.u32(plain ? exit + 1L : 0);
+      out.u32(isPlain(shape, exit) ? exit + 1L : 0);
     }
     out.u32(0);
     var block = emptyBlock(Opcodes.BLOCK);

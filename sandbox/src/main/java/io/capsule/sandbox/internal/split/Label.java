@@ -4,10 +4,11 @@ import java.util.List;
 
 /**
  * A label a branch may name: the types of the values a branch to it carries (as value type
- * encodings), and whether it is the function's own (a branch to it returns); linked to the label
- * around it, so nested bodies share their enclosing chain.
+ * encodings), whether it is the function's own (a branch to it returns), and whether it is a {@code
+ * loop}'s (a branch to it goes back); linked to the label around it, so nested bodies share their
+ * enclosing chain.
  */
-record Label(List<Integer> types, boolean function, Label outer) {
+record Label(List<Integer> types, boolean function, boolean loop, Label outer) {
 
   /** How many values a branch to it carries. */
   int arity() {

@@ -10,7 +10,10 @@ import java.util.List;
  */
 sealed interface Node permits Node.Op, Node.Structure, Node.Outlined {
 
-  /** The bytes this node takes in a body (remapped local and label indices may differ slightly). */
+  /**
+   * The bytes this node takes in a body (remapped local and label indices may differ slightly),
+   * glue weighted as {@link Outlined} says.
+   */
   int size();
 
   /**
@@ -84,14 +87,23 @@ sealed interface Node permits Node.Op, Node.Structure, Node.Outlined {
   /**
    * A region moved out into function {@code function}: in the body it stands for the glue that
    * calls that function and acts on the code it returns.
+   *
+   * <p>Its {@linkplain #size size} counts the glue's bytes {@code weight} times. Chicory compiles a
+   * glue into about three times its bytes of JVM bytecode (each of the call's results is read from
+   * the returned {@code long[]} and converted; other code is 1.0–1.6 times its bytes), so a body
+   * left holding the glue of hundreds of regions — a dispatch loop whose cases all moved out — must
+   * count it {@value #GLUE_WEIGHT} times, or its JVM method outgrows the 64 KB it was split for.
    */
   final class Outlined implements Node {
+    /** How many times a glue's bytes count where a body may be mostly glue (see above). */
+    static final int GLUE_WEIGHT = 3;
+
     private final List<Node> glue;
     private final int size;
 
-    Outlined(List<Node> glue) {
+    Outlined(List<Node> glue, int weight) {
       this.glue = List.copyOf(glue);
-      this.size = Nodes.size(glue);
+      this.size = weight * Nodes.size(glue);
     }
 
     List<Node> glue() {

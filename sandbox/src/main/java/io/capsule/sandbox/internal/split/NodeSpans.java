@@ -39,6 +39,12 @@ final class NodeSpans {
     return new int[] {spans.get(nodes.get(0))[0], spans.get(nodes.get(nodes.size() - 1))[1]};
   }
 
+  /** Whether the span holds {@code node} (false for null and for a node no longer in the tree). */
+  boolean holds(int[] span, Node node) {
+    int[] own = node == null ? null : spans.get(node);
+    return own != null && own[0] >= span[0] && own[0] < span[1];
+  }
+
   /** Whether the span holds a region moved in an earlier round. */
   boolean holdsOutlined(int[] span) {
     return outlinedPrefix.get(span[1]) - outlinedPrefix.get(span[0]) > 0;

@@ -23,7 +23,8 @@ final class RegionFinder {
   static List<Candidate> find(
       List<Node> root, List<Integer> results, ModuleTypes types, int maxSize, int[] size) {
     var finder = new RegionFinder(types, maxSize);
-    size[0] = finder.body(root, new BlockType(List.of(), results), new Label(results, true, null));
+    size[0] =
+        finder.body(root, new BlockType(List.of(), results), new Label(results, true, false, null));
     return finder.found;
   }
 
@@ -91,7 +92,7 @@ final class RegionFinder {
       return node.size();
     }
     int size = structure.opener().size() + structure.bodies().size();
-    var inner = new Label(structure.labelTypes(), false, labels);
+    var inner = new Label(structure.labelTypes(), false, structure.isLoop(), labels);
     for (List<Node> body : structure.bodies()) {
       size += structure.isTryTable() ? Nodes.size(body) : body(body, structure.type(), inner);
     }

@@ -50,6 +50,7 @@ final class RegionShape {
   private final TreeSet<Integer> internal = new TreeSet<>();
   private final List<Integer> exits = new ArrayList<>();
   private final Map<Integer, List<Integer>> exitTypes = new HashMap<>();
+  private final Set<Integer> loopExits = new HashSet<>();
   private final boolean fallsThrough;
   private ExitSlots slots;
 
@@ -124,6 +125,11 @@ final class RegionShape {
 
   List<Integer> exits() {
     return exits;
+  }
+
+  /** Whether {@code exit} branches back to a {@code loop}'s label. */
+  boolean loopsBack(int exit) {
+    return loopExits.contains(exit);
   }
 
   boolean returns() {
@@ -202,6 +208,9 @@ final class RegionShape {
       return false;
     }
     addExit(depth - nesting);
+    if (label.loop()) {
+      loopExits.add(depth - nesting);
+    }
     if (label.arity() != 0) {
       exitTypes.put(depth - nesting, label.types());
     }

@@ -39,7 +39,8 @@ final class SplitterFingerprint {
           StackEffects.class,
           ValueCodes.class,
           LocalUses.class,
-          NodeSpans.class);
+          NodeSpans.class,
+          Dispatch.class);
 
   private static final String VALUE = compute();
 

@@ -10,7 +10,7 @@ import io.capsule.sandbox.internal.meter.WasmWriter;
  * few hundred cases its body is far beyond what one JVM method holds. Written as a binary: wabt's
  * wat2wasm (as the sandbox runs it) runs out of stack on hundreds of nested blocks.
  */
-final class HugeFunction {
+public final class HugeFunction {
   private static final int STEPS = 1;
   private static final int C = 2;
   private static final int A = 3;
@@ -21,7 +21,8 @@ final class HugeFunction {
 
   private HugeFunction() {}
 
-  static byte[] binary(int cases) {
+  /** The module, with a loop of {@code cases} cases. */
+  public static byte[] binary(int cases) {
     var function = new HugeFunction();
     function.body(cases);
     byte[] body = function.code.toByteArray();
