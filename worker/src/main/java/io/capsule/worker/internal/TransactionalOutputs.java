@@ -295,8 +295,11 @@ public final class TransactionalOutputs {
       if (doomed != null) {
         throw new KafkaException("an output was not sent", doomed);
       }
-      sendOffsetsRetryingTimeouts(positions, member(consumer));
-      commitRetryingTimeouts();
+      ConsumerGroupMetadata member = member(consumer);
+      retryingTimeouts(
+          "adding the offsets to the transaction",
+          () -> producer.sendOffsetsToTransaction(positions, member));
+      retryingTimeouts("transaction commit", () -> producer.commitTransaction());
     } catch (KafkaException | IllegalStateException e) {
       abortNow(e);
       return Commit.ABORTED;
@@ -308,45 +311,27 @@ public final class TransactionalOutputs {
   }
 
   /**
-   * Adds the positions to the open transaction, calling again when that times out (a coordinator's
-   * broker down or moving), up to {@link #COMMIT_TRIES} times. Aborting instead stalled the poll
-   * thread a second {@code max.block.ms} (the abort waits for the same coordinator: 30 s of no
-   * output on a worker's partitions in every chaos run's coordinator kill) and then ran every
-   * attempt of the transaction again. Sending the same positions twice commits the same offsets.
+   * Runs {@code step} (adding the offsets to the open transaction, or committing it), calling it
+   * again when it times out (a coordinator's broker down or moving), up to {@link #COMMIT_TRIES}
+   * times. A timed-out commit may still take effect: aborting it instead and replacing the producer
+   * let the new producer's initialisation roll it forward while the worker read its records again
+   * and ran them a second time (10 duplicate finals in a chaos run's coordinator kill); Kafka's
+   * producer resumes the same commit when called again. Aborting after offsets that timed out
+   * stalled the poll thread a second {@code max.block.ms} (the abort waits for the same
+   * coordinator: 30 s without output on a worker's partitions in three of a full chaos run's five
+   * coordinator kills) and ran every attempt of the transaction again; sending the same positions
+   * twice commits the same offsets.
    */
-  private void sendOffsetsRetryingTimeouts(
-      Map<TopicPartition, OffsetAndMetadata> positions, ConsumerGroupMetadata member) {
+  private static void retryingTimeouts(String step, Runnable call) {
     for (int tries = 1; ; tries++) {
       try {
-        producer.sendOffsetsToTransaction(positions, member);
+        call.run();
         return;
       } catch (TimeoutException e) {
         if (tries == COMMIT_TRIES) {
           throw e;
         }
-        LOG.warn("adding offsets to the transaction timed out ({}); calling again", e.toString());
-      }
-    }
-  }
-
-  /**
-   * Commits the open transaction, calling the commit again when it times out (its coordinator's
-   * broker down or moving), up to {@link #COMMIT_TRIES} times. A timed-out commit may still take
-   * effect: aborting it instead and replacing the producer let the new producer's initialisation
-   * roll it forward while the worker read its records again and ran them a second time (10
-   * duplicate finals in a chaos run's coordinator kill). Kafka's producer resumes the same commit
-   * when called again.
-   */
-  private void commitRetryingTimeouts() {
-    for (int tries = 1; ; tries++) {
-      try {
-        producer.commitTransaction();
-        return;
-      } catch (TimeoutException e) {
-        if (tries == COMMIT_TRIES) {
-          throw e;
-        }
-        LOG.warn("transaction commit timed out ({}); calling it again", e.toString());
+        LOG.warn("{} timed out ({}); calling it again", step, e.toString());
       }
     }
   }
