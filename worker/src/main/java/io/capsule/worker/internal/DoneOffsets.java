@@ -1,7 +1,7 @@
 package io.capsule.worker.internal;
 
 import java.util.Map;
-import java.util.NavigableSet;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
@@ -41,14 +41,19 @@ final class DoneOffsets {
   }
 
   /**
-   * The metadata for committing {@code position} with {@code done} (offsets done, any order; those
-   * at or below the position are ignored): empty when none is past it.
+   * The metadata for committing {@code position} with the records of {@code tracked} (offset to
+   * whether it is done, as {@link OffsetTracker} keeps them; those at or below the position are
+   * ignored) that are done: empty when none is past it.
    */
-  static String format(long position, NavigableSet<Long> done) {
+  static String format(long position, NavigableMap<Long, Boolean> tracked) {
     StringBuilder out = new StringBuilder(PREFIX);
     long first = -1;
     long last = -1;
-    for (long offset : done.tailSet(position, false)) {
+    for (Map.Entry<Long, Boolean> record : tracked.tailMap(position, false).entrySet()) {
+      if (!record.getValue()) {
+        continue;
+      }
+      long offset = record.getKey();
       if (first >= 0 && offset == last + 1) {
         last = offset;
         continue;

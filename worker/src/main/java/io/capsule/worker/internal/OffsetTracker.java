@@ -2,9 +2,7 @@ package io.capsule.worker.internal;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.NavigableSet;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -70,23 +68,12 @@ public final class OffsetTracker {
         (partition, offsets) -> {
           if (!offsets.isEmpty()) {
             long first = offsets.firstKey();
-            String done = DoneOffsets.format(first, doneKeys(offsets));
+            String done = DoneOffsets.format(first, offsets);
             positions.put(partition, new OffsetAndMetadata(first, done));
           }
         });
     positions.forEach((partition, offset) -> committed.put(partition, offset.offset()));
     return positions;
-  }
-
-  private static NavigableSet<Long> doneKeys(TreeMap<Long, Boolean> offsets) {
-    NavigableSet<Long> done = new TreeSet<>();
-    offsets.forEach(
-        (offset, isDone) -> {
-          if (isDone) {
-            done.add(offset);
-          }
-        });
-    return done;
   }
 
   /**

@@ -2,19 +2,26 @@ package io.capsule.worker.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 class DoneOffsetsTest {
-  private static TreeSet<Long> offsets(long... offsets) {
-    return LongStream.of(offsets).boxed().collect(Collectors.toCollection(TreeSet::new));
+  /** Records as {@link OffsetTracker} tracks them, these ones done. */
+  private static TreeMap<Long, Boolean> done(long... offsets) {
+    TreeMap<Long, Boolean> tracked = new TreeMap<>();
+    LongStream.of(offsets).forEach(offset -> tracked.put(offset, true));
+    return tracked;
   }
 
   @Test
   void listsTheOffsetsDonePastThePositionAsRangesRelativeToIt() {
-    String metadata = DoneOffsets.format(100, offsets(99, 100, 102, 103, 104, 107));
+    TreeMap<Long, Boolean> tracked = done(99, 100, 102, 103, 104, 107);
+    tracked.put(101L, false); // still running
+    tracked.put(105L, false);
+
+    String metadata = DoneOffsets.format(100, tracked);
 
     assertThat(metadata).isEqualTo("capsule-done-v1:2-4,7");
     DoneOffsets done = DoneOffsets.parse(100, metadata);
@@ -25,17 +32,17 @@ class DoneOffsetsTest {
 
   @Test
   void nothingDonePastThePositionWritesNoMetadata() {
-    assertThat(DoneOffsets.format(100, offsets())).isEmpty();
-    assertThat(DoneOffsets.format(100, offsets(97, 100))).isEmpty();
+    assertThat(DoneOffsets.format(100, done())).isEmpty();
+    assertThat(DoneOffsets.format(100, done(97, 100))).isEmpty();
     assertThat(DoneOffsets.parse(100, "").isEmpty()).isTrue();
     assertThat(DoneOffsets.parse(100, null).isEmpty()).isTrue();
   }
 
   @Test
   void theListIsCutToItsBoundAndWhatFitsIsStillRead() {
-    TreeSet<Long> everyOther = new TreeSet<>();
-    for (long o = 2; o < 2_000; o += 2) {
-      everyOther.add(o);
+    TreeMap<Long, Boolean> everyOther = new TreeMap<>();
+    for (long o = 1; o < 2_000; o++) {
+      everyOther.put(o, o % 2 == 0);
     }
 
     String metadata = DoneOffsets.format(0, everyOther);
