@@ -117,10 +117,10 @@ public record ByteSize(long bytes) {
     public ByteSize deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
       JsonToken token = p.currentToken();
       if (token == JsonToken.VALUE_NUMBER_INT) {
-        return new ByteSize(
-            p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
-                ? p.getBigIntegerValue().longValue()
-                : p.getLongValue());
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+          throw new InvalidRequestException("size " + p.getText() + " bytes is out of range");
+        }
+        return new ByteSize(p.getLongValue());
       }
       if (token == JsonToken.VALUE_STRING) {
         return parse(p.getText());

@@ -96,10 +96,10 @@ public record Compute(ComputeLevel level, long fuel) {
     public Compute deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
       JsonToken token = p.currentToken();
       if (token == JsonToken.VALUE_NUMBER_INT) {
-        return custom(
-            p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
-                ? p.getBigIntegerValue().longValue()
-                : p.getLongValue());
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+          throw new InvalidRequestException("compute '" + p.getText() + "' is too large");
+        }
+        return custom(p.getLongValue());
       }
       if (token == JsonToken.VALUE_STRING) {
         return parse(p.getText());

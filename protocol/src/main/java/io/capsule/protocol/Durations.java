@@ -13,6 +13,7 @@ public final class Durations {
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
   // Up to here millis * 1e6 is exact in a double: the general path gives the same duration.
   private static final long SIMPLE_MAX_MILLIS = 9_000_000_000L;
+  private static final long MAX_MILLIS = Long.MAX_VALUE / 1_000_000;
   private static final Pattern NUMBER = Pattern.compile("\\d+(\\.\\d+)?");
 
   private Durations() {}
@@ -45,7 +46,16 @@ public final class Durations {
     if (millis <= 0) {
       throw new InvalidRequestException("duration '" + text + "' must be positive");
     }
-    return Duration.ofNanos(Math.round(millis * 1_000_000));
+    double nanos = millis * 1_000_000;
+    if (nanos >= Long.MAX_VALUE) { // rounding would saturate to 292 years, not what was written
+      throw new InvalidRequestException(
+          "duration '"
+              + text
+              + "' is out of range; the longest is "
+              + MAX_MILLIS / 3_600_000
+              + "h");
+    }
+    return Duration.ofNanos(Math.round(nanos));
   }
 
   /**

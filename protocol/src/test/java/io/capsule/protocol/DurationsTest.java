@@ -38,6 +38,20 @@ class DurationsTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"2562048h", "18446744073709551617", "99999999999999999999999ms", "1e400"})
+  void refusesDurationsPastTheLongestRatherThanSaturating(String text) {
+    assertThatThrownBy(() -> Durations.parse(text))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("duration '" + text + "'");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"2562047h, 9223369200000"})
+  void theLongestDurationStillReads(String text, long millis) {
+    assertThat(Durations.parse(text)).isEqualTo(Duration.ofMillis(millis));
+  }
+
+  @ParameterizedTest
   @CsvSource({"500, 500ms", "30000, 30s", "300000, 5m", "7200000, 2h", "1500, 1500ms"})
   void formatsTheShortestExactForm(long millis, String text) {
     assertThat(Durations.format(Duration.ofMillis(millis))).isEqualTo(text);

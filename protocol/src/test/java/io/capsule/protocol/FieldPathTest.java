@@ -18,6 +18,10 @@ class FieldPathTest {
         "\"limits\":{\"ram\":[1]}|limits.ram|/limits/ram|a size must be a string",
         "\"limits\":{\"timeout\":\"forever\"}|limits.timeout|/limits/timeout|duration 'forever'",
         "\"limits\":{\"compute\":\"HUGE\"}|limits.compute|/limits/compute|not 'HUGE'",
+        // integers past a long: refused, not wrapped around to a small budget (2^64 + 1 -> 1)
+        "\"limits\":{\"ram\":18446744073709551617}|limits.ram|/limits/ram|out of range",
+        "\"limits\":{\"compute\":18446744073709552616}|limits.compute|/limits/compute|too large",
+        "\"limits\":{\"timeout\":18446744073709551617}|limits.timeout|/limits/timeout|out of range",
         "\"limits\":{\"max_retries\":-3}|limits.max_retries|/limits/max_retries|between 0 and 100",
         "\"permissions\":{\"allowed_files\":[{\"path\":\"/etc\",\"mode\":\"rwx\"}]}"
             + "|permissions.allowed_files[0]|/permissions/allowed_files/0|ro or rw, not 'rwx'",
