@@ -17,12 +17,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * handed out again, so nothing one task wrote is seen by the next.
  *
  * <p>Bounded: memories of up to {@value #MAX_PAGES_EACH} pages, {@value #MAX_POOLED_BYTES} bytes in
- * all (heap held outside any task's ram reservation); past that a memory given back is left to the
- * garbage collector. One pool per process: attempts of every sandbox share it.
+ * all (heap held outside any task's ram reservation), of at most {@value #MAX_SHAPES} different
+ * limits (a stream of tasks each declaring other limits, or asking for another {@code ram}, would
+ * otherwise leave a queue behind per pair); past that a memory given back is left to the garbage
+ * collector. One pool per process: attempts of every sandbox share it.
  */
 final class GuestMemoryPool {
   static final int MAX_PAGES_EACH = 64;
   static final long MAX_POOLED_BYTES = 32L << 20;
+  static final int MAX_SHAPES = 64;
   private static final long PAGE = 65_536;
 
   private final Map<MemoryLimits, Queue<ByteArrayMemory>> free = new ConcurrentHashMap<>();
@@ -56,7 +59,18 @@ final class GuestMemoryPool {
       pooledBytes.addAndGet(-bytes);
       return;
     }
-    free.computeIfAbsent(limits, l -> new ConcurrentLinkedQueue<>()).add(memory);
+    Queue<ByteArrayMemory> queue = free.get(limits);
+    if (queue == null && free.size() >= MAX_SHAPES) {
+      pooledBytes.addAndGet(-bytes);
+      return;
+    }
+    (queue == null ? free.computeIfAbsent(limits, l -> new ConcurrentLinkedQueue<>()) : queue)
+        .add(memory);
+  }
+
+  /** How many different limits have a queue (for tests). */
+  int shapes() {
+    return free.size();
   }
 
   private static long bytes(ByteArrayMemory memory) {
