@@ -8,10 +8,9 @@ import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.testing.HeapPeak;
 import io.capsule.sandbox.testing.LocalHttpServer;
+import io.capsule.sandbox.testing.SandboxesByMode;
 import java.nio.file.Path;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,27 +44,21 @@ class HostBufferAccountTest {
       ONE_MB_LOOPBACK.toBuilder().ram(ByteSize.parse("8MB")).build();
 
   @TempDir static Path cache;
-  private static final Map<ExecutionMode, Sandbox> SANDBOXES = new EnumMap<>(ExecutionMode.class);
+  private static SandboxesByMode sandboxes;
   private static LocalHttpServer server;
 
   @BeforeAll
   static void start() {
     server = LocalHttpServer.start();
-    for (ExecutionMode mode : ExecutionMode.values()) {
-      SANDBOXES.put(
-          mode,
-          Sandbox.create(
-              SandboxConfig.builder()
-                  .withExecutionMode(mode)
-                  .withCacheDir(cache)
-                  .withHttp(HttpConfig.builder().withPrivateHosts(List.of("127.0.0.1")).build())
-                  .build()));
-    }
+    sandboxes =
+        SandboxesByMode.create(
+            cache,
+            b -> b.withHttp(HttpConfig.builder().withPrivateHosts(List.of("127.0.0.1")).build()));
   }
 
   @AfterAll
   static void stop() {
-    SANDBOXES.values().forEach(Sandbox::close);
+    sandboxes.close();
     server.close();
   }
 
@@ -167,7 +160,7 @@ class HostBufferAccountTest {
         """
             .formatted(request.replace("\"", "\\\""), request.length());
 
-    Sandbox sandbox = SANDBOXES.get(mode);
+    Sandbox sandbox = sandboxes.get(mode);
     ResultEnvelope envelope =
         sandbox.run(
             sandbox.prepare(WatAssembler.assemble(wat)),
@@ -301,7 +294,7 @@ class HostBufferAccountTest {
 
   /** Prepares the module, then runs it, asserting the run kept the heap under the bound. */
   private static ResultEnvelope runBounded(ExecutionMode mode, String wat, TaskOptions options) {
-    Sandbox sandbox = SANDBOXES.get(mode);
+    Sandbox sandbox = sandboxes.get(mode);
     PreparedModule module = sandbox.prepare(WatAssembler.assemble(wat));
     var envelope = new AtomicReference<ResultEnvelope>();
     long heap =

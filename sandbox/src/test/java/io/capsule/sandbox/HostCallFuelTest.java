@@ -7,10 +7,9 @@ import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.testing.Corpus;
+import io.capsule.sandbox.testing.SandboxesByMode;
 import java.nio.file.Path;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,27 +22,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Host calls charge the task for the bytes they move, through the real sandbox wiring. */
 class HostCallFuelTest {
   @TempDir static Path cache;
-  private static final Map<ExecutionMode, Sandbox> SANDBOXES = new EnumMap<>(ExecutionMode.class);
+  private static SandboxesByMode sandboxes;
   private static final TaskOptions LOW =
       TaskOptions.builder().compute(Compute.parse("LOW")).build();
 
   @BeforeAll
   static void start() {
-    for (ExecutionMode mode : ExecutionMode.values()) {
-      SANDBOXES.put(
-          mode,
-          Sandbox.create(
-              SandboxConfig.builder().withExecutionMode(mode).withCacheDir(cache).build()));
-    }
+    sandboxes = SandboxesByMode.create(cache);
   }
 
   @AfterAll
   static void stop() {
-    SANDBOXES.values().forEach(Sandbox::close);
+    sandboxes.close();
   }
 
   private static ResultEnvelope run(ExecutionMode mode, byte[] wasm, TaskOptions options) {
-    Sandbox sandbox = SANDBOXES.get(mode);
+    Sandbox sandbox = sandboxes.get(mode);
     return sandbox.run(sandbox.prepare(wasm), new TaskCall(options, List.of()));
   }
 

@@ -30,10 +30,9 @@ import io.capsule.sandbox.internal.ModuleLimits;
 import io.capsule.sandbox.internal.ResourceAccount;
 import io.capsule.sandbox.testing.Corpus;
 import io.capsule.sandbox.testing.HeapPeak;
+import io.capsule.sandbox.testing.SandboxesByMode;
 import java.nio.file.Path;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
@@ -56,21 +55,16 @@ class HostileModuleTest {
       TaskOptions.builder().ram(ByteSize.parse("1MB")).build();
 
   @TempDir static Path cache;
-  private static final Map<ExecutionMode, Sandbox> SANDBOXES = new EnumMap<>(ExecutionMode.class);
+  private static SandboxesByMode sandboxes;
 
   @BeforeAll
   static void start() {
-    for (ExecutionMode mode : ExecutionMode.values()) {
-      SANDBOXES.put(
-          mode,
-          Sandbox.create(
-              SandboxConfig.builder().withExecutionMode(mode).withCacheDir(cache).build()));
-    }
+    sandboxes = SandboxesByMode.create(cache);
   }
 
   @AfterAll
   static void stop() {
-    SANDBOXES.values().forEach(Sandbox::close);
+    sandboxes.close();
   }
 
   // --- proposals the sandbox does not accept ---
@@ -129,7 +123,7 @@ class HostileModuleTest {
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
   void aTableGrownInOneRunStartsAtItsDeclaredSizeInTheNext(ExecutionMode mode) {
-    Sandbox sandbox = SANDBOXES.get(mode);
+    Sandbox sandbox = sandboxes.get(mode);
     PreparedModule module = sandbox.prepare(Corpus.wat("hostile/table_grow_once"));
     for (int run = 0; run < 2; run++) {
       ResultEnvelope envelope = sandbox.run(module, new TaskCall(ONE_MB, List.of()));
@@ -175,7 +169,7 @@ class HostileModuleTest {
     ResultEnvelope envelope = runBounded(mode, wasm, ONE_MB);
     assertThat(envelope.error().errorType()).isEqualTo(ErrorType.MEMORY_LIMIT);
     assertThat(envelope.error().message()).contains("a call frame of").contains("recursion");
-    assertThat(SANDBOXES.get(mode).prepare(wasm).machineFactory())
+    assertThat(sandboxes.get(mode).prepare(wasm).machineFactory())
         .as("no compiled code for a module that falls back")
         .isNull();
   }
@@ -188,14 +182,14 @@ class HostileModuleTest {
     ResultEnvelope envelope = runBounded(mode, wasm, ONE_MB);
     assertThat(envelope.error().errorType()).isEqualTo(stackEnd(mode));
     if (mode == ExecutionMode.COMPILED) {
-      assertThat(SANDBOXES.get(mode).prepare(wasm).machineFactory()).isNotNull();
+      assertThat(sandboxes.get(mode).prepare(wasm).machineFactory()).isNotNull();
     }
   }
 
   @Test
   void aCompiledModuleWithoutFallbackStaysCompiled() {
     byte[] wasm = recursion(ModuleLimits.MAX_LOCALS - 1, 0);
-    assertThat(SANDBOXES.get(ExecutionMode.COMPILED).prepare(wasm).machineFactory()).isNotNull();
+    assertThat(sandboxes.get(ExecutionMode.COMPILED).prepare(wasm).machineFactory()).isNotNull();
   }
 
   /**
@@ -230,7 +224,7 @@ class HostileModuleTest {
   /** Runs hello with a machine that throws {@code error} from the guest thread when called. */
   private static ResultEnvelope runThrowing(
       ExecutionMode mode, java.util.function.Supplier<Error> error) {
-    Sandbox sandbox = SANDBOXES.get(mode);
+    Sandbox sandbox = sandboxes.get(mode);
     PreparedModule hello = sandbox.prepare(Corpus.wat("hello"));
     Function<Instance, Machine> throwing =
         instance ->
@@ -252,13 +246,13 @@ class HostileModuleTest {
   // --- helpers ---
 
   private static ResultEnvelope run(ExecutionMode mode, byte[] wasm) {
-    Sandbox sandbox = SANDBOXES.get(mode);
+    Sandbox sandbox = sandboxes.get(mode);
     return sandbox.run(sandbox.prepare(wasm), new TaskCall(TaskOptions.NONE, List.of()));
   }
 
   /** Prepares the module, then runs it, asserting the run kept the heap under the bound. */
   private static ResultEnvelope runBounded(ExecutionMode mode, byte[] wasm, TaskOptions options) {
-    Sandbox sandbox = SANDBOXES.get(mode);
+    Sandbox sandbox = sandboxes.get(mode);
     PreparedModule module = sandbox.prepare(wasm);
     var envelope = new AtomicReference<ResultEnvelope>();
     long heap =
@@ -269,7 +263,7 @@ class HostileModuleTest {
   }
 
   private static void assertRefused(byte[] wasm, String reason) {
-    Sandbox sandbox = SANDBOXES.get(ExecutionMode.COMPILED);
+    Sandbox sandbox = sandboxes.get(ExecutionMode.COMPILED);
     long heap =
         HeapPeak.during(
             () ->

@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.capsule.protocol.ErrorType;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
+import io.capsule.sandbox.testing.SandboxesByMode;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,27 +82,22 @@ class MemoryIsolationTest {
               .formatted(BYTES));
 
   @TempDir static Path cache;
-  private static final Map<ExecutionMode, Sandbox> SANDBOXES = new EnumMap<>(ExecutionMode.class);
+  private static SandboxesByMode sandboxes;
 
   @BeforeAll
   static void start() {
-    for (ExecutionMode mode : ExecutionMode.values()) {
-      SANDBOXES.put(
-          mode,
-          Sandbox.create(
-              SandboxConfig.builder().withExecutionMode(mode).withCacheDir(cache).build()));
-    }
+    sandboxes = SandboxesByMode.create(cache);
   }
 
   @AfterAll
   static void stop() {
-    SANDBOXES.values().forEach(Sandbox::close);
+    sandboxes.close();
   }
 
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
   void aTaskNeverReadsWhatTheTaskBeforeItLeftInMemory(ExecutionMode mode) {
-    Sandbox sandbox = SANDBOXES.get(mode);
+    Sandbox sandbox = sandboxes.get(mode);
     for (int round = 0; round < 5; round++) {
       assertThat(attempt(sandbox, FILLER, TaskOptions.NONE).success()).isTrue();
       assertScansClean(sandbox, round);
@@ -115,7 +109,7 @@ class MemoryIsolationTest {
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
   void aTaskNeverReadsWhatATimedOutTaskKeptWriting(ExecutionMode mode) {
-    Sandbox sandbox = SANDBOXES.get(mode);
+    Sandbox sandbox = sandboxes.get(mode);
     TaskOptions briefly = TaskOptions.builder().timeout(Duration.ofMillis(100)).build();
     for (int round = 0; round < 2; round++) {
       ResultEnvelope stopped = attempt(sandbox, ENDLESS_FILLER, briefly);

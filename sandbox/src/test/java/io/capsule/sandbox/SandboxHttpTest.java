@@ -11,12 +11,11 @@ import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.testing.Corpus;
 import io.capsule.sandbox.testing.LocalHttpServer;
+import io.capsule.sandbox.testing.SandboxesByMode;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** {@code capsule.http_request} end to end: the C SDK example against a real local server. */
 class SandboxHttpTest {
   @TempDir static Path cache;
-  private static final Map<ExecutionMode, Sandbox> SANDBOXES = new EnumMap<>(ExecutionMode.class);
+  private static SandboxesByMode sandboxes;
   private static LocalHttpServer server;
   private static Sandbox proxied;
   private static Sandbox unopened;
@@ -40,14 +39,11 @@ class SandboxHttpTest {
   @BeforeAll
   static void start() {
     server = LocalHttpServer.start();
-    for (ExecutionMode mode : ExecutionMode.values()) {
-      SANDBOXES.put(
-          mode,
-          Sandbox.create(
-              config(mode)
-                  .withHttp(HttpConfig.builder().withPrivateHosts(OPERATOR_OPENS_LOOPBACK).build())
-                  .build()));
-    }
+    sandboxes =
+        SandboxesByMode.create(
+            cache,
+            b ->
+                b.withHttp(HttpConfig.builder().withPrivateHosts(OPERATOR_OPENS_LOOPBACK).build()));
     proxied =
         Sandbox.create(
             config(ExecutionMode.COMPILED)
@@ -66,7 +62,7 @@ class SandboxHttpTest {
 
   @AfterAll
   static void stop() {
-    SANDBOXES.values().forEach(Sandbox::close);
+    sandboxes.close();
     proxied.close();
     unopened.close();
     server.close();
@@ -90,7 +86,7 @@ class SandboxHttpTest {
   @EnumSource(ExecutionMode.class)
   void allowedHostAnswersAndTheBodyReachesTheResult(ExecutionMode mode) {
     String url = server.url("/hello");
-    ResultEnvelope envelope = get(SANDBOXES.get(mode), url, allowing("127.0.0.1"));
+    ResultEnvelope envelope = get(sandboxes.get(mode), url, allowing("127.0.0.1"));
 
     assertThat(envelope.success()).as("%s", envelope.error()).isTrue();
     assertThat(envelope.result().get("status").asInt()).isEqualTo(200);
@@ -105,7 +101,7 @@ class SandboxHttpTest {
   @EnumSource(ExecutionMode.class)
   void deniedHostIsANetworkErrorForTheGuestRecordedWithoutAConnection(ExecutionMode mode) {
     String url = server.url("/hello");
-    ResultEnvelope envelope = get(SANDBOXES.get(mode), url, allowing("example.com"));
+    ResultEnvelope envelope = get(sandboxes.get(mode), url, allowing("example.com"));
 
     assertThat(envelope.success()).isFalse();
     assertThat(envelope.error().errorType()).isEqualTo(ErrorType.PERMISSION_DENIED);
@@ -117,7 +113,7 @@ class SandboxHttpTest {
   @Test
   void withoutAllowedHostsEveryHostIsDenied() {
     ResultEnvelope envelope =
-        get(SANDBOXES.get(ExecutionMode.COMPILED), server.url("/hello"), TaskOptions.NONE);
+        get(sandboxes.get(ExecutionMode.COMPILED), server.url("/hello"), TaskOptions.NONE);
 
     assertThat(envelope.error().message()).contains("host_denied");
     assertThat(server.received()).isEmpty();
@@ -126,7 +122,7 @@ class SandboxHttpTest {
   @Test
   void starAllowsAnyHost() {
     ResultEnvelope envelope =
-        get(SANDBOXES.get(ExecutionMode.COMPILED), server.url("/hello"), allowing("*"));
+        get(sandboxes.get(ExecutionMode.COMPILED), server.url("/hello"), allowing("*"));
 
     assertThat(envelope.result().get("status").asInt()).isEqualTo(200);
   }
@@ -175,7 +171,7 @@ class SandboxHttpTest {
 
   @Test
   void theMetadataAddressIsNotReachedThroughStarNorThroughARedirect() {
-    Sandbox sandbox = SANDBOXES.get(ExecutionMode.COMPILED);
+    Sandbox sandbox = sandboxes.get(ExecutionMode.COMPILED);
     String metadata = "http://169.254.169.254/latest/meta-data/";
     ResultEnvelope direct = get(sandbox, metadata, allowing("*"));
     String bounce = server.url("/redirect?to=" + metadata);
@@ -194,7 +190,7 @@ class SandboxHttpTest {
   void redirectToAnAllowedHostIsFollowed() {
     String url = server.url("/redirect?to=/hello");
     ResultEnvelope envelope =
-        get(SANDBOXES.get(ExecutionMode.COMPILED), url, allowing("127.0.0.1"));
+        get(sandboxes.get(ExecutionMode.COMPILED), url, allowing("127.0.0.1"));
 
     assertThat(envelope.result().get("body").asText()).isEqualTo(LocalHttpServer.HELLO);
     assertThat(envelope.execution().hostRequests())
@@ -208,7 +204,7 @@ class SandboxHttpTest {
     String url = server.url("/hang");
     TaskOptions options = allowing("127.0.0.1").toBuilder().timeout(Duration.ofSeconds(1)).build();
     long start = System.nanoTime();
-    ResultEnvelope envelope = get(SANDBOXES.get(mode), url, options);
+    ResultEnvelope envelope = get(sandboxes.get(mode), url, options);
 
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
     assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TIMEOUT);
@@ -223,7 +219,7 @@ class SandboxHttpTest {
     }
     String url = "http://127.0.0.1:" + port + "/";
     ResultEnvelope envelope =
-        get(SANDBOXES.get(ExecutionMode.COMPILED), url, allowing("127.0.0.1"));
+        get(sandboxes.get(ExecutionMode.COMPILED), url, allowing("127.0.0.1"));
 
     assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TASK_ERROR);
     assertThat(envelope.error().message()).contains("connection_failed");
@@ -233,7 +229,7 @@ class SandboxHttpTest {
   @Test
   void hostRequestsHoldNoHeaderValuesOrBodies() {
     ResultEnvelope envelope =
-        get(SANDBOXES.get(ExecutionMode.COMPILED), server.url("/hello"), allowing("127.0.0.1"));
+        get(sandboxes.get(ExecutionMode.COMPILED), server.url("/hello"), allowing("127.0.0.1"));
 
     String execution = CapsuleJson.write(envelope.execution());
     assertThat(execution)
@@ -245,7 +241,7 @@ class SandboxHttpTest {
   @ParameterizedTest
   @EnumSource(ExecutionMode.class)
   void answersAreReadOnceByHandleAndUnreadAnswersAreBounded(ExecutionMode mode) {
-    Sandbox sandbox = SANDBOXES.get(mode);
+    Sandbox sandbox = sandboxes.get(mode);
     ResultEnvelope envelope =
         sandbox.run(sandbox.prepare(Corpus.wat("http_handles")), TaskCall.of(List.of()));
 
@@ -320,7 +316,7 @@ class SandboxHttpTest {
   void queryStringsAndUserinfoNeverReachTheEnvelope() {
     String withKey = server.url("/hello?api_key=SECRET-KEY#SECRET-FRAGMENT");
     String withUser = server.url("/hello").replace("://", "://user:SECRET-PASSWORD@");
-    Sandbox sandbox = SANDBOXES.get(ExecutionMode.COMPILED);
+    Sandbox sandbox = sandboxes.get(ExecutionMode.COMPILED);
     ResultEnvelope keyed = get(sandbox, withKey, allowing("127.0.0.1"));
     ResultEnvelope userinfo = get(sandbox, withUser, allowing("127.0.0.1"));
 

@@ -10,11 +10,10 @@ import io.capsule.protocol.InvalidModuleException;
 import io.capsule.protocol.ResultEnvelope;
 import io.capsule.protocol.TaskOptions;
 import io.capsule.sandbox.testing.Corpus;
+import io.capsule.sandbox.testing.SandboxesByMode;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,29 +26,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class SandboxTest {
   @TempDir static Path cache;
-  private static final Map<ExecutionMode, Sandbox> SANDBOXES = new EnumMap<>(ExecutionMode.class);
+  private static SandboxesByMode sandboxes;
 
   @BeforeAll
   static void start() {
-    for (ExecutionMode mode : ExecutionMode.values()) {
-      SANDBOXES.put(
-          mode,
-          Sandbox.create(
-              SandboxConfig.builder()
-                  .withExecutionMode(mode)
-                  .withCacheDir(cache)
-                  .withRetryBackoff(Duration.ofMillis(1), Duration.ofMillis(5))
-                  .build()));
-    }
+    sandboxes =
+        SandboxesByMode.create(
+            cache, b -> b.withRetryBackoff(Duration.ofMillis(1), Duration.ofMillis(5)));
   }
 
   @AfterAll
   static void stop() {
-    SANDBOXES.values().forEach(Sandbox::close);
+    sandboxes.close();
   }
 
   private static ResultEnvelope run(ExecutionMode mode, String wat, TaskOptions options) {
-    Sandbox sandbox = SANDBOXES.get(mode);
+    Sandbox sandbox = sandboxes.get(mode);
     return sandbox.run(sandbox.prepare(Corpus.wat(wat)), new TaskCall(options, List.of()));
   }
 
@@ -135,7 +127,7 @@ class SandboxTest {
     ResultEnvelope envelope = run(mode, wat, options);
     assertThat(envelope.error().errorType()).isEqualTo(ErrorType.TIMEOUT);
     assertThat(envelope.error().message()).contains("300ms");
-    assertThat(SANDBOXES.get(mode).config().stopGrace().toNanos() + 300_000_000L)
+    assertThat(sandboxes.get(mode).config().stopGrace().toNanos() + 300_000_000L)
         .as("the attempt returned within timeout + stop grace")
         .isGreaterThan(System.nanoTime() - start);
     assertThat(run(mode, "hello", TaskOptions.NONE).success()).isTrue();
@@ -172,7 +164,7 @@ class SandboxTest {
           run(ExecutionMode.INTERPRETED, wat, TaskOptions.NONE).execution().fuelConsumed();
       assertThat(compiled).as(wat).isPositive().isEqualTo(interpreted);
     }
-    Sandbox sandbox = SANDBOXES.get(ExecutionMode.COMPILED);
+    Sandbox sandbox = sandboxes.get(ExecutionMode.COMPILED);
     PreparedModule lz = sandbox.prepare(Corpus.resource("cpu/lz.wasm"));
     long first = sandbox.run(lz, TaskCall.of(List.of())).execution().fuelConsumed();
     long second = sandbox.run(lz, TaskCall.of(List.of())).execution().fuelConsumed();
@@ -213,7 +205,7 @@ class SandboxTest {
 
   @Test
   void garbageAndTruncatedModulesAreInvalidModules() {
-    Sandbox sandbox = SANDBOXES.get(ExecutionMode.COMPILED);
+    Sandbox sandbox = sandboxes.get(ExecutionMode.COMPILED);
     byte[] hello = Corpus.wat("hello");
     byte[] truncated = java.util.Arrays.copyOf(hello, hello.length - 7);
     assertThatThrownBy(() -> sandbox.prepare("garbage!".getBytes()))
@@ -224,7 +216,7 @@ class SandboxTest {
 
   @Test
   void modulesThatAreNotTaskCommandsAreInvalid() {
-    Sandbox sandbox = SANDBOXES.get(ExecutionMode.COMPILED);
+    Sandbox sandbox = sandboxes.get(ExecutionMode.COMPILED);
     assertThatThrownBy(() -> sandbox.prepare(Corpus.wat("no_start")))
         .isInstanceOf(InvalidModuleException.class)
         .hasMessageContaining("_start");
