@@ -192,7 +192,11 @@ public final class FleetBench {
             pipeline.name(),
             size * perFlood.size(),
             (System.nanoTime() - start) / 1e9,
-            notFalling >= PROCESS_SETTLED_FLOODS ? "settled" : "not settled",
+            size < WARM_UP_TASKS
+                ? "the quick form's one flood"
+                : notFalling >= PROCESS_SETTLED_FLOODS
+                    ? "settled"
+                    : "not settled within " + PROCESS_WARM_UP_LIMIT.toSeconds() + " s",
             perFlood.stream()
                 .map(m -> String.format(Locale.ROOT, "%.0f", m))
                 .collect(Collectors.joining(" "))));
