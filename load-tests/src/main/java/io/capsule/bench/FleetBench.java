@@ -41,6 +41,11 @@ public final class FleetBench {
   private static final double JIT_SETTLED = 0.05;
   private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(40);
   private static final int FLOODS = 3;
+  // Worker processes' warm-up: until this many floods in a row are not this much cheaper per task
+  // than the cheapest before them, or the time bound.
+  private static final int PROCESS_SETTLED_FLOODS = 3;
+  private static final int PROCESS_FALLING_PERCENT = 5;
+  private static final Duration PROCESS_WARM_UP_LIMIT = Duration.ofSeconds(90);
 
   private final FleetBenchOptions options;
   private final PrintWriter out;
@@ -135,8 +140,7 @@ public final class FleetBench {
 
   /**
    * Starts {@code count} worker processes on topics of their own (at least a partition each), warms
-   * them up with a fixed number of tasks (their JIT is not visible from here: one flood in the
-   * quick form, two of {@value #WARM_UP_TASKS} otherwise), then floods them.
+   * them up until their CPU per task stops falling ({@link #warmUpProcesses}), then floods them.
    */
   private ProcessResult measureProcesses(String servers, String prefix, int partitions, int count)
       throws Exception {
@@ -148,24 +152,54 @@ public final class FleetBench {
             count,
             options.concurrency(),
             options.outputs())) {
-      int size = Math.min(WARM_UP_TASKS, options.tasks());
-      int floods = size == WARM_UP_TASKS ? 2 : 1;
-      long start = System.nanoTime();
-      for (int i = 0; i < floods; i++) {
-        LoadDriver.flood(pipeline, size);
-      }
-      warmUps.add(
-          String.format(
-              Locale.ROOT,
-              "%s: warm-up %d tasks in %.1f s",
-              pipeline.name(),
-              size * floods,
-              (System.nanoTime() - start) / 1e9));
+      warmUpProcesses(pipeline);
       long workers = pipeline.workerProcessCpuNanos();
       Latencies flood = LoadDriver.flood(pipeline, options.tasks());
       double workerMicros = (pipeline.workerProcessCpuNanos() - workers) / 1e3 / options.tasks();
       return new ProcessResult(count, flood, workerMicros);
     }
+  }
+
+  /**
+   * Floods of {@value #WARM_UP_TASKS} tasks until the worker processes' CPU per task stops falling:
+   * {@value #PROCESS_SETTLED_FLOODS} floods in a row none of which is {@value
+   * #PROCESS_FALLING_PERCENT}% below the lowest before it (or {@link #PROCESS_WARM_UP_LIMIT}).
+   * Their JIT cannot be watched from here, and a fixed warm-up (two such floods until 2026-12-07)
+   * left each of N processes 1/N of it: the more processes, the colder their JIT through the
+   * measured flood. The quick form floods once. Prints each flood's figure, so a report whose
+   * workers did not settle says so.
+   */
+  private void warmUpProcesses(FleetPipeline pipeline) throws Exception {
+    int size = Math.min(WARM_UP_TASKS, options.tasks());
+    long start = System.nanoTime();
+    List<Double> perFlood = new ArrayList<>();
+    double lowest = Double.MAX_VALUE;
+    int notFalling = 0;
+    do {
+      long cpu = pipeline.workerProcessCpuNanos();
+      LoadDriver.flood(pipeline, size);
+      double micros = (pipeline.workerProcessCpuNanos() - cpu) / 1e3 / size;
+      perFlood.add(micros);
+      notFalling = micros < lowest * (1 - PROCESS_FALLING_PERCENT / 100.0) ? 0 : notFalling + 1;
+      lowest = Math.min(lowest, micros);
+    } while (size == WARM_UP_TASKS // the quick form (a few hundred tasks) warms up once
+        && notFalling < PROCESS_SETTLED_FLOODS
+        && System.nanoTime() - start < PROCESS_WARM_UP_LIMIT.toNanos());
+    warmUps.add(
+        String.format(
+            Locale.ROOT,
+            "%s: warm-up %d tasks in %.1f s (%s), worker processes' CPU µs/task per flood %s",
+            pipeline.name(),
+            size * perFlood.size(),
+            (System.nanoTime() - start) / 1e9,
+            size < WARM_UP_TASKS
+                ? "the quick form's one flood"
+                : notFalling >= PROCESS_SETTLED_FLOODS
+                    ? "settled"
+                    : "not settled within " + PROCESS_WARM_UP_LIMIT.toSeconds() + " s",
+            perFlood.stream()
+                .map(m -> String.format(Locale.ROOT, "%.0f", m))
+                .collect(Collectors.joining(" "))));
   }
 
   /**

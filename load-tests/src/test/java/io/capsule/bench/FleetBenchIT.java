@@ -27,6 +27,13 @@ class FleetBenchIT {
     assertThat(lines).anyMatch(l -> l.startsWith("| bare sandbox attempt"));
     assertThat(lines)
         .anyMatch(l -> l.matches("\\| 1 \\| 60 \\| \\d+ \\| \\d+ \\| \\d+ \\| \\d+ \\|"));
+    // the quick form warms the processes up with one flood, whose workers' CPU per task it prints
+    assertThat(lines)
+        .anyMatch(
+            l ->
+                l.matches(
+                    "fleet \\(1 worker processes × 2 threads\\): warm-up 60 tasks in \\d+\\.\\d s"
+                        + " \\(the quick form's one flood\\), worker processes' CPU µs/task per flood \\d+"));
     assertThat(lines.get(lines.size() - 3)).matches("p50_gap_ms=-?\\d+\\.\\d{2}");
     assertThat(lines.get(lines.size() - 2)).matches("ratio=\\d+\\.\\d{3}");
     assertThat(lines.get(lines.size() - 1)).matches("overhead=\\d+\\.\\d{2}");

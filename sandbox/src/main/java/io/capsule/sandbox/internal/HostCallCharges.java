@@ -98,16 +98,16 @@ public final class HostCallCharges {
   private static final String CAPSULE = "capsule";
   private static final long PAGE = 65_536;
 
-  /** Fuel for the work of one call, charged before it runs. */
+  /** Fuel for the work of one call, charged before it runs to the attempt's {@code charges}. */
   @FunctionalInterface
   private interface Before {
-    void charge(Instance instance, long[] args);
+    void charge(HostCallCharges charges, Instance instance, long[] args);
   }
 
   /** Fuel for the work of one call known only after it ran. */
   @FunctionalInterface
   private interface After {
-    void charge(Instance instance, long[] args, long[] results);
+    void charge(HostCallCharges charges, Instance instance, long[] args, long[] results);
   }
 
   /** The host bytes one call makes the host allocate, read from its arguments before it runs. */
@@ -126,16 +126,23 @@ public final class HostCallCharges {
    */
   private record Price(Before before, After after, Held held, boolean kept) {}
 
+  private static final After NO_AFTER = (c, i, a, r) -> {};
+
+  // By module, then function name: built once (it is the same for every attempt, which only wraps
+  // its own functions with it), and looked up without building a key string per function.
+  private static final Map<String, Map<String, Price>> PRICES = prices();
+
   private final FuelMeter meter;
   private final ResourceAccount account;
-  private final Map<String, Price> prices = new HashMap<>();
+  private final long argumentBytes;
+  private final long environmentBytes;
 
   private HostCallCharges(
       FuelMeter meter, ResourceAccount account, long argumentBytes, long environmentBytes) {
     this.meter = meter;
     this.account = account;
-    wasiPrices(argumentBytes, environmentBytes);
-    capsulePrices();
+    this.argumentBytes = argumentBytes;
+    this.environmentBytes = environmentBytes;
   }
 
   /**
@@ -167,7 +174,8 @@ public final class HostCallCharges {
   public HostFunction[] wrap(HostFunction[] functions) {
     HostFunction[] out = functions.clone();
     for (int i = 0; i < out.length; i++) {
-      Price price = prices.get(out[i].module() + "." + out[i].name());
+      Map<String, Price> module = PRICES.get(out[i].module());
+      Price price = module == null ? null : module.get(out[i].name());
       if (price != null) {
         out[i] = price.kept() ? keeping(out[i], price) : charging(out[i], price);
       }
@@ -181,11 +189,11 @@ public final class HostCallCharges {
         f.name(),
         f.functionType(),
         (instance, args) -> {
-          price.before().charge(instance, args);
+          price.before().charge(this, instance, args);
           long held = hold(f, price, instance, args);
           try {
             long[] results = f.handle().apply(instance, args);
-            price.after().charge(instance, args, results);
+            price.after().charge(this, instance, args, results);
             return results;
           } finally {
             account.releaseBuffer(held);
@@ -201,7 +209,7 @@ public final class HostCallCharges {
         f.name(),
         f.functionType(),
         (instance, args) -> {
-          price.before().charge(instance, args);
+          price.before().charge(this, instance, args);
           long held = hold(f, price, instance, args);
           long[] results;
           try {
@@ -212,7 +220,7 @@ public final class HostCallCharges {
           }
           account.releaseBuffer(kept[0]);
           kept[0] = held;
-          price.after().charge(instance, args, results);
+          price.after().charge(this, instance, args, results);
           return results;
         });
   }
@@ -232,78 +240,101 @@ public final class HostCallCharges {
         : " holding " + bytes + " host bytes";
   }
 
-  private void wasiPrices(long argumentBytes, long environmentBytes) {
+  private static Map<String, Map<String, Price>> prices() {
+    Map<String, Price> wasi = new HashMap<>();
+    wasiPrices(wasi);
+    Map<String, Price> capsule = new HashMap<>();
+    capsulePrices(capsule);
+    return Map.of(WASI, Map.copyOf(wasi), CAPSULE, Map.copyOf(capsule));
+  }
+
+  private static void wasiPrices(Map<String, Price> prices) {
     for (String name : List.of("fd_read", "fd_pread")) {
-      price(WASI, name, (i, a) -> payIovecs(i, a[1], a[2]), (i, a) -> largestIovec(i, a[1], a[2]));
+      price(
+          prices,
+          name,
+          (c, i, a) -> c.payIovecs(i, a[1], a[2]),
+          (i, a) -> largestIovec(i, a[1], a[2]));
     }
     for (String name : List.of("fd_write", "fd_pwrite")) {
-      price(WASI, name, (i, a) -> payIovecs(i, a[1], a[2]), (i, a) -> iovecLengths(i, a[1], a[2]));
+      price(
+          prices,
+          name,
+          (c, i, a) -> c.payIovecs(i, a[1], a[2]),
+          (i, a) -> iovecLengths(i, a[1], a[2]));
     }
-    before(WASI, "sock_recv", (i, a) -> payIovecs(i, a[1], a[2]));
-    before(WASI, "sock_send", (i, a) -> payIovecs(i, a[1], a[2]));
-    before(WASI, "random_get", (i, a) -> pay(i, u32(a[1]) * RANDOM_BYTE_COST));
+    before(prices, "sock_recv", (c, i, a) -> c.payIovecs(i, a[1], a[2]));
+    before(prices, "sock_send", (c, i, a) -> c.payIovecs(i, a[1], a[2]));
+    before(prices, "random_get", (c, i, a) -> c.pay(i, u32(a[1]) * RANDOM_BYTE_COST));
     price(
-        WASI,
+        prices,
         "poll_oneoff",
-        (i, a) -> pay(i, u32(a[2]) * POLL_BYTES),
+        (c, i, a) -> c.pay(i, u32(a[2]) * POLL_BYTES),
         (i, a) -> u32(a[2]) * POLL_SUBSCRIPTION_BYTES);
-    before(WASI, "args_get", (i, a) -> pay(i, argumentBytes));
-    before(WASI, "environ_get", (i, a) -> pay(i, environmentBytes));
-    before(WASI, "fd_readdir", (i, a) -> pay(i, u32(a[2])));
-    before(WASI, "fd_prestat_dir_name", (i, a) -> pay(i, u32(a[2])));
+    before(prices, "args_get", (c, i, a) -> c.pay(i, c.argumentBytes));
+    before(prices, "environ_get", (c, i, a) -> c.pay(i, c.environmentBytes));
+    before(prices, "fd_readdir", (c, i, a) -> c.pay(i, u32(a[2])));
+    before(prices, "fd_prestat_dir_name", (c, i, a) -> c.pay(i, u32(a[2])));
     for (String name :
         List.of("path_create_directory", "path_remove_directory", "path_unlink_file")) {
-      paths(name, a -> u32(a[2]));
+      paths(prices, name, a -> u32(a[2]));
     }
     for (String name : List.of("path_filestat_get", "path_filestat_set_times", "path_open")) {
-      paths(name, a -> u32(a[3]));
+      paths(prices, name, a -> u32(a[3]));
     }
-    paths("path_link", a -> u32(a[3]) + u32(a[6]));
-    paths("path_readlink", a -> u32(a[2]) + u32(a[4]));
-    paths("path_rename", a -> u32(a[2]) + u32(a[5]));
-    paths("path_symlink", a -> u32(a[1]) + u32(a[4]));
+    paths(prices, "path_link", a -> u32(a[3]) + u32(a[6]));
+    paths(prices, "path_readlink", a -> u32(a[2]) + u32(a[4]));
+    paths(prices, "path_rename", a -> u32(a[2]) + u32(a[5]));
+    paths(prices, "path_symlink", a -> u32(a[1]) + u32(a[4]));
   }
 
   /** A path function: fuel for the lengths of its path and buffer arguments, bytes for copies. */
-  private void paths(String name, java.util.function.ToLongFunction<long[]> lengths) {
+  private static void paths(
+      Map<String, Price> prices, String name, java.util.function.ToLongFunction<long[]> lengths) {
     price(
-        WASI,
+        prices,
         name,
-        (i, a) -> pay(i, lengths.applyAsLong(a)),
+        (c, i, a) -> c.pay(i, lengths.applyAsLong(a)),
         (i, a) -> PATH_COPIES * lengths.applyAsLong(a));
   }
 
-  private void capsulePrices() {
-    price(CAPSULE, "log", (i, a) -> pay(i, u32(a[1])), (i, a) -> Math.min(u32(a[1]), LOG_CHUNK));
+  private static void capsulePrices(Map<String, Price> prices) {
     prices.put(
-        CAPSULE + ".set_result",
+        "log",
         new Price(
-            (i, a) -> pay(i, u32(a[1])),
-            (i, a, r) -> {},
+            (c, i, a) -> c.pay(i, u32(a[1])),
+            NO_AFTER,
+            (i, a) -> Math.min(u32(a[1]), LOG_CHUNK),
+            false));
+    prices.put(
+        "set_result",
+        new Price(
+            (c, i, a) -> c.pay(i, u32(a[1])),
+            NO_AFTER,
             (i, a) -> u32(a[1]) <= MAX_RESULT_BYTES ? u32(a[1]) : 0,
             true));
     prices.put(
-        CAPSULE + ".http_request",
+        "http_request",
         new Price(
-            (i, a) -> pay(i, u32(a[1])),
-            (i, a, r) -> pay(i, Integer.toUnsignedLong(i.memory().readInt((int) a[3]))),
+            (c, i, a) -> c.pay(i, u32(a[1])),
+            (c, i, a, r) -> c.pay(i, Integer.toUnsignedLong(i.memory().readInt((int) a[3]))),
             NOTHING,
             false));
     prices.put(
-        CAPSULE + ".http_response_read",
+        "http_response_read",
         new Price(
-            (i, a) -> {},
-            (i, a, r) -> pay(i, Math.min(u32(a[2]), Math.max(0, r[0]))),
+            (c, i, a) -> {},
+            (c, i, a, r) -> c.pay(i, Math.min(u32(a[2]), Math.max(0, r[0]))),
             NOTHING,
             false));
   }
 
-  private void before(String module, String name, Before before) {
-    price(module, name, before, NOTHING);
+  private static void before(Map<String, Price> prices, String name, Before before) {
+    price(prices, name, before, NOTHING);
   }
 
-  private void price(String module, String name, Before before, Held held) {
-    prices.put(module + "." + name, new Price(before, (i, a, r) -> {}, held, false));
+  private static void price(Map<String, Price> prices, String name, Before before, Held held) {
+    prices.put(name, new Price(before, NO_AFTER, held, false));
   }
 
   /**

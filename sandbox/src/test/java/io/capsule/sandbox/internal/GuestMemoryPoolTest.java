@@ -7,23 +7,38 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
 import org.junit.jupiter.api.Test;
 
 class GuestMemoryPoolTest {
+  private static final MemoryLimits ONE_PAGE = new MemoryLimits(1, 1);
+
   @Test
-  void aMemoryGivenBackIsHandedOutAgainZeroed() {
-    GuestMemoryPool pool = new GuestMemoryPool();
-    MemoryLimits limits = new MemoryLimits(1, 4);
-    ByteArrayMemory memory = pool.take(limits);
-    memory.writeI32(100, 0x5ec2e7);
-    pool.give(memory, limits);
+  void handsOutTheMemoryGivenBackLastFirst() {
+    var pool = new GuestMemoryPool();
+    ByteArrayMemory older = pool.take(ONE_PAGE);
+    ByteArrayMemory newer = pool.take(ONE_PAGE);
+    pool.give(older, ONE_PAGE);
+    pool.give(newer, ONE_PAGE);
 
-    ByteArrayMemory again = pool.take(limits);
+    assertThat(pool.take(ONE_PAGE)).isSameAs(newer);
+    assertThat(pool.take(ONE_PAGE)).isSameAs(older);
+  }
 
-    assertThat(again).isSameAs(memory);
-    assertThat(again.readInt(100)).isZero();
+  @Test
+  void aReusedMemoryIsZeroedWhole() {
+    var pool = new GuestMemoryPool();
+    ByteArrayMemory used = pool.take(ONE_PAGE);
+    used.writeByte(0, (byte) 7);
+    used.writeByte(65_535, (byte) 9);
+    pool.give(used, ONE_PAGE);
+
+    ByteArrayMemory reused = pool.take(ONE_PAGE);
+
+    assertThat(reused).isSameAs(used);
+    assertThat(reused.read(0)).isZero();
+    assertThat(reused.read(65_535)).isZero();
   }
 
   @Test
   void aGrownMemoryIsNotKept() {
-    GuestMemoryPool pool = new GuestMemoryPool();
+    var pool = new GuestMemoryPool();
     MemoryLimits limits = new MemoryLimits(1, 4);
     ByteArrayMemory memory = pool.take(limits);
     memory.grow(1);
@@ -33,8 +48,8 @@ class GuestMemoryPoolTest {
   }
 
   @Test
-  void tasksDeclaringEverOtherLimitsLeaveAtMostABoundedNumberOfQueuesBehind() {
-    GuestMemoryPool pool = new GuestMemoryPool();
+  void tasksDeclaringEverOtherLimitsLeaveAtMostABoundedNumberOfStacksBehind() {
+    var pool = new GuestMemoryPool();
     // a hostile stream: every task another maximum (or another ram cap, which clamps it)
     for (int max = 1; max <= 10 * GuestMemoryPool.MAX_SHAPES; max++) {
       MemoryLimits limits = new MemoryLimits(1, max);
@@ -42,9 +57,8 @@ class GuestMemoryPoolTest {
     }
 
     assertThat(pool.shapes()).isEqualTo(GuestMemoryPool.MAX_SHAPES);
-    MemoryLimits kept = new MemoryLimits(1, 1);
-    ByteArrayMemory memory = pool.take(kept);
-    pool.give(memory, kept);
-    assertThat(pool.take(kept)).isSameAs(memory);
+    ByteArrayMemory memory = pool.take(ONE_PAGE); // a kept shape is still reused
+    pool.give(memory, ONE_PAGE);
+    assertThat(pool.take(ONE_PAGE)).isSameAs(memory);
   }
 }
