@@ -52,11 +52,6 @@ final class FunctionLocals {
     return results.stream().allMatch(t -> ValueCodes.code(t) != ValueCodes.UNSUPPORTED);
   }
 
-  /** The index the next added local gets. */
-  int next() {
-    return types.size();
-  }
-
   /** The locals added to the function, in order, after its declared ones. */
   List<ValType> added() {
     return added;

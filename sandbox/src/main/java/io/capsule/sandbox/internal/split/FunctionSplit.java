@@ -29,8 +29,8 @@ final class FunctionSplit {
    * At most this many locals (parameters included) in a function once its glue has added its own:
    * the glue of a region whose exits carry values keeps each value in a local (shared by all glue,
    * see {@link FunctionLocals}), and a region leaving to many wide labels could otherwise add
-   * thousands. The resumable CPython's eval loop goes from 18 to about 20 (it went to 258 when each
-   * glue had locals of its own).
+   * thousands. The resumable CPython's eval loop goes from 18 to 21 (it went to 258 when each glue
+   * had locals of its own).
    */
   static final int MAX_LOCALS = 4_096;
 
