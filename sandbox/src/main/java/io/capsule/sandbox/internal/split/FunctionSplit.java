@@ -6,6 +6,7 @@ import com.dylibso.chicory.wasm.types.ValType;
 import io.capsule.sandbox.internal.meter.WasmReader;
 import io.capsule.sandbox.internal.meter.WasmWriter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -26,11 +27,19 @@ import java.util.Set;
 final class FunctionSplit {
   /**
    * At most this many locals (parameters included) in a function once its glue has added its own:
-   * the glue of a region whose exits carry values keeps each value in a local, and a body of many
-   * regions leaving to wide labels could otherwise add thousands. The resumable CPython's eval loop
-   * goes from 8 to 20.
+   * the glue of a region whose exits carry values keeps each value in a local (shared by all glue,
+   * see {@link FunctionLocals}), and a region leaving to many wide labels could otherwise add
+   * thousands. The resumable CPython's eval loop goes from 18 to 21 (it went to 258 when each glue
+   * had locals of its own).
    */
   static final int MAX_LOCALS = 4_096;
+
+  /**
+   * At most this many regions move out of one function: the added functions stay in proportion (a
+   * body of 100,000 tiny blocks is not turned into 100,000 functions). CPython's eval loop moves
+   * about 100.
+   */
+  static final int MAX_REGIONS = 4_096;
 
   /** The work budget per byte of body (see the class comment); CPython needs under 4. */
   static final int WORK_PER_BYTE = 32;
@@ -162,7 +171,7 @@ final class FunctionSplit {
         RegionFinder.find(root, ValueCodes.codes(locals.results()), types, threshold, measured);
     size = measured[0];
     workLeft -= size;
-    if (size <= threshold || workLeft < 0) {
+    if (size <= threshold || workLeft < 0 || moved.size() >= MAX_REGIONS) {
       return false;
     }
     candidates.sort(Comparator.comparingInt(Candidate::size).reversed());
@@ -200,7 +209,7 @@ final class FunctionSplit {
     int left = size;
     boolean any = false;
     for (Candidate candidate : candidates) {
-      if (left <= threshold || workLeft < 0) {
+      if (left <= threshold || workLeft < 0 || moved.size() >= MAX_REGIONS) {
         break;
       }
       if (edited.contains(candidate.body())) {
@@ -237,13 +246,14 @@ final class FunctionSplit {
       glueLocals.addAll(locals.results());
     }
     shape.slots().codes().forEach(c -> glueLocals.add(ValueCodes.type(c)));
-    if (locals.count() + glueLocals.size() > MAX_LOCALS) {
+    if (locals.count() + locals.scratchMissing(glueLocals) > MAX_LOCALS) {
       refused.add(candidate.key());
       return false;
     }
-    int code = locals.next();
-    int[] resultTemps = indices(code + 1, shape.returns() ? locals.results().size() : 0);
-    int[] slotTemps = indices(code + 1 + resultTemps.length, shape.slots().codes().size());
+    int[] scratch = locals.scratch(glueLocals);
+    int code = scratch[0];
+    int[] resultTemps = slice(scratch, 1, shape.returns() ? locals.results().size() : 0);
+    int[] slotTemps = slice(scratch, 1 + resultTemps.length, shape.slots().codes().size());
     List<Node> glue = Glue.of(shape, firstNewFunction + moved.size(), code, resultTemps, slotTemps);
     if (glueWeight * Nodes.size(glue) >= candidate.size()) {
       refused.add(candidate.key());
@@ -251,19 +261,15 @@ final class FunctionSplit {
     }
     List<Node> region = List.copyOf(nodes);
     moved.add(MovedRegion.of(region, shape, locals, addedTypes));
-    glueLocals.forEach(locals::add);
+    locals.addScratch(glueLocals);
     uses = LocalUses.moved(uses, region, glue, locals.count());
     nodes.clear();
     candidate.body().add(candidate.start(), new Node.Outlined(glue, glueWeight));
     return true;
   }
 
-  private static int[] indices(int first, int count) {
-    int[] indices = new int[count];
-    for (int i = 0; i < count; i++) {
-      indices[i] = first + i;
-    }
-    return indices;
+  private static int[] slice(int[] indices, int from, int count) {
+    return Arrays.copyOfRange(indices, from, from + count);
   }
 
   private byte[] write(byte[] module, int bodyStart, int codeStart) {

@@ -27,8 +27,9 @@ final class Glue {
   /**
    * The glue for a region moved to {@code function}, keeping the exit code in local {@code code}
    * (unused when the region has no exits), the function's results in {@code resultTemps} (when it
-   * may return) and the exit slots in {@code slotTemps}: locals of this glue alone, so that a
-   * larger region holding it later keeps them internal.
+   * may return) and the exit slots in {@code slotTemps}: {@linkplain FunctionLocals#isScratch
+   * scratch locals} every glue shares, written here after the call and read only here, so that a
+   * larger region holding this glue later keeps them internal.
    */
   static List<Node> of(
       RegionShape shape, int function, int code, int[] resultTemps, int[] slotTemps) {

@@ -75,7 +75,7 @@ final class RegionShape {
     if (!shape.walk(nodes, 0, new HashSet<>())) {
       return null;
     }
-    shape.classify(functionUses);
+    shape.classify(functionUses, locals);
     shape.slots = new ExitSlots(shape.exits, shape.exitTypes);
     return shape.passable(locals) ? shape : null;
   }
@@ -108,10 +108,15 @@ final class RegionShape {
     return List.copyOf(internal);
   }
 
-  private void classify(int[] functionUses) {
+  /**
+   * Internal, passed or returned (see the class comment); a glue's {@linkplain
+   * FunctionLocals#isScratch scratch local} used outside too stays internal, as no value in it
+   * crosses from one glue to another.
+   */
+  private void classify(int[] functionUses, FunctionLocals locals) {
     uses.forEach(
         (local, count) -> {
-          boolean usedOutside = functionUses[local] > count;
+          boolean usedOutside = functionUses[local] > count && !locals.isScratch(local);
           if (!usedOutside && !readBeforeWritten.contains(local)) {
             internal.add(local);
           } else {
