@@ -17,8 +17,9 @@ import picocli.CommandLine.Spec;
         "hello.js (QuickJS) and hello.py (CPython): cold first task in a fresh cache directory,"
             + " warm median/p99 per task in one sandbox, new-process runs; CPU-bound loops and a"
             + " realistic mix (json, regex, sort, csv+statistics) in both languages beside the"
-            + " machine's python3 and node. Prints a Markdown table, then lang_js_ms, lang_py_ms"
-            + " and, last, py_loop_ratio, py_mix_ratio, js_loop_ratio, js_mix_ratio and"
+            + " machine's python3 and node. Prints a Markdown table, then lang_js_ms, lang_py_ms,"
+            + " py_loop_in_task_ratio (the Python loop timed inside one task, as natively) and,"
+            + " last, py_loop_ratio, py_mix_ratio, js_loop_ratio, js_mix_ratio and"
             + " interpreted_functions (functions"
             + " Chicory's compiler left to its interpreter in QuickJS and the resumable CPython).")
 final class BenchLangCommand implements Callable<Integer> {

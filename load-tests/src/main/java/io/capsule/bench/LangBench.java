@@ -31,10 +31,11 @@ import java.util.stream.Stream;
  * first starts it, the medians of the next ones; then {@code capsule daemon stop}). For Python also
  * a CPU-bound loop and a realistic mix ({@link #MIX}) against the same code in the machine's {@code
  * python3}, and for JavaScript the same loop and mix against {@code node}. Prints a Markdown table,
- * then {@code lang_js_ms=X}, {@code lang_py_ms=Y} (the warm medians) and, last, {@code
- * py_loop_ratio}, {@code py_mix_ratio} (geometric mean over the mix), {@code js_loop_ratio}, {@code
- * js_mix_ratio} and {@code interpreted_functions} (functions Chicory left to its interpreter in the
- * interpreters the tasks ran). Figures only: nothing here asserts a threshold.
+ * then {@code lang_js_ms=X}, {@code lang_py_ms=Y} (the warm medians), {@code py_loop_in_task_ratio}
+ * (the loop timed inside one task on both sides) and, last, {@code py_loop_ratio}, {@code
+ * py_mix_ratio} (geometric mean over the mix), {@code js_loop_ratio}, {@code js_mix_ratio} and
+ * {@code interpreted_functions} (functions Chicory left to its interpreter in the interpreters the
+ * tasks ran). Figures only: nothing here asserts a threshold.
  *
  * <p>The interpreters themselves are copied from the user's cache when it has them (so the
  * benchmark does not measure {@code npm}). Python's first task in a fresh cache makes its snapshot
@@ -90,6 +91,41 @@ public final class LangBench {
           return total
       """
           .formatted(LOOP_ITERATIONS);
+
+  /** Repetitions of loop.py's loop inside one task for the in-task row (quick form: 5). */
+  static final int IN_TASK_REPETITIONS = 40;
+
+  /** The in-task figure is the median of the last this many repetitions. */
+  static final int IN_TASK_MEASURED = 10;
+
+  /**
+   * loop.py's loop repeated inside one task, each repetition timed with {@code time.perf_counter()}
+   * as the native side times it: the task returns the median of the last {@link #IN_TASK_MEASURED}
+   * in ms. Leaves out the per-task cost (a new instance from the snapshot, about 14 ms warm, which
+   * alone is 17× the native loop) and lets HotSpot compile the eval loop on stack within the task,
+   * as a long task would.
+   */
+  static final String IN_TASK_PY =
+      """
+      import time
+      from capsule import task
+
+      def f():
+          total = 0
+          for i in range(%d):
+              total += i
+          return total
+
+      @task(name="main", compute="HIGH", ram="64MB", timeout="300s")
+      def main() -> float:
+          times = []
+          for _ in range(%d):
+              t = time.perf_counter()
+              f()
+              times.append((time.perf_counter() - t) * 1000)
+          last = sorted(times[-%d:])
+          return last[len(last) // 2]
+      """;
 
   /** Iterations of the CPU-bound JavaScript row; the same loop runs in the machine's own node. */
   static final int JS_LOOP_ITERATIONS = 100_000;
@@ -218,6 +254,7 @@ public final class LangBench {
   private final PrintWriter out;
   private final Map<String, Integer> interpreted = new TreeMap<>();
   private double pyLoopRatio = Double.NaN;
+  private double pyLoopInTaskRatio = Double.NaN;
   private double pyMixRatio = Double.NaN;
   private double jsLoopRatio = Double.NaN;
   private double jsMixRatio = Double.NaN;
@@ -249,6 +286,7 @@ public final class LangBench {
       out.printf(Locale.ROOT, "| functions left to Chicory's interpreter | %s |%n", interpreted);
       out.printf(Locale.ROOT, "lang_js_ms=%.1f%n", js);
       out.printf(Locale.ROOT, "lang_py_ms=%.1f%n", py);
+      out.println("py_loop_in_task_ratio=" + ratio(pyLoopInTaskRatio));
       out.println("py_loop_ratio=" + ratio(pyLoopRatio));
       out.println("py_mix_ratio=" + ratio(pyMixRatio));
       out.println("js_loop_ratio=" + ratio(jsLoopRatio));
@@ -348,6 +386,50 @@ public final class LangBench {
             + "        total += i\n"
             + "    return total\n";
     pyLoopRatio = comparePython(sandboxed, nativeLoop, 50);
+    loopInTask(work, cache, nativeLoop);
+  }
+
+  /**
+   * The same loop timed inside one task ({@link #IN_TASK_PY}), against the same procedure in {@code
+   * python3}: {@code py_loop_in_task_ratio}.
+   */
+  private void loopInTask(Path work, Path cache, String nativeLoop)
+      throws IOException, InterruptedException {
+    int repetitions = quick ? 5 : IN_TASK_REPETITIONS;
+    int measured = Math.min(IN_TASK_MEASURED, repetitions);
+    Path file =
+        write(
+            work, "loop_in_task.py", IN_TASK_PY.formatted(LOOP_ITERATIONS, repetitions, measured));
+    double millis;
+    var config = SandboxConfig.builder().withCacheDir(cache).withFilesRoot(work);
+    try (Sandbox sandbox = Sandbox.create(config.build())) {
+      TaskFile task = TaskFile.read(file, cache);
+      TaskCall call = new TaskCall(task.bakedOptions().toBuilder().name("main").build(), List.of());
+      millis = check(sandbox.run(sandbox.prepare(task), call)).result().asDouble();
+    }
+    String how = "median of the last " + measured + " of " + repetitions + " repetitions";
+    out.printf(
+        Locale.ROOT,
+        "| loop.py's loop timed inside one task (`time.perf_counter()`, %s in the task) | %.1f ms"
+            + " |%n",
+        how,
+        millis);
+    String script =
+        "import sys, time\n"
+            + nativeLoop
+            + "times = []\n"
+            + "for _ in range("
+            + repetitions
+            + "):\n"
+            + "    t = time.perf_counter()\n"
+            + "    f()\n"
+            + "    times.append((time.perf_counter() - t) * 1000)\n"
+            + "last = sorted(times[-"
+            + measured
+            + ":])\n"
+            + "print('%.3f %d.%d' % (last[len(last) // 2], *sys.version_info[:2]))\n";
+    pyLoopInTaskRatio =
+        compare(millis, List.of("python3", "-c", script), "native CPython", how + ", in-task");
   }
 
   /**

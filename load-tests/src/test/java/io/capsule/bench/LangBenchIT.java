@@ -48,10 +48,14 @@ class LangBenchIT {
                 l.matches(
                         "\\| the same code in this machine's native CPython .* ms: .*× as long \\|")
                     || l.equals("| the same code in native CPython | no `python3` on the PATH |"));
+    assertThat(lines)
+        .anyMatch(
+            l -> l.matches("\\| loop\\.py's loop timed inside one task .*\\| [\\d.]+ ms \\|"));
     int n = lines.size();
-    assertThat(lines.get(n - 7)).matches("lang_js_ms=\\d+\\.\\d");
-    assertThat(lines.get(n - 6)).matches("lang_py_ms=\\d+\\.\\d");
-    assertThat(Double.parseDouble(lines.get(n - 7).split("=")[1])).isPositive();
+    assertThat(lines.get(n - 8)).matches("lang_js_ms=\\d+\\.\\d");
+    assertThat(lines.get(n - 7)).matches("lang_py_ms=\\d+\\.\\d");
+    assertThat(Double.parseDouble(lines.get(n - 8).split("=")[1])).isPositive();
+    assertThat(lines.get(n - 6)).matches("py_loop_in_task_ratio=(\\d+\\.\\d|unknown)");
     assertThat(lines.get(n - 5)).matches("py_loop_ratio=(\\d+\\.\\d|unknown)");
     assertThat(lines.get(n - 4)).matches("py_mix_ratio=(\\d+\\.\\d|unknown)");
     assertThat(lines.get(n - 3)).matches("js_loop_ratio=(\\d+\\.\\d|unknown)");
