@@ -26,9 +26,11 @@ import java.util.stream.IntStream;
  * form floods each pipeline three times and reports the flood with the median CPU per task (the
  * bare attempt likewise the median of three rounds): on a shared machine one flood can meet a burst
  * of other work. Prints Markdown tables, then {@code cpu_ratio=X}, {@code p50_gap_ms=X}, {@code
- * ratio=X} (fleet throughput / ceiling throughput) and, last, {@code overhead=X}: the fleet's CPU
- * per task over the irreducible cost of a task, the ceiling's CPU per task plus a bare sandbox
- * attempt's ({@link BareAttempt}), both measured in the same run. With worker processes ({@link
+ * ratio=X} (fleet throughput / ceiling throughput), {@code overhead_fleet_records=X} (the same
+ * against a ceiling that writes the records the contract makes a worker write, {@link
+ * KafkaCeiling#withFleetRecords}) and, last, {@code overhead=X}: the fleet's CPU per task over the
+ * irreducible cost of a task, the ceiling's CPU per task plus a bare sandbox attempt's ({@link
+ * BareAttempt}), both measured in the same run. With worker processes ({@link
  * FleetWorkerProcesses}) it also floods 1, 2, … child-JVM workers in turn: the scale-out shape.
  * Figures only: nothing here asserts a threshold.
  */
@@ -74,6 +76,11 @@ public final class FleetBench {
           new KafkaCeiling(servers, prefix, partitions, options.workers())) {
         ceiling = measure(pipeline);
       }
+      Result records;
+      try (KafkaCeiling pipeline =
+          KafkaCeiling.withFleetRecords(servers, prefix, partitions, options.workers())) {
+        records = measure(pipeline);
+      }
       Result fleet;
       long[] mixed;
       double mixedRate;
@@ -89,7 +96,7 @@ public final class FleetBench {
       for (int count : options.workerProcesses()) {
         processes.add(measureProcesses(servers, prefix + "-p" + count, partitions, count));
       }
-      report(ceiling, fleet, mixed, mixedRate, attempt, processes);
+      report(ceiling, records, fleet, mixed, mixedRate, attempt, processes);
     } finally {
       if (broker != null) {
         broker.close();
@@ -232,6 +239,7 @@ public final class FleetBench {
 
   private void report(
       Result ceiling,
+      Result records,
       Result fleet,
       long[] mixed,
       double mixedRate,
@@ -244,12 +252,14 @@ public final class FleetBench {
         options.inFlight());
     out.println("|---|---|---|---|---|---|---|---|");
     row(ceiling);
+    row(records);
     row(fleet);
     if (mixed != null) {
       reportMixed(mixed, mixedRate);
     }
-    reportCpu(ceiling, fleet, attempt);
+    reportCpu(ceiling, records, fleet, attempt);
     double overhead = reportOverhead(ceiling, fleet, attempt.cpuMicrosPerTask());
+    double beyondRecords = reportBeyondRecords(records, fleet, attempt.cpuMicrosPerTask());
     if (!processes.isEmpty()) {
       reportProcesses(processes);
     }
@@ -265,6 +275,7 @@ public final class FleetBench {
     out.printf(Locale.ROOT, "p50_gap_ms=%.2f%n", gap);
     out.printf(
         Locale.ROOT, "ratio=%.3f%n", fleet.flood().throughput() / ceiling.flood().throughput());
+    out.printf(Locale.ROOT, "overhead_fleet_records=%.2f%n", beyondRecords);
     out.printf(Locale.ROOT, "overhead=%.2f%n", overhead);
     out.flush();
   }
@@ -292,6 +303,26 @@ public final class FleetBench {
     return overhead;
   }
 
+  /**
+   * The same against a floor whose Kafka part writes and reads the records the contract makes a
+   * worker write for a trivial task ({@link KafkaCeiling#withFleetRecords}): what the product adds
+   * beyond its own contract's records. Returns the fleet's multiple of that floor.
+   */
+  private double reportBeyondRecords(Result records, Result fleet, double attempt) {
+    double floor = records.flood().cpuMicrosPerTask() + attempt;
+    double overhead = fleet.flood().cpuMicrosPerTask() / floor;
+    out.printf(
+        Locale.ROOT,
+        "| raw Kafka round trip writing the fleet's records (terminal event + envelope) | %.1f |%n",
+        records.flood().cpuMicrosPerTask());
+    out.printf(Locale.ROOT, "| the same plus the bare sandbox attempt | %.1f |%n", floor);
+    out.printf(
+        Locale.ROOT,
+        "| overhead beyond the contract's records (fleet ÷ that) | %.2f× |%n",
+        overhead);
+    return overhead;
+  }
+
   /** Throughput and CPU per task through 1, 2, … worker processes. */
   private void reportProcesses(List<ProcessResult> processes) {
     out.printf(
@@ -316,22 +347,25 @@ public final class FleetBench {
   /**
    * Where each flood's CPU went, and the bare attempts', per thread group (see {@link ThreadCpu}).
    */
-  private void reportCpu(Result ceiling, Result fleet, BareAttempt.Cost attempt) {
+  private void reportCpu(Result ceiling, Result records, Result fleet, BareAttempt.Cost attempt) {
     out.printf(
         Locale.ROOT,
-        "%n| flood CPU by thread group, µs/task | %s | %s | bare sandbox attempt |%n",
+        "%n| flood CPU by thread group, µs/task | %s | %s | %s | bare sandbox attempt |%n",
         ceiling.flood().name(),
+        records.flood().name(),
         fleet.flood().name());
-    out.println("|---|---|---|---|");
+    out.println("|---|---|---|---|---|");
     Set<String> groups = new LinkedHashSet<>(fleet.cpuByThread().keySet());
     groups.addAll(ceiling.cpuByThread().keySet());
+    groups.addAll(records.cpuByThread().keySet());
     groups.addAll(attempt.cpuByThread().keySet());
     for (String group : groups) {
       out.printf(
           Locale.ROOT,
-          "| %s | %s | %s | %s |%n",
+          "| %s | %s | %s | %s | %s |%n",
           group,
           micros(ceiling.cpuByThread().get(group)),
+          micros(records.cpuByThread().get(group)),
           micros(fleet.cpuByThread().get(group)),
           micros(attempt.cpuByThread().get(group)));
     }

@@ -1,6 +1,12 @@
 package io.capsule.bench;
 
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.capsule.protocol.CapsuleJson;
+import io.capsule.protocol.Execution;
+import io.capsule.protocol.LifecycleEvent;
 import io.capsule.protocol.ProducerSettings;
+import io.capsule.protocol.ResultEnvelope;
+import io.capsule.protocol.TaskState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,14 +35,26 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * one reader consumes and correlates by key. Producers use the product's settings (idempotent,
  * {@code acks=all}, one request in flight, the same {@code linger.ms}); the request is about the
  * size of the fleet's.
+ *
+ * <p>{@link #withFleetRecords} makes the same pipeline write what a worker writes for a trivial
+ * task under the Kafka contract: a terminal event (carrying the envelope) to an events topic beside
+ * the envelope on the reply topic, both real serialised records of the fleet's sizes, with the
+ * events read by a batched reader as {@code CapsuleClient} reads them. Against it the fleet's
+ * overhead is what the product adds beyond the records its contract requires.
  */
 final class KafkaCeiling implements Pipeline {
   private static final int REQUEST_BYTES = 512;
   private static final Duration POLL = Duration.ofMillis(50);
 
+  private static final int EVENTS_FETCH_BYTES = 256 * 1024;
+  private static final int EVENTS_FETCH_WAIT_MS = 100;
+
   private final String servers;
   private final String requests;
   private final String replies;
+  private final String events;
+  private final byte[] envelope; // null: echo the request
+  private final byte[] event; // null: no events
   private final Map<String, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final List<Thread> threads = new ArrayList<>();
@@ -45,13 +63,47 @@ final class KafkaCeiling implements Pipeline {
 
   /** Creates the two topics, starts {@code echoes} echo consumers and the reply reader. */
   KafkaCeiling(String servers, String prefix, int partitions, int echoes) throws Exception {
+    this(servers, prefix + ".ceiling", partitions, echoes, false);
+  }
+
+  /**
+   * The ceiling writing the fleet's records: each echo sends a real terminal event to an events
+   * topic and a real envelope as the reply; a batched reader reads the events.
+   */
+  static KafkaCeiling withFleetRecords(String servers, String prefix, int partitions, int echoes)
+      throws Exception {
+    return new KafkaCeiling(servers, prefix + ".records", partitions, echoes, true);
+  }
+
+  private KafkaCeiling(String servers, String prefix, int partitions, int echoes, boolean records)
+      throws Exception {
     this.servers = servers;
-    this.requests = prefix + ".ceiling.requests";
-    this.replies = prefix + ".ceiling.replies";
+    this.requests = prefix + ".requests";
+    this.replies = prefix + ".replies";
+    this.events = records ? prefix + ".events" : null;
+    ResultEnvelope trivial =
+        ResultEnvelope.success(
+            TextNode.valueOf("ok"), new Execution("main", 1, 0, 2_000, 131_072, List.of()));
+    this.envelope = records ? CapsuleJson.writeBytes(trivial) : null;
+    this.event =
+        records
+            ? CapsuleJson.writeBytes(
+                LifecycleEvent.finalOf(
+                    "0123456789abcdef0123456789abcdef",
+                    TaskState.SUCCEEDED,
+                    "low",
+                    "bench-0",
+                    trivial))
+            : null;
     createTopics(partitions);
     this.producer = producer(ProducerSettings.CLIENT_LINGER_MS);
-    KafkaConsumer<String, byte[]> reader = positionedReader(partitions);
+    KafkaConsumer<String, byte[]> reader = positionedReader(replies, partitions, consumer(null));
     start("ceiling-reader", () -> readReplies(reader));
+    if (records) {
+      KafkaConsumer<String, byte[]> eventReader =
+          positionedReader(events, partitions, batchedConsumer());
+      start("ceiling-events", () -> drain(eventReader));
+    }
     for (int i = 0; i < echoes; i++) {
       start("ceiling-echo-" + i, this::echo);
     }
@@ -59,7 +111,7 @@ final class KafkaCeiling implements Pipeline {
 
   @Override
   public String name() {
-    return "raw Kafka ceiling (no-op)";
+    return event == null ? "raw Kafka ceiling (no-op)" : "raw Kafka, the fleet's records (no-op)";
   }
 
   @Override
@@ -101,22 +153,22 @@ final class KafkaCeiling implements Pipeline {
 
   private void createTopics(int partitions) throws Exception {
     try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", servers))) {
-      admin
-          .createTopics(
-              List.of(
-                  new NewTopic(requests, partitions, (short) 1),
-                  new NewTopic(replies, partitions, (short) 1)))
-          .all()
-          .get(60, TimeUnit.SECONDS);
+      List<NewTopic> topics = new ArrayList<>();
+      topics.add(new NewTopic(requests, partitions, (short) 1));
+      topics.add(new NewTopic(replies, partitions, (short) 1));
+      if (events != null) {
+        topics.add(new NewTopic(events, partitions, (short) 1));
+      }
+      admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
     }
   }
 
-  /** A reader assigned every reply partition at its end, positioned before any request is sent. */
-  private KafkaConsumer<String, byte[]> positionedReader(int partitions) {
-    KafkaConsumer<String, byte[]> reader = consumer(null);
+  /** {@code reader} assigned every partition of {@code topic} at its end, before any request. */
+  private static KafkaConsumer<String, byte[]> positionedReader(
+      String topic, int partitions, KafkaConsumer<String, byte[]> reader) {
     List<TopicPartition> all = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
-      all.add(new TopicPartition(replies, p));
+      all.add(new TopicPartition(topic, p));
     }
     reader.assign(all);
     reader.seekToEnd(all);
@@ -137,13 +189,26 @@ final class KafkaCeiling implements Pipeline {
     }
   }
 
+  /** Reads and drops every record (the events: nobody waits for them here). */
+  private void drain(KafkaConsumer<String, byte[]> reader) {
+    try (reader) {
+      while (running) {
+        reader.poll(POLL);
+      }
+    }
+  }
+
   private void echo() {
     try (KafkaConsumer<String, byte[]> consumer = consumer("ceiling-echo");
         KafkaProducer<String, byte[]> echoProducer = producer(ProducerSettings.WORKER_LINGER_MS)) {
       consumer.subscribe(List.of(requests));
       while (running) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
-          echoProducer.send(new ProducerRecord<>(replies, r.key(), r.value()));
+          if (event != null) {
+            echoProducer.send(new ProducerRecord<>(events, r.key(), event));
+          }
+          echoProducer.send(
+              new ProducerRecord<>(replies, r.key(), envelope == null ? r.value() : envelope));
         }
         consumer.commitAsync();
       }
@@ -158,6 +223,16 @@ final class KafkaCeiling implements Pipeline {
     if (group != null) {
       props.put("group.id", group);
     }
+    return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** A group-less reader fetching in batches, as the client's events reader does. */
+  private KafkaConsumer<String, byte[]> batchedConsumer() {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", servers);
+    props.put("enable.auto.commit", "false");
+    props.put("fetch.min.bytes", Integer.toString(EVENTS_FETCH_BYTES));
+    props.put("fetch.max.wait.ms", Integer.toString(EVENTS_FETCH_WAIT_MS));
     return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
