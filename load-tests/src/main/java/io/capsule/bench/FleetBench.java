@@ -76,11 +76,6 @@ public final class FleetBench {
           new KafkaCeiling(servers, prefix, partitions, options.workers())) {
         ceiling = measure(pipeline);
       }
-      Result records;
-      try (KafkaCeiling pipeline =
-          KafkaCeiling.withFleetRecords(servers, prefix, partitions, options.workers())) {
-        records = measure(pipeline);
-      }
       Result fleet;
       long[] mixed;
       double mixedRate;
@@ -88,6 +83,14 @@ public final class FleetBench {
         fleet = measure(pipeline);
         mixedRate = options.mixedRate(fleet.flood().throughput());
         mixed = options.mixed() ? mixed(pipeline, mixedRate) : null;
+      }
+      // the contract's records at the rate the fleet managed: their batching, so their cost per
+      // task, depends on the rate (at the ceiling's own rate they cost less than its echo)
+      double fleetRate = fleet.flood().throughput();
+      Result records;
+      try (KafkaCeiling pipeline =
+          KafkaCeiling.withFleetRecords(servers, prefix, partitions, options.workers())) {
+        records = measure(pipeline, (p, count) -> LoadDriver.paced(p, count, fleetRate));
       }
       // after the fleet's workers have stopped, so nothing else runs beside it
       BareAttempt.Cost attempt = BareAttempt.measure(Math.max(1000, options.tasks() * 2));
@@ -109,12 +112,23 @@ public final class FleetBench {
   /** A flood through worker processes: its figures and the CPU the workers used per task. */
   private record ProcessResult(int processes, Latencies flood, double workerMicrosPerTask) {}
 
+  /** How a measured run submits its tasks. */
+  @FunctionalInterface
+  private interface Load {
+    Latencies run(Pipeline pipeline, int count) throws Exception;
+  }
+
   private Result measure(Pipeline pipeline) throws Exception {
+    return measure(pipeline, LoadDriver::flood);
+  }
+
+  /** Warms {@code pipeline} up with floods, then measures {@code load} runs of it. */
+  private Result measure(Pipeline pipeline, Load load) throws Exception {
     warmUp(pipeline);
     List<Result> floods = new ArrayList<>();
     for (int i = 0; i < floods(); i++) {
       ThreadCpu before = ThreadCpu.now();
-      Latencies flood = LoadDriver.flood(pipeline, options.tasks());
+      Latencies flood = load.run(pipeline, options.tasks());
       Map<String, Double> cpu = ThreadCpu.now().microsPerTaskSince(before, options.tasks());
       floods.add(new Result(flood, null, cpu));
     }
@@ -313,7 +327,8 @@ public final class FleetBench {
     double overhead = fleet.flood().cpuMicrosPerTask() / floor;
     out.printf(
         Locale.ROOT,
-        "| raw Kafka round trip writing the fleet's records (terminal event + envelope) | %.1f |%n",
+        "| raw Kafka round trip writing the fleet's records (terminal event + envelope), at the"
+            + " fleet's rate | %.1f |%n",
         records.flood().cpuMicrosPerTask());
     out.printf(Locale.ROOT, "| the same plus the bare sandbox attempt | %.1f |%n", floor);
     out.printf(

@@ -111,7 +111,9 @@ final class KafkaCeiling implements Pipeline {
 
   @Override
   public String name() {
-    return event == null ? "raw Kafka ceiling (no-op)" : "raw Kafka, the fleet's records (no-op)";
+    return event == null
+        ? "raw Kafka ceiling (no-op)"
+        : "raw Kafka, the fleet's records at the fleet's rate (no-op)";
   }
 
   @Override

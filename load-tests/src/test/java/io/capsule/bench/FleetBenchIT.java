@@ -34,7 +34,9 @@ class FleetBenchIT {
                 l.matches(
                     "fleet \\(1 worker processes × 2 threads\\): warm-up 60 tasks in \\d+\\.\\d s"
                         + " \\(the quick form's one flood\\), worker processes' CPU µs/task per flood \\d+"));
-    assertThat(lines).anyMatch(l -> l.startsWith("| raw Kafka, the fleet's records (no-op) |"));
+    assertThat(lines)
+        .anyMatch(
+            l -> l.startsWith("| raw Kafka, the fleet's records at the fleet's rate (no-op) |"));
     assertThat(lines).anyMatch(l -> l.startsWith("| overhead beyond the contract's records"));
     assertThat(lines.get(lines.size() - 4)).matches("p50_gap_ms=-?\\d+\\.\\d{2}");
     assertThat(lines.get(lines.size() - 3)).matches("ratio=\\d+\\.\\d{3}");
