@@ -84,13 +84,13 @@ public final class FleetBench {
         mixedRate = options.mixedRate(fleet.flood().throughput());
         mixed = options.mixed() ? mixed(pipeline, mixedRate) : null;
       }
-      // the contract's records at the rate the fleet managed: their batching, so their cost per
-      // task, depends on the rate (at the ceiling's own rate they cost less than its echo)
-      double fleetRate = fleet.flood().throughput();
+      // the contract's records, answered at the rate the fleet answered: their batching, so their
+      // cost per task, depends on that rate (unpaced they cost less than the ceiling's echo)
       Result records;
       try (KafkaCeiling pipeline =
-          KafkaCeiling.withFleetRecords(servers, prefix, partitions, options.workers())) {
-        records = measure(pipeline, (p, count) -> LoadDriver.paced(p, count, fleetRate));
+          KafkaCeiling.withFleetRecords(
+              servers, prefix, partitions, options.workers(), fleet.flood().throughput())) {
+        records = measure(pipeline);
       }
       // after the fleet's workers have stopped, so nothing else runs beside it
       BareAttempt.Cost attempt = BareAttempt.measure(Math.max(1000, options.tasks() * 2));
@@ -112,23 +112,12 @@ public final class FleetBench {
   /** A flood through worker processes: its figures and the CPU the workers used per task. */
   private record ProcessResult(int processes, Latencies flood, double workerMicrosPerTask) {}
 
-  /** How a measured run submits its tasks. */
-  @FunctionalInterface
-  private interface Load {
-    Latencies run(Pipeline pipeline, int count) throws Exception;
-  }
-
   private Result measure(Pipeline pipeline) throws Exception {
-    return measure(pipeline, LoadDriver::flood);
-  }
-
-  /** Warms {@code pipeline} up with floods, then measures {@code load} runs of it. */
-  private Result measure(Pipeline pipeline, Load load) throws Exception {
     warmUp(pipeline);
     List<Result> floods = new ArrayList<>();
     for (int i = 0; i < floods(); i++) {
       ThreadCpu before = ThreadCpu.now();
-      Latencies flood = load.run(pipeline, options.tasks());
+      Latencies flood = LoadDriver.flood(pipeline, options.tasks());
       Map<String, Double> cpu = ThreadCpu.now().microsPerTaskSince(before, options.tasks());
       floods.add(new Result(flood, null, cpu));
     }
@@ -327,8 +316,8 @@ public final class FleetBench {
     double overhead = fleet.flood().cpuMicrosPerTask() / floor;
     out.printf(
         Locale.ROOT,
-        "| raw Kafka round trip writing the fleet's records (terminal event + envelope), at the"
-            + " fleet's rate | %.1f |%n",
+        "| raw Kafka round trip writing the fleet's records (terminal event + envelope),"
+            + " answered at the fleet's rate | %.1f |%n",
         records.flood().cpuMicrosPerTask());
     out.printf(Locale.ROOT, "| the same plus the bare sandbox attempt | %.1f |%n", floor);
     out.printf(

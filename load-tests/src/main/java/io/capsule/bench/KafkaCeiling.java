@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -55,6 +56,7 @@ final class KafkaCeiling implements Pipeline {
   private final String events;
   private final byte[] envelope; // null: echo the request
   private final byte[] event; // null: no events
+  private final long echoNanos; // per echo between two answers; 0: as fast as it can
   private final Map<String, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final List<Thread> threads = new ArrayList<>();
@@ -63,20 +65,26 @@ final class KafkaCeiling implements Pipeline {
 
   /** Creates the two topics, starts {@code echoes} echo consumers and the reply reader. */
   KafkaCeiling(String servers, String prefix, int partitions, int echoes) throws Exception {
-    this(servers, prefix + ".ceiling", partitions, echoes, false);
+    this(servers, prefix + ".ceiling", partitions, echoes, 0);
   }
 
   /**
    * The ceiling writing the fleet's records: each echo sends a real terminal event to an events
-   * topic and a real envelope as the reply; a batched reader reads the events.
+   * topic and a real envelope as the reply; a batched reader reads the events. The echoes answer
+   * {@code perSecond} requests a second between them, as a fleet that answered at that rate: the
+   * requests still arrive as a flood, in batches, but the outputs go out one at a time, and the CPU
+   * a Kafka pipeline spends per task depends on that.
    */
-  static KafkaCeiling withFleetRecords(String servers, String prefix, int partitions, int echoes)
+  static KafkaCeiling withFleetRecords(
+      String servers, String prefix, int partitions, int echoes, double perSecond)
       throws Exception {
-    return new KafkaCeiling(servers, prefix + ".records", partitions, echoes, true);
+    return new KafkaCeiling(servers, prefix + ".records", partitions, echoes, perSecond);
   }
 
-  private KafkaCeiling(String servers, String prefix, int partitions, int echoes, boolean records)
+  private KafkaCeiling(String servers, String prefix, int partitions, int echoes, double perSecond)
       throws Exception {
+    boolean records = perSecond > 0;
+    this.echoNanos = records ? (long) (1e9 * echoes / perSecond) : 0;
     this.servers = servers;
     this.requests = prefix + ".requests";
     this.replies = prefix + ".replies";
@@ -113,7 +121,7 @@ final class KafkaCeiling implements Pipeline {
   public String name() {
     return event == null
         ? "raw Kafka ceiling (no-op)"
-        : "raw Kafka, the fleet's records at the fleet's rate (no-op)";
+        : "raw Kafka, the fleet's records answered at the fleet's rate (no-op)";
   }
 
   @Override
@@ -191,6 +199,23 @@ final class KafkaCeiling implements Pipeline {
     }
   }
 
+  /**
+   * Waits until {@code due} when the echoes are paced (an echo that fell behind answers at once,
+   * and catches up at most one answer, never in a burst past the rate); returns when the next
+   * answer is due.
+   */
+  private long paced(long due) {
+    if (echoNanos == 0) {
+      return due;
+    }
+    long now = System.nanoTime();
+    if (now < due) {
+      LockSupport.parkNanos(due - now);
+      return due + echoNanos;
+    }
+    return Math.max(due, now - echoNanos) + echoNanos; // a late park is caught up, one answer
+  }
+
   /** Reads and drops every record (the events: nobody waits for them here). */
   private void drain(KafkaConsumer<String, byte[]> reader) {
     try (reader) {
@@ -204,8 +229,10 @@ final class KafkaCeiling implements Pipeline {
     try (KafkaConsumer<String, byte[]> consumer = consumer("ceiling-echo");
         KafkaProducer<String, byte[]> echoProducer = producer(ProducerSettings.WORKER_LINGER_MS)) {
       consumer.subscribe(List.of(requests));
+      long due = System.nanoTime();
       while (running) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+          due = paced(due);
           if (event != null) {
             echoProducer.send(new ProducerRecord<>(events, r.key(), event));
           }

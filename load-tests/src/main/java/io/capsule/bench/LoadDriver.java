@@ -53,19 +53,6 @@ final class LoadDriver {
   }
 
   /**
-   * Submits {@code count} tasks at {@code perSecond} and waits for every reply: a flood's figures
-   * at a set rate (the CPU a pipeline spends per task depends on its rate, through the batching of
-   * every Kafka client and the broker).
-   */
-  static Latencies paced(Pipeline pipeline, int count, double perSecond) throws Exception {
-    long cpu = Latencies.processCpuNanos();
-    long start = System.nanoTime();
-    long[] latencies = openLoop(count, perSecond, i -> pipeline.submit());
-    return new Latencies(
-        pipeline.name(), count, seconds(start), latencies, Latencies.processCpuNanos() - cpu);
-  }
-
-  /**
    * Submits {@code count} tasks at {@code perSecond}, task {@code i} made by {@code submit};
    * returns each task's latency in nanoseconds.
    */

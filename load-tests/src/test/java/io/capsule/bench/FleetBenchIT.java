@@ -36,7 +36,9 @@ class FleetBenchIT {
                         + " \\(the quick form's one flood\\), worker processes' CPU µs/task per flood \\d+"));
     assertThat(lines)
         .anyMatch(
-            l -> l.startsWith("| raw Kafka, the fleet's records at the fleet's rate (no-op) |"));
+            l ->
+                l.startsWith(
+                    "| raw Kafka, the fleet's records answered at the fleet's rate (no-op) |"));
     assertThat(lines).anyMatch(l -> l.startsWith("| overhead beyond the contract's records"));
     assertThat(lines.get(lines.size() - 4)).matches("p50_gap_ms=-?\\d+\\.\\d{2}");
     assertThat(lines.get(lines.size() - 3)).matches("ratio=\\d+\\.\\d{3}");
