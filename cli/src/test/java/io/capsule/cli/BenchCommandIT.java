@@ -37,7 +37,8 @@ class BenchCommandIT {
         run("bench", "fleet", "--quick", "--workers", "1", "--tasks", "60", "--mixed");
     assertThat(lines).anyMatch(l -> l.startsWith("| raw Kafka ceiling"));
     assertThat(lines).anyMatch(l -> l.startsWith("| short (trivial) tasks"));
-    assertThat(lines.get(lines.size() - 2)).startsWith("ratio=");
+    assertThat(lines.get(lines.size() - 3)).startsWith("ratio=");
+    assertThat(lines.get(lines.size() - 2)).matches("overhead_fleet_records=\\d+\\.\\d{2}");
     assertThat(lines.get(lines.size() - 1)).matches("overhead=\\d+\\.\\d{2}");
   }
 
