@@ -56,18 +56,15 @@ final class GuestMemoryPool {
         || memory.pages() == 0) {
       return;
     }
+    if (!free.containsKey(limits) && free.size() >= MAX_SHAPES) {
+      return;
+    }
     long bytes = bytes(memory);
     if (pooledBytes.addAndGet(bytes) > MAX_POOLED_BYTES) {
       pooledBytes.addAndGet(-bytes);
       return;
     }
-    Deque<ByteArrayMemory> stack = free.get(limits);
-    if (stack == null && free.size() >= MAX_SHAPES) {
-      pooledBytes.addAndGet(-bytes);
-      return;
-    }
-    (stack == null ? free.computeIfAbsent(limits, l -> new ConcurrentLinkedDeque<>()) : stack)
-        .push(memory);
+    free.computeIfAbsent(limits, l -> new ConcurrentLinkedDeque<>()).push(memory);
   }
 
   /** How many different limits have a stack (for tests). */
