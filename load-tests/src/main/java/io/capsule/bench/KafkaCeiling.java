@@ -1,6 +1,7 @@
 package io.capsule.bench;
 
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.capsule.dispatcher.internal.ReplyListener;
 import io.capsule.protocol.CapsuleJson;
 import io.capsule.protocol.Execution;
 import io.capsule.protocol.LifecycleEvent;
@@ -47,9 +48,6 @@ final class KafkaCeiling implements Pipeline {
   private static final int REQUEST_BYTES = 512;
   private static final Duration POLL = Duration.ofMillis(50);
 
-  private static final int EVENTS_FETCH_BYTES = 256 * 1024;
-  private static final int EVENTS_FETCH_WAIT_MS = 100;
-
   private final String servers;
   private final String requests;
   private final String replies;
@@ -89,9 +87,7 @@ final class KafkaCeiling implements Pipeline {
     this.requests = prefix + ".requests";
     this.replies = prefix + ".replies";
     this.events = records ? prefix + ".events" : null;
-    ResultEnvelope trivial =
-        ResultEnvelope.success(
-            TextNode.valueOf("ok"), new Execution("main", 1, 0, 2_000, 131_072, List.of()));
+    ResultEnvelope trivial = records ? trivialEnvelope() : null;
     this.envelope = records ? CapsuleJson.writeBytes(trivial) : null;
     this.event =
         records
@@ -115,6 +111,12 @@ final class KafkaCeiling implements Pipeline {
     for (int i = 0; i < echoes; i++) {
       start("ceiling-echo-" + i, this::echo);
     }
+  }
+
+  /** The envelope of a trivial task as a worker publishes it. */
+  private static ResultEnvelope trivialEnvelope() {
+    return ResultEnvelope.success(
+        TextNode.valueOf("ok"), new Execution("main", 1, 0, 2_000, 131_072, List.of()));
   }
 
   @Override
@@ -245,23 +247,28 @@ final class KafkaCeiling implements Pipeline {
   }
 
   private KafkaConsumer<String, byte[]> consumer(String group) {
-    Map<String, Object> props = new HashMap<>();
+    return consumer(group, Map.of());
+  }
+
+  /** A group-less reader fetching in batches, with the client's events reader's settings. */
+  private KafkaConsumer<String, byte[]> batchedConsumer() {
+    return consumer(
+        null,
+        Map.of(
+            "fetch.min.bytes",
+            Integer.toString(ReplyListener.EVENTS_FETCH_BYTES),
+            "fetch.max.wait.ms",
+            Long.toString(ReplyListener.EVENTS_FETCH_WAIT.toMillis())));
+  }
+
+  private KafkaConsumer<String, byte[]> consumer(String group, Map<String, Object> settings) {
+    Map<String, Object> props = new HashMap<>(settings);
     props.put("bootstrap.servers", servers);
     props.put("enable.auto.commit", "false");
     props.put("auto.offset.reset", "earliest");
     if (group != null) {
       props.put("group.id", group);
     }
-    return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-  }
-
-  /** A group-less reader fetching in batches, as the client's events reader does. */
-  private KafkaConsumer<String, byte[]> batchedConsumer() {
-    Map<String, Object> props = new HashMap<>();
-    props.put("bootstrap.servers", servers);
-    props.put("enable.auto.commit", "false");
-    props.put("fetch.min.bytes", Integer.toString(EVENTS_FETCH_BYTES));
-    props.put("fetch.max.wait.ms", Integer.toString(EVENTS_FETCH_WAIT_MS));
     return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
   }
 

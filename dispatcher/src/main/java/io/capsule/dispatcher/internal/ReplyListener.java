@@ -34,8 +34,10 @@ public final class ReplyListener implements AutoCloseable {
   /** How late the events reader may see an event. */
   public static final Duration EVENTS_FETCH_WAIT = Duration.ofMillis(100);
 
+  /** How many bytes of events the events reader waits for before a fetch returns. */
+  public static final int EVENTS_FETCH_BYTES = 256 * 1024;
+
   private static final int RECENT_LIMIT = 10_000;
-  private static final int EVENTS_FETCH_BYTES = 256 * 1024;
 
   private final Map<String, CompletableFuture<ResultEnvelope>> pending = new ConcurrentHashMap<>();
   private final Map<String, ResultEnvelope> recent = boundedMap();
