@@ -99,31 +99,21 @@ public final class LangBench {
   static final int IN_TASK_MEASURED = 10;
 
   /**
-   * loop.py's loop repeated inside one task, each repetition timed with {@code time.perf_counter()}
-   * as the native side times it: the task returns the median of the last {@link #IN_TASK_MEASURED}
-   * in ms. Leaves out the per-task cost (a new instance from the snapshot, about 14 ms warm, which
-   * alone is 17× the native loop) and lets HotSpot compile the eval loop on stack within the task,
-   * as a long task would.
+   * Times {@code f()} {@code n} times with {@code time.perf_counter()} and gives the median of the
+   * last {@code m} in ms: the in-task row runs this inside one task and in the machine's {@code
+   * python3} alike. Inside a task it leaves out the per-task cost (a new instance from the
+   * snapshot, about 14 ms warm, which alone is 17× the native loop) and lets HotSpot compile the
+   * eval loop on stack within the task, as a long task would.
    */
-  static final String IN_TASK_PY =
+  static final String TIMED_PY =
       """
-      import time
-      from capsule import task
-
-      def f():
-          total = 0
-          for i in range(%d):
-              total += i
-          return total
-
-      @task(name="main", compute="HIGH", ram="64MB", timeout="300s")
-      def main() -> float:
+      def timed(n, m):
           times = []
-          for _ in range(%d):
+          for _ in range(n):
               t = time.perf_counter()
               f()
               times.append((time.perf_counter() - t) * 1000)
-          last = sorted(times[-%d:])
+          last = sorted(times[-m:])
           return last[len(last) // 2]
       """;
 
@@ -377,35 +367,48 @@ public final class LangBench {
             false,
             quick ? 0 : LOOP_SETTLE_RUNS,
             quick ? 1 : LOOP_WARM_RUNS);
-    String nativeLoop =
-        "def f():\n"
-            + "    total = 0\n"
-            + "    for i in range("
-            + LOOP_ITERATIONS
-            + "):\n"
-            + "        total += i\n"
-            + "    return total\n";
+    String nativeLoop = loopFunction();
     pyLoopRatio = comparePython(sandboxed, nativeLoop, 50);
     loopInTask(work, cache, nativeLoop);
   }
 
+  /** loop.py's loop as a function {@code f()}, for the native side and the in-task row. */
+  private static String loopFunction() {
+    return "def f():\n"
+        + "    total = 0\n"
+        + "    for i in range("
+        + LOOP_ITERATIONS
+        + "):\n"
+        + "        total += i\n"
+        + "    return total\n";
+  }
+
   /**
-   * The same loop timed inside one task ({@link #IN_TASK_PY}), against the same procedure in {@code
+   * The same loop timed inside one task ({@link #TIMED_PY}), against the same procedure in {@code
    * python3}: {@code py_loop_in_task_ratio}.
    */
   private void loopInTask(Path work, Path cache, String nativeLoop)
       throws IOException, InterruptedException {
     int repetitions = quick ? 5 : IN_TASK_REPETITIONS;
     int measured = Math.min(IN_TASK_MEASURED, repetitions);
-    Path file =
-        write(
-            work, "loop_in_task.py", IN_TASK_PY.formatted(LOOP_ITERATIONS, repetitions, measured));
+    String timing = nativeLoop + TIMED_PY;
+    String task =
+        "import time\nfrom capsule import task\n\n"
+            + timing
+            + "\n@task(name=\"main\", compute=\"HIGH\", ram=\"64MB\", timeout=\"300s\")\n"
+            + "def main() -> float:\n"
+            + "    return timed("
+            + repetitions
+            + ", "
+            + measured
+            + ")\n";
+    Path file = write(work, "loop_in_task.py", task);
     double millis;
     var config = SandboxConfig.builder().withCacheDir(cache).withFilesRoot(work);
     try (Sandbox sandbox = Sandbox.create(config.build())) {
-      TaskFile task = TaskFile.read(file, cache);
-      TaskCall call = new TaskCall(task.bakedOptions().toBuilder().name("main").build(), List.of());
-      millis = check(sandbox.run(sandbox.prepare(task), call)).result().asDouble();
+      TaskFile taskFile = TaskFile.read(file, cache);
+      millis =
+          check(sandbox.run(sandbox.prepare(taskFile), mainCall(taskFile))).result().asDouble();
     }
     String how = "median of the last " + measured + " of " + repetitions + " repetitions";
     out.printf(
@@ -416,18 +419,12 @@ public final class LangBench {
         millis);
     String script =
         "import sys, time\n"
-            + nativeLoop
-            + "times = []\n"
-            + "for _ in range("
+            + timing
+            + "print('%.3f %d.%d' % (timed("
             + repetitions
-            + "):\n"
-            + "    t = time.perf_counter()\n"
-            + "    f()\n"
-            + "    times.append((time.perf_counter() - t) * 1000)\n"
-            + "last = sorted(times[-"
+            + ", "
             + measured
-            + ":])\n"
-            + "print('%.3f %d.%d' % (last[len(last) // 2], *sys.version_info[:2]))\n";
+            + "), *sys.version_info[:2]))\n";
     pyLoopInTaskRatio =
         compare(millis, List.of("python3", "-c", script), "native CPython", how + ", in-task");
   }
@@ -632,7 +629,7 @@ public final class LangBench {
       long start = System.nanoTime();
       TaskFile task = TaskFile.read(file, cache);
       PreparedModule module = sandbox.prepare(task);
-      TaskCall call = new TaskCall(task.bakedOptions().toBuilder().name("main").build(), List.of());
+      TaskCall call = mainCall(task);
       ResultEnvelope first = check(sandbox.run(module, call));
       double cold = (System.nanoTime() - start) / 1e6;
       interpreted.put(
@@ -675,6 +672,11 @@ public final class LangBench {
           p99);
       return median;
     }
+  }
+
+  /** A call of the file's task {@code main}, with its own declared options and no arguments. */
+  private static TaskCall mainCall(TaskFile task) {
+    return new TaskCall(task.bakedOptions().toBuilder().name("main").build(), List.of());
   }
 
   /** Runs {@code call} {@code runs} times; the times in ms, sorted. */
